@@ -1,0 +1,141 @@
+import { Type, type Static } from 'typebox';
+
+/**
+ * Wire schemas of the Monitor API v1 (api.md §2). Request schemas validate and strip unknown
+ * fields (additionalProperties: false with Fastify's removeAdditional); response schemas document.
+ */
+const closed = { additionalProperties: false } as const;
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const MonitorType = Type.Union([Type.Literal('event_stream'), Type.Literal('snapshot')]);
+export const MonitorStatus = Type.Union([Type.Literal('active'), Type.Literal('cancelled')]);
+export const ProcessorName = Type.Union([Type.Literal('lite'), Type.Literal('base')]);
+export const WebhookEventType = Type.Union([
+  Type.Literal('monitor.event.detected'), Type.Literal('monitor.execution.completed'), Type.Literal('monitor.execution.failed'),
+]);
+
+export const JsonSchemaSpec = Type.Object({
+  type: Type.Optional(Type.Literal('json')),
+  json_schema: Type.Record(Type.String(), Type.Unknown()),
+}, closed);
+
+export const SourcePolicy = Type.Object({
+  include_domains: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+  exclude_domains: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+  after_date: Type.Optional(Nullable(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }))),
+}, closed);
+
+export const AdvancedSettings = Type.Object({
+  location: Type.Optional(Nullable(Type.String())),
+  source_policy: Type.Optional(Nullable(SourcePolicy)),
+}, closed);
+
+export const Webhook = Type.Object({
+  url: Type.String({ minLength: 1 }),
+  event_types: Type.Optional(Type.Array(WebhookEventType)),
+}, closed);
+
+export const Metadata = Type.Record(Type.String(), Type.String());
+
+/** Settings of either monitor type; which fields are required depends on `type` and is checked by the command. */
+export const CreateSettings = Type.Object({
+  query: Type.Optional(Type.String()),
+  output_schema: Type.Optional(Nullable(JsonSchemaSpec)),
+  include_backfill: Type.Optional(Nullable(Type.Boolean())),
+  advanced_settings: Type.Optional(Nullable(AdvancedSettings)),
+  sources: Type.Optional(Type.Array(Type.String(), { description: 'Vigil extension: URLs of feeds or pages to watch' })),
+  task_run_id: Type.Optional(Type.String()),
+}, closed);
+
+export const CreateMonitorBody = Type.Object({
+  type: MonitorType,
+  frequency: Type.String({ description: '<n><unit>: h, d or w from 1h to 30d; s or m down to VIGIL_MIN_FREQUENCY' }),
+  settings: CreateSettings,
+  processor: Type.Optional(ProcessorName),
+  webhook: Type.Optional(Nullable(Webhook)),
+  metadata: Type.Optional(Nullable(Metadata)),
+  memory_scope_key: Type.Optional(Nullable(Type.String())),
+}, closed);
+
+export const UpdateMonitorBody = Type.Object({
+  type: Type.Optional(MonitorType),
+  frequency: Type.Optional(Type.String()),
+  processor: Type.Optional(ProcessorName),
+  webhook: Type.Optional(Nullable(Webhook)),
+  metadata: Type.Optional(Nullable(Metadata)),
+  settings: Type.Optional(Type.Object({
+    query: Type.Optional(Type.String()),
+    advanced_settings: Type.Optional(Nullable(AdvancedSettings)),
+  }, closed)),
+}, closed);
+
+export const MonitorParams = Type.Object({ monitor_id: Type.String() });
+
+export const ListMonitorsQuery = Type.Object({
+  cursor: Type.Optional(Type.String()),
+  limit: Type.Integer({ minimum: 1, maximum: 10_000, default: 100 }),
+  status: Type.Optional(Type.Array(MonitorStatus)),
+  type: Type.Optional(Type.Array(MonitorType)),
+});
+
+export const ListEventsQuery = Type.Object({
+  cursor: Type.Optional(Type.String()),
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  include_completions: Type.Boolean({ default: false }),
+  event_group_id: Type.Optional(Type.String()),
+});
+
+const Citation = Type.Object({
+  url: Type.String(), title: Type.Optional(Nullable(Type.String())), excerpts: Type.Optional(Nullable(Type.Array(Type.String()))),
+});
+const FieldBasis = Type.Object({
+  field: Type.String(), reasoning: Type.String(), citations: Type.Array(Citation),
+  confidence: Type.Optional(Nullable(Type.String())),
+});
+const TaskOutput = Type.Object({
+  type: Type.Union([Type.Literal('text'), Type.Literal('json')]),
+  content: Type.Unknown(),
+  basis: Type.Array(FieldBasis),
+});
+
+export const MonitorResponse = Type.Object({
+  monitor_id: Type.String(),
+  type: MonitorType,
+  status: MonitorStatus,
+  frequency: Type.String(),
+  processor: ProcessorName,
+  created_at: Type.String({ format: 'date-time' }),
+  settings: Type.Record(Type.String(), Type.Unknown()),
+  last_run_at: Nullable(Type.String({ format: 'date-time' })),
+  metadata: Nullable(Metadata),
+  webhook: Nullable(Webhook),
+  output: Nullable(Type.Object({ latest_snapshot: Type.Optional(Nullable(TaskOutput)) })),
+  memory_scope_key: Type.Optional(Nullable(Type.String())),
+});
+
+export const MonitorEvent = Type.Object({
+  event_type: Type.Union([Type.Literal('event_stream'), Type.Literal('snapshot'), Type.Literal('completion'), Type.Literal('error')]),
+  event_id: Type.String({ description: 'Stable id; on completion and error events a Vigil addition' }),
+  event_group_id: Type.String({ description: 'The execution; on completion and error events a Vigil addition' }),
+  event_date: Type.Optional(Nullable(Type.String())),
+  output: Type.Optional(TaskOutput),
+  changed_output: Type.Optional(TaskOutput),
+  previous_output: Type.Optional(TaskOutput),
+  error_message: Type.Optional(Type.String()),
+  timestamp: Type.Optional(Type.String({ format: 'date-time' })),
+});
+
+export const MonitorList = Type.Object({ monitors: Type.Array(MonitorResponse), next_cursor: Nullable(Type.String()) });
+export const EventList = Type.Object({
+  events: Type.Array(MonitorEvent),
+  next_cursor: Nullable(Type.String()),
+  warnings: Type.Optional(Nullable(Type.Array(Type.Unknown()))),
+});
+
+export const ErrorResponse = Type.Object({
+  type: Type.Literal('error'),
+  error: Type.Object({ ref_id: Type.String(), message: Type.String(), detail: Nullable(Type.Unknown()) }),
+});
+
+export type CreateMonitorBody = Static<typeof CreateMonitorBody>;
+export type UpdateMonitorBody = Static<typeof UpdateMonitorBody>;

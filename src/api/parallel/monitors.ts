@@ -1,0 +1,109 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { AppError } from '../../errors.js';
+import {
+  cancelMonitor, createMonitor, requireMonitor, triggerMonitor, updateMonitor, type CommandDeps,
+} from '../../engine/monitor-commands.js';
+import { findExecution } from '../../store/executions.repository.js';
+import { listEntries, listExecutionEntries } from '../../store/events.repository.js';
+import { listMonitors } from '../../store/monitors.repository.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import { splitArrayParams } from '../query.js';
+import {
+  CreateMonitorBody, ErrorResponse, EventList, ListEventsQuery, ListMonitorsQuery, MonitorList, MonitorParams,
+  MonitorResponse, UpdateMonitorBody,
+} from './monitor-schemas.js';
+import { toWireEvent, toWireMonitor } from './monitor-wire.js';
+
+const errors = { 401: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse };
+const tags = ['Monitor'];
+
+/** The Monitor API v1 (`/v1/monitors…`, api.md §2). */
+export async function monitorRoutes(
+  parent: FastifyInstance, options: { deps: CommandDeps; monitorCreatesPerMinute: number },
+): Promise<void> {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+  const { deps } = options;
+  const db = deps.store.db;
+
+  app.post('/v1/monitors', {
+    schema: { tags, summary: 'Create a monitor', body: CreateMonitorBody, response: { 201: MonitorResponse, ...errors, 429: ErrorResponse } },
+    config: {
+      rateLimit: {
+        max: options.monitorCreatesPerMinute, timeWindow: 60_000, hook: 'preHandler',
+        keyGenerator: (request) => `monitor-create:${request.account.id}`,
+      },
+    },
+  }, async (request, reply) => {
+    const monitor = await createMonitor(deps, request.account.id, request.body);
+    return reply.status(201).send(toWireMonitor(monitor));
+  });
+
+  app.get('/v1/monitors', {
+    schema: { tags, summary: 'List monitors', querystring: ListMonitorsQuery, response: { 200: MonitorList, ...errors } },
+    preValidation: splitArrayParams(['status', 'type']),
+  }, async (request) => {
+    const { cursor, limit, status, type } = request.query;
+    const after = cursor ? decodeCursor(cursor, { c: 'number', i: 'string' }) : undefined;
+    const page = await listMonitors(db, {
+      accountId: request.account.id,
+      statuses: status?.length ? status : ['active'],
+      types: type?.length ? type : ['event_stream', 'snapshot'],
+      after: after && { createdAt: after.c, id: after.i },
+      limit: limit + 1,
+    });
+    const more = page.length > limit;
+    const shown = page.slice(0, limit);
+    const last = shown.at(-1);
+    return {
+      monitors: shown.map(toWireMonitor),
+      next_cursor: more && last ? encodeCursor({ c: last.createdAt, i: last.id }) : null,
+    };
+  });
+
+  app.get('/v1/monitors/:monitor_id', {
+    schema: { tags, summary: 'Retrieve a monitor', params: MonitorParams, response: { 200: MonitorResponse, ...errors } },
+  }, async (request) => toWireMonitor(await requireMonitor(deps, request.account.id, request.params.monitor_id)));
+
+  app.post('/v1/monitors/:monitor_id/update', {
+    schema: { tags, summary: 'Update a monitor', params: MonitorParams, body: UpdateMonitorBody, response: { 200: MonitorResponse, ...errors } },
+  }, async (request) => {
+    const body = (request.body ?? {}) as UpdateMonitorBody;
+    return toWireMonitor(await updateMonitor(deps, request.account.id, request.params.monitor_id, body));
+  });
+
+  app.post('/v1/monitors/:monitor_id/cancel', {
+    schema: { tags, summary: 'Cancel a monitor (idempotent)', params: MonitorParams, response: { 200: MonitorResponse, ...errors } },
+  }, async (request) => toWireMonitor(await cancelMonitor(deps, request.account.id, request.params.monitor_id)));
+
+  app.post('/v1/monitors/:monitor_id/trigger', {
+    schema: { tags, summary: 'Run a monitor now, outside its schedule', params: MonitorParams, response: { 204: { type: 'null' }, ...errors } },
+  }, async (request, reply) => {
+    await triggerMonitor(deps, request.account.id, request.params.monitor_id);
+    return reply.status(204).send(null);
+  });
+
+  app.get('/v1/monitors/:monitor_id/events', {
+    schema: { tags, summary: 'List a monitor\'s events, newest first', params: MonitorParams, querystring: ListEventsQuery, response: { 200: EventList, ...errors } },
+  }, async (request) => {
+    const monitor = await requireMonitor(deps, request.account.id, request.params.monitor_id);
+    const { cursor, limit, include_completions: includeCompletions, event_group_id: groupId } = request.query;
+    if (groupId !== undefined) {
+      // One execution, whole: cursor and limit are ignored (api.md §2.9).
+      if (!(await findExecution(db, monitor.id, groupId))) throw new AppError('EVENT_GROUP_NOT_FOUND');
+      const entries = await listExecutionEntries(db, { monitorId: monitor.id, executionId: groupId, includeCompletions });
+      return { events: entries.map(toWireEvent), next_cursor: null };
+    }
+    const position = cursor ? decodeCursor(cursor, { m: 'string', s: 'number' }) : undefined;
+    if (position && position.m !== monitor.id) {
+      throw new AppError('INVALID_CURSOR', { explain: 'query.cursor: was returned for another monitor' });
+    }
+    const page = await listEntries(db, { monitorId: monitor.id, beforeSeq: position?.s, limit: limit + 1, includeCompletions });
+    const shown = page.slice(0, limit);
+    const last = shown.at(-1);
+    return {
+      events: shown.map(toWireEvent),
+      next_cursor: page.length > limit && last ? encodeCursor({ m: monitor.id, s: last.seq }) : null,
+    };
+  });
+}

@@ -1,0 +1,113 @@
+import { parseDuration } from './domain/duration.js';
+
+/** The validated, frozen configuration every part of Vigil receives; `loadConfig` is its only maker. */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** `sqlite:<path>` (or `sqlite::memory:`) or `postgres://…`. */
+  readonly databaseUrl: string;
+  /** A key created idempotently for the default account at start. */
+  readonly apiKey: string | undefined;
+  /** CIDRs or host names that outbound requests may reach although private. */
+  readonly allowNetworks: readonly string[];
+  /** Shortest monitor frequency accepted, in seconds (Parallel's 1h…30d is always accepted). */
+  readonly minFrequencySeconds: number;
+  readonly llm: { readonly baseUrl?: string; readonly apiKey?: string; readonly model?: string };
+  readonly webhookSecret: string | undefined;
+  /** Executions kept per monitor; older ones and their events are pruned. */
+  readonly retainExecutions: number;
+  /** How long one execution may run before it is abandoned; its lease adds a margin. */
+  readonly executionTimeoutSeconds: number;
+  /** Executions run at once by one process. */
+  readonly workerConcurrency: number;
+  /** How often background loops look for due work when nothing wakes them. */
+  readonly pollIntervalMs: number;
+  /** Monitor-creating POSTs allowed per account per minute (api.md §1.4). */
+  readonly monitorCreatesPerMinute: number;
+  /** Whether this process runs the API, the background workers, or both. */
+  readonly roles: { readonly api: boolean; readonly worker: boolean };
+  readonly logLevel: string;
+}
+
+/** Defaults of every setting, one place (DESIGN.md, configuration contract). */
+export const DEFAULTS = {
+  port: 8080,
+  host: '127.0.0.1',
+  databaseUrl: 'sqlite:./data/vigil.db',
+  minFrequency: '5m',
+  retainExecutions: 300,
+  executionTimeout: '2m',
+  workerConcurrency: 4,
+  pollInterval: '1s',
+  monitorCreatesPerMinute: 300,
+  logLevel: 'info',
+} as const;
+
+/** A configuration problem, naming the variable and the rule it breaks. */
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and validates `VIGIL_*` variables; the only reader of the environment. */
+export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
+  const text = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === '' ? undefined : value;
+  };
+  const config: Config = {
+    port: integer(text('VIGIL_PORT'), 'VIGIL_PORT', DEFAULTS.port, 0, 65_535),
+    host: text('VIGIL_HOST') ?? DEFAULTS.host,
+    databaseUrl: databaseUrl(text('VIGIL_DATABASE_URL') ?? DEFAULTS.databaseUrl),
+    apiKey: text('VIGIL_API_KEY'),
+    allowNetworks: (text('VIGIL_ALLOW_NETWORKS') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    minFrequencySeconds: seconds(text('VIGIL_MIN_FREQUENCY') ?? DEFAULTS.minFrequency, 'VIGIL_MIN_FREQUENCY'),
+    llm: {
+      baseUrl: text('VIGIL_LLM_BASE_URL'),
+      apiKey: text('VIGIL_LLM_API_KEY'),
+      model: text('VIGIL_LLM_MODEL'),
+    },
+    webhookSecret: text('VIGIL_WEBHOOK_SECRET'),
+    retainExecutions: integer(text('VIGIL_RETAIN_EXECUTIONS'), 'VIGIL_RETAIN_EXECUTIONS', DEFAULTS.retainExecutions, 1, 1_000_000),
+    executionTimeoutSeconds: seconds(text('VIGIL_EXECUTION_TIMEOUT') ?? DEFAULTS.executionTimeout, 'VIGIL_EXECUTION_TIMEOUT'),
+    workerConcurrency: integer(text('VIGIL_WORKER_CONCURRENCY'), 'VIGIL_WORKER_CONCURRENCY', DEFAULTS.workerConcurrency, 1, 256),
+    pollIntervalMs: seconds(text('VIGIL_POLL_INTERVAL') ?? DEFAULTS.pollInterval, 'VIGIL_POLL_INTERVAL') * 1000,
+    monitorCreatesPerMinute: integer(
+      text('VIGIL_MONITOR_CREATES_PER_MINUTE'), 'VIGIL_MONITOR_CREATES_PER_MINUTE', DEFAULTS.monitorCreatesPerMinute, 1, 1_000_000,
+    ),
+    roles: roles(text('VIGIL_ROLES')),
+    logLevel: text('VIGIL_LOG_LEVEL') ?? DEFAULTS.logLevel,
+    ...overrides,
+  };
+  return Object.freeze(config);
+}
+
+function integer(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}; got "${value}"`);
+  }
+  return n;
+}
+
+function seconds(value: string, name: string): number {
+  const parsed = parseDuration(value);
+  if (!parsed || parsed.seconds === 0) {
+    throw new ConfigError(`${name} must be a duration such as 30s, 5m, 1h or 1d; got "${value}"`);
+  }
+  return parsed.seconds;
+}
+
+function databaseUrl(value: string): string {
+  if (value.startsWith('sqlite:') || /^postgres(ql)?:\/\//.test(value)) return value;
+  throw new ConfigError(`VIGIL_DATABASE_URL must start with sqlite: or postgres://; got "${value}"`);
+}
+
+function roles(value: string | undefined): Config['roles'] {
+  const names = (value ?? 'api,worker').split(',').map((s) => s.trim());
+  const unknown = names.filter((n) => n !== 'api' && n !== 'worker');
+  if (unknown.length > 0 || names.length === 0) {
+    throw new ConfigError(`VIGIL_ROLES must be api, worker or api,worker; got "${value}"`);
+  }
+  return { api: names.includes('api'), worker: names.includes('worker') };
+}

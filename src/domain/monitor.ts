@@ -1,0 +1,88 @@
+import type { TaskOutput } from './event.js';
+
+/**
+ * Glossary. A *monitor* watches the web on a schedule. Each run of it is an *execution*
+ * (an "event group" on the wire) that ends in exactly one *outcome*: one or more events,
+ * a completion (nothing new), or an error. Outcomes are appended to the *event log*.
+ */
+export type MonitorType = 'event_stream' | 'snapshot';
+export type MonitorStatus = 'active' | 'cancelled';
+export type Processor = 'lite' | 'base';
+
+export const WEBHOOK_EVENT_TYPES = [
+  'monitor.event.detected',
+  'monitor.execution.completed',
+  'monitor.execution.failed',
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+export interface JsonSchemaSpec { type?: 'json'; json_schema: Record<string, unknown> }
+export interface SourcePolicy { include_domains?: string[]; exclude_domains?: string[]; after_date?: string | null }
+export interface AdvancedSettings { location?: string | null; source_policy?: SourcePolicy | null }
+
+/** `event_stream` settings, in their wire shape; `sources` is Vigil's extension. */
+export interface EventStreamSettings {
+  query: string;
+  output_schema?: JsonSchemaSpec | null;
+  include_backfill?: boolean | null;
+  advanced_settings?: AdvancedSettings | null;
+  sources?: string[];
+}
+
+/** `snapshot` settings, in their wire shape. */
+export interface SnapshotSettings {
+  task_run_id: string;
+  query: string;
+  output_schema?: JsonSchemaSpec | null;
+}
+
+export interface MonitorWebhook { url: string; event_types?: WebhookEventType[] }
+
+/** A monitor as the engine and the API see it. Times are epoch milliseconds. */
+export interface Monitor {
+  id: string;
+  accountId: string;
+  type: MonitorType;
+  status: MonitorStatus;
+  frequency: string;
+  frequencySeconds: number;
+  processor: Processor;
+  settings: EventStreamSettings | SnapshotSettings;
+  webhook: MonitorWebhook | null;
+  metadata: Record<string, string> | null;
+  memoryScopeKey: string | null;
+  output: { latest_snapshot?: TaskOutput | null } | null;
+  createdAt: number;
+  updatedAt: number;
+  lastRunAt: number | null;
+  nextRunAt: number | null;
+}
+
+/** Parallel's own frequency range (api.md §2.10), always accepted whatever the configured minimum. */
+export const PARALLEL_MIN_FREQUENCY_SECONDS = 3600;
+export const MAX_FREQUENCY_SECONDS = 30 * 86_400;
+
+/** Metadata limits (api.md §2.11). */
+export const METADATA_MAX_KEY_LENGTH = 16;
+export const METADATA_MAX_VALUE_LENGTH = 512;
+
+/** A create request, in its wire shape (validated for shape by the API schema). */
+export interface CreateMonitorInput {
+  type: MonitorType;
+  frequency: string;
+  settings: Record<string, unknown>;
+  processor?: Processor;
+  webhook?: MonitorWebhook | null;
+  metadata?: Record<string, string> | null;
+  memory_scope_key?: string | null;
+}
+
+/** An update request, in its wire shape: absent fields stay, `null` clears where allowed. */
+export interface UpdateMonitorInput {
+  type?: MonitorType;
+  frequency?: string;
+  processor?: Processor;
+  webhook?: MonitorWebhook | null;
+  metadata?: Record<string, string> | null;
+  settings?: { query?: string; advanced_settings?: AdvancedSettings | null };
+}

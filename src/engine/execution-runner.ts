@@ -1,0 +1,108 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Outcome } from '../domain/event.js';
+import { ID } from '../domain/ids.js';
+import type { Monitor } from '../domain/monitor.js';
+import type { OutboundClient } from '../outbound/http.js';
+import type { ProcessorResult } from '../research/processors/processor.js';
+import { processorFor } from '../research/processors/index.js';
+import type { Store, Tx } from '../store/db.js';
+import { appendEntries, type NewLogEntry } from '../store/events.repository.js';
+import { finishExecution, pruneExecutions, type Execution } from '../store/executions.repository.js';
+import { findMonitorById, markMonitorRun } from '../store/monitors.repository.js';
+import { findSeenItems, markItemsSeen } from '../store/seen-items.repository.js';
+
+/** After this many leases of one execution (each ended by a dead worker), it fails instead of running again. */
+export const MAX_ATTEMPTS = 5;
+
+/** What running one execution needs. */
+export interface RunnerDeps {
+  store: Store;
+  http: OutboundClient;
+  clock: () => number;
+  log: FastifyBaseLogger;
+  workerId: string;
+  timeoutMs: number;
+  retainExecutions: number;
+}
+
+/** The lease was lost (another worker took the execution over); nothing was committed. */
+export class LeaseLostError extends Error {}
+
+/**
+ * Runs one leased execution and commits its one outcome. A processor failure is an `error`
+ * outcome; a stop (the `stop` signal) commits nothing, so the execution is run again later.
+ */
+export async function runExecution(deps: RunnerDeps, execution: Execution, stop: AbortSignal): Promise<void> {
+  const monitor = await findMonitorById(deps.store.db, execution.monitorId);
+  if (!monitor) return; // deleted with its executions; nothing to record
+  const result = execution.attempts > MAX_ATTEMPTS
+    ? failure(`execution abandoned after ${MAX_ATTEMPTS} attempts: the worker running it stopped each time`)
+    : await research(deps, monitor, execution, stop);
+  if (stop.aborted) return;
+  await commitOutcome(deps, monitor, execution, result);
+}
+
+async function research(deps: RunnerDeps, monitor: Monitor, execution: Execution, stop: AbortSignal): Promise<ProcessorResult> {
+  const signal = AbortSignal.any([stop, AbortSignal.timeout(deps.timeoutMs)]);
+  try {
+    const run = processorFor(monitor).run({
+      monitor,
+      isFirstExecution: execution.reason === 'create',
+      http: deps.http,
+      clock: deps.clock,
+      signal,
+      seen: (keys) => findSeenItems(deps.store.db, monitor.id, keys),
+    });
+    return await abortable(run, signal, deps.timeoutMs);
+  } catch (err) {
+    deps.log.warn({ err, executionId: execution.id, monitorId: monitor.id }, 'execution failed');
+    return failure(err instanceof Error ? err.message : String(err));
+  }
+}
+
+function abortable<T>(work: Promise<T>, signal: AbortSignal, timeoutMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Error(
+      signal.reason?.name === 'TimeoutError' ? `execution timed out after ${timeoutMs / 1000}s` : 'execution stopped',
+    ));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+const failure = (message: string): ProcessorResult => ({ outcome: { kind: 'error', message }, seenKeys: [] });
+
+/**
+ * Commits the outcome, the seen items and the monitor's `last_run_at` in one transaction, only
+ * while this worker still holds the execution's lease; then prunes executions beyond retention.
+ */
+async function commitOutcome(deps: RunnerDeps, monitor: Monitor, execution: Execution, result: ProcessorResult): Promise<void> {
+  const now = deps.clock();
+  // An events outcome with no events is a completion: every execution has exactly one outcome.
+  const outcome: Outcome = result.outcome.kind === 'events' && result.outcome.events.length === 0
+    ? { kind: 'completion' } : result.outcome;
+  const entries = logEntries(monitor.id, execution.id, outcome, now);
+  await deps.store.db.transaction().execute(async (tx: Tx) => {
+    const kind = outcome.kind;
+    if (!(await finishExecution(tx, execution.id, deps.workerId, kind, now))) {
+      throw new LeaseLostError(`lease on execution ${execution.id} was lost; its outcome was not committed`);
+    }
+    await appendEntries(tx, entries);
+    await markItemsSeen(tx, monitor.id, result.seenKeys, now);
+    await markMonitorRun(tx, monitor.id, now);
+    await pruneExecutions(tx, monitor.id, deps.retainExecutions);
+  });
+}
+
+function logEntries(monitorId: string, executionId: string, outcome: Outcome, now: number): NewLogEntry[] {
+  const base = { monitorId, executionId, createdAt: now };
+  switch (outcome.kind) {
+    case 'events':
+      return outcome.events.map((event) => ({ ...base, id: ID.event(), ...event }));
+    case 'completion':
+      return [{ ...base, id: ID.completion(), kind: 'completion' }];
+    case 'error':
+      return [{ ...base, id: ID.error(), kind: 'error', message: outcome.message }];
+  }
+}

@@ -1,0 +1,191 @@
+import type { Config } from '../config.js';
+import { AppError, invalid, validationError, type Problem } from '../errors.js';
+import { ID } from '../domain/ids.js';
+import type {
+  CreateMonitorInput, EventStreamSettings, Monitor, UpdateMonitorInput,
+} from '../domain/monitor.js';
+import { checkFrequency, checkMetadata, checkWebhookUrl } from '../domain/monitor-rules.js';
+import { NO_SOURCE_HELP, sourcesOf } from '../research/sources.js';
+import type { Store } from '../store/db.js';
+import { dropQueuedExecutions, insertExecution } from '../store/executions.repository.js';
+import { findMonitor, insertMonitor, saveMonitor } from '../store/monitors.repository.js';
+
+/** What monitor commands need: the store, the rules' settings, a clock and a wake-up for workers. */
+export interface CommandDeps {
+  store: Store;
+  config: Pick<Config, 'minFrequencySeconds'>;
+  clock: () => number;
+  /** A hint that work was queued; workers also find it by polling. */
+  wake: () => void;
+}
+
+/**
+ * First due time of a monitor's schedule: one period from now plus jitter of up to 10% of the
+ * period (at most 15 minutes), so monitors created together with one frequency do not all fire at once.
+ */
+export function firstDueTime(now: number, frequencySeconds: number, random = Math.random): number {
+  const jitter = Math.min(frequencySeconds * 100, 15 * 60_000) * random();
+  return now + frequencySeconds * 1000 + Math.floor(jitter);
+}
+
+/** Creates a monitor and queues its first execution in one transaction ("runs once right away"). */
+export async function createMonitor(deps: CommandDeps, accountId: string, input: CreateMonitorInput): Promise<Monitor> {
+  const problems: Problem[] = [];
+  const frequency = checkFrequency(input.frequency, deps.config.minFrequencySeconds, ['body', 'frequency']);
+  if ('problem' in frequency) problems.push(frequency.problem);
+  problems.push(...checkMetadata(input.metadata, ['body', 'metadata']));
+  if (input.webhook) problems.push(...checkWebhookUrl(input.webhook.url, ['body', 'webhook', 'url']));
+  problems.push(...checkProcessor(input.processor));
+  const settings = checkSettings(input, problems);
+  if (problems.length > 0 || !('seconds' in frequency) || !settings) throw validationError(problems);
+
+  const now = deps.clock();
+  const monitor: Monitor = {
+    id: ID.monitor(),
+    accountId,
+    type: input.type,
+    status: 'active',
+    frequency: input.frequency,
+    frequencySeconds: frequency.seconds,
+    processor: input.processor ?? 'lite',
+    settings,
+    webhook: input.webhook ?? null,
+    metadata: input.metadata ?? null,
+    memoryScopeKey: input.memory_scope_key ?? null,
+    output: null,
+    createdAt: now,
+    updatedAt: now,
+    lastRunAt: null,
+    nextRunAt: firstDueTime(now, frequency.seconds),
+  };
+  await deps.store.db.transaction().execute(async (tx) => {
+    await insertMonitor(tx, monitor);
+    await insertExecution(tx, {
+      id: ID.execution(), monitorId: monitor.id, accountId, reason: 'create', scheduledFor: null, createdAt: now,
+    });
+  });
+  deps.wake();
+  return monitor;
+}
+
+function checkProcessor(processor: string | undefined): Problem[] {
+  if (processor === 'base') {
+    return [{
+      loc: ['body', 'processor'],
+      msg: "processor 'base' (LLM research) is not available on this server yet; use 'lite'",
+      type: 'processor',
+    }];
+  }
+  return [];
+}
+
+function checkSettings(input: CreateMonitorInput, problems: Problem[]): EventStreamSettings | undefined {
+  if (input.type === 'snapshot') {
+    const runId = String(input.settings.task_run_id ?? '');
+    problems.push(runId
+      ? { loc: ['body', 'settings', 'task_run_id'], msg: `task run "${runId}" not found`, type: 'not_found' }
+      : { loc: ['body', 'settings', 'task_run_id'], msg: 'is required for snapshot monitors', type: 'missing' });
+    return undefined;
+  }
+  const settings = input.settings as unknown as EventStreamSettings;
+  if (typeof settings.query !== 'string' || settings.query.trim() === '') {
+    problems.push({ loc: ['body', 'settings', 'query'], msg: 'is required and must be a non-empty string', type: 'missing' });
+    return undefined;
+  }
+  problems.push(...checkSources(settings));
+  return settings;
+}
+
+function checkSources(settings: EventStreamSettings): Problem[] {
+  const sources = sourcesOf(settings);
+  if (sources.urls.length === 0 && sources.domains.length === 0) {
+    return [{ loc: ['body', 'settings'], msg: NO_SOURCE_HELP, type: 'no_source' }];
+  }
+  return (settings.sources ?? []).flatMap((url, i) => checkWebhookUrl(url, ['body', 'settings', 'sources', i]));
+}
+
+/** Applies a partial update (api.md §2.5): only fields present change; `null` clears where allowed. */
+export async function updateMonitor(
+  deps: CommandDeps, accountId: string, id: string, input: UpdateMonitorInput,
+): Promise<Monitor> {
+  const monitor = await requireMonitor(deps, accountId, id);
+  if (Object.keys(input).filter((k) => k !== 'type').length === 0) {
+    throw invalid(['body'], 'at least one field other than type must be provided', 'empty_update');
+  }
+  if (monitor.status === 'cancelled') throw invalid(['path', 'monitor_id'], 'a cancelled monitor cannot be updated', 'cancelled');
+  const problems: Problem[] = [];
+  const next: Monitor = { ...monitor, updatedAt: deps.clock() };
+  if (input.frequency !== undefined) {
+    const frequency = checkFrequency(input.frequency, deps.config.minFrequencySeconds, ['body', 'frequency']);
+    if ('problem' in frequency) problems.push(frequency.problem);
+    else if (frequency.seconds !== monitor.frequencySeconds) {
+      Object.assign(next, { frequency: input.frequency, frequencySeconds: frequency.seconds });
+      next.nextRunAt = firstDueTime(next.updatedAt, frequency.seconds);
+    } else next.frequency = input.frequency;
+  }
+  if (input.processor !== undefined) {
+    problems.push(...checkProcessor(input.processor));
+    next.processor = input.processor;
+  }
+  if (input.webhook !== undefined) {
+    if (input.webhook) problems.push(...checkWebhookUrl(input.webhook.url, ['body', 'webhook', 'url']));
+    next.webhook = input.webhook;
+  }
+  if (input.metadata !== undefined) {
+    problems.push(...checkMetadata(input.metadata, ['body', 'metadata']));
+    next.metadata = input.metadata;
+  }
+  if (input.settings !== undefined) next.settings = updatedSettings(monitor, input, problems);
+  if (problems.length > 0) throw validationError(problems);
+  await saveMonitor(deps.store.db, next);
+  return next;
+}
+
+function updatedSettings(monitor: Monitor, input: UpdateMonitorInput, problems: Problem[]): Monitor['settings'] {
+  if (input.type !== 'event_stream') {
+    problems.push({ loc: ['body', 'type'], msg: "is required with settings and must be 'event_stream'", type: 'type' });
+    return monitor.settings;
+  }
+  if (monitor.type !== 'event_stream') {
+    problems.push({ loc: ['body', 'settings'], msg: 'snapshot monitors have no updatable settings', type: 'snapshot_settings' });
+    return monitor.settings;
+  }
+  const settings = { ...(monitor.settings as EventStreamSettings) };
+  const patch = input.settings ?? {};
+  if (patch.query !== undefined) {
+    if (patch.query.trim() === '') problems.push({ loc: ['body', 'settings', 'query'], msg: 'must be a non-empty string', type: 'missing' });
+    settings.query = patch.query;
+  }
+  if (patch.advanced_settings !== undefined) settings.advanced_settings = patch.advanced_settings;
+  problems.push(...checkSources(settings));
+  return settings;
+}
+
+/** Cancels a monitor for good: no further scheduled runs; queued, unstarted runs are dropped. Idempotent. */
+export async function cancelMonitor(deps: CommandDeps, accountId: string, id: string): Promise<Monitor> {
+  const monitor = await requireMonitor(deps, accountId, id);
+  if (monitor.status === 'cancelled') return monitor;
+  const cancelled: Monitor = { ...monitor, status: 'cancelled', nextRunAt: null, updatedAt: deps.clock() };
+  await deps.store.db.transaction().execute(async (tx) => {
+    await saveMonitor(tx, cancelled);
+    await dropQueuedExecutions(tx, monitor.id);
+  });
+  return cancelled;
+}
+
+/** Queues a one-off execution outside the schedule (the schedule is not affected). */
+export async function triggerMonitor(deps: CommandDeps, accountId: string, id: string): Promise<void> {
+  const monitor = await requireMonitor(deps, accountId, id);
+  if (monitor.status === 'cancelled') throw invalid(['path', 'monitor_id'], 'a cancelled monitor cannot be triggered', 'cancelled');
+  await insertExecution(deps.store.db, {
+    id: ID.execution(), monitorId: monitor.id, accountId, reason: 'trigger', scheduledFor: null, createdAt: deps.clock(),
+  });
+  deps.wake();
+}
+
+/** The account's monitor, or a 404 as if it did not exist. */
+export async function requireMonitor(deps: Pick<CommandDeps, 'store'>, accountId: string, id: string): Promise<Monitor> {
+  const monitor = await findMonitor(deps.store.db, accountId, id);
+  if (!monitor) throw new AppError('MONITOR_NOT_FOUND');
+  return monitor;
+}

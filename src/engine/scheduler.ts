@@ -1,0 +1,49 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { ID } from '../domain/ids.js';
+import type { Store } from '../store/db.js';
+import { insertExecution } from '../store/executions.repository.js';
+import { advanceSchedule, findDueMonitors } from '../store/monitors.repository.js';
+import { createLoop, type Loop } from './loop.js';
+
+const BATCH = 100;
+
+/**
+ * The next due time after `now` on a monitor's grid (`due + k·period`). Missed slots (the server
+ * was down) are skipped: one catch-up execution runs, not a burst of them.
+ */
+export function nextDueTime(due: number, periodMs: number, now: number): number {
+  const periods = Math.max(1, Math.floor((now - due) / periodMs) + 1);
+  return due + periods * periodMs;
+}
+
+/**
+ * Turns due schedule slots into queued executions. Advancing the monitor's next due time and
+ * queueing the slot's execution happen in one transaction, guarded by the old due time and by a
+ * unique (monitor, slot) key, so a slot is queued exactly once however many schedulers run and
+ * whenever a process dies.
+ */
+export function createScheduler(deps: {
+  store: Store; clock: () => number; intervalMs: number; log: FastifyBaseLogger; onQueued: () => void;
+}): Loop {
+  async function tick(): Promise<boolean> {
+    const now = deps.clock();
+    const due = await findDueMonitors(deps.store.db, now, BATCH);
+    let queued = 0;
+    for (const monitor of due) {
+      const slot = monitor.nextRunAt as number;
+      const next = nextDueTime(slot, monitor.frequencySeconds * 1000, now);
+      const won = await deps.store.db.transaction().execute(async (tx) => {
+        if (!(await advanceSchedule(tx, monitor.id, slot, next))) return false;
+        await insertExecution(tx, {
+          id: ID.execution(), monitorId: monitor.id, accountId: monitor.accountId,
+          reason: 'schedule', scheduledFor: slot, createdAt: now,
+        });
+        return true;
+      });
+      if (won) queued += 1;
+    }
+    if (queued > 0) deps.onQueued();
+    return due.length === BATCH;
+  }
+  return createLoop('scheduler', tick, { intervalMs: deps.intervalMs, log: deps.log });
+}

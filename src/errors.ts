@@ -1,0 +1,45 @@
+/**
+ * The one error type of Vigil and its catalog. Every non-2xx response is made from an AppError
+ * (api/error-handler.ts maps it to the `{type:"error", error:{ref_id, message, detail}}` envelope).
+ */
+export const ERRORS = {
+  UNAUTHORIZED: { status: 401, message: 'Unauthorized: invalid or missing credentials' },
+  MONITOR_NOT_FOUND: { status: 404, message: 'Monitor not found' },
+  EVENT_GROUP_NOT_FOUND: { status: 404, message: 'Event group not found' },
+  ROUTE_NOT_FOUND: { status: 404, message: 'Not found' },
+  VALIDATION: { status: 422, message: 'Unprocessable content: request validation error' },
+  INVALID_CURSOR: { status: 422, message: 'Unprocessable content: invalid cursor or request validation error' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests: quota temporarily exceeded' },
+  INTERNAL: { status: 500, message: 'Internal server error' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** One problem with a request: where (`loc`, e.g. `["body","settings","query"]`) and which rule. */
+export interface Problem { loc: (string | number)[]; msg: string; type: string }
+
+/** An error with a catalog code, an optional explanation and structured detail. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly detail: Record<string, unknown> | null;
+
+  constructor(code: ErrorCode, options: { explain?: string; detail?: Record<string, unknown>; cause?: unknown } = {}) {
+    const base = ERRORS[code].message;
+    super(options.explain ? `${base}: ${options.explain}` : base, { cause: options.cause });
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.detail = options.detail ?? null;
+  }
+}
+
+/** A 422 naming each problem's field and rule, in the message and in `detail.errors`. */
+export function validationError(problems: Problem[], code: 'VALIDATION' | 'INVALID_CURSOR' = 'VALIDATION'): AppError {
+  const explain = problems.map((p) => `${p.loc.join('.')}: ${p.msg}`).join('; ');
+  return new AppError(code, { explain, detail: { errors: problems } });
+}
+
+/** Shorthand for a single-problem 422. */
+export function invalid(loc: (string | number)[], msg: string, type = 'value_error'): AppError {
+  return validationError([{ loc, msg, type }]);
+}

@@ -1,0 +1,257 @@
+import { errors as undiciErrors, request, type Agent, type Dispatcher } from 'undici';
+import { discard, readBody } from './body.js';
+import { createGuardedAgent, type Resolver } from './connect.js';
+import { OutboundError } from './errors.js';
+import { checkUrlAddress, checkUrlScheme, createAddressPolicy, type AddressPolicy } from './guard.js';
+
+export { OutboundError } from './errors.js';
+export type { OutboundErrorCode } from './errors.js';
+
+/** One outbound request's options; unset limits fall back to the client's. */
+export interface OutboundRequest {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  timeoutMs?: number;
+  maxBytes?: number;
+  followRedirects?: boolean;
+  maxRedirects?: number;
+}
+
+/** A complete response; non-2xx statuses are returned, not thrown. */
+export interface OutboundResponse {
+  /** The final URL, after redirects. */
+  url: string;
+  status: number;
+  /** Lower-case names; repeated headers joined with ", "; content-encoding/-length dropped once decoded. */
+  headers: Record<string, string>;
+  /** The decoded body, at most maxBytes long. */
+  body: Buffer;
+  /** Each URL redirected to, in order; the last one equals `url`. */
+  redirects: string[];
+}
+
+/** The one HTTP client through which everything leaves the process (DESIGN invariant 7). */
+export interface OutboundClient {
+  request(url: string, init?: OutboundRequest): Promise<OutboundResponse>;
+  close(): Promise<void>;
+}
+
+/** Settings of an outbound client. */
+export interface OutboundOptions {
+  /** VIGIL_ALLOW_NETWORKS entries: CIDRs, IPs or host names that may be reached although not public. */
+  allowNetworks: readonly string[];
+  userAgent: string;
+  /** One deadline for a whole request: connect, redirects and body; default 15000. */
+  timeoutMs?: number;
+  /** Cap on the decoded body; default 5 MiB. */
+  maxBytes?: number;
+  /** Default 5. */
+  maxRedirects?: number;
+  /** Name resolution; defaults to the system resolver. Tests inject one to map names to loopback. */
+  resolve?: Resolver;
+}
+
+interface Settings {
+  policy: AddressPolicy;
+  agent: Agent;
+  userAgent: string;
+}
+
+interface Hop {
+  url: URL;
+  method: string;
+  headers: Record<string, string>;
+  body: string | Buffer | undefined;
+}
+
+interface Limits {
+  timeoutMs: number;
+  maxBytes: number;
+  maxRedirects: number;
+  followRedirects: boolean;
+}
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+// Set by the client so that decoding and the size cap stay consistent; callers cannot override them.
+const RESERVED_HEADERS = new Set(['user-agent', 'accept-encoding', 'host', 'content-length', 'transfer-encoding', 'connection']);
+const BODY_HEADERS = ['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location'];
+const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
+
+/** Creates a client with its own connection pool, address guard, deadlines and size caps. */
+export function createOutboundClient(options: OutboundOptions): OutboundClient {
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const policy = createAddressPolicy(options.allowNetworks);
+  const agent = createGuardedAgent(policy, { connectTimeoutMs: timeoutMs, resolve: options.resolve });
+  const settings: Settings = { policy, agent, userAgent: options.userAgent };
+  return {
+    request: (url, init = {}) =>
+      send(settings, url, init, {
+        timeoutMs: init.timeoutMs ?? timeoutMs,
+        maxBytes: init.maxBytes ?? options.maxBytes ?? 5 * 1024 * 1024,
+        maxRedirects: init.maxRedirects ?? options.maxRedirects ?? 5,
+        followRedirects: init.followRedirects ?? true,
+      }),
+    close: () => agent.close(),
+  };
+}
+
+async function send(s: Settings, rawUrl: string, init: OutboundRequest, limits: Limits): Promise<OutboundResponse> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), limits.timeoutMs);
+  let current = rawUrl;
+  try {
+    const method = (init.method ?? 'GET').toUpperCase();
+    const hop: Hop = { url: parseUrl(rawUrl), method, headers: requestHeaders(s.userAgent, init.headers), body: init.body };
+    const redirects: string[] = [];
+    for (;;) {
+      current = hop.url.href;
+      checkUrlScheme(hop.url);
+      checkUrlAddress(s.policy, hop.url);
+      const res = await dispatch(s.agent, hop, limits.timeoutMs, controller.signal);
+      const location = header(res.headers, 'location');
+      if (!limits.followRedirects || !REDIRECT_STATUSES.has(res.statusCode) || location === undefined) {
+        return await complete(res, hop, limits.maxBytes, redirects);
+      }
+      await res.body.dump();
+      if (redirects.length >= limits.maxRedirects) {
+        throw new OutboundError('too_many_redirects', rawUrl, { limit: limits.maxRedirects });
+      }
+      followRedirect(hop, res.statusCode, resolveLocation(location, hop.url));
+      redirects.push(hop.url.href);
+    }
+  } catch (err) {
+    throw toOutboundError(err, current, controller.signal.aborted, limits.timeoutMs);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function dispatch(agent: Agent, hop: Hop, timeoutMs: number, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+  return request(hop.url, {
+    dispatcher: agent,
+    method: hop.method as Dispatcher.HttpMethod,
+    headers: hop.headers,
+    body: hop.body,
+    signal,
+    // The abort signal is the deadline; these only stop undici's own 300 s defaults from mattering.
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+  });
+}
+
+async function complete(
+  res: Dispatcher.ResponseData,
+  hop: Hop,
+  maxBytes: number,
+  redirects: string[],
+): Promise<OutboundResponse> {
+  const headers = flattenHeaders(res.headers);
+  const url = hop.url.href;
+  if (hop.method === 'HEAD' || res.statusCode === 204 || res.statusCode === 304) {
+    await res.body.dump();
+    return { url, status: res.statusCode, headers, body: Buffer.alloc(0), redirects };
+  }
+  const encoding = headers['content-encoding'];
+  const declared = Number(headers['content-length']);
+  // Without an encoding the declared length is the decoded length: refuse before downloading.
+  if (encoding === undefined && Number.isFinite(declared) && declared > maxBytes) {
+    discard(res.body);
+    throw new OutboundError('too_large', url, { limit: maxBytes });
+  }
+  const { body, decoded } = await readBody(res.body, encoding, maxBytes, url);
+  if (decoded) {
+    delete headers['content-encoding'];
+    delete headers['content-length'];
+  }
+  return { url, status: res.statusCode, headers, body, redirects };
+}
+
+/** Rewrites `hop` in place for the next request, as browsers and fetch do. */
+function followRedirect(hop: Hop, status: number, next: URL): void {
+  const toGet = (status === 303 && hop.method !== 'HEAD') || ((status === 301 || status === 302) && hop.method === 'POST');
+  if (toGet) {
+    hop.method = 'GET';
+    hop.body = undefined;
+    for (const name of BODY_HEADERS) delete hop.headers[name];
+  }
+  // Credentials meant for one origin must not be handed to another (e.g. an API key to a redirect target).
+  if (next.origin !== hop.url.origin) {
+    for (const name of CREDENTIAL_HEADERS) delete hop.headers[name];
+  }
+  hop.url = next;
+}
+
+function parseUrl(raw: string): URL {
+  try {
+    return new URL(raw);
+  } catch (err) {
+    throw new OutboundError('invalid_url', raw, { reason: 'it is not an absolute URL', cause: err });
+  }
+}
+
+function resolveLocation(location: string, base: URL): URL {
+  try {
+    return new URL(location, base);
+  } catch (err) {
+    throw new OutboundError('http_error', base.href, { reason: `invalid redirect Location ${JSON.stringify(location)}`, cause: err });
+  }
+}
+
+function requestHeaders(userAgent: string, given: Record<string, string> | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(given ?? {})) {
+    const lower = name.toLowerCase();
+    if (!RESERVED_HEADERS.has(lower)) headers[lower] = value;
+  }
+  headers['user-agent'] = userAgent;
+  headers['accept-encoding'] = 'gzip, deflate, br';
+  return headers;
+}
+
+type RawHeaders = Record<string, string | string[] | undefined>;
+
+function header(headers: RawHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function flattenHeaders(headers: RawHeaders): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return flat;
+}
+
+/** Maps whatever a request threw to an OutboundError about `url`; programming errors pass through. */
+function toOutboundError(err: unknown, url: string, timedOut: boolean, timeoutMs: number): unknown {
+  if (timedOut) return new OutboundError('timeout', url, { limit: timeoutMs, cause: err });
+  const own = findOutboundError(err);
+  if (own !== undefined) return own.withUrl(own.url === '' ? url : own.url);
+  if (err instanceof undiciErrors.InvalidArgumentError || err instanceof TypeError) return err;
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return new OutboundError('timeout', url, { limit: timeoutMs, cause: err });
+  }
+  return new OutboundError('connect_failed', url, { reason: networkReason(err), cause: err });
+}
+
+/** The most telling part of a network error: the errno (ECONNREFUSED) if any, else undici's message and code. */
+function networkReason(err: unknown): string {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return code;
+    if (typeof code === 'string' && /^(ERR_TLS|CERT_|DEPTH_|UNABLE_|SELF_)/.test(code)) return `${code}: ${e.message}`;
+  }
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const message = err instanceof Error ? err.message : String(err);
+  return typeof code === 'string' ? `${message}, ${code}` : message;
+}
+
+function findOutboundError(err: unknown): OutboundError | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof OutboundError) return e;
+  }
+  return undefined;
+}

@@ -1,0 +1,77 @@
+import type { OutboundClient } from '../../outbound/http.js';
+import { discoverFeedLinks } from '../extract/discover.js';
+import { parseFeed, type FeedItem, type ParsedFeed } from '../extract/feed.js';
+import type { MonitorSources } from '../sources.js';
+
+/** A feed item with the feed it came from. */
+export interface SourcedItem extends FeedItem { feedUrl: string; feedTitle: string | null }
+
+/** What reading one named source gave: its feeds' items, or why it failed. */
+export type SourceReading = { source: string; items: SourcedItem[] } | { source: string; error: string };
+
+const FEED_ACCEPT = 'application/feed+json, application/atom+xml, application/rss+xml, application/xml;q=0.9, text/html;q=0.8, */*;q=0.5';
+
+/** Reads every source of a monitor; a failing source is reported, never thrown. */
+export async function readSources(http: OutboundClient, sources: MonitorSources, signal: AbortSignal): Promise<SourceReading[]> {
+  const named = [
+    ...sources.urls.map((url) => ({ source: url, urls: [url] })),
+    ...sources.domains.map((domain) => ({ source: domain, urls: homePages(domain) })),
+  ];
+  return Promise.all(named.map(async ({ source, urls }) => {
+    try {
+      return { source, items: await readFirstReachable(http, urls, signal) };
+    } catch (err) {
+      return { source, error: err instanceof Error ? err.message : String(err) };
+    }
+  }));
+}
+
+/** A domain's home page: as written when it has a scheme, else https first and http second. */
+function homePages(domain: string): string[] {
+  if (/^https?:\/\//i.test(domain)) return [domain];
+  const host = domain.replace(/^\.+/, '');
+  return [`https://${host}/`, `http://${host}/`];
+}
+
+async function readFirstReachable(http: OutboundClient, urls: string[], signal: AbortSignal): Promise<SourcedItem[]> {
+  let lastError: unknown;
+  for (const url of urls) {
+    try {
+      return await readFeedOrPage(http, url, signal);
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  throw lastError;
+}
+
+/** Reads a feed; a page that is no feed is searched for the feeds it advertises, which are read instead. */
+async function readFeedOrPage(http: OutboundClient, url: string, signal: AbortSignal): Promise<SourcedItem[]> {
+  const { body, finalUrl, contentType } = await get(http, url, signal);
+  const feed = parseFeed(body, finalUrl, contentType);
+  if (feed) return itemsOf(feed, finalUrl);
+  const advertised = discoverFeedLinks(body, finalUrl);
+  if (advertised.length === 0) {
+    throw new Error(`${url} is not a feed (RSS, Atom or JSON Feed) and advertises none`);
+  }
+  const feeds = await Promise.all(advertised.slice(0, 5).map(async (feedUrl) => {
+    const linked = await get(http, feedUrl, signal);
+    const parsed = parseFeed(linked.body, linked.finalUrl, linked.contentType);
+    if (!parsed) throw new Error(`${feedUrl}, advertised by ${url}, is not a feed`);
+    return itemsOf(parsed, linked.finalUrl);
+  }));
+  return feeds.flat();
+}
+
+async function get(http: OutboundClient, url: string, signal: AbortSignal) {
+  if (signal.aborted) throw new Error('execution stopped');
+  const response = await http.request(url, { headers: { accept: FEED_ACCEPT } });
+  if (response.status < 200 || response.status >= 300) {
+    throw new Error(`${url} answered HTTP ${response.status}`);
+  }
+  return { body: response.body.toString('utf8'), finalUrl: response.url, contentType: response.headers['content-type'] };
+}
+
+function itemsOf(feed: ParsedFeed, feedUrl: string): SourcedItem[] {
+  return feed.items.map((item) => ({ ...item, feedUrl, feedTitle: feed.title }));
+}

@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto';
+import type { EventStreamSettings } from '../../domain/monitor.js';
+import { matchesQuery, queryTerms } from '../relevance.js';
+import { sourcesOf } from '../sources.js';
+import { itemEvent } from './feed-events.js';
+import { readSources, type SourcedItem } from './feed-sources.js';
+import type { Processor, ProcessorContext, ProcessorResult } from './processor.js';
+
+/** Items a first execution reports when `include_backfill` is true. */
+export const BACKFILL_ITEMS = 10;
+
+/**
+ * An item's identity, degrading from the feed's guid to its link to a fingerprint of its text,
+ * hashed so keys have one size whatever the source.
+ */
+export function itemKey(item: SourcedItem): string {
+  const identity = item.guid ? `guid:${item.guid}` : item.link ? `link:${item.link}` : `text:${item.title ?? ''}\n${item.summary ?? ''}`;
+  return createHash('sha256').update(identity).digest('hex').slice(0, 40);
+}
+
+/**
+ * The `lite` processor for `event_stream` monitors: read the monitor's feeds (fetch), keep the
+ * items this monitor has not seen that match its query (detect), and report each as an event.
+ */
+export const feedWatch: Processor = {
+  async run(ctx: ProcessorContext): Promise<ProcessorResult> {
+    const settings = ctx.monitor.settings as EventStreamSettings;
+    const readings = await readSources(ctx.http, sourcesOf(settings), ctx.signal);
+    const failures = readings.flatMap((r) => ('error' in r ? [`${r.source}: ${r.error}`] : []));
+    if (failures.length === readings.length) {
+      return { outcome: { kind: 'error', message: `every source failed: ${failures.join('; ')}` }, seenKeys: [] };
+    }
+    const items = unique(readings.flatMap((r) => ('items' in r ? r.items : [])));
+    const keys = [...items.keys()];
+    const seen = await ctx.seen(keys);
+    const fresh = [...items.entries()].filter(([key]) => !seen.has(key)).map(([, item]) => item);
+    const reported = selectReported(ctx, settings, fresh);
+    return {
+      outcome: { kind: 'events', events: reported.map((item) => itemEvent(item, settings.output_schema)) },
+      seenKeys: keys,
+    };
+  },
+};
+
+function unique(items: SourcedItem[]): Map<string, SourcedItem> {
+  const byKey = new Map<string, SourcedItem>();
+  for (const item of items) {
+    const key = itemKey(item);
+    if (!byKey.has(key)) byKey.set(key, item);
+  }
+  return byKey;
+}
+
+/**
+ * Which new items become events, oldest first so the newest is last in the log. A first execution
+ * only records what exists, reporting items dated after the monitor's creation, or with
+ * `include_backfill` the most recent few.
+ */
+function selectReported(ctx: ProcessorContext, settings: EventStreamSettings, fresh: SourcedItem[]): SourcedItem[] {
+  const terms = queryTerms(settings.query);
+  const policy = settings.advanced_settings?.source_policy;
+  const after = policy?.after_date ? Date.parse(policy.after_date) : undefined;
+  const excluded = (policy?.exclude_domains ?? []).map((d) => d.toLowerCase().replace(/^\*?\.?/, ''));
+  let chosen = fresh.filter((item) =>
+    matchesQuery(terms, `${item.title ?? ''} ${item.summary ?? ''}`)
+    && !(after !== undefined && item.publishedAt && item.publishedAt.getTime() < after)
+    && !isExcluded(item.link, excluded));
+  chosen = chosen.sort(byDateAscending);
+  if (ctx.isFirstExecution) {
+    chosen = settings.include_backfill
+      ? chosen.slice(-BACKFILL_ITEMS)
+      : chosen.filter((item) => item.publishedAt && item.publishedAt.getTime() > ctx.monitor.createdAt);
+  }
+  return chosen;
+}
+
+function byDateAscending(a: SourcedItem, b: SourcedItem): number {
+  // Undated items sort as oldest: a backfill prefers items it can place in time.
+  return (a.publishedAt?.getTime() ?? -Infinity) - (b.publishedAt?.getTime() ?? -Infinity) || 0;
+}
+
+function isExcluded(link: string | null, excluded: string[]): boolean {
+  if (!link || excluded.length === 0) return false;
+  let host: string;
+  try { host = new URL(link).hostname.toLowerCase(); } catch { return false; }
+  return excluded.some((d) => host === d || host.endsWith(`.${d}`));
+}

@@ -1,0 +1,33 @@
+import type { Outcome } from '../../domain/event.js';
+import type { Monitor } from '../../domain/monitor.js';
+import type { OutboundClient } from '../../outbound/http.js';
+
+/** What a processor may use while it runs one execution of a monitor. */
+export interface ProcessorContext {
+  readonly monitor: Monitor;
+  /** True for the execution queued at creation: it records what exists rather than reporting it all. */
+  readonly isFirstExecution: boolean;
+  /** The one way out of the process (address guard, timeouts, size caps). */
+  readonly http: OutboundClient;
+  readonly clock: () => number;
+  /** Aborted when the execution runs out of time or the process stops. */
+  readonly signal: AbortSignal;
+  /** Which of these item keys this monitor has seen in earlier executions. */
+  seen(keys: string[]): Promise<Set<string>>;
+}
+
+/** What an execution produced: its one outcome, and the state to commit with it. */
+export interface ProcessorResult {
+  outcome: Outcome;
+  /** Item keys to remember as seen, committed in the outcome's transaction. */
+  seenKeys: string[];
+}
+
+/**
+ * The seam every way of researching plugs into (feed watching, page watching, snapshot re-runs,
+ * the LLM-backed `base` processor): fetch what the monitor watches, detect what is new, and
+ * return events. The engine owns leasing and the transaction; a processor never writes the store.
+ */
+export interface Processor {
+  run(ctx: ProcessorContext): Promise<ProcessorResult>;
+}

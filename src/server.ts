@@ -1,0 +1,67 @@
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { bootstrapKeys } from './accounts.js';
+import { buildApp } from './app.js';
+import type { Config } from './config.js';
+import { createScheduler } from './engine/scheduler.js';
+import { createWorker, newWorkerId } from './engine/worker.js';
+import type { Loop } from './engine/loop.js';
+import { createOutboundClient, type OutboundClient } from './outbound/http.js';
+import { openStore, type Store } from './store/db.js';
+
+/** A running Vigil: its HTTP app (when the api role is on), store and background loops. */
+export interface Vigil {
+  readonly app: FastifyInstance | undefined;
+  readonly store: Store;
+  /** The URL the API listens on, when it listens. */
+  readonly url: string | undefined;
+  /** A key printed once because the store had none (first start without VIGIL_API_KEY). */
+  readonly firstKey: string | undefined;
+  stop(): Promise<void>;
+}
+
+/** The User-Agent of every outbound request: honest about who is asking. */
+export const USER_AGENT = 'Vigil/0.1 (+self-hosted web monitor; https://github.com/vigil)';
+
+/** Opens the store, creates keys, starts the loops and listens, as the config's roles say. */
+export async function startVigil(config: Config, options: { clock?: () => number } = {}): Promise<Vigil> {
+  const clock = options.clock ?? Date.now;
+  const log = pino({ level: config.logLevel });
+  const store = await openStore(config.databaseUrl);
+  const firstKey = await bootstrapKeys(store, config);
+  const http: OutboundClient = createOutboundClient({
+    allowNetworks: config.allowNetworks, userAgent: USER_AGENT, timeoutMs: 15_000,
+  });
+  const loops: Loop[] = [];
+  let worker: Loop | undefined;
+  if (config.roles.worker) {
+    worker = createWorker({
+      store, http, clock, log, workerId: newWorkerId(), concurrency: config.workerConcurrency,
+      intervalMs: config.pollIntervalMs, timeoutMs: config.executionTimeoutSeconds * 1000,
+      retainExecutions: config.retainExecutions,
+    });
+    const scheduler = createScheduler({ store, clock, intervalMs: config.pollIntervalMs, log, onQueued: () => worker?.wake() });
+    loops.push(scheduler, worker);
+  }
+  let app: FastifyInstance | undefined;
+  let url: string | undefined;
+  if (config.roles.api) {
+    app = await buildApp({
+      store, clock, config, wake: () => worker?.wake(), monitorCreatesPerMinute: config.monitorCreatesPerMinute, logger: log,
+    });
+    url = await app.listen({ port: config.port, host: config.host });
+  }
+  for (const loop of loops) loop.start();
+
+  let stopping: Promise<void> | undefined;
+  return {
+    app, store, url, firstKey,
+    stop: () => (stopping ??= (async () => {
+      // Stop taking requests first, then let loops finish or release their work, then close the store.
+      await app?.close();
+      await Promise.all(loops.map((loop) => loop.stop()));
+      await http.close();
+      await store.close();
+    })()),
+  };
+}

@@ -1,0 +1,32 @@
+import { Kysely, Migrator, type Transaction } from 'kysely';
+import type { Database } from './tables.js';
+import { openDialect, type DialectInfo } from './dialect.js';
+import { migrationProvider } from './migrations/index.js';
+
+/** The query builder over Vigil's tables. */
+export type Db = Kysely<Database>;
+/** A transaction over Vigil's tables. */
+export type Tx = Transaction<Database>;
+/** Either: repository functions take whichever the caller holds. */
+export type Queryable = Db | Tx;
+
+/** An open store: the query builder, its dialect's capabilities, and close(). */
+export interface Store {
+  readonly db: Db;
+  readonly dialect: DialectInfo;
+  close(): Promise<void>;
+}
+
+/** Opens the database a URL names and brings its schema up to date. */
+export async function openStore(url: string): Promise<Store> {
+  const { dialect, info } = openDialect(url);
+  const db = new Kysely<Database>({ dialect });
+  const { error, results } = await new Migrator({ db, provider: migrationProvider(info) }).migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    await db.destroy();
+    throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${String(error)}`, { cause: error });
+  }
+  let closing: Promise<void> | undefined;
+  return { db, dialect: info, close: () => (closing ??= db.destroy()) };
+}

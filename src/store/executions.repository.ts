@@ -1,0 +1,128 @@
+import { sql } from 'kysely';
+import type { Queryable } from './db.js';
+import type { ExecutionRow } from './tables.js';
+
+export type ExecutionReason = 'create' | 'schedule' | 'trigger';
+
+/** One run of a monitor (an "event group"), as the engine sees it. */
+export interface Execution {
+  id: string;
+  monitorId: string;
+  accountId: string;
+  reason: ExecutionReason;
+  scheduledFor: number | null;
+  status: 'queued' | 'running' | 'done';
+  outcome: 'events' | 'completion' | 'error' | null;
+  attempts: number;
+  createdAt: number;
+  finishedAt: number | null;
+}
+
+const toExecution = (row: ExecutionRow): Execution => ({
+  id: row.id,
+  monitorId: row.monitor_id,
+  accountId: row.account_id,
+  reason: row.reason as ExecutionReason,
+  scheduledFor: row.scheduled_for === null ? null : Number(row.scheduled_for),
+  status: row.status as Execution['status'],
+  outcome: row.outcome as Execution['outcome'],
+  attempts: Number(row.attempts),
+  createdAt: Number(row.created_at),
+  finishedAt: row.finished_at === null ? null : Number(row.finished_at),
+});
+
+/** Queues an execution; it is run by whichever worker leases it first. */
+export async function insertExecution(
+  db: Queryable,
+  e: { id: string; monitorId: string; accountId: string; reason: ExecutionReason; scheduledFor: number | null; createdAt: number },
+): Promise<void> {
+  await db.insertInto('executions').values({
+    id: e.id, monitor_id: e.monitorId, account_id: e.accountId, reason: e.reason,
+    scheduled_for: e.scheduledFor, status: 'queued', created_at: e.createdAt, attempts: 0,
+  }).execute();
+}
+
+/**
+ * Leases the oldest runnable execution: queued, or running under an expired lease (its worker
+ * died). An execution is not runnable while another execution of its monitor holds a live
+ * lease, so one monitor's executions never overlap.
+ */
+export async function claimExecution(
+  db: Queryable, workerId: string, now: number, leaseUntil: number,
+): Promise<Execution | undefined> {
+  const candidate = db.selectFrom('executions as e').select('e.id')
+    .where((eb) => eb.or([
+      eb('e.status', '=', 'queued'),
+      eb.and([eb('e.status', '=', 'running'), eb('e.locked_until', '<', now)]),
+    ]))
+    .where(({ not, exists, selectFrom }) => not(exists(
+      selectFrom('executions as o').select(sql.lit(1).as('one'))
+        .whereRef('o.monitor_id', '=', 'e.monitor_id')
+        .whereRef('o.id', '!=', 'e.id')
+        .where('o.status', '=', 'running')
+        .where('o.locked_until', '>=', now),
+    )))
+    .orderBy('e.created_at').limit(1);
+  const row = await db.updateTable('executions')
+    .set((eb) => ({ status: 'running', locked_by: workerId, locked_until: leaseUntil, attempts: eb('attempts', '+', 1) }))
+    .where('id', '=', candidate)
+    .returningAll()
+    .executeTakeFirst();
+  return row && toExecution(row);
+}
+
+/** Marks an execution done with its outcome, if this worker still holds it; false otherwise. */
+export async function finishExecution(
+  db: Queryable, id: string, workerId: string, outcome: NonNullable<Execution['outcome']>, now: number,
+): Promise<boolean> {
+  const result = await db.updateTable('executions')
+    .set({ status: 'done', outcome, finished_at: now, locked_by: null, locked_until: null })
+    .where('id', '=', id).where('locked_by', '=', workerId).where('status', '=', 'running')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Gives a leased execution back to the queue (on shutdown), if this worker still holds it. */
+export async function releaseExecution(db: Queryable, id: string, workerId: string): Promise<void> {
+  await db.updateTable('executions').set({ status: 'queued', locked_by: null, locked_until: null })
+    .where('id', '=', id).where('locked_by', '=', workerId).where('status', '=', 'running').execute();
+}
+
+/** Drops a monitor's queued executions that no worker has started (the monitor was cancelled). */
+export async function dropQueuedExecutions(db: Queryable, monitorId: string): Promise<void> {
+  await db.deleteFrom('executions').where('monitor_id', '=', monitorId).where('status', '=', 'queued').execute();
+}
+
+/** An execution of a monitor, by id. */
+export async function findExecution(db: Queryable, monitorId: string, id: string): Promise<Execution | undefined> {
+  const row = await db.selectFrom('executions').selectAll()
+    .where('id', '=', id).where('monitor_id', '=', monitorId).executeTakeFirst();
+  return row && toExecution(row);
+}
+
+/** Every execution of a monitor, oldest first (for tests and tools). */
+export async function listExecutions(db: Queryable, monitorId: string): Promise<Execution[]> {
+  const rows = await db.selectFrom('executions').selectAll()
+    .where('monitor_id', '=', monitorId).orderBy('created_at').orderBy('id').execute();
+  return rows.map(toExecution);
+}
+
+/** Whether the monitor has finished an execution before. */
+export async function hasFinishedExecution(db: Queryable, monitorId: string): Promise<boolean> {
+  const row = await db.selectFrom('executions').select('id')
+    .where('monitor_id', '=', monitorId).where('status', '=', 'done').limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Deletes a monitor's finished executions beyond the newest `keep`, with their log entries. */
+export async function pruneExecutions(db: Queryable, monitorId: string, keep: number): Promise<number> {
+  const old = await db.selectFrom('executions').select('id')
+    .where('monitor_id', '=', monitorId).where('status', '=', 'done')
+    .orderBy('finished_at', 'desc').orderBy('id', 'desc')
+    .limit(1_000).offset(keep).execute();
+  if (old.length === 0) return 0;
+  const ids = old.map((r) => r.id);
+  await db.deleteFrom('events').where('execution_id', 'in', ids).execute();
+  await db.deleteFrom('executions').where('id', 'in', ids).execute();
+  return ids.length;
+}

@@ -1,0 +1,11 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import type { DialectInfo } from '../dialect.js';
+import * as init from './0001_init.js';
+
+/** Migrations in order; append only, never edit a released one. */
+export function migrationProvider(dialect: DialectInfo): MigrationProvider {
+  const all: Record<string, Migration> = {
+    '0001_init': { up: (db) => init.up(db, dialect) },
+  };
+  return { getMigrations: async () => all };
+}

@@ -1,0 +1,124 @@
+import type { Monitor } from '../domain/monitor.js';
+import type { Queryable } from './db.js';
+import type { MonitorRow } from './tables.js';
+
+const parse = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
+const json = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
+
+/** The one row → domain mapper for monitors. */
+export function toMonitor(row: MonitorRow): Monitor {
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    type: row.type as Monitor['type'],
+    status: row.status as Monitor['status'],
+    frequency: row.frequency,
+    frequencySeconds: Number(row.frequency_seconds),
+    processor: row.processor as Monitor['processor'],
+    settings: JSON.parse(row.settings) as Monitor['settings'],
+    webhook: parse(row.webhook),
+    metadata: parse(row.metadata),
+    memoryScopeKey: row.memory_scope_key,
+    output: parse(row.output),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    lastRunAt: row.last_run_at === null ? null : Number(row.last_run_at),
+    nextRunAt: row.next_run_at === null ? null : Number(row.next_run_at),
+  };
+}
+
+/** Inserts a new monitor. */
+export async function insertMonitor(db: Queryable, m: Monitor): Promise<void> {
+  await db.insertInto('monitors').values({
+    id: m.id,
+    account_id: m.accountId,
+    type: m.type,
+    status: m.status,
+    frequency: m.frequency,
+    frequency_seconds: m.frequencySeconds,
+    processor: m.processor,
+    settings: JSON.stringify(m.settings),
+    webhook: json(m.webhook),
+    metadata: json(m.metadata),
+    memory_scope_key: m.memoryScopeKey,
+    output: json(m.output),
+    created_at: m.createdAt,
+    updated_at: m.updatedAt,
+    last_run_at: m.lastRunAt,
+    next_run_at: m.nextRunAt,
+  }).execute();
+}
+
+/** Writes the mutable fields of a monitor back. */
+export async function saveMonitor(db: Queryable, m: Monitor): Promise<void> {
+  await db.updateTable('monitors').set({
+    status: m.status,
+    frequency: m.frequency,
+    frequency_seconds: m.frequencySeconds,
+    processor: m.processor,
+    settings: JSON.stringify(m.settings),
+    webhook: json(m.webhook),
+    metadata: json(m.metadata),
+    output: json(m.output),
+    updated_at: m.updatedAt,
+    next_run_at: m.nextRunAt,
+  }).where('id', '=', m.id).execute();
+}
+
+/** A monitor of an account; another account's monitor is as absent as a missing one. */
+export async function findMonitor(db: Queryable, accountId: string, id: string): Promise<Monitor | undefined> {
+  const row = await db.selectFrom('monitors').selectAll()
+    .where('id', '=', id).where('account_id', '=', accountId).executeTakeFirst();
+  return row && toMonitor(row);
+}
+
+/** A monitor by id alone, for background work. */
+export async function findMonitorById(db: Queryable, id: string): Promise<Monitor | undefined> {
+  const row = await db.selectFrom('monitors').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toMonitor(row);
+}
+
+/** Position of a monitor in the newest-first listing. */
+export interface MonitorPosition { createdAt: number; id: string }
+
+/** One page of an account's monitors, newest first, strictly after `after`. */
+export async function listMonitors(
+  db: Queryable,
+  q: { accountId: string; statuses: string[]; types: string[]; after?: MonitorPosition; limit: number },
+): Promise<Monitor[]> {
+  let query = db.selectFrom('monitors').selectAll()
+    .where('account_id', '=', q.accountId)
+    .where('status', 'in', q.statuses)
+    .where('type', 'in', q.types);
+  if (q.after) {
+    const { createdAt, id } = q.after;
+    query = query.where((eb) => eb.or([
+      eb('created_at', '<', createdAt),
+      eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)]),
+    ]));
+  }
+  const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit).execute();
+  return rows.map(toMonitor);
+}
+
+/** Records that an execution of the monitor finished. */
+export async function markMonitorRun(db: Queryable, id: string, at: number, output?: Monitor['output']): Promise<void> {
+  await db.updateTable('monitors')
+    .set(output === undefined ? { last_run_at: at } : { last_run_at: at, output: json(output) })
+    .where('id', '=', id).execute();
+}
+
+/** Active monitors whose next scheduled execution is due at `now`. */
+export async function findDueMonitors(db: Queryable, now: number, limit: number): Promise<Monitor[]> {
+  const rows = await db.selectFrom('monitors').selectAll()
+    .where('next_run_at', '<=', now).where('status', '=', 'active')
+    .orderBy('next_run_at').limit(limit).execute();
+  return rows.map(toMonitor);
+}
+
+/** Moves a monitor's next due time forward, only if nobody else moved it first. */
+export async function advanceSchedule(db: Queryable, id: string, from: number, to: number): Promise<boolean> {
+  const result = await db.updateTable('monitors').set({ next_run_at: to })
+    .where('id', '=', id).where('next_run_at', '=', from).executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}

@@ -1,0 +1,86 @@
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+/** Every table, as Kysely sees it. Timestamps are epoch milliseconds; JSON columns hold text. */
+export interface Database {
+  accounts: AccountTable;
+  api_keys: ApiKeyTable;
+  monitors: MonitorTable;
+  executions: ExecutionTable;
+  events: EventTable;
+  seen_items: SeenItemTable;
+}
+
+export interface AccountTable {
+  id: string;
+  name: string;
+  webhook_secret: string;
+  created_at: number;
+}
+
+export interface ApiKeyTable {
+  id: string;
+  account_id: string;
+  key_hash: string;
+  key_prefix: string;
+  created_at: number;
+}
+
+export interface MonitorTable {
+  id: string;
+  account_id: string;
+  type: string;
+  status: string;
+  frequency: string;
+  frequency_seconds: number;
+  processor: string;
+  settings: string;
+  webhook: string | null;
+  metadata: string | null;
+  memory_scope_key: string | null;
+  output: string | null;
+  created_at: number;
+  updated_at: number;
+  last_run_at: number | null;
+  /** When the next scheduled execution is due; null once cancelled. */
+  next_run_at: number | null;
+}
+
+export interface ExecutionTable {
+  id: string;
+  monitor_id: string;
+  account_id: string;
+  reason: string;
+  /** The schedule slot this execution fills; null for creation and trigger runs. */
+  scheduled_for: number | null;
+  status: string;
+  outcome: string | null;
+  locked_by: string | null;
+  locked_until: number | null;
+  attempts: number;
+  created_at: number;
+  finished_at: number | null;
+}
+
+export interface EventTable {
+  /** Log position: strictly increasing in commit order, the basis of every cursor. */
+  seq: Generated<number>;
+  id: string;
+  monitor_id: string;
+  execution_id: string;
+  kind: string;
+  event_date: string | null;
+  payload: string;
+  created_at: number;
+}
+
+export interface SeenItemTable {
+  monitor_id: string;
+  item_key: string;
+  first_seen_at: number;
+}
+
+export type AccountRow = Selectable<AccountTable>;
+export type MonitorRow = Selectable<MonitorTable>;
+export type NewMonitorRow = Insertable<MonitorTable>;
+export type ExecutionRow = Selectable<ExecutionTable>;
+export type EventRow = Selectable<EventTable>;

@@ -1,0 +1,163 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Parallel from 'parallel-web';
+import { createApiKey } from '../src/accounts.js';
+import { loadConfig, type Config } from '../src/config.js';
+import { startVigil, type Vigil } from '../src/server.js';
+
+/** A temporary directory removed by the returned cleanup. */
+export function tempDir(): { path: string; remove: () => void } {
+  const path = mkdtempSync(join(tmpdir(), 'vigil-test-'));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** A database URL for a test: `VIGIL_TEST_DATABASE_URL` when set, else a fresh SQLite file. */
+export function testDatabaseUrl(dir: string): string {
+  return `sqlite:${join(dir, 'vigil.db')}`;
+}
+
+/** A running Vigil on a loopback port with a key, an SDK client and a cleanup. */
+export interface TestVigil {
+  vigil: Vigil;
+  url: string;
+  apiKey: string;
+  client: Parallel;
+  config: Config;
+  /** A second account's key and client, for isolation tests. */
+  other(): Promise<{ apiKey: string; client: Parallel }>;
+  stop(): Promise<void>;
+}
+
+/** Starts Vigil on 127.0.0.1:0 with loopback allowed for outbound requests and fast polling. */
+export async function startTestVigil(env: Record<string, string> = {}, overrides: Partial<Config> = {}): Promise<TestVigil> {
+  const dir = tempDir();
+  const apiKey = `test-key-${Math.random().toString(36).slice(2)}`;
+  const config = loadConfig({
+    VIGIL_PORT: '0',
+    VIGIL_HOST: '127.0.0.1',
+    VIGIL_DATABASE_URL: testDatabaseUrl(dir.path),
+    VIGIL_API_KEY: apiKey,
+    VIGIL_ALLOW_NETWORKS: '127.0.0.0/8',
+    VIGIL_LOG_LEVEL: 'silent',
+    ...env,
+  }, { pollIntervalMs: 100, ...overrides });
+  const vigil = await startVigil(config);
+  const url = vigil.url as string;
+  return {
+    vigil, url, apiKey, config,
+    client: sdkClient(url, apiKey),
+    async other() {
+      const { key } = await createApiKey(vigil.store, `other-${Math.random().toString(36).slice(2)}`);
+      return { apiKey: key, client: sdkClient(url, key) };
+    },
+    async stop() {
+      await vigil.stop();
+      dir.remove();
+    },
+  };
+}
+
+/** The official SDK pointed at a Vigil; no retries, so failures show at once. */
+export function sdkClient(baseURL: string, apiKey: string): Parallel {
+  return new Parallel({ apiKey, baseURL, maxRetries: 0, timeout: 20_000 });
+}
+
+/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
+export async function waitFor<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A local web site whose pages a test sets and changes; it counts requests per path. */
+export interface FixtureSite {
+  url: string;
+  set(path: string, body: string, contentType?: string): void;
+  /** Makes a path answer with this status (e.g. 500) until set again. */
+  fail(path: string, status: number): void;
+  /** Delays every answer of a path by `ms`. */
+  delay(path: string, ms: number): void;
+  hits(path: string): number;
+  close(): Promise<void>;
+}
+
+/** Starts a fixture site on 127.0.0.1. */
+export async function startFixtureSite(): Promise<FixtureSite> {
+  const pages = new Map<string, { body: string; type: string; status: number; delay: number }>();
+  const counts = new Map<string, number>();
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0];
+    counts.set(path, (counts.get(path) ?? 0) + 1);
+    const page = pages.get(path);
+    const answer = () => {
+      if (!page) { res.writeHead(404).end('not found'); return; }
+      res.writeHead(page.status, { 'content-type': page.type }).end(page.body);
+    };
+    if (page?.delay) setTimeout(answer, page.delay); else answer();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    set(path, body, type = 'application/rss+xml') {
+      pages.set(path, { body, type, status: 200, delay: pages.get(path)?.delay ?? 0 });
+    },
+    fail(path, status) {
+      const page = pages.get(path) ?? { body: 'failure', type: 'text/plain', status, delay: 0 };
+      pages.set(path, { ...page, status });
+    },
+    delay(path, ms) {
+      const page = pages.get(path);
+      if (page) page.delay = ms;
+    },
+    hits: (path) => counts.get(path) ?? 0,
+    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+/** One RSS item for `rss()`. */
+export interface RssItem { title: string; link: string; description?: string; date?: Date; guid?: string }
+
+/** An RSS 2.0 document with these items, newest first as feeds usually are. */
+export function rss(title: string, items: RssItem[]): string {
+  const body = items.map((i) => `
+    <item>
+      <title>${escape(i.title)}</title>
+      <link>${escape(i.link)}</link>
+      ${i.guid ? `<guid isPermaLink="false">${escape(i.guid)}</guid>` : ''}
+      ${i.description ? `<description>${escape(i.description)}</description>` : ''}
+      ${i.date ? `<pubDate>${i.date.toUTCString()}</pubDate>` : ''}
+    </item>`).join('');
+  return `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>${escape(title)}</title><link>https://example.test/</link>${body}</channel></rss>`;
+}
+
+function escape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Every event of a monitor through the SDK, following cursors. */
+export async function allEvents(client: Parallel, monitorId: string, query: { include_completions?: boolean; limit?: number } = {}) {
+  const events: Awaited<ReturnType<Parallel['monitor']['events']>>['events'] = [];
+  let cursor: string | undefined;
+  const seenCursors = new Set<string>();
+  for (;;) {
+    const page = await client.monitor.events(monitorId, { ...query, ...(cursor ? { cursor } : {}) });
+    events.push(...page.events);
+    if (!page.next_cursor) return events;
+    if (seenCursors.has(page.next_cursor)) throw new Error('cursor repeated');
+    seenCursors.add(page.next_cursor);
+    cursor = page.next_cursor;
+  }
+}
