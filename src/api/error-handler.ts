@@ -29,7 +29,11 @@ export function installErrorHandler(app: FastifyInstance): void {
 
 function toAppError(err: FastifyError): AppError {
   if (err instanceof AppError) return err;
-  if (err.validation) return validationError(err.validation.map((v) => problemOf(v, err.validationContext ?? 'body')));
+  if (err.validation) {
+    // Fastify says "querystring"; the contract's error locations say "query".
+    const context = err.validationContext === 'querystring' ? 'query' : err.validationContext ?? 'body';
+    return validationError(err.validation.map((v) => problemOf(v, context)));
+  }
   if (err.statusCode === 429) return new AppError('RATE_LIMITED');
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
     // Malformed JSON, wrong content type, body too large: the request, not the server, is at fault.
