@@ -36,6 +36,7 @@ test('queryTerms strips the URL and instruction words, and stems what is left', 
 test('instruction-only queries give no terms, and no terms matches everything', () => {
   const terms = queryTerms('Notify me when there are new posts on https://blog.example.com/feed.xml');
   assert.deepEqual(terms, []);
+  assert.deepEqual(queryTerms('Anything new from https://example.com/feed'), []);
   assert.equal(matchesQuery(terms, 'Anything at all'), true);
   assert.equal(matchesQuery(terms, ''), true);
 });

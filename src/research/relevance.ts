@@ -15,7 +15,7 @@ export const INSTRUCTION_WORDS: ReadonlySet<string> = new Set([
   'item', 'items', 'entry', 'entries', 'story', 'stories', 'mention', 'mentions', 'mentioned',
   'publish', 'published', 'appear', 'appears', 'change', 'changes', 'happen', 'happens',
   'about', 'regarding', 'related', 'from', 'on', 'me', 'us', 'when', 'whenever', 'there',
-  'is', 'are', 'etc',
+  'is', 'are', 'etc', 'anything', 'everything', 'something', 'whatever',
 ]);
 
 /** Ordinary English function words, which carry no topic either. */
