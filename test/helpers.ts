@@ -28,7 +28,9 @@ export interface TestVigil {
   config: Config;
   /** A second account's key and client, for isolation tests. */
   other(): Promise<{ apiKey: string; client: Parallel }>;
-  stop(): Promise<void>;
+  /** Stops Vigil; the database is deleted unless kept (then `removeDatabase` deletes it later). */
+  stop(options?: { keepDatabase?: boolean }): Promise<void>;
+  removeDatabase(): void;
 }
 
 /** Starts Vigil on 127.0.0.1:0 with loopback allowed for outbound requests and fast polling. */
@@ -53,10 +55,11 @@ export async function startTestVigil(env: Record<string, string> = {}, overrides
       const { key } = await createApiKey(vigil.store, `other-${Math.random().toString(36).slice(2)}`);
       return { apiKey: key, client: sdkClient(url, key) };
     },
-    async stop() {
+    async stop(options = {}) {
       await vigil.stop();
-      dir.remove();
+      if (!options.keepDatabase) dir.remove();
     },
+    removeDatabase: dir.remove,
   };
 }
 
@@ -90,6 +93,8 @@ export interface FixtureSite {
   /** Delays every answer of a path by `ms`. */
   delay(path: string, ms: number): void;
   hits(path: string): number;
+  /** The most requests of a path that were ever in flight at once. */
+  maxConcurrent(path: string): number;
   close(): Promise<void>;
 }
 
@@ -97,9 +102,14 @@ export interface FixtureSite {
 export async function startFixtureSite(): Promise<FixtureSite> {
   const pages = new Map<string, { body: string; type: string; status: number; delay: number }>();
   const counts = new Map<string, number>();
+  const inFlight = new Map<string, number>();
+  const peaks = new Map<string, number>();
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
     counts.set(path, (counts.get(path) ?? 0) + 1);
+    inFlight.set(path, (inFlight.get(path) ?? 0) + 1);
+    peaks.set(path, Math.max(peaks.get(path) ?? 0, inFlight.get(path) ?? 0));
+    res.on('close', () => inFlight.set(path, (inFlight.get(path) ?? 1) - 1));
     const page = pages.get(path);
     const answer = () => {
       if (!page) { res.writeHead(404).end('not found'); return; }
@@ -123,6 +133,7 @@ export async function startFixtureSite(): Promise<FixtureSite> {
       if (page) page.delay = ms;
     },
     hits: (path) => counts.get(path) ?? 0,
+    maxConcurrent: (path) => peaks.get(path) ?? 0,
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }
