@@ -27,7 +27,7 @@ export const USER_AGENT = 'Vigil/0.1 (+self-hosted web monitor; https://github.c
 export async function startVigil(config: Config, options: { clock?: () => number } = {}): Promise<Vigil> {
   const clock = options.clock ?? Date.now;
   const log = pino({ level: config.logLevel });
-  const store = await openStore(config.databaseUrl);
+  const store = await openStore(config.databaseUrl, (err) => log.warn({ err }, 'wake-up hint channel failed; polling continues'));
   const firstKey = await bootstrapKeys(store, config);
   const http: OutboundClient = createOutboundClient({
     allowNetworks: config.allowNetworks, userAgent: USER_AGENT, timeoutMs: 15_000,
@@ -40,14 +40,15 @@ export async function startVigil(config: Config, options: { clock?: () => number
       intervalMs: config.pollIntervalMs, timeoutMs: config.executionTimeoutSeconds * 1000,
       retainExecutions: config.retainExecutions,
     });
-    const scheduler = createScheduler({ store, clock, intervalMs: config.pollIntervalMs, log, onQueued: () => worker?.wake() });
+    const scheduler = createScheduler({ store, clock, intervalMs: config.pollIntervalMs, log, onQueued: () => store.workHints.notify() });
+    store.workHints.subscribe(() => worker?.wake());
     loops.push(scheduler, worker);
   }
   let app: FastifyInstance | undefined;
   let url: string | undefined;
   if (config.roles.api) {
     app = await buildApp({
-      store, clock, config, wake: () => worker?.wake(), monitorCreatesPerMinute: config.monitorCreatesPerMinute, logger: log,
+      store, clock, config, wake: () => store.workHints.notify(), monitorCreatesPerMinute: config.monitorCreatesPerMinute, logger: log,
     });
     url = await app.listen({ port: config.port, host: config.host });
   }

@@ -61,7 +61,7 @@ describe('the vigil command', () => {
         assert.doesNotMatch(stdout, /vgl_/, 'keys exist, so none is printed');
         const url = /Vigil listening on (\S+)/.exec(stdout)![1];
         const monitor = await sdkClient(url, acme1).monitor.create({
-          type: 'event_stream', frequency: '1d', settings: { query: 'x', sources: ['http://127.0.0.1:1/feed'] },
+          type: 'event_stream', frequency: '1d', settings: { query: 'x', sources: ['http://127.0.0.1:1/feed'] } as any,
         });
         assert.equal((await sdkClient(url, acme2).monitor.retrieve(monitor.monitor_id)).monitor_id, monitor.monitor_id, 'same account');
         await assert.rejects(sdkClient(url, globex).monitor.retrieve(monitor.monitor_id), (err: any) => err.status === 404);

@@ -103,7 +103,7 @@ describe('feed watching (event_stream, lite)', () => {
     const listed = await client.monitor.events(monitor.monitor_id);
     assert.ok(listed.events.some((e: any) => e.event_id === failed[0].event_id), 'errors are listed by default');
 
-    const closed = await createAndSettle({ type: 'event_stream', frequency: '1d', settings: { query: 'x', sources: ['http://127.0.0.1:1/feed.xml'] } });
+    const closed = await createAndSettle({ type: 'event_stream', frequency: '1d', settings: { query: 'x', sources: ['http://127.0.0.1:1/feed.xml'] } as any });
     const [refused] = await allEvents(client, closed.monitor_id) as any[];
     assert.equal(refused.event_type, 'error');
     assert.match(refused.error_message, /http:\/\/127\.0\.0\.1:1\/feed\.xml: .*ECONNREFUSED/);
@@ -113,7 +113,7 @@ describe('feed watching (event_stream, lite)', () => {
     const shared: RssItem = { title: 'Shared story', link: 'https://news.example.test/shared', guid: 'story-1', date: new Date() };
     const a = newFeed([old(1)]);
     const b = newFeed([old(2)]);
-    const monitor = await createAndSettle({ type: 'event_stream', frequency: '1d', settings: { query: 'anything new', sources: [a.url, b.url] } });
+    const monitor = await createAndSettle({ type: 'event_stream', frequency: '1d', settings: { query: 'anything new', sources: [a.url, b.url] } as any });
     a.set([shared, old(1)]);
     b.set([shared, old(2)]);
     const detected = await triggerAndWait(monitor.monitor_id) as any[];

@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Parallel from 'parallel-web';
+import pg from 'pg';
 import { createApiKey } from '../src/accounts.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { startVigil, type Vigil } from '../src/server.js';
@@ -14,9 +16,26 @@ export function tempDir(): { path: string; remove: () => void } {
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-/** A database URL for a test: `VIGIL_TEST_DATABASE_URL` when set, else a fresh SQLite file. */
-export function testDatabaseUrl(dir: string): string {
-  return `sqlite:${join(dir, 'vigil.db')}`;
+/** A fresh database for a test and its removal. */
+export interface TestDatabase { url: string; drop(): Promise<void> }
+
+/**
+ * A fresh database: a new PostgreSQL database beside `VIGIL_TEST_DATABASE_URL` when that is set
+ * (so the whole suite runs on PostgreSQL too), else a new SQLite file in `dir`.
+ */
+export async function testDatabase(dir: string): Promise<TestDatabase> {
+  const base = process.env.VIGIL_TEST_DATABASE_URL;
+  if (!base) return { url: `sqlite:${join(dir, 'vigil.db')}`, drop: async () => {} };
+  const name = `vigil_test_${randomBytes(6).toString('hex')}`;
+  const admin = async (statement: string) => {
+    const client = new pg.Client({ connectionString: base });
+    await client.connect();
+    try { await client.query(statement); } finally { await client.end(); }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
 /** A running Vigil on a loopback port with a key, an SDK client and a cleanup. */
@@ -30,17 +49,18 @@ export interface TestVigil {
   other(): Promise<{ apiKey: string; client: Parallel }>;
   /** Stops Vigil; the database is deleted unless kept (then `removeDatabase` deletes it later). */
   stop(options?: { keepDatabase?: boolean }): Promise<void>;
-  removeDatabase(): void;
+  removeDatabase(): Promise<void>;
 }
 
 /** Starts Vigil on 127.0.0.1:0 with loopback allowed for outbound requests and fast polling. */
 export async function startTestVigil(env: Record<string, string> = {}, overrides: Partial<Config> = {}): Promise<TestVigil> {
   const dir = tempDir();
+  const database = await testDatabase(dir.path);
   const apiKey = `test-key-${Math.random().toString(36).slice(2)}`;
   const config = loadConfig({
     VIGIL_PORT: '0',
     VIGIL_HOST: '127.0.0.1',
-    VIGIL_DATABASE_URL: testDatabaseUrl(dir.path),
+    VIGIL_DATABASE_URL: database.url,
     VIGIL_API_KEY: apiKey,
     VIGIL_ALLOW_NETWORKS: '127.0.0.0/8',
     VIGIL_LOG_LEVEL: 'silent',
@@ -48,6 +68,10 @@ export async function startTestVigil(env: Record<string, string> = {}, overrides
   }, { pollIntervalMs: 100, ...overrides });
   const vigil = await startVigil(config);
   const url = vigil.url as string;
+  const removeDatabase = async () => {
+    await database.drop();
+    dir.remove();
+  };
   return {
     vigil, url, apiKey, config,
     client: sdkClient(url, apiKey),
@@ -57,9 +81,9 @@ export async function startTestVigil(env: Record<string, string> = {}, overrides
     },
     async stop(options = {}) {
       await vigil.stop();
-      if (!options.keepDatabase) dir.remove();
+      if (!options.keepDatabase) await removeDatabase();
     },
-    removeDatabase: dir.remove,
+    removeDatabase,
   };
 }
 

@@ -71,7 +71,7 @@ describe('the scheduler', () => {
     const store = await openStore(vigil.config.databaseUrl);
     const executions = await listExecutions(store.db, monitor.monitor_id);
     await store.close();
-    vigil.removeDatabase();
+    await vigil.removeDatabase();
     assert.deepEqual(executions.map((e) => [e.status, e.outcome]), [['done', 'completion']]);
   });
 });

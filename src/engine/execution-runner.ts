@@ -85,12 +85,14 @@ async function commitOutcome(deps: RunnerDeps, monitor: Monitor, execution: Exec
   const entries = logEntries(monitor.id, execution.id, outcome, now);
   await deps.store.db.transaction().execute(async (tx: Tx) => {
     const kind = outcome.kind;
-    if (!(await finishExecution(tx, execution.id, deps.workerId, kind, now))) {
+    if (!(await finishExecution(tx, execution, deps.workerId, kind, now))) {
       throw new LeaseLostError(`lease on execution ${execution.id} was lost; its outcome was not committed`);
     }
+    // The monitor row is updated (locked) before the log is appended: appends of one monitor
+    // commit in the order of their positions, so a reader following a cursor never skips one.
+    await markMonitorRun(tx, monitor.id, now);
     await appendEntries(tx, entries);
     await markItemsSeen(tx, monitor.id, result.seenKeys, now);
-    await markMonitorRun(tx, monitor.id, now);
     await pruneExecutions(tx, monitor.id, deps.retainExecutions);
   });
 }

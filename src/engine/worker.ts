@@ -30,13 +30,13 @@ export function newWorkerId(): string {
 export function createWorker(deps: Omit<RunnerDeps, 'workerId'> & {
   store: Store; workerId: string; concurrency: number; intervalMs: number; log: FastifyBaseLogger;
 }): Loop {
-  const inFlight = new Map<string, Promise<void>>();
+  const inFlight = new Map<Execution, Promise<void>>();
   const stopController = new AbortController();
 
   async function tick(): Promise<boolean> {
     while (inFlight.size < deps.concurrency && !stopController.signal.aborted) {
       const now = deps.clock();
-      const execution = await claimExecution(deps.store.db, deps.workerId, now, now + leaseMs(deps.timeoutMs));
+      const execution = await claimExecution(deps.store.db, deps.store.dialect, deps.workerId, now, now + leaseMs(deps.timeoutMs));
       if (!execution) break;
       start(execution);
     }
@@ -47,10 +47,10 @@ export function createWorker(deps: Omit<RunnerDeps, 'workerId'> & {
     const work = runExecution(deps, execution, stopController.signal)
       .catch((err) => deps.log.error({ err, executionId: execution.id }, 'execution could not be committed'))
       .finally(() => {
-        inFlight.delete(execution.id);
+        inFlight.delete(execution);
         loop.wake();
       });
-    inFlight.set(execution.id, work);
+    inFlight.set(execution, work);
   }
 
   const loop = createLoop('worker', tick, { intervalMs: deps.intervalMs, log: deps.log });
@@ -67,7 +67,7 @@ export function createWorker(deps: Omit<RunnerDeps, 'workerId'> & {
       stopController.abort();
       await drained;
       // Give unfinished work back at once rather than waiting for the lease to expire.
-      for (const id of abandoned) await releaseExecution(deps.store.db, id, deps.workerId);
+      for (const execution of abandoned) await releaseExecution(deps.store.db, execution, deps.workerId);
     })()),
   };
 }

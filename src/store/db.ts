@@ -1,6 +1,6 @@
 import { Kysely, Migrator, type Transaction } from 'kysely';
 import type { Database } from './tables.js';
-import { openDialect, type DialectInfo } from './dialect.js';
+import { openDialect, type DialectInfo, type HintChannel } from './dialect.js';
 import { migrationProvider } from './migrations/index.js';
 
 /** The query builder over Vigil's tables. */
@@ -14,12 +14,14 @@ export type Queryable = Db | Tx;
 export interface Store {
   readonly db: Db;
   readonly dialect: DialectInfo;
+  /** "Work was queued": a hint that wakes workers in every process sharing the store. */
+  readonly workHints: HintChannel;
   close(): Promise<void>;
 }
 
 /** Opens the database a URL names and brings its schema up to date. */
-export async function openStore(url: string): Promise<Store> {
-  const { dialect, info } = openDialect(url);
+export async function openStore(url: string, onError: (err: unknown) => void = () => {}): Promise<Store> {
+  const { dialect, info } = openDialect(url, onError);
   const db = new Kysely<Database>({ dialect });
   const { error, results } = await new Migrator({ db, provider: migrationProvider(info) }).migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
@@ -28,5 +30,12 @@ export async function openStore(url: string): Promise<Store> {
     throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${String(error)}`, { cause: error });
   }
   let closing: Promise<void> | undefined;
-  return { db, dialect: info, close: () => (closing ??= db.destroy()) };
+  const workHints = info.hintChannel('work');
+  return {
+    db, dialect: info, workHints,
+    close: () => (closing ??= (async () => {
+      await workHints.close();
+      await db.destroy();
+    })()),
+  };
 }

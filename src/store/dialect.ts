@@ -1,18 +1,33 @@
+import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { SqliteDialect, type ColumnDefinitionBuilder, type Dialect } from 'kysely';
+import { PostgresDialect, SqliteDialect, type ColumnDefinitionBuilder, type Dialect } from 'kysely';
+import pg from 'pg';
+
+/** A wake-up hint between processes (or within one): never the truth, only a reason to look now. */
+export interface HintChannel {
+  notify(): void;
+  subscribe(listener: () => void): void;
+  close(): Promise<void>;
+}
 
 /**
- * What differs between the stores Vigil runs on. Code branches on these capabilities,
- * never on the dialect's name, so every SQLite/PostgreSQL difference lives in this file.
+ * What differs between the stores Vigil runs on. Code branches on these capabilities, never on
+ * the dialect's name, so every SQLite/PostgreSQL difference lives in this file.
  */
 export interface DialectInfo {
   readonly name: 'sqlite' | 'postgres';
-  /** `FOR UPDATE SKIP LOCKED` exists; without it, writes are serialised by the store itself. */
+  /**
+   * `FOR UPDATE SKIP LOCKED` exists. Without it (SQLite) a store has one writer at a time, so a
+   * claim made in a transaction cannot race another.
+   */
   readonly supportsSkipLocked: boolean;
-  /** Defines the append-only log's position column (strictly increasing, never reused). */
+  /** Column type of the append-only log's position (strictly increasing, never reused). */
+  readonly logPositionType: 'integer' | 'bigserial';
   logPositionColumn(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
+  /** A hint channel: across processes with LISTEN/NOTIFY, within this process otherwise. */
+  hintChannel(name: string): HintChannel;
 }
 
 /** A Kysely dialect and its capabilities for a `VIGIL_DATABASE_URL`. */
@@ -21,17 +36,11 @@ export interface OpenedDialect {
   readonly info: DialectInfo;
 }
 
-const sqliteInfo: DialectInfo = {
-  name: 'sqlite',
-  supportsSkipLocked: false,
-  // AUTOINCREMENT keeps ids of deleted (pruned) rows from being reused, so cursors stay valid.
-  logPositionColumn: (column) => column.primaryKey().autoIncrement(),
-};
-
-/** Opens the store a database URL names. */
-export function openDialect(url: string): OpenedDialect {
+/** Opens the store a database URL names; `onError` hears failures of idle connections. */
+export function openDialect(url: string, onError: (err: unknown) => void): OpenedDialect {
   if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length));
-  throw new Error(`unsupported database URL "${url}": this build supports sqlite:<path>`);
+  if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url, onError);
+  throw new Error(`unsupported database URL "${url}": use sqlite:<path> or postgres://…`);
 }
 
 function openSqlite(path: string): OpenedDialect {
@@ -43,5 +52,84 @@ function openSqlite(path: string): OpenedDialect {
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 10000');
   database.pragma('foreign_keys = ON');
-  return { dialect: new SqliteDialect({ database }), info: sqliteInfo };
+  const emitter = new EventEmitter();
+  const info: DialectInfo = {
+    name: 'sqlite',
+    supportsSkipLocked: false,
+    logPositionType: 'integer',
+    // AUTOINCREMENT keeps positions of deleted (pruned) rows from being reused, so cursors stay valid.
+    logPositionColumn: (column) => column.primaryKey().autoIncrement(),
+    hintChannel: (name) => ({
+      notify: () => { emitter.emit(name); },
+      subscribe: (listener) => { emitter.on(name, listener); },
+      close: async () => { emitter.removeAllListeners(name); },
+    }),
+  };
+  return { dialect: new SqliteDialect({ database }), info };
+}
+
+// BIGINT columns hold epoch milliseconds and log positions, all far below 2^53: read them as numbers.
+const int8AsNumber = (oid: number, format?: 'text' | 'binary') =>
+  oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text');
+
+function openPostgres(url: string, onError: (err: unknown) => void): OpenedDialect {
+  const pool = new pg.Pool({ connectionString: url, max: 10, types: { getTypeParser: int8AsNumber as never } });
+  // An idle connection the server closed is replaced on next use; without a listener it would crash the process.
+  pool.on('error', onError);
+  const info: DialectInfo = {
+    name: 'postgres',
+    supportsSkipLocked: true,
+    logPositionType: 'bigserial',
+    logPositionColumn: (column) => column.primaryKey(),
+    hintChannel: (name) => postgresHints(url, pool, `vigil_${name}`, onError),
+  };
+  return { dialect: new PostgresDialect({ pool }), info };
+}
+
+/** LISTEN on a dedicated connection (reconnecting after failures); NOTIFY through the pool. */
+function postgresHints(url: string, pool: pg.Pool, channel: string, onError: (err: unknown) => void): HintChannel {
+  const emitter = new EventEmitter();
+  let client: pg.Client | undefined;
+  let closed = false;
+  let listening = false;
+  const listen = async () => {
+    if (closed || listening) return;
+    listening = true;
+    const next = new pg.Client({ connectionString: url });
+    next.on('notification', () => emitter.emit('hint'));
+    next.on('error', (err) => {
+      onError(err);
+      listening = false;
+      client = undefined;
+      next.end().catch(() => {});
+      setTimeout(() => void listen(), 1000).unref();
+    });
+    try {
+      await next.connect();
+      await next.query(`LISTEN ${channel}`);
+      client = next;
+      if (closed) await next.end();
+    } catch (err) {
+      onError(err);
+      listening = false;
+      await next.end().catch(() => {});
+      if (!closed) setTimeout(() => void listen(), 1000).unref();
+    }
+  };
+  return {
+    notify: () => {
+      // A local listener needs no round trip; other processes hear the NOTIFY.
+      emitter.emit('hint');
+      pool.query('SELECT pg_notify($1, $2)', [channel, '']).catch(onError);
+    },
+    subscribe: (listener) => {
+      emitter.on('hint', listener);
+      void listen();
+    },
+    close: async () => {
+      closed = true;
+      emitter.removeAllListeners();
+      await client?.end().catch(() => {});
+    },
+  };
 }

@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
-import type { Queryable } from './db.js';
+import type { Db, Queryable } from './db.js';
+import type { DialectInfo } from './dialect.js';
 import type { ExecutionRow } from './tables.js';
 
 export type ExecutionReason = 'create' | 'schedule' | 'trigger';
@@ -44,48 +44,73 @@ export async function insertExecution(
 
 /**
  * Leases the oldest runnable execution: queued, or running under an expired lease (its worker
- * died). An execution is not runnable while another execution of its monitor holds a live
- * lease, so one monitor's executions never overlap.
+ * died). Its monitor's lease is taken in the same transaction, and an execution whose monitor is
+ * leased is not runnable, so one monitor's executions never overlap, across processes too: on
+ * PostgreSQL the candidate rows are locked (SKIP LOCKED) and the monitor's lease condition is
+ * re-checked on the locked row.
  */
 export async function claimExecution(
-  db: Queryable, workerId: string, now: number, leaseUntil: number,
+  db: Db, dialect: DialectInfo, workerId: string, now: number, leaseUntil: number,
 ): Promise<Execution | undefined> {
-  const candidate = db.selectFrom('executions as e').select('e.id')
-    .where((eb) => eb.or([
-      eb('e.status', '=', 'queued'),
-      eb.and([eb('e.status', '=', 'running'), eb('e.locked_until', '<', now)]),
-    ]))
-    .where(({ not, exists, selectFrom }) => not(exists(
-      selectFrom('executions as o').select(sql.lit(1).as('one'))
-        .whereRef('o.monitor_id', '=', 'e.monitor_id')
-        .whereRef('o.id', '!=', 'e.id')
-        .where('o.status', '=', 'running')
-        .where('o.locked_until', '>=', now),
-    )))
-    .orderBy('e.created_at').limit(1);
-  const row = await db.updateTable('executions')
-    .set((eb) => ({ status: 'running', locked_by: workerId, locked_until: leaseUntil, attempts: eb('attempts', '+', 1) }))
-    .where('id', '=', candidate)
-    .returningAll()
-    .executeTakeFirst();
-  return row && toExecution(row);
+  return db.transaction().execute(async (tx) => {
+    let candidate = tx.selectFrom('executions as e')
+      .innerJoin('monitors as m', 'm.id', 'e.monitor_id')
+      .select(['e.id', 'e.monitor_id'])
+      .where((eb) => eb.or([
+        eb('e.status', '=', 'queued'),
+        eb.and([eb('e.status', '=', 'running'), eb('e.locked_until', '<', now)]),
+      ]))
+      .where((eb) => eb.or([eb('m.lease_until', 'is', null), eb('m.lease_until', '<', now)]))
+      .orderBy('e.created_at').orderBy('e.id').limit(1);
+    if (dialect.supportsSkipLocked) candidate = candidate.forUpdate().skipLocked();
+    const picked = await candidate.executeTakeFirst();
+    if (!picked) return undefined;
+    const leased = await tx.updateTable('monitors')
+      .set({ running_execution_id: picked.id, lease_until: leaseUntil })
+      .where('id', '=', picked.monitor_id)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+      .executeTakeFirst();
+    if (Number(leased.numUpdatedRows) !== 1) return undefined;
+    const row = await tx.updateTable('executions')
+      .set((eb) => ({ status: 'running', locked_by: workerId, locked_until: leaseUntil, attempts: eb('attempts', '+', 1) }))
+      .where('id', '=', picked.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toExecution(row);
+  });
 }
 
-/** Marks an execution done with its outcome, if this worker still holds it; false otherwise. */
+/**
+ * Marks an execution done with its outcome and frees its monitor's lease, if this worker still
+ * holds it; false otherwise. Freeing the lease updates the monitor row first, which also
+ * serialises the log appends of one monitor (see appendEntries).
+ */
 export async function finishExecution(
-  db: Queryable, id: string, workerId: string, outcome: NonNullable<Execution['outcome']>, now: number,
+  db: Queryable, execution: { id: string; monitorId: string }, workerId: string,
+  outcome: NonNullable<Execution['outcome']>, now: number,
 ): Promise<boolean> {
   const result = await db.updateTable('executions')
     .set({ status: 'done', outcome, finished_at: now, locked_by: null, locked_until: null })
-    .where('id', '=', id).where('locked_by', '=', workerId).where('status', '=', 'running')
+    .where('id', '=', execution.id).where('locked_by', '=', workerId).where('status', '=', 'running')
     .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  if (Number(result.numUpdatedRows) !== 1) return false;
+  await freeMonitorLease(db, execution);
+  return true;
+}
+
+async function freeMonitorLease(db: Queryable, execution: { id: string; monitorId: string }): Promise<void> {
+  await db.updateTable('monitors').set({ running_execution_id: null, lease_until: null })
+    .where('id', '=', execution.monitorId).where('running_execution_id', '=', execution.id).execute();
 }
 
 /** Gives a leased execution back to the queue (on shutdown), if this worker still holds it. */
-export async function releaseExecution(db: Queryable, id: string, workerId: string): Promise<void> {
-  await db.updateTable('executions').set({ status: 'queued', locked_by: null, locked_until: null })
-    .where('id', '=', id).where('locked_by', '=', workerId).where('status', '=', 'running').execute();
+export async function releaseExecution(db: Db, execution: { id: string; monitorId: string }, workerId: string): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    const result = await tx.updateTable('executions').set({ status: 'queued', locked_by: null, locked_until: null })
+      .where('id', '=', execution.id).where('locked_by', '=', workerId).where('status', '=', 'running')
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 1) await freeMonitorLease(tx, execution);
+  });
 }
 
 /** Drops a monitor's queued executions that no worker has started (the monitor was cancelled). */

@@ -43,6 +43,9 @@ export interface MonitorTable {
   last_run_at: number | null;
   /** When the next scheduled execution is due; null once cancelled. */
   next_run_at: number | null;
+  /** The execution holding the monitor's lease, and until when; one runs at a time. */
+  running_execution_id: string | null;
+  lease_until: number | null;
 }
 
 export interface ExecutionTable {

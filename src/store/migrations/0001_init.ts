@@ -35,6 +35,9 @@ export async function up(db: Kysely<any>, dialect: DialectInfo): Promise<void> {
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .addColumn('last_run_at', 'bigint')
     .addColumn('next_run_at', 'bigint')
+    // The monitor's execution lease: one execution of a monitor runs at a time, across processes.
+    .addColumn('running_execution_id', 'text')
+    .addColumn('lease_until', 'bigint')
     .execute();
   await db.schema.createIndex('monitors_by_account').on('monitors')
     .columns(['account_id', 'created_at desc', 'id desc']).execute();
@@ -62,7 +65,7 @@ export async function up(db: Kysely<any>, dialect: DialectInfo): Promise<void> {
   await db.schema.createIndex('executions_by_monitor').on('executions').columns(['monitor_id', 'finished_at']).execute();
 
   await db.schema.createTable('events')
-    .addColumn('seq', 'integer', (c) => dialect.logPositionColumn(c))
+    .addColumn('seq', dialect.logPositionType, (c) => dialect.logPositionColumn(c))
     .addColumn('id', 'text', (c) => c.notNull().unique())
     .addColumn('monitor_id', 'text', (c) => c.notNull())
     .addColumn('execution_id', 'text', (c) => c.notNull())
