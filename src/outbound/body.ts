@@ -43,8 +43,8 @@ function decodersFor(contentEncoding: string | undefined): Transform[] | undefin
 }
 
 /**
- * Reads `raw` to the end, decoding its content-encoding, and fails with too_large as soon as the
- * decoded bytes pass `maxBytes`, so a small compressed bomb cannot fill memory. An unknown
+ * Reads `raw` to the end, decoding its content-encoding, and fails with too_large (or, with
+ * `truncate`, stops and keeps the first `maxBytes`) as soon as the decoded bytes pass `maxBytes`, so a small compressed bomb cannot fill memory. An unknown
  * encoding is returned undecoded (and reported so). Compressed input is not buffered, and its
  * length is bounded by the request deadline rather than by a second cap.
  */
@@ -53,6 +53,7 @@ export async function readBody(
   contentEncoding: string | undefined,
   maxBytes: number,
   url: string,
+  truncate = false,
 ): Promise<DecodedBody> {
   const decoders = decodersFor(contentEncoding) ?? [];
   // pipeline() destroys the whole chain when any part fails or the reader stops early; errors
@@ -63,8 +64,13 @@ export async function readBody(
   let total = 0;
   try {
     for await (const chunk of source as AsyncIterable<Buffer>) {
+      if (total + chunk.length > maxBytes) {
+        if (!truncate) throw new OutboundError('too_large', url, { limit: maxBytes });
+        chunks.push(chunk.subarray(0, maxBytes - total));
+        total = maxBytes;
+        break;
+      }
       total += chunk.length;
-      if (total > maxBytes) throw new OutboundError('too_large', url, { limit: maxBytes });
       chunks.push(chunk);
     }
   } catch (err) {

@@ -229,6 +229,19 @@ describe('limits and failures', () => {
     assert.equal((await c.request(`${server.origin}/declared`, { maxBytes: 2000 })).body.length, 2000);
   });
 
+  it('keeps the first maxBytes of a longer body when asked to truncate', async () => {
+    const server = await serve((req, res) => {
+      if (req.url === '/declared') res.writeHead(201).end(Buffer.alloc(2000, 'a'));
+      else { res.write(Buffer.alloc(600, 'a')); res.end(Buffer.alloc(600, 'b')); }
+    });
+    const c = client({ maxBytes: 1000 });
+    const declared = await c.request(`${server.origin}/declared`, { truncateBody: true });
+    assert.equal(declared.status, 201);
+    assert.equal(declared.body.toString(), 'a'.repeat(1000));
+    const streamed = await c.request(`${server.origin}/streamed`, { truncateBody: true });
+    assert.equal(streamed.body.toString(), 'a'.repeat(600) + 'b'.repeat(400));
+  });
+
   it('caps the decoded size, so a small gzip bomb is refused', async () => {
     const bomb = zlib.gzipSync(Buffer.alloc(10 * 1024 * 1024));
     const server = await serve((_req, res) => res.writeHead(200, { 'content-encoding': 'gzip' }).end(bomb));

@@ -16,6 +16,8 @@ export interface OutboundRequest {
   maxBytes?: number;
   followRedirects?: boolean;
   maxRedirects?: number;
+  /** Keep the first maxBytes of a longer body instead of failing (for answers only their status matters). */
+  truncateBody?: boolean;
 }
 
 /** A complete response; non-2xx statuses are returned, not thrown. */
@@ -70,6 +72,7 @@ interface Limits {
   maxBytes: number;
   maxRedirects: number;
   followRedirects: boolean;
+  truncateBody: boolean;
 }
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
@@ -91,6 +94,7 @@ export function createOutboundClient(options: OutboundOptions): OutboundClient {
         maxBytes: init.maxBytes ?? options.maxBytes ?? 5 * 1024 * 1024,
         maxRedirects: init.maxRedirects ?? options.maxRedirects ?? 5,
         followRedirects: init.followRedirects ?? true,
+        truncateBody: init.truncateBody ?? false,
       }),
     close: () => agent.close(),
   };
@@ -111,7 +115,7 @@ async function send(s: Settings, rawUrl: string, init: OutboundRequest, limits: 
       const res = await dispatch(s.agent, hop, limits.timeoutMs, controller.signal);
       const location = header(res.headers, 'location');
       if (!limits.followRedirects || !REDIRECT_STATUSES.has(res.statusCode) || location === undefined) {
-        return await complete(res, hop, limits.maxBytes, redirects);
+        return await complete(res, hop, limits, redirects);
       }
       await res.body.dump();
       if (redirects.length >= limits.maxRedirects) {
@@ -143,7 +147,7 @@ function dispatch(agent: Agent, hop: Hop, timeoutMs: number, signal: AbortSignal
 async function complete(
   res: Dispatcher.ResponseData,
   hop: Hop,
-  maxBytes: number,
+  { maxBytes, truncateBody }: Pick<Limits, 'maxBytes' | 'truncateBody'>,
   redirects: string[],
 ): Promise<OutboundResponse> {
   const headers = flattenHeaders(res.headers);
@@ -155,11 +159,11 @@ async function complete(
   const encoding = headers['content-encoding'];
   const declared = Number(headers['content-length']);
   // Without an encoding the declared length is the decoded length: refuse before downloading.
-  if (encoding === undefined && Number.isFinite(declared) && declared > maxBytes) {
+  if (!truncateBody && encoding === undefined && Number.isFinite(declared) && declared > maxBytes) {
     discard(res.body);
     throw new OutboundError('too_large', url, { limit: maxBytes });
   }
-  const { body, decoded } = await readBody(res.body, encoding, maxBytes, url);
+  const { body, decoded } = await readBody(res.body, encoding, maxBytes, url, truncateBody);
   if (decoded) {
     delete headers['content-encoding'];
     delete headers['content-length'];
