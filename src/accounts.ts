@@ -18,9 +18,10 @@ export function newWebhookSecret(): string {
 export async function ensureAccount(store: Store, name: string, webhookSecret?: string): Promise<Account> {
   const existing = await findAccountByName(store.db, name);
   if (existing) return existing;
-  const account: Account = { id: ID.account(), name, webhookSecret: webhookSecret ?? newWebhookSecret(), createdAt: Date.now() };
-  await insertAccount(store.db, account);
-  return (await findAccountByName(store.db, name)) ?? account;
+  await insertAccount(store.db, { id: ID.account(), name, webhookSecret: webhookSecret ?? newWebhookSecret(), createdAt: Date.now() });
+  const created = await findAccountByName(store.db, name);
+  if (!created) throw new Error(`account ${name} could not be created`);
+  return created;
 }
 
 /** Stores a key for an account; storing the same key again changes nothing. */

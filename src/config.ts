@@ -24,6 +24,13 @@ export interface Config {
   readonly pollIntervalMs: number;
   /** Monitor-creating POSTs allowed per account per minute (api.md §1.4). */
   readonly monitorCreatesPerMinute: number;
+  /** Webhook delivery: first retry delay (doubling after), how long to retry, when to disable a failing endpoint, request timeout. */
+  readonly webhooks: {
+    readonly retryDelayMs: number;
+    readonly retryWindowMs: number;
+    readonly disableAfterMs: number;
+    readonly timeoutMs: number;
+  };
   /** Whether this process runs the API, the background workers, or both. */
   readonly roles: { readonly api: boolean; readonly worker: boolean };
   readonly logLevel: string;
@@ -40,6 +47,10 @@ export const DEFAULTS = {
   workerConcurrency: 4,
   pollInterval: '1s',
   monitorCreatesPerMinute: 300,
+  webhookRetryDelay: '5s',
+  webhookRetryWindow: '48h',
+  webhookDisableAfter: '5d',
+  webhookTimeout: '15s',
   logLevel: 'info',
 } as const;
 
@@ -74,6 +85,12 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     monitorCreatesPerMinute: integer(
       text('VIGIL_MONITOR_CREATES_PER_MINUTE'), 'VIGIL_MONITOR_CREATES_PER_MINUTE', DEFAULTS.monitorCreatesPerMinute, 1, 1_000_000,
     ),
+    webhooks: {
+      retryDelayMs: seconds(text('VIGIL_WEBHOOK_RETRY_DELAY') ?? DEFAULTS.webhookRetryDelay, 'VIGIL_WEBHOOK_RETRY_DELAY') * 1000,
+      retryWindowMs: seconds(text('VIGIL_WEBHOOK_RETRY_WINDOW') ?? DEFAULTS.webhookRetryWindow, 'VIGIL_WEBHOOK_RETRY_WINDOW') * 1000,
+      disableAfterMs: seconds(text('VIGIL_WEBHOOK_DISABLE_AFTER') ?? DEFAULTS.webhookDisableAfter, 'VIGIL_WEBHOOK_DISABLE_AFTER') * 1000,
+      timeoutMs: seconds(text('VIGIL_WEBHOOK_TIMEOUT') ?? DEFAULTS.webhookTimeout, 'VIGIL_WEBHOOK_TIMEOUT') * 1000,
+    },
     roles: roles(text('VIGIL_ROLES')),
     logLevel: text('VIGIL_LOG_LEVEL') ?? DEFAULTS.logLevel,
     ...overrides,
@@ -93,7 +110,7 @@ function integer(value: string | undefined, name: string, fallback: number, min:
 function seconds(value: string, name: string): number {
   const parsed = parseDuration(value);
   if (!parsed || parsed.seconds === 0) {
-    throw new ConfigError(`${name} must be a duration such as 30s, 5m, 1h or 1d; got "${value}"`);
+    throw new ConfigError(`${name} must be a duration such as 500ms, 30s, 5m, 1h or 1d; got "${value}"`);
   }
   return parsed.seconds;
 }

@@ -6,6 +6,7 @@ export const ERRORS = {
   UNAUTHORIZED: { status: 401, message: 'Unauthorized: invalid or missing credentials' },
   MONITOR_NOT_FOUND: { status: 404, message: 'Monitor not found' },
   EVENT_GROUP_NOT_FOUND: { status: 404, message: 'Event group not found' },
+  DELIVERY_NOT_FOUND: { status: 404, message: 'Webhook delivery not found' },
   ROUTE_NOT_FOUND: { status: 404, message: 'Not found' },
   VALIDATION: { status: 422, message: 'Unprocessable content: request validation error' },
   INVALID_CURSOR: { status: 422, message: 'Unprocessable content: invalid cursor or request validation error' },

@@ -3,6 +3,7 @@ import pino from 'pino';
 import { bootstrapKeys } from './accounts.js';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
+import { createDispatcher } from './delivery/dispatcher.js';
 import { createScheduler } from './engine/scheduler.js';
 import { createWorker, newWorkerId } from './engine/worker.js';
 import type { Loop } from './engine/loop.js';
@@ -41,8 +42,14 @@ export async function startVigil(config: Config, options: { clock?: () => number
       retainExecutions: config.retainExecutions,
     });
     const scheduler = createScheduler({ store, clock, intervalMs: config.pollIntervalMs, log, onQueued: () => store.workHints.notify() });
-    store.workHints.subscribe(() => worker?.wake());
-    loops.push(scheduler, worker);
+    const dispatcher = createDispatcher({
+      store, http, clock, log, workerId: newWorkerId(), intervalMs: config.pollIntervalMs, webhooks: config.webhooks,
+    });
+    store.workHints.subscribe(() => {
+      worker?.wake();
+      dispatcher.wake();
+    });
+    loops.push(scheduler, worker, dispatcher);
   }
   let app: FastifyInstance | undefined;
   let url: string | undefined;

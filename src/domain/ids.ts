@@ -14,4 +14,6 @@ export const ID = {
   event: () => newId('evt', 12),
   completion: () => newId('cmpl', 12),
   error: () => newId('err', 12),
+  delivery: () => newId('whevent', 12),
+  notice: () => newId('notice', 12),
 } as const;

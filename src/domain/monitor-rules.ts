@@ -11,7 +11,7 @@ export function checkFrequency(
   const parsed = parseDuration(frequency);
   const min = Math.min(minSeconds, PARALLEL_MIN_FREQUENCY_SECONDS);
   const rule = `must be <number><unit> with unit h, d or w (or s, m), between ${describe(min)} and 30d`;
-  if (!parsed || parsed.seconds === 0) return { problem: { loc, msg: `${rule}; got "${frequency}"`, type: 'frequency' } };
+  if (!parsed || parsed.seconds < 1 || parsed.unit === 'ms') return { problem: { loc, msg: `${rule}; got "${frequency}"`, type: 'frequency' } };
   const floor = parsed.unit === 's' || parsed.unit === 'm' ? minSeconds : PARALLEL_MIN_FREQUENCY_SECONDS;
   if (parsed.seconds < floor || parsed.seconds > MAX_FREQUENCY_SECONDS) {
     return { problem: { loc, msg: `${rule}; got "${frequency}"`, type: 'frequency' } };

@@ -6,6 +6,8 @@ import type { OutboundClient } from '../outbound/http.js';
 import type { ProcessorResult } from '../research/processors/processor.js';
 import { processorFor } from '../research/processors/index.js';
 import type { Store, Tx } from '../store/db.js';
+import { monitorDeliveries } from '../delivery/monitor-webhooks.js';
+import { insertDeliveries } from '../store/deliveries.repository.js';
 import { appendEntries, type NewLogEntry } from '../store/events.repository.js';
 import { finishExecution, pruneExecutions, type Execution } from '../store/executions.repository.js';
 import { findMonitorById, markMonitorRun } from '../store/monitors.repository.js';
@@ -74,8 +76,9 @@ function abortable<T>(work: Promise<T>, signal: AbortSignal, timeoutMs: number):
 const failure = (message: string): ProcessorResult => ({ outcome: { kind: 'error', message }, seenKeys: [] });
 
 /**
- * Commits the outcome, the seen items and the monitor's `last_run_at` in one transaction, only
- * while this worker still holds the execution's lease; then prunes executions beyond retention.
+ * Commits the outcome, the seen items, the monitor's `last_run_at` and the webhook deliveries the
+ * outcome implies in one transaction, only while this worker still holds the execution's lease;
+ * executions beyond retention are pruned in it too.
  */
 async function commitOutcome(deps: RunnerDeps, monitor: Monitor, execution: Execution, result: ProcessorResult): Promise<void> {
   const now = deps.clock();
@@ -83,6 +86,7 @@ async function commitOutcome(deps: RunnerDeps, monitor: Monitor, execution: Exec
   const outcome: Outcome = result.outcome.kind === 'events' && result.outcome.events.length === 0
     ? { kind: 'completion' } : result.outcome;
   const entries = logEntries(monitor.id, execution.id, outcome, now);
+  const deliveries = monitorDeliveries(monitor, execution.id, outcome, entries, now);
   await deps.store.db.transaction().execute(async (tx: Tx) => {
     const kind = outcome.kind;
     if (!(await finishExecution(tx, execution, deps.workerId, kind, now))) {
@@ -93,8 +97,10 @@ async function commitOutcome(deps: RunnerDeps, monitor: Monitor, execution: Exec
     await markMonitorRun(tx, monitor.id, now);
     await appendEntries(tx, entries);
     await markItemsSeen(tx, monitor.id, result.seenKeys, now);
+    await insertDeliveries(tx, deliveries);
     await pruneExecutions(tx, monitor.id, deps.retainExecutions);
   });
+  if (deliveries.length > 0) deps.store.workHints.notify();
 }
 
 function logEntries(monitorId: string, executionId: string, outcome: Outcome, now: number): NewLogEntry[] {

@@ -8,6 +8,9 @@ export interface Database {
   executions: ExecutionTable;
   events: EventTable;
   seen_items: SeenItemTable;
+  webhook_deliveries: DeliveryTable;
+  webhook_endpoints: EndpointTable;
+  account_notices: NoticeTable;
 }
 
 export interface AccountTable {
@@ -15,6 +18,11 @@ export interface AccountTable {
   name: string;
   webhook_secret: string;
   created_at: number;
+  /** `raw`: the secret string's bytes are the HMAC key; `standard`: base64 after `whsec_`. */
+  webhook_key_mode: Generated<string>;
+  /** The secret before the last rotation, still signing until `previous_secret_until`. */
+  previous_webhook_secret: string | null;
+  previous_secret_until: number | null;
 }
 
 export interface ApiKeyTable {
@@ -87,3 +95,47 @@ export type MonitorRow = Selectable<MonitorTable>;
 export type NewMonitorRow = Insertable<MonitorTable>;
 export type ExecutionRow = Selectable<ExecutionTable>;
 export type EventRow = Selectable<EventTable>;
+
+/** One webhook message to one URL: the outbox row; its id is the `webhook-id` of every attempt. */
+export interface DeliveryTable {
+  id: string;
+  account_id: string;
+  resource_type: string;
+  resource_id: string;
+  event_type: string;
+  url: string;
+  /** The exact body sent (and signed) on every attempt. */
+  body: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  /** Retries continue until this plus the retry window; a redelivery starts a new window. */
+  window_start: number;
+  locked_by: string | null;
+  locked_until: number | null;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: number;
+  delivered_at: number | null;
+}
+
+export interface EndpointTable {
+  account_id: string;
+  url: string;
+  status: string;
+  failing_since: number | null;
+  last_success_at: number | null;
+  disabled_reason: string | null;
+  updated_at: number;
+}
+
+export interface NoticeTable {
+  id: string;
+  account_id: string;
+  kind: string;
+  message: string;
+  detail: string | null;
+  created_at: number;
+}
+
+export type DeliveryRow = Selectable<DeliveryTable>;

@@ -1,0 +1,191 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { newWebhookSecret } from '../accounts.js';
+import { parseDuration } from '../domain/duration.js';
+import { AppError, invalid } from '../errors.js';
+import { findAccountById, rotateWebhookSecret, setWebhookKeyMode, type Account } from '../store/accounts.repository.js';
+import type { Store } from '../store/db.js';
+import { findDelivery, listDeliveries, redeliver, type Delivery } from '../store/deliveries.repository.js';
+import { findEndpoint, listEndpoints, listNotices, saveEndpoint } from '../store/endpoints.repository.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { splitArrayParams } from './query.js';
+import { ErrorResponse } from './parallel/monitor-schemas.js';
+
+const tags = ['Webhooks (Vigil)'];
+const errors = { 401: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse };
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const KeyMode = Type.Union([Type.Literal('raw'), Type.Literal('standard')]);
+const DeliveryStatus = Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')]);
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+const Time = Nullable(Type.String({ format: 'date-time' }));
+const Secret = Type.Object({
+  secret: Type.String(), key_mode: KeyMode, previous_secret: Nullable(Type.String()), previous_secret_expires_at: Time,
+});
+const DeliveryView = Type.Object({
+  delivery_id: Type.String({ description: 'The webhook-id header of every attempt' }),
+  resource_type: Type.String(), resource_id: Type.String(), event_type: Type.String(), url: Type.String(),
+  status: DeliveryStatus, attempts: Type.Integer(), last_status_code: Nullable(Type.Integer()), last_error: Nullable(Type.String()),
+  next_attempt_at: Time, created_at: Time, delivered_at: Time, payload: Type.Optional(Type.Unknown()),
+});
+const EndpointView = Type.Object({
+  url: Type.String(), status: Type.Union([Type.Literal('active'), Type.Literal('disabled')]),
+  failing_since: Time, last_success_at: Time, disabled_reason: Nullable(Type.String()),
+});
+const NoticeView = Type.Object({
+  notice_id: Type.String(), kind: Type.String(), message: Type.String(), detail: Type.Unknown(), created_at: Time,
+});
+
+function wireSecret(account: Account, now: number) {
+  const previous = account.previousSecret && account.previousSecret.until > now ? account.previousSecret : null;
+  return {
+    secret: account.webhookSecret,
+    key_mode: account.webhookKeyMode,
+    previous_secret: previous?.secret ?? null,
+    previous_secret_expires_at: iso(previous?.until ?? null),
+  };
+}
+
+function wireDelivery(d: Delivery, withBody = false) {
+  return {
+    delivery_id: d.id, resource_type: d.resourceType, resource_id: d.resourceId, event_type: d.eventType, url: d.url,
+    status: d.status, attempts: d.attempts, last_status_code: d.lastStatus, last_error: d.lastError,
+    next_attempt_at: d.status === 'pending' ? iso(d.nextAttemptAt) : null,
+    created_at: iso(d.createdAt), delivered_at: iso(d.deliveredAt),
+    ...(withBody ? { payload: JSON.parse(d.body) as unknown } : {}),
+  };
+}
+
+const instant = (value: string | undefined, field: string): number | undefined => {
+  if (value === undefined) return undefined;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw invalid(['body', field], `must be an RFC 3339 date-time; got "${value}"`, 'date_time');
+  return ms;
+};
+
+/**
+ * Vigil's additive webhook API: the signing secret (read, rotate, key mode), deliveries (list,
+ * inspect, redeliver), endpoint health (list, re-enable) and the account's notices.
+ */
+export async function webhookRoutes(parent: FastifyInstance, options: { store: Store; clock: () => number; wake: () => void }): Promise<void> {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+  const { store, clock } = options;
+  const db = store.db;
+  const account = async (id: string) => {
+    const found = await findAccountById(db, id);
+    if (!found) throw new AppError('UNAUTHORIZED');
+    return found;
+  };
+
+  app.get('/v1/webhooks/secret', { schema: { tags, summary: 'The account\'s webhook signing secret', response: { 200: Secret, ...errors } } },
+    async (request) => wireSecret(await account(request.account.id), clock()));
+
+  app.post('/v1/webhooks/secret/rotate', {
+    schema: {
+      tags, summary: 'Rotate the signing secret; the old one keeps signing beside the new one for a grace period',
+      body: Type.Optional(Type.Object({ grace_period: Type.Optional(Type.String({ description: 'e.g. 24h (default)' })) }, { additionalProperties: false })),
+      response: { 200: Secret, ...errors },
+    },
+  }, async (request) => {
+    const grace = parseDuration(request.body?.grace_period ?? '24h');
+    if (!grace) throw invalid(['body', 'grace_period'], 'must be a duration such as 30m, 24h or 7d');
+    const now = clock();
+    await rotateWebhookSecret(db, request.account.id, newWebhookSecret(), now + grace.seconds * 1000);
+    return wireSecret(await account(request.account.id), now);
+  });
+
+  app.post('/v1/webhooks/settings', {
+    schema: { tags, summary: 'How the HMAC key is made from the secret', body: Type.Object({ key_mode: KeyMode }, { additionalProperties: false }), response: { 200: Secret, ...errors } },
+  }, async (request) => {
+    await setWebhookKeyMode(db, request.account.id, request.body.key_mode);
+    return wireSecret(await account(request.account.id), clock());
+  });
+
+  app.get('/v1/webhooks/deliveries', {
+    schema: {
+      tags, summary: 'Webhook deliveries, newest first',
+      querystring: Type.Object({
+        status: Type.Optional(Type.Array(DeliveryStatus)),
+        resource_id: Type.Optional(Type.String()),
+        event_type: Type.Optional(Type.String()),
+        cursor: Type.Optional(Type.String()),
+        limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+      }),
+      response: { 200: Type.Object({ deliveries: Type.Array(DeliveryView), next_cursor: Nullable(Type.String()) }), ...errors },
+    },
+    preValidation: splitArrayParams(['status']),
+  }, async (request) => {
+    const { status, resource_id: resourceId, event_type: eventType, cursor, limit } = request.query;
+    const after = cursor ? decodeCursor(cursor, { c: 'number', i: 'string' }) : undefined;
+    const page = await listDeliveries(db, {
+      accountId: request.account.id, statuses: status, resourceId, eventType, limit: limit + 1,
+      after: after && { createdAt: after.c, id: after.i },
+    });
+    const shown = page.slice(0, limit);
+    const last = shown.at(-1);
+    return { deliveries: shown.map((d) => wireDelivery(d)), next_cursor: page.length > limit && last ? encodeCursor({ c: last.createdAt, i: last.id }) : null };
+  });
+
+  const DeliveryParams = Type.Object({ delivery_id: Type.String() });
+  const requireDelivery = async (accountId: string, id: string) => {
+    const delivery = await findDelivery(db, accountId, id);
+    if (!delivery) throw new AppError('DELIVERY_NOT_FOUND');
+    return delivery;
+  };
+
+  app.get('/v1/webhooks/deliveries/:delivery_id', {
+    schema: { tags, summary: 'One delivery with its payload', params: DeliveryParams, response: { 200: DeliveryView, ...errors } },
+  }, async (request) => wireDelivery(await requireDelivery(request.account.id, request.params.delivery_id), true));
+
+  app.post('/v1/webhooks/deliveries/:delivery_id/redeliver', {
+    schema: { tags, summary: 'Send a delivery again (same webhook-id)', params: DeliveryParams, response: { 202: DeliveryView, ...errors } },
+  }, async (request, reply) => {
+    await requireDelivery(request.account.id, request.params.delivery_id);
+    await redeliver(db, { accountId: request.account.id, ids: [request.params.delivery_id], now: clock() });
+    options.wake();
+    return reply.status(202).send(wireDelivery(await requireDelivery(request.account.id, request.params.delivery_id)));
+  });
+
+  app.post('/v1/webhooks/deliveries/redeliver', {
+    schema: {
+      tags, summary: 'Send again every delivery in a time range (failed ones by default)',
+      body: Type.Object({
+        status: Type.Optional(Type.Array(Type.Union([Type.Literal('delivered'), Type.Literal('failed')]))),
+        since: Type.Optional(Type.String({ description: 'RFC 3339; deliveries created at or after' })),
+        until: Type.Optional(Type.String({ description: 'RFC 3339; deliveries created before' })),
+      }, { additionalProperties: false }),
+      response: { 202: Type.Object({ redelivered: Type.Integer() }), ...errors },
+    },
+  }, async (request, reply) => {
+    const count = await redeliver(db, {
+      accountId: request.account.id, statuses: request.body.status ?? ['failed'],
+      since: instant(request.body.since, 'since'), until: instant(request.body.until, 'until'), now: clock(),
+    });
+    options.wake();
+    return reply.status(202).send({ redelivered: count });
+  });
+
+  app.get('/v1/webhooks/endpoints', {
+    schema: { tags, summary: 'Health of each webhook URL', response: { 200: Type.Object({ endpoints: Type.Array(EndpointView) }), ...errors } },
+  }, async (request) => ({
+    endpoints: (await listEndpoints(db, request.account.id)).map((e) => ({
+      url: e.url, status: e.status, failing_since: iso(e.failingSince), last_success_at: iso(e.lastSuccessAt), disabled_reason: e.disabledReason,
+    })),
+  }));
+
+  app.post('/v1/webhooks/endpoints/enable', {
+    schema: { tags, summary: 'Re-enable a disabled endpoint', body: Type.Object({ url: Type.String({ minLength: 1 }) }, { additionalProperties: false }), response: { 200: EndpointView, ...errors } },
+  }, async (request) => {
+    const endpoint = { ...(await findEndpoint(db, request.account.id, request.body.url)), status: 'active' as const, failingSince: null, disabledReason: null };
+    await saveEndpoint(db, request.account.id, endpoint, clock());
+    return { url: endpoint.url, status: endpoint.status, failing_since: null, last_success_at: iso(endpoint.lastSuccessAt), disabled_reason: null };
+  });
+
+  app.get('/v1/account/notices', {
+    schema: { tags, summary: 'Notices to the account (e.g. a disabled webhook endpoint), newest first', querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) }), response: { 200: Type.Object({ notices: Type.Array(NoticeView) }), ...errors } },
+  }, async (request) => ({
+    notices: (await listNotices(db, request.account.id, request.query.limit)).map((n) => ({
+      notice_id: n.id, kind: n.kind, message: n.message, detail: n.detail, created_at: iso(n.createdAt),
+    })),
+  }));
+}

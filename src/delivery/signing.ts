@@ -1,0 +1,31 @@
+import { createHmac } from 'node:crypto';
+import type { Account, WebhookKeyMode } from '../store/accounts.repository.js';
+
+/**
+ * The HMAC key a secret stands for. `raw`: the secret string's UTF-8 bytes, as Parallel's docs and
+ * samples verify; `standard`: Standard Webhooks' base64 after the `whsec_` prefix (api.md §3.2).
+ */
+export function signingKey(secret: string, mode: WebhookKeyMode): Buffer {
+  if (mode === 'standard' && secret.startsWith('whsec_')) return Buffer.from(secret.slice('whsec_'.length), 'base64');
+  return Buffer.from(secret, 'utf8');
+}
+
+/** `v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`: one Standard Webhooks signature. */
+export function signature(key: Buffer, id: string, timestamp: number, body: string): string {
+  return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
+}
+
+/**
+ * The signing headers of one attempt: a fresh timestamp (receivers reject old ones), and one
+ * signature per live secret, so receivers verify during a rotation with either secret.
+ */
+export function signatureHeaders(account: Account, id: string, body: string, now: number): Record<string, string> {
+  const timestamp = Math.floor(now / 1000);
+  const secrets = [account.webhookSecret];
+  if (account.previousSecret && account.previousSecret.until > now) secrets.push(account.previousSecret.secret);
+  return {
+    'webhook-id': id,
+    'webhook-timestamp': String(timestamp),
+    'webhook-signature': secrets.map((s) => signature(signingKey(s, account.webhookKeyMode), id, timestamp, body)).join(' '),
+  };
+}

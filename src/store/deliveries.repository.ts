@@ -1,0 +1,154 @@
+import type { Db, Queryable } from './db.js';
+import type { DialectInfo } from './dialect.js';
+import type { DeliveryRow } from './tables.js';
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/** One webhook message to one URL, with its delivery state. */
+export interface Delivery {
+  id: string;
+  accountId: string;
+  resourceType: string;
+  resourceId: string;
+  eventType: string;
+  url: string;
+  body: string;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: number;
+  windowStart: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  createdAt: number;
+  deliveredAt: number | null;
+}
+
+const toDelivery = (row: DeliveryRow): Delivery => ({
+  id: row.id,
+  accountId: row.account_id,
+  resourceType: row.resource_type,
+  resourceId: row.resource_id,
+  eventType: row.event_type,
+  url: row.url,
+  body: row.body,
+  status: row.status as DeliveryStatus,
+  attempts: Number(row.attempts),
+  nextAttemptAt: Number(row.next_attempt_at),
+  windowStart: Number(row.window_start),
+  lastStatus: row.last_status === null ? null : Number(row.last_status),
+  lastError: row.last_error,
+  createdAt: Number(row.created_at),
+  deliveredAt: row.delivered_at === null ? null : Number(row.delivered_at),
+});
+
+/** A delivery to write into the outbox, in the transaction of the outcome that implies it. */
+export interface NewDelivery {
+  id: string; accountId: string; resourceType: string; resourceId: string; eventType: string; url: string; body: string; createdAt: number;
+}
+
+/** Writes deliveries as pending, due at once. */
+export async function insertDeliveries(db: Queryable, deliveries: NewDelivery[]): Promise<void> {
+  if (deliveries.length === 0) return;
+  await db.insertInto('webhook_deliveries').values(deliveries.map((d) => ({
+    id: d.id, account_id: d.accountId, resource_type: d.resourceType, resource_id: d.resourceId, event_type: d.eventType,
+    url: d.url, body: d.body, status: 'pending', attempts: 0, next_attempt_at: d.createdAt, window_start: d.createdAt,
+    created_at: d.createdAt,
+  }))).execute();
+}
+
+/**
+ * Leases one due delivery, first attempts before retries (so a backlog of retries never delays
+ * new messages), skipping URLs this process already has enough requests in flight to.
+ */
+export async function claimDelivery(
+  db: Db, dialect: DialectInfo, q: { workerId: string; now: number; leaseUntil: number; busyUrls: string[] },
+): Promise<Delivery | undefined> {
+  let candidate = db.selectFrom('webhook_deliveries').select('id')
+    .where('status', '=', 'pending').where('next_attempt_at', '<=', q.now)
+    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', q.now)]));
+  if (q.busyUrls.length > 0) candidate = candidate.where('url', 'not in', q.busyUrls);
+  candidate = candidate.orderBy('attempts').orderBy('next_attempt_at').limit(1);
+  if (dialect.supportsSkipLocked) candidate = candidate.forUpdate().skipLocked();
+  const row = await db.updateTable('webhook_deliveries')
+    .set({ locked_by: q.workerId, locked_until: q.leaseUntil })
+    .where('id', '=', candidate)
+    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', q.now)]))
+    .returningAll()
+    .executeTakeFirst();
+  return row && toDelivery(row);
+}
+
+/** Records an attempt's result, if this worker still holds the delivery. */
+export async function recordAttempt(
+  db: Queryable, id: string, workerId: string,
+  result: { status: DeliveryStatus; nextAttemptAt?: number; lastStatus: number | null; lastError: string | null; at: number },
+): Promise<boolean> {
+  const updated = await db.updateTable('webhook_deliveries')
+    .set((eb) => ({
+      status: result.status,
+      attempts: eb('attempts', '+', 1),
+      next_attempt_at: result.nextAttemptAt ?? result.at,
+      last_status: result.lastStatus,
+      last_error: result.lastError,
+      delivered_at: result.status === 'delivered' ? result.at : null,
+      locked_by: null,
+      locked_until: null,
+    }))
+    .where('id', '=', id).where('locked_by', '=', workerId)
+    .executeTakeFirst();
+  return Number(updated.numUpdatedRows) === 1;
+}
+
+/** Gives a leased delivery back at once (on shutdown). */
+export async function releaseDelivery(db: Queryable, id: string, workerId: string): Promise<void> {
+  await db.updateTable('webhook_deliveries').set({ locked_by: null, locked_until: null })
+    .where('id', '=', id).where('locked_by', '=', workerId).execute();
+}
+
+/** Fails every pending delivery of an account to a URL (its endpoint was disabled). */
+export async function failPendingDeliveries(db: Queryable, accountId: string, url: string, reason: string): Promise<void> {
+  await db.updateTable('webhook_deliveries').set({ status: 'failed', last_error: reason, locked_by: null, locked_until: null })
+    .where('account_id', '=', accountId).where('url', '=', url).where('status', '=', 'pending').execute();
+}
+
+/** A delivery of an account, by id. */
+export async function findDelivery(db: Queryable, accountId: string, id: string): Promise<Delivery | undefined> {
+  const row = await db.selectFrom('webhook_deliveries').selectAll()
+    .where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+  return row && toDelivery(row);
+}
+
+/** A page of an account's deliveries, newest first, strictly after `after`. */
+export async function listDeliveries(
+  db: Queryable,
+  q: { accountId: string; statuses?: string[]; resourceId?: string; eventType?: string; after?: { createdAt: number; id: string }; limit: number },
+): Promise<Delivery[]> {
+  let query = db.selectFrom('webhook_deliveries').selectAll().where('account_id', '=', q.accountId);
+  if (q.statuses?.length) query = query.where('status', 'in', q.statuses);
+  if (q.resourceId) query = query.where('resource_id', '=', q.resourceId);
+  if (q.eventType) query = query.where('event_type', '=', q.eventType);
+  if (q.after) {
+    const { createdAt, id } = q.after;
+    query = query.where((eb) => eb.or([
+      eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)]),
+    ]));
+  }
+  const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit).execute();
+  return rows.map(toDelivery);
+}
+
+/** Makes deliveries pending again, due now, with a fresh retry window; returns how many. */
+export async function redeliver(
+  db: Queryable, q: { accountId: string; ids?: string[]; statuses?: string[]; since?: number; until?: number; now: number },
+): Promise<number> {
+  let query = db.updateTable('webhook_deliveries')
+    .set({ status: 'pending', next_attempt_at: q.now, window_start: q.now, locked_by: null, locked_until: null })
+    .where('account_id', '=', q.accountId)
+    .where('status', '!=', 'pending');
+  if (q.ids) query = query.where('id', 'in', q.ids);
+  if (q.statuses?.length) query = query.where('status', 'in', q.statuses);
+  if (q.since !== undefined) query = query.where('created_at', '>=', q.since);
+  if (q.until !== undefined) query = query.where('created_at', '<', q.until);
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
