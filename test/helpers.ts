@@ -196,3 +196,51 @@ export async function allEvents(client: Parallel, monitorId: string, query: { in
     cursor = page.next_cursor;
   }
 }
+
+/** One request a webhook receiver got. */
+export interface ReceivedWebhook { headers: Record<string, string>; body: string; json: any; at: number }
+
+/** A local webhook receiver whose answers a test scripts. */
+export interface Receiver {
+  url: string;
+  received: ReceivedWebhook[];
+  /** Answers to give, in order, before falling back to 200 (e.g. [500, 500, 500]). */
+  script(answers: { status: number; headers?: Record<string, string>; delayMs?: number }[]): void;
+  /** Delay every answer (after the script) by this much. */
+  delay(ms: number): void;
+  /** Requests received but not yet answered. */
+  pending(): number;
+  close(): Promise<void>;
+}
+
+/** Starts a webhook receiver on 127.0.0.1 (on `port` when given). */
+export async function startReceiver(port = 0): Promise<Receiver> {
+  const received: ReceivedWebhook[] = [];
+  let answers: { status: number; headers?: Record<string, string>; delayMs?: number }[] = [];
+  let delayMs = 0;
+  let pending = 0;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+      received.push({ headers, body, json: body ? JSON.parse(body) : undefined, at: Date.now() });
+      const answer = answers.shift() ?? { status: 200, delayMs };
+      pending += 1;
+      setTimeout(() => {
+        pending -= 1;
+        res.writeHead(answer.status, answer.headers).end('ok');
+      }, answer.delayMs ?? 0);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    received,
+    script: (next) => { answers = [...next]; },
+    delay: (ms) => { delayMs = ms; },
+    pending: () => pending,
+    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}

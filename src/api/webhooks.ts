@@ -140,7 +140,10 @@ export async function webhookRoutes(parent: FastifyInstance, options: { store: S
   app.post('/v1/webhooks/deliveries/:delivery_id/redeliver', {
     schema: { tags, summary: 'Send a delivery again (same webhook-id)', params: DeliveryParams, response: { 202: DeliveryView, ...errors } },
   }, async (request, reply) => {
-    await requireDelivery(request.account.id, request.params.delivery_id);
+    const delivery = await requireDelivery(request.account.id, request.params.delivery_id);
+    if (delivery.status === 'pending') {
+      throw invalid(['path', 'delivery_id'], 'is still pending: it is retried on its own; redeliver delivered or failed deliveries', 'pending');
+    }
     await redeliver(db, { accountId: request.account.id, ids: [request.params.delivery_id], now: clock() });
     options.wake();
     return reply.status(202).send(wireDelivery(await requireDelivery(request.account.id, request.params.delivery_id)));
