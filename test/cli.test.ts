@@ -76,6 +76,6 @@ describe('the vigil command', () => {
       env: { ...process.env, VIGIL_MIN_FREQUENCY: 'often' }, encoding: 'utf8',
     });
     assert.equal(result.status, 2);
-    assert.match(result.stderr, /VIGIL_MIN_FREQUENCY must be a duration such as 30s, 5m, 1h or 1d; got "often"/);
+    assert.match(result.stderr, /VIGIL_MIN_FREQUENCY must be a duration such as 500ms, 30s, 5m, 1h or 1d; got "often"/);
   });
 });
