@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -243,4 +244,34 @@ export async function startReceiver(port = 0): Promise<Receiver> {
     pending: () => pending,
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
+}
+
+/** A `vigil serve` child process. */
+export interface ServerProcess { url: string; child: ChildProcess; exited: Promise<{ code: number | null; signal: string | null }>; output(): string }
+
+/** Spawns the real CLI (`node bin/vigil.js serve`) on a free loopback port and waits until it listens. */
+export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
+  const bin = join(import.meta.dirname, '..', 'bin', 'vigil.js');
+  const child = spawn(process.execPath, [bin, 'serve'], {
+    env: { ...process.env, VIGIL_PORT: '0', VIGIL_HOST: '127.0.0.1', VIGIL_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk) => { output += chunk; });
+  child.stderr?.on('data', (chunk) => { output += chunk; });
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
+    child.on('exit', (code, signal) => resolve({ code, signal }));
+  });
+  const url = await waitFor(() => /Vigil listening on (\S+)/.exec(output)?.[1], 30_000, 'the server to listen')
+    .catch((err) => { child.kill('SIGKILL'); throw new Error(`${(err as Error).message}; output: ${output}`); });
+  return { url, child, exited, output: () => output };
+}
+
+/** A loopback port nothing listens on (yet). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
