@@ -369,10 +369,10 @@ function firstGridPointAfter(slot: number, queuedAt: number): number {
 
 /** The item links a monitor's event_stream entries cite, in log order. */
 async function reportedLinks(store: Store, monitorId: string): Promise<string[]> {
-  const rows = await store.db.selectFrom('events').select('payload')
+  const rows = await store.db.selectFrom('events').select('body')
     .where('monitor_id', '=', monitorId).where('kind', '=', 'event_stream').orderBy('seq').execute();
   return rows.map((r) => {
-    const payload = JSON.parse(r.payload) as { output: { basis: { citations: { url: string }[] }[] } };
+    const payload = JSON.parse(r.body) as { output: { basis: { citations: { url: string }[] }[] } };
     return payload.output.basis[0].citations[0].url;
   });
 }

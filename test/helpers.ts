@@ -120,6 +120,8 @@ export interface FixtureSite {
   hits(path: string): number;
   /** The most requests of a path that were ever in flight at once. */
   maxConcurrent(path: string): number;
+  /** Requests of a path whose answer was written before the client went away. */
+  answered(path: string): number;
   close(): Promise<void>;
 }
 
@@ -129,6 +131,7 @@ export async function startFixtureSite(): Promise<FixtureSite> {
   const counts = new Map<string, number>();
   const inFlight = new Map<string, number>();
   const peaks = new Map<string, number>();
+  const answers = new Map<string, number>();
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
     counts.set(path, (counts.get(path) ?? 0) + 1);
@@ -137,6 +140,8 @@ export async function startFixtureSite(): Promise<FixtureSite> {
     res.on('close', () => inFlight.set(path, (inFlight.get(path) ?? 1) - 1));
     const page = pages.get(path);
     const answer = () => {
+      if (res.destroyed) return;
+      answers.set(path, (answers.get(path) ?? 0) + 1);
       if (!page) { res.writeHead(404).end('not found'); return; }
       res.writeHead(page.status, { 'content-type': page.type }).end(page.body);
     };
@@ -159,6 +164,7 @@ export async function startFixtureSite(): Promise<FixtureSite> {
     },
     hits: (path) => counts.get(path) ?? 0,
     maxConcurrent: (path) => peaks.get(path) ?? 0,
+    answered: (path) => answers.get(path) ?? 0,
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }

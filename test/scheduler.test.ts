@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { firstDueTime } from '../src/engine/monitor-commands.js';
 import { nextDueTime } from '../src/engine/scheduler.js';
-import { listEntries } from '../src/store/events.repository.js';
+import { listEvents } from '../src/store/events.repository.js';
 import { openStore } from '../src/store/db.js';
 import { listExecutions } from '../src/store/executions.repository.js';
 import { rss, startFixtureSite, startTestVigil, waitFor } from './helpers.js';
@@ -46,10 +46,31 @@ describe('the scheduler', () => {
         assert.equal((slots[i] - slots[0]) % 1000, 0, 'slots lie on the monitor\'s grid');
       }
       assert.equal(site.maxConcurrent('/slow.xml'), 1, 'executions of one monitor never overlap');
-      const entries = await listEntries(db, { monitorId: monitor.monitor_id, limit: 1000, includeCompletions: true });
+      const entries = await listEvents(db, { accountId: scheduled[0].accountId, monitorId: monitor.monitor_id, limit: 1000, includeCompletions: true });
       for (const run of scheduled) {
         assert.equal(entries.filter((e) => e.executionId === run.id).length, 1, `execution ${run.id} has one outcome`);
       }
+    } finally {
+      await vigil.stop();
+      await site.close();
+    }
+  });
+
+  it('abandons the fetches of a timed-out execution rather than letting them pile up', async () => {
+    const site = await startFixtureSite();
+    site.set('/stuck.xml', rss('Stuck', []));
+    site.delay('/stuck.xml', 4000);
+    const vigil = await startTestVigil({ VIGIL_MIN_FREQUENCY: '1s', VIGIL_EXECUTION_TIMEOUT: '1s' });
+    try {
+      const monitor = await vigil.client.monitor.create({ type: 'event_stream', frequency: '1s', settings: { query: `${site.url}/stuck.xml` } });
+      const errors = await waitFor(async () => {
+        const page = await vigil.client.monitor.events(monitor.monitor_id);
+        return page.events.length >= 3 ? page.events as any[] : undefined;
+      }, 20_000, 'three timed-out runs');
+      assert.ok(errors.every((e) => e.event_type === 'error' && /timed out after 1s/.test(e.error_message)));
+      assert.ok(site.hits('/stuck.xml') >= 3);
+      assert.equal(site.answered('/stuck.xml'), 0, 'every timed-out run abandoned its fetch instead of waiting for the answer');
+      assert.ok(site.maxConcurrent('/stuck.xml') <= 2, 'abandoned fetches do not pile up');
     } finally {
       await vigil.stop();
       await site.close();

@@ -1,7 +1,6 @@
-import type { Outcome } from '../domain/event.js';
+import type { LogEntry, Outcome } from '../domain/event.js';
 import { ID } from '../domain/ids.js';
 import { WEBHOOK_EVENT_TYPES, type Monitor, type WebhookEventType } from '../domain/monitor.js';
-import type { NewLogEntry } from '../store/events.repository.js';
 import type { NewDelivery } from '../store/deliveries.repository.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -18,7 +17,7 @@ export function subscribes(webhook: Monitor['webhook'], type: WebhookEventType):
  * the outcome's transaction; none when the monitor has no webhook or does not subscribe to it.
  */
 export function monitorDeliveries(
-  monitor: Monitor, executionId: string, outcome: Outcome, entries: NewLogEntry[], now: number,
+  monitor: Monitor, executionId: string, outcome: Outcome, entries: LogEntry[], now: number,
 ): NewDelivery[] {
   const type = outcome.kind === 'events' ? WEBHOOK_EVENT_TYPES[0] : outcome.kind === 'completion' ? WEBHOOK_EVENT_TYPES[1] : WEBHOOK_EVENT_TYPES[2];
   if (!monitor.webhook || !subscribes(monitor.webhook, type)) return [];

@@ -25,12 +25,33 @@ export type Outcome =
   | { kind: 'completion' }
   | { kind: 'error'; message: string };
 
-/** An entry of the append-only event log, as read back. */
-export type LogEntry = { id: string; seq: number; monitorId: string; executionId: string; createdAt: number } & (
-  | { kind: 'event_stream'; eventDate: string | null; output: TaskOutput }
-  | { kind: 'snapshot'; eventDate: string | null; changedOutput: TaskOutput; previousOutput: TaskOutput }
+/** An entry to append to the log: its stable id is minted once, by the caller. */
+export type LogEntry = { id: string; monitorId: string; executionId: string; createdAt: number } & (
+  | DetectedEvent
   | { kind: 'completion' }
   | { kind: 'error'; message: string }
 );
 
-export type LogEntryKind = LogEntry['kind'];
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * The event as the log records it, fixed once appended: its v1 wire shape (api.md §2.9). Completion
+ * and error events also carry their stable `event_id` and `event_group_id`, additions that spare
+ * clients fingerprinting them; detected events also carry `monitor_group_id` (the May 2026 name).
+ */
+export function eventRecord(entry: LogEntry) {
+  const common = { event_id: entry.id, event_group_id: entry.executionId, timestamp: iso(entry.createdAt) };
+  switch (entry.kind) {
+    case 'event_stream':
+      return { event_type: 'event_stream' as const, ...common, monitor_group_id: entry.executionId, event_date: entry.eventDate, output: entry.output };
+    case 'snapshot':
+      return {
+        event_type: 'snapshot' as const, ...common, monitor_group_id: entry.executionId, event_date: entry.eventDate,
+        changed_output: entry.changedOutput, previous_output: entry.previousOutput,
+      };
+    case 'completion':
+      return { event_type: 'completion' as const, ...common };
+    case 'error':
+      return { event_type: 'error' as const, ...common, error_message: entry.message };
+  }
+}

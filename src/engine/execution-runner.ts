@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { Outcome } from '../domain/event.js';
+import type { LogEntry, Outcome } from '../domain/event.js';
 import { ID } from '../domain/ids.js';
 import type { Monitor } from '../domain/monitor.js';
 import type { OutboundClient } from '../outbound/http.js';
@@ -8,7 +8,7 @@ import { processorFor } from '../research/processors/index.js';
 import type { Store, Tx } from '../store/db.js';
 import { monitorDeliveries } from '../delivery/monitor-webhooks.js';
 import { insertDeliveries } from '../store/deliveries.repository.js';
-import { appendEntries, type NewLogEntry } from '../store/events.repository.js';
+import { appendEntries } from '../store/events.repository.js';
 import { finishExecution, pruneExecutions, type Execution } from '../store/executions.repository.js';
 import { findMonitorById, markMonitorRun } from '../store/monitors.repository.js';
 import { findSeenItems, markItemsSeen } from '../store/seen-items.repository.js';
@@ -44,10 +44,14 @@ export async function runExecution(deps: RunnerDeps, execution: Execution, stop:
   await commitOutcome(deps, monitor, execution, result);
 }
 
+/** How long an aborted processor gets to wind down (its requests torn down) before the outcome commits regardless. */
+const WIND_DOWN_MS = 5_000;
+
 async function research(deps: RunnerDeps, monitor: Monitor, execution: Execution, stop: AbortSignal): Promise<ProcessorResult> {
   const signal = AbortSignal.any([stop, AbortSignal.timeout(deps.timeoutMs)]);
+  let run: Promise<ProcessorResult> | undefined;
   try {
-    const run = processorFor(monitor).run({
+    run = processorFor(monitor).run({
       monitor,
       isFirstExecution: execution.reason === 'create',
       http: deps.http,
@@ -57,10 +61,15 @@ async function research(deps: RunnerDeps, monitor: Monitor, execution: Execution
     });
     return await abortable(run, signal, deps.timeoutMs);
   } catch (err) {
+    // Wait for an aborted processor to let go of its requests, so the monitor's next execution
+    // never overlaps this one's traffic.
+    if (run && signal.aborted) await Promise.race([run.catch(() => {}), delay(WIND_DOWN_MS)]);
     deps.log.warn({ err, executionId: execution.id, monitorId: monitor.id }, 'execution failed');
     return failure(err instanceof Error ? err.message : String(err));
   }
 }
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 function abortable<T>(work: Promise<T>, signal: AbortSignal, timeoutMs: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -95,7 +104,7 @@ async function commitOutcome(deps: RunnerDeps, monitor: Monitor, execution: Exec
     // The monitor row is updated (locked) before the log is appended: appends of one monitor
     // commit in the order of their positions, so a reader following a cursor never skips one.
     await markMonitorRun(tx, monitor.id, now);
-    await appendEntries(tx, entries);
+    await appendEntries(tx, monitor.accountId, entries);
     await markItemsSeen(tx, monitor.id, result.seenKeys, now);
     await insertDeliveries(tx, deliveries);
     await pruneExecutions(tx, monitor.id, deps.retainExecutions);
@@ -103,7 +112,7 @@ async function commitOutcome(deps: RunnerDeps, monitor: Monitor, execution: Exec
   if (deliveries.length > 0) deps.store.workHints.notify();
 }
 
-function logEntries(monitorId: string, executionId: string, outcome: Outcome, now: number): NewLogEntry[] {
+function logEntries(monitorId: string, executionId: string, outcome: Outcome, now: number): LogEntry[] {
   const base = { monitorId, executionId, createdAt: now };
   switch (outcome.kind) {
     case 'events':

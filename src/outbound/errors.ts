@@ -8,7 +8,8 @@ export type OutboundErrorCode =
   | 'too_many_redirects'
   | 'connect_failed'
   | 'dns_failed'
-  | 'http_error';
+  | 'http_error'
+  | 'aborted';
 
 /** Facts that go into an error's message; kept so the message can be rebuilt for another URL. */
 export interface OutboundErrorDetails {
@@ -69,5 +70,7 @@ function describe(code: OutboundErrorCode, url: string, d: OutboundErrorDetails)
       return `could not resolve ${d.hostname ?? 'the host'} for ${target} (${d.reason ?? 'no address'}): check the host name`;
     case 'http_error':
       return `bad HTTP response from ${target}: ${d.reason ?? 'the response could not be read'}`;
+    case 'aborted':
+      return `request to ${target} was abandoned: ${d.reason ?? 'the work it was for stopped'}`;
   }
 }

@@ -212,6 +212,17 @@ describe('limits and failures', () => {
     assert.match(err.message, /timed out after 150 ms/);
   });
 
+  it('abandons a request, closing its connection, when the caller\'s signal aborts', async () => {
+    let closed = false;
+    const server = await serve((req) => { req.socket.on('close', () => { closed = true; }); });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('execution timed out')), 50);
+    const err = await rejectsWith(client({ timeoutMs: 10_000 }).request(`${server.origin}/`, { signal: controller.signal }), 'aborted');
+    assert.match(err.message, /abandoned: execution timed out/);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(closed, true);
+  });
+
   it('times out when the body stalls half way', async () => {
     const server = await serve((_req, res) => { res.writeHead(200); res.write('partial'); });
     await rejectsWith(client({ timeoutMs: 150 }).request(`${server.origin}/`), 'timeout');

@@ -18,6 +18,8 @@ export interface OutboundRequest {
   maxRedirects?: number;
   /** Keep the first maxBytes of a longer body instead of failing (for answers only their status matters). */
   truncateBody?: boolean;
+  /** Abandons the request (and its connection) when the work it serves stops or times out. */
+  signal?: AbortSignal;
 }
 
 /** A complete response; non-2xx statuses are returned, not thrown. */
@@ -103,6 +105,7 @@ export function createOutboundClient(options: OutboundOptions): OutboundClient {
 async function send(s: Settings, rawUrl: string, init: OutboundRequest, limits: Limits): Promise<OutboundResponse> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), limits.timeoutMs);
+  const signal = init.signal ? AbortSignal.any([controller.signal, init.signal]) : controller.signal;
   let current = rawUrl;
   try {
     const method = (init.method ?? 'GET').toUpperCase();
@@ -112,7 +115,7 @@ async function send(s: Settings, rawUrl: string, init: OutboundRequest, limits: 
       current = hop.url.href;
       checkUrlScheme(hop.url);
       checkUrlAddress(s.policy, hop.url);
-      const res = await dispatch(s.agent, hop, limits.timeoutMs, controller.signal);
+      const res = await dispatch(s.agent, hop, limits.timeoutMs, signal);
       const location = header(res.headers, 'location');
       if (!limits.followRedirects || !REDIRECT_STATUSES.has(res.statusCode) || location === undefined) {
         return await complete(res, hop, limits, redirects);
@@ -125,6 +128,9 @@ async function send(s: Settings, rawUrl: string, init: OutboundRequest, limits: 
       redirects.push(hop.url.href);
     }
   } catch (err) {
+    if (init.signal?.aborted && !controller.signal.aborted) {
+      throw new OutboundError('aborted', current, { reason: String(init.signal.reason?.message ?? 'the caller stopped'), cause: err });
+    }
     throw toOutboundError(err, current, controller.signal.aborted, limits.timeoutMs);
   } finally {
     clearTimeout(timer);

@@ -52,6 +52,7 @@ function openSqlite(path: string): OpenedDialect {
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 10000');
   database.pragma('foreign_keys = ON');
+  cacheStatements(database);
   const emitter = new EventEmitter();
   const info: DialectInfo = {
     name: 'sqlite',
@@ -66,6 +67,25 @@ function openSqlite(path: string): OpenedDialect {
     }),
   };
   return { dialect: new SqliteDialect({ database }), info };
+}
+
+/**
+ * Kysely prepares every query anew; compiling SQL then costs more than running it for the small
+ * indexed reads of the API. Vigil's queries come from a few shapes, so prepared statements are
+ * reused by their SQL text (better-sqlite3 runs one statement at a time, so sharing is safe).
+ */
+function cacheStatements(database: SQLite.Database, max = 500): void {
+  const prepare = database.prepare.bind(database);
+  const cache = new Map<string, SQLite.Statement>();
+  database.prepare = ((source: string) => {
+    let statement = cache.get(source);
+    if (!statement) {
+      if (cache.size >= max) cache.clear();
+      statement = prepare(source);
+      cache.set(source, statement);
+    }
+    return statement;
+  }) as typeof database.prepare;
 }
 
 // BIGINT columns hold epoch milliseconds and log positions, all far below 2^53: read them as numbers.

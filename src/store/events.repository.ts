@@ -1,60 +1,40 @@
-import type { DetectedEvent, LogEntry, LogEntryKind } from '../domain/event.js';
+import { eventRecord, type LogEntry } from '../domain/event.js';
 import type { Queryable } from './db.js';
-import type { EventRow } from './tables.js';
 
-/** A log entry to append: its stable id is minted by the caller, once. */
-export type NewLogEntry = { id: string; monitorId: string; executionId: string; createdAt: number } & (
-  | DetectedEvent
-  | { kind: 'completion' }
-  | { kind: 'error'; message: string }
-);
-
-function toRow(entry: NewLogEntry) {
-  const { id, monitorId, executionId, createdAt, ...rest } = entry;
-  const { kind, ...payload } = rest;
-  const eventDate = 'eventDate' in rest ? rest.eventDate : null;
-  return {
-    id, monitor_id: monitorId, execution_id: executionId, kind,
-    event_date: eventDate, payload: JSON.stringify(payload), created_at: createdAt,
-  };
-}
-
-/** The one row → domain mapper for log entries. */
-export function toLogEntry(row: EventRow): LogEntry {
-  return {
-    ...(JSON.parse(row.payload) as object),
-    id: row.id,
-    seq: Number(row.seq),
-    monitorId: row.monitor_id,
-    executionId: row.execution_id,
-    kind: row.kind as LogEntryKind,
-    createdAt: Number(row.created_at),
-  } as LogEntry;
-}
+/** An event as stored: its log position, execution, kind and wire JSON. */
+export interface StoredEvent { seq: number; executionId: string; kind: string; body: string }
 
 /** Appends entries to the log in the given order; the caller's transaction makes them atomic. */
-export async function appendEntries(db: Queryable, entries: NewLogEntry[]): Promise<void> {
-  if (entries.length > 0) await db.insertInto('events').values(entries.map(toRow)).execute();
+export async function appendEntries(db: Queryable, accountId: string, entries: LogEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await db.insertInto('events').values(entries.map((entry) => ({
+    id: entry.id, account_id: accountId, monitor_id: entry.monitorId, execution_id: entry.executionId,
+    kind: entry.kind, body: JSON.stringify(eventRecord(entry)), created_at: entry.createdAt,
+  }))).execute();
 }
 
-/** A page of a monitor's log, newest first, strictly below `beforeSeq`. */
-export async function listEntries(
-  db: Queryable, q: { monitorId: string; beforeSeq?: number; limit: number; includeCompletions: boolean },
-): Promise<LogEntry[]> {
-  let query = db.selectFrom('events').selectAll().where('monitor_id', '=', q.monitorId);
+const columns = ['seq', 'execution_id as executionId', 'kind', 'body'] as const;
+
+/**
+ * A page of an account's monitor's log, newest first, strictly below `beforeSeq`. The hot read of
+ * the API: one indexed query whose rows are sent as stored.
+ */
+export async function listEvents(
+  db: Queryable, q: { accountId: string; monitorId: string; beforeSeq?: number; limit: number; includeCompletions: boolean },
+): Promise<StoredEvent[]> {
+  let query = db.selectFrom('events').select(columns)
+    .where('monitor_id', '=', q.monitorId).where('account_id', '=', q.accountId);
   if (q.beforeSeq !== undefined) query = query.where('seq', '<', q.beforeSeq);
   if (!q.includeCompletions) query = query.where('kind', '!=', 'completion');
-  const rows = await query.orderBy('seq', 'desc').limit(q.limit).execute();
-  return rows.map(toLogEntry);
+  return query.orderBy('seq', 'desc').limit(q.limit).execute();
 }
 
-/** Every entry of one execution of a monitor, newest first. */
-export async function listExecutionEntries(
+/** Every event of one execution of a monitor, newest first. */
+export async function listExecutionEvents(
   db: Queryable, q: { monitorId: string; executionId: string; includeCompletions: boolean },
-): Promise<LogEntry[]> {
-  let query = db.selectFrom('events').selectAll()
+): Promise<StoredEvent[]> {
+  let query = db.selectFrom('events').select(columns)
     .where('monitor_id', '=', q.monitorId).where('execution_id', '=', q.executionId);
   if (!q.includeCompletions) query = query.where('kind', '!=', 'completion');
-  const rows = await query.orderBy('seq', 'desc').execute();
-  return rows.map(toLogEntry);
+  return query.orderBy('seq', 'desc').execute();
 }

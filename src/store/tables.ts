@@ -76,11 +76,12 @@ export interface EventTable {
   /** Log position: strictly increasing in commit order, the basis of every cursor. */
   seq: Generated<number>;
   id: string;
+  account_id: string;
   monitor_id: string;
   execution_id: string;
   kind: string;
-  event_date: string | null;
-  payload: string;
+  /** The event's wire JSON (see eventRecord), fixed once appended. */
+  body: string;
   created_at: number;
 }
 

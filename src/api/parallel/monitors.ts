@@ -1,11 +1,11 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError } from '../../errors.js';
 import {
   cancelMonitor, createMonitor, requireMonitor, triggerMonitor, updateMonitor, type CommandDeps,
 } from '../../engine/monitor-commands.js';
 import { findExecution } from '../../store/executions.repository.js';
-import { listEntries, listExecutionEntries } from '../../store/events.repository.js';
+import { listEvents, listExecutionEvents, type StoredEvent } from '../../store/events.repository.js';
 import { listMonitors } from '../../store/monitors.repository.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { splitArrayParams } from '../query.js';
@@ -13,7 +13,7 @@ import {
   CreateMonitorBody, ErrorResponse, EventList, ListEventsQuery, ListMonitorsQuery, MonitorList, MonitorParams,
   MonitorResponse, UpdateMonitorBody,
 } from './monitor-schemas.js';
-import { toWireEvent, toWireMonitor } from './monitor-wire.js';
+import { toWireMonitor } from './monitor-wire.js';
 
 const errors = { 401: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse };
 const tags = ['Monitor'];
@@ -85,25 +85,32 @@ export async function monitorRoutes(
 
   app.get('/v1/monitors/:monitor_id/events', {
     schema: { tags, summary: 'List a monitor\'s events, newest first', params: MonitorParams, querystring: ListEventsQuery, response: { 200: EventList, ...errors } },
-  }, async (request) => {
-    const monitor = await requireMonitor(deps, request.account.id, request.params.monitor_id);
+  }, async (request, reply) => {
+    const accountId = request.account.id;
+    const monitorId = request.params.monitor_id;
     const { cursor, limit, include_completions: includeCompletions, event_group_id: groupId } = request.query;
     if (groupId !== undefined) {
       // One execution, whole: cursor and limit are ignored (api.md §2.9).
+      const monitor = await requireMonitor(deps, accountId, monitorId);
       if (!(await findExecution(db, monitor.id, groupId))) throw new AppError('EVENT_GROUP_NOT_FOUND');
-      const entries = await listExecutionEntries(db, { monitorId: monitor.id, executionId: groupId, includeCompletions });
-      return { events: entries.map(toWireEvent), next_cursor: null };
+      const events = await listExecutionEvents(db, { monitorId: monitor.id, executionId: groupId, includeCompletions });
+      return sendPage(reply, events, null);
     }
     const position = cursor ? decodeCursor(cursor, { m: 'string', s: 'number' }) : undefined;
-    if (position && position.m !== monitor.id) {
+    if (position && position.m !== monitorId) {
       throw new AppError('INVALID_CURSOR', { explain: 'query.cursor: was returned for another monitor' });
     }
-    const page = await listEntries(db, { monitorId: monitor.id, beforeSeq: position?.s, limit: limit + 1, includeCompletions });
+    const page = await listEvents(db, { accountId, monitorId, beforeSeq: position?.s, limit: limit + 1, includeCompletions });
+    // Rows prove the monitor is the account's; only an empty page needs the monitor looked up (for a 404).
+    if (page.length === 0) await requireMonitor(deps, accountId, monitorId);
     const shown = page.slice(0, limit);
     const last = shown.at(-1);
-    return {
-      events: shown.map(toWireEvent),
-      next_cursor: page.length > limit && last ? encodeCursor({ m: monitor.id, s: last.seq }) : null,
-    };
+    return sendPage(reply, shown, page.length > limit && last ? encodeCursor({ m: monitorId, s: last.seq }) : null);
   });
+}
+
+/** Sends a page of events as stored: their JSON is written once, at append time, never re-encoded. */
+function sendPage(reply: FastifyReply, events: StoredEvent[], nextCursor: string | null): FastifyReply {
+  const body = `{"events":[${events.map((e) => e.body).join(',')}],"next_cursor":${JSON.stringify(nextCursor)}}`;
+  return reply.type('application/json; charset=utf-8').send(body);
 }

@@ -65,7 +65,7 @@ async function readFeedOrPage(http: OutboundClient, url: string, signal: AbortSi
 
 async function get(http: OutboundClient, url: string, signal: AbortSignal) {
   if (signal.aborted) throw new Error('execution stopped');
-  const response = await http.request(url, { headers: { accept: FEED_ACCEPT } });
+  const response = await http.request(url, { headers: { accept: FEED_ACCEPT }, signal });
   if (response.status < 200 || response.status >= 300) {
     throw new Error(`${url} answered HTTP ${response.status}`);
   }

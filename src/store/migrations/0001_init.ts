@@ -67,11 +67,12 @@ export async function up(db: Kysely<any>, dialect: DialectInfo): Promise<void> {
   await db.schema.createTable('events')
     .addColumn('seq', dialect.logPositionType, (c) => dialect.logPositionColumn(c))
     .addColumn('id', 'text', (c) => c.notNull().unique())
+    .addColumn('account_id', 'text', (c) => c.notNull())
     .addColumn('monitor_id', 'text', (c) => c.notNull())
     .addColumn('execution_id', 'text', (c) => c.notNull())
     .addColumn('kind', 'text', (c) => c.notNull())
-    .addColumn('event_date', 'text')
-    .addColumn('payload', 'text', (c) => c.notNull())
+    // The event's v1 wire JSON, fixed once appended: pages are assembled from it without re-encoding.
+    .addColumn('body', 'text', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('events_by_monitor').on('events').columns(['monitor_id', 'seq']).execute();
