@@ -101,8 +101,6 @@ async function commitOutcome(deps: RunnerDeps, monitor: Monitor, execution: Exec
     if (!(await finishExecution(tx, execution, deps.workerId, kind, now))) {
       throw new LeaseLostError(`lease on execution ${execution.id} was lost; its outcome was not committed`);
     }
-    // The monitor row is updated (locked) before the log is appended: appends of one monitor
-    // commit in the order of their positions, so a reader following a cursor never skips one.
     await markMonitorRun(tx, monitor.id, now);
     await appendEntries(tx, monitor.accountId, entries);
     await markItemsSeen(tx, monitor.id, result.seenKeys, now);

@@ -4,9 +4,21 @@ import type { Queryable } from './db.js';
 /** An event as stored: its log position, execution, kind and wire JSON. */
 export interface StoredEvent { seq: number; executionId: string; kind: string; body: string }
 
-/** Appends entries to the log in the given order; the caller's transaction makes them atomic. */
+/**
+ * Appends entries to a monitor's log in the given order; the caller's transaction makes them atomic.
+ *
+ * Positions come from a sequence, and on PostgreSQL a transaction that took a lower position may
+ * commit after one that took a higher: a client polling the newest events would then never see
+ * the late one. So appends to one monitor's log are serialised: the monitor's row is locked (by a
+ * no-op update) before positions are taken, and held until commit. Appends to different monitors
+ * do not wait for each other; every cursor is per monitor.
+ */
 export async function appendEntries(db: Queryable, accountId: string, entries: LogEntry[]): Promise<void> {
   if (entries.length === 0) return;
+  const monitorIds = [...new Set(entries.map((e) => e.monitorId))].sort();
+  for (const monitorId of monitorIds) {
+    await db.updateTable('monitors').set((eb) => ({ id: eb.ref('id') })).where('id', '=', monitorId).execute();
+  }
   await db.insertInto('events').values(entries.map((entry) => ({
     id: entry.id, account_id: accountId, monitor_id: entry.monitorId, execution_id: entry.executionId,
     kind: entry.kind, body: JSON.stringify(eventRecord(entry)), created_at: entry.createdAt,
