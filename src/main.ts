@@ -26,6 +26,8 @@ export async function main(argv: string[]): Promise<void> {
         process.stdout.write(`\nCreated an API key for the "${DEFAULT_ACCOUNT}" account. It is shown only this once:\n\n  ${vigil.firstKey}\n\n`);
       }
       if (vigil.url) process.stdout.write(`Vigil listening on ${vigil.url}\n`);
+      const roles = Object.entries(config.roles).filter(([, on]) => on).map(([role]) => role).join(', ');
+      process.stdout.write(`Vigil started (roles: ${roles})\n`);
       const shutdown = (signal: string) => {
         process.stdout.write(`${signal}: stopping\n`);
         vigil.stop().then(() => process.exit(0), (err) => { console.error(err); process.exit(1); });

@@ -252,10 +252,10 @@ export async function startReceiver(port = 0): Promise<Receiver> {
   };
 }
 
-/** A `vigil serve` child process. */
+/** A `vigil serve` child process; `url` is empty for a worker-only process. */
 export interface ServerProcess { url: string; child: ChildProcess; exited: Promise<{ code: number | null; signal: string | null }>; output(): string }
 
-/** Spawns the real CLI (`node bin/vigil.js serve`) on a free loopback port and waits until it listens. */
+/** Spawns the real CLI (`node bin/vigil.js serve`) on a free loopback port and waits until it has started. */
 export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
   const bin = join(import.meta.dirname, '..', 'bin', 'vigil.js');
   const child = spawn(process.execPath, [bin, 'serve'], {
@@ -268,8 +268,9 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
     child.on('exit', (code, signal) => resolve({ code, signal }));
   });
-  const url = await waitFor(() => /Vigil listening on (\S+)/.exec(output)?.[1], 30_000, 'the server to listen')
+  await waitFor(() => /Vigil started/.test(output), 30_000, 'the server to start')
     .catch((err) => { child.kill('SIGKILL'); throw new Error(`${(err as Error).message}; output: ${output}`); });
+  const url = /Vigil listening on (\S+)/.exec(output)?.[1] ?? '';
   return { url, child, exited, output: () => output };
 }
 
