@@ -27,12 +27,9 @@ export function toMonitor(row: MonitorRow): Monitor {
   };
 }
 
-/** Inserts a new monitor. */
-export async function insertMonitor(db: Queryable, m: Monitor): Promise<void> {
-  await db.insertInto('monitors').values({
-    id: m.id,
-    account_id: m.accountId,
-    type: m.type,
+/** The columns a monitor's owner may change over its life (not `last_run_at` or its lease). */
+function mutableColumns(m: Monitor) {
+  return {
     status: m.status,
     frequency: m.frequency,
     frequency_seconds: m.frequencySeconds,
@@ -40,29 +37,28 @@ export async function insertMonitor(db: Queryable, m: Monitor): Promise<void> {
     settings: JSON.stringify(m.settings),
     webhook: json(m.webhook),
     metadata: json(m.metadata),
-    memory_scope_key: m.memoryScopeKey,
     output: json(m.output),
-    created_at: m.createdAt,
     updated_at: m.updatedAt,
-    last_run_at: m.lastRunAt,
     next_run_at: m.nextRunAt,
+  };
+}
+
+/** Inserts a new monitor. */
+export async function insertMonitor(db: Queryable, m: Monitor): Promise<void> {
+  await db.insertInto('monitors').values({
+    ...mutableColumns(m),
+    id: m.id,
+    account_id: m.accountId,
+    type: m.type,
+    memory_scope_key: m.memoryScopeKey,
+    created_at: m.createdAt,
+    last_run_at: m.lastRunAt,
   }).execute();
 }
 
 /** Writes the mutable fields of a monitor back. */
 export async function saveMonitor(db: Queryable, m: Monitor): Promise<void> {
-  await db.updateTable('monitors').set({
-    status: m.status,
-    frequency: m.frequency,
-    frequency_seconds: m.frequencySeconds,
-    processor: m.processor,
-    settings: JSON.stringify(m.settings),
-    webhook: json(m.webhook),
-    metadata: json(m.metadata),
-    output: json(m.output),
-    updated_at: m.updatedAt,
-    next_run_at: m.nextRunAt,
-  }).where('id', '=', m.id).execute();
+  await db.updateTable('monitors').set(mutableColumns(m)).where('id', '=', m.id).execute();
 }
 
 /** A monitor of an account; another account's monitor is as absent as a missing one. */
