@@ -137,7 +137,7 @@ export async function updateMonitor(
   }
   if (input.settings !== undefined) next.settings = updatedSettings(monitor, input, problems);
   if (problems.length > 0) throw validationError(problems);
-  await saveMonitor(deps.store.db, next);
+  await saveMonitor(deps.store.db, next, { reschedule: next.nextRunAt !== monitor.nextRunAt });
   return next;
 }
 
@@ -167,7 +167,7 @@ export async function cancelMonitor(deps: CommandDeps, accountId: string, id: st
   if (monitor.status === 'cancelled') return monitor;
   const cancelled: Monitor = { ...monitor, status: 'cancelled', nextRunAt: null, updatedAt: deps.clock() };
   await deps.store.db.transaction().execute(async (tx) => {
-    await saveMonitor(tx, cancelled);
+    await saveMonitor(tx, cancelled, { reschedule: true });
     await dropQueuedExecutions(tx, monitor.id);
   });
   return cancelled;

@@ -31,7 +31,7 @@ const toExecution = (row: ExecutionRow): Execution => ({
   finishedAt: row.finished_at === null ? null : Number(row.finished_at),
 });
 
-/** Queues an execution; it is run by whichever worker leases it first. */
+/** Queues an execution; it is run by whichever worker leases it first. A schedule slot is queued at most once. */
 export async function insertExecution(
   db: Queryable,
   e: { id: string; monitorId: string; accountId: string; reason: ExecutionReason; scheduledFor: number | null; createdAt: number },
@@ -39,7 +39,7 @@ export async function insertExecution(
   await db.insertInto('executions').values({
     id: e.id, monitor_id: e.monitorId, account_id: e.accountId, reason: e.reason,
     scheduled_for: e.scheduledFor, status: 'queued', created_at: e.createdAt, attempts: 0,
-  }).execute();
+  }).onConflict((oc) => oc.columns(['monitor_id', 'scheduled_for']).doNothing()).execute();
 }
 
 /**

@@ -39,7 +39,6 @@ function mutableColumns(m: Monitor) {
     metadata: json(m.metadata),
     output: json(m.output),
     updated_at: m.updatedAt,
-    next_run_at: m.nextRunAt,
   };
 }
 
@@ -53,12 +52,18 @@ export async function insertMonitor(db: Queryable, m: Monitor): Promise<void> {
     memory_scope_key: m.memoryScopeKey,
     created_at: m.createdAt,
     last_run_at: m.lastRunAt,
+    next_run_at: m.nextRunAt,
   }).execute();
 }
 
-/** Writes the mutable fields of a monitor back. */
-export async function saveMonitor(db: Queryable, m: Monitor): Promise<void> {
-  await db.updateTable('monitors').set(mutableColumns(m)).where('id', '=', m.id).execute();
+/**
+ * Writes the mutable fields of a monitor back. Its next due time is written only when the caller
+ * reschedules (a new frequency, a cancel): otherwise the scheduler owns it, and a stale copy must
+ * not move it back.
+ */
+export async function saveMonitor(db: Queryable, m: Monitor, options: { reschedule?: boolean } = {}): Promise<void> {
+  const columns = options.reschedule ? { ...mutableColumns(m), next_run_at: m.nextRunAt } : mutableColumns(m);
+  await db.updateTable('monitors').set(columns).where('id', '=', m.id).execute();
 }
 
 /** A monitor of an account; another account's monitor is as absent as a missing one. */
