@@ -149,6 +149,19 @@ describe('webhooks', () => {
 
       const redelivered = await api(vigil, 'POST', `/v1/webhooks/deliveries/${limited.delivery_id}/redeliver`);
       assert.equal(redelivered.status, 422, 'a pending delivery is not redelivered twice');
+
+      // A delivered delivery can be sent again by id, under the same webhook-id.
+      const before = receiver.received.length;
+      const again = await api(vigil, 'POST', `/v1/webhooks/deliveries/${delivery.delivery_id}/redeliver`);
+      assert.equal(again.status, 202);
+      assert.equal(again.body.status, 'pending');
+      const resent = await waitFor(() => receiver.received[before]);
+      assert.equal(resent.headers['webhook-id'], delivery.delivery_id);
+      const detail = await api(vigil, 'GET', `/v1/webhooks/deliveries/${delivery.delivery_id}`);
+      assert.equal(detail.body.payload.data.monitor_id, monitor.monitor_id);
+      const other = await vigil.other();
+      const foreign = await fetch(`${vigil.url}/v1/webhooks/deliveries/${delivery.delivery_id}`, { headers: { 'x-api-key': other.apiKey } });
+      assert.equal(foreign.status, 404, 'another account cannot see the delivery');
     } finally {
       await vigil.stop();
       await receiver.close();
@@ -204,6 +217,29 @@ describe('webhooks', () => {
       }, 15_000, 'the endpoint to be disabled');
       assert.match(notice.message, /failed every delivery/);
     } finally {
+      await vigil.stop();
+      await receiver.close();
+    }
+  });
+
+  it('sends webhooks through the address guard and does not follow redirects', async () => {
+    const guarded = await startTestVigil({ ...FAST_RETRIES, VIGIL_ALLOW_NETWORKS: '' });
+    const vigil = await startTestVigil(FAST_RETRIES);
+    const receiver = await startReceiver();
+    try {
+      // The guarded server may not reach loopback: neither its feed nor its webhook receiver.
+      await guarded.client.monitor.create({ type: 'event_stream', frequency: '1d', settings: { query: feed().url }, webhook: { url: receiver.url } });
+      const refused = await waitFor(async () => (await api(guarded, 'GET', '/v1/webhooks/deliveries')).body.deliveries.find((d: any) => d.attempts > 0));
+      assert.match(refused.last_error, /refused to connect to 127\.0\.0\.1 \(loopback\).*VIGIL_ALLOW_NETWORKS/);
+      assert.equal(receiver.received.length, 0, 'the receiver saw nothing');
+
+      receiver.script([{ status: 302, headers: { location: `${receiver.url}/elsewhere` } }]);
+      await vigil.client.monitor.create({ type: 'event_stream', frequency: '1d', settings: { query: feed().url }, webhook: { url: receiver.url } });
+      const delivered = await waitFor(async () => (await api(vigil, 'GET', '/v1/webhooks/deliveries?status=delivered')).body.deliveries[0]);
+      assert.equal(delivered.attempts, 2, 'the 302 counted as a failed attempt');
+      assert.deepEqual(receiver.received.map((r) => r.headers['webhook-id']), [delivered.delivery_id, delivered.delivery_id]);
+    } finally {
+      await guarded.stop();
       await vigil.stop();
       await receiver.close();
     }
