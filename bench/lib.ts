@@ -3,6 +3,7 @@
 //
 // Network rule (DESIGN.md, Testing): benchmarks send traffic only to loopback. `runLoad` refuses
 // any other target.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
+import pg from 'pg';
 
 const require = createRequire(import.meta.url);
 /** Absolute path of the `setupRequest` module that picks one of a request's `paths` at random. */
@@ -28,6 +30,55 @@ export function envInt(name: string, fallback: number, min = 0): number {
 export function tempDir(prefix: string): { path: string; remove: () => void } {
   const path = mkdtempSync(join(tmpdir(), `${prefix}-`));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/**
+ * The database a benchmark runs on: a fresh SQLite file in a temporary directory by default, or,
+ * when BENCH_DATABASE_URL names a PostgreSQL server (postgres://user@127.0.0.1:5432/postgres), a
+ * fresh database `<prefix>_<random>` created beside the one it names and dropped by `remove`.
+ */
+export interface BenchDatabase {
+  /** A VIGIL_DATABASE_URL for openStore / loadConfig. */
+  url: string;
+  kind: 'sqlite' | 'postgres';
+  /** For printing: the kind and where (never a password). */
+  label: string;
+  /** The SQLite file, when the kind is sqlite. */
+  sqliteFile?: string;
+  remove(): Promise<void>;
+}
+
+export async function openBenchDatabase(prefix: string): Promise<BenchDatabase> {
+  const admin = process.env.BENCH_DATABASE_URL?.trim();
+  if (!admin) {
+    const dir = tempDir(prefix);
+    const file = join(dir.path, 'vigil.db');
+    return { url: `sqlite:${file}`, kind: 'sqlite', label: `SQLite (${file})`, sqliteFile: file, remove: async () => dir.remove() };
+  }
+  if (!/^postgres(ql)?:\/\//.test(admin)) throw new Error(`BENCH_DATABASE_URL must be a postgres:// URL; got "${admin}"`);
+  const url = new URL(admin);
+  if (!/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(url.hostname) && url.hostname !== 'localhost' && url.hostname !== '[::1]') {
+    throw new Error(`benchmarks talk only to loopback; refusing the PostgreSQL server at ${url.hostname}`);
+  }
+  const name = `${prefix.replace(/[^a-z0-9]+/gi, '_').toLowerCase()}_${randomBytes(5).toString('hex')}`;
+  const adminQuery = async (sql: string) => {
+    const client = new pg.Client({ connectionString: admin });
+    await client.connect();
+    try { await client.query(sql); } finally { await client.end(); }
+  };
+  await adminQuery(`CREATE DATABASE "${name}"`);
+  url.pathname = `/${name}`;
+  let removed = false;
+  return {
+    url: url.href,
+    kind: 'postgres',
+    label: `PostgreSQL (database ${name} on ${url.host})`,
+    remove: async () => {
+      if (removed) return;
+      removed = true;
+      await adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    },
+  };
 }
 
 /** Throws unless the URL points at loopback (127.0.0.0/8 or ::1). */
@@ -160,9 +211,14 @@ export function printResults(results: LoadResult[]): void {
 
 /** Prints a figure as a ratio of its floor against a target; returns whether it meets it. */
 export function printRatio(label: string, figure: LoadResult, floor: LoadResult, target: number): boolean {
-  const ratio = figure.rps / floor.rps;
+  return printRate(label, figure.rps, floor.rps, 'req/s', target);
+}
+
+/** Prints a rate as a ratio of its floor's rate against a target; returns whether it meets it. */
+export function printRate(label: string, figure: number, floor: number, unit: string, target: number): boolean {
+  const ratio = figure / floor;
   const pass = ratio >= target;
-  console.log(`${label}: ${ratio.toFixed(3)} (${fmt(figure.rps)} / ${fmt(floor.rps)} req/s; target ≥ ${target}) ${pass ? 'PASS' : 'BELOW TARGET'}`);
+  console.log(`${label}: ${ratio.toFixed(3)} (${fmt(figure)} / ${fmt(floor)} ${unit}; target ≥ ${target}) ${pass ? 'PASS' : 'BELOW TARGET'}`);
   return pass;
 }
 

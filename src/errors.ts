@@ -3,8 +3,11 @@
  * (api/error-handler.ts maps it to the `{type:"error", error:{ref_id, message, detail}}` envelope).
  */
 export const ERRORS = {
+  WEBHOOK_NOT_CONFIGURED: { status: 400, message: 'Webhook not configured' },
   UNAUTHORIZED: { status: 401, message: 'Unauthorized: invalid or missing credentials' },
   MONITOR_NOT_FOUND: { status: 404, message: 'Monitor not found' },
+  /** The legacy API's name for a missing monitor (api.md §4.1). */
+  SCHEDULE_NOT_FOUND: { status: 404, message: 'Schedule not found' },
   EVENT_GROUP_NOT_FOUND: { status: 404, message: 'Event group not found' },
   DELIVERY_NOT_FOUND: { status: 404, message: 'Webhook delivery not found' },
   ROUTE_NOT_FOUND: { status: 404, message: 'Not found' },

@@ -53,8 +53,13 @@ export interface TestVigil {
   removeDatabase(): Promise<void>;
 }
 
-/** Starts Vigil on 127.0.0.1:0 with loopback allowed for outbound requests and fast polling. */
-export async function startTestVigil(env: Record<string, string> = {}, overrides: Partial<Config> = {}): Promise<TestVigil> {
+/**
+ * Starts Vigil on 127.0.0.1:0 with loopback allowed for outbound requests and fast polling;
+ * `options.clock` replaces its clock (e.g. to move time on by days).
+ */
+export async function startTestVigil(
+  env: Record<string, string> = {}, overrides: Partial<Config> = {}, options: { clock?: () => number } = {},
+): Promise<TestVigil> {
   const dir = tempDir();
   const database = await testDatabase(dir.path);
   const apiKey = `test-key-${Math.random().toString(36).slice(2)}`;
@@ -67,7 +72,7 @@ export async function startTestVigil(env: Record<string, string> = {}, overrides
     VIGIL_LOG_LEVEL: 'silent',
     ...env,
   }, { pollIntervalMs: 100, ...overrides });
-  const vigil = await startVigil(config);
+  const vigil = await startVigil(config, options);
   const url = vigil.url as string;
   const removeDatabase = async () => {
     await database.drop();

@@ -245,6 +245,18 @@ describe('errors', () => {
     assert.deepEqual(current, original, 'no rejected update changed the monitor');
   });
 
+  it('keeps null as null (never coerced to an empty string)', async () => {
+    const response = await raw('POST', '/v1/monitors', { body: { ...feedMonitor(), memory_scope_key: null, webhook: null, metadata: null } });
+    assert.equal(response.status, 201);
+    assert.equal(response.body.memory_scope_key, null);
+    assert.equal(response.body.webhook, null);
+    const updated = await raw('POST', `/v1/monitors/${response.body.monitor_id}/update`, {
+      body: { type: 'event_stream', settings: { advanced_settings: null } },
+    });
+    assert.equal(updated.status, 200);
+    assert.equal(updated.body.settings.advanced_settings, null);
+  });
+
   it('ignores unknown fields', async () => {
     const response = await raw('POST', '/v1/monitors', { body: { ...feedMonitor(), colour: 'blue', settings: { query: `x ${site.url}/feed.xml`, shade: 1 } } });
     assert.equal(response.status, 201);

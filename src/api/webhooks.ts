@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Nullable } from './nullable.js';
 import { Type } from 'typebox';
 import { newWebhookSecret } from '../accounts.js';
 import { parseDuration } from '../domain/duration.js';
@@ -17,7 +18,6 @@ const errors = { 401: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse };
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const KeyMode = Type.Union([Type.Literal('raw'), Type.Literal('standard')]);
 const DeliveryStatus = Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')]);
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 const Time = Nullable(Type.String({ format: 'date-time' }));
 const Secret = Type.Object({
   secret: Type.String(), key_mode: KeyMode, previous_secret: Nullable(Type.String()), previous_secret_expires_at: Time,

@@ -16,4 +16,5 @@ export const ID = {
   error: () => newId('err', 12),
   delivery: () => newId('whevent', 12),
   notice: () => newId('notice', 12),
+  testEventGroup: () => newId('test', 12),
 } as const;

@@ -38,6 +38,10 @@ export interface SnapshotSettings {
 
 export interface MonitorWebhook { url: string; event_types?: WebhookEventType[] }
 
+/** The deprecated schedule names of the legacy API (api.md §4.2) and the frequency each stands for. */
+export const CADENCE_FREQUENCIES = { hourly: '1h', daily: '1d', weekly: '1w', every_two_weeks: '2w' } as const;
+export type Cadence = keyof typeof CADENCE_FREQUENCIES;
+
 /** A monitor as the engine and the API see it. Times are epoch milliseconds. */
 export interface Monitor {
   id: string;
@@ -56,6 +60,8 @@ export interface Monitor {
   updatedAt: number;
   lastRunAt: number | null;
   nextRunAt: number | null;
+  /** The legacy cadence the monitor was created or last updated with (v1alpha only); absent means none. */
+  cadence?: Cadence | null;
 }
 
 /** Parallel's own frequency range (api.md §2.10), always accepted whatever the configured minimum. */
@@ -75,6 +81,8 @@ export interface CreateMonitorInput {
   webhook?: MonitorWebhook | null;
   metadata?: Record<string, string> | null;
   memory_scope_key?: string | null;
+  /** The legacy cadence `frequency` was derived from (v1alpha requests only). */
+  cadence?: Cadence | null;
 }
 
 /** An update request, in its wire shape: absent fields stay, `null` clears where allowed. */
@@ -85,4 +93,6 @@ export interface UpdateMonitorInput {
   webhook?: MonitorWebhook | null;
   metadata?: Record<string, string> | null;
   settings?: { query?: string; advanced_settings?: AdvancedSettings | null };
+  /** The legacy cadence `frequency` was derived from; null when a plain frequency replaces it (v1alpha requests only). */
+  cadence?: Cadence | null;
 }

@@ -57,6 +57,7 @@ export async function createMonitor(deps: CommandDeps, accountId: string, input:
     updatedAt: now,
     lastRunAt: null,
     nextRunAt: firstDueTime(now, frequency.seconds),
+    cadence: input.cadence ?? null,
   };
   await deps.store.db.transaction().execute(async (tx) => {
     await insertMonitor(tx, monitor);
@@ -109,7 +110,7 @@ export async function updateMonitor(
   deps: CommandDeps, accountId: string, id: string, input: UpdateMonitorInput,
 ): Promise<Monitor> {
   const monitor = await requireMonitor(deps, accountId, id);
-  if (Object.keys(input).filter((k) => k !== 'type').length === 0) {
+  if (Object.keys(input).filter((k) => k !== 'type' && k !== 'cadence').length === 0) {
     throw invalid(['body'], 'at least one field other than type must be provided', 'empty_update');
   }
   if (monitor.status === 'cancelled') throw invalid(['path', 'monitor_id'], 'a cancelled monitor cannot be updated', 'cancelled');
@@ -123,6 +124,7 @@ export async function updateMonitor(
       next.nextRunAt = firstDueTime(next.updatedAt, frequency.seconds);
     } else next.frequency = input.frequency;
   }
+  if (input.cadence !== undefined) next.cadence = input.cadence;
   if (input.processor !== undefined) {
     problems.push(...checkProcessor(input.processor));
     next.processor = input.processor;

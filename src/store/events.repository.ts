@@ -50,3 +50,19 @@ export async function listExecutionEvents(
   if (!q.includeCompletions) query = query.where('kind', '!=', 'completion');
   return query.orderBy('seq', 'desc').execute();
 }
+
+/**
+ * A monitor's events appended at or after `since`, of its newest `groups` executions that have
+ * any, newest first (so a group's events stay together, newest group first).
+ */
+export async function listRecentEvents(
+  db: Queryable, q: { accountId: string; monitorId: string; since: number; groups: number },
+): Promise<StoredEvent[]> {
+  const recent = db.selectFrom('events').select('execution_id')
+    .where('monitor_id', '=', q.monitorId).where('account_id', '=', q.accountId).where('created_at', '>=', q.since)
+    .groupBy('execution_id').orderBy((eb) => eb.fn.max('seq'), 'desc').limit(q.groups);
+  return db.selectFrom('events').select(columns)
+    .where('monitor_id', '=', q.monitorId).where('account_id', '=', q.accountId).where('created_at', '>=', q.since)
+    .where('execution_id', 'in', recent)
+    .orderBy('seq', 'desc').execute();
+}

@@ -24,6 +24,7 @@ export function toMonitor(row: MonitorRow): Monitor {
     updatedAt: Number(row.updated_at),
     lastRunAt: row.last_run_at === null ? null : Number(row.last_run_at),
     nextRunAt: row.next_run_at === null ? null : Number(row.next_run_at),
+    cadence: row.cadence as Monitor['cadence'],
   };
 }
 
@@ -39,6 +40,7 @@ function mutableColumns(m: Monitor) {
     metadata: json(m.metadata),
     output: json(m.output),
     updated_at: m.updatedAt,
+    cadence: m.cadence ?? null,
   };
 }
 
@@ -100,6 +102,20 @@ export async function listMonitors(
   }
   const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit).execute();
   return rows.map(toMonitor);
+}
+
+/**
+ * An account's monitors of every status in lexicographic order of id, from `fromId` on
+ * (inclusive, as the legacy list's `monitor_id` parameter means); all of them when no limit is given.
+ */
+export async function listMonitorsById(
+  db: Queryable, q: { accountId: string; fromId?: string; limit?: number },
+): Promise<Monitor[]> {
+  let query = db.selectFrom('monitors').selectAll().where('account_id', '=', q.accountId);
+  if (q.fromId !== undefined) query = query.where('id', '>=', q.fromId);
+  query = query.orderBy('id');
+  if (q.limit !== undefined) query = query.limit(q.limit);
+  return (await query.execute()).map(toMonitor);
 }
 
 /** Records that an execution of the monitor finished. */

@@ -11,6 +11,7 @@ export interface Database {
   webhook_deliveries: DeliveryTable;
   webhook_endpoints: EndpointTable;
   account_notices: NoticeTable;
+  test_event_groups: TestEventGroupTable;
 }
 
 export interface AccountTable {
@@ -54,6 +55,8 @@ export interface MonitorTable {
   /** The execution holding the monitor's lease, and until when; one runs at a time. */
   running_execution_id: string | null;
   lease_until: number | null;
+  /** The deprecated v1alpha cadence (`daily`…) the monitor was created or last updated with, if any. */
+  cadence: string | null;
 }
 
 export interface ExecutionTable {
@@ -140,3 +143,11 @@ export interface NoticeTable {
 }
 
 export type DeliveryRow = Selectable<DeliveryTable>;
+
+/** A test event group that `simulate_event` (v1alpha) issued for a monitor; it resolves to test data. */
+export interface TestEventGroupTable {
+  id: string;
+  account_id: string;
+  monitor_id: string;
+  created_at: number;
+}

@@ -1,3 +1,4 @@
+import { Nullable } from '../nullable.js';
 import { Type, type Static } from 'typebox';
 
 /**
@@ -5,7 +6,6 @@ import { Type, type Static } from 'typebox';
  * fields (additionalProperties: false with Fastify's removeAdditional); response schemas document.
  */
 const closed = { additionalProperties: false } as const;
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const MonitorType = Type.Union([Type.Literal('event_stream'), Type.Literal('snapshot')]);
 export const MonitorStatus = Type.Union([Type.Literal('active'), Type.Literal('cancelled')]);

@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from 'kysely';
 import type { DialectInfo } from '../dialect.js';
 import * as init from './0001_init.js';
 import * as webhooks from './0002_webhooks.js';
+import * as legacy from './0003_legacy.js';
 
 /** Migrations in order; append only, never edit a released one. */
 export function migrationProvider(dialect: DialectInfo): MigrationProvider {
   const all: Record<string, Migration> = {
     '0001_init': { up: (db) => init.up(db, dialect) },
     '0002_webhooks': { up: (db) => webhooks.up(db) },
+    '0003_legacy': { up: (db) => legacy.up(db) },
   };
   return { getMigrations: async () => all };
 }
