@@ -104,7 +104,10 @@ async function record(deps: DispatcherDeps, delivery: Delivery, endpoint: Endpoi
   await deps.store.db.transaction().execute(async (tx) => {
     if (result.ok) {
       await recordAttempt(tx, delivery.id, deps.workerId, { status: 'delivered', lastStatus: result.status, lastError: null, at: now });
-      await saveEndpoint(tx, delivery.accountId, { ...endpoint, failingSince: null, lastSuccessAt: now }, now);
+      // A healthy endpoint's row is rewritten only when it recovers or its last success is a minute old.
+      if (endpoint.failingSince !== null || endpoint.lastSuccessAt === null || now - endpoint.lastSuccessAt > 60_000) {
+        await saveEndpoint(tx, delivery.accountId, { ...endpoint, failingSince: null, lastSuccessAt: now }, now);
+      }
       return;
     }
     const failingSince = endpoint.failingSince ?? now;

@@ -25,7 +25,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('delivered_at', 'bigint')
     .execute();
-  await db.schema.createIndex('deliveries_due').on('webhook_deliveries').columns(['next_attempt_at'])
+  // The claim's order (first attempts first, then by due time) read straight off the index, so a
+  // claim never sorts the backlog.
+  await db.schema.createIndex('deliveries_due').on('webhook_deliveries').columns(['attempts', 'next_attempt_at'])
     .where(sql.ref('status'), '=', 'pending').execute();
   await db.schema.createIndex('deliveries_by_account').on('webhook_deliveries').columns(['account_id', 'created_at']).execute();
 
