@@ -52,6 +52,9 @@ function openSqlite(path: string): OpenedDialect {
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 10000');
   database.pragma('foreign_keys = ON');
+  // Reads of the log touch pages spread over the file; map them rather than copy them per read.
+  database.pragma('mmap_size = 1073741824');
+  database.pragma('cache_size = -65536');
   cacheStatements(database);
   const emitter = new EventEmitter();
   const info: DialectInfo = {
