@@ -39,7 +39,7 @@ import { findAccountById, type Account } from '../src/store/accounts.repository.
 import { openStore, type Store } from '../src/store/db.js';
 import { openDialect } from '../src/store/dialect.js';
 import type { Database } from '../src/store/tables.js';
-import { claimDelivery, insertDeliveries, recordAttempt, type NewDelivery } from '../src/store/deliveries.repository.js';
+import { claimDeliveries, insertDeliveries, recordAttempt, type NewDelivery } from '../src/store/deliveries.repository.js';
 import { findEndpoint, saveEndpoint } from '../src/store/endpoints.repository.js';
 import { assertLoopback, envInt, machineLine, openBenchDatabase, printRate, seconds, type BenchDatabase } from './lib.js';
 
@@ -378,7 +378,7 @@ async function timeParts(s: Store, client: OutboundClient, account: Account, url
   const rows = newDeliveries(account.id, urls, n, Date.now() - 1);
   await insertAll(s, rows);
   const db = s.db;
-  const steps = ['claimDelivery', 'findEndpoint', 'findAccountById', 'signatureHeaders (HMAC)', 'POST via createOutboundClient',
+  const steps = ['claimDeliveries (1)', 'findEndpoint', 'findAccountById', 'signatureHeaders (HMAC)', 'POST via createOutboundClient',
     'record: tx(recordAttempt + saveEndpoint)', 'POST via plain undici request()', 'pending COUNT (the bench\'s own poll)'];
   const totals = new Map<string, number>(steps.map((step) => [step, 0]));
   const time = async <T>(step: string, fn: () => Promise<T> | T): Promise<T> => {
@@ -390,7 +390,7 @@ async function timeParts(s: Store, client: OutboundClient, account: Account, url
   const plain = new Agent();
   for (let i = 0; i < n; i++) {
     const now = Date.now();
-    const delivery = await time(steps[0], () => claimDelivery(db, s.dialect, { workerId, now, leaseUntil: now + 60_000, busyUrls: [] }));
+    const [delivery] = await time(steps[0], () => claimDeliveries(db, s.dialect, { workerId, now, leaseUntil: now + 60_000, busyUrls: [], limit: 1 }));
     if (!delivery) throw new Error('diagnostics: a claim found nothing');
     const endpoint = await time(steps[1], () => findEndpoint(db, delivery.accountId, delivery.url));
     const found = await time(steps[2], () => findAccountById(db, delivery.accountId));

@@ -6,7 +6,7 @@ import type { OutboundClient } from '../outbound/http.js';
 import { findAccountById } from '../store/accounts.repository.js';
 import type { Store } from '../store/db.js';
 import {
-  claimDelivery, failPendingDeliveries, recordAttempt, releaseDelivery, type Delivery,
+  claimDeliveries, failPendingDeliveries, recordAttempt, releaseDelivery, type Delivery,
 } from '../store/deliveries.repository.js';
 import { findEndpoint, insertNotice, saveEndpoint, type Endpoint } from '../store/endpoints.repository.js';
 import { parseRetryAfter, retryDelay } from './retry.js';
@@ -15,6 +15,8 @@ import { signatureHeaders } from './signing.js';
 /** Requests in flight at once from one process, in all and to one URL (so a slow receiver cannot take every slot). */
 const CONCURRENCY = 16;
 const PER_URL = 4;
+/** Deliveries claimed ahead in one query, so a busy outbox costs one claim per batch, not per message. */
+const BATCH = 32;
 /** Bytes of a receiver's answer that are kept (for the delivery's last error). */
 const ANSWER_BYTES = 2048;
 
@@ -39,20 +41,36 @@ interface AttemptResult { ok: boolean; status: number | null; error: string | nu
  */
 export function createDispatcher(deps: DispatcherDeps): Loop {
   const leaseFor = deps.webhooks.timeoutMs * 2 + 5_000;
+  const release = (delivery: Delivery) => releaseDelivery(deps.store.db, delivery.id, deps.workerId);
+  // Claimed but not yet started, oldest claim first; each holds a lease like a running one.
+  let ahead: Delivery[] = [];
   return createLeasePool<Delivery>({
     name: 'webhooks',
     concurrency: CONCURRENCY,
     intervalMs: deps.intervalMs,
     log: deps.log,
-    claim: (inFlight) => {
-      const now = deps.clock();
+    async claim(inFlight) {
       const counts = new Map<string, number>();
       for (const d of inFlight) counts.set(d.url, (counts.get(d.url) ?? 0) + 1);
-      const busyUrls = [...counts].filter(([, n]) => n >= PER_URL).map(([url]) => url);
-      return claimDelivery(deps.store.db, deps.store.dialect, { workerId: deps.workerId, now, leaseUntil: now + leaseFor, busyUrls });
+      const free = (d: Delivery) => (counts.get(d.url) ?? 0) < PER_URL;
+      if (!ahead.some(free) && ahead.length < BATCH) {
+        const now = deps.clock();
+        const busyUrls = [...counts].filter(([, n]) => n >= PER_URL).map(([url]) => url);
+        ahead.push(...await claimDeliveries(deps.store.db, deps.store.dialect, {
+          workerId: deps.workerId, now, leaseUntil: now + leaseFor, busyUrls, limit: BATCH - ahead.length,
+        }));
+      }
+      const next = ahead.find(free);
+      if (next) ahead = ahead.filter((d) => d !== next);
+      return next;
     },
     run: (delivery) => deliver(deps, delivery),
-    release: (delivery) => releaseDelivery(deps.store.db, delivery.id, deps.workerId),
+    release,
+    async releaseUnstarted() {
+      const unstarted = ahead;
+      ahead = [];
+      for (const delivery of unstarted) await release(delivery);
+    },
   });
 }
 
@@ -101,13 +119,17 @@ async function attempt(deps: DispatcherDeps, delivery: Delivery): Promise<Attemp
 async function record(deps: DispatcherDeps, delivery: Delivery, endpoint: Endpoint, result: AttemptResult): Promise<void> {
   const now = deps.clock();
   const { retryWindowMs, disableAfterMs, retryDelayMs } = deps.webhooks;
+  // A healthy endpoint's row is rewritten only when it recovers or its last success is a minute old;
+  // otherwise a success is one statement, with no transaction around it.
+  const endpointStale = endpoint.failingSince !== null || endpoint.lastSuccessAt === null || now - endpoint.lastSuccessAt > 60_000;
+  if (result.ok && !endpointStale) {
+    await recordAttempt(deps.store.db, delivery.id, deps.workerId, { status: 'delivered', lastStatus: result.status, lastError: null, at: now });
+    return;
+  }
   await deps.store.db.transaction().execute(async (tx) => {
     if (result.ok) {
       await recordAttempt(tx, delivery.id, deps.workerId, { status: 'delivered', lastStatus: result.status, lastError: null, at: now });
-      // A healthy endpoint's row is rewritten only when it recovers or its last success is a minute old.
-      if (endpoint.failingSince !== null || endpoint.lastSuccessAt === null || now - endpoint.lastSuccessAt > 60_000) {
-        await saveEndpoint(tx, delivery.accountId, { ...endpoint, failingSince: null, lastSuccessAt: now }, now);
-      }
+      await saveEndpoint(tx, delivery.accountId, { ...endpoint, failingSince: null, lastSuccessAt: now }, now);
       return;
     }
     const failingSince = endpoint.failingSince ?? now;

@@ -16,6 +16,8 @@ export interface LeasePoolOptions<T> {
   run(item: T, stop: AbortSignal): Promise<void>;
   /** Gives back an item that did not finish before the stop grace ran out. */
   release(item: T): Promise<void>;
+  /** Gives back items claimed ahead and not started, when the pool stops. */
+  releaseUnstarted?(): Promise<void>;
 }
 
 /**
@@ -53,6 +55,7 @@ export function createLeasePool<T>(options: LeasePoolOptions<T>): Loop {
     wake: () => loop.wake(),
     stop: () => (stopping ??= (async () => {
       await loop.stop();
+      await options.releaseUnstarted?.();
       const drained = Promise.allSettled(inFlight.values());
       const grace = new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref());
       await Promise.race([drained, grace]);

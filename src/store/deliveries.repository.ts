@@ -57,25 +57,25 @@ export async function insertDeliveries(db: Queryable, deliveries: NewDelivery[])
 }
 
 /**
- * Leases one due delivery, first attempts before retries (so a backlog of retries never delays
- * new messages), skipping URLs this process already has enough requests in flight to.
+ * Leases up to `limit` due deliveries, first attempts before retries (so a backlog of retries never
+ * delays new messages), skipping URLs this process already has enough requests in flight to.
  */
-export async function claimDelivery(
-  db: Db, dialect: DialectInfo, q: { workerId: string; now: number; leaseUntil: number; busyUrls: string[] },
-): Promise<Delivery | undefined> {
-  let candidate = db.selectFrom('webhook_deliveries').select('id')
+export async function claimDeliveries(
+  db: Db, dialect: DialectInfo, q: { workerId: string; now: number; leaseUntil: number; busyUrls: string[]; limit: number },
+): Promise<Delivery[]> {
+  let candidates = db.selectFrom('webhook_deliveries').select('id')
     .where('status', '=', 'pending').where('next_attempt_at', '<=', q.now)
     .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', q.now)]));
-  if (q.busyUrls.length > 0) candidate = candidate.where('url', 'not in', q.busyUrls);
-  candidate = candidate.orderBy('attempts').orderBy('next_attempt_at').limit(1);
-  if (dialect.supportsSkipLocked) candidate = candidate.forUpdate().skipLocked();
-  const row = await db.updateTable('webhook_deliveries')
+  if (q.busyUrls.length > 0) candidates = candidates.where('url', 'not in', q.busyUrls);
+  candidates = candidates.orderBy('attempts').orderBy('next_attempt_at').limit(q.limit);
+  if (dialect.supportsSkipLocked) candidates = candidates.forUpdate().skipLocked();
+  const rows = await db.updateTable('webhook_deliveries')
     .set({ locked_by: q.workerId, locked_until: q.leaseUntil })
-    .where('id', '=', candidate)
+    .where('id', 'in', candidates)
     .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', q.now)]))
     .returningAll()
-    .executeTakeFirst();
-  return row && toDelivery(row);
+    .execute();
+  return rows.map(toDelivery).sort((a, b) => a.attempts - b.attempts || a.nextAttemptAt - b.nextAttemptAt);
 }
 
 /** Records an attempt's result, if this worker still holds the delivery. */
