@@ -3,10 +3,10 @@ import type { Config } from '../config.js';
 import { createLeasePool } from '../engine/lease-pool.js';
 import type { Loop } from '../engine/loop.js';
 import type { OutboundClient } from '../outbound/http.js';
-import { findAccountById } from '../store/accounts.repository.js';
+import { findAccountById, type Account } from '../store/accounts.repository.js';
 import type { Store } from '../store/db.js';
 import {
-  claimDeliveries, failPendingDeliveries, recordAttempt, releaseDelivery, type Delivery,
+  claimDeliveries, failPendingDeliveries, recordAttempt, recordDelivered, releaseDelivery, type Delivery,
 } from '../store/deliveries.repository.js';
 import { findEndpoint, insertNotice, saveEndpoint, type Endpoint } from '../store/endpoints.repository.js';
 import { parseRetryAfter, retryDelay } from './retry.js';
@@ -34,62 +34,132 @@ export interface DispatcherDeps {
 /** One attempt's result, before it is recorded. */
 interface AttemptResult { ok: boolean; status: number | null; error: string | null; retryAfterMs?: number }
 
+/** A leased delivery with what sending it needs, looked up once per claimed batch. */
+interface Claimed { delivery: Delivery; account: Account | undefined; endpoint: Endpoint; claimedAt: number }
+
+/** Successes waiting to be recorded together: a flush every few milliseconds, not a commit per message. */
+const FLUSH_MS = 20;
+const FLUSH_SIZE = 64;
+
 /**
  * Sends due webhook deliveries from the outbox, at least once each, with the same `webhook-id` on
  * every attempt, retrying failures with backoff until the retry window closes. An endpoint that
  * answers 410, or fails without a break for `disableAfterMs`, is disabled and the account told.
+ *
+ * Deliveries are claimed in batches, and successes recorded in batches. A crash between a send and
+ * its record only means the message is sent again, under the same `webhook-id`, after the lease.
  */
 export function createDispatcher(deps: DispatcherDeps): Loop {
   const leaseFor = deps.webhooks.timeoutMs * 2 + 5_000;
-  const release = (delivery: Delivery) => releaseDelivery(deps.store.db, delivery.id, deps.workerId);
+  const release = ({ delivery }: Claimed) => releaseDelivery(deps.store.db, delivery.id, deps.workerId);
+  const successes = createSuccessRecorder(deps);
+  // When this process disabled an endpoint: messages to it claimed before then are not sent (later
+  // claims read the endpoint's state afresh, so a re-enabled endpoint is served again).
+  const disabledHere = new Map<string, number>();
   // Claimed but not yet started, oldest claim first; each holds a lease like a running one.
-  let ahead: Delivery[] = [];
-  return createLeasePool<Delivery>({
+  let ahead: Claimed[] = [];
+  const pool = createLeasePool<Claimed>({
     name: 'webhooks',
     concurrency: CONCURRENCY,
     intervalMs: deps.intervalMs,
     log: deps.log,
     async claim(inFlight) {
       const counts = new Map<string, number>();
-      for (const d of inFlight) counts.set(d.url, (counts.get(d.url) ?? 0) + 1);
-      const free = (d: Delivery) => (counts.get(d.url) ?? 0) < PER_URL;
-      if (!ahead.some(free) && ahead.length < BATCH) {
-        const now = deps.clock();
-        const busyUrls = [...counts].filter(([, n]) => n >= PER_URL).map(([url]) => url);
-        ahead.push(...await claimDeliveries(deps.store.db, deps.store.dialect, {
-          workerId: deps.workerId, now, leaseUntil: now + leaseFor, busyUrls, limit: BATCH - ahead.length,
-        }));
-      }
+      for (const { delivery } of inFlight) counts.set(delivery.url, (counts.get(delivery.url) ?? 0) + 1);
+      const free = ({ delivery }: Claimed) => (counts.get(delivery.url) ?? 0) < PER_URL;
+      if (!ahead.some(free) && ahead.length < BATCH) ahead.push(...await claimBatch(deps, counts, BATCH - ahead.length, leaseFor));
       const next = ahead.find(free);
-      if (next) ahead = ahead.filter((d) => d !== next);
+      if (next) ahead = ahead.filter((c) => c !== next);
       return next;
     },
-    run: (delivery) => deliver(deps, delivery),
+    run: (claimed) => deliver(deps, claimed, successes, disabledHere),
     release,
     async releaseUnstarted() {
       const unstarted = ahead;
       ahead = [];
-      for (const delivery of unstarted) await release(delivery);
+      for (const claimed of unstarted) await release(claimed);
     },
   });
+  return {
+    start: () => pool.start(),
+    wake: () => pool.wake(),
+    stop: async () => {
+      await pool.stop();
+      await successes.flush();
+    },
+  };
 }
 
-async function deliver(deps: DispatcherDeps, delivery: Delivery): Promise<void> {
-  const db = deps.store.db;
-  const endpoint = await findEndpoint(db, delivery.accountId, delivery.url);
-  if (endpoint.status === 'disabled') {
-    await recordAttempt(db, delivery.id, deps.workerId, {
+async function claimBatch(deps: DispatcherDeps, inFlight: Map<string, number>, limit: number, leaseFor: number): Promise<Claimed[]> {
+  const now = deps.clock();
+  const busyUrls = [...inFlight].filter(([, n]) => n >= PER_URL).map(([url]) => url);
+  const deliveries = await claimDeliveries(deps.store.db, deps.store.dialect, {
+    workerId: deps.workerId, now, leaseUntil: now + leaseFor, busyUrls, limit,
+  });
+  const accounts = new Map<string, Account | undefined>();
+  const endpoints = new Map<string, Endpoint>();
+  for (const d of deliveries) {
+    if (!accounts.has(d.accountId)) accounts.set(d.accountId, await findAccountById(deps.store.db, d.accountId));
+    const key = `${d.accountId} ${d.url}`;
+    if (!endpoints.has(key)) endpoints.set(key, await findEndpoint(deps.store.db, d.accountId, d.url));
+  }
+  return deliveries.map((d) => ({
+    delivery: d, account: accounts.get(d.accountId), endpoint: endpoints.get(`${d.accountId} ${d.url}`)!, claimedAt: now,
+  }));
+}
+
+/** Buffers successful attempts and records them together. */
+function createSuccessRecorder(deps: DispatcherDeps) {
+  let pending: { id: string; status: number; at: number }[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let flushing: Promise<void> = Promise.resolve();
+  const flush = (): Promise<void> => {
+    clearTimeout(timer);
+    timer = undefined;
+    const batch = pending;
+    pending = [];
+    flushing = flushing.then(async () => {
+      if (batch.length === 0) return;
+      await recordDelivered(deps.store.db, deps.workerId, batch)
+        .catch((err) => deps.log.error({ err, count: batch.length }, 'webhooks: successes could not be recorded; they will be sent again'));
+    });
+    return flushing;
+  };
+  return {
+    add(id: string, status: number) {
+      pending.push({ id, status, at: deps.clock() });
+      if (pending.length >= FLUSH_SIZE) void flush();
+      else timer ??= setTimeout(() => void flush(), FLUSH_MS);
+    },
+    flush,
+  };
+}
+
+async function deliver(
+  deps: DispatcherDeps, { delivery, account, endpoint, claimedAt }: Claimed,
+  successes: ReturnType<typeof createSuccessRecorder>, disabledHere: Map<string, number>,
+): Promise<void> {
+  const key = `${delivery.accountId} ${delivery.url}`;
+  if (endpoint.status === 'disabled' || claimedAt <= (disabledHere.get(key) ?? -Infinity)) {
+    await recordAttempt(deps.store.db, delivery.id, deps.workerId, {
       status: 'failed', lastStatus: null, lastError: `endpoint disabled: ${endpoint.disabledReason ?? ''}`.trim(), at: deps.clock(),
     });
     return;
   }
-  const result = await attempt(deps, delivery);
-  await record(deps, delivery, endpoint, result);
+  const result = account ? await attempt(deps, delivery, account) : { ok: false, status: null, error: 'the account no longer exists' };
+  const now = deps.clock();
+  // A healthy endpoint's row is rewritten only when it recovers or its last success is a minute old.
+  const endpointStale = endpoint.failingSince !== null || endpoint.lastSuccessAt === null || now - endpoint.lastSuccessAt > 60_000;
+  if (result.ok && !endpointStale) {
+    successes.add(delivery.id, result.status as number);
+    return;
+  }
+  const disabled = await record(deps, delivery, endpoint, result);
+  if (disabled) disabledHere.set(key, now);
+  if (result.ok) Object.assign(endpoint, { failingSince: null, lastSuccessAt: now });
 }
 
-async function attempt(deps: DispatcherDeps, delivery: Delivery): Promise<AttemptResult> {
-  const account = await findAccountById(deps.store.db, delivery.accountId);
-  if (!account) return { ok: false, status: null, error: 'the account no longer exists' };
+async function attempt(deps: DispatcherDeps, delivery: Delivery, account: Account): Promise<AttemptResult> {
   const now = deps.clock();
   try {
     const response = await deps.http.request(delivery.url, {
@@ -115,22 +185,18 @@ async function attempt(deps: DispatcherDeps, delivery: Delivery): Promise<Attemp
   }
 }
 
-/** Records the attempt on the delivery and the endpoint's health, in one transaction. */
-async function record(deps: DispatcherDeps, delivery: Delivery, endpoint: Endpoint, result: AttemptResult): Promise<void> {
+/**
+ * Records an attempt on the delivery and the endpoint's health, in one transaction; true when the
+ * endpoint was disabled by it.
+ */
+async function record(deps: DispatcherDeps, delivery: Delivery, endpoint: Endpoint, result: AttemptResult): Promise<boolean> {
   const now = deps.clock();
   const { retryWindowMs, disableAfterMs, retryDelayMs } = deps.webhooks;
-  // A healthy endpoint's row is rewritten only when it recovers or its last success is a minute old;
-  // otherwise a success is one statement, with no transaction around it.
-  const endpointStale = endpoint.failingSince !== null || endpoint.lastSuccessAt === null || now - endpoint.lastSuccessAt > 60_000;
-  if (result.ok && !endpointStale) {
-    await recordAttempt(deps.store.db, delivery.id, deps.workerId, { status: 'delivered', lastStatus: result.status, lastError: null, at: now });
-    return;
-  }
-  await deps.store.db.transaction().execute(async (tx) => {
+  return deps.store.db.transaction().execute(async (tx) => {
     if (result.ok) {
       await recordAttempt(tx, delivery.id, deps.workerId, { status: 'delivered', lastStatus: result.status, lastError: null, at: now });
       await saveEndpoint(tx, delivery.accountId, { ...endpoint, failingSince: null, lastSuccessAt: now }, now);
-      return;
+      return false;
     }
     const failingSince = endpoint.failingSince ?? now;
     const disable = result.status === 410
@@ -155,5 +221,6 @@ async function record(deps: DispatcherDeps, delivery: Delivery, endpoint: Endpoi
         detail: { url: delivery.url, last_status: result.status, last_error: result.error },
       }, now);
     }
+    return disable !== null;
   });
 }

@@ -99,6 +99,26 @@ export async function recordAttempt(
   return Number(updated.numUpdatedRows) === 1;
 }
 
+/** Records many successful attempts at once (those this worker still holds), one statement per status code. */
+export async function recordDelivered(db: Queryable, workerId: string, successes: { id: string; status: number; at: number }[]): Promise<void> {
+  const byStatus = new Map<number, { ids: string[]; at: number }>();
+  for (const s of successes) {
+    const group = byStatus.get(s.status) ?? { ids: [], at: s.at };
+    group.ids.push(s.id);
+    group.at = Math.max(group.at, s.at);
+    byStatus.set(s.status, group);
+  }
+  for (const [status, { ids, at }] of byStatus) {
+    await db.updateTable('webhook_deliveries')
+      .set((eb) => ({
+        status: 'delivered', attempts: eb('attempts', '+', 1), next_attempt_at: at, last_status: status, last_error: null,
+        delivered_at: at, locked_by: null, locked_until: null,
+      }))
+      .where('id', 'in', ids).where('locked_by', '=', workerId)
+      .execute();
+  }
+}
+
 /** Gives a leased delivery back at once (on shutdown). */
 export async function releaseDelivery(db: Queryable, id: string, workerId: string): Promise<void> {
   await db.updateTable('webhook_deliveries').set({ locked_by: null, locked_until: null })
