@@ -308,6 +308,7 @@ describe('errors', () => {
       });
       assert.equal(third.status, 429);
       assertEnvelope(await third.json(), /^Too many requests: quota temporarily exceeded$/);
+
       assert.equal((await limited.client.monitor.list()).monitors.length, 2);
     } finally {
       await limited.stop();

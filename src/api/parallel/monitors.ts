@@ -14,6 +14,7 @@ import {
   MonitorResponse, UpdateMonitorBody,
 } from './monitor-schemas.js';
 import { toWireMonitor } from './monitor-wire.js';
+import { monitorCreateLimit } from './rate-limits.js';
 
 const errors = { 401: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse };
 const tags = ['Monitor'];
@@ -28,12 +29,7 @@ export async function monitorRoutes(
 
   app.post('/v1/monitors', {
     schema: { tags, summary: 'Create a monitor', body: CreateMonitorBody, response: { 201: MonitorResponse, ...errors, 429: ErrorResponse } },
-    config: {
-      rateLimit: {
-        max: options.monitorCreatesPerMinute, timeWindow: 60_000, hook: 'preHandler',
-        keyGenerator: (request) => `monitor-create:${request.account.id}`,
-      },
-    },
+    config: monitorCreateLimit(options.monitorCreatesPerMinute),
   }, async (request, reply) => {
     const monitor = await createMonitor(deps, request.account.id, request.body);
     return reply.status(201).send(toWireMonitor(monitor));
