@@ -3,20 +3,19 @@
 // (DESIGN.md invariants 1 and 2.) The real CLI runs as child processes sharing one database; the
 // store itself is then checked. All traffic stays on 127.0.0.1.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname, join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import type Parallel from 'parallel-web';
 import { openStore, type Store } from '../src/store/db.js';
 import { listExecutions, type Execution } from '../src/store/executions.repository.js';
-import { rss, sdkClient, tempDir, testDatabase, waitFor, type RssItem, type TestDatabase } from './helpers.js';
+import {
+  rss, sdkClient, spawnServer, tempDir, testDatabase, waitFor, type RssItem, type ServerProcess, type TestDatabase,
+} from './helpers.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MONITORS = 10;
 /** The monitor whose feed always answers HTTP 500: its executions end in `error` outcomes. */
 const FAILING = MONITORS - 1;
@@ -122,7 +121,7 @@ interface Scenario {
   site: CountingSite;
   apiKey: string;
   store: Store | undefined;
-  startServer(): Promise<VigilProcess>;
+  startServer(): Promise<ServerProcess>;
   /** Creates the monitors, triggers some, runs until every feed was read thrice and fetches hang. */
   runUntilFetchesHang(client: Parallel): Promise<void>;
   /** Adds one new item to every feed. */
@@ -140,7 +139,7 @@ async function withScenario(t: TestContext, body: (s: Scenario) => Promise<void>
   const dir = tempDir();
   let database: TestDatabase | undefined;
   const site = await startCountingSite(FEED_DELAY_MS);
-  const servers: VigilProcess[] = [];
+  const servers: ServerProcess[] = [];
   let s: Scenario | undefined;
   try {
     database = await testDatabase(dir.path);
@@ -162,7 +161,7 @@ async function withScenario(t: TestContext, body: (s: Scenario) => Promise<void>
   }
 }
 
-function scenario(site: CountingSite, databaseUrl: string, servers: VigilProcess[]): Scenario {
+function scenario(site: CountingSite, databaseUrl: string, servers: ServerProcess[]): Scenario {
   const apiKey = `crash-key-${Math.random().toString(36).slice(2)}`;
   const feeds = Array.from({ length: MONITORS }, (_, i) => `/feed/${i}`);
   const added = new Map<string, string[]>(feeds.map((p) => [p, []]));
@@ -178,7 +177,9 @@ function scenario(site: CountingSite, databaseUrl: string, servers: VigilProcess
     site, apiKey, store: undefined,
 
     async startServer() {
-      const server = await startVigilProcess(databaseUrl, apiKey);
+      const server = await spawnServer({
+        ...SERVER_ENV, VIGIL_DATABASE_URL: databaseUrl, VIGIL_API_KEY: apiKey, VIGIL_ALLOW_NETWORKS: '127.0.0.0/8',
+      });
       servers.push(server);
       return server;
     },
@@ -390,48 +391,6 @@ async function describeStore(store: Store): Promise<string> {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A `vigil serve` child process. */
-interface VigilProcess {
-  child: ChildProcess;
-  url: string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  output(): string;
-}
-
-/** Runs the real CLI on a loopback port chosen by the OS; resolves once it listens. */
-async function startVigilProcess(databaseUrl: string, apiKey: string): Promise<VigilProcess> {
-  const child = spawn(process.execPath, ['bin/vigil.js', 'serve'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      ...SERVER_ENV,
-      VIGIL_PORT: '0',
-      VIGIL_HOST: '127.0.0.1',
-      VIGIL_DATABASE_URL: databaseUrl,
-      VIGIL_API_KEY: apiKey,
-      VIGIL_ALLOW_NETWORKS: '127.0.0.0/8',
-    },
-  });
-  let text = '';
-  child.stdout!.on('data', (chunk: Buffer) => { text += chunk.toString(); });
-  child.stderr!.on('data', (chunk: Buffer) => { text += chunk.toString(); });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-  });
-  let gone = false;
-  void exited.then(() => { gone = true; });
-  const url = await waitFor(() => {
-    if (gone) throw new Error(`vigil serve exited before listening:\n${text}`);
-    return /Vigil listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1];
-  }, 30_000, 'vigil serve to listen').catch(async (err: Error) => {
-    child.kill('SIGKILL');
-    await exited;
-    throw new Error(`${err.message}; its output:\n${text}`, { cause: err });
-  });
-  return { child, url, exited, output: () => text };
-}
 
 /** A feed site on 127.0.0.1 that answers slowly and records, per path, the most requests it held at once. */
 interface CountingSite {

@@ -273,8 +273,16 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
     child.on('exit', (code, signal) => resolve({ code, signal }));
   });
-  await waitFor(() => /Vigil started/.test(output), 30_000, 'the server to start')
-    .catch((err) => { child.kill('SIGKILL'); throw new Error(`${(err as Error).message}; output: ${output}`); });
+  let gone = false;
+  void exited.then(() => { gone = true; });
+  await waitFor(() => {
+    if (gone) throw new Error('vigil serve exited before it started');
+    return /Vigil started/.test(output);
+  }, 30_000, 'the server to start').catch(async (err) => {
+    child.kill('SIGKILL');
+    await exited;
+    throw new Error(`${(err as Error).message}; output: ${output}`, { cause: err });
+  });
   const url = /Vigil listening on (\S+)/.exec(output)?.[1] ?? '';
   return { url, child, exited, output: () => output };
 }

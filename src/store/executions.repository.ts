@@ -132,13 +132,6 @@ export async function listExecutions(db: Queryable, monitorId: string): Promise<
   return rows.map(toExecution);
 }
 
-/** Whether the monitor has finished an execution before. */
-export async function hasFinishedExecution(db: Queryable, monitorId: string): Promise<boolean> {
-  const row = await db.selectFrom('executions').select('id')
-    .where('monitor_id', '=', monitorId).where('status', '=', 'done').limit(1).executeTakeFirst();
-  return row !== undefined;
-}
-
 /** Deletes a monitor's finished executions beyond the newest `keep`, with their log entries. */
 export async function pruneExecutions(db: Queryable, monitorId: string, keep: number): Promise<number> {
   const old = await db.selectFrom('executions').select('id')

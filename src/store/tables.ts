@@ -1,4 +1,4 @@
-import type { Generated, Insertable, Selectable } from 'kysely';
+import type { Generated, Selectable } from 'kysely';
 
 /** Every table, as Kysely sees it. Timestamps are epoch milliseconds; JSON columns hold text. */
 export interface Database {
@@ -96,7 +96,6 @@ export interface SeenItemTable {
 
 export type AccountRow = Selectable<AccountTable>;
 export type MonitorRow = Selectable<MonitorTable>;
-export type NewMonitorRow = Insertable<MonitorTable>;
 export type ExecutionRow = Selectable<ExecutionTable>;
 export type EventRow = Selectable<EventTable>;
 
