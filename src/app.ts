@@ -5,6 +5,7 @@ import { AppError } from './errors.js';
 import { createAuthenticator } from './api/auth.js';
 import { installErrorHandler } from './api/error-handler.js';
 import { monitorRoutes } from './api/parallel/monitors.js';
+import { monitorSourceRoutes } from './api/parallel/monitor-sources.js';
 import { legacyMonitorRoutes } from './api/parallel/monitors-legacy.js';
 import { webhookRoutes } from './api/webhooks.js';
 import type { CommandDeps } from './engine/monitor-commands.js';
@@ -47,6 +48,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       errorResponseBuilder: () => new AppError('RATE_LIMITED'),
     });
     await api.register(monitorRoutes, { deps, monitorCreatesPerMinute: deps.monitorCreatesPerMinute });
+    await api.register(monitorSourceRoutes, { deps });
     await api.register(legacyMonitorRoutes, { deps, monitorCreatesPerMinute: deps.monitorCreatesPerMinute });
     await api.register(webhookRoutes, { store: deps.store, clock: deps.clock, wake: deps.wake });
   });

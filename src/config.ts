@@ -31,6 +31,15 @@ export interface Config {
     readonly disableAfterMs: number;
     readonly timeoutMs: number;
   };
+  /** Research fetching (src/outbound/polite.ts): per-host limits, retries, reuse and the response cache. */
+  readonly fetch: {
+    readonly hostConcurrency: number;
+    readonly hostSpacingMs: number;
+    readonly attempts: number;
+    readonly retryDelayMs: number;
+    readonly reuseWindowMs: number;
+    readonly cacheBytes: number;
+  };
   /** Whether this process runs the API, the background workers, or both. */
   readonly roles: { readonly api: boolean; readonly worker: boolean };
   readonly logLevel: string;
@@ -51,6 +60,12 @@ export const DEFAULTS = {
   webhookRetryWindow: '48h',
   webhookDisableAfter: '5d',
   webhookTimeout: '15s',
+  fetchHostConcurrency: 2,
+  fetchHostSpacing: '250ms',
+  fetchAttempts: 3,
+  fetchRetryDelay: '1s',
+  fetchReuseWindow: '60s',
+  fetchCacheMb: 64,
   logLevel: 'info',
 } as const;
 
@@ -91,6 +106,14 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       disableAfterMs: seconds(text('VIGIL_WEBHOOK_DISABLE_AFTER') ?? DEFAULTS.webhookDisableAfter, 'VIGIL_WEBHOOK_DISABLE_AFTER') * 1000,
       timeoutMs: seconds(text('VIGIL_WEBHOOK_TIMEOUT') ?? DEFAULTS.webhookTimeout, 'VIGIL_WEBHOOK_TIMEOUT') * 1000,
     },
+    fetch: {
+      hostConcurrency: integer(text('VIGIL_FETCH_HOST_CONCURRENCY'), 'VIGIL_FETCH_HOST_CONCURRENCY', DEFAULTS.fetchHostConcurrency, 1, 256),
+      hostSpacingMs: millis(text('VIGIL_FETCH_HOST_SPACING') ?? DEFAULTS.fetchHostSpacing, 'VIGIL_FETCH_HOST_SPACING'),
+      attempts: integer(text('VIGIL_FETCH_ATTEMPTS'), 'VIGIL_FETCH_ATTEMPTS', DEFAULTS.fetchAttempts, 1, 10),
+      retryDelayMs: millis(text('VIGIL_FETCH_RETRY_DELAY') ?? DEFAULTS.fetchRetryDelay, 'VIGIL_FETCH_RETRY_DELAY'),
+      reuseWindowMs: millis(text('VIGIL_FETCH_REUSE_WINDOW') ?? DEFAULTS.fetchReuseWindow, 'VIGIL_FETCH_REUSE_WINDOW'),
+      cacheBytes: integer(text('VIGIL_FETCH_CACHE_MB'), 'VIGIL_FETCH_CACHE_MB', DEFAULTS.fetchCacheMb, 0, 1_000_000) * 1024 * 1024,
+    },
     roles: roles(text('VIGIL_ROLES')),
     logLevel: text('VIGIL_LOG_LEVEL') ?? DEFAULTS.logLevel,
     ...overrides,
@@ -113,6 +136,13 @@ function seconds(value: string, name: string): number {
     throw new ConfigError(`${name} must be a duration such as 500ms, 30s, 5m, 1h or 1d; got "${value}"`);
   }
   return parsed.seconds;
+}
+
+/** A duration in milliseconds where zero is allowed (it turns the feature off). */
+function millis(value: string, name: string): number {
+  const parsed = value === '0' ? { seconds: 0 } : parseDuration(value);
+  if (!parsed) throw new ConfigError(`${name} must be 0 or a duration such as 250ms, 30s or 5m; got "${value}"`);
+  return Math.round(parsed.seconds * 1000);
 }
 
 function databaseUrl(value: string): string {

@@ -8,6 +8,7 @@ import { createScheduler } from './engine/scheduler.js';
 import { createWorker, newWorkerId } from './engine/worker.js';
 import type { Loop } from './engine/loop.js';
 import { createOutboundClient, type OutboundClient } from './outbound/http.js';
+import { createPoliteFetcher } from './outbound/polite.js';
 import { openStore, type Store } from './store/db.js';
 
 /** A running Vigil: its HTTP app (when the api role is on), store and background loops. */
@@ -21,8 +22,8 @@ export interface Vigil {
   stop(): Promise<void>;
 }
 
-/** The User-Agent of every outbound request: honest about who is asking. */
-export const USER_AGENT = 'Vigil/0.1 (+self-hosted web monitor; https://github.com/vigil)';
+/** The User-Agent of every outbound request: honest about who is asking, with the version (package.json). */
+export const USER_AGENT = 'Vigil/0.1.0 (+https://github.com/vigil; self-hosted web monitor)';
 
 /** Opens the store, creates keys, starts the loops and listens, as the config's roles say. */
 export async function startVigil(config: Config, options: { clock?: () => number } = {}): Promise<Vigil> {
@@ -36,8 +37,10 @@ export async function startVigil(config: Config, options: { clock?: () => number
   const loops: Loop[] = [];
   let worker: Loop | undefined;
   if (config.roles.worker) {
+    // Only research fetching is made polite; webhooks have their own retry and per-endpoint limits.
+    const fetcher = createPoliteFetcher(http, { ...config.fetch, timeoutMs: 15_000 });
     worker = createWorker({
-      store, http, clock, log, workerId: newWorkerId(), concurrency: config.workerConcurrency,
+      store, fetcher, clock, log, workerId: newWorkerId(), concurrency: config.workerConcurrency,
       intervalMs: config.pollIntervalMs, timeoutMs: config.executionTimeoutSeconds * 1000,
       retainExecutions: config.retainExecutions,
     });

@@ -54,6 +54,12 @@ export interface TestVigil {
 }
 
 /**
+ * Fetch politeness for tests: the fixture site is one host standing in for many sites, so requests
+ * to it are not spaced out, and retries come quickly. Politeness tests set their own values.
+ */
+export const FIXTURE_FETCHING = { VIGIL_FETCH_HOST_SPACING: '0', VIGIL_FETCH_RETRY_DELAY: '100ms' } as const;
+
+/**
  * Starts Vigil on 127.0.0.1:0 with loopback allowed for outbound requests and fast polling;
  * `options.clock` replaces its clock (e.g. to move time on by days).
  */
@@ -70,6 +76,7 @@ export async function startTestVigil(
     VIGIL_API_KEY: apiKey,
     VIGIL_ALLOW_NETWORKS: '127.0.0.0/8',
     VIGIL_LOG_LEVEL: 'silent',
+    ...FIXTURE_FETCHING,
     ...env,
   }, { pollIntervalMs: 100, ...overrides });
   const vigil = await startVigil(config, options);
@@ -264,7 +271,7 @@ export interface ServerProcess { url: string; child: ChildProcess; exited: Promi
 export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
   const bin = join(import.meta.dirname, '..', 'bin', 'vigil.js');
   const child = spawn(process.execPath, [bin, 'serve'], {
-    env: { ...process.env, VIGIL_PORT: '0', VIGIL_HOST: '127.0.0.1', VIGIL_LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, VIGIL_PORT: '0', VIGIL_HOST: '127.0.0.1', VIGIL_LOG_LEVEL: 'warn', ...FIXTURE_FETCHING, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

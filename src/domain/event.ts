@@ -19,14 +19,17 @@ export type DetectedEvent =
   | { kind: 'event_stream'; eventDate: string | null; output: TaskOutput }
   | { kind: 'snapshot'; eventDate: string | null; changedOutput: TaskOutput; previousOutput: TaskOutput };
 
-/** The one outcome of an execution. */
+/**
+ * The one outcome of an execution. `warnings` name sources that failed while the execution still
+ * succeeded (others worked, or the failure was already reported); they go on its log records.
+ */
 export type Outcome =
-  | { kind: 'events'; events: DetectedEvent[] }
-  | { kind: 'completion' }
+  | { kind: 'events'; events: DetectedEvent[]; warnings?: string[] }
+  | { kind: 'completion'; warnings?: string[] }
   | { kind: 'error'; message: string };
 
 /** An entry to append to the log: its stable id is minted once, by the caller. */
-export type LogEntry = { id: string; monitorId: string; executionId: string; createdAt: number } & (
+export type LogEntry = { id: string; monitorId: string; executionId: string; createdAt: number; warnings?: string[] } & (
   | DetectedEvent
   | { kind: 'completion' }
   | { kind: 'error'; message: string }
@@ -38,9 +41,13 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * The event as the log records it, fixed once appended: its v1 wire shape (api.md §2.9). Completion
  * and error events also carry their stable `event_id` and `event_group_id`, additions that spare
  * clients fingerprinting them; detected events also carry `monitor_group_id` (the May 2026 name).
+ * Records of an execution in which some source failed carry `warnings` (additive).
  */
 export function eventRecord(entry: LogEntry) {
-  const common = { event_id: entry.id, event_group_id: entry.executionId, timestamp: iso(entry.createdAt) };
+  const common = {
+    event_id: entry.id, event_group_id: entry.executionId, timestamp: iso(entry.createdAt),
+    ...(entry.warnings?.length ? { warnings: entry.warnings } : {}),
+  };
   switch (entry.kind) {
     case 'event_stream':
       return { event_type: 'event_stream' as const, ...common, monitor_group_id: entry.executionId, event_date: entry.eventDate, output: entry.output };

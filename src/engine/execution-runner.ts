@@ -2,7 +2,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { LogEntry, Outcome } from '../domain/event.js';
 import { ID } from '../domain/ids.js';
 import type { Monitor } from '../domain/monitor.js';
-import type { OutboundClient } from '../outbound/http.js';
+import { nextHealth, settleOutcome, type SourceHealth } from '../domain/source-health.js';
+import type { PoliteFetcher } from '../outbound/polite.js';
 import type { ProcessorResult } from '../research/processors/processor.js';
 import { processorFor } from '../research/processors/index.js';
 import type { Store, Tx } from '../store/db.js';
@@ -12,6 +13,7 @@ import { appendEntries } from '../store/events.repository.js';
 import { finishExecution, pruneExecutions, type Execution } from '../store/executions.repository.js';
 import { findMonitorById, markMonitorRun } from '../store/monitors.repository.js';
 import { findSeenItems, markItemsSeen } from '../store/seen-items.repository.js';
+import { findSourceHealth, saveSourceHealth } from '../store/source-health.repository.js';
 
 /** After this many leases of one execution (each ended by a dead worker), it fails instead of running again. */
 export const MAX_ATTEMPTS = 5;
@@ -19,7 +21,8 @@ export const MAX_ATTEMPTS = 5;
 /** What running one execution needs. */
 export interface RunnerDeps {
   store: Store;
-  http: OutboundClient;
+  /** Research fetching: the outbound client made polite (src/outbound/polite.ts). */
+  fetcher: PoliteFetcher;
   clock: () => number;
   log: FastifyBaseLogger;
   workerId: string;
@@ -49,12 +52,15 @@ const WIND_DOWN_MS = 5_000;
 
 async function research(deps: RunnerDeps, monitor: Monitor, execution: Execution, stop: AbortSignal): Promise<ProcessorResult> {
   const signal = AbortSignal.any([stop, AbortSignal.timeout(deps.timeoutMs)]);
+  // Real time, like the timeout signal (the injected clock may be moved by tests).
+  const deadline = Date.now() + deps.timeoutMs;
   let run: Promise<ProcessorResult> | undefined;
   try {
     run = processorFor(monitor).run({
       monitor,
       isFirstExecution: execution.reason === 'create',
-      http: deps.http,
+      http: deps.fetcher.forExecution({ monitorId: monitor.id, executionId: execution.id, deadline }),
+      deadline,
       clock: deps.clock,
       signal,
       seen: (keys) => findSeenItems(deps.store.db, monitor.id, keys),
@@ -85,38 +91,45 @@ function abortable<T>(work: Promise<T>, signal: AbortSignal, timeoutMs: number):
 const failure = (message: string): ProcessorResult => ({ outcome: { kind: 'error', message }, seenKeys: [] });
 
 /**
- * Commits the outcome, the seen items, the monitor's `last_run_at` and the webhook deliveries the
- * outcome implies in one transaction, only while this worker still holds the execution's lease;
- * executions beyond retention are pruned in it too.
+ * Commits the outcome, the seen items, the sources' health, the monitor's `last_run_at` and the
+ * webhook deliveries the outcome implies in one transaction, only while this worker still holds
+ * the execution's lease; executions beyond retention are pruned in it too. A failure every source
+ * already had is recorded in the health records but not reported again (settleOutcome).
  */
 async function commitOutcome(deps: RunnerDeps, monitor: Monitor, execution: Execution, result: ProcessorResult): Promise<void> {
   const now = deps.clock();
-  // An events outcome with no events is a completion: every execution has exactly one outcome.
-  const outcome: Outcome = result.outcome.kind === 'events' && result.outcome.events.length === 0
-    ? { kind: 'completion' } : result.outcome;
-  const entries = logEntries(monitor.id, execution.id, outcome, now);
-  const deliveries = monitorDeliveries(monitor, execution.id, outcome, entries, now);
-  await deps.store.db.transaction().execute(async (tx: Tx) => {
-    const kind = outcome.kind;
-    if (!(await finishExecution(tx, execution, deps.workerId, kind, now))) {
+  const checks = result.sourceChecks ?? [];
+  const notified = await deps.store.db.transaction().execute(async (tx: Tx) => {
+    const previous = new Map((await findSourceHealth(tx, monitor.id)).map((h): [string, SourceHealth] => [h.source, h]));
+    const outcome = oneOutcome(settleOutcome(result.outcome, checks, previous));
+    const entries = logEntries(monitor.id, execution.id, outcome, now);
+    const deliveries = monitorDeliveries(monitor, execution.id, outcome, entries, now);
+    if (!(await finishExecution(tx, execution, deps.workerId, outcome.kind, now))) {
       throw new LeaseLostError(`lease on execution ${execution.id} was lost; its outcome was not committed`);
     }
     await markMonitorRun(tx, monitor.id, now);
     await appendEntries(tx, monitor.accountId, entries);
     await markItemsSeen(tx, monitor.id, result.seenKeys, now);
+    await saveSourceHealth(tx, monitor.id, checks.map((check) => nextHealth(previous.get(check.source), check, now)));
     await insertDeliveries(tx, deliveries);
     await pruneExecutions(tx, monitor.id, deps.retainExecutions);
+    return deliveries.length > 0;
   });
-  if (deliveries.length > 0) deps.store.workHints.notify();
+  if (notified) deps.store.workHints.notify();
+}
+
+/** An events outcome with no events is a completion: every execution has exactly one outcome. */
+function oneOutcome(outcome: Outcome): Outcome {
+  return outcome.kind === 'events' && outcome.events.length === 0 ? { kind: 'completion', warnings: outcome.warnings } : outcome;
 }
 
 function logEntries(monitorId: string, executionId: string, outcome: Outcome, now: number): LogEntry[] {
   const base = { monitorId, executionId, createdAt: now };
   switch (outcome.kind) {
     case 'events':
-      return outcome.events.map((event) => ({ ...base, id: ID.event(), ...event }));
+      return outcome.events.map((event) => ({ ...base, id: ID.event(), warnings: outcome.warnings, ...event }));
     case 'completion':
-      return [{ ...base, id: ID.completion(), kind: 'completion' }];
+      return [{ ...base, id: ID.completion(), kind: 'completion', warnings: outcome.warnings }];
     case 'error':
       return [{ ...base, id: ID.error(), kind: 'error', message: outcome.message }];
   }

@@ -12,6 +12,7 @@ export interface Database {
   webhook_endpoints: EndpointTable;
   account_notices: NoticeTable;
   test_event_groups: TestEventGroupTable;
+  source_health: SourceHealthTable;
 }
 
 export interface AccountTable {
@@ -149,4 +150,17 @@ export interface TestEventGroupTable {
   account_id: string;
   monitor_id: string;
   created_at: number;
+}
+
+/** One source of one monitor: how its last checks went (noise control). */
+export interface SourceHealthTable {
+  monitor_id: string;
+  source: string;
+  url: string | null;
+  consecutive_failures: number;
+  last_success_at: number | null;
+  last_error: string | null;
+  last_error_key: string | null;
+  last_error_at: number | null;
+  last_checked_at: number;
 }

@@ -2,12 +2,15 @@ import type { OutboundClient } from '../../outbound/http.js';
 import { discoverFeedLinks } from '../extract/discover.js';
 import { parseFeed, type FeedItem, type ParsedFeed } from '../extract/feed.js';
 import type { MonitorSources } from '../sources.js';
+import { failureKey, HttpStatusError } from '../source-failures.js';
 
 /** A feed item with the feed it came from. */
 export interface SourcedItem extends FeedItem { feedUrl: string; feedTitle: string | null }
 
-/** What reading one named source gave: its feeds' items, or why it failed. */
-export type SourceReading = { source: string; items: SourcedItem[] } | { source: string; error: string };
+/** What reading one named source gave: its feeds' items, or why it failed (`errorKey`: see failureKey). */
+export type SourceReading =
+  | { source: string; url: string; items: SourcedItem[] }
+  | { source: string; url: string; error: string; errorKey: string };
 
 const FEED_ACCEPT = 'application/feed+json, application/atom+xml, application/rss+xml, application/xml;q=0.9, text/html;q=0.8, */*;q=0.5';
 
@@ -18,10 +21,11 @@ export async function readSources(http: OutboundClient, sources: MonitorSources,
     ...sources.domains.map((domain) => ({ source: domain, urls: homePages(domain) })),
   ];
   return Promise.all(named.map(async ({ source, urls }) => {
+    const tried = { url: urls[0] };
     try {
-      return { source, items: await readFirstReachable(http, urls, signal) };
+      return { source, url: tried.url, items: await readFirstReachable(http, urls, signal, tried) };
     } catch (err) {
-      return { source, error: err instanceof Error ? err.message : String(err) };
+      return { source, url: tried.url, error: err instanceof Error ? err.message : String(err), errorKey: failureKey(err) };
     }
   }));
 }
@@ -33,9 +37,10 @@ function homePages(domain: string): string[] {
   return [`https://${host}/`, `http://${host}/`];
 }
 
-async function readFirstReachable(http: OutboundClient, urls: string[], signal: AbortSignal): Promise<SourcedItem[]> {
+async function readFirstReachable(http: OutboundClient, urls: string[], signal: AbortSignal, tried: { url: string }): Promise<SourcedItem[]> {
   let lastError: unknown;
   for (const url of urls) {
+    tried.url = url;
     try {
       return await readFeedOrPage(http, url, signal);
     } catch (err) {
@@ -67,7 +72,7 @@ async function get(http: OutboundClient, url: string, signal: AbortSignal) {
   if (signal.aborted) throw new Error('execution stopped');
   const response = await http.request(url, { headers: { accept: FEED_ACCEPT }, signal });
   if (response.status < 200 || response.status >= 300) {
-    throw new Error(`${url} answered HTTP ${response.status}`);
+    throw new HttpStatusError(url, response.status);
   }
   return { body: response.body.toString('utf8'), finalUrl: response.url, contentType: response.headers['content-type'] };
 }

@@ -27,8 +27,11 @@ export const feedWatch: Processor = {
     const settings = ctx.monitor.settings as EventStreamSettings;
     const readings = await readSources(ctx.http, sourcesOf(settings), ctx.signal);
     const failures = readings.flatMap((r) => ('error' in r ? [`${r.source}: ${r.error}`] : []));
+    const sourceChecks = readings.map((r) => ('error' in r
+      ? { source: r.source, url: r.url, ok: false as const, error: r.error, errorKey: r.errorKey }
+      : { source: r.source, url: r.url, ok: true as const }));
     if (failures.length === readings.length) {
-      return { outcome: { kind: 'error', message: `every source failed: ${failures.join('; ')}` }, seenKeys: [] };
+      return { outcome: { kind: 'error', message: `every source failed: ${failures.join('; ')}` }, seenKeys: [], sourceChecks };
     }
     const items = unique(readings.flatMap((r) => ('items' in r ? r.items : [])));
     const keys = [...items.keys()];
@@ -38,6 +41,7 @@ export const feedWatch: Processor = {
     return {
       outcome: { kind: 'events', events: reported.map((item) => itemEvent(item, settings.output_schema)) },
       seenKeys: keys,
+      sourceChecks,
     };
   },
 };

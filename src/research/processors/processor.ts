@@ -1,5 +1,6 @@
 import type { Outcome } from '../../domain/event.js';
 import type { Monitor } from '../../domain/monitor.js';
+import type { SourceCheck } from '../../domain/source-health.js';
 import type { OutboundClient } from '../../outbound/http.js';
 
 /** What a processor may use while it runs one execution of a monitor. */
@@ -7,8 +8,13 @@ export interface ProcessorContext {
   readonly monitor: Monitor;
   /** True for the execution queued at creation: it records what exists rather than reporting it all. */
   readonly isFirstExecution: boolean;
-  /** The one way out of the process (address guard, timeouts, size caps). */
+  /**
+   * The one way out of the process (address guard, timeouts, size caps), made polite for this
+   * execution: conditional GET, reuse and coalescing, per-host limits, Retry-After and retries.
+   */
   readonly http: OutboundClient;
+  /** When the execution runs out of time (epoch ms, real time); `signal` aborts then. */
+  readonly deadline: number;
   readonly clock: () => number;
   /** Aborted when the execution runs out of time or the process stops. */
   readonly signal: AbortSignal;
@@ -21,6 +27,8 @@ export interface ProcessorResult {
   outcome: Outcome;
   /** Item keys to remember as seen, committed in the outcome's transaction. */
   seenKeys: string[];
+  /** How each source fared, for its health record (committed with the outcome); none when no source was read. */
+  sourceChecks?: SourceCheck[];
 }
 
 /**

@@ -1,0 +1,198 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { OutboundError } from './errors.js';
+import { HostBackoffError, HostGates } from './host-gate.js';
+import { freshnessOf, ResponseCache, retryAfterMs, type CacheEntry } from './http-cache.js';
+import type { OutboundClient, OutboundRequest, OutboundResponse } from './http.js';
+
+export { HostBackoffError } from './host-gate.js';
+
+/** How research fetching treats the sites it reads. */
+export interface PoliteOptions {
+  /** Requests in flight to one host at once (VIGIL_FETCH_HOST_CONCURRENCY). */
+  hostConcurrency: number;
+  /** Least time between two request starts to one host (VIGIL_FETCH_HOST_SPACING). */
+  hostSpacingMs: number;
+  /** Tries of one request that fails on the network, times out or answers 5xx/429/408 (VIGIL_FETCH_ATTEMPTS). */
+  attempts: number;
+  /** The first wait before a retry; it doubles, with jitter (VIGIL_FETCH_RETRY_DELAY). */
+  retryDelayMs: number;
+  /** How long a response may serve other monitors' executions without asking again (VIGIL_FETCH_REUSE_WINDOW). */
+  reuseWindowMs: number;
+  /** Bytes of remembered bodies kept for conditional GET and reuse. */
+  cacheBytes: number;
+  /** One attempt's deadline, cut to the execution's remaining time; default 15000. */
+  timeoutMs?: number;
+  now?: () => number;
+}
+
+/** Whom a request is for: an execution of a monitor, which must be done by `deadline` (epoch ms). */
+export interface FetchScope { monitorId: string; executionId: string; deadline: number }
+
+/** The politeness layer of research fetching, shared by every execution of the process. */
+export interface PoliteFetcher {
+  /** The client one execution fetches through; `close()` on it does nothing. */
+  forExecution(scope: FetchScope): OutboundClient;
+}
+
+/** Longest `Retry-After` honoured; a longer one is cut to this (a day). */
+const MAX_BACKOFF_MS = 24 * 3600_000;
+const RETRYABLE_CODES = new Set(['timeout', 'connect_failed', 'dns_failed', 'http_error']);
+
+interface Flight { promise: Promise<OutboundResponse>; controller: AbortController; waiting: number }
+
+/**
+ * Wraps the outbound client with conditional GET, HTTP freshness, reuse of a response across the
+ * monitors of one wave, coalescing of identical requests in flight, per-host limits and
+ * `Retry-After`, and retries within the execution's time. Only GETs are cached or coalesced.
+ */
+export function createPoliteFetcher(inner: OutboundClient, options: PoliteOptions): PoliteFetcher {
+  const now = options.now ?? Date.now;
+  const gates = new HostGates({ concurrency: options.hostConcurrency, spacingMs: options.hostSpacingMs, now });
+  const cache = new ResponseCache(options.cacheBytes);
+  const flights = new Map<string, Flight>();
+  const timeoutMs = options.timeoutMs ?? 15_000;
+
+  /** One network request through the host's gate, revalidating `entry` when there is one. */
+  async function fetchOnce(url: string, init: OutboundRequest, entry: CacheEntry | undefined, deadline: number, signal: AbortSignal) {
+    const host = hostOf(url);
+    const release = host === undefined ? () => {} : await gates.acquire(host, deadline, signal);
+    try {
+      const headers = { ...init.headers };
+      if (entry?.etag) headers['if-none-match'] = entry.etag;
+      if (entry?.lastModified) headers['if-modified-since'] = entry.lastModified;
+      const remaining = deadline - now();
+      if (remaining <= 0) throw new OutboundError('timeout', url, { limit: 0, reason: 'the execution had no time left' });
+      const response = await inner.request(url, { ...init, headers, signal, timeoutMs: Math.min(init.timeoutMs ?? timeoutMs, remaining) });
+      const at = now();
+      if ((response.status === 429 || response.status === 503) && host !== undefined) {
+        const wait = retryAfterMs(response.headers['retry-after'], at);
+        if (wait !== undefined) gates.backOff(host, at + Math.min(wait, MAX_BACKOFF_MS));
+      }
+      return remember(cacheKey(url, init), response, entry, at);
+    } finally {
+      release();
+    }
+  }
+
+  function remember(key: string, response: OutboundResponse, entry: CacheEntry | undefined, at: number): OutboundResponse {
+    if (response.status === 304 && entry) {
+      // Not modified: the remembered body is the answer, under the headers the 304 updated.
+      const headers = { ...entry.response.headers, ...response.headers, 'x-vigil-cache': 'revalidated' };
+      const refreshed = { ...entry, response: { ...entry.response, headers }, fetchedAt: at, freshUntil: freshnessOf(headers, at).freshUntil, readers: new Map() };
+      cache.set(key, refreshed);
+      return refreshed.response;
+    }
+    if (response.status !== 200) return response;
+    const freshness = freshnessOf(response.headers, at);
+    if (freshness.noStore) {
+      cache.delete(key);
+      return response;
+    }
+    cache.set(key, {
+      response, etag: response.headers.etag, lastModified: response.headers['last-modified'],
+      fetchedAt: at, freshUntil: freshness.freshUntil, readers: new Map(),
+    });
+    return response;
+  }
+
+  /** The response for an execution: reused, joined to an identical request in flight, or fetched. */
+  async function shared(url: string, init: OutboundRequest, scope: FetchScope, signal: AbortSignal): Promise<OutboundResponse> {
+    const key = cacheKey(url, init);
+    const entry = cache.get(key);
+    if (entry && reusable(entry, scope, now(), options.reuseWindowMs)) {
+      entry.readers.set(scope.monitorId, scope.executionId);
+      return entry.response;
+    }
+    let flight = flights.get(key);
+    if (!flight) {
+      const controller = new AbortController();
+      const promise = fetchOnce(url, init, entry, scope.deadline, controller.signal).finally(() => flights.delete(key));
+      flight = { promise, controller, waiting: 0 };
+      flights.set(key, flight);
+    }
+    const response = await join(flight, signal);
+    // Only the copy this execution actually read counts as read (not an older one beside a failure).
+    const current = cache.get(key);
+    if (current?.response === response) current.readers.set(scope.monitorId, scope.executionId);
+    return response;
+  }
+
+  /** A GET with retries: network failures, timeouts, 5xx, 429 and 408 are tried again while the execution has time. */
+  async function politeGet(url: string, init: OutboundRequest, scope: FetchScope): Promise<OutboundResponse> {
+    const signal = init.signal ?? new AbortController().signal;
+    for (let attempt = 1; ; attempt += 1) {
+      let response: OutboundResponse | undefined;
+      let error: unknown;
+      try {
+        response = await shared(url, init, scope, signal);
+      } catch (err) {
+        error = err;
+      }
+      const wait = attempt < options.attempts && !signal.aborted ? retryWait(response, error, attempt, options.retryDelayMs) : undefined;
+      if (wait === undefined || now() + wait >= scope.deadline) {
+        if (error !== undefined) throw error;
+        return response as OutboundResponse;
+      }
+      await sleep(wait, undefined, { signal, ref: false });
+    }
+  }
+
+  return {
+    forExecution: (scope) => ({
+      request: (url, init = {}) => {
+        const method = (init.method ?? 'GET').toUpperCase();
+        if (method === 'GET' && init.body === undefined) return politeGet(url, init, scope);
+        return fetchOnce(url, init, undefined, scope.deadline, init.signal ?? new AbortController().signal);
+      },
+      close: async () => {},
+    }),
+  };
+}
+
+/** Whether a remembered response may answer this execution without asking the server. */
+function reusable(entry: CacheEntry, scope: FetchScope, now: number, reuseWindowMs: number): boolean {
+  if (entry.freshUntil > now) return true;
+  // Within the window a copy serves every monitor once: a monitor's next execution asks again.
+  const reader = entry.readers.get(scope.monitorId);
+  return now - entry.fetchedAt < reuseWindowMs && (reader === undefined || reader === scope.executionId);
+}
+
+/** Waits for a shared request; the request is abandoned only when every caller waiting for it has gone. */
+function join(flight: Flight, signal: AbortSignal): Promise<OutboundResponse> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  flight.waiting += 1;
+  return new Promise<OutboundResponse>((resolve, reject) => {
+    const leave = () => {
+      flight.waiting -= 1;
+      if (flight.waiting === 0) flight.controller.abort(signal.reason);
+      reject(new OutboundError('aborted', '', { reason: 'the execution stopped' }));
+    };
+    signal.addEventListener('abort', leave, { once: true });
+    flight.promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', leave));
+  });
+}
+
+/** How long to wait before trying again, or undefined when the failure is final (or there was none). */
+function retryWait(response: OutboundResponse | undefined, error: unknown, attempt: number, baseMs: number): number | undefined {
+  const backoff = () => baseMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
+  if (response) {
+    // With Retry-After the host's gate holds the next try back until the time the server named.
+    if ((response.status === 429 || response.status === 503) && response.headers['retry-after'] !== undefined) return 0;
+    return response.status >= 500 || response.status === 429 || response.status === 408 ? backoff() : undefined;
+  }
+  return error instanceof OutboundError && RETRYABLE_CODES.has(error.code) ? backoff() : undefined;
+}
+
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).host.toLowerCase();
+  } catch {
+    return undefined; // the client reports the invalid URL
+  }
+}
+
+/** Responses are told apart by URL and the caller's own headers (e.g. Accept). */
+function cacheKey(url: string, init: OutboundRequest): string {
+  const headers = Object.entries(init.headers ?? {}).map(([k, v]) => `${k.toLowerCase()}:${v}`).sort();
+  return `${url}\n${headers.join('\n')}`;
+}
