@@ -20,7 +20,7 @@ export interface PoliteOptions {
   reuseWindowMs: number;
   /** Bytes of remembered bodies kept for conditional GET and reuse. */
   cacheBytes: number;
-  /** One attempt's deadline, cut to the execution's remaining time; default 15000. */
+  /** One attempt's deadline; default 15000. */
   timeoutMs?: number;
   now?: () => number;
 }
@@ -60,9 +60,8 @@ export function createPoliteFetcher(inner: OutboundClient, options: PoliteOption
       const headers = { ...init.headers };
       if (entry?.etag) headers['if-none-match'] = entry.etag;
       if (entry?.lastModified) headers['if-modified-since'] = entry.lastModified;
-      const remaining = deadline - now();
-      if (remaining <= 0) throw new OutboundError('timeout', url, { limit: 0, reason: 'the execution had no time left' });
-      const response = await inner.request(url, { ...init, headers, signal, timeoutMs: Math.min(init.timeoutMs ?? timeoutMs, remaining) });
+      // The execution's own signal ends a request that outlives it; that is the execution's timeout, not the source's.
+      const response = await inner.request(url, { ...init, headers, signal, timeoutMs: init.timeoutMs ?? timeoutMs });
       const at = now();
       if ((response.status === 429 || response.status === 503) && host !== undefined) {
         const wait = retryAfterMs(response.headers['retry-after'], at);
