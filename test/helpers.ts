@@ -55,9 +55,12 @@ export interface TestVigil {
 
 /**
  * Fetch politeness for tests: the fixture site is one host standing in for many sites, so requests
- * to it are not spaced out, and retries come quickly. Politeness tests set their own values.
+ * to it are neither limited per host nor spaced out, and retries come quickly. Politeness tests set
+ * their own values.
  */
-export const FIXTURE_FETCHING = { VIGIL_FETCH_HOST_SPACING: '0', VIGIL_FETCH_RETRY_DELAY: '100ms' } as const;
+export const FIXTURE_FETCHING = {
+  VIGIL_FETCH_HOST_CONCURRENCY: '64', VIGIL_FETCH_HOST_SPACING: '0', VIGIL_FETCH_RETRY_DELAY: '100ms',
+} as const;
 
 /**
  * Starts Vigil on 127.0.0.1:0 with loopback allowed for outbound requests and fast polling;

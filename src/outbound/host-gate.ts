@@ -92,8 +92,8 @@ export class HostGates {
       const now = this.options.now();
       const wait = Math.max(state.lastStart + this.options.spacingMs, state.notBefore) - now;
       if (wait > 0) {
+        // Referenced: a request waiting for its turn is work in flight (a stopping process waits for it).
         state.timer = setTimeout(() => { state.timer = undefined; this.pump(host, state); }, wait);
-        state.timer.unref();
         return;
       }
       const waiter = state.queue.shift() as Waiter;

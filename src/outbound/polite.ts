@@ -132,7 +132,8 @@ export function createPoliteFetcher(inner: OutboundClient, options: PoliteOption
         if (error !== undefined) throw error;
         return response as OutboundResponse;
       }
-      await sleep(wait, undefined, { signal, ref: false });
+      // A referenced timer: a waiting retry is work in flight, which keeps a stopping process alive until it settles.
+      await sleep(wait, undefined, { signal });
     }
   }
 
