@@ -46,89 +46,44 @@ interface Flight { promise: Promise<OutboundResponse>; controller: AbortControll
  * `Retry-After`, and retries within the execution's time. Only GETs are cached or coalesced.
  */
 export function createPoliteFetcher(inner: OutboundClient, options: PoliteOptions): PoliteFetcher {
-  const now = options.now ?? Date.now;
-  const gates = new HostGates({ concurrency: options.hostConcurrency, spacingMs: options.hostSpacingMs, now });
-  const cache = new ResponseCache(options.cacheBytes);
-  const flights = new Map<string, Flight>();
-  const timeoutMs = options.timeoutMs ?? 15_000;
+  const polite = new Polite(inner, options);
+  return {
+    forExecution: (scope) => ({
+      request: (url, init = {}) => {
+        const method = (init.method ?? 'GET').toUpperCase();
+        if (method === 'GET' && init.body === undefined) return polite.get(url, init, scope);
+        return polite.send(url, init, scope.deadline, init.signal ?? new AbortController().signal);
+      },
+      close: async () => {},
+    }),
+  };
+}
 
-  /** One network request through the host's gate, revalidating `entry` when there is one. */
-  async function fetchOnce(url: string, init: OutboundRequest, entry: CacheEntry | undefined, deadline: number, signal: AbortSignal) {
-    const host = hostOf(url);
-    const release = host === undefined ? () => {} : await gates.acquire(host, deadline, signal);
-    try {
-      const headers = { ...init.headers };
-      if (entry?.etag) headers['if-none-match'] = entry.etag;
-      if (entry?.lastModified) headers['if-modified-since'] = entry.lastModified;
-      // The execution's own signal ends a request that outlives it; that is the execution's timeout, not the source's.
-      const response = await inner.request(url, { ...init, headers, signal, timeoutMs: init.timeoutMs ?? timeoutMs });
-      const at = now();
-      if ((response.status === 429 || response.status === 503) && host !== undefined) {
-        const wait = retryAfterMs(response.headers['retry-after'], at);
-        if (wait !== undefined) gates.backOff(host, at + Math.min(wait, MAX_BACKOFF_MS));
-      }
-      return remember(cacheKey(url, init), response, entry, at);
-    } finally {
-      release();
-    }
-  }
+class Polite {
+  private readonly now: () => number;
+  private readonly gates: HostGates;
+  private readonly cache: ResponseCache;
+  private readonly flights = new Map<string, Flight>();
 
-  function remember(key: string, response: OutboundResponse, entry: CacheEntry | undefined, at: number): OutboundResponse {
-    if (response.status === 304 && entry) {
-      // Not modified: the remembered body is the answer, under the headers the 304 updated.
-      const headers = { ...entry.response.headers, ...response.headers, 'x-vigil-cache': 'revalidated' };
-      const refreshed = { ...entry, response: { ...entry.response, headers }, fetchedAt: at, freshUntil: freshnessOf(headers, at).freshUntil, readers: new Map() };
-      cache.set(key, refreshed);
-      return refreshed.response;
-    }
-    if (response.status !== 200) return response;
-    const freshness = freshnessOf(response.headers, at);
-    if (freshness.noStore) {
-      cache.delete(key);
-      return response;
-    }
-    cache.set(key, {
-      response, etag: response.headers.etag, lastModified: response.headers['last-modified'],
-      fetchedAt: at, freshUntil: freshness.freshUntil, readers: new Map(),
-    });
-    return response;
-  }
-
-  /** The response for an execution: reused, joined to an identical request in flight, or fetched. */
-  async function shared(url: string, init: OutboundRequest, scope: FetchScope, signal: AbortSignal): Promise<OutboundResponse> {
-    const key = cacheKey(url, init);
-    const entry = cache.get(key);
-    if (entry && reusable(entry, scope, now(), options.reuseWindowMs)) {
-      entry.readers.set(scope.monitorId, scope.executionId);
-      return entry.response;
-    }
-    let flight = flights.get(key);
-    if (!flight) {
-      const controller = new AbortController();
-      const promise = fetchOnce(url, init, entry, scope.deadline, controller.signal).finally(() => flights.delete(key));
-      flight = { promise, controller, waiting: 0 };
-      flights.set(key, flight);
-    }
-    const response = await join(flight, signal);
-    // Only the copy this execution actually read counts as read (not an older one beside a failure).
-    const current = cache.get(key);
-    if (current?.response === response) current.readers.set(scope.monitorId, scope.executionId);
-    return response;
+  constructor(private readonly inner: OutboundClient, private readonly options: PoliteOptions) {
+    this.now = options.now ?? Date.now;
+    this.gates = new HostGates({ concurrency: options.hostConcurrency, spacingMs: options.hostSpacingMs, now: this.now });
+    this.cache = new ResponseCache(options.cacheBytes);
   }
 
   /** A GET with retries: network failures, timeouts, 5xx, 429 and 408 are tried again while the execution has time. */
-  async function politeGet(url: string, init: OutboundRequest, scope: FetchScope): Promise<OutboundResponse> {
+  async get(url: string, init: OutboundRequest, scope: FetchScope): Promise<OutboundResponse> {
     const signal = init.signal ?? new AbortController().signal;
     for (let attempt = 1; ; attempt += 1) {
       let response: OutboundResponse | undefined;
       let error: unknown;
       try {
-        response = await shared(url, init, scope, signal);
+        response = await this.shared(url, init, scope, signal);
       } catch (err) {
         error = err;
       }
-      const wait = attempt < options.attempts && !signal.aborted ? retryWait(response, error, attempt, options.retryDelayMs) : undefined;
-      if (wait === undefined || now() + wait >= scope.deadline) {
+      const wait = attempt < this.options.attempts && !signal.aborted ? retryWait(response, error, attempt, this.options.retryDelayMs) : undefined;
+      if (wait === undefined || this.now() + wait >= scope.deadline) {
         if (error !== undefined) throw error;
         return response as OutboundResponse;
       }
@@ -137,16 +92,79 @@ export function createPoliteFetcher(inner: OutboundClient, options: PoliteOption
     }
   }
 
-  return {
-    forExecution: (scope) => ({
-      request: (url, init = {}) => {
-        const method = (init.method ?? 'GET').toUpperCase();
-        if (method === 'GET' && init.body === undefined) return politeGet(url, init, scope);
-        return fetchOnce(url, init, undefined, scope.deadline, init.signal ?? new AbortController().signal);
-      },
-      close: async () => {},
-    }),
-  };
+  /** One request through its host's gate; a `Retry-After` on 429/503 holds the host back. */
+  async send(url: string, init: OutboundRequest, deadline: number, signal: AbortSignal): Promise<OutboundResponse> {
+    const host = hostOf(url);
+    const release = host === undefined ? () => {} : await this.gates.acquire(host, deadline, signal);
+    try {
+      // The execution's own signal ends a request that outlives it; that is the execution's timeout, not the source's.
+      const response = await this.inner.request(url, { ...init, signal, timeoutMs: init.timeoutMs ?? this.options.timeoutMs ?? 15_000 });
+      if ((response.status === 429 || response.status === 503) && host !== undefined) {
+        const at = this.now();
+        const wait = retryAfterMs(response.headers['retry-after'], at);
+        if (wait !== undefined) this.gates.backOff(host, at + Math.min(wait, MAX_BACKOFF_MS));
+      }
+      return response;
+    } finally {
+      release();
+    }
+  }
+
+  /** The response for an execution: reused, joined to an identical request in flight, or fetched. */
+  private async shared(url: string, init: OutboundRequest, scope: FetchScope, signal: AbortSignal): Promise<OutboundResponse> {
+    const key = cacheKey(url, init);
+    const entry = this.cache.get(key);
+    if (entry && reusable(entry, scope, this.now(), this.options.reuseWindowMs)) {
+      entry.readers.set(scope.monitorId, scope.executionId);
+      return entry.response;
+    }
+    let flight = this.flights.get(key);
+    if (!flight) {
+      const controller = new AbortController();
+      const promise = this.revalidate(key, url, init, entry, scope.deadline, controller.signal).finally(() => this.flights.delete(key));
+      flight = { promise, controller, waiting: 0 };
+      this.flights.set(key, flight);
+    }
+    const response = await join(flight, signal);
+    // Only the copy this execution actually read counts as read (not an older one beside a failure).
+    const current = this.cache.get(key);
+    if (current?.response === response) current.readers.set(scope.monitorId, scope.executionId);
+    return response;
+  }
+
+  /** A GET that sends the remembered validators and remembers what it gets back. */
+  private async revalidate(
+    key: string, url: string, init: OutboundRequest, entry: CacheEntry | undefined, deadline: number, signal: AbortSignal,
+  ): Promise<OutboundResponse> {
+    const headers = { ...init.headers };
+    if (entry?.etag) headers['if-none-match'] = entry.etag;
+    if (entry?.lastModified) headers['if-modified-since'] = entry.lastModified;
+    const response = await this.send(url, { ...init, headers }, deadline, signal);
+    return this.remember(key, response, entry, this.now());
+  }
+
+  private remember(key: string, response: OutboundResponse, entry: CacheEntry | undefined, at: number): OutboundResponse {
+    if (response.status === 304 && entry) {
+      // Not modified: the remembered body is the answer, under the headers the 304 updated.
+      const headers = { ...entry.response.headers, ...response.headers, 'x-vigil-cache': 'revalidated' };
+      const refreshed: CacheEntry = {
+        ...entry, response: { ...entry.response, headers }, fetchedAt: at, freshUntil: freshnessOf(headers, at).freshUntil, readers: new Map(),
+      };
+      this.cache.set(key, refreshed);
+      return refreshed.response;
+    }
+    if (response.status !== 200) return response;
+    const freshness = freshnessOf(response.headers, at);
+    if (freshness.noStore) {
+      this.cache.delete(key);
+      return response;
+    }
+    this.cache.set(key, {
+      response, etag: response.headers.etag, lastModified: response.headers['last-modified'],
+      fetchedAt: at, freshUntil: freshness.freshUntil, readers: new Map(),
+    });
+    return response;
+  }
 }
 
 /** Whether a remembered response may answer this execution without asking the server. */
