@@ -46,6 +46,7 @@ export class HostGates {
     return new Promise((resolve, reject) => {
       const onAbort = () => {
         state.queue = state.queue.filter((w) => w !== waiter);
+        this.idle(state);
         reject(signal.reason ?? new Error('aborted'));
       };
       const waiter: Waiter = {
@@ -69,6 +70,7 @@ export class HostGates {
       state.queue = state.queue.filter((w) => w !== waiter);
       waiter.fail(new HostBackoffError(host, state.notBefore, waiter.deadline));
     }
+    this.idle(state);
   }
 
   /** When a host may next be contacted, if it has asked to be left alone. */
@@ -109,6 +111,14 @@ export class HostGates {
       });
     }
     this.forget(host, state);
+  }
+
+  /** With nobody left waiting, a pending timer must not keep a stopping process alive. */
+  private idle(state: HostState): void {
+    if (state.queue.length === 0 && state.timer) {
+      clearTimeout(state.timer);
+      state.timer = undefined;
+    }
   }
 
   /** Idle hosts with nothing to remember are dropped, so the map does not grow with every host ever seen. */

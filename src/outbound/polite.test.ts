@@ -68,6 +68,20 @@ describe('host gates', () => {
     assert.equal(third, true, 'and starts once one finishes');
   });
 
+  it('holds the next request to a host back until the spacing has passed, while another host goes at once', async () => {
+    const gates = new HostGates({ concurrency: 5, spacingMs: 60_000, now: Date.now });
+    const stop = new AbortController();
+    const deadline = Date.now() + 120_000;
+    (await gates.acquire('spaced.test', deadline, stop.signal))();
+    let started = false;
+    const next = gates.acquire('spaced.test', deadline, stop.signal).then(() => { started = true; });
+    (await gates.acquire('other.test', deadline, stop.signal))();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(started, false, 'a free slot is not enough: the spacing holds the second request back');
+    stop.abort(new Error('stopped'));
+    await assert.rejects(next, /stopped/);
+  });
+
   it('refuses at once a request that Retry-After would hold past its deadline, and wakes queued ones with the error', async () => {
     const gates = new HostGates({ concurrency: 1, spacingMs: 0, now: Date.now });
     const signal = new AbortController().signal;
