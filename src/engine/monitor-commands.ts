@@ -5,6 +5,7 @@ import type {
   CreateMonitorInput, EventStreamSettings, Monitor, UpdateMonitorInput,
 } from '../domain/monitor.js';
 import { checkFrequency, checkMetadata, checkWebhookUrl } from '../domain/monitor-rules.js';
+import { checkMatch } from '../research/match.js';
 import { NO_SOURCE_HELP, sourcesOf } from '../research/sources.js';
 import type { Store } from '../store/db.js';
 import { dropQueuedExecutions, insertExecution } from '../store/executions.repository.js';
@@ -94,6 +95,7 @@ function checkSettings(input: CreateMonitorInput, problems: Problem[]): EventStr
     return undefined;
   }
   problems.push(...checkSources(settings));
+  problems.push(...checkMatch(settings.match, ['body', 'settings', 'match']));
   return settings;
 }
 
@@ -159,6 +161,10 @@ function updatedSettings(monitor: Monitor, input: UpdateMonitorInput, problems: 
     settings.query = patch.query;
   }
   if (patch.advanced_settings !== undefined) settings.advanced_settings = patch.advanced_settings;
+  if (patch.match !== undefined) {
+    problems.push(...checkMatch(patch.match, ['body', 'settings', 'match']));
+    if (patch.match === null) delete settings.match; else settings.match = patch.match;
+  }
   problems.push(...checkSources(settings));
   return settings;
 }

@@ -14,6 +14,8 @@ export interface ProcessorContext {
   readonly signal: AbortSignal;
   /** Which of these item keys this monitor has seen in earlier executions. */
   seen(keys: string[]): Promise<Set<string>>;
+  /** SimHashes (16 hex digits) of the items this monitor saw most recently, for near-duplicate detection. */
+  fingerprints?(): Promise<string[]>;
 }
 
 /** What an execution produced: its one outcome, and the state to commit with it. */
@@ -21,6 +23,8 @@ export interface ProcessorResult {
   outcome: Outcome;
   /** Item keys to remember as seen, committed in the outcome's transaction. */
   seenKeys: string[];
+  /** Near-duplicate fingerprints of newly seen items, committed in the outcome's transaction. */
+  fingerprints?: { key: string; simhash: string }[];
 }
 
 /**
