@@ -21,7 +21,7 @@ export interface SourcePolicy { include_domains?: string[]; exclude_domains?: st
 export interface AdvancedSettings { location?: string | null; source_policy?: SourcePolicy | null }
 
 /** Vigil's precise item filter for `event_stream` monitors, applied with the query's terms. */
-export interface MatchSettings { any?: string[]; all?: string[]; none?: string[]; regex?: string | null }
+export interface MatchSettings { any?: string[]; all?: string[]; none?: string[]; regex?: string }
 
 /** `event_stream` settings, in their wire shape; `sources` and `match` are Vigil's extensions. */
 export interface EventStreamSettings {

@@ -31,7 +31,7 @@ export function checkMatch(match: MatchSettings | null | undefined, loc: (string
       }
     });
   }
-  if (match.regex !== undefined && match.regex !== null) problems.push(...checkRegex(match.regex, [...loc, 'regex']));
+  if (match.regex !== undefined) problems.push(...checkRegex(match.regex, [...loc, 'regex']));
   return problems;
 }
 

@@ -35,7 +35,8 @@ export const MatchSettings = Type.Object({
   any: Type.Optional(Type.Array(Type.String(), { description: 'at least one of these phrases occurs' })),
   all: Type.Optional(Type.Array(Type.String(), { description: 'every one of these phrases occurs' })),
   none: Type.Optional(Type.Array(Type.String(), { description: 'none of these phrases occurs' })),
-  regex: Type.Optional(Nullable(Type.String({ description: 'a JavaScript regular expression, case-insensitive, that matches' }))),
+  // Not nullable: with type coercion on, an empty string would turn into null and pass unnoticed.
+  regex: Type.Optional(Type.String({ description: 'a JavaScript regular expression, case-insensitive, that matches' })),
 }, closed);
 
 export const Webhook = Type.Object({
