@@ -36,17 +36,22 @@ const MONTHS = 'jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?
 const DAYS = 'mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?';
 const UNITS = 'sec(?:ond)?s?|min(?:ute)?s?|h(?:ou)?rs?|days?|weeks?|months?|years?|[smhdw]';
 
-/** Tokens that change on every load of a page without its content changing. */
-const VOLATILE: RegExp[] = [
+/** Tokens that change on every load of a page without its content changing; all hold a digit. */
+const VOLATILE_NUMERIC: RegExp[] = [
   /\b\d{4}-\d{2}-\d{2}(?:[t ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:z|[+-]\d{2}:?\d{2})?)?\b/g,
   /\b\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?(?:\s*(?:utc|gmt|[a-z]{2,4}t))?\b/g,
   new RegExp(`\\b(?:(?:${DAYS}),?\\s+)?(?:${MONTHS})\\.?\\s+\\d{1,2}(?:st|nd|rd|th)?(?:,?\\s+\\d{4})?\\b`, 'g'),
   new RegExp(`\\b(?:(?:${DAYS}),?\\s+)?\\d{1,2}(?:st|nd|rd|th)?\\s+(?:${MONTHS})\\.?(?:,?\\s+\\d{4})?\\b`, 'g'),
   /\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b/g,
+];
+/** Volatile tokens made of words. */
+const VOLATILE_WORDS: RegExp[] = [
   new RegExp(`\\b(?:\\d+|an?|one|few|several)\\s*(?:${UNITS})\\s+ago\\b`, 'g'),
   /\b(?:just now|moments? ago|yesterday|today|tonight|last (?:night|week|month))\b/g,
   new RegExp(`\\b(?:${DAYS})\\b`, 'g'),
 ];
+const HAS_DIGIT = /\d/;
+const HAS_VOLATILE_WORD = /ago\b|now\b|day\b|night\b|week\b|month\b|\b(?:mon|tue|wed|thu|fri|sat|sun)/;
 
 /** Words left behind once volatile tokens are gone, which alone say nothing ("Last updated: …"). */
 const DATELINE_WORDS = /^(?:last|updated|update|modified|posted|published|edited|generated|refreshed|as|of|at|on|by|time|date|now|current|server|local|page|rendered|loaded|cached|retrieved|utc|gmt|am|pm)$/;
@@ -54,7 +59,9 @@ const DATELINE_WORDS = /^(?:last|updated|update|modified|posted|published|edited
 /** Lower-cased text with volatile tokens (dates, clock times, relative times) removed and whitespace collapsed. */
 export function stableText(text: string): string {
   let out = text.toLowerCase().normalize('NFKC');
-  for (const pattern of VOLATILE) out = out.replace(pattern, ' ');
+  // Most blocks hold neither digits nor date words: skip the patterns that cannot match.
+  if (HAS_DIGIT.test(out)) for (const pattern of VOLATILE_NUMERIC) out = out.replace(pattern, ' ');
+  if (HAS_VOLATILE_WORD.test(out)) for (const pattern of VOLATILE_WORDS) out = out.replace(pattern, ' ');
   return out.replace(/\s+/g, ' ').trim();
 }
 

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { normaliseLink, stableText } from '../extract/normalise.js';
-import { hamming, NEAR_DUPLICATE_BITS, simhash, simhashFromHex, simhashToHex, type SimHash } from '../extract/simhash.js';
+import { hamming, nearDuplicateFingerprint, simhashFromHex, simhashToHex, type SimHash } from '../extract/simhash.js';
 import type { SourcedItem } from './feed-sources.js';
 
-/** An item with every key it is known by and its near-duplicate fingerprint. */
-export interface KeyedItem { item: SourcedItem; keys: string[]; fingerprint: SimHash | null }
+/** An item with every key it is known by and its near-duplicate fingerprint (with its bound in bits). */
+export interface KeyedItem { item: SourcedItem; keys: string[]; fingerprint: SimHash | null; maxBits: number }
 
 const hash = (identity: string) => createHash('sha256').update(identity).digest('hex').slice(0, 40);
 
@@ -16,20 +16,23 @@ const hash = (identity: string) => createHash('sha256').update(identity).digest(
  * the same link) is recognised.
  */
 export function keyItems(items: SourcedItem[]): KeyedItem[] {
-  const brokenGuids = ambiguous(items, (item) => item.guid);
-  const brokenLinks = ambiguous(items, (item) => (item.link ? normaliseLink(item.link) : null));
+  const entries = items.filter((item) => !item.identity);
+  const brokenGuids = ambiguous(entries, (item) => item.guid);
+  const brokenLinks = ambiguous(entries, (item) => (item.link ? normaliseLink(item.link) : null));
   return items.map((item) => {
     // A page block is identified by its stable text already; near-duplicate blocks of a page
     // (two similar changelog lines) are distinct content, not one story told twice.
-    if (item.identity?.startsWith('block:')) return { item, keys: [hash(item.identity)], fingerprint: null };
-    const fingerprint = simhash(`${item.title ?? ''} ${item.summary ?? ''}`);
-    if (item.identity) return { item, keys: [hash(item.identity)], fingerprint };
+    if (item.identity?.startsWith('block:')) return { item, keys: [hash(item.identity)], fingerprint: null, maxBits: 0 };
+    const near = nearDuplicateFingerprint(`${item.title ?? ''} ${item.summary ?? ''}`);
+    const fingerprint = near?.hash ?? null;
+    const maxBits = near?.maxBits ?? 0;
+    if (item.identity) return { item, keys: [hash(item.identity)], fingerprint, maxBits };
     const keys: string[] = [];
     if (item.guid && !brokenGuids.has(`${item.feedUrl}\n${item.guid}`)) keys.push(hash(`guid:${item.guid}`));
     const link = item.link ? normaliseLink(item.link) : null;
     if (link && link !== normaliseLink(item.feedUrl) && !brokenLinks.has(`${item.feedUrl}\n${link}`)) keys.push(hash(`link:${link}`));
     if (keys.length === 0) keys.push(hash(`text:${stableText(`${item.title ?? ''}\n${item.summary ?? ''}`)}`));
-    return { item, keys, fingerprint };
+    return { item, keys, fingerprint, maxBits };
   });
 }
 
@@ -60,7 +63,7 @@ export interface Novelty {
 
 /**
  * Which items are new: none of their keys was seen before or earlier in this execution, and their
- * text is no near-duplicate (SimHash within NEAR_DUPLICATE_BITS) of an item seen before or earlier
+ * text is no near-duplicate (SimHash within the item's maxBits) of an item seen before or earlier
  * in this execution. Items keep their order; the first of several duplicates is the one kept.
  */
 export function novelItems(keyed: KeyedItem[], seen: Set<string>, pastFingerprints: string[]): Novelty {
@@ -77,7 +80,7 @@ export function novelItems(keyed: KeyedItem[], seen: Set<string>, pastFingerprin
   for (const k of keyed) {
     if (isSeen(k)) continue;
     const duplicate = k.keys.some((key) => known.has(key))
-      || (k.fingerprint !== null && prints.some((p) => hamming(p, k.fingerprint!) <= NEAR_DUPLICATE_BITS));
+      || (k.fingerprint !== null && prints.some((p) => hamming(p, k.fingerprint!) <= k.maxBits));
     for (const key of k.keys) known.add(key);
     if (k.fingerprint) {
       prints.push(k.fingerprint);
