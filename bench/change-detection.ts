@@ -6,7 +6,8 @@
 //
 // Settings (environment): BENCH_PAGES (1_000), BENCH_CONCURRENCY (10: urlwatch's fixed thread
 // pool, MAX_WORKERS in urlwatch/worker.py, so both sides get the same), BENCH_SKIP_URLWATCH (1:
-// Vigil only).
+// Vigil only), BENCH_SKIP_DB (1: skip the database-backed figure), BENCH_DATABASE_URL (a
+// postgres:// URL on loopback: the database-backed figure runs on a fresh database beside it).
 //
 // The site (bench/change-site.ts, a worker thread on 127.0.0.1) serves BENCH_PAGES realistic pages
 // of ~17 KB whose chrome changes on every request: clock, "last updated n minutes ago", rotating
@@ -15,10 +16,11 @@
 // (pages n ≡ 3 mod 10) gain real content (a paragraph, a list item, a table row, or a heading and
 // paragraph) and the other 90% change only in chrome, and each side checks again, timed.
 //
-// Vigil's side is the real processor path: the `lite` event_stream processor (feedWatch.run →
+// Vigil has two figures. "processor": the `lite` event_stream processor (feedWatch.run →
 // readSources → page extraction, identity, near-duplicates) over the guarded outbound client, one
-// monitor per page, state (seen keys, fingerprints) kept in memory between the two checks instead
-// of the database. urlwatch's side is `urlwatch` itself (a process, its default raw-HTML diff),
+// monitor per page, state (seen keys, fingerprints) kept in memory between the two checks.
+// "database": a whole Vigil (startVigil) whose leasing worker runs one monitor per page and commits
+// each outcome (events, seen keys, fingerprints) to SQLite or PostgreSQL (bench/change-detection-db.ts). urlwatch's side is `urlwatch` itself (a process, its default raw-HTML diff),
 // timed from spawn to exit, so its figure includes Python's start-up (~0.3 s).
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -28,11 +30,13 @@ import type { Monitor } from '../src/domain/monitor.js';
 import { createOutboundClient, type OutboundClient } from '../src/outbound/http.js';
 import { feedWatch } from '../src/research/processors/feed-watch.js';
 import { USER_AGENT } from '../src/server.js';
+import { startDbSide } from './change-detection-db.js';
 import { envInt, machineLine, printRate, tempDir } from './lib.js';
 
 const PAGES = envInt('BENCH_PAGES', 1_000, 10);
 const CONCURRENCY = envInt('BENCH_CONCURRENCY', 10, 1);
 const SKIP_URLWATCH = process.env.BENCH_SKIP_URLWATCH === '1';
+const SKIP_DB = process.env.BENCH_SKIP_DB === '1';
 const CHANGED = new Set(Array.from({ length: PAGES }, (_, i) => i).filter((i) => i % 10 === 3));
 
 interface Site { origin: string; setVersion(version: number): Promise<number>; close(): Promise<number> }
@@ -141,27 +145,38 @@ async function main(): Promise<void> {
   const site = await startSite();
   const dir = tempDir('vigil-bench-change');
   const http = createOutboundClient({ allowNetworks: ['127.0.0.0/8'], userAgent: USER_AGENT, timeoutMs: 15_000 });
+  const urls = Array.from({ length: PAGES }, (_, i) => `${site.origin}/p/${i}`);
+  const db = SKIP_DB ? undefined : await startDbSide(urls, CONCURRENCY);
   try {
-    const pages = Array.from({ length: PAGES }, (_, i) => ({ monitor: monitorFor(`${site.origin}/p/${i}`, i), seen: new Set<string>(), prints: [] }));
+    const pages = urls.map((url, i) => ({ monitor: monitorFor(url, i), seen: new Set<string>(), prints: [] }));
     const args = hasUrlwatch ? urlwatchFiles(site.origin, dir.path) : [];
     const baseline = await vigilCheck(http, pages, true);
-    console.log(`baseline: Vigil ${baseline.seconds.toFixed(2)} s (${baseline.errors.length} errors)`);
+    console.log(`baseline: Vigil processor ${baseline.seconds.toFixed(2)} s (${baseline.errors.length} errors)`);
+    if (db) console.log(`baseline: Vigil database ${(await db.baseline()).toFixed(2)} s (monitor creation included; ${db.label})`);
     if (hasUrlwatch) console.log(`baseline: urlwatch ${(await urlwatchCheck(args, dir.path)).seconds.toFixed(2)} s`);
 
     await site.setVersion(1);
+    const figures: { label: string; rate: number }[] = [];
+    const report = (label: string, seconds: number, detected: Set<number>, note = '') => {
+      const q = quality(detected);
+      figures.push({ label, rate: PAGES / seconds });
+      console.log(`${label.padEnd(18)} ${(PAGES / seconds).toFixed(0).padStart(5)} pages/s (${seconds.toFixed(2)} s${note}); detected ${q.detected}: precision ${pct(q.precision)}, recall ${pct(q.recall)}`);
+    };
     const vigil = await vigilCheck(http, pages, false);
     if (vigil.errors.length > 0) console.log(`Vigil errors: ${vigil.errors.length}, e.g. ${vigil.errors[0]}`);
-    const vq = quality(vigil.detected);
-    const vigilRate = PAGES / vigil.seconds;
-    console.log(`Vigil:    ${vigilRate.toFixed(0)} pages/s (${vigil.seconds.toFixed(2)} s); detected ${vq.detected}: precision ${pct(vq.precision)}, recall ${pct(vq.recall)}`);
+    report('Vigil (processor)', vigil.seconds, vigil.detected);
+    if (db) {
+      const checked = await db.check();
+      report('Vigil (database)', checked.seconds, checked.detected, checked.errors ? `, ${checked.errors} errors` : '');
+    }
     if (hasUrlwatch) {
       const watch = await urlwatchCheck(args, dir.path);
-      const uq = quality(watch.detected);
-      const urlwatchRate = PAGES / watch.seconds;
-      console.log(`urlwatch: ${urlwatchRate.toFixed(0)} pages/s (${watch.seconds.toFixed(2)} s, process start-up included); detected ${uq.detected}: precision ${pct(uq.precision)}, recall ${pct(uq.recall)}${watch.errors ? `; ${watch.errors} errors` : ''}`);
-      printRate('Vigil / urlwatch throughput', vigilRate, urlwatchRate, 'pages/s', 1);
+      report('urlwatch', watch.seconds, watch.detected, `, process start-up included${watch.errors ? `, ${watch.errors} errors` : ''}`);
+      const floor = figures.at(-1)!.rate;
+      for (const figure of figures.slice(0, -1)) printRate(`${figure.label} / urlwatch throughput`, figure.rate, floor, 'pages/s', 1);
     }
   } finally {
+    await db?.close();
     await http.close();
     await site.close();
     dir.remove();

@@ -55,7 +55,7 @@ function ambiguous(items: SourcedItem[], valueOf: (item: SourcedItem) => string 
 /** The new items of an execution and the state to remember about all of them. */
 export interface Novelty {
   fresh: SourcedItem[];
-  /** Every key of every item read, to record as seen. */
+  /** Every key of every item read that is not recorded as seen yet. */
   seenKeys: string[];
   /** Fingerprints of the items seen for the first time. */
   fingerprints: { key: string; simhash: string }[];
@@ -88,5 +88,7 @@ export function novelItems(keyed: KeyedItem[], seen: Set<string>, pastFingerprin
     }
     if (!duplicate) fresh.push(k.item);
   }
-  return { fresh, seenKeys: [...new Set(keyed.flatMap((k) => k.keys))], fingerprints };
+  // Keys seen before are already recorded: only the others need writing.
+  const seenKeys = [...new Set(keyed.flatMap((k) => k.keys))].filter((key) => !seen.has(key));
+  return { fresh, seenKeys, fingerprints };
 }
