@@ -11,8 +11,9 @@ import type { Processor, ProcessorContext, ProcessorResult } from './processor.j
 export const BACKFILL_ITEMS = 10;
 
 /**
- * The `lite` processor for `event_stream` monitors: read the monitor's feeds (fetch), keep the
- * items this monitor has not seen that match its query (detect), and report each as an event.
+ * The `lite` processor for `event_stream` monitors: read the monitor's feeds, pages and JSON
+ * endpoints (fetch), keep the items this monitor has not seen, by any of their keys or as a
+ * near-duplicate, that match its query and `settings.match` (detect), and report each as an event.
  */
 export const feedWatch: Processor = {
   async run(ctx: ProcessorContext): Promise<ProcessorResult> {
@@ -25,7 +26,9 @@ export const feedWatch: Processor = {
     const items = readings.flatMap((r) => ('items' in r ? r.items : []));
     const keyed = keyItems(items);
     const seen = await ctx.seen([...new Set(keyed.flatMap((k) => k.keys))]);
-    const novelty = novelItems(keyed, seen, (await ctx.fingerprints?.()) ?? []);
+    // Past fingerprints are read only when some unseen item could be a near-duplicate of one.
+    const needsPrints = keyed.some((k) => k.fingerprint && !k.keys.some((key) => seen.has(key)));
+    const novelty = novelItems(keyed, seen, needsPrints ? (await ctx.fingerprints?.()) ?? [] : []);
     const reported = selectReported(ctx, settings, novelty.fresh);
     return {
       outcome: { kind: 'events', events: reported.map((item) => itemEvent(item, settings.output_schema)) },
