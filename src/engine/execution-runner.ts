@@ -11,7 +11,9 @@ import { insertDeliveries } from '../store/deliveries.repository.js';
 import { appendEntries } from '../store/events.repository.js';
 import { finishExecution, pruneExecutions, type Execution } from '../store/executions.repository.js';
 import { findMonitorById, markMonitorRun } from '../store/monitors.repository.js';
-import { findSeenItems, markItemsSeen } from '../store/seen-items.repository.js';
+import {
+  findSeenItems, markItemsSeen, recentFingerprints, saveFingerprints,
+} from '../store/seen-items.repository.js';
 
 /** After this many leases of one execution (each ended by a dead worker), it fails instead of running again. */
 export const MAX_ATTEMPTS = 5;
@@ -58,6 +60,7 @@ async function research(deps: RunnerDeps, monitor: Monitor, execution: Execution
       clock: deps.clock,
       signal,
       seen: (keys) => findSeenItems(deps.store.db, monitor.id, keys),
+      fingerprints: () => recentFingerprints(deps.store.db, monitor.id),
     });
     return await abortable(run, signal, deps.timeoutMs);
   } catch (err) {
@@ -104,6 +107,7 @@ async function commitOutcome(deps: RunnerDeps, monitor: Monitor, execution: Exec
     await markMonitorRun(tx, monitor.id, now, result.latestSnapshot && { ...monitor.output, latest_snapshot: result.latestSnapshot });
     await appendEntries(tx, monitor.accountId, entries);
     await markItemsSeen(tx, monitor.id, result.seenKeys, now);
+    await saveFingerprints(tx, monitor.id, result.fingerprints ?? [], now);
     await insertDeliveries(tx, deliveries);
     await pruneExecutions(tx, monitor.id, deps.retainExecutions);
   });

@@ -9,6 +9,7 @@ import type { OutputSpec } from '../domain/task.js';
 import { queryOf } from '../research/processors/lite-task.js';
 import { findTaskRun } from '../store/task-runs.repository.js';
 import { checkFrequency, checkMetadata, checkWebhookUrl } from '../domain/monitor-rules.js';
+import { checkMatch } from '../research/match.js';
 import { NO_SOURCE_HELP, sourcesOf } from '../research/sources.js';
 import type { Store } from '../store/db.js';
 import { dropQueuedExecutions, insertExecution } from '../store/executions.repository.js';
@@ -125,6 +126,7 @@ function checkSettings(input: CreateMonitorInput, problems: Problem[]): EventStr
     return undefined;
   }
   problems.push(...checkSources(settings));
+  problems.push(...checkMatch(settings.match, ['body', 'settings', 'match']));
   return settings;
 }
 
@@ -190,6 +192,10 @@ function updatedSettings(monitor: Monitor, input: UpdateMonitorInput, problems: 
     settings.query = patch.query;
   }
   if (patch.advanced_settings !== undefined) settings.advanced_settings = patch.advanced_settings;
+  if (patch.match !== undefined) {
+    problems.push(...checkMatch(patch.match, ['body', 'settings', 'match']));
+    if (patch.match === null) delete settings.match; else settings.match = patch.match;
+  }
   problems.push(...checkSources(settings));
   return settings;
 }

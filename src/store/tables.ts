@@ -8,6 +8,7 @@ export interface Database {
   executions: ExecutionTable;
   events: EventTable;
   seen_items: SeenItemTable;
+  item_fingerprints: ItemFingerprintTable;
   webhook_deliveries: DeliveryTable;
   webhook_endpoints: EndpointTable;
   account_notices: NoticeTable;
@@ -93,6 +94,14 @@ export interface EventTable {
 export interface SeenItemTable {
   monitor_id: string;
   item_key: string;
+  first_seen_at: number;
+}
+
+export interface ItemFingerprintTable {
+  monitor_id: string;
+  item_key: string;
+  /** 16 hex digits of a 64-bit SimHash. */
+  simhash: string;
   first_seen_at: number;
 }
 

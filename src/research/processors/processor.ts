@@ -14,6 +14,8 @@ export interface ProcessorContext {
   readonly signal: AbortSignal;
   /** Which of these item keys this monitor has seen in earlier executions. */
   seen(keys: string[]): Promise<Set<string>>;
+  /** SimHashes (16 hex digits) of the items this monitor saw most recently, for near-duplicate detection. */
+  fingerprints?(): Promise<string[]>;
 }
 
 /** What an execution produced: its one outcome, and the state to commit with it. */
@@ -23,6 +25,8 @@ export interface ProcessorResult {
   seenKeys: string[];
   /** A snapshot monitor's new latest snapshot, committed in the outcome's transaction. */
   latestSnapshot?: TaskOutput;
+  /** Near-duplicate fingerprints of newly seen items, committed in the outcome's transaction. */
+  fingerprints?: { key: string; simhash: string }[];
 }
 
 /**
