@@ -1,0 +1,93 @@
+import type { CheerioAPI } from 'cheerio';
+import type { Element } from 'domhandler';
+import { coerceScalar, excerpt, itemsOf, propertiesOf, resolveSchema } from './coerce.js';
+import { fieldQuery, type FieldQuery, type Found } from './field-query.js';
+import { elementText, memo, type ParsedPage } from './page.js';
+import { overlap, tokens } from './tokens.js';
+
+/** A table read as text: its header row (if it has one) and its body rows. */
+export interface Table { header: string[] | null; rows: { cells: string[]; elements: Element[] }[] }
+
+/** The page's tables in document order (nested tables are read as tables of their own). */
+export function pageTables(page: ParsedPage): Table[] {
+  return memo(page, 'tables', () => page.$('table').toArray().map((table) => readTable(page.$, table)));
+}
+
+function readTable($: CheerioAPI, table: Element): Table {
+  const rows = $(table).find('tr').toArray()
+    .filter((tr) => $(tr).closest('table').get(0) === table)
+    .map((tr) => {
+      const elements = $(tr).children('th, td').toArray();
+      return { cells: elements.map((cell) => elementText(cell)), elements, head: $(tr).parent('thead').length > 0 };
+    })
+    .filter((row) => row.cells.some((c) => c !== ''));
+  const headRows = rows.filter((r) => r.head);
+  const first = rows[0];
+  const header = headRows.at(-1)
+    ?? (first && first.elements.length >= 2 && first.elements.every((c) => c.name === 'th') ? first : undefined);
+  const body = rows.filter((r) => r !== header && !r.head);
+  return { header: header ? header.cells : null, rows: body.map(({ cells, elements }) => ({ cells, elements })) };
+}
+
+/** Words that make a property mean "the row's own name", i.e. the first column of a table of named things. */
+const NAME_WORDS = new Set(tokens('name title label'));
+
+interface Mapping { columns: (number | null)[]; direct: number; score: number; notes: string[] }
+
+/**
+ * An array field filled from the table whose column headers best match its items' properties:
+ * one item per body row ("plans" ↔ Plan | Price | Seats). Scalar items take the column named like the field.
+ */
+export function fromTables(page: ParsedPage, field: FieldQuery): Found | null {
+  const items = resolveSchema(itemsOf(field.schema));
+  const properties = items.kind === 'object' ? propertiesOf(items.schema) : [[field.name, items.schema] as const];
+  const subs = properties.map(([name, schema]) => fieldQuery(`${field.path}[].${name}`, name, schema, field.nameTokens));
+  let best: { table: Table; mapping: Mapping } | null = null;
+  for (const table of pageTables(page)) {
+    if (!table.header || table.rows.length === 0) continue;
+    const mapping = mapColumns(table.header, subs, field, items.kind === 'object');
+    if (mapping.direct > 0 && (!best || mapping.score > best.mapping.score)) best = { table, mapping };
+  }
+  if (!best) return null;
+  const { table, mapping } = best;
+  const values = table.rows.map((row) => {
+    const cells = mapping.columns.map((j, k) => (j === null ? null : coerceScalar(row.cells[j], subs[k]!.kind, subs[k]!.schema)));
+    if (cells.every((v) => v === null)) return null;
+    return items.kind === 'object' ? Object.fromEntries(subs.map((s, k) => [s.name, cells[k]])) : cells[0];
+  }).filter((v) => v !== null);
+  if (values.length === 0) return null;
+  const columns = table.header!.map((h) => `'${h}'`).join(', ');
+  return {
+    value: values,
+    rule: `${values.length} rows of the table with columns ${columns} (${mapping.notes.join(', ')})`,
+    excerpt: excerpt(`${table.header!.join(' | ')} / ${table.rows[0]!.cells.join(' | ')}`),
+    confidence: 'medium',
+  };
+}
+
+function mapColumns(header: string[], subs: FieldQuery[], field: FieldQuery, objects: boolean): Mapping {
+  const heads = header.map((h) => tokens(h));
+  const columns: (number | null)[] = [];
+  const notes: string[] = [];
+  let direct = 0;
+  let score = 0;
+  for (const sub of subs) {
+    const words = objects ? sub.nameTokens : field.nameTokens;
+    let column: number | null = null;
+    let bestCover = 0.5;
+    heads.forEach((head, j) => {
+      const cover = words.length === 0 ? 0 : overlap(words, head) / words.length;
+      if (cover > bestCover || (cover === bestCover && column === null && cover > 0)) { column = j; bestCover = cover; }
+    });
+    if (column !== null) { direct += 1; score += bestCover; }
+    else if (objects && sub.nameTokens.some((t) => NAME_WORDS.has(t))) {
+      // "name" is the row's label: the column named like the array ("Plan" for plans), else the first one.
+      const named = heads.findIndex((head) => overlap(field.nameTokens, head) > 0);
+      column = named >= 0 ? named : 0;
+      score += 0.5;
+    }
+    columns.push(column);
+    if (column !== null) notes.push(`${sub.name} ← '${header[column]}'`);
+  }
+  return { columns, direct, score, notes };
+}
