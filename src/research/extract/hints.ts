@@ -174,8 +174,10 @@ function hintProblems(at: string, hints: Hints): string[] {
     try { compileRegex(hints.regex); } catch (err) { problems.push(`${at}: x-regex is not a valid regular expression (${(err as Error).message})`); }
   }
   if (hints.jsonpath) {
-    try { JSONPath({ path: hints.jsonpath, json: {}, eval: false, wrap: true }); } catch (err) {
-      problems.push(`${at}: x-jsonpath is not a supported JSONPath (${(err as Error).message})`);
+    // Script expressions ([?(…)], [(…)]) are refused when evaluated (eval: false), which only happens on a matching page.
+    const steps = JSONPath.toPathArray(hints.jsonpath);
+    if (steps[0] !== '$' || steps.some((step) => /^\??\(/.test(step))) {
+      problems.push(`${at}: x-jsonpath is not a supported JSONPath (it must start with $ and may not use script expressions such as [?(...)])`);
     }
   }
   return problems;

@@ -72,7 +72,7 @@ export function textLines(node: AnyNode): string[] {
     const block = el.name !== undefined && BLOCKS.has(el.name);
     if (block) flush();
     // A table row reads as one line, its cells separated as in "Plan | Price | Seats".
-    if ((el.name === 'td' || el.name === 'th') && el.prev && hasCellBefore(el)) current += ' | ';
+    if (n !== node && (el.name === 'td' || el.name === 'th') && hasCellBefore(el)) current += ' | ';
     for (const child of el.children ?? []) walk(child);
     if (block) flush();
   };

@@ -1,0 +1,349 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { extractOutput, validateHints, type OutputSpec, type Page } from './fields.js';
+
+const URL_A = 'http://127.0.0.1:8080/products/trail-runner';
+
+const PRODUCT_PAGE = `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Trail Runner 2 — Acme Outdoor</title>
+  <meta name="description" content="A light trail shoe with a grippy sole.">
+  <meta property="og:title" content="Acme Trail Runner 2">
+  <meta property="og:type" content="product">
+  <script type="application/ld+json">
+  {"@context":"https://schema.org","@graph":[
+    {"@type":"Organization","name":"Acme Outdoor","url":"https://acme.example/"},
+    {"@type":"WebSite","name":"Acme Outdoor Shop"},
+    {"@type":"Product","name":"Trail Runner 2","sku":"TR-2","description":"A light trail shoe with a grippy sole.",
+     "brand":{"@type":"Brand","name":"Acme"},
+     "offers":{"@type":"Offer","price":"1,299.00","priceCurrency":"SEK","availability":"https://schema.org/InStock"}}
+  ]}
+  </script>
+</head>
+<body>
+  <nav><a href="/">Home</a> <a href="/shoes">Shoes</a></nav>
+  <main>
+    <h1>Trail Runner 2</h1>
+    <p class="price">kr 1 099</p>
+    <p>Price: 999 SEK (outlet)</p>
+    <a class="manual" href="/files/tr2-manual.pdf">Download the manual</a>
+    <p>Firmware Version 2.4 ships with the 2026 model.</p>
+  </main>
+  <footer>© 2026 Acme Outdoor · Privacy</footer>
+</body>
+</html>`;
+
+const PRICING_PAGE = `<!doctype html>
+<html><head><title>Pricing — Acme Cloud</title></head>
+<body>
+  <header><nav><a href="/">Acme Cloud</a> <a href="/docs">Docs</a> <a href="/pricing">Pricing</a></nav></header>
+  <main>
+    <h1>Pricing</h1>
+    <p>Simple plans that grow with your team.</p>
+    <table class="plans">
+      <thead><tr><th>Plan</th><th>Price</th><th>Seats</th></tr></thead>
+      <tbody>
+        <tr><td>Basic</td><td>$10/mo</td><td>1</td></tr>
+        <tr><td>Pro</td><td>$25/mo</td><td>5</td></tr>
+        <tr><td>Team</td><td>$60/mo</td><td>20</td></tr>
+      </tbody>
+    </table>
+  </main>
+  <footer>Acme Cloud Inc. · Terms · Privacy</footer>
+</body></html>`;
+
+function json(body: string, schema: Record<string, unknown>, url = URL_A, query = '') {
+  return extractOutput([{ url, body }], { type: 'json', json_schema: { type: 'object', properties: schema } }, { query });
+}
+
+function content(result: ReturnType<typeof extractOutput>): Record<string, unknown> {
+  assert.equal(result.output.type, 'json');
+  return result.output.content as Record<string, unknown>;
+}
+
+function basisOf(result: ReturnType<typeof extractOutput>, field: string) {
+  const entries = result.output.basis.filter((b) => b.field === field);
+  assert.equal(entries.length, 1, `exactly one basis entry for ${field}`);
+  return entries[0]!;
+}
+
+test('JSON-LD: a Product in an @graph fills name, price, currency, brand; site furniture does not win', () => {
+  const result = json(PRODUCT_PAGE, {
+    name: { type: 'string' },
+    product_price: { type: 'number' },
+    price_currency: { type: 'string' },
+    brand: { type: 'string' },
+    sku: { type: 'string' },
+    in_stock: { type: 'boolean', description: 'availability' },
+  });
+  assert.deepEqual(content(result), {
+    name: 'Trail Runner 2', product_price: 1299, price_currency: 'SEK', brand: 'Acme', sku: 'TR-2', in_stock: true,
+  });
+  const price = basisOf(result, 'product_price');
+  assert.equal(price.reasoning, 'JSON-LD Product.offers.price.');
+  assert.equal(price.confidence, 'high');
+  assert.deepEqual(price.citations, [{ url: URL_A, title: 'Trail Runner 2 — Acme Outdoor', excerpts: ['Product.offers.price: 1,299.00'] }]);
+});
+
+test('x-selector takes the text of the first match; with x-attribute, that attribute', () => {
+  const result = json(PRODUCT_PAGE, {
+    shown_price: { type: 'string', 'x-selector': 'main .price' },
+    manual_url: { type: 'string', 'x-selector': 'a.manual', 'x-attribute': 'href' },
+    manual_label: { type: 'string', 'x-selector': 'a.manual' },
+  });
+  assert.deepEqual(content(result), { shown_price: 'kr 1 099', manual_url: '/files/tr2-manual.pdf', manual_label: 'Download the manual' });
+  assert.equal(basisOf(result, 'shown_price').reasoning, 'CSS selector main .price (x-selector).');
+  assert.equal(basisOf(result, 'manual_url').reasoning, 'Attribute href of CSS selector a.manual (x-selector, x-attribute).');
+  assert.equal(basisOf(result, 'manual_url').confidence, 'high');
+});
+
+test('x-selector on an array of objects: each match is an item, properties by relative selector or class name', () => {
+  const cards = `<html><body>
+    <div class="card"><h3>Basic</h3><span class="price">$10</span><span class="seats">1 seat</span></div>
+    <div class="card"><h3>Pro</h3><span class="price">$25</span><span class="seats">5 seats</span></div>
+    <div class="card"><h3>Enterprise</h3><span class="price">Call us</span></div>
+  </body></html>`;
+  const result = json(cards, {
+    plans: {
+      type: 'array', 'x-selector': '.card',
+      items: { type: 'object', properties: { name: { type: 'string', 'x-selector': 'h3' }, price: { type: 'number' }, seats: { type: 'integer' } } },
+    },
+  });
+  assert.deepEqual(content(result).plans, [
+    { name: 'Basic', price: 10, seats: 1 },
+    { name: 'Pro', price: 25, seats: 5 },
+    { name: 'Enterprise', price: null, seats: null },
+  ]);
+});
+
+test('x-jsonpath reads a JSON page (scalars and arrays); JSON keys also match by name without a hint', () => {
+  const api = JSON.stringify({
+    data: { product: { title: 'Trail Runner 2', pricing: { amount: '129.50', currency: 'EUR' } } },
+    reviews: [{ author: 'Ana', stars: 5 }, { author: 'Bo', stars: 4 }],
+  });
+  const result = extractOutput(
+    [{ url: 'http://127.0.0.1:8080/api/product/7', body: api, contentType: 'application/json; charset=utf-8' }],
+    {
+      type: 'json', json_schema: { type: 'object', properties: {
+        price: { type: 'number', 'x-jsonpath': '$.data.product.pricing.amount' },
+        reviewers: { type: 'array', items: { type: 'string' }, 'x-jsonpath': '$.reviews[*].author' },
+        currency: { type: 'string' },
+      } },
+    },
+    { query: '' },
+  );
+  assert.deepEqual(content(result), { price: 129.5, reviewers: ['Ana', 'Bo'], currency: 'EUR' });
+  assert.equal(basisOf(result, 'price').reasoning, 'JSONPath $.data.product.pricing.amount (x-jsonpath).');
+  assert.equal(basisOf(result, 'currency').reasoning, 'JSON key data.product.pricing.currency.');
+  assert.equal(basisOf(result, 'currency').citations[0]!.title, null);
+});
+
+test('x-regex takes the first capture group from the page text, or from the selected text', () => {
+  const result = json(PRODUCT_PAGE, {
+    firmware: { type: 'string', 'x-regex': 'Version (\\d+\\.\\d+)' },
+    outlet_price: { type: 'integer', 'x-selector': 'main p', 'x-regex': '/price:\\s*(\\d+)/i' },
+  });
+  assert.deepEqual(content(result), { firmware: '2.4', outlet_price: 999 });
+  assert.equal(basisOf(result, 'firmware').reasoning, 'Regular expression Version (\\d+\\.\\d+) on the page text (x-regex).');
+  assert.deepEqual(basisOf(result, 'firmware').citations[0]!.excerpts, ['Version 2.4']);
+});
+
+test('microdata (nested itemscope) and OpenGraph fill fields by name', () => {
+  const page = `<html><head><title>Lamp | Shop</title>
+    <meta property="og:title" content="Desk Lamp L1">
+    <meta property="article:published_time" content="2026-03-02T09:00:00Z"></head>
+  <body><div itemscope itemtype="https://schema.org/Product">
+    <h1 itemprop="name">Desk Lamp L1</h1>
+    <div itemprop="offers" itemscope itemtype="https://schema.org/Offer">
+      <span itemprop="price" content="49.90">49,90 €</span><meta itemprop="priceCurrency" content="EUR">
+    </div>
+    <div itemprop="brand" itemscope itemtype="https://schema.org/Brand"><span itemprop="name">Lumo</span></div>
+  </div></body></html>`;
+  const result = json(page, {
+    title: { type: 'string' }, price: { type: 'number' }, brand: { type: 'string' }, published_date: { type: 'string' },
+  });
+  assert.deepEqual(content(result), { title: 'Desk Lamp L1', price: 49.9, brand: 'Lumo', published_date: '2026-03-02T09:00:00Z' });
+  assert.equal(basisOf(result, 'title').reasoning, 'OpenGraph og:title.');
+  assert.equal(basisOf(result, 'price').reasoning, 'Microdata Product.offers.price.');
+  assert.equal(basisOf(result, 'published_date').reasoning, 'OpenGraph article:published_time.');
+});
+
+test('the pricing table: scalar fields by row label and column, and the rows as an array of objects', () => {
+  const result = json(PRICING_PAGE, {
+    basic_price: { type: 'string', description: 'Monthly price of the Basic plan' },
+    pro_price: { type: 'string', description: 'Monthly price of the Pro plan' },
+    plans: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, price: { type: 'string' } } } },
+  }, 'http://127.0.0.1:8080/pricing');
+  assert.deepEqual(content(result), {
+    basic_price: '$10/mo',
+    pro_price: '$25/mo',
+    plans: [{ name: 'Basic', price: '$10/mo' }, { name: 'Pro', price: '$25/mo' }, { name: 'Team', price: '$60/mo' }],
+  });
+  const pro = basisOf(result, 'pro_price');
+  assert.equal(pro.reasoning, "Table row labelled 'Pro' under column 'Price'.");
+  assert.equal(pro.confidence, 'medium');
+  assert.deepEqual(pro.citations, [{
+    url: 'http://127.0.0.1:8080/pricing', title: 'Pricing — Acme Cloud', excerpts: ['Plan | Price | Seats / Pro | $25/mo | 5'],
+  }]);
+  assert.match(basisOf(result, 'plans').reasoning, /^3 rows of the table with columns 'Plan', 'Price', 'Seats' \(name ← 'Plan', price ← 'Price'\)/);
+});
+
+test('definition lists, "Label: value" text and headings followed by content', () => {
+  const page = `<html><body><main>
+    <h2>Company facts</h2>
+    <dl><dt>Founded</dt><dd>2014</dd><dt>Headquarters</dt><dd>Lyon, France</dd><dt>Offices</dt><dd>Lyon</dd><dd>Berlin</dd></dl>
+    <ul><li><strong>CEO:</strong> Marie Curtis</li><li>Employees: about 1,200</li></ul>
+    <h3>Mission</h3><p>Make weather data open.</p>
+  </main></body></html>`;
+  const result = json(page, {
+    founded: { type: 'integer' }, headquarters: { type: 'string' }, offices: { type: 'array', items: { type: 'string' } },
+    ceo: { type: 'string' }, employees: { type: 'number' }, mission: { type: 'string' },
+  });
+  assert.deepEqual(content(result), {
+    founded: 2014, headquarters: 'Lyon, France', offices: ['Lyon', 'Berlin'], ceo: 'Marie Curtis', employees: 1200,
+    mission: 'Make weather data open.',
+  });
+  assert.equal(basisOf(result, 'founded').reasoning, "Definition list term 'Founded'.");
+  assert.equal(basisOf(result, 'ceo').reasoning, "Text labelled 'CEO'.");
+  assert.deepEqual(basisOf(result, 'ceo').citations[0]!.excerpts, ['CEO: Marie Curtis']);
+  assert.equal(basisOf(result, 'mission').reasoning, "Content under heading 'Mission'.");
+});
+
+test('numbers are coerced ("1,299.00" → 1299); a value that cannot be coerced is not used', () => {
+  const page = `<html><body><table>
+    <tr><th>Price</th><td>$1,299.00</td></tr>
+    <tr><th>Weight</th><td>1.25 kg</td></tr>
+    <tr><th>Rating</th><td>4.5 of 5</td></tr>
+    <tr><th>Stock</th><td>Call us</td></tr>
+  </table></body></html>`;
+  const result = json(page, {
+    price: { type: 'number' }, weight: { type: 'integer' }, weight_kg: { type: 'number' }, rating: { type: 'number' }, stock: { type: 'integer' },
+  });
+  // 1.25 is no integer; "4.5 of 5" holds two numbers; "Call us" none: each left null rather than guessed.
+  assert.deepEqual(content(result), { price: 1299, weight: null, weight_kg: 1.25, rating: null, stock: null });
+  assert.equal(basisOf(result, 'price').reasoning, "Table row labelled 'Price'.");
+});
+
+test('a field found nowhere is null, with one low-confidence basis entry saying where it looked', () => {
+  const result = json(PRICING_PAGE, { founder_name: { type: 'string' }, sla: { type: 'string', 'x-selector': '#sla' } }, 'http://127.0.0.1:8080/pricing');
+  assert.deepEqual(content(result), { founder_name: null, sla: null });
+  const basis = basisOf(result, 'founder_name');
+  assert.equal(basis.confidence, 'low');
+  assert.match(basis.reasoning, /^Not found: looked in 1 page \(http:\/\/127\.0\.0\.1:8080\/pricing\) for structured data .* matching "founder name"/);
+  assert.deepEqual(basis.citations, [{ url: 'http://127.0.0.1:8080/pricing', title: 'Pricing — Acme Cloud', excerpts: [] }]);
+  assert.match(basisOf(result, 'sla').reasoning, /the CSS selector #sla \(x-selector\)/);
+});
+
+test('text spec: the main content, without navigation, header and footer', () => {
+  const article = `<!doctype html><html><head><title>Release notes 4.2</title></head><body>
+    <header><nav><a href="/">Home</a> <a href="/blog">Blog</a> <a href="/careers">Careers</a></nav></header>
+    <main><article><h1>Release notes 4.2</h1>
+      <p>Version 4.2 adds offline sync, so field teams can keep working without a connection and merge later.</p>
+      <p>It also fixes the export of large reports, which used to time out after two minutes on slow disks.</p>
+    </article></main>
+    <footer><p>© 2026 Acme Cloud Inc.</p><a href="/privacy">Privacy policy</a></footer>
+  </body></html>`;
+  const result = extractOutput([{ url: 'http://127.0.0.1:8080/blog/4-2', body: article }], { type: 'text' }, { query: 'release notes' });
+  assert.equal(result.output.type, 'text');
+  const text = result.output.content as string;
+  assert.match(text, /Version 4\.2 adds offline sync/);
+  assert.match(text, /fixes the export of large reports/);
+  for (const chrome of ['Careers', 'Privacy policy', '© 2026']) assert.ok(!text.includes(chrome), `no "${chrome}" in ${JSON.stringify(text)}`);
+  assert.equal(result.outputSchema, undefined);
+  assert.equal(result.output.basis.length, 1);
+  assert.equal(result.output.basis[0]!.field, 'output');
+  assert.equal(result.output.basis[0]!.citations[0]!.title, 'Release notes 4.2');
+});
+
+test('auto spec: JSON with a derived schema from structured data, which a re-run with that schema reproduces', () => {
+  const pages: Page[] = [{ url: URL_A, body: PRODUCT_PAGE }];
+  const result = extractOutput(pages, { type: 'auto' }, { query: 'Trail Runner 2 price' });
+  assert.equal(result.output.type, 'json');
+  const auto = content(result);
+  assert.equal(auto.name, 'Trail Runner 2');
+  assert.equal(auto.offers_price, '1,299.00');
+  assert.equal(auto.brand, 'Acme');
+  assert.ok(result.outputSchema, 'the derived schema is returned');
+  assert.deepEqual(Object.keys((result.outputSchema as { properties: object }).properties), Object.keys(auto));
+  assert.deepEqual(result.output.basis.map((b) => b.field), Object.keys(auto));
+  // A snapshot monitor re-runs with the derived schema: the same output, byte for byte.
+  const rerun = extractOutput(pages, { type: 'json', json_schema: result.outputSchema! }, { query: 'Trail Runner 2 price' });
+  assert.equal(JSON.stringify(rerun.output), JSON.stringify(result.output));
+});
+
+test('auto spec without structured data falls back to the text output', () => {
+  const page = '<html><body><main><p>Opening hours: Monday to Friday, nine to five, closed on public holidays.</p></main></body></html>';
+  const result = extractOutput([{ url: 'http://127.0.0.1:8080/hours', body: page }], { type: 'auto' }, { query: 'opening hours' });
+  assert.equal(result.output.type, 'text');
+  assert.match(result.output.content as string, /Monday to Friday/);
+  assert.equal(result.outputSchema, undefined);
+});
+
+test('deterministic: two runs over the same pages give byte-identical output', () => {
+  const specs: OutputSpec[] = [
+    { type: 'json', json_schema: { type: 'object', properties: {
+      name: { type: 'string' }, price: { type: 'number' }, plans: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, seats: { type: 'integer' } } } },
+      missing: { type: 'string' },
+    } } },
+    { type: 'text' },
+    { type: 'auto' },
+  ];
+  for (const spec of specs) {
+    const run = () => JSON.stringify(extractOutput(
+      [{ url: 'http://127.0.0.1:8080/pricing', body: PRICING_PAGE }, { url: URL_A, body: PRODUCT_PAGE }], spec, { query: 'plans' },
+    ));
+    assert.equal(run(), run());
+  }
+});
+
+test('hints win over structured data, which wins over labels', () => {
+  const page = (withHint: boolean, withJsonLd: boolean) => ({
+    url: URL_A,
+    body: `<html><head>${withJsonLd ? '<script type="application/ld+json">{"@type":"Product","name":"X","offers":{"price":"30"}}</script>' : ''}</head>
+      <body><p>Price: 20</p><span id="sale">10</span></body></html>`,
+  });
+  const price = (withHint: boolean, withJsonLd: boolean) => {
+    const schema = { type: 'object', properties: { price: withHint ? { type: 'number', 'x-selector': '#sale' } : { type: 'number' } } };
+    const result = extractOutput([page(withHint, withJsonLd)], { type: 'json', json_schema: schema }, { query: '' });
+    return [content(result).price, basisOf(result, 'price').confidence];
+  };
+  assert.deepEqual(price(true, true), [10, 'high']);
+  assert.deepEqual(price(false, true), [30, 'high']);
+  assert.deepEqual(price(false, false), [20, 'medium']);
+});
+
+test('several pages: the first page that yields a value wins, per field', () => {
+  const pages: Page[] = [
+    { url: 'http://127.0.0.1:8080/a', body: '<html><body><p>Founded: 2014</p></body></html>' },
+    { url: 'http://127.0.0.1:8080/b', body: '<html><body><p>Founded: 1999</p><p>CEO: Ana Lima</p></body></html>' },
+  ];
+  const result = extractOutput(pages, { type: 'json', json_schema: { properties: { founded: { type: 'integer' }, ceo: { type: 'string' } } } }, { query: '' });
+  assert.deepEqual(content(result), { founded: 2014, ceo: 'Ana Lima' });
+  assert.equal(basisOf(result, 'founded').citations[0]!.url, 'http://127.0.0.1:8080/a');
+  assert.equal(basisOf(result, 'ceo').citations[0]!.url, 'http://127.0.0.1:8080/b');
+});
+
+test('nested objects are filled property by property, with one basis entry for the top-level field', () => {
+  const page = '<html><body><dl><dt>City</dt><dd>Lyon</dd><dt>Country</dt><dd>France</dd></dl></body></html>';
+  const result = json(page, { address: { type: 'object', properties: { city: { type: 'string' }, country: { type: 'string' }, zip: { type: 'string' } } } });
+  assert.deepEqual(content(result), { address: { city: 'Lyon', country: 'France', zip: null } });
+  assert.equal(basisOf(result, 'address').reasoning, "Address.city: definition list term 'City'; address.country: definition list term 'Country'; address.zip: not found.");
+  assert.equal(basisOf(result, 'address').confidence, 'medium');
+});
+
+test('validateHints names the property and the rule of each bad hint', () => {
+  assert.deepEqual(validateHints({ properties: { price: { type: 'number', 'x-selector': '.price' } } }), []);
+  const problems = validateHints({ properties: {
+    a: { type: 'string', 'x-selector': 'p[' },
+    b: { type: 'string', 'x-regex': '(unclosed' },
+    c: { type: 'array', items: { type: 'object', properties: { d: { type: 'string', 'x-jsonpath': '$..items[?(@.p>1)]' } } } },
+    e: { type: 'string', 'x-attribute': 7 },
+  } });
+  assert.equal(problems.length, 4, problems.join('\n'));
+  assert.match(problems[0]!, /^a: x-selector is not a valid CSS selector/);
+  assert.match(problems[1]!, /^b: x-regex is not a valid regular expression/);
+  assert.match(problems[2]!, /^c\[\]\.d: x-jsonpath is not a supported JSONPath/);
+  assert.match(problems[3]!, /^e: x-attribute must be a string/);
+});
