@@ -347,3 +347,28 @@ test('validateHints names the property and the rule of each bad hint', () => {
   assert.match(problems[2]!, /^c\[\]\.d: x-jsonpath is not a supported JSONPath/);
   assert.match(problems[3]!, /^e: x-attribute must be a string/);
 });
+
+test('a description alone does not pull in a loosely related value (no CEO from a product name)', () => {
+  const result = json(PRODUCT_PAGE, { ceo: { type: 'string', description: 'Name of the chief executive officer' } });
+  assert.deepEqual(content(result), { ceo: null });
+  assert.equal(basisOf(result, 'ceo').confidence, 'low');
+});
+
+test('a bad hint at run time finds nothing instead of failing the run; other rules still apply', () => {
+  const result = json(PRODUCT_PAGE, {
+    sku: { type: 'string', 'x-selector': 'p[' },
+    firmware: { type: 'string', 'x-regex': '(unclosed' },
+  });
+  assert.deepEqual(content(result), { sku: 'TR-2', firmware: null });
+  assert.equal(basisOf(result, 'sku').reasoning, 'JSON-LD Product.sku.');
+});
+
+test('an explicit "Label: value" beats a heading that merely resembles the field', () => {
+  const page = `<html><body><main>
+    <h2>Pricing</h2><p>Plans for every team size.</p>
+    <section><p>Price: $5 per user</p></section>
+  </main></body></html>`;
+  const result = json(page, { price: { type: 'string' } });
+  assert.deepEqual(content(result), { price: '$5 per user' });
+  assert.equal(basisOf(result, 'price').reasoning, "Text labelled 'Price'.");
+});

@@ -34,9 +34,14 @@ function applyRegex(text: string, regex: string): string | null {
 export function fromHints(page: ParsedPage, field: FieldQuery, scope?: Element): Found | null {
   const hints = hintsOf(field.schema);
   if (!hints) return null;
-  if (hints.jsonpath) return page.kind === 'json' ? fromJsonPath(page.json, field, hints) : null;
-  if (hints.selector) return page.kind === 'html' ? fromSelector(page, field, hints, scope) : null;
-  return scope ? null : fromRegex(page, field, hints.regex!);
+  try {
+    if (hints.jsonpath) return page.kind === 'json' ? fromJsonPath(page.json, field, hints) : null;
+    if (hints.selector) return page.kind === 'html' ? fromSelector(page, field, hints, scope) : null;
+    return scope ? null : fromRegex(page, field, hints.regex!);
+  } catch {
+    // A hint validateHints would refuse (bad selector, regex, script in a JSONPath) finds nothing rather than failing the run.
+    return null;
+  }
 }
 
 function fromJsonPath(json: unknown, field: FieldQuery, hints: Hints): Found | null {

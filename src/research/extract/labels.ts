@@ -131,7 +131,7 @@ function headingLabels($: CheerioAPI, at: (el: Element | undefined) => number): 
     const value = elementText(next);
     if (value.length > MAX_HEADING_VALUE && items.length === 0) return [];
     const candidate = simple(`content under heading '${label}'`, label, value, `${label}: ${value}`, at(next));
-    return [{ ...candidate, list: items.length > 0 ? items : candidate.list, penalty: 0.5 }];
+    return [{ ...candidate, list: items.length > 0 ? items : candidate.list, penalty: 1 }];
   });
 }
 

@@ -57,11 +57,15 @@ function nameScore(c: Candidate, field: FieldQuery, name: string[]): number | nu
   return 3 * exact + 2 * similar - extra + tieBreaks(c, field, key, context);
 }
 
+/** By description: every word of the key is in it, and the key with its path covers half of it at least. */
 function descriptionScore(c: Candidate, field: FieldQuery): number | null {
   const description = field.descriptionTokens.map(canonical);
   const key = c.keyTokens.map(canonical);
+  const context = c.contextTokens.map(canonical);
   if (key.length === 0 || !key.every((t) => description.includes(t))) return null;
-  return key.length + tieBreaks(c, field, key, c.contextTokens.map(canonical));
+  const covered = overlap(description, [...key, ...context]);
+  if (covered / description.length < 0.5) return null;
+  return covered + tieBreaks(c, field, key, context);
 }
 
 /** Small preferences: enclosing words the field's context or description mentions, shallow keys, the page's main entity. */
