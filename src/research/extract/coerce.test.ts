@@ -10,6 +10,12 @@ test('parseNumber reads the one number in a text, with thousands separators and 
   assert.equal(parseNumber('4.5 of 5'), null, 'two numbers: ambiguous');
   assert.equal(parseNumber('2026-03-02'), null, 'a date is no number');
   assert.equal(parseNumber('Call us'), null);
+  assert.equal(parseNumber('$50M Series B'), 50_000_000);
+  assert.equal(parseNumber('1.2k stars'), 1200);
+  assert.equal(parseNumber('3 billion users'), 3_000_000_000);
+  assert.equal(parseNumber('5m'), null, 'metres or millions: ambiguous');
+  assert.equal(parseNumber('10 mo'), 10);
+  assert.equal(parseNumber('12 Monkeys'), 12);
 });
 
 test('parseBoolean knows yes/no words and schema.org availability', () => {

@@ -48,13 +48,24 @@ export function excerpt(text: string): string {
 
 // Thousands separators only in groups of three, so "1,299.00" is one number and "3,4" is two.
 const NUMBER = /(?:(?<![\p{L}\p{N}])[-−])?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|(?<!\d)\.\d+/gu;
+// "$50M", "1.2k", "3 billion". A lone lower-case m/b/t could be a unit ("5m" metres), so it makes the number ambiguous.
+const MAGNITUDE = /^\s?(thousand|million|billion|trillion|bn|mn)\b|^([kKMBT])(?![\p{L}])|^([mbt])(?![\p{L}])/u;
+const SCALE: Record<string, number> = {
+  thousand: 1e3, k: 1e3, million: 1e6, mn: 1e6, m: 1e6, billion: 1e9, bn: 1e9, b: 1e9, trillion: 1e12, t: 1e12,
+};
 
-/** The one number written in a text ("$1,299.00/mo" → 1299); null when there is none or more than one. */
+/** The one number written in a text ("$1,299.00/mo" → 1299, "$50M" → 50000000); null when there is none, or several. */
 export function parseNumber(text: string): number | null {
-  const found = text.match(NUMBER) ?? [];
+  const found = [...text.matchAll(NUMBER)];
   if (found.length !== 1) return null;
-  const value = Number(found[0]!.replace(/,/g, '').replace('−', '-'));
-  return Number.isFinite(value) ? value : null;
+  const match = found[0]!;
+  const value = Number(match[0].replace(/,/g, '').replace('−', '-'));
+  const suffix = MAGNITUDE.exec(text.slice(match.index! + match[0].length));
+  if (suffix?.[3]) return null;
+  const scale = suffix ? SCALE[(suffix[1] ?? suffix[2]!).toLowerCase()]! : 1;
+  // Scaling in decimal steps keeps 1.2k at 1200 rather than 1199.9999999999998.
+  const scaled = scale === 1 ? value : Number((value * scale).toPrecision(15));
+  return Number.isFinite(scaled) ? scaled : null;
 }
 
 const TRUE_WORDS: ReadonlySet<string> = new Set([

@@ -65,7 +65,8 @@ export function pageCandidates(page: ParsedPage): Candidate[] {
     for (const item of microdataItems(page)) flatten(item, 'microdata', typeOf(item) ?? '', out);
     out.push(...metaCandidates(page.$));
     if (page.title) {
-      out.push({ source: 'HTML', path: '<title>', keyTokens: tokens('title'), contextTokens: [], value: page.title, depth: 0, demoted: false });
+      // The <title> often carries the site's name too ("Post | Site"), so it yields to cleaner sources on a tie.
+      out.push({ source: 'HTML', path: '<title>', keyTokens: tokens('title'), contextTokens: [], value: page.title, depth: 0, demoted: true });
     }
     return out;
   });
