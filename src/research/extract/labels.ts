@@ -1,5 +1,5 @@
 import type { CheerioAPI } from 'cheerio';
-import type { Element } from 'domhandler';
+import type { AnyNode, Element } from 'domhandler';
 import { coerceScalar, excerpt, itemsOf, resolveSchema } from './coerce.js';
 import type { FieldQuery, Found } from './field-query.js';
 import { documentOrder, elementText, memo, type ParsedPage } from './page.js';
@@ -20,8 +20,8 @@ interface Labelled {
 }
 
 const LABEL_LINE = /^([^:：]{1,60}?)\s*[:：]\s*(.+)$/s;
-const LEAF_BLOCKS = 'p, li, div, td, th, dd, span, label, section';
-const BLOCK_CHILDREN = 'p, li, div, ul, ol, table, dl, section, article, h1, h2, h3, h4, h5, h6, br';
+const LEAF_BLOCKS = new Set(['p', 'li', 'div', 'td', 'th', 'dd', 'span', 'label', 'section']);
+const BLOCK_CHILDREN = new Set(['p', 'li', 'div', 'ul', 'ol', 'table', 'dl', 'section', 'article', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'br']);
 const MAX_HEADING_VALUE = 300;
 
 /** The best labelled value for the field on this page, or null. */
@@ -111,8 +111,8 @@ function definitionLabels($: CheerioAPI, at: (el: Element | undefined) => number
 
 /** "Label: value" written in a block with no blocks inside it (so each line is read once, at its innermost block). */
 function lineLabels($: CheerioAPI, at: (el: Element | undefined) => number): Labelled[] {
-  return $(LEAF_BLOCKS).toArray().flatMap((el) => {
-    if ($(el).find(BLOCK_CHILDREN).length > 0) return [];
+  const root = $.root().get(0);
+  return (root ? leafBlocks(root) : []).flatMap((el) => {
     const text = elementText(el);
     const match = LABEL_LINE.exec(text);
     if (!match) return [];
@@ -120,6 +120,26 @@ function lineLabels($: CheerioAPI, at: (el: Element | undefined) => number): Lab
     if (!/\p{L}/u.test(label) || label.split(' ').length > 8 || value.startsWith('//')) return [];
     return [simple(`text labelled '${label}'`, label, value, text, at(el))];
   });
+}
+
+/** Elements of LEAF_BLOCKS with no BLOCK_CHILDREN inside, in document order (one walk, no selector per element). */
+function leafBlocks(root: AnyNode): Element[] {
+  const out: (Element | null)[] = [];
+  const walk = (node: AnyNode): boolean => {
+    const el = node as Element;
+    // The slot is taken before the children are walked, so the list stays in document order.
+    const slot = out.push(null) - 1;
+    let hasBlock = false;
+    for (const child of el.children ?? []) {
+      if (child.type !== 'tag') continue;
+      if (walk(child)) hasBlock = true;
+      if (BLOCK_CHILDREN.has((child as Element).name)) hasBlock = true;
+    }
+    if (el.type === 'tag' && LEAF_BLOCKS.has(el.name) && !hasBlock) out[slot] = el;
+    return hasBlock;
+  };
+  walk(root);
+  return out.filter((el): el is Element => el !== null);
 }
 
 function headingLabels($: CheerioAPI, at: (el: Element | undefined) => number): Labelled[] {

@@ -1,4 +1,3 @@
-import type { CheerioAPI } from 'cheerio';
 import type { Element } from 'domhandler';
 import { coerceScalar, excerpt, itemsOf, propertiesOf, resolveSchema } from './coerce.js';
 import { fieldQuery, type FieldQuery, type Found } from './field-query.js';
@@ -10,15 +9,14 @@ export interface Table { header: string[] | null; rows: { cells: string[]; eleme
 
 /** The page's tables in document order (nested tables are read as tables of their own). */
 export function pageTables(page: ParsedPage): Table[] {
-  return memo(page, 'tables', () => page.$('table').toArray().map((table) => readTable(page.$, table)));
+  return memo(page, 'tables', () => page.$('table').toArray().map((table) => readTable(table)));
 }
 
-function readTable($: CheerioAPI, table: Element): Table {
-  const rows = $(table).find('tr').toArray()
-    .filter((tr) => $(tr).closest('table').get(0) === table)
+function readTable(table: Element): Table {
+  const rows = rowsOf(table)
     .map((tr) => {
-      const elements = $(tr).children('th, td').toArray();
-      return { cells: elements.map((cell) => elementText(cell)), elements, head: $(tr).parent('thead').length > 0 };
+      const elements = childElements(tr).filter((cell) => cell.name === 'th' || cell.name === 'td');
+      return { cells: elements.map((cell) => elementText(cell)), elements, head: (tr.parent as Element | null)?.name === 'thead' };
     })
     .filter((row) => row.cells.some((c) => c !== ''));
   const headRows = rows.filter((r) => r.head);
@@ -27,6 +25,24 @@ function readTable($: CheerioAPI, table: Element): Table {
     ?? (first && first.elements.length >= 2 && first.elements.every((c) => c.name === 'th') ? first : undefined);
   const body = rows.filter((r) => r !== header && !r.head);
   return { header: header ? header.cells : null, rows: body.map(({ cells, elements }) => ({ cells, elements })) };
+}
+
+// Walked by hand: cheerio would compile a selector per row, which costs seconds on pages with thousands of rows.
+function childElements(el: Element): Element[] {
+  return el.children.filter((c): c is Element => c.type === 'tag');
+}
+
+/** The table's own rows, in order, not those of tables nested in its cells. */
+function rowsOf(table: Element): Element[] {
+  const rows: Element[] = [];
+  const walk = (el: Element) => {
+    for (const child of childElements(el)) {
+      if (child.name === 'tr') rows.push(child);
+      else if (child.name !== 'table') walk(child);
+    }
+  };
+  walk(table);
+  return rows;
 }
 
 /** Words that make a property mean "the row's own name", i.e. the first column of a table of named things. */
