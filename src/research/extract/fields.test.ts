@@ -1,58 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { extractOutput, validateHints, type OutputSpec, type Page } from './fields.js';
-
-const URL_A = 'http://127.0.0.1:8080/products/trail-runner';
-
-const PRODUCT_PAGE = `<!doctype html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <title>Trail Runner 2 — Acme Outdoor</title>
-  <meta name="description" content="A light trail shoe with a grippy sole.">
-  <meta property="og:title" content="Acme Trail Runner 2">
-  <meta property="og:type" content="product">
-  <script type="application/ld+json">
-  {"@context":"https://schema.org","@graph":[
-    {"@type":"Organization","name":"Acme Outdoor","url":"https://acme.example/"},
-    {"@type":"WebSite","name":"Acme Outdoor Shop"},
-    {"@type":"Product","name":"Trail Runner 2","sku":"TR-2","description":"A light trail shoe with a grippy sole.",
-     "brand":{"@type":"Brand","name":"Acme"},
-     "offers":{"@type":"Offer","price":"1,299.00","priceCurrency":"SEK","availability":"https://schema.org/InStock"}}
-  ]}
-  </script>
-</head>
-<body>
-  <nav><a href="/">Home</a> <a href="/shoes">Shoes</a></nav>
-  <main>
-    <h1>Trail Runner 2</h1>
-    <p class="price">kr 1 099</p>
-    <p>Price: 999 SEK (outlet)</p>
-    <a class="manual" href="/files/tr2-manual.pdf">Download the manual</a>
-    <p>Firmware Version 2.4 ships with the 2026 model.</p>
-  </main>
-  <footer>© 2026 Acme Outdoor · Privacy</footer>
-</body>
-</html>`;
-
-const PRICING_PAGE = `<!doctype html>
-<html><head><title>Pricing — Acme Cloud</title></head>
-<body>
-  <header><nav><a href="/">Acme Cloud</a> <a href="/docs">Docs</a> <a href="/pricing">Pricing</a></nav></header>
-  <main>
-    <h1>Pricing</h1>
-    <p>Simple plans that grow with your team.</p>
-    <table class="plans">
-      <thead><tr><th>Plan</th><th>Price</th><th>Seats</th></tr></thead>
-      <tbody>
-        <tr><td>Basic</td><td>$10/mo</td><td>1</td></tr>
-        <tr><td>Pro</td><td>$25/mo</td><td>5</td></tr>
-        <tr><td>Team</td><td>$60/mo</td><td>20</td></tr>
-      </tbody>
-    </table>
-  </main>
-  <footer>Acme Cloud Inc. · Terms · Privacy</footer>
-</body></html>`;
+import { extractOutput, validateHints, type Page } from './fields.js';
+import { PRICING_PAGE, PRODUCT_PAGE, URL_A } from './test-pages.js';
 
 function json(body: string, schema: Record<string, unknown>, url = URL_A, query = '') {
   return extractOutput([{ url, body }], { type: 'json', json_schema: { type: 'object', properties: schema } }, { query });
@@ -196,14 +145,15 @@ test('definition lists, "Label: value" text and headings followed by content', (
     <dl><dt>Founded</dt><dd>2014</dd><dt>Headquarters</dt><dd>Lyon, France</dd><dt>Offices</dt><dd>Lyon</dd><dd>Berlin</dd></dl>
     <ul><li><strong>CEO:</strong> Marie Curtis</li><li>Employees: about 1,200</li></ul>
     <h3>Mission</h3><p>Make weather data open.</p>
+    <p>Phone: +33 4 72 00 00 00<br>Email: <a href="mailto:hello@meteo.example">hello@meteo.example</a></p>
   </main></body></html>`;
   const result = json(page, {
     founded: { type: 'integer' }, headquarters: { type: 'string' }, offices: { type: 'array', items: { type: 'string' } },
-    ceo: { type: 'string' }, employees: { type: 'number' }, mission: { type: 'string' },
+    ceo: { type: 'string' }, employees: { type: 'number' }, mission: { type: 'string' }, email: { type: 'string' },
   });
   assert.deepEqual(content(result), {
     founded: 2014, headquarters: 'Lyon, France', offices: ['Lyon', 'Berlin'], ceo: 'Marie Curtis', employees: 1200,
-    mission: 'Make weather data open.',
+    mission: 'Make weather data open.', email: 'hello@meteo.example',
   });
   assert.equal(basisOf(result, 'founded').reasoning, "Definition list term 'Founded'.");
   assert.equal(basisOf(result, 'ceo').reasoning, "Text labelled 'CEO'.");
@@ -234,68 +184,6 @@ test('a field found nowhere is null, with one low-confidence basis entry saying 
   assert.match(basis.reasoning, /^Not found: looked in 1 page \(http:\/\/127\.0\.0\.1:8080\/pricing\) for structured data .* matching "founder name"/);
   assert.deepEqual(basis.citations, [{ url: 'http://127.0.0.1:8080/pricing', title: 'Pricing — Acme Cloud', excerpts: [] }]);
   assert.match(basisOf(result, 'sla').reasoning, /the CSS selector #sla \(x-selector\)/);
-});
-
-test('text spec: the main content, without navigation, header and footer', () => {
-  const article = `<!doctype html><html><head><title>Release notes 4.2</title></head><body>
-    <header><nav><a href="/">Home</a> <a href="/blog">Blog</a> <a href="/careers">Careers</a></nav></header>
-    <main><article><h1>Release notes 4.2</h1>
-      <p>Version 4.2 adds offline sync, so field teams can keep working without a connection and merge later.</p>
-      <p>It also fixes the export of large reports, which used to time out after two minutes on slow disks.</p>
-    </article></main>
-    <footer><p>© 2026 Acme Cloud Inc.</p><a href="/privacy">Privacy policy</a></footer>
-  </body></html>`;
-  const result = extractOutput([{ url: 'http://127.0.0.1:8080/blog/4-2', body: article }], { type: 'text' }, { query: 'release notes' });
-  assert.equal(result.output.type, 'text');
-  const text = result.output.content as string;
-  assert.match(text, /Version 4\.2 adds offline sync/);
-  assert.match(text, /fixes the export of large reports/);
-  for (const chrome of ['Careers', 'Privacy policy', '© 2026']) assert.ok(!text.includes(chrome), `no "${chrome}" in ${JSON.stringify(text)}`);
-  assert.equal(result.outputSchema, undefined);
-  assert.equal(result.output.basis.length, 1);
-  assert.equal(result.output.basis[0]!.field, 'output');
-  assert.equal(result.output.basis[0]!.citations[0]!.title, 'Release notes 4.2');
-});
-
-test('auto spec: JSON with a derived schema from structured data, which a re-run with that schema reproduces', () => {
-  const pages: Page[] = [{ url: URL_A, body: PRODUCT_PAGE }];
-  const result = extractOutput(pages, { type: 'auto' }, { query: 'Trail Runner 2 price' });
-  assert.equal(result.output.type, 'json');
-  const auto = content(result);
-  assert.equal(auto.name, 'Trail Runner 2');
-  assert.equal(auto.offers_price, '1,299.00');
-  assert.equal(auto.brand, 'Acme');
-  assert.ok(result.outputSchema, 'the derived schema is returned');
-  assert.deepEqual(Object.keys((result.outputSchema as { properties: object }).properties), Object.keys(auto));
-  assert.deepEqual(result.output.basis.map((b) => b.field), Object.keys(auto));
-  // A snapshot monitor re-runs with the derived schema: the same output, byte for byte.
-  const rerun = extractOutput(pages, { type: 'json', json_schema: result.outputSchema! }, { query: 'Trail Runner 2 price' });
-  assert.equal(JSON.stringify(rerun.output), JSON.stringify(result.output));
-});
-
-test('auto spec without structured data falls back to the text output', () => {
-  const page = '<html><body><main><p>Opening hours: Monday to Friday, nine to five, closed on public holidays.</p></main></body></html>';
-  const result = extractOutput([{ url: 'http://127.0.0.1:8080/hours', body: page }], { type: 'auto' }, { query: 'opening hours' });
-  assert.equal(result.output.type, 'text');
-  assert.match(result.output.content as string, /Monday to Friday/);
-  assert.equal(result.outputSchema, undefined);
-});
-
-test('deterministic: two runs over the same pages give byte-identical output', () => {
-  const specs: OutputSpec[] = [
-    { type: 'json', json_schema: { type: 'object', properties: {
-      name: { type: 'string' }, price: { type: 'number' }, plans: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, seats: { type: 'integer' } } } },
-      missing: { type: 'string' },
-    } } },
-    { type: 'text' },
-    { type: 'auto' },
-  ];
-  for (const spec of specs) {
-    const run = () => JSON.stringify(extractOutput(
-      [{ url: 'http://127.0.0.1:8080/pricing', body: PRICING_PAGE }, { url: URL_A, body: PRODUCT_PAGE }], spec, { query: 'plans' },
-    ));
-    assert.equal(run(), run());
-  }
 });
 
 test('hints win over structured data, which wins over labels', () => {

@@ -2,7 +2,7 @@ import type { CheerioAPI } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
 import { coerceScalar, excerpt, itemsOf, resolveSchema } from './coerce.js';
 import type { FieldQuery, Found } from './field-query.js';
-import { documentOrder, elementText, memo, type ParsedPage } from './page.js';
+import { documentOrder, elementText, memo, textLines, type ParsedPage } from './page.js';
 import { pageTables } from './tables.js';
 import { overlap, tokens } from './tokens.js';
 
@@ -21,7 +21,7 @@ interface Labelled {
 
 const LABEL_LINE = /^([^:：]{1,60}?)\s*[:：]\s*(.+)$/s;
 const LEAF_BLOCKS = new Set(['p', 'li', 'div', 'td', 'th', 'dd', 'span', 'label', 'section']);
-const BLOCK_CHILDREN = new Set(['p', 'li', 'div', 'ul', 'ol', 'table', 'dl', 'section', 'article', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'br']);
+const BLOCK_CHILDREN = new Set(['p', 'li', 'div', 'ul', 'ol', 'table', 'dl', 'section', 'article', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6']);
 const MAX_HEADING_VALUE = 300;
 
 /** The best labelled value for the field on this page, or null. */
@@ -112,14 +112,14 @@ function definitionLabels($: CheerioAPI, at: (el: Element | undefined) => number
 /** "Label: value" written in a block with no blocks inside it (so each line is read once, at its innermost block). */
 function lineLabels($: CheerioAPI, at: (el: Element | undefined) => number): Labelled[] {
   const root = $.root().get(0);
-  return (root ? leafBlocks(root) : []).flatMap((el) => {
-    const text = elementText(el);
+  // Each line counts on its own: "Price: $10<br>Seats: 5" holds two labels.
+  return (root ? leafBlocks(root) : []).flatMap((el) => textLines(el).flatMap((text) => {
     const match = LABEL_LINE.exec(text);
     if (!match) return [];
     const [, label, value] = match as unknown as [string, string, string];
     if (!/\p{L}/u.test(label) || label.split(' ').length > 8 || value.startsWith('//')) return [];
     return [simple(`text labelled '${label}'`, label, value, text, at(el))];
-  });
+  }));
 }
 
 /** Elements of LEAF_BLOCKS with no BLOCK_CHILDREN inside, in document order (one walk, no selector per element). */
