@@ -260,3 +260,41 @@ test('an explicit "Label: value" beats a heading that merely resembles the field
   assert.deepEqual(content(result), { price: '$5 per user' });
   assert.equal(basisOf(result, 'price').reasoning, "Text labelled 'Price'.");
 });
+
+test('a comparison table on its side (plans as columns) fills scalars and an array of objects', () => {
+  const page = `<html><body><table>
+    <tr><th></th><th>Basic</th><th>Pro</th></tr>
+    <tr><th>Price</th><td>$10</td><td>$25</td></tr>
+    <tr><th>Seats</th><td>1</td><td>5</td></tr>
+  </table></body></html>`;
+  const result = json(page, {
+    pro_seats: { type: 'integer' },
+    plans: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, price: { type: 'string' }, seats: { type: 'integer' } } } },
+  });
+  assert.deepEqual(content(result), {
+    pro_seats: 5,
+    plans: [{ name: 'Basic', price: '$10', seats: 1 }, { name: 'Pro', price: '$25', seats: 5 }],
+  });
+  assert.equal(basisOf(result, 'pro_seats').reasoning, "Table row labelled 'Seats' under column 'Pro'.");
+  assert.match(basisOf(result, 'plans').reasoning, /^2 columns of the table with rows 'Price', 'Seats'/);
+});
+
+test('JSON-LD: arrays of objects, nested values and schema.org names (company ↔ hiringOrganization, city ↔ addressLocality)', () => {
+  const page = `<html><head><script type="application/ld+json">
+    {"@context":"https://schema.org","@type":"JobPosting","title":"Senior Engineer","datePosted":"2026-02-01",
+     "hiringOrganization":{"@type":"Organization","name":"Acme"},
+     "jobLocation":{"@type":"Place","address":{"@type":"PostalAddress","addressLocality":"Lyon","addressCountry":"FR"}},
+     "baseSalary":{"@type":"MonetaryAmount","currency":"EUR","value":{"@type":"QuantitativeValue","minValue":60000,"maxValue":80000}},
+     "review":[{"@type":"Review","author":{"@type":"Person","name":"Ann"},"reviewRating":{"ratingValue":5}},
+               {"@type":"Review","author":{"@type":"Person","name":"Bob"},"reviewRating":{"ratingValue":3}}]}
+  </script></head><body></body></html>`;
+  const result = json(page, {
+    job_title: { type: 'string' }, company: { type: 'string' }, city: { type: 'string' }, max_salary: { type: 'number' },
+    reviews: { type: 'array', items: { type: 'object', properties: { author: { type: 'string' }, rating: { type: 'number' } } } },
+  });
+  assert.deepEqual(content(result), {
+    job_title: 'Senior Engineer', company: 'Acme', city: 'Lyon', max_salary: 80000,
+    reviews: [{ author: 'Ann', rating: 5 }, { author: 'Bob', rating: 3 }],
+  });
+  assert.equal(basisOf(result, 'city').reasoning, 'JSON-LD JobPosting.jobLocation.address.addressLocality.');
+});

@@ -5,7 +5,12 @@ import { elementText, memo, type ParsedPage } from './page.js';
 import { overlap, tokens } from './tokens.js';
 
 /** A table read as text: its header row (if it has one) and its body rows. */
-export interface Table { header: string[] | null; rows: { cells: string[]; elements: Element[] }[] }
+export interface Table {
+  header: string[] | null;
+  rows: { cells: string[]; elements: Element[] }[];
+  /** Read on its side: each "row" here is a column of the page's table. */
+  transposed?: boolean;
+}
 
 /** The page's tables in document order (nested tables are read as tables of their own). */
 export function pageTables(page: ParsedPage): Table[] {
@@ -59,8 +64,8 @@ export function fromTables(page: ParsedPage, field: FieldQuery): Found | null {
   const properties = items.kind === 'object' ? propertiesOf(items.schema) : [[field.name, items.schema] as const];
   const subs = properties.map(([name, schema]) => fieldQuery(`${field.path}[].${name}`, name, schema, field.nameTokens));
   let best: { table: Table; mapping: Mapping } | null = null;
-  for (const table of pageTables(page)) {
-    if (!table.header || table.rows.length === 0) continue;
+  for (const table of pageTables(page).flatMap((t) => [t, transpose(t)])) {
+    if (!table?.header || table.rows.length === 0) continue;
     const mapping = mapColumns(table.header, subs, field, items.kind === 'object');
     if (mapping.direct > 0 && (!best || mapping.score > best.mapping.score)) best = { table, mapping };
   }
@@ -72,13 +77,29 @@ export function fromTables(page: ParsedPage, field: FieldQuery): Found | null {
     return items.kind === 'object' ? Object.fromEntries(subs.map((s, k) => [s.name, cells[k]])) : cells[0];
   }).filter((v) => v !== null);
   if (values.length === 0) return null;
-  const columns = table.header!.map((h) => `'${h}'`).join(', ');
+  const [across, along] = table.transposed ? ['columns', 'rows'] : ['rows', 'columns'];
+  const labels = table.header!.filter(Boolean).map((h) => `'${h}'`).join(', ');
   return {
     value: values,
-    rule: `${values.length} rows of the table with columns ${columns} (${mapping.notes.join(', ')})`,
+    rule: `${values.length} ${across} of the table with ${along} ${labels} (${mapping.notes.join(', ')})`,
     excerpt: excerpt(`${table.header!.join(' | ')} / ${table.rows[0]!.cells.join(' | ')}`),
     confidence: 'medium',
   };
+}
+
+/**
+ * A comparison table turned on its side: items as columns, their properties as rows
+ * (`| | Basic | Pro |`, `| Price | $10 | $25 |`). Null for a table without header or row labels.
+ */
+function transpose(table: Table): Table | null {
+  if (!table.header || table.header.length < 2 || table.rows.length === 0) return null;
+  const labels = table.rows.map((row) => row.cells[0] ?? '');
+  if (labels.some((label) => label === '')) return null;
+  const rows = table.header.slice(1).map((name, i) => ({
+    cells: [name, ...table.rows.map((row) => row.cells[i + 1] ?? '')],
+    elements: table.rows.map((row) => row.elements[i + 1]).filter((el): el is Element => el !== undefined),
+  }));
+  return { header: [table.header[0] ?? '', ...labels], rows, transposed: true };
 }
 
 function mapColumns(header: string[], subs: FieldQuery[], field: FieldQuery, objects: boolean): Mapping {
@@ -103,7 +124,7 @@ function mapColumns(header: string[], subs: FieldQuery[], field: FieldQuery, obj
       score += 0.5;
     }
     columns.push(column);
-    if (column !== null) notes.push(`${sub.name} ← '${header[column]}'`);
+    if (column !== null) notes.push(`${sub.name} ← ${header[column] ? `'${header[column]}'` : 'the label of each'}`);
   }
   return { columns, direct, score, notes };
 }

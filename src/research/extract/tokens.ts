@@ -21,6 +21,11 @@ const SYNONYM_GROUPS: readonly (readonly string[])[] = [
   ['price', 'cost', 'fee', 'amount'],
   ['image', 'photo', 'picture', 'thumbnail'],
   ['url', 'link', 'href', 'permalink'],
+  ['company', 'organization', 'employer', 'firm'],
+  ['city', 'locality', 'town'],
+  ['location', 'place', 'venue'],
+  ['zip', 'postcode', 'postal'],
+  ['phone', 'telephone'],
 ];
 
 const CANONICAL: ReadonlyMap<string, string> = new Map(
