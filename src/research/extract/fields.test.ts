@@ -50,20 +50,23 @@ test('x-selector takes the text of the first match; with x-attribute, that attri
 
 test('x-selector on an array of objects: each match is an item, properties by relative selector or class name', () => {
   const cards = `<html><body>
-    <div class="card"><h3>Basic</h3><span class="price">$10</span><span class="seats">1 seat</span></div>
+    <div class="card"><h3>Basic</h3><span class="price">$10</span><span class="seats">1 seat</span><small>14-day trial</small></div>
     <div class="card"><h3>Pro</h3><span class="price">$25</span><span class="seats">5 seats</span></div>
     <div class="card"><h3>Enterprise</h3><span class="price">Call us</span></div>
   </body></html>`;
   const result = json(cards, {
     plans: {
       type: 'array', 'x-selector': '.card',
-      items: { type: 'object', properties: { name: { type: 'string', 'x-selector': 'h3' }, price: { type: 'number' }, seats: { type: 'integer' } } },
+      items: { type: 'object', properties: {
+        name: { type: 'string', 'x-selector': 'h3' }, price: { type: 'number' }, seats: { type: 'integer' },
+        trial_days: { type: 'integer', 'x-regex': '(\\d+)-day trial' },
+      } },
     },
   });
   assert.deepEqual(content(result).plans, [
-    { name: 'Basic', price: 10, seats: 1 },
-    { name: 'Pro', price: 25, seats: 5 },
-    { name: 'Enterprise', price: null, seats: null },
+    { name: 'Basic', price: 10, seats: 1, trial_days: 14 },
+    { name: 'Pro', price: 25, seats: 5, trial_days: null },
+    { name: 'Enterprise', price: null, seats: null, trial_days: null },
   ]);
 });
 
@@ -217,7 +220,7 @@ test('nested objects are filled property by property, with one basis entry for t
   const page = '<html><body><dl><dt>City</dt><dd>Lyon</dd><dt>Country</dt><dd>France</dd></dl></body></html>';
   const result = json(page, { address: { type: 'object', properties: { city: { type: 'string' }, country: { type: 'string' }, zip: { type: 'string' } } } });
   assert.deepEqual(content(result), { address: { city: 'Lyon', country: 'France', zip: null } });
-  assert.equal(basisOf(result, 'address').reasoning, "Address.city: definition list term 'City'; address.country: definition list term 'Country'; address.zip: not found.");
+  assert.equal(basisOf(result, 'address').reasoning, "Filled property by property: address.city: definition list term 'City'; address.country: definition list term 'Country'; address.zip: not found.");
   assert.equal(basisOf(result, 'address').confidence, 'medium');
 });
 

@@ -27,7 +27,15 @@ export interface Extraction {
 }
 
 /** A field's value with every place it came from (several for an object filled property by property). */
-interface Hit { value: unknown; page: ParsedPage; rules: string[]; excerpts: string[]; confidence: 'high' | 'medium' }
+interface Hit {
+  value: unknown;
+  page: ParsedPage;
+  rules: string[];
+  excerpts: string[];
+  confidence: 'high' | 'medium';
+  /** Filled property by property: `rules` name each property's path. */
+  composite?: boolean;
+}
 
 /** Fills the output spec from the pages, deterministically; never invents a value. */
 export function extractOutput(pages: Page[], spec: OutputSpec, context: { query: string }): Extraction {
@@ -90,7 +98,7 @@ function objectOnPage(page: ParsedPage, field: FieldQuery): Hit | null {
     excerpts.push(...hit.excerpts);
     if (hit.confidence === 'medium') confidence = 'medium';
   }
-  return excerpts.length > 0 ? { value, page, rules, excerpts, confidence } : null;
+  return excerpts.length > 0 ? { value, page, rules, excerpts, confidence, composite: true } : null;
 }
 
 function foundBasis(field: string, hit: Hit): FieldBasis {
@@ -98,7 +106,7 @@ function foundBasis(field: string, hit: Hit): FieldBasis {
   return {
     field,
     citations: [{ url: hit.page.url, title: hit.page.title, excerpts: [...new Set(hit.excerpts)] }],
-    reasoning: `${rules.charAt(0).toUpperCase()}${rules.slice(1)}.`,
+    reasoning: hit.composite ? `Filled property by property: ${rules}.` : `${rules.charAt(0).toUpperCase()}${rules.slice(1)}.`,
     confidence: hit.confidence,
   };
 }

@@ -3,7 +3,7 @@ import type { Element } from 'domhandler';
 import { JSONPath } from 'jsonpath-plus';
 import { coerceScalar, excerpt, itemsOf, propertiesOf, resolveSchema, type FieldSchema } from './coerce.js';
 import { fieldQuery, type FieldQuery, type Found } from './field-query.js';
-import { elementText, pageLines, type ParsedPage } from './page.js';
+import { elementText, pageLines, textLines, type ParsedPage } from './page.js';
 import { bestInJson } from './structured.js';
 import { tokens } from './tokens.js';
 
@@ -37,7 +37,7 @@ export function fromHints(page: ParsedPage, field: FieldQuery, scope?: Element):
   try {
     if (hints.jsonpath) return page.kind === 'json' ? fromJsonPath(page.json, field, hints) : null;
     if (hints.selector) return page.kind === 'html' ? fromSelector(page, field, hints, scope) : null;
-    return scope ? null : fromRegex(page, field, hints.regex!);
+    return fromRegex(page, field, hints.regex!, scope);
   } catch {
     // A hint validateHints would refuse (bad selector, regex, script in a JSONPath) finds nothing rather than failing the run.
     return null;
@@ -109,15 +109,15 @@ function fromSelector(page: ParsedPage, field: FieldQuery, hints: Hints, scope?:
 }
 
 /**
- * An object's properties from inside one element: each by its own x-selector (relative to the element),
- * or else from the first descendant whose class, itemprop or id names the property (`<span class="price">`).
+ * An object's properties from inside one element: each by its own x-selector (relative to the element) or
+ * x-regex (on its text), else from the first descendant whose class, itemprop or id names the property.
  */
 function scopedObject(page: ParsedPage, scope: Element, field: FieldQuery): Record<string, unknown> | null {
   const out: Record<string, unknown> = {};
   let found = false;
   for (const [name, schema] of propertiesOf(field.schema)) {
     const sub = fieldQuery(`${field.path}.${name}`, name, schema, [...field.contextTokens, ...field.nameTokens]);
-    const hit = hintsOf(sub.schema)?.selector ? fromSelector(page, sub, hintsOf(sub.schema)!, scope) : byClassName(page, scope, sub);
+    const hit = hintsOf(sub.schema) ? fromHints(page, sub, scope) : byClassName(page, scope, sub);
     out[name] = hit?.value ?? null;
     found ||= hit !== null;
   }
@@ -137,9 +137,9 @@ function byClassName(page: ParsedPage, scope: Element, field: FieldQuery): Found
   return null;
 }
 
-function fromRegex(page: ParsedPage, field: FieldQuery, regex: string): Found | null {
-  const text = pageLines(page).join('\n');
-  const rule = `regular expression ${regex} on the page text (x-regex)`;
+function fromRegex(page: ParsedPage, field: FieldQuery, regex: string, scope?: Element): Found | null {
+  const text = (scope ? textLines(scope) : pageLines(page)).join('\n');
+  const rule = `regular expression ${regex} on the ${scope ? 'item' : 'page'} text (x-regex)`;
   if (field.kind === 'array') {
     const item = fieldQuery(`${field.path}[]`, field.name, itemsOf(field.schema), field.contextTokens);
     const matches = [...text.matchAll(compileRegex(regex, true))];
