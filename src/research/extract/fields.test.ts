@@ -231,12 +231,14 @@ test('validateHints names the property and the rule of each bad hint', () => {
     b: { type: 'string', 'x-regex': '(unclosed' },
     c: { type: 'array', items: { type: 'object', properties: { d: { type: 'string', 'x-jsonpath': '$..items[?(@.p>1)]' } } } },
     e: { type: 'string', 'x-attribute': 7 },
+    f: { type: 'string', 'x-attribute': 'href' },
   } });
-  assert.equal(problems.length, 4, problems.join('\n'));
+  assert.equal(problems.length, 5, problems.join('\n'));
   assert.match(problems[0]!, /^a: x-selector is not a valid CSS selector/);
   assert.match(problems[1]!, /^b: x-regex is not a valid regular expression/);
   assert.match(problems[2]!, /^c\[\]\.d: x-jsonpath is not a supported JSONPath/);
   assert.match(problems[3]!, /^e: x-attribute must be a string/);
+  assert.match(problems[4]!, /^f: x-attribute needs an x-selector/);
 });
 
 test('a description alone does not pull in a loosely related value (no CEO from a product name)', () => {

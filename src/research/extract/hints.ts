@@ -164,6 +164,9 @@ export function validateHints(jsonSchema: Record<string, unknown>, path = ''): s
     }
     const hints = hintsOf(schema);
     if (hints) problems.push(...hintProblems(at, hints));
+    if (typeof schema['x-attribute'] === 'string' && typeof schema['x-selector'] !== 'string') {
+      problems.push(`${at}: x-attribute needs an x-selector naming the element to read it from`);
+    }
     if (kind === 'object') problems.push(...validateHints(schema, at));
     if (kind === 'array') problems.push(...validateHints(resolveSchema(itemsOf(schema)).schema, `${at}[]`));
   }
