@@ -5,6 +5,7 @@ import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { createDispatcher } from './delivery/dispatcher.js';
 import { createScheduler } from './engine/scheduler.js';
+import { createTaskWorker } from './engine/task-runner.js';
 import { createWorker, newWorkerId } from './engine/worker.js';
 import type { Loop } from './engine/loop.js';
 import { createOutboundClient, type OutboundClient } from './outbound/http.js';
@@ -35,11 +36,15 @@ export async function startVigil(config: Config, options: { clock?: () => number
   });
   const loops: Loop[] = [];
   let worker: Loop | undefined;
+  let taskWorker: Loop | undefined;
   if (config.roles.worker) {
+    const timeoutMs = config.executionTimeoutSeconds * 1000;
     worker = createWorker({
       store, http, clock, log, workerId: newWorkerId(), concurrency: config.workerConcurrency,
-      intervalMs: config.pollIntervalMs, timeoutMs: config.executionTimeoutSeconds * 1000,
-      retainExecutions: config.retainExecutions,
+      intervalMs: config.pollIntervalMs, timeoutMs, retainExecutions: config.retainExecutions,
+    });
+    taskWorker = createTaskWorker({
+      store, http, clock, log, workerId: newWorkerId(), concurrency: config.workerConcurrency, intervalMs: config.pollIntervalMs, timeoutMs,
     });
     const scheduler = createScheduler({ store, clock, intervalMs: config.pollIntervalMs, log, onQueued: () => store.workHints.notify() });
     const dispatcher = createDispatcher({
@@ -47,15 +52,17 @@ export async function startVigil(config: Config, options: { clock?: () => number
     });
     store.workHints.subscribe(() => {
       worker?.wake();
+      taskWorker?.wake();
       dispatcher.wake();
     });
-    loops.push(scheduler, worker, dispatcher);
+    loops.push(scheduler, worker, taskWorker, dispatcher);
   }
   let app: FastifyInstance | undefined;
   let url: string | undefined;
   if (config.roles.api) {
     app = await buildApp({
-      store, clock, config, wake: () => store.workHints.notify(), monitorCreatesPerMinute: config.monitorCreatesPerMinute, logger: log,
+      store, clock, config, wake: () => store.workHints.notify(), monitorCreatesPerMinute: config.monitorCreatesPerMinute,
+      taskCreatesPerMinute: config.taskCreatesPerMinute, logger: log,
     });
     url = await app.listen({ port: config.port, host: config.host });
   }

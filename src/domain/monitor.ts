@@ -1,4 +1,5 @@
 import type { TaskOutput } from './event.js';
+import type { OutputSpec } from './task.js';
 
 /**
  * Glossary. A *monitor* watches the web on a schedule. Each run of it is an *execution*
@@ -29,11 +30,13 @@ export interface EventStreamSettings {
   sources?: string[];
 }
 
-/** `snapshot` settings, in their wire shape. */
+/** `snapshot` settings: the wire fields, and the baseline task each execution re-runs. */
 export interface SnapshotSettings {
   task_run_id: string;
   query: string;
   output_schema?: JsonSchemaSpec | null;
+  /** Vigil's own record of what to re-run (never on the wire): the baseline run's input and output spec. */
+  task: { input: string | Record<string, unknown>; output_spec: OutputSpec; source_policy?: SourcePolicy | null };
 }
 
 export interface MonitorWebhook { url: string; event_types?: WebhookEventType[] }

@@ -101,7 +101,7 @@ async function commitOutcome(deps: RunnerDeps, monitor: Monitor, execution: Exec
     if (!(await finishExecution(tx, execution, deps.workerId, kind, now))) {
       throw new LeaseLostError(`lease on execution ${execution.id} was lost; its outcome was not committed`);
     }
-    await markMonitorRun(tx, monitor.id, now);
+    await markMonitorRun(tx, monitor.id, now, result.latestSnapshot && { ...monitor.output, latest_snapshot: result.latestSnapshot });
     await appendEntries(tx, monitor.accountId, entries);
     await markItemsSeen(tx, monitor.id, result.seenKeys, now);
     await insertDeliveries(tx, deliveries);

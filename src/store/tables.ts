@@ -12,6 +12,8 @@ export interface Database {
   webhook_endpoints: EndpointTable;
   account_notices: NoticeTable;
   test_event_groups: TestEventGroupTable;
+  task_runs: TaskRunTable;
+  task_run_messages: TaskRunMessageTable;
 }
 
 export interface AccountTable {
@@ -150,3 +152,34 @@ export interface TestEventGroupTable {
   monitor_id: string;
   created_at: number;
 }
+
+/** A task run: its stored create body, output spec, result or error, and its lease. */
+export interface TaskRunTable {
+  id: string;
+  account_id: string;
+  status: string;
+  processor: string;
+  /** The create body (`RunInput`) as JSON. */
+  input: string;
+  output_spec: string;
+  output: string | null;
+  derived_schema: string | null;
+  error: string | null;
+  warnings: string;
+  attempts: number;
+  locked_by: string | null;
+  locked_until: number | null;
+  created_at: number;
+  modified_at: number;
+}
+
+/** A progress message of a task run, numbered from 1 within the run. */
+export interface TaskRunMessageTable {
+  run_id: string;
+  seq: number;
+  type: string;
+  message: string;
+  created_at: number;
+}
+
+export type TaskRunRow = Selectable<TaskRunTable>;

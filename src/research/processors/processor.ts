@@ -1,4 +1,4 @@
-import type { Outcome } from '../../domain/event.js';
+import type { Outcome, TaskOutput } from '../../domain/event.js';
 import type { Monitor } from '../../domain/monitor.js';
 import type { OutboundClient } from '../../outbound/http.js';
 
@@ -21,6 +21,8 @@ export interface ProcessorResult {
   outcome: Outcome;
   /** Item keys to remember as seen, committed in the outcome's transaction. */
   seenKeys: string[];
+  /** A snapshot monitor's new latest snapshot, committed in the outcome's transaction. */
+  latestSnapshot?: TaskOutput;
 }
 
 /**

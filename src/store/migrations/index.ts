@@ -3,6 +3,7 @@ import type { DialectInfo } from '../dialect.js';
 import * as init from './0001_init.js';
 import * as webhooks from './0002_webhooks.js';
 import * as legacy from './0003_legacy.js';
+import * as taskRuns from './0004_task_runs.js';
 
 /** Migrations in order; append only, never edit a released one. */
 export function migrationProvider(dialect: DialectInfo): MigrationProvider {
@@ -10,6 +11,7 @@ export function migrationProvider(dialect: DialectInfo): MigrationProvider {
     '0001_init': { up: (db) => init.up(db, dialect) },
     '0002_webhooks': { up: (db) => webhooks.up(db) },
     '0003_legacy': { up: (db) => legacy.up(db) },
+    '0004_task_runs': { up: (db) => taskRuns.up(db) },
   };
   return { getMigrations: async () => all };
 }
