@@ -1,6 +1,7 @@
 import { Readability } from '@mozilla/readability';
 import { load } from 'cheerio';
 import { parseHTML } from 'linkedom';
+import { collapse } from './coerce.js';
 import { textLines, type ParsedPage } from './page.js';
 
 /** Site chrome that is never the page's content. */
@@ -28,8 +29,12 @@ function readable(html: string): string | null {
     if (!article?.content) return null;
     const $ = load(article.content);
     const root = $.root().get(0);
-    const text = root ? textLines(root).join('\n') : '';
-    return text || null;
+    const lines = root ? textLines(root) : [];
+    if (lines.length === 0) return null;
+    // Readability drops the heading that repeats the title; the title is part of the content all the same.
+    const title = collapse(article.title ?? '');
+    if (title && lines[0] !== title) lines.unshift(title);
+    return lines.join('\n');
   } catch {
     // Readability gives up on some markup; the caller falls back to the body text.
     return null;

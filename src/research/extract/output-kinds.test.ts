@@ -20,7 +20,7 @@ test('text spec: the main content, without navigation, header and footer', () =>
   const result = extractOutput([{ url: 'http://127.0.0.1:8080/blog/4-2', body: article }], { type: 'text' }, { query: 'release notes' });
   assert.equal(result.output.type, 'text');
   const text = result.output.content as string;
-  assert.match(text, /Version 4\.2 adds offline sync/);
+  assert.match(text, /^Release notes 4\.2\nVersion 4\.2 adds offline sync/, 'the title heads the content');
   assert.match(text, /fixes the export of large reports/);
   for (const chrome of ['Careers', 'Privacy policy', '© 2026']) assert.ok(!text.includes(chrome), `no "${chrome}" in ${JSON.stringify(text)}`);
   assert.equal(result.outputSchema, undefined);
