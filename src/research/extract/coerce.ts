@@ -1,6 +1,8 @@
 /** One property's JSON schema, as the client sent it. */
 export type FieldSchema = Record<string, unknown>;
+/** A value of a scalar property. */
 export type Scalar = string | number | boolean;
+/** The JSON Schema types a property can ask for. */
 export type FieldKind = 'string' | 'number' | 'integer' | 'boolean' | 'object' | 'array';
 
 const KINDS: ReadonlySet<string> = new Set(['string', 'number', 'integer', 'boolean', 'object', 'array']);
