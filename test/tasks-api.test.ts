@@ -159,6 +159,8 @@ describe('Task API', () => {
       [{ input: page, processor: 'lite', task_spec: { output_schema: { type: 'json', json_schema: { type: 'array' } } } }, /body\.task_spec\.output_schema\.json_schema: the root must be/],
       [{ input: page, processor: 'lite', task_spec: { output_schema: { type: 'json', json_schema: { type: 'object', properties: { d: { type: 'string', format: 'date' } } } } } },
         /body\.task_spec\.output_schema\.json_schema\.properties\.d\.format: the keyword "format" is not supported/],
+      [{ input: page, processor: 'lite', task_spec: { output_schema: { type: 'json', json_schema: { type: 'object', properties: { p: { type: 'string', 'x-regex': '(unclosed' } } } } } },
+        /body\.task_spec\.output_schema: p: x-regex is not a valid regular expression/],
       [{ input: page, processor: 'lite', task_spec: { output_schema: { type: 'yaml' } } }, /body\.task_spec\.output_schema\.type: must be "json", "text" or "auto"/],
       [{ input: page, processor: 'lite', metadata: { 'a-very-long-metadata-key': 'x' } }, /body\.metadata\.a-very-long-metadata-key: metadata keys must be 1 to 16/],
       [{ input: page, processor: 'lite', webhook: { url: 'ftp://example.test/hook' } }, /body\.webhook\.url: must be an absolute http or https URL/],

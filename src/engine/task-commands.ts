@@ -3,6 +3,7 @@ import { newId } from '../domain/ids.js';
 import { checkMetadata, checkWebhookUrl } from '../domain/monitor-rules.js';
 import { RUNNABLE_TASK_PROCESSORS, TASK_PROCESSORS, type OutputSpec, type RunInput, type TaskRun, type TaskWarning } from '../domain/task.js';
 import { checkJsonSchema, outputSpecOf, TASK_LIMITS } from '../domain/task-rules.js';
+import { validateHints } from '../research/extract/fields.js';
 import { targetUrls } from '../research/processors/lite-task.js';
 import type { Store } from '../store/db.js';
 import { findTaskRun, insertTaskRun } from '../store/task-runs.repository.js';
@@ -63,6 +64,7 @@ function checkTaskInput(body: CreateTaskInput): { input: RunInput; spec: OutputS
       const checked = checkJsonSchema(spec.json_schema, wrapped ? [...specLoc, 'json_schema'] : specLoc);
       problems.push(...checked.problems);
       warnings.push(...checked.warnings);
+      for (const problem of validateHints(spec.json_schema)) problems.push({ loc: specLoc, msg: problem, type: 'schema_hint' });
     }
   }
   const input: RunInput = { ...rest, task_spec: rawSpec === undefined ? (body.task_spec ?? null) : { ...body.task_spec, output_schema: rawSpec } };
