@@ -7,12 +7,14 @@ import { installErrorHandler } from './api/error-handler.js';
 import { monitorRoutes } from './api/parallel/monitors.js';
 import { monitorSourceRoutes } from './api/parallel/monitor-sources.js';
 import { legacyMonitorRoutes } from './api/parallel/monitors-legacy.js';
+import { taskRoutes } from './api/parallel/tasks.js';
 import { webhookRoutes } from './api/webhooks.js';
 import type { CommandDeps } from './engine/monitor-commands.js';
 
 /** What the HTTP surface needs from the rest of Vigil. */
 export interface AppDeps extends CommandDeps {
   monitorCreatesPerMinute: number;
+  taskCreatesPerMinute: number;
   /** A pino logger to share; none means no request logs. */
   logger?: FastifyBaseLogger;
 }
@@ -50,6 +52,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await api.register(monitorRoutes, { deps, monitorCreatesPerMinute: deps.monitorCreatesPerMinute });
     await api.register(monitorSourceRoutes, { deps });
     await api.register(legacyMonitorRoutes, { deps, monitorCreatesPerMinute: deps.monitorCreatesPerMinute });
+    await api.register(taskRoutes, { deps, taskCreatesPerMinute: deps.taskCreatesPerMinute });
     await api.register(webhookRoutes, { store: deps.store, clock: deps.clock, wake: deps.wake });
   });
   return app;

@@ -24,6 +24,8 @@ export interface Config {
   readonly pollIntervalMs: number;
   /** Monitor-creating POSTs allowed per account per minute (api.md §1.4). */
   readonly monitorCreatesPerMinute: number;
+  /** Task-run-creating POSTs allowed per account per minute (api.md §1.4). */
+  readonly taskCreatesPerMinute: number;
   /** Webhook delivery: first retry delay (doubling after), how long to retry, when to disable a failing endpoint, request timeout. */
   readonly webhooks: {
     readonly retryDelayMs: number;
@@ -56,6 +58,7 @@ export const DEFAULTS = {
   workerConcurrency: 4,
   pollInterval: '1s',
   monitorCreatesPerMinute: 300,
+  taskCreatesPerMinute: 2000,
   webhookRetryDelay: '5s',
   webhookRetryWindow: '48h',
   webhookDisableAfter: '5d',
@@ -99,6 +102,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     pollIntervalMs: seconds(text('VIGIL_POLL_INTERVAL') ?? DEFAULTS.pollInterval, 'VIGIL_POLL_INTERVAL') * 1000,
     monitorCreatesPerMinute: integer(
       text('VIGIL_MONITOR_CREATES_PER_MINUTE'), 'VIGIL_MONITOR_CREATES_PER_MINUTE', DEFAULTS.monitorCreatesPerMinute, 1, 1_000_000,
+    ),
+    taskCreatesPerMinute: integer(
+      text('VIGIL_TASK_CREATES_PER_MINUTE'), 'VIGIL_TASK_CREATES_PER_MINUTE', DEFAULTS.taskCreatesPerMinute, 1, 1_000_000,
     ),
     webhooks: {
       retryDelayMs: seconds(text('VIGIL_WEBHOOK_RETRY_DELAY') ?? DEFAULTS.webhookRetryDelay, 'VIGIL_WEBHOOK_RETRY_DELAY') * 1000,

@@ -5,7 +5,12 @@
 export const ERRORS = {
   WEBHOOK_NOT_CONFIGURED: { status: 400, message: 'Webhook not configured' },
   UNAUTHORIZED: { status: 401, message: 'Unauthorized: invalid or missing credentials' },
+  INVALID_PROCESSOR: { status: 403, message: 'Forbidden: invalid processor in request' },
   MONITOR_NOT_FOUND: { status: 404, message: 'Monitor not found' },
+  RUN_NOT_FOUND: { status: 404, message: 'Run id not found' },
+  /** What `GET …/result` says of a run that failed, or of none (api.md §5.1). */
+  RUN_RESULT_NOT_FOUND: { status: 404, message: 'Run failed or run id not found' },
+  RUN_STILL_ACTIVE: { status: 408, message: 'Request timed out; run still active' },
   /** The legacy API's name for a missing monitor (api.md §4.1). */
   SCHEDULE_NOT_FOUND: { status: 404, message: 'Schedule not found' },
   EVENT_GROUP_NOT_FOUND: { status: 404, message: 'Event group not found' },

@@ -5,6 +5,7 @@ import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { createDispatcher } from './delivery/dispatcher.js';
 import { createScheduler } from './engine/scheduler.js';
+import { createTaskWorker } from './engine/task-runner.js';
 import { createWorker, newWorkerId } from './engine/worker.js';
 import type { Loop } from './engine/loop.js';
 import { createOutboundClient, type OutboundClient } from './outbound/http.js';
@@ -36,13 +37,17 @@ export async function startVigil(config: Config, options: { clock?: () => number
   });
   const loops: Loop[] = [];
   let worker: Loop | undefined;
+  let taskWorker: Loop | undefined;
   if (config.roles.worker) {
-    // Only research fetching is made polite; webhooks have their own retry and per-endpoint limits.
+    const timeoutMs = config.executionTimeoutSeconds * 1000;
+    // Monitor research fetching is made polite; webhooks have their own retry and per-endpoint limits.
     const fetcher = createPoliteFetcher(http, { ...config.fetch, timeoutMs: 15_000 });
     worker = createWorker({
       store, fetcher, clock, log, workerId: newWorkerId(), concurrency: config.workerConcurrency,
-      intervalMs: config.pollIntervalMs, timeoutMs: config.executionTimeoutSeconds * 1000,
-      retainExecutions: config.retainExecutions,
+      intervalMs: config.pollIntervalMs, timeoutMs, retainExecutions: config.retainExecutions,
+    });
+    taskWorker = createTaskWorker({
+      store, http, clock, log, workerId: newWorkerId(), concurrency: config.workerConcurrency, intervalMs: config.pollIntervalMs, timeoutMs,
     });
     const scheduler = createScheduler({ store, clock, intervalMs: config.pollIntervalMs, log, onQueued: () => store.workHints.notify() });
     const dispatcher = createDispatcher({
@@ -50,15 +55,17 @@ export async function startVigil(config: Config, options: { clock?: () => number
     });
     store.workHints.subscribe(() => {
       worker?.wake();
+      taskWorker?.wake();
       dispatcher.wake();
     });
-    loops.push(scheduler, worker, dispatcher);
+    loops.push(scheduler, worker, taskWorker, dispatcher);
   }
   let app: FastifyInstance | undefined;
   let url: string | undefined;
   if (config.roles.api) {
     app = await buildApp({
-      store, clock, config, wake: () => store.workHints.notify(), monitorCreatesPerMinute: config.monitorCreatesPerMinute, logger: log,
+      store, clock, config, wake: () => store.workHints.notify(), monitorCreatesPerMinute: config.monitorCreatesPerMinute,
+      taskCreatesPerMinute: config.taskCreatesPerMinute, logger: log,
     });
     url = await app.listen({ port: config.port, host: config.host });
   }

@@ -1,4 +1,5 @@
 import type { TaskOutput } from './event.js';
+import type { OutputSpec } from './task.js';
 
 /**
  * Glossary. A *monitor* watches the web on a schedule. Each run of it is an *execution*
@@ -20,20 +21,26 @@ export interface JsonSchemaSpec { type?: 'json'; json_schema: Record<string, unk
 export interface SourcePolicy { include_domains?: string[]; exclude_domains?: string[]; after_date?: string | null }
 export interface AdvancedSettings { location?: string | null; source_policy?: SourcePolicy | null }
 
-/** `event_stream` settings, in their wire shape; `sources` is Vigil's extension. */
+/** Vigil's precise item filter for `event_stream` monitors, applied with the query's terms. */
+export interface MatchSettings { any?: string[]; all?: string[]; none?: string[]; regex?: string }
+
+/** `event_stream` settings, in their wire shape; `sources` and `match` are Vigil's extensions. */
 export interface EventStreamSettings {
   query: string;
   output_schema?: JsonSchemaSpec | null;
   include_backfill?: boolean | null;
   advanced_settings?: AdvancedSettings | null;
   sources?: string[];
+  match?: MatchSettings | null;
 }
 
-/** `snapshot` settings, in their wire shape. */
+/** `snapshot` settings: the wire fields, and the baseline task each execution re-runs. */
 export interface SnapshotSettings {
   task_run_id: string;
   query: string;
   output_schema?: JsonSchemaSpec | null;
+  /** Vigil's own record of what to re-run (never on the wire): the baseline run's input and output spec. */
+  task: { input: string | Record<string, unknown>; output_spec: OutputSpec; source_policy?: SourcePolicy | null };
 }
 
 export interface MonitorWebhook { url: string; event_types?: WebhookEventType[] }
@@ -92,7 +99,7 @@ export interface UpdateMonitorInput {
   processor?: Processor;
   webhook?: MonitorWebhook | null;
   metadata?: Record<string, string> | null;
-  settings?: { query?: string; advanced_settings?: AdvancedSettings | null };
+  settings?: { query?: string; advanced_settings?: AdvancedSettings | null; match?: MatchSettings | null };
   /** The legacy cadence `frequency` was derived from; null when a plain frequency replaces it (v1alpha requests only). */
   cadence?: Cadence | null;
 }

@@ -12,7 +12,9 @@ import { insertDeliveries } from '../store/deliveries.repository.js';
 import { appendEntries } from '../store/events.repository.js';
 import { finishExecution, pruneExecutions, type Execution } from '../store/executions.repository.js';
 import { findMonitorById, markMonitorRun } from '../store/monitors.repository.js';
-import { findSeenItems, markItemsSeen } from '../store/seen-items.repository.js';
+import {
+  findSeenItems, markItemsSeen, recentFingerprints, saveFingerprints,
+} from '../store/seen-items.repository.js';
 import { findSourceHealth, saveSourceHealth } from '../store/source-health.repository.js';
 
 /** After this many leases of one execution (each ended by a dead worker), it fails instead of running again. */
@@ -64,6 +66,7 @@ async function research(deps: RunnerDeps, monitor: Monitor, execution: Execution
       clock: deps.clock,
       signal,
       seen: (keys) => findSeenItems(deps.store.db, monitor.id, keys),
+      fingerprints: () => recentFingerprints(deps.store.db, monitor.id),
     });
     return await abortable(run, signal, deps.timeoutMs);
   } catch (err) {
@@ -107,10 +110,11 @@ async function commitOutcome(deps: RunnerDeps, monitor: Monitor, execution: Exec
     if (!(await finishExecution(tx, execution, deps.workerId, outcome.kind, now))) {
       throw new LeaseLostError(`lease on execution ${execution.id} was lost; its outcome was not committed`);
     }
-    await markMonitorRun(tx, monitor.id, now);
+    await markMonitorRun(tx, monitor.id, now, result.latestSnapshot && { ...monitor.output, latest_snapshot: result.latestSnapshot });
     await appendEntries(tx, monitor.accountId, entries);
     await markItemsSeen(tx, monitor.id, result.seenKeys, now);
     await saveSourceHealth(tx, monitor.id, checks.map((check) => nextHealth(previous.get(check.source), check, now)));
+    await saveFingerprints(tx, monitor.id, result.fingerprints ?? [], now);
     await insertDeliveries(tx, deliveries);
     await pruneExecutions(tx, monitor.id, deps.retainExecutions);
     return deliveries.length > 0;

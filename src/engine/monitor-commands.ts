@@ -1,10 +1,15 @@
 import type { Config } from '../config.js';
 import { AppError, invalid, validationError, type Problem } from '../errors.js';
 import { ID } from '../domain/ids.js';
+import type { TaskOutput } from '../domain/event.js';
 import type {
-  CreateMonitorInput, EventStreamSettings, Monitor, UpdateMonitorInput,
+  CreateMonitorInput, EventStreamSettings, Monitor, SnapshotSettings, UpdateMonitorInput,
 } from '../domain/monitor.js';
+import type { OutputSpec } from '../domain/task.js';
+import { queryOf } from '../research/processors/lite-task.js';
+import { findTaskRun } from '../store/task-runs.repository.js';
 import { checkFrequency, checkMetadata, checkWebhookUrl } from '../domain/monitor-rules.js';
+import { checkMatch } from '../research/match.js';
 import { NO_SOURCE_HELP, sourcesOf } from '../research/sources.js';
 import type { Store } from '../store/db.js';
 import { dropQueuedExecutions, insertExecution } from '../store/executions.repository.js';
@@ -36,7 +41,8 @@ export async function createMonitor(deps: CommandDeps, accountId: string, input:
   problems.push(...checkMetadata(input.metadata, ['body', 'metadata']));
   if (input.webhook) problems.push(...checkWebhookUrl(input.webhook.url, ['body', 'webhook', 'url']));
   problems.push(...checkProcessor(input.processor));
-  const settings = checkSettings(input, problems);
+  const baseline = input.type === 'snapshot' ? await snapshotBaseline(deps, accountId, input, problems) : undefined;
+  const settings = baseline ? baseline.settings : checkSettings(input, problems);
   if (problems.length > 0 || !('seconds' in frequency) || !settings) throw validationError(problems);
 
   const now = deps.clock();
@@ -52,7 +58,7 @@ export async function createMonitor(deps: CommandDeps, accountId: string, input:
     webhook: input.webhook ?? null,
     metadata: input.metadata ?? null,
     memoryScopeKey: input.memory_scope_key ?? null,
-    output: null,
+    output: baseline ? { latest_snapshot: baseline.snapshot } : null,
     createdAt: now,
     updatedAt: now,
     lastRunAt: null,
@@ -80,20 +86,47 @@ function checkProcessor(processor: string | undefined): Problem[] {
   return [];
 }
 
-function checkSettings(input: CreateMonitorInput, problems: Problem[]): EventStreamSettings | undefined {
-  if (input.type === 'snapshot') {
-    const runId = String(input.settings.task_run_id ?? '');
-    problems.push(runId
-      ? { loc: ['body', 'settings', 'task_run_id'], msg: `task run "${runId}" not found`, type: 'not_found' }
-      : { loc: ['body', 'settings', 'task_run_id'], msg: 'is required for snapshot monitors', type: 'missing' });
+/**
+ * A snapshot monitor's settings and first snapshot, from its baseline task run (api.md §2.13): the
+ * run must be the account's and completed; its input becomes the query, its output schema (or the
+ * schema an auto spec was answered with) the monitor's, and each execution re-runs it.
+ */
+async function snapshotBaseline(
+  deps: CommandDeps, accountId: string, input: CreateMonitorInput, problems: Problem[],
+): Promise<{ settings: SnapshotSettings; snapshot: TaskOutput } | undefined> {
+  const loc = ['body', 'settings', 'task_run_id'];
+  const runId = input.settings.task_run_id;
+  if (typeof runId !== 'string' || runId === '') {
+    problems.push({ loc, msg: 'is required for snapshot monitors: the id of a completed task run', type: 'missing' });
     return undefined;
   }
+  const run = await findTaskRun(deps.store.db, accountId, runId);
+  if (!run) {
+    problems.push({ loc, msg: `task run "${runId}" not found`, type: 'not_found' });
+    return undefined;
+  }
+  if (run.status !== 'completed' || !run.output) {
+    problems.push({ loc, msg: `task run "${runId}" is ${run.status}; a snapshot monitor needs a completed run`, type: 'not_completed' });
+    return undefined;
+  }
+  const spec: OutputSpec = run.derivedSchema ? { type: 'json', json_schema: run.derivedSchema } : run.outputSpec;
+  const settings: SnapshotSettings = {
+    task_run_id: run.id,
+    query: queryOf(run.input.input),
+    output_schema: spec.type === 'json' ? { type: 'json', json_schema: spec.json_schema } : null,
+    task: { input: run.input.input, output_spec: spec, source_policy: run.input.source_policy ?? null },
+  };
+  return { settings, snapshot: run.output };
+}
+
+function checkSettings(input: CreateMonitorInput, problems: Problem[]): EventStreamSettings | undefined {
   const settings = input.settings as unknown as EventStreamSettings;
   if (typeof settings.query !== 'string' || settings.query.trim() === '') {
     problems.push({ loc: ['body', 'settings', 'query'], msg: 'is required and must be a non-empty string', type: 'missing' });
     return undefined;
   }
   problems.push(...checkSources(settings));
+  problems.push(...checkMatch(settings.match, ['body', 'settings', 'match']));
   return settings;
 }
 
@@ -144,12 +177,12 @@ export async function updateMonitor(
 }
 
 function updatedSettings(monitor: Monitor, input: UpdateMonitorInput, problems: Problem[]): Monitor['settings'] {
-  if (input.type !== 'event_stream') {
-    problems.push({ loc: ['body', 'type'], msg: "is required with settings and must be 'event_stream'", type: 'type' });
+  if (monitor.type !== 'event_stream') {
+    problems.push({ loc: ['body', 'settings'], msg: 'snapshot monitors have no updatable settings: create a new monitor from a new task run', type: 'snapshot_settings' });
     return monitor.settings;
   }
-  if (monitor.type !== 'event_stream') {
-    problems.push({ loc: ['body', 'settings'], msg: 'snapshot monitors have no updatable settings', type: 'snapshot_settings' });
+  if (input.type !== 'event_stream') {
+    problems.push({ loc: ['body', 'type'], msg: "is required with settings and must be 'event_stream'", type: 'type' });
     return monitor.settings;
   }
   const settings = { ...(monitor.settings as EventStreamSettings) };
@@ -159,6 +192,10 @@ function updatedSettings(monitor: Monitor, input: UpdateMonitorInput, problems: 
     settings.query = patch.query;
   }
   if (patch.advanced_settings !== undefined) settings.advanced_settings = patch.advanced_settings;
+  if (patch.match !== undefined) {
+    problems.push(...checkMatch(patch.match, ['body', 'settings', 'match']));
+    if (patch.match === null) delete settings.match; else settings.match = patch.match;
+  }
   problems.push(...checkSources(settings));
   return settings;
 }

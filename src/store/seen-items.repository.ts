@@ -20,3 +20,26 @@ export async function markItemsSeen(db: Queryable, monitorId: string, keys: stri
       .onConflict((oc) => oc.columns(['monitor_id', 'item_key']).doNothing()).execute();
   }
 }
+
+/** An item's near-duplicate fingerprint: its key and a 64-bit SimHash as 16 hex digits. */
+export interface ItemFingerprint { key: string; simhash: string }
+
+/** How many of a monitor's most recent fingerprints near-duplicate detection compares against. */
+export const RECENT_FINGERPRINTS = 5_000;
+
+/** The SimHashes (hex) of the items the monitor saw most recently, newest first. */
+export async function recentFingerprints(db: Queryable, monitorId: string, limit = RECENT_FINGERPRINTS): Promise<string[]> {
+  const rows = await db.selectFrom('item_fingerprints').select('simhash')
+    .where('monitor_id', '=', monitorId).orderBy('first_seen_at', 'desc').limit(limit).execute();
+  return rows.map((row) => row.simhash);
+}
+
+/** Records fingerprints of items the monitor saw; an item's first fingerprint is kept. */
+export async function saveFingerprints(db: Queryable, monitorId: string, fingerprints: ItemFingerprint[], now: number): Promise<void> {
+  for (let i = 0; i < fingerprints.length; i += 200) {
+    const values = fingerprints.slice(i, i + 200)
+      .map((f) => ({ monitor_id: monitorId, item_key: f.key, simhash: f.simhash, first_seen_at: now }));
+    await db.insertInto('item_fingerprints').values(values)
+      .onConflict((oc) => oc.columns(['monitor_id', 'item_key']).doNothing()).execute();
+  }
+}

@@ -8,10 +8,13 @@ export interface Database {
   executions: ExecutionTable;
   events: EventTable;
   seen_items: SeenItemTable;
+  item_fingerprints: ItemFingerprintTable;
   webhook_deliveries: DeliveryTable;
   webhook_endpoints: EndpointTable;
   account_notices: NoticeTable;
   test_event_groups: TestEventGroupTable;
+  task_runs: TaskRunTable;
+  task_run_messages: TaskRunMessageTable;
   source_health: SourceHealthTable;
 }
 
@@ -95,6 +98,14 @@ export interface SeenItemTable {
   first_seen_at: number;
 }
 
+export interface ItemFingerprintTable {
+  monitor_id: string;
+  item_key: string;
+  /** 16 hex digits of a 64-bit SimHash. */
+  simhash: string;
+  first_seen_at: number;
+}
+
 export type AccountRow = Selectable<AccountTable>;
 export type MonitorRow = Selectable<MonitorTable>;
 export type ExecutionRow = Selectable<ExecutionTable>;
@@ -152,6 +163,36 @@ export interface TestEventGroupTable {
   created_at: number;
 }
 
+/** A task run: its stored create body, output spec, result or error, and its lease. */
+export interface TaskRunTable {
+  id: string;
+  account_id: string;
+  status: string;
+  processor: string;
+  /** The create body (`RunInput`) as JSON. */
+  input: string;
+  output_spec: string;
+  output: string | null;
+  derived_schema: string | null;
+  error: string | null;
+  warnings: string;
+  attempts: number;
+  locked_by: string | null;
+  locked_until: number | null;
+  created_at: number;
+  modified_at: number;
+}
+
+/** A progress message of a task run, numbered from 1 within the run. */
+export interface TaskRunMessageTable {
+  run_id: string;
+  seq: number;
+  type: string;
+  message: string;
+  created_at: number;
+}
+
+export type TaskRunRow = Selectable<TaskRunTable>;
 /** One source of one monitor: how its last checks went (noise control). */
 export interface SourceHealthTable {
   monitor_id: string;

@@ -30,6 +30,15 @@ export const AdvancedSettings = Type.Object({
   source_policy: Type.Optional(Nullable(SourcePolicy)),
 }, closed);
 
+/** Vigil extension: a precise item filter, applied with the query's terms (README, "Matching"). */
+export const MatchSettings = Type.Object({
+  any: Type.Optional(Type.Array(Type.String(), { description: 'at least one of these phrases occurs' })),
+  all: Type.Optional(Type.Array(Type.String(), { description: 'every one of these phrases occurs' })),
+  none: Type.Optional(Type.Array(Type.String(), { description: 'none of these phrases occurs' })),
+  // Not nullable: with type coercion on, an empty string would turn into null and pass unnoticed.
+  regex: Type.Optional(Type.String({ description: 'a JavaScript regular expression, case-insensitive, that matches' })),
+}, closed);
+
 export const Webhook = Type.Object({
   url: Type.String({ minLength: 1 }),
   event_types: Type.Optional(Type.Array(WebhookEventType)),
@@ -43,7 +52,8 @@ export const CreateSettings = Type.Object({
   output_schema: Type.Optional(Nullable(JsonSchemaSpec)),
   include_backfill: Type.Optional(Nullable(Type.Boolean())),
   advanced_settings: Type.Optional(Nullable(AdvancedSettings)),
-  sources: Type.Optional(Type.Array(Type.String(), { description: 'Vigil extension: URLs of feeds or pages to watch' })),
+  sources: Type.Optional(Type.Array(Type.String(), { description: 'Vigil extension: URLs of feeds, pages or JSON endpoints to watch' })),
+  match: Type.Optional(Nullable(MatchSettings)),
   task_run_id: Type.Optional(Type.String()),
 }, closed);
 
@@ -66,6 +76,7 @@ export const UpdateMonitorBody = Type.Object({
   settings: Type.Optional(Type.Object({
     query: Type.Optional(Type.String()),
     advanced_settings: Type.Optional(Nullable(AdvancedSettings)),
+    match: Type.Optional(Nullable(MatchSettings)),
   }, closed)),
 }, closed);
 

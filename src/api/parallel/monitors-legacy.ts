@@ -20,7 +20,7 @@ import {
   LegacyMonitorPage, LegacyMonitorParams, LegacyMonitorResponse, LegacyPageQuery, LegacyUpdateBody, SimulateQuery,
 } from './monitors-legacy-schemas.js';
 import { lookbackMs, testEvent, toLegacyEvent, toLegacyMonitor } from './monitors-legacy-wire.js';
-import { monitorCreateLimit } from './rate-limits.js';
+import { createLimit } from './rate-limits.js';
 
 const errors = { 401: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse };
 const tags = ['Monitor (legacy v1alpha)'];
@@ -58,7 +58,7 @@ export async function legacyMonitorRoutes(
 
   app.post('/v1alpha/monitors', {
     schema: { tags, summary: 'Create a monitor (frequency, or the deprecated cadence)', body: LegacyCreateBody, response: { 201: LegacyMonitorResponse, ...errors, 429: ErrorResponse } },
-    config: monitorCreateLimit(options.monitorCreatesPerMinute),
+    config: createLimit(options.monitorCreatesPerMinute),
   }, async (request, reply) => {
     const b = request.body;
     const frequency = b.frequency ?? (b.cadence ? CADENCE_FREQUENCIES[b.cadence] : undefined);

@@ -14,7 +14,7 @@ import {
   MonitorResponse, UpdateMonitorBody,
 } from './monitor-schemas.js';
 import { toWireMonitor } from './monitor-wire.js';
-import { monitorCreateLimit } from './rate-limits.js';
+import { createLimit } from './rate-limits.js';
 
 const errors = { 401: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse };
 const tags = ['Monitor'];
@@ -29,7 +29,7 @@ export async function monitorRoutes(
 
   app.post('/v1/monitors', {
     schema: { tags, summary: 'Create a monitor', body: CreateMonitorBody, response: { 201: MonitorResponse, ...errors, 429: ErrorResponse } },
-    config: monitorCreateLimit(options.monitorCreatesPerMinute),
+    config: createLimit(options.monitorCreatesPerMinute),
   }, async (request, reply) => {
     const monitor = await createMonitor(deps, request.account.id, request.body);
     return reply.status(201).send(toWireMonitor(monitor));

@@ -13,12 +13,15 @@ export function itemEvent(item: SourcedItem, schema: JsonSchemaSpec | null | und
   return { kind: 'event_stream', eventDate: eventDate(item), output };
 }
 
-const feedName = (item: SourcedItem) => item.feedTitle ? `"${item.feedTitle}" (${item.feedUrl})` : item.feedUrl;
+const SOURCE_KIND = { feed: 'feed', page: 'page', json: 'JSON endpoint' } as const;
+const feedName = (item: SourcedItem) =>
+  `${SOURCE_KIND[item.origin ?? 'feed']} ${item.feedTitle ? `"${item.feedTitle}" (${item.feedUrl})` : item.feedUrl}`;
 
 function citation(item: SourcedItem, excerpt: string | null) {
   return {
     url: item.link ?? item.feedUrl,
-    title: item.title,
+    // A page block has no title of its own: the heading it sits under, or the page's title, names it.
+    title: item.title ?? (item.origin === 'page' ? item.section ?? item.feedTitle : null),
     excerpts: excerpt ? [excerpt.slice(0, 500)] : [],
   };
 }
@@ -32,7 +35,9 @@ function textOutput(item: SourcedItem): TaskOutput {
     basis: [{
       field: 'output',
       citations: [citation(item, item.summary ?? item.title)],
-      reasoning: `New item in the feed ${feedName(item)}, not seen in earlier executions.`,
+      reasoning: item.origin === 'page' && item.title === null
+        ? `New content on the ${feedName(item)}, not seen in earlier executions.`
+        : `New item in the ${feedName(item)}, not seen in earlier executions.`,
       confidence: 'high',
     }],
   };
@@ -73,7 +78,7 @@ function jsonOutput(item: SourcedItem, jsonSchema: Record<string, unknown>): Tas
       }
       : {
         field, citations: [citation(item, value)], confidence: 'high',
-        reasoning: `Taken from the item's ${rule!.label} in the feed ${feedName(item)}.`,
+        reasoning: `Taken from the item's ${rule!.label} in the ${feedName(item)}.`,
       });
   }
   return { type: 'json', content, basis };

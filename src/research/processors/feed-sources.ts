@@ -3,15 +3,27 @@ import { discoverFeedLinks } from '../extract/discover.js';
 import { parseFeed, type FeedItem, type ParsedFeed } from '../extract/feed.js';
 import type { MonitorSources } from '../sources.js';
 import { failureKey, HttpStatusError } from '../source-failures.js';
+import { nonFeedItems } from './page-sources.js';
 
-/** A feed item with the feed it came from. */
-export interface SourcedItem extends FeedItem { feedUrl: string; feedTitle: string | null }
+/** A feed item (or a page block, or a JSON element, read as one) with the source it came from. */
+export interface SourcedItem extends FeedItem {
+  feedUrl: string;
+  feedTitle: string | null;
+  /** Absent for feed items. */
+  origin?: 'page' | 'json';
+  /** An identity the extractor fixed (page blocks, keyless JSON elements), replacing guid → link → text. */
+  identity?: string;
+  /** The heading a page block or entry sits under. */
+  section?: string | null;
+}
 
 /** What reading one named source gave: its feeds' items, or why it failed (`errorKey`: see failureKey). */
 export type SourceReading =
   | { source: string; url: string; items: SourcedItem[] }
   | { source: string; url: string; error: string; errorKey: string };
 
+const HTML_START = /^\s*(?:<!--[\s\S]*?-->\s*)*<(?:!doctype\s+html|html)[\s>]/i;
+const ALTERNATE_LINK = /<link\b[^>]*\balternate\b/i;
 const FEED_ACCEPT = 'application/feed+json, application/atom+xml, application/rss+xml, application/xml;q=0.9, text/html;q=0.8, */*;q=0.5';
 
 /** Reads every source of a monitor; a failing source is reported, never thrown. */
@@ -50,15 +62,19 @@ async function readFirstReachable(http: OutboundClient, urls: string[], signal: 
   throw lastError;
 }
 
-/** Reads a feed; a page that is no feed is searched for the feeds it advertises, which are read instead. */
+/**
+ * Reads a feed; a page that is no feed is searched for the feeds it advertises, which are read
+ * instead; a JSON endpoint or a page that advertises none is read as such.
+ */
 async function readFeedOrPage(http: OutboundClient, url: string, signal: AbortSignal): Promise<SourcedItem[]> {
   const { body, finalUrl, contentType } = await get(http, url, signal);
-  const feed = parseFeed(body, finalUrl, contentType);
+  // An HTML document is no feed, and only one with an alternate link can advertise one: skipping
+  // those parses halves the cost of reading a page.
+  const html = HTML_START.test(body);
+  const feed = html ? null : parseFeed(body, finalUrl, contentType);
   if (feed) return itemsOf(feed, finalUrl);
-  const advertised = discoverFeedLinks(body, finalUrl);
-  if (advertised.length === 0) {
-    throw new Error(`${url} is not a feed (RSS, Atom or JSON Feed) and advertises none`);
-  }
+  const advertised = /^\s*[[{]/.test(body) || (html && !ALTERNATE_LINK.test(body)) ? [] : discoverFeedLinks(body, finalUrl);
+  if (advertised.length === 0) return nonFeedItems(body, finalUrl, contentType);
   const feeds = await Promise.all(advertised.slice(0, 5).map(async (feedUrl) => {
     const linked = await get(http, feedUrl, signal);
     const parsed = parseFeed(linked.body, linked.finalUrl, linked.contentType);

@@ -1,26 +1,19 @@
-import { createHash } from 'node:crypto';
 import type { EventStreamSettings } from '../../domain/monitor.js';
+import { matchesFilter } from '../match.js';
 import { matchesQuery, queryTerms } from '../relevance.js';
 import { sourcesOf } from '../sources.js';
 import { itemEvent } from './feed-events.js';
 import { readSources, type SourcedItem } from './feed-sources.js';
+import { keyItems, novelItems } from './item-identity.js';
 import type { Processor, ProcessorContext, ProcessorResult } from './processor.js';
 
 /** Items a first execution reports when `include_backfill` is true. */
 export const BACKFILL_ITEMS = 10;
 
 /**
- * An item's identity, degrading from the feed's guid to its link to a fingerprint of its text,
- * hashed so keys have one size whatever the source.
- */
-export function itemKey(item: SourcedItem): string {
-  const identity = item.guid ? `guid:${item.guid}` : item.link ? `link:${item.link}` : `text:${item.title ?? ''}\n${item.summary ?? ''}`;
-  return createHash('sha256').update(identity).digest('hex').slice(0, 40);
-}
-
-/**
- * The `lite` processor for `event_stream` monitors: read the monitor's feeds (fetch), keep the
- * items this monitor has not seen that match its query (detect), and report each as an event.
+ * The `lite` processor for `event_stream` monitors: read the monitor's feeds, pages and JSON
+ * endpoints (fetch), keep the items this monitor has not seen, by any of their keys or as a
+ * near-duplicate, that match its query and `settings.match` (detect), and report each as an event.
  */
 export const feedWatch: Processor = {
   async run(ctx: ProcessorContext): Promise<ProcessorResult> {
@@ -33,27 +26,21 @@ export const feedWatch: Processor = {
     if (failures.length === readings.length) {
       return { outcome: { kind: 'error', message: `every source failed: ${failures.join('; ')}` }, seenKeys: [], sourceChecks };
     }
-    const items = unique(readings.flatMap((r) => ('items' in r ? r.items : [])));
-    const keys = [...items.keys()];
-    const seen = await ctx.seen(keys);
-    const fresh = [...items.entries()].filter(([key]) => !seen.has(key)).map(([, item]) => item);
-    const reported = selectReported(ctx, settings, fresh);
+    const items = readings.flatMap((r) => ('items' in r ? r.items : []));
+    const keyed = keyItems(items);
+    const seen = await ctx.seen([...new Set(keyed.flatMap((k) => k.keys))]);
+    // Past fingerprints are read only when some unseen item could be a near-duplicate of one.
+    const needsPrints = keyed.some((k) => k.fingerprint && !k.keys.some((key) => seen.has(key)));
+    const novelty = novelItems(keyed, seen, needsPrints ? (await ctx.fingerprints?.()) ?? [] : []);
+    const reported = selectReported(ctx, settings, novelty.fresh);
     return {
       outcome: { kind: 'events', events: reported.map((item) => itemEvent(item, settings.output_schema)) },
-      seenKeys: keys,
+      seenKeys: novelty.seenKeys,
+      fingerprints: novelty.fingerprints,
       sourceChecks,
     };
   },
 };
-
-function unique(items: SourcedItem[]): Map<string, SourcedItem> {
-  const byKey = new Map<string, SourcedItem>();
-  for (const item of items) {
-    const key = itemKey(item);
-    if (!byKey.has(key)) byKey.set(key, item);
-  }
-  return byKey;
-}
 
 /**
  * Which new items become events, oldest first so the newest is last in the log. A first execution
@@ -66,7 +53,8 @@ function selectReported(ctx: ProcessorContext, settings: EventStreamSettings, fr
   const after = policy?.after_date ? Date.parse(policy.after_date) : undefined;
   const excluded = (policy?.exclude_domains ?? []).map((d) => d.toLowerCase().replace(/^\*?\.?/, ''));
   let chosen = fresh.filter((item) =>
-    matchesQuery(terms, `${item.title ?? ''} ${item.summary ?? ''}`)
+    matchesQuery(terms, `${item.title ?? ''} ${item.summary ?? ''} ${item.section ?? ''}`)
+    && matchesFilter(settings.match, `${item.title ?? ''}\n${item.summary ?? ''}\n${item.link ?? ''}`)
     && !(after !== undefined && item.publishedAt && item.publishedAt.getTime() < after)
     && !isExcluded(item.link, excluded));
   chosen = chosen.sort(byDateAscending);

@@ -1,4 +1,4 @@
-import type { Outcome } from '../../domain/event.js';
+import type { Outcome, TaskOutput } from '../../domain/event.js';
 import type { Monitor } from '../../domain/monitor.js';
 import type { SourceCheck } from '../../domain/source-health.js';
 import type { OutboundClient } from '../../outbound/http.js';
@@ -20,6 +20,8 @@ export interface ProcessorContext {
   readonly signal: AbortSignal;
   /** Which of these item keys this monitor has seen in earlier executions. */
   seen(keys: string[]): Promise<Set<string>>;
+  /** SimHashes (16 hex digits) of the items this monitor saw most recently, for near-duplicate detection. */
+  fingerprints?(): Promise<string[]>;
 }
 
 /** What an execution produced: its one outcome, and the state to commit with it. */
@@ -27,6 +29,10 @@ export interface ProcessorResult {
   outcome: Outcome;
   /** Item keys to remember as seen, committed in the outcome's transaction. */
   seenKeys: string[];
+  /** A snapshot monitor's new latest snapshot, committed in the outcome's transaction. */
+  latestSnapshot?: TaskOutput;
+  /** Near-duplicate fingerprints of newly seen items, committed in the outcome's transaction. */
+  fingerprints?: { key: string; simhash: string }[];
   /** How each source fared, for its health record (committed with the outcome); none when no source was read. */
   sourceChecks?: SourceCheck[];
 }

@@ -3,6 +3,8 @@ import type { DialectInfo } from '../dialect.js';
 import * as init from './0001_init.js';
 import * as webhooks from './0002_webhooks.js';
 import * as legacy from './0003_legacy.js';
+import * as taskRuns from './0004_task_runs.js';
+import * as fingerprints from './0005_item_fingerprints.js';
 import * as sourceHealth from './0006_source_health.js';
 
 /** Migrations in order; append only, never edit a released one. */
@@ -11,6 +13,8 @@ export function migrationProvider(dialect: DialectInfo): MigrationProvider {
     '0001_init': { up: (db) => init.up(db, dialect) },
     '0002_webhooks': { up: (db) => webhooks.up(db) },
     '0003_legacy': { up: (db) => legacy.up(db) },
+    '0004_task_runs': { up: (db) => taskRuns.up(db) },
+    '0005_item_fingerprints': { up: (db) => fingerprints.up(db) },
     '0006_source_health': { up: (db) => sourceHealth.up(db) },
   };
   return { getMigrations: async () => all };

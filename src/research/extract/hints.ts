@@ -1,0 +1,203 @@
+import { load, type Cheerio, type CheerioAPI } from 'cheerio';
+import type { Element } from 'domhandler';
+import { JSONPath } from 'jsonpath-plus';
+import { coerceScalar, excerpt, itemsOf, propertiesOf, resolveSchema, type FieldSchema } from './coerce.js';
+import { fieldQuery, type FieldQuery, type Found } from './field-query.js';
+import { elementText, pageLines, textLines, type ParsedPage } from './parsed-page.js';
+import { bestInJson } from './structured.js';
+import { tokens } from './tokens.js';
+
+/** Vigil's extension keys a property may carry to say where its value is. */
+export interface Hints { selector?: string; attribute?: string; jsonpath?: string; regex?: string }
+
+/** The hints a property's schema carries (non-string values are ignored; validateHints reports them). */
+export function hintsOf(schema: FieldSchema): Hints | null {
+  const pick = (key: string) => (typeof schema[key] === 'string' && schema[key] !== '' ? schema[key] as string : undefined);
+  const hints = { selector: pick('x-selector'), attribute: pick('x-attribute'), jsonpath: pick('x-jsonpath'), regex: pick('x-regex') };
+  return hints.selector || hints.jsonpath || hints.regex ? hints : null;
+}
+
+// A group that holds a quantifier and is itself quantified ("(a+)+", "(\w*\s?)*"): the classic shape
+// of exponential backtracking. Node cannot interrupt a running regex, so such patterns are refused.
+const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*(?:[+*]|\{\d+,\d*\})(?:[^()\\]|\\.)*\)(?:[+*]|\{\d+,\d*\})/;
+
+/** Compiles an `x-regex`: a bare pattern, or `/pattern/flags` with flags from `imsu`; throws on a bad or risky one. */
+export function compileRegex(source: string, global = false): RegExp {
+  const literal = /^\/(.+)\/([imsu]*)$/s.exec(source);
+  const [pattern, flags] = literal ? [literal[1]!, literal[2]!] : [source, ''];
+  if (NESTED_QUANTIFIER.test(pattern)) throw new Error('a quantified group containing a quantifier can take exponential time');
+  return new RegExp(pattern, global ? `${flags}g` : flags);
+}
+
+/** The first capture group of the first match (or the whole match); null when it does not match. */
+function applyRegex(text: string, regex: string): string | null {
+  const match = compileRegex(regex).exec(text);
+  return match ? (match[1] ?? match[0]) : null;
+}
+
+/** The value the field's hints point at on this page, or null (hints that do not apply to the page are skipped). */
+export function fromHints(page: ParsedPage, field: FieldQuery, scope?: Element): Found | null {
+  const hints = hintsOf(field.schema);
+  if (!hints) return null;
+  try {
+    if (hints.jsonpath) return page.kind === 'json' ? fromJsonPath(page.json, field, hints) : null;
+    if (hints.selector) return page.kind === 'html' ? fromSelector(page, field, hints, scope) : null;
+    return fromRegex(page, field, hints.regex!, scope);
+  } catch {
+    // A hint validateHints would refuse (bad selector, regex, script in a JSONPath) finds nothing rather than failing the run.
+    return null;
+  }
+}
+
+function fromJsonPath(json: unknown, field: FieldQuery, hints: Hints): Found | null {
+  let results = JSONPath({ path: hints.jsonpath!, json: json as object, eval: false, wrap: true }) as unknown[];
+  const rule = `JSONPath ${hints.jsonpath} (x-jsonpath${hints.regex ? ', x-regex' : ''})`;
+  if (field.kind === 'array') {
+    if (results.length === 1 && Array.isArray(results[0])) results = results[0] as unknown[];
+    const values = results.map((r) => jsonItem(r, field, hints)).filter((v) => v !== null);
+    return values.length > 0 ? { value: values, rule, excerpt: excerpt(JSON.stringify(results)), confidence: 'high' } : null;
+  }
+  for (const result of results) {
+    const value = field.kind === 'object' ? jsonObject(result, field) : scalar(result, field, hints.regex);
+    if (value !== null) return { value, rule, excerpt: excerpt(`${hints.jsonpath} = ${JSON.stringify(result)}`), confidence: 'high' };
+  }
+  return null;
+}
+
+function scalar(raw: unknown, field: FieldQuery, regex: string | undefined) {
+  const text = regex && raw !== null && typeof raw !== 'object' ? applyRegex(String(raw), regex) : raw;
+  return coerceScalar(text, field.kind, field.schema);
+}
+
+function jsonItem(raw: unknown, field: FieldQuery, hints: Hints): unknown {
+  const items = resolveSchema(itemsOf(field.schema));
+  const item = fieldQuery(`${field.path}[]`, field.name, items.schema, field.contextTokens);
+  return items.kind === 'object' ? jsonObject(raw, item) : scalar(raw, item, hints.regex);
+}
+
+/** An object's properties from one JSON value: each by its own x-jsonpath (relative to the value) or by key name. */
+function jsonObject(raw: unknown, field: FieldQuery): Record<string, unknown> | null {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return null;
+  const out: Record<string, unknown> = {};
+  let found = false;
+  for (const [name, schema] of propertiesOf(field.schema)) {
+    const sub = fieldQuery(`${field.path}.${name}`, name, schema, [...field.contextTokens, ...field.nameTokens]);
+    const hit = hintsOf(sub.schema)?.jsonpath ? fromJsonPath(raw, sub, hintsOf(sub.schema)!) : bestInJson(raw, sub);
+    out[name] = hit?.value ?? null;
+    found ||= hit !== null;
+  }
+  return found ? out : null;
+}
+
+function fromSelector(page: ParsedPage, field: FieldQuery, hints: Hints, scope?: Element): Found | null {
+  const $ = page.$;
+  // A selector only ever matches elements.
+  const matches = (scope ? $(scope).find(hints.selector!) : $(hints.selector!)) as Cheerio<Element>;
+  const via = [hints.attribute ? `attribute ${hints.attribute} of ` : '', `CSS selector ${hints.selector}`].join('');
+  const keys = ['x-selector', hints.attribute ? 'x-attribute' : '', hints.regex ? 'x-regex' : ''].filter(Boolean).join(', ');
+  const rule = `${via} (${keys})`;
+  const read = (el: Element) => (hints.attribute ? $(el).attr(hints.attribute) ?? null : elementText(el));
+  if (field.kind === 'array') {
+    const items = resolveSchema(itemsOf(field.schema));
+    const item = fieldQuery(`${field.path}[]`, field.name, items.schema, field.contextTokens);
+    const values = matches.toArray()
+      .map((el) => (items.kind === 'object' ? scopedObject(page, el, item) : scalar(read(el), item, hints.regex)))
+      .filter((v) => v !== null);
+    const first = matches.get(0);
+    return values.length > 0 && first ? { value: values, rule, excerpt: excerpt(elementText(first)), confidence: 'high' } : null;
+  }
+  for (const el of matches.toArray()) {
+    const value = field.kind === 'object' ? scopedObject(page, el, field) : scalar(read(el), field, hints.regex);
+    if (value !== null) return { value, rule, excerpt: excerpt(elementText(el)), confidence: 'high' };
+  }
+  return null;
+}
+
+/**
+ * An object's properties from inside one element: each by its own x-selector (relative to the element) or
+ * x-regex (on its text), else from the first descendant whose class, itemprop or id names the property.
+ */
+function scopedObject(page: ParsedPage, scope: Element, field: FieldQuery): Record<string, unknown> | null {
+  const out: Record<string, unknown> = {};
+  let found = false;
+  for (const [name, schema] of propertiesOf(field.schema)) {
+    const sub = fieldQuery(`${field.path}.${name}`, name, schema, [...field.contextTokens, ...field.nameTokens]);
+    const hit = hintsOf(sub.schema) ? fromHints(page, sub, scope) : byClassName(page, scope, sub);
+    out[name] = hit?.value ?? null;
+    found ||= hit !== null;
+  }
+  return found ? out : null;
+}
+
+function byClassName(page: ParsedPage, scope: Element, field: FieldQuery): Found | null {
+  if (field.kind === 'object' || field.kind === 'array' || field.nameTokens.length === 0) return null;
+  const $ = page.$;
+  for (const el of $(scope).find('[class], [itemprop], [id]').toArray()) {
+    const names = tokens([el.attribs.class, el.attribs.itemprop, el.attribs.id].filter(Boolean).join(' '));
+    if (!field.nameTokens.every((t) => names.includes(t))) continue;
+    const raw = el.attribs.content ?? elementText(el);
+    const value = coerceScalar(raw, field.kind, field.schema);
+    if (value !== null) return { value, rule: 'element named after the property', excerpt: excerpt(raw), confidence: 'high' };
+  }
+  return null;
+}
+
+function fromRegex(page: ParsedPage, field: FieldQuery, regex: string, scope?: Element): Found | null {
+  const text = (scope ? textLines(scope) : pageLines(page)).join('\n');
+  const rule = `regular expression ${regex} on the ${scope ? 'item' : 'page'} text (x-regex)`;
+  if (field.kind === 'array') {
+    const item = fieldQuery(`${field.path}[]`, field.name, itemsOf(field.schema), field.contextTokens);
+    const matches = [...text.matchAll(compileRegex(regex, true))];
+    const values = matches.map((m) => coerceScalar(m[1] ?? m[0], item.kind, item.schema)).filter((v) => v !== null);
+    return values.length > 0 ? { value: values, rule, excerpt: excerpt(matches[0]![0]), confidence: 'high' } : null;
+  }
+  for (const match of text.matchAll(compileRegex(regex, true))) {
+    const value = coerceScalar(match[1] ?? match[0], field.kind, field.schema);
+    if (value !== null) return { value, rule, excerpt: excerpt(match[0]), confidence: 'high' };
+  }
+  return null;
+}
+
+/** Problems with the hints in an output schema (bad selector, regex or JSONPath), each naming the property; empty when fine. */
+export function validateHints(jsonSchema: Record<string, unknown>, path = ''): string[] {
+  const problems: string[] = [];
+  for (const [name, raw] of propertiesOf(jsonSchema)) {
+    const at = path ? `${path}.${name}` : name;
+    const { kind, schema } = resolveSchema(raw);
+    for (const key of ['x-selector', 'x-attribute', 'x-jsonpath', 'x-regex']) {
+      if (key in schema && typeof schema[key] !== 'string') problems.push(`${at}: ${key} must be a string`);
+    }
+    const hints = hintsOf(schema);
+    if (hints) problems.push(...hintProblems(at, hints));
+    if (typeof schema['x-attribute'] === 'string' && typeof schema['x-selector'] !== 'string') {
+      problems.push(`${at}: x-attribute needs an x-selector naming the element to read it from`);
+    }
+    if (kind === 'object') problems.push(...validateHints(schema, at));
+    if (kind === 'array') problems.push(...validateHints(resolveSchema(itemsOf(schema)).schema, `${at}[]`));
+  }
+  return problems;
+}
+
+function hintProblems(at: string, hints: Hints): string[] {
+  const problems: string[] = [];
+  if (hints.selector) {
+    try { load$()(hints.selector); } catch (err) { problems.push(`${at}: x-selector is not a valid CSS selector (${(err as Error).message})`); }
+  }
+  if (hints.regex) {
+    try { compileRegex(hints.regex); } catch (err) { problems.push(`${at}: x-regex is not a valid regular expression (${(err as Error).message})`); }
+  }
+  if (hints.jsonpath) {
+    // Script expressions ([?(…)], [(…)]) are refused when evaluated (eval: false), which only happens on a matching page.
+    const steps = JSONPath.toPathArray(hints.jsonpath);
+    if (steps[0] !== '$' || steps.some((step) => /^\??\(/.test(step))) {
+      problems.push(`${at}: x-jsonpath is not a supported JSONPath (it must start with $ and may not use script expressions such as [?(...)])`);
+    }
+  }
+  return problems;
+}
+
+let empty: CheerioAPI | undefined;
+/** An empty document, to let cheerio parse a selector (it throws on a bad one even with nothing to match). */
+function load$(): CheerioAPI {
+  return (empty ??= load('<p></p>'));
+}

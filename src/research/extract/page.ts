@@ -1,0 +1,186 @@
+import { load } from 'cheerio';
+import { isDateline, normaliseLink, stableText } from './normalise.js';
+
+/** What a block of page content is. */
+export type BlockKind = 'heading' | 'paragraph' | 'item' | 'row' | 'text';
+
+/** One stable block of a page's main content. */
+export interface PageBlock {
+  kind: BlockKind;
+  /** The block's text, whitespace collapsed (table cells joined with " | "). */
+  text: string;
+  /** The id of the nearest heading above (or of the block itself), for a `#fragment`; null when none has one. */
+  anchor: string | null;
+  /** The text of the nearest heading above, or null. */
+  section: string | null;
+  /** The block's links with their text, absolute http(s), in document order. */
+  links: { url: string; text: string }[];
+}
+
+/** A link that names an entry of a listing page (a post on a blog index, a release on a changelog). */
+export interface EntryLink { url: string; title: string; summary: string | null; section: string | null }
+
+/** A page split into blocks; `entries` is non-empty only when the page is a listing. */
+export interface ExtractedPage { title: string | null; blocks: PageBlock[]; entries: EntryLink[] }
+
+/** Minimal DOM node shape of cheerio's (htmlparser2's) tree. */
+interface DomNode { type: string; data?: string; name?: string; attribs?: Record<string, string>; children?: DomNode[] }
+
+const SKIPPED_TAGS = new Set(['script', 'style', 'noscript', 'template', 'svg', 'canvas', 'iframe', 'object', 'embed',
+  'nav', 'aside', 'form', 'button', 'select', 'input', 'textarea', 'dialog', 'menu', 'time', 'head', 'video', 'audio']);
+const LEAF_BLOCKS: Record<string, BlockKind> = {
+  h1: 'heading', h2: 'heading', h3: 'heading', h4: 'heading', h5: 'heading', h6: 'heading',
+  p: 'paragraph', blockquote: 'paragraph', pre: 'paragraph', figcaption: 'paragraph', dd: 'paragraph', dt: 'paragraph',
+  li: 'item', tr: 'row',
+};
+const CONTAINERS = new Set(['div', 'section', 'article', 'main', 'body', 'html', 'ul', 'ol', 'dl', 'table', 'thead',
+  'tbody', 'tfoot', 'figure', 'header', 'footer', 'address', 'details', 'summary', 'center', 'hr', 'caption']);
+const CHROME_ROLES = new Set(['navigation', 'banner', 'contentinfo', 'complementary', 'search', 'dialog', 'alert', 'menu', 'menubar', 'toolbar', 'timer', 'marquee']);
+/**
+ * Class and id words that mark page chrome: navigation, cookie banners, ad slots, share bars,
+ * widgets, clocks. Matched as whole words between `-`, `_` or spaces so "add-to-cart" or
+ * "download" do not match "ad".
+ */
+const CHROME_WORDS = /(?:^|[\s_-])(?:nav|navbar|navigation|menu|sidebar|cookies?|consent|gdpr|cmp|ads?|advert|adverts|advertisement|adslot|adunit|dfp|sponsor|sponsored|promo|promoted|newsletter|subscribe|share|sharing|social|breadcrumbs?|pagination|pager|skip|popup|modal|related|recommended|trending|widget|comments?|toolbar|masthead|copyright|ticker|clock|timestamp|banner|outbrain|taboola)(?:$|[\s_-])/i;
+
+/** A listing has at least this many entry links… */
+const LISTING_MIN_ENTRIES = 3;
+/** …and they are at least this share of its blocks. */
+const LISTING_MIN_SHARE = 0.25;
+
+/**
+ * Splits an HTML page into stable blocks of its main content (the `<main>` element when there is
+ * one, else the body), leaving out chrome: navigation, header and footer outside articles, asides,
+ * forms, cookie banners and ad slots (by tag, ARIA role or class/id words), hidden elements, and
+ * blocks that are only a dateline ("Updated 3 minutes ago").
+ */
+export function extractPage(html: string, pageUrl: string): ExtractedPage {
+  // htmlparser2 in HTML mode: several times faster than parse5, and as lenient for this purpose.
+  const $ = load(html, { xml: { xmlMode: false, decodeEntities: true } });
+  const base = absoluteUrl($('base[href]').first().attr('href'), pageUrl) ?? pageUrl;
+  const title = collapse($('title').first().text()) || null;
+  const main = $('main, [role="main"]').first();
+  const root = (main.length > 0 ? main[0] : $('body')[0] ?? $.root()[0]) as unknown as DomNode;
+  const walker = new BlockWalker(base);
+  walker.walk(root, main.length > 0);
+  walker.flush();
+  const blocks = walker.blocks;
+  return { title, blocks, entries: listingEntries(blocks, pageUrl) };
+}
+
+/** Accumulates text into blocks while walking the tree in document order. */
+class BlockWalker {
+  readonly blocks: PageBlock[] = [];
+  private parts: string[] = [];
+  private links: { url: string; text: string }[] = [];
+  private kind: BlockKind = 'text';
+  private anchor: string | null = null;
+  private section: string | null = null;
+  private ownAnchor: string | null = null;
+
+  constructor(private readonly base: string) {}
+
+  walk(node: DomNode, inArticle: boolean): void {
+    if (node.type === 'text') { this.parts.push(node.data ?? ''); return; }
+    if (node.type !== 'tag' && node.type !== 'root') return;
+    const name = node.name ?? '';
+    if (isChrome(node, name, inArticle)) return;
+    const leaf = LEAF_BLOCKS[name];
+    if (leaf && this.kind !== 'row') return this.leafBlock(node, leaf, inArticle);
+    if (name === 'br') { this.parts.push(' '); return; }
+    if (name === 'td' || name === 'th') this.parts.push(' | ');
+    if (CONTAINERS.has(name) && this.kind === 'text') this.flush();
+    const nextInArticle = inArticle || name === 'article' || name === 'main';
+    const start = this.parts.length;
+    for (const child of node.children ?? []) this.walk(child, nextInArticle);
+    if (name === 'a') this.addLink(node, this.parts.slice(start).join(''));
+    if (CONTAINERS.has(name) && this.kind === 'text') this.flush();
+  }
+
+  private leafBlock(node: DomNode, kind: BlockKind, inArticle: boolean): void {
+    this.flush();
+    this.kind = kind;
+    this.ownAnchor = node.attribs?.id ?? null;
+    for (const child of node.children ?? []) this.walk(child, inArticle);
+    this.flush();
+  }
+
+  private addLink(node: DomNode, text: string): void {
+    const url = absoluteUrl(node.attribs?.href, this.base);
+    const label = collapse(text);
+    if (url && label) this.links.push({ url, text: label });
+    this.ownAnchor ??= node.attribs?.id ?? node.attribs?.name ?? null;
+  }
+
+  /** Ends the current block; text-less and dateline-only blocks are dropped. */
+  flush(): void {
+    const text = collapse(this.parts.join('')).replace(/^\|\s*|\s*\|$/g, '').replace(/(?:\s*\|\s*)+\|/g, ' |').trim();
+    if (text && /[\p{L}\p{N}]/u.test(text) && !isDateline(text)) {
+      if (this.kind === 'heading') {
+        this.section = text;
+        this.anchor = this.ownAnchor;
+      }
+      this.blocks.push({ kind: this.kind, text, anchor: this.kind === 'heading' ? this.anchor : (this.ownAnchor ?? this.anchor), section: this.section, links: this.links });
+    }
+    this.parts = [];
+    this.links = [];
+    this.kind = 'text';
+    this.ownAnchor = null;
+  }
+}
+
+function isChrome(node: DomNode, name: string, inArticle: boolean): boolean {
+  if (SKIPPED_TAGS.has(name)) return true;
+  // A page's own header and footer are chrome; an article's header holds its title.
+  if ((name === 'header' || name === 'footer') && !inArticle) return true;
+  const a = node.attribs;
+  if (!a) return false;
+  if ('hidden' in a || a['aria-hidden'] === 'true' || /display\s*:\s*none|visibility\s*:\s*hidden/i.test(a.style ?? '')) return true;
+  if (a.role && CHROME_ROLES.has(a.role.toLowerCase())) return true;
+  return CHROME_WORDS.test(a.class ?? '') || CHROME_WORDS.test(a.id ?? '') || 'data-ad' in a || 'data-ad-slot' in a;
+}
+
+/**
+ * The entry links of a listing page. A block is an entry when it is a heading, list item or
+ * paragraph whose text is mostly (≥ 60%) one link of two words or more to another page; the page is
+ * a listing when it has at least LISTING_MIN_ENTRIES such blocks making up at least
+ * LISTING_MIN_SHARE of its blocks (blog indexes, changelogs and press pages list posts that way;
+ * an article's paragraphs are mostly prose). Blocks after an entry, up to the next, give its summary.
+ */
+export function listingEntries(blocks: PageBlock[], pageUrl: string): EntryLink[] {
+  const page = normaliseLink(pageUrl);
+  const entryLink = (block: PageBlock) => {
+    if (block.kind === 'row' || block.kind === 'text') return null;
+    const link = block.links.find((l) => l.text.length >= 0.6 * block.text.length && l.text.split(/\s+/).length >= 2);
+    return link && normaliseLink(link.url) !== page ? link : null;
+  };
+  const marks = blocks.map(entryLink);
+  const count = marks.filter(Boolean).length;
+  if (count < LISTING_MIN_ENTRIES || count < LISTING_MIN_SHARE * blocks.length) return [];
+  const entries: EntryLink[] = [];
+  blocks.forEach((block, i) => {
+    const link = marks[i];
+    if (link) entries.push({ url: link.url, title: link.text, summary: null, section: block.section });
+    else if (entries.length > 0 && entries.at(-1)!.summary === null && block.kind !== 'heading') entries.at(-1)!.summary = block.text;
+  });
+  return entries;
+}
+
+function collapse(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+function absoluteUrl(href: string | undefined, base: string): string | null {
+  if (!href || href.trim() === '') return null;
+  try {
+    const url = new URL(href.trim(), base);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A block's identity: its kind and its stable text (volatile tokens removed), so timestamps never make a block new. */
+export function blockIdentity(block: PageBlock): string {
+  return `block:${block.kind}:${stableText(block.text)}`;
+}

@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { SourcedItem } from './feed-sources.js';
+import { keyItems, novelItems } from './item-identity.js';
+
+const item = (fields: Partial<SourcedItem>): SourcedItem => ({
+  guid: null, link: null, title: null, summary: null, author: null, publishedAt: null, feedUrl: 'https://feed.test/a.xml', feedTitle: null, ...fields,
+});
+const STORY = 'Acme AI raised a fifty million dollar Series B round led by Example Ventures to expand its research team in Berlin';
+
+test('identity degrades from a shared guid to the link, and from a shared link to the text', () => {
+  const keyed = keyItems([
+    item({ guid: 'g', link: 'https://x.test/1', title: 'One' }),
+    item({ guid: 'g', link: 'https://x.test/2', title: 'Two' }),
+    item({ link: 'https://x.test/', title: 'Status: all good' }),
+    item({ link: 'https://x.test/', title: 'Status: degraded' }),
+  ]);
+  assert.equal(new Set(keyed.flatMap((k) => k.keys)).size, 4, 'four items, four identities');
+  assert.equal(keyed[0]!.keys.length, 1, 'the shared guid is dropped, the link kept');
+});
+
+test('a changed tracking parameter, another guid for the same link, or a trivial edit is no new item', () => {
+  const before = keyItems([item({ guid: 'a-1', link: 'https://x.test/story?utm_source=rss', title: 'Story', summary: STORY })]);
+  const seen = new Set(before.flatMap((k) => k.keys));
+  const prints = novelItems(before, new Set(), []).fingerprints.map((f) => f.simhash);
+  const later = keyItems([
+    item({ guid: 'b-9', feedUrl: 'https://other.test/feed', link: 'https://X.test/story?fbclid=1#comments', title: 'Story' }),
+    item({ guid: 'c-3', link: 'https://mirror.test/acme', title: 'Story', summary: `${STORY}!` }),
+    item({ guid: 'd-4', link: 'https://x.test/other', title: 'Other', summary: 'Beta Corp released version two of its database with faster queries today' }),
+  ]);
+  const novelty = novelItems(later, seen, prints);
+  assert.deepEqual(novelty.fresh.map((i) => i.link), ['https://x.test/other']);
+  assert.ok(novelty.seenKeys.length >= 4, 'every new key of every item is remembered');
+  assert.ok(novelty.seenKeys.every((key) => !seen.has(key)), 'keys recorded before are not written again');
+});
+
+test('within one execution the first of several duplicates is kept', () => {
+  const novelty = novelItems(keyItems([
+    item({ link: 'https://x.test/s?utm_campaign=a', title: 'S' }),
+    item({ feedUrl: 'https://b.test/', link: 'https://x.test/s?utm_campaign=b', title: 'S again' }),
+  ]), new Set(), []);
+  assert.deepEqual(novelty.fresh.map((i) => i.title), ['S']);
+});

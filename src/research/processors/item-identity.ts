@@ -1,0 +1,94 @@
+import { createHash } from 'node:crypto';
+import { normaliseLink, stableText } from '../extract/normalise.js';
+import { hamming, nearDuplicateFingerprint, simhashFromHex, simhashToHex, type SimHash } from '../extract/simhash.js';
+import type { SourcedItem } from './feed-sources.js';
+
+/** An item with every key it is known by and its near-duplicate fingerprint (with its bound in bits). */
+export interface KeyedItem { item: SourcedItem; keys: string[]; fingerprint: SimHash | null; maxBits: number }
+
+const hash = (identity: string) => createHash('sha256').update(identity).digest('hex').slice(0, 40);
+
+/**
+ * The keys of each item. Identity degrades from the guid to the normalised link to a fingerprint
+ * of the stable text: a guid several different items of one source share is no identity there,
+ * nor is a link several different items share or a link to the source itself. An item keeps both
+ * its guid and its link key, so that the same story reached through another source (another guid,
+ * the same link) is recognised.
+ */
+export function keyItems(items: SourcedItem[]): KeyedItem[] {
+  const entries = items.filter((item) => !item.identity);
+  const brokenGuids = ambiguous(entries, (item) => item.guid);
+  const brokenLinks = ambiguous(entries, (item) => (item.link ? normaliseLink(item.link) : null));
+  return items.map((item) => {
+    // A page block is identified by its stable text already; near-duplicate blocks of a page
+    // (two similar changelog lines) are distinct content, not one story told twice.
+    if (item.identity?.startsWith('block:')) return { item, keys: [hash(item.identity)], fingerprint: null, maxBits: 0 };
+    const near = nearDuplicateFingerprint(`${item.title ?? ''} ${item.summary ?? ''}`);
+    const fingerprint = near?.hash ?? null;
+    const maxBits = near?.maxBits ?? 0;
+    if (item.identity) return { item, keys: [hash(item.identity)], fingerprint, maxBits };
+    const keys: string[] = [];
+    if (item.guid && !brokenGuids.has(`${item.feedUrl}\n${item.guid}`)) keys.push(hash(`guid:${item.guid}`));
+    const link = item.link ? normaliseLink(item.link) : null;
+    if (link && link !== normaliseLink(item.feedUrl) && !brokenLinks.has(`${item.feedUrl}\n${link}`)) keys.push(hash(`link:${link}`));
+    if (keys.length === 0) keys.push(hash(`text:${stableText(`${item.title ?? ''}\n${item.summary ?? ''}`)}`));
+    return { item, keys, fingerprint, maxBits };
+  });
+}
+
+/** `source\nvalue` pairs carried by two or more items of one source with different text. */
+function ambiguous(items: SourcedItem[], valueOf: (item: SourcedItem) => string | null): Set<string> {
+  const texts = new Map<string, string>();
+  const broken = new Set<string>();
+  for (const item of items) {
+    const value = valueOf(item);
+    if (!value) continue;
+    const id = `${item.feedUrl}\n${value}`;
+    const text = stableText(`${item.title ?? ''}\n${item.summary ?? ''}`);
+    const earlier = texts.get(id);
+    if (earlier === undefined) texts.set(id, text);
+    else if (earlier !== text) broken.add(id);
+  }
+  return broken;
+}
+
+/** The new items of an execution and the state to remember about all of them. */
+export interface Novelty {
+  fresh: SourcedItem[];
+  /** Every key of every item read that is not recorded as seen yet. */
+  seenKeys: string[];
+  /** Fingerprints of the items seen for the first time. */
+  fingerprints: { key: string; simhash: string }[];
+}
+
+/**
+ * Which items are new: none of their keys was seen before or earlier in this execution, and their
+ * text is no near-duplicate (SimHash within the item's maxBits) of an item seen before or earlier
+ * in this execution. Items keep their order; the first of several duplicates is the one kept.
+ */
+export function novelItems(keyed: KeyedItem[], seen: Set<string>, pastFingerprints: string[]): Novelty {
+  const known = new Set<string>();
+  const prints: SimHash[] = pastFingerprints.map(simhashFromHex).filter((p): p is SimHash => p !== null);
+  const fresh: SourcedItem[] = [];
+  const fingerprints: Novelty['fingerprints'] = [];
+  const isSeen = (k: KeyedItem) => k.keys.some((key) => seen.has(key));
+  // Items seen before come first so that a re-published copy meets its original whatever the order.
+  for (const k of keyed.filter(isSeen)) {
+    for (const key of k.keys) known.add(key);
+    if (k.fingerprint) prints.push(k.fingerprint);
+  }
+  for (const k of keyed) {
+    if (isSeen(k)) continue;
+    const duplicate = k.keys.some((key) => known.has(key))
+      || (k.fingerprint !== null && prints.some((p) => hamming(p, k.fingerprint!) <= k.maxBits));
+    for (const key of k.keys) known.add(key);
+    if (k.fingerprint) {
+      prints.push(k.fingerprint);
+      fingerprints.push({ key: k.keys[0]!, simhash: simhashToHex(k.fingerprint) });
+    }
+    if (!duplicate) fresh.push(k.item);
+  }
+  // Keys seen before are already recorded: only the others need writing.
+  const seenKeys = [...new Set(keyed.flatMap((k) => k.keys))].filter((key) => !seen.has(key));
+  return { fresh, seenKeys, fingerprints };
+}
