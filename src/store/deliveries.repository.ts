@@ -56,13 +56,16 @@ export async function insertDeliveries(db: Queryable, deliveries: NewDelivery[])
   }))).execute();
 }
 
+/** What sending a leased delivery needs (a claim returns no more, so it reads and moves less). */
+export type ClaimedDelivery = Pick<Delivery, 'id' | 'accountId' | 'url' | 'body' | 'attempts' | 'nextAttemptAt' | 'windowStart'>;
+
 /**
  * Leases up to `limit` due deliveries, first attempts before retries (so a backlog of retries never
  * delays new messages), skipping URLs this process already has enough requests in flight to.
  */
 export async function claimDeliveries(
   db: Db, dialect: DialectInfo, q: { workerId: string; now: number; leaseUntil: number; busyUrls: string[]; limit: number },
-): Promise<Delivery[]> {
+): Promise<ClaimedDelivery[]> {
   let candidates = db.selectFrom('webhook_deliveries').select('id')
     .where('status', '=', 'pending').where('next_attempt_at', '<=', q.now)
     .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', q.now)]));
@@ -73,9 +76,14 @@ export async function claimDeliveries(
     .set({ locked_by: q.workerId, locked_until: q.leaseUntil })
     .where('id', 'in', candidates)
     .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', q.now)]))
-    .returningAll()
+    .returning(['id', 'account_id', 'url', 'body', 'attempts', 'next_attempt_at', 'window_start'])
     .execute();
-  return rows.map(toDelivery).sort((a, b) => a.attempts - b.attempts || a.nextAttemptAt - b.nextAttemptAt);
+  return rows
+    .map((row) => ({
+      id: row.id, accountId: row.account_id, url: row.url, body: row.body, attempts: Number(row.attempts),
+      nextAttemptAt: Number(row.next_attempt_at), windowStart: Number(row.window_start),
+    }))
+    .sort((a, b) => a.attempts - b.attempts || a.nextAttemptAt - b.nextAttemptAt);
 }
 
 /** Records an attempt's result, if this worker still holds the delivery. */
