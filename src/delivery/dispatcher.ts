@@ -13,14 +13,18 @@ const CONCURRENCY = 16;
 const PER_URL = 4;
 /** Deliveries claimed in one query, so a busy outbox costs one claim per batch, not per message. */
 const BATCH = 128;
-/** Claimed deliveries waiting for a slot: a new claim starts when fewer wait, while the others are sent. */
-const LOW_WATER = 64;
+/**
+ * Deliveries kept claimed ahead of need: claims start while fewer wait (counting those being
+ * claimed), while the others are sent. Where claims can run side by side (PostgreSQL, SKIP LOCKED),
+ * two may, so the round trips of one overlap the other's.
+ */
+const AHEAD = 256;
 /**
  * Deliveries that may wait for one URL: many for a fast receiver (so claims stay large), few for
  * one whose last answer was slow (so its messages are not held under lease for nothing).
  */
-const QUEUE_PER_FAST_URL = 64;
-const SLOW_ANSWER_MS = 1_000;
+const QUEUE_PER_FAST_URL = 128;
+const SLOW_ANSWER_MS = 250;
 
 /** What sending webhooks needs. */
 export interface DispatcherDeps {
@@ -56,7 +60,9 @@ export function createDispatcher(deps: DispatcherDeps): Loop {
   const lanes = new Map<string, Lane>();
   const running = new Set<Promise<void>>();
   let waiting = 0;
-  let claiming: Promise<void> | undefined;
+  const claims = new Set<Promise<void>>();
+  const maxClaims = deps.store.dialect.supportsSkipLocked ? 2 : 1;
+  let asked = 0;
   // The last claim found every due delivery it could take: claim again on a tick or a hint, or when
   // a URL it had to leave out has room again.
   let drained = false;
@@ -93,7 +99,7 @@ export function createDispatcher(deps: DispatcherDeps): Loop {
       if (deps.clock() + deps.webhooks.timeoutMs + 5_000 > claimed.leaseUntil) giveBack(claimed);
       else start(next, claimed);
     }
-    if (!stopping && !drained && waiting < LOW_WATER) refill();
+    if (!stopping && !drained) refill();
   }
 
   function start(l: Lane, claimed: Claimed): void {
@@ -119,26 +125,31 @@ export function createDispatcher(deps: DispatcherDeps): Loop {
     running.add(work);
   }
 
+  /** Starts claims while fewer than AHEAD deliveries wait or are being claimed; resolves when they end. */
   function refill(): Promise<void> {
-    claiming ??= claimBatch().then(
-      (got) => {
-        claiming = undefined;
-        if (got) pump();
-      },
-      (err) => {
-        claiming = undefined;
-        // The loop's next tick claims again.
-        deps.log.error({ err }, 'webhooks: claiming deliveries failed');
-      },
-    );
-    return claiming;
+    while (claims.size < maxClaims && AHEAD - waiting - asked >= BATCH / 2) {
+      const limit = Math.min(BATCH, AHEAD - waiting - asked);
+      asked += limit;
+      const claim: Promise<void> = claimBatch(limit)
+        .catch((err) => {
+          // The loop's next tick claims again.
+          deps.log.error({ err }, 'webhooks: claiming deliveries failed');
+          return false;
+        })
+        .then((got) => {
+          asked -= limit;
+          claims.delete(claim);
+          if (got) pump();
+        });
+      claims.add(claim);
+    }
+    return Promise.all(claims).then(() => {});
   }
 
   /** Claims deliveries for URLs with room in their queue; true when some were claimed. */
-  async function claimBatch(): Promise<boolean> {
+  async function claimBatch(limit: number): Promise<boolean> {
     const now = deps.clock();
     const busyUrls = [...lanes].filter(([, l]) => full(l)).map(([url]) => url);
-    const limit = BATCH - waiting;
     const leaseUntil = now + leaseFor;
     const deliveries = await claimDeliveries(deps.store.db, deps.store.dialect, {
       workerId: deps.workerId, now, leaseUntil, busyUrls, limit,
@@ -184,7 +195,7 @@ export function createDispatcher(deps: DispatcherDeps): Loop {
     stop: () => (stopped ??= (async () => {
       stopping = true;
       await loop.stop();
-      await claiming;
+      await Promise.all(claims);
       await releaseWaiting();
       // Requests end within their timeout; their outcomes are recorded before the store closes.
       while (running.size > 0) await Promise.allSettled([...running]);

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db, Queryable } from './db.js';
 import type { DialectInfo } from './dialect.js';
 import type { DeliveryRow } from './tables.js';
@@ -65,6 +66,25 @@ export type ClaimedDelivery = Pick<Delivery, 'id' | 'accountId' | 'url' | 'body'
  */
 export async function claimDeliveries(
   db: Db, dialect: DialectInfo, q: { workerId: string; now: number; leaseUntil: number; busyUrls: string[]; limit: number },
+): Promise<ClaimedDelivery[]> {
+  const settings = dialect.orderedClaimSettings;
+  if (settings === null) return claimIn(db, dialect, q);
+  // BEGIN and the settings in one round trip (Kysely's transaction() would send them apart).
+  return db.connection().execute(async (conn) => {
+    await sql.raw(`BEGIN; ${settings}`).execute(conn);
+    try {
+      const claimed = await claimIn(conn, dialect, q);
+      await sql.raw('COMMIT').execute(conn);
+      return claimed;
+    } catch (err) {
+      await sql.raw('ROLLBACK').execute(conn).catch(() => {});
+      throw err;
+    }
+  });
+}
+
+async function claimIn(
+  db: Queryable, dialect: DialectInfo, q: { workerId: string; now: number; leaseUntil: number; busyUrls: string[]; limit: number },
 ): Promise<ClaimedDelivery[]> {
   let candidates = db.selectFrom('webhook_deliveries').select('id')
     .where('status', '=', 'pending').where('next_attempt_at', '<=', q.now)
