@@ -13,6 +13,7 @@ const ANSWER_BYTES = 2048;
 /** Successes waiting to be recorded together: a flush every few milliseconds, not a commit per message. */
 const FLUSH_MS = 20;
 const FLUSH_SIZE = 128;
+const MAX_WRITES = 2;
 
 /** What one attempt needs. */
 export interface AttemptDeps {
@@ -41,30 +42,43 @@ interface AttemptResult { ok: boolean; status: number | null; error: string | nu
 /** Buffers successful attempts and records them together. */
 export type SuccessRecorder = ReturnType<typeof createSuccessRecorder>;
 
-/** Buffers successful attempts and records them in one statement every few milliseconds. */
+/**
+ * Buffers successful attempts and records them in one statement every few milliseconds, at most two
+ * statements at once (their rows are disjoint), so recording keeps up with sending on PostgreSQL
+ * where each statement is a round trip; `flush` resolves once everything added before is recorded.
+ */
 export function createSuccessRecorder(deps: AttemptDeps) {
   let pending: { id: string; status: number; at: number }[] = [];
   let timer: NodeJS.Timeout | undefined;
-  let flushing: Promise<void> = Promise.resolve();
-  const flush = (): Promise<void> => {
+  const writing = new Set<Promise<void>>();
+  const later = () => { timer ??= setTimeout(() => void write(), FLUSH_MS); };
+  function write(): void {
     clearTimeout(timer);
     timer = undefined;
+    if (pending.length === 0) return;
+    if (writing.size >= MAX_WRITES) return later();
     const batch = pending;
     pending = [];
-    flushing = flushing.then(async () => {
-      if (batch.length === 0) return;
-      await recordDelivered(deps.store.db, deps.workerId, batch)
-        .catch((err) => deps.log.error({ err, count: batch.length }, 'webhooks: successes could not be recorded; they will be sent again'));
-    });
-    return flushing;
-  };
+    const done: Promise<void> = recordDelivered(deps.store.db, deps.workerId, batch)
+      .catch((err) => deps.log.error({ err, count: batch.length }, 'webhooks: successes could not be recorded; they will be sent again'))
+      .finally(() => {
+        writing.delete(done);
+        if (pending.length >= FLUSH_SIZE) write();
+      });
+    writing.add(done);
+  }
   return {
     add(id: string, status: number) {
       pending.push({ id, status, at: deps.clock() });
-      if (pending.length >= FLUSH_SIZE) void flush();
-      else timer ??= setTimeout(() => void flush(), FLUSH_MS);
+      if (pending.length >= FLUSH_SIZE) write();
+      else later();
     },
-    flush,
+    async flush(): Promise<void> {
+      while (pending.length > 0 || writing.size > 0) {
+        write();
+        await Promise.all(writing);
+      }
+    },
   };
 }
 
