@@ -14,11 +14,11 @@ const PER_URL = 4;
 /** Deliveries claimed in one query, so a busy outbox costs one claim per batch, not per message. */
 const BATCH = 128;
 /**
- * Deliveries kept claimed ahead of need: claims start while fewer wait (counting those being
- * claimed), while the others are sent. Where claims can run side by side (PostgreSQL, SKIP LOCKED),
- * two may, so the round trips of one overlap the other's.
+ * Claims run side by side where the store allows it (PostgreSQL, SKIP LOCKED), so the round trips
+ * of one overlap the other's; a claim starts when a full batch fits in what is kept ahead (waiting
+ * or being claimed), one batch per claim plus one being sent.
  */
-const AHEAD = 256;
+const PARALLEL_CLAIMS = 2;
 /**
  * Deliveries that may wait for one URL: many for a fast receiver (so claims stay large), few for
  * one whose last answer was slow (so its messages are not held under lease for nothing).
@@ -61,7 +61,8 @@ export function createDispatcher(deps: DispatcherDeps): Loop {
   const running = new Set<Promise<void>>();
   let waiting = 0;
   const claims = new Set<Promise<void>>();
-  const maxClaims = deps.store.dialect.supportsSkipLocked ? 2 : 1;
+  const maxClaims = deps.store.dialect.supportsSkipLocked ? PARALLEL_CLAIMS : 1;
+  const ahead = BATCH * (maxClaims + 1);
   let asked = 0;
   // The last claim found every due delivery it could take: claim again on a tick or a hint, or when
   // a URL it had to leave out has room again.
@@ -125,10 +126,10 @@ export function createDispatcher(deps: DispatcherDeps): Loop {
     running.add(work);
   }
 
-  /** Starts claims while fewer than AHEAD deliveries wait or are being claimed; resolves when they end. */
+  /** Starts claims while a batch fits in what is kept ahead; resolves when they end. */
   function refill(): Promise<void> {
-    while (claims.size < maxClaims && AHEAD - waiting - asked >= BATCH / 2) {
-      const limit = Math.min(BATCH, AHEAD - waiting - asked);
+    while (claims.size < maxClaims && ahead - waiting - asked >= BATCH) {
+      const limit = BATCH;
       asked += limit;
       const claim: Promise<void> = claimBatch(limit)
         .catch((err) => {
