@@ -113,6 +113,8 @@ export function createDispatcher(deps: DispatcherDeps): Loop {
         l.lastAnswerMs = performance.now() - began;
         running.delete(work);
         roomAgain(claimed.delivery.url, l);
+        // An idle lane is dropped, so URLs seen once do not pile up in a long-running process.
+        if (l.inFlight === 0 && l.waiting.length === 0) lanes.delete(claimed.delivery.url);
         pump();
       });
     running.add(work);
