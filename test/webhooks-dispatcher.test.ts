@@ -157,4 +157,36 @@ describe('webhook dispatcher', () => {
       assert.ok(leases[0] >= WEBHOOKS.timeoutMs, `${id} was sent with ${leases[0]} ms of lease left, less than its timeout`);
     }
   });
+
+  it('at stop, gives back the deliveries it claimed but did not start, and lets the started ones finish', async () => {
+    const receiver = await startCountingReceiver();
+    receiver.hold(true);
+    const rows = newDeliveries(accountId, [`${receiver.origin}/hook/stop`], 8, Date.now() - 1);
+    await insertDeliveries(store.db, rows);
+    const dispatcher = createDispatcher({ store, http, clock: Date.now, log, workerId: 'w-stop', intervalMs: 50, webhooks: WEBHOOKS });
+    dispatcher.start();
+    let stopped = false;
+    try {
+      await waitFor(() => receiver.held.length === 4, 10_000, 'four requests held');
+      const stopping = dispatcher.stop().then(() => { stopped = true; });
+      const ids = rows.map((r) => r.id);
+      const released = await waitFor(async () => {
+        const free = await store.db.selectFrom('webhook_deliveries').select('id')
+          .where('id', 'in', ids).where('status', '=', 'pending').where('locked_by', 'is', null).execute();
+        return free.length === 4 ? free : undefined;
+      }, 10_000, 'the four waiting deliveries released');
+      assert.equal(stopped, false, 'stop waits for the requests in flight');
+      for (const request of receiver.held.splice(0)) request.release();
+      await stopping;
+      const sent = new Set(receiver.seen.map((s) => s.id));
+      assert.equal(sent.size, 4, 'nothing was sent after the stop began');
+      assert.ok(released.every((r) => !sent.has(r.id)), 'the released deliveries are the unsent ones');
+      const delivered = await store.db.selectFrom('webhook_deliveries').select('id')
+        .where('id', 'in', ids).where('status', '=', 'delivered').execute();
+      assert.deepEqual(delivered.map((d) => d.id).sort(), [...sent].sort(), 'the started ones were recorded before stop returned');
+    } finally {
+      await dispatcher.stop();
+      await receiver.close();
+    }
+  });
 });

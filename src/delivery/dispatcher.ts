@@ -4,7 +4,7 @@ import { createLoop, type Loop } from '../engine/loop.js';
 import type { OutboundClient } from '../outbound/http.js';
 import { findAccountById, type Account } from '../store/accounts.repository.js';
 import type { Store } from '../store/db.js';
-import { claimDeliveries, releaseDelivery } from '../store/deliveries.repository.js';
+import { claimDeliveries, releaseDeliveries } from '../store/deliveries.repository.js';
 import { findEndpoints, type Endpoint } from '../store/endpoints.repository.js';
 import { createSuccessRecorder, deliver, type Claimed } from './attempt.js';
 
@@ -122,7 +122,7 @@ export function createDispatcher(deps: DispatcherDeps): Loop {
 
   /** Releases a delivery whose lease could run out during its request: it is claimed again later. */
   function giveBack({ delivery }: Claimed): void {
-    const work = releaseDelivery(deps.store.db, delivery.id, deps.workerId)
+    const work = releaseDeliveries(deps.store.db, [delivery.id], deps.workerId)
       .catch((err) => deps.log.error({ err }, 'webhooks: a delivery could not be released; its lease will expire'))
       .finally(() => running.delete(work));
     running.add(work);
@@ -173,13 +173,10 @@ export function createDispatcher(deps: DispatcherDeps): Loop {
   }
 
   async function releaseWaiting(): Promise<void> {
-    for (const l of lanes.values()) {
-      for (const { delivery } of l.waiting.splice(0)) {
-        await releaseDelivery(deps.store.db, delivery.id, deps.workerId)
-          .catch((err) => deps.log.error({ err }, 'webhooks: a delivery could not be released; its lease will expire'));
-      }
-    }
+    const ids = [...lanes.values()].flatMap((l) => l.waiting.splice(0).map(({ delivery }) => delivery.id));
     waiting = 0;
+    await releaseDeliveries(deps.store.db, ids, deps.workerId)
+      .catch((err) => deps.log.error({ err, count: ids.length }, 'webhooks: deliveries could not be released; their leases will expire'));
   }
 
   const loop = createLoop('webhooks', async () => {

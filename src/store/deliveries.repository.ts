@@ -147,10 +147,11 @@ export async function recordDelivered(db: Queryable, workerId: string, successes
   }
 }
 
-/** Gives a leased delivery back at once (on shutdown). */
-export async function releaseDelivery(db: Queryable, id: string, workerId: string): Promise<void> {
+/** Gives leased deliveries back at once (on shutdown, or when one waited too long to be sent safely). */
+export async function releaseDeliveries(db: Queryable, ids: string[], workerId: string): Promise<void> {
+  if (ids.length === 0) return;
   await db.updateTable('webhook_deliveries').set({ locked_by: null, locked_until: null })
-    .where('id', '=', id).where('locked_by', '=', workerId).execute();
+    .where('id', 'in', ids).where('locked_by', '=', workerId).execute();
 }
 
 /** Fails every pending delivery of an account to a URL (its endpoint was disabled). */
