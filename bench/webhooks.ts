@@ -14,6 +14,11 @@
 // BENCH_QUERY_LOG (1: time every SQL statement of the measured run through Kysely's log and print
 // them; 0), BENCH_LOG_LEVEL (the dispatcher's pino level; warn).
 //
+// With BENCH_DIAG, each measured run also prints the CPU time it took per request or delivery, read
+// from /proc (Linux): this process's main thread, its other threads (the receiver, GC helpers), and
+// every `postgres` process on the machine. Unlike the rates, these barely move when other work
+// loads the machine, so they compare versions of the code fairly on a shared box.
+//
 // The receiver is a node:http server on 127.0.0.1 in a worker thread (its own event loop, as a real
 // receiver would be another process): it reads each body, answers 200 with no body, counts, and
 // checks every n-th `webhook-signature` with its own HMAC (node:crypto), so signing is proven real.
@@ -23,6 +28,7 @@
 // 4 per URL). Vigil's figure is createDispatcher as `vigil serve` runs it (createOutboundClient
 // with its address guard, the config's webhook settings), timed from its start until no delivery
 // is pending: deliveries/s = deliveries / elapsed. All traffic goes to 127.0.0.1.
+import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { Kysely, sql, type LogEvent } from 'kysely';
@@ -155,13 +161,57 @@ async function insertAll(store: Store, rows: NewDelivery[]): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// BENCH_DIAG: CPU time per item from /proc (clock ticks of 10 ms; runs of 20,000 items make them
+// fine enough). Zero where /proc is not there.
+interface CpuSnapshot { main: number; process: number; postgres: Map<string, number> }
+interface CpuSpent { main: number; process: number; postgres: number }
+
+function ticksOf(statPath: string): number {
+  try {
+    const stat = readFileSync(statPath, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]); // utime + stime
+  } catch {
+    return 0;
+  }
+}
+
+function cpuSnapshot(): CpuSnapshot {
+  const postgres = new Map<string, number>();
+  try {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        if (readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres')) postgres.set(pid, ticksOf(`/proc/${pid}/stat`));
+      } catch { /* the process ended */ }
+    }
+  } catch { /* no /proc */ }
+  return { main: ticksOf(`/proc/${process.pid}/task/${process.pid}/stat`), process: ticksOf(`/proc/${process.pid}/stat`), postgres };
+}
+
+/** The CPU ticks spent since `before` (by postgres processes alive at the end: backends come and go). */
+function cpuSince(before: CpuSnapshot): CpuSpent {
+  const after = cpuSnapshot();
+  let postgres = 0;
+  for (const [pid, ticks] of after.postgres) postgres += ticks - (before.postgres.get(pid) ?? 0);
+  return { main: after.main - before.main, process: after.process - before.process, postgres };
+}
+
+function cpuLine(label: string, spent: CpuSpent, items: number): string {
+  const us = (ticks: number) => ((ticks * 10_000) / items).toFixed(0);
+  return `${label} CPU per item: main thread ${us(spent.main)} µs, other threads ${us(spent.process - spent.main)} µs, `
+    + `postgres processes ${us(spent.postgres)} µs`;
+}
+
+// ---------------------------------------------------------------------------------------------
 // The floor: plain undici POSTs, CONCURRENCY loops, PER_URL of them per URL.
 type Post = (url: string, body: string) => Promise<number>;
 
 /** POSTs `count` bodies with CONCURRENCY loops, PER_URL of them per URL; returns requests/s. */
-async function runPosts(post: Post, urls: string[], bodies: string[], count: number): Promise<{ rate: number; errors: number }> {
+async function runPosts(post: Post, urls: string[], bodies: string[], count: number): Promise<{ rate: number; errors: number; cpu: CpuSpent }> {
   let next = 0;
   let errors = 0;
+  const cpu = cpuSnapshot();
   const started = performance.now();
   await Promise.all(Array.from({ length: CONCURRENCY }, async (_, loop) => {
     const url = urls[loop % urls.length];
@@ -169,7 +219,7 @@ async function runPosts(post: Post, urls: string[], bodies: string[], count: num
       if ((await post(url, bodies[i % bodies.length])) !== 200) errors++;
     }
   }));
-  return { rate: count / ((performance.now() - started) / 1000), errors };
+  return { rate: count / ((performance.now() - started) / 1000), errors, cpu: cpuSince(cpu) };
 }
 
 /** The floor's POST: plain undici request() on a default Agent, the answer read. */
@@ -196,12 +246,13 @@ const pendingCount = async (store: Store): Promise<number> => {
   return Number(row.n);
 };
 
-async function runVigil(store: Store, http: OutboundClient, rows: NewDelivery[]): Promise<{ rate: number; elapsed: number }> {
+async function runVigil(store: Store, http: OutboundClient, rows: NewDelivery[]): Promise<{ rate: number; elapsed: number; cpu: CpuSpent }> {
   await insertAll(store, rows);
   queryStats.clear();
   const dispatcher = createDispatcher({
     store, http, clock: Date.now, log, workerId: newWorkerId(), intervalMs: loadConfig().pollIntervalMs, webhooks: loadConfig().webhooks,
   });
+  const cpu = cpuSnapshot();
   const started = performance.now();
   dispatcher.start();
   let pending = rows.length;
@@ -219,7 +270,7 @@ async function runVigil(store: Store, http: OutboundClient, rows: NewDelivery[])
     await dispatcher.stop();
   }
   const elapsed = (performance.now() - started) / 1000;
-  return { rate: rows.length / elapsed, elapsed };
+  return { rate: rows.length / elapsed, elapsed, cpu: cpuSince(cpu) };
 }
 
 async function tally(store: Store): Promise<Record<string, number>> {
@@ -333,6 +384,10 @@ async function main(): Promise<number> {
     const received = receiver.received() - before;
     console.log(`round ${round}: plain undici ${fmt(floor.rate)} req/s; Vigil ${fmt(vigil.rate)} deliveries/s `
       + `(${fmt(deliveries)} in ${vigil.elapsed.toFixed(2)} s; receiver got ${fmt(received)})`);
+    if (diagnostics) {
+      console.log(`round ${round}: ${cpuLine('plain undici', floor.cpu, deliveries)}`);
+      console.log(`round ${round}: ${cpuLine('Vigil', vigil.cpu, deliveries)}`);
+    }
     lastElapsed = vigil.elapsed;
     floorBest = Math.max(floorBest, floor.rate);
     vigilBest = Math.max(vigilBest, vigil.rate);

@@ -1,24 +1,30 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
-import { createLeasePool } from '../engine/lease-pool.js';
-import type { Loop } from '../engine/loop.js';
+import { createLoop, type Loop } from '../engine/loop.js';
 import type { OutboundClient } from '../outbound/http.js';
 import { findAccountById, type Account } from '../store/accounts.repository.js';
 import type { Store } from '../store/db.js';
-import {
-  claimDeliveries, failPendingDeliveries, recordAttempt, recordDelivered, releaseDelivery, type Delivery,
-} from '../store/deliveries.repository.js';
-import { findEndpoint, insertNotice, saveEndpoint, type Endpoint } from '../store/endpoints.repository.js';
-import { parseRetryAfter, retryDelay } from './retry.js';
-import { signatureHeaders } from './signing.js';
+import { claimDeliveries, releaseDeliveries } from '../store/deliveries.repository.js';
+import { findEndpoints, type Endpoint } from '../store/endpoints.repository.js';
+import { createSuccessRecorder, deliver, type Claimed } from './attempt.js';
 
 /** Requests in flight at once from one process, in all and to one URL (so a slow receiver cannot take every slot). */
 const CONCURRENCY = 16;
 const PER_URL = 4;
-/** Deliveries claimed ahead in one query, so a busy outbox costs one claim per batch, not per message. */
-const BATCH = 32;
-/** Bytes of a receiver's answer that are kept (for the delivery's last error). */
-const ANSWER_BYTES = 2048;
+/** Deliveries claimed in one query, so a busy outbox costs one claim per batch, not per message. */
+const BATCH = 128;
+/**
+ * Claims run side by side where the store allows it (PostgreSQL, SKIP LOCKED), so the round trips
+ * of one overlap the other's; a claim starts when a full batch fits in what is kept ahead (waiting
+ * or being claimed), one batch per claim plus one being sent.
+ */
+const PARALLEL_CLAIMS = 2;
+/**
+ * Deliveries that may wait for one URL: many for a fast receiver (so claims stay large), few for
+ * one whose last answer was slow (so its messages are not held under lease for nothing).
+ */
+const QUEUE_PER_FAST_URL = 128;
+const SLOW_ANSWER_MS = 250;
 
 /** What sending webhooks needs. */
 export interface DispatcherDeps {
@@ -31,196 +37,189 @@ export interface DispatcherDeps {
   webhooks: Config['webhooks'];
 }
 
-/** One attempt's result, before it is recorded. */
-interface AttemptResult { ok: boolean; status: number | null; error: string | null; retryAfterMs?: number }
-
-/** A leased delivery with what sending it needs, looked up once per claimed batch. */
-interface Claimed { delivery: Delivery; account: Account | undefined; endpoint: Endpoint; claimedAt: number }
-
-/** Successes waiting to be recorded together: a flush every few milliseconds, not a commit per message. */
-const FLUSH_MS = 20;
-const FLUSH_SIZE = 64;
+/** A URL's deliveries waiting for a slot (oldest claim first) and its requests in flight. */
+interface Lane { waiting: Claimed[]; inFlight: number; lastAnswerMs: number }
 
 /**
  * Sends due webhook deliveries from the outbox, at least once each, with the same `webhook-id` on
  * every attempt, retrying failures with backoff until the retry window closes. An endpoint that
  * answers 410, or fails without a break for `disableAfterMs`, is disabled and the account told.
  *
- * Deliveries are claimed in batches, and successes recorded in batches. A crash between a send and
- * its record only means the message is sent again, under the same `webhook-id`, after the lease.
+ * Deliveries are claimed in batches under a lease, ahead of need: the next batch is claimed while
+ * the current one is sent, and a slot that frees up takes the next waiting delivery at once. A
+ * delivery is only sent while its lease outlasts the request's timeout; one that waited too long
+ * is given back. Successes are recorded in batches: a crash between a send and its record only
+ * means the message is sent again, under the same `webhook-id`, after the lease.
  */
 export function createDispatcher(deps: DispatcherDeps): Loop {
   const leaseFor = deps.webhooks.timeoutMs * 2 + 5_000;
-  const release = ({ delivery }: Claimed) => releaseDelivery(deps.store.db, delivery.id, deps.workerId);
   const successes = createSuccessRecorder(deps);
   // When this process disabled an endpoint: messages to it claimed before then are not sent (later
   // claims read the endpoint's state afresh, so a re-enabled endpoint is served again).
   const disabledHere = new Map<string, number>();
-  // Claimed but not yet started, oldest claim first; each holds a lease like a running one.
-  let ahead: Claimed[] = [];
-  const pool = createLeasePool<Claimed>({
-    name: 'webhooks',
-    concurrency: CONCURRENCY,
-    intervalMs: deps.intervalMs,
-    log: deps.log,
-    async claim(inFlight) {
-      const counts = new Map<string, number>();
-      for (const { delivery } of inFlight) counts.set(delivery.url, (counts.get(delivery.url) ?? 0) + 1);
-      const free = ({ delivery }: Claimed) => (counts.get(delivery.url) ?? 0) < PER_URL;
-      if (!ahead.some(free) && ahead.length < BATCH) ahead.push(...await claimBatch(deps, counts, BATCH - ahead.length, leaseFor));
-      const next = ahead.find(free);
-      if (next) ahead = ahead.filter((c) => c !== next);
-      return next;
-    },
-    run: (claimed) => deliver(deps, claimed, successes, disabledHere),
-    release,
-    async releaseUnstarted() {
-      const unstarted = ahead;
-      ahead = [];
-      for (const claimed of unstarted) await release(claimed);
-    },
-  });
+  const lanes = new Map<string, Lane>();
+  const running = new Set<Promise<void>>();
+  let waiting = 0;
+  const claims = new Set<Promise<void>>();
+  const maxClaims = deps.store.dialect.supportsSkipLocked ? PARALLEL_CLAIMS : 1;
+  const ahead = BATCH * (maxClaims + 1);
+  let asked = 0;
+  // The last claim found every due delivery it could take: claim again on a tick or a hint, or when
+  // a URL it had to leave out has room again.
+  let drained = false;
+  let leftOut = new Set<string>();
+  let order = 0;
+  let stopping = false;
+
+  const lane = (url: string): Lane => {
+    let found = lanes.get(url);
+    if (!found) lanes.set(url, found = { waiting: [], inFlight: 0, lastAnswerMs: 0 });
+    return found;
+  };
+  const queueCap = (l: Lane) => (l.lastAnswerMs > SLOW_ANSWER_MS ? PER_URL : QUEUE_PER_FAST_URL);
+  const full = (l: Lane) => l.waiting.length + l.inFlight >= queueCap(l) + PER_URL;
+  const roomAgain = (url: string, l: Lane) => {
+    if (drained && leftOut.has(url) && !full(l)) drained = false;
+  };
+
+  /** Starts waiting deliveries while slots are free, oldest claim first among URLs with room. */
+  function pump(): void {
+    while (running.size < CONCURRENCY && !stopping) {
+      let next: Lane | undefined;
+      let nextUrl = '';
+      for (const [url, l] of lanes) {
+        if (l.waiting.length > 0 && l.inFlight < PER_URL && (!next || l.waiting[0].order < next.waiting[0].order)) {
+          next = l;
+          nextUrl = url;
+        }
+      }
+      if (!next) break;
+      const claimed = next.waiting.shift()!;
+      waiting -= 1;
+      roomAgain(nextUrl, next);
+      if (deps.clock() + deps.webhooks.timeoutMs + 5_000 > claimed.leaseUntil) giveBack(claimed);
+      else start(next, claimed);
+    }
+    if (!stopping && !drained) refill();
+  }
+
+  function start(l: Lane, claimed: Claimed): void {
+    l.inFlight += 1;
+    const began = performance.now();
+    const work = deliver(deps, claimed, successes, disabledHere)
+      .catch((err) => deps.log.error({ err }, 'webhooks: a delivery could not be completed'))
+      .finally(() => {
+        l.inFlight -= 1;
+        l.lastAnswerMs = performance.now() - began;
+        running.delete(work);
+        roomAgain(claimed.delivery.url, l);
+        // An idle lane is dropped, so URLs seen once do not pile up in a long-running process.
+        if (l.inFlight === 0 && l.waiting.length === 0) lanes.delete(claimed.delivery.url);
+        pump();
+      });
+    running.add(work);
+  }
+
+  /** Releases a delivery whose lease could run out during its request: it is claimed again later. */
+  function giveBack({ delivery }: Claimed): void {
+    const work = releaseDeliveries(deps.store.db, [delivery.id], deps.workerId)
+      .catch((err) => deps.log.error({ err }, 'webhooks: a delivery could not be released; its lease will expire'))
+      .finally(() => running.delete(work));
+    running.add(work);
+  }
+
+  /** Starts claims while a batch fits in what is kept ahead; resolves when they end. */
+  function refill(): Promise<void> {
+    while (claims.size < maxClaims && ahead - waiting - asked >= BATCH) {
+      const limit = BATCH;
+      asked += limit;
+      const claim: Promise<void> = claimBatch(limit)
+        .catch((err) => {
+          // The loop's next tick claims again.
+          deps.log.error({ err }, 'webhooks: claiming deliveries failed');
+          return false;
+        })
+        .then((got) => {
+          asked -= limit;
+          claims.delete(claim);
+          if (got) pump();
+        });
+      claims.add(claim);
+    }
+    return Promise.all(claims).then(() => {});
+  }
+
+  /** Claims deliveries for URLs with room in their queue; true when some were claimed. */
+  async function claimBatch(limit: number): Promise<boolean> {
+    const now = deps.clock();
+    const busyUrls = [...lanes].filter(([, l]) => full(l)).map(([url]) => url);
+    const leaseUntil = now + leaseFor;
+    const deliveries = await claimDeliveries(deps.store.db, deps.store.dialect, {
+      workerId: deps.workerId, now, leaseUntil, busyUrls, limit,
+    });
+    drained = deliveries.length < limit;
+    leftOut = new Set(busyUrls);
+    if (deliveries.length === 0) return false;
+    const { accounts, endpoints } = await lookUp(deps, deliveries);
+    for (const delivery of deliveries) {
+      const endpoint = endpoints.get(`${delivery.accountId} ${delivery.url}`)!;
+      lane(delivery.url).waiting.push({
+        delivery, account: accounts.get(delivery.accountId), endpoint, claimedAt: now, leaseUntil, order: order++,
+      });
+    }
+    waiting += deliveries.length;
+    if (stopping) await releaseWaiting();
+    return true;
+  }
+
+  async function releaseWaiting(): Promise<void> {
+    const ids = [...lanes.values()].flatMap((l) => l.waiting.splice(0).map(({ delivery }) => delivery.id));
+    waiting = 0;
+    await releaseDeliveries(deps.store.db, ids, deps.workerId)
+      .catch((err) => deps.log.error({ err, count: ids.length }, 'webhooks: deliveries could not be released; their leases will expire'));
+  }
+
+  const loop = createLoop('webhooks', async () => {
+    drained = false;
+    await refill();
+    return false;
+  }, { intervalMs: deps.intervalMs, log: deps.log });
+  let stopped: Promise<void> | undefined;
   return {
-    start: () => pool.start(),
-    wake: () => pool.wake(),
-    stop: async () => {
-      await pool.stop();
-      await successes.flush();
+    start: () => {
+      stopping = false;
+      stopped = undefined;
+      loop.start();
     },
+    wake: () => loop.wake(),
+    stop: () => (stopped ??= (async () => {
+      stopping = true;
+      await loop.stop();
+      await Promise.all(claims);
+      await releaseWaiting();
+      // Requests end within their timeout; their outcomes are recorded before the store closes.
+      while (running.size > 0) await Promise.allSettled([...running]);
+      await successes.flush();
+    })()),
   };
 }
 
-async function claimBatch(deps: DispatcherDeps, inFlight: Map<string, number>, limit: number, leaseFor: number): Promise<Claimed[]> {
-  const now = deps.clock();
-  const busyUrls = [...inFlight].filter(([, n]) => n >= PER_URL).map(([url]) => url);
-  const deliveries = await claimDeliveries(deps.store.db, deps.store.dialect, {
-    workerId: deps.workerId, now, leaseUntil: now + leaseFor, busyUrls, limit,
-  });
+/** The accounts and endpoints of a claimed batch, one query per account. */
+async function lookUp(deps: DispatcherDeps, deliveries: { accountId: string; url: string }[]) {
+  const urlsByAccount = new Map<string, Set<string>>();
+  for (const d of deliveries) {
+    const urls = urlsByAccount.get(d.accountId) ?? new Set<string>();
+    urls.add(d.url);
+    urlsByAccount.set(d.accountId, urls);
+  }
   const accounts = new Map<string, Account | undefined>();
   const endpoints = new Map<string, Endpoint>();
-  for (const d of deliveries) {
-    if (!accounts.has(d.accountId)) accounts.set(d.accountId, await findAccountById(deps.store.db, d.accountId));
-    const key = `${d.accountId} ${d.url}`;
-    if (!endpoints.has(key)) endpoints.set(key, await findEndpoint(deps.store.db, d.accountId, d.url));
-  }
-  return deliveries.map((d) => ({
-    delivery: d, account: accounts.get(d.accountId), endpoint: endpoints.get(`${d.accountId} ${d.url}`)!, claimedAt: now,
+  await Promise.all([...urlsByAccount].map(async ([accountId, urls]) => {
+    const [account, found] = await Promise.all([
+      findAccountById(deps.store.db, accountId), findEndpoints(deps.store.db, accountId, [...urls]),
+    ]);
+    accounts.set(accountId, account);
+    for (const [url, endpoint] of found) endpoints.set(`${accountId} ${url}`, endpoint);
   }));
-}
-
-/** Buffers successful attempts and records them together. */
-function createSuccessRecorder(deps: DispatcherDeps) {
-  let pending: { id: string; status: number; at: number }[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  let flushing: Promise<void> = Promise.resolve();
-  const flush = (): Promise<void> => {
-    clearTimeout(timer);
-    timer = undefined;
-    const batch = pending;
-    pending = [];
-    flushing = flushing.then(async () => {
-      if (batch.length === 0) return;
-      await recordDelivered(deps.store.db, deps.workerId, batch)
-        .catch((err) => deps.log.error({ err, count: batch.length }, 'webhooks: successes could not be recorded; they will be sent again'));
-    });
-    return flushing;
-  };
-  return {
-    add(id: string, status: number) {
-      pending.push({ id, status, at: deps.clock() });
-      if (pending.length >= FLUSH_SIZE) void flush();
-      else timer ??= setTimeout(() => void flush(), FLUSH_MS);
-    },
-    flush,
-  };
-}
-
-async function deliver(
-  deps: DispatcherDeps, { delivery, account, endpoint, claimedAt }: Claimed,
-  successes: ReturnType<typeof createSuccessRecorder>, disabledHere: Map<string, number>,
-): Promise<void> {
-  const key = `${delivery.accountId} ${delivery.url}`;
-  if (endpoint.status === 'disabled' || claimedAt <= (disabledHere.get(key) ?? -Infinity)) {
-    await recordAttempt(deps.store.db, delivery.id, deps.workerId, {
-      status: 'failed', lastStatus: null, lastError: `endpoint disabled: ${endpoint.disabledReason ?? ''}`.trim(), at: deps.clock(),
-    });
-    return;
-  }
-  const result = account ? await attempt(deps, delivery, account) : { ok: false, status: null, error: 'the account no longer exists' };
-  const now = deps.clock();
-  // A healthy endpoint's row is rewritten only when it recovers or its last success is a minute old.
-  const endpointStale = endpoint.failingSince !== null || endpoint.lastSuccessAt === null || now - endpoint.lastSuccessAt > 60_000;
-  if (result.ok && !endpointStale) {
-    successes.add(delivery.id, result.status as number);
-    return;
-  }
-  const disabled = await record(deps, delivery, endpoint, result);
-  if (disabled) disabledHere.set(key, now);
-  if (result.ok) Object.assign(endpoint, { failingSince: null, lastSuccessAt: now });
-}
-
-async function attempt(deps: DispatcherDeps, delivery: Delivery, account: Account): Promise<AttemptResult> {
-  const now = deps.clock();
-  try {
-    const response = await deps.http.request(delivery.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...signatureHeaders(account, delivery.id, delivery.body, now) },
-      body: delivery.body,
-      timeoutMs: deps.webhooks.timeoutMs,
-      followRedirects: false,
-      maxBytes: ANSWER_BYTES,
-      truncateBody: true,
-    });
-    const ok = response.status >= 200 && response.status < 300;
-    const answer = response.body.toString('utf8').slice(0, 300);
-    return {
-      ok,
-      status: response.status,
-      error: ok ? null : `HTTP ${response.status}${answer ? `: ${answer}` : ''}`,
-      retryAfterMs: response.status === 429 || response.status === 503
-        ? parseRetryAfter(response.headers['retry-after'], now) : undefined,
-    };
-  } catch (err) {
-    return { ok: false, status: null, error: err instanceof Error ? err.message : String(err) };
-  }
-}
-
-/**
- * Records an attempt on the delivery and the endpoint's health, in one transaction; true when the
- * endpoint was disabled by it.
- */
-async function record(deps: DispatcherDeps, delivery: Delivery, endpoint: Endpoint, result: AttemptResult): Promise<boolean> {
-  const now = deps.clock();
-  const { retryWindowMs, disableAfterMs, retryDelayMs } = deps.webhooks;
-  return deps.store.db.transaction().execute(async (tx) => {
-    if (result.ok) {
-      await recordAttempt(tx, delivery.id, deps.workerId, { status: 'delivered', lastStatus: result.status, lastError: null, at: now });
-      await saveEndpoint(tx, delivery.accountId, { ...endpoint, failingSince: null, lastSuccessAt: now }, now);
-      return false;
-    }
-    const failingSince = endpoint.failingSince ?? now;
-    const disable = result.status === 410
-      ? 'the endpoint answered 410 Gone'
-      : now - failingSince >= disableAfterMs ? `the endpoint failed every delivery for ${Math.round((now - failingSince) / 3600_000)} h` : null;
-    const expired = now - delivery.windowStart >= retryWindowMs;
-    await recordAttempt(tx, delivery.id, deps.workerId, {
-      status: disable || expired ? 'failed' : 'pending',
-      nextAttemptAt: now + retryDelay(delivery.attempts + 1, retryDelayMs, result.retryAfterMs),
-      lastStatus: result.status,
-      lastError: expired && !disable ? `gave up after ${delivery.attempts + 1} attempts: ${result.error}` : result.error,
-      at: now,
-    });
-    await saveEndpoint(tx, delivery.accountId, {
-      ...endpoint, failingSince, status: disable ? 'disabled' : endpoint.status, disabledReason: disable ?? endpoint.disabledReason,
-    }, now);
-    if (disable) {
-      await failPendingDeliveries(tx, delivery.accountId, delivery.url, `endpoint disabled: ${disable}`);
-      await insertNotice(tx, delivery.accountId, {
-        kind: 'webhook_endpoint_disabled',
-        message: `Webhook endpoint ${delivery.url} was disabled: ${disable}. Re-enable it with POST /v1/webhooks/endpoints/enable; failed deliveries can be redelivered.`,
-        detail: { url: delivery.url, last_status: result.status, last_error: result.error },
-      }, now);
-    }
-    return disable !== null;
-  });
+  return { accounts, endpoints };
 }

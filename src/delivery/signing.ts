@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import type { Account, WebhookKeyMode } from '../store/accounts.repository.js';
 
 /**
@@ -10,8 +10,24 @@ export function signingKey(secret: string, mode: WebhookKeyMode): Buffer {
   return Buffer.from(secret, 'utf8');
 }
 
+// Key objects by mode and secret: decoding and importing a key for every message cost as much as
+// the HMAC itself. Accounts have one or two live secrets, so the cache stays small.
+const keyObjects = new Map<string, KeyObject>();
+const KEY_CACHE_SIZE = 1000;
+
+function keyObject(secret: string, mode: WebhookKeyMode): KeyObject {
+  const cacheKey = `${mode} ${secret}`;
+  let key = keyObjects.get(cacheKey);
+  if (!key) {
+    if (keyObjects.size >= KEY_CACHE_SIZE) keyObjects.clear();
+    key = createSecretKey(signingKey(secret, mode));
+    keyObjects.set(cacheKey, key);
+  }
+  return key;
+}
+
 /** `v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`: one Standard Webhooks signature. */
-export function signature(key: Buffer, id: string, timestamp: number, body: string): string {
+export function signature(key: Buffer | KeyObject, id: string, timestamp: number, body: string): string {
   return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
 }
 
@@ -21,11 +37,10 @@ export function signature(key: Buffer, id: string, timestamp: number, body: stri
  */
 export function signatureHeaders(account: Account, id: string, body: string, now: number): Record<string, string> {
   const timestamp = Math.floor(now / 1000);
-  const secrets = [account.webhookSecret];
-  if (account.previousSecret && account.previousSecret.until > now) secrets.push(account.previousSecret.secret);
-  return {
-    'webhook-id': id,
-    'webhook-timestamp': String(timestamp),
-    'webhook-signature': secrets.map((s) => signature(signingKey(s, account.webhookKeyMode), id, timestamp, body)).join(' '),
-  };
+  const mode = account.webhookKeyMode;
+  let signatures = signature(keyObject(account.webhookSecret, mode), id, timestamp, body);
+  if (account.previousSecret && account.previousSecret.until > now) {
+    signatures += ` ${signature(keyObject(account.previousSecret.secret, mode), id, timestamp, body)}`;
+  }
+  return { 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signatures };
 }

@@ -1,7 +1,8 @@
-import { errors as undiciErrors, request, type Agent, type Dispatcher } from 'undici';
-import { discard, readBody } from './body.js';
+import { errors as undiciErrors, type Agent } from 'undici';
+import { readBody } from './body.js';
 import { createGuardedAgent, type Resolver } from './connect.js';
 import { OutboundError } from './errors.js';
+import { exchange, type Abortable, type ExchangeLimits, type ExchangeResponse } from './exchange.js';
 import { checkUrlAddress, checkUrlScheme, createAddressPolicy, type AddressPolicy } from './guard.js';
 
 export { OutboundError } from './errors.js';
@@ -60,6 +61,8 @@ interface Settings {
   policy: AddressPolicy;
   agent: Agent;
   userAgent: string;
+  /** Hosts whose literal-address check passed (names always pass; they are judged at connect time). */
+  literals: Map<string, true>;
 }
 
 interface Hop {
@@ -88,7 +91,7 @@ export function createOutboundClient(options: OutboundOptions): OutboundClient {
   const timeoutMs = options.timeoutMs ?? 15_000;
   const policy = createAddressPolicy(options.allowNetworks);
   const agent = createGuardedAgent(policy, { connectTimeoutMs: timeoutMs, resolve: options.resolve });
-  const settings: Settings = { policy, agent, userAgent: options.userAgent };
+  const settings: Settings = { policy, agent, userAgent: options.userAgent, literals: new Map() };
   return {
     request: (url, init = {}) =>
       send(settings, url, init, {
@@ -103,78 +106,77 @@ export function createOutboundClient(options: OutboundOptions): OutboundClient {
 }
 
 async function send(s: Settings, rawUrl: string, init: OutboundRequest, limits: Limits): Promise<OutboundResponse> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), limits.timeoutMs);
-  const signal = init.signal ? AbortSignal.any([controller.signal, init.signal]) : controller.signal;
+  // One deadline for the whole request and the caller's signal both abort the exchange under way;
+  // a timer and a flag, not an AbortController per request (webhooks send thousands a second).
+  let running: Abortable | undefined;
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    running?.abort(new Error(`deadline of ${limits.timeoutMs} ms passed`));
+  }, limits.timeoutMs);
+  const callerStopped = () => running?.abort(init.signal?.reason instanceof Error ? init.signal.reason : new Error('the caller stopped'));
+  init.signal?.addEventListener('abort', callerStopped, { once: true });
   let current = rawUrl;
   try {
     const method = (init.method ?? 'GET').toUpperCase();
     const hop: Hop = { url: parseUrl(rawUrl), method, headers: requestHeaders(s.userAgent, init.headers), body: init.body };
     const redirects: string[] = [];
+    const exchangeLimits: ExchangeLimits = {
+      timeoutMs: limits.timeoutMs, maxBytes: limits.maxBytes, truncateBody: limits.truncateBody,
+      skipBody: (status, headers) => limits.followRedirects && REDIRECT_STATUSES.has(status) && headers.location !== undefined,
+    };
     for (;;) {
       current = hop.url.href;
       checkUrlScheme(hop.url);
-      checkUrlAddress(s.policy, hop.url);
-      const res = await dispatch(s.agent, hop, limits.timeoutMs, signal);
-      const location = header(res.headers, 'location');
-      if (!limits.followRedirects || !REDIRECT_STATUSES.has(res.statusCode) || location === undefined) {
-        return await complete(res, hop, limits, redirects);
+      checkLiteral(s, hop.url);
+      if (init.signal?.aborted || timedOut) throw new Error('stopped before the request was sent');
+      const sent = exchange(s.agent, hop, exchangeLimits);
+      running = sent.control;
+      const res = await sent.response;
+      const location = res.headers.location;
+      if (!exchangeLimits.skipBody(res.status, res.headers) || location === undefined) {
+        return await complete(res, hop.url.href, limits, redirects);
       }
-      await res.body.dump();
       if (redirects.length >= limits.maxRedirects) {
         throw new OutboundError('too_many_redirects', rawUrl, { limit: limits.maxRedirects });
       }
-      followRedirect(hop, res.statusCode, resolveLocation(location, hop.url));
+      followRedirect(hop, res.status, resolveLocation(location, hop.url));
       redirects.push(hop.url.href);
     }
   } catch (err) {
-    if (init.signal?.aborted && !controller.signal.aborted) {
+    if (init.signal?.aborted && !timedOut) {
       throw new OutboundError('aborted', current, { reason: String(init.signal.reason?.message ?? 'the caller stopped'), cause: err });
     }
-    throw toOutboundError(err, current, controller.signal.aborted, limits.timeoutMs);
+    throw toOutboundError(err, current, timedOut, limits.timeoutMs);
   } finally {
     clearTimeout(timer);
+    init.signal?.removeEventListener('abort', callerStopped);
   }
 }
 
-function dispatch(agent: Agent, hop: Hop, timeoutMs: number, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
-  return request(hop.url, {
-    dispatcher: agent,
-    method: hop.method as Dispatcher.HttpMethod,
-    headers: hop.headers,
-    body: hop.body,
-    signal,
-    // The abort signal is the deadline; these only stop undici's own 300 s defaults from mattering.
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-  });
+/** Address-literal verdicts by host: the policy is fixed, so each literal is parsed and judged once. */
+function checkLiteral(s: Settings, url: URL): void {
+  const known = s.literals.get(url.hostname);
+  if (known === true) return;
+  checkUrlAddress(s.policy, url);
+  if (s.literals.size >= 1000) s.literals.clear();
+  s.literals.set(url.hostname, true);
 }
 
 async function complete(
-  res: Dispatcher.ResponseData,
-  hop: Hop,
+  res: ExchangeResponse,
+  url: string,
   { maxBytes, truncateBody }: Pick<Limits, 'maxBytes' | 'truncateBody'>,
   redirects: string[],
 ): Promise<OutboundResponse> {
-  const headers = flattenHeaders(res.headers);
-  const url = hop.url.href;
-  if (hop.method === 'HEAD' || res.statusCode === 204 || res.statusCode === 304) {
-    await res.body.dump();
-    return { url, status: res.statusCode, headers, body: Buffer.alloc(0), redirects };
-  }
-  const encoding = headers['content-encoding'];
-  const declared = Number(headers['content-length']);
-  // Without an encoding the declared length is the decoded length: refuse before downloading.
-  if (!truncateBody && encoding === undefined && Number.isFinite(declared) && declared > maxBytes) {
-    discard(res.body);
-    throw new OutboundError('too_large', url, { limit: maxBytes });
-  }
-  const { body, decoded } = await readBody(res.body, encoding, maxBytes, url, truncateBody);
+  const { headers } = res;
+  if (res.stream === undefined) return { url, status: res.status, headers, body: res.body ?? Buffer.alloc(0), redirects };
+  const { body, decoded } = await readBody(res.stream, headers['content-encoding'], maxBytes, url, truncateBody);
   if (decoded) {
     delete headers['content-encoding'];
     delete headers['content-length'];
   }
-  return { url, status: res.statusCode, headers, body, redirects };
+  return { url, status: res.status, headers, body, redirects };
 }
 
 /** Rewrites `hop` in place for the next request, as browsers and fetch do. */
@@ -217,21 +219,6 @@ function requestHeaders(userAgent: string, given: Record<string, string> | undef
   headers['user-agent'] = userAgent;
   headers['accept-encoding'] = 'gzip, deflate, br';
   return headers;
-}
-
-type RawHeaders = Record<string, string | string[] | undefined>;
-
-function header(headers: RawHeaders, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function flattenHeaders(headers: RawHeaders): Record<string, string> {
-  const flat: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return flat;
 }
 
 /** Maps whatever a request threw to an OutboundError about `url`; programming errors pass through. */

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db, Queryable } from './db.js';
 import type { DialectInfo } from './dialect.js';
 import type { DeliveryRow } from './tables.js';
@@ -56,13 +57,35 @@ export async function insertDeliveries(db: Queryable, deliveries: NewDelivery[])
   }))).execute();
 }
 
+/** What sending a leased delivery needs (a claim returns no more, so it reads and moves less). */
+export type ClaimedDelivery = Pick<Delivery, 'id' | 'accountId' | 'url' | 'body' | 'attempts' | 'nextAttemptAt' | 'windowStart'>;
+
 /**
  * Leases up to `limit` due deliveries, first attempts before retries (so a backlog of retries never
  * delays new messages), skipping URLs this process already has enough requests in flight to.
  */
 export async function claimDeliveries(
   db: Db, dialect: DialectInfo, q: { workerId: string; now: number; leaseUntil: number; busyUrls: string[]; limit: number },
-): Promise<Delivery[]> {
+): Promise<ClaimedDelivery[]> {
+  const settings = dialect.orderedClaimSettings;
+  if (settings === null) return claimIn(db, dialect, q);
+  // BEGIN and the settings in one round trip (Kysely's transaction() would send them apart).
+  return db.connection().execute(async (conn) => {
+    await sql.raw(`BEGIN; ${settings}`).execute(conn);
+    try {
+      const claimed = await claimIn(conn, dialect, q);
+      await sql.raw('COMMIT').execute(conn);
+      return claimed;
+    } catch (err) {
+      await sql.raw('ROLLBACK').execute(conn).catch(() => {});
+      throw err;
+    }
+  });
+}
+
+async function claimIn(
+  db: Queryable, dialect: DialectInfo, q: { workerId: string; now: number; leaseUntil: number; busyUrls: string[]; limit: number },
+): Promise<ClaimedDelivery[]> {
   let candidates = db.selectFrom('webhook_deliveries').select('id')
     .where('status', '=', 'pending').where('next_attempt_at', '<=', q.now)
     .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', q.now)]));
@@ -73,9 +96,14 @@ export async function claimDeliveries(
     .set({ locked_by: q.workerId, locked_until: q.leaseUntil })
     .where('id', 'in', candidates)
     .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', q.now)]))
-    .returningAll()
+    .returning(['id', 'account_id', 'url', 'body', 'attempts', 'next_attempt_at', 'window_start'])
     .execute();
-  return rows.map(toDelivery).sort((a, b) => a.attempts - b.attempts || a.nextAttemptAt - b.nextAttemptAt);
+  return rows
+    .map((row) => ({
+      id: row.id, accountId: row.account_id, url: row.url, body: row.body, attempts: Number(row.attempts),
+      nextAttemptAt: Number(row.next_attempt_at), windowStart: Number(row.window_start),
+    }))
+    .sort((a, b) => a.attempts - b.attempts || a.nextAttemptAt - b.nextAttemptAt);
 }
 
 /** Records an attempt's result, if this worker still holds the delivery. */
@@ -119,10 +147,11 @@ export async function recordDelivered(db: Queryable, workerId: string, successes
   }
 }
 
-/** Gives a leased delivery back at once (on shutdown). */
-export async function releaseDelivery(db: Queryable, id: string, workerId: string): Promise<void> {
+/** Gives leased deliveries back at once (on shutdown, or when one waited too long to be sent safely). */
+export async function releaseDeliveries(db: Queryable, ids: string[], workerId: string): Promise<void> {
+  if (ids.length === 0) return;
   await db.updateTable('webhook_deliveries').set({ locked_by: null, locked_until: null })
-    .where('id', '=', id).where('locked_by', '=', workerId).execute();
+    .where('id', 'in', ids).where('locked_by', '=', workerId).execute();
 }
 
 /** Fails every pending delivery of an account to a URL (its endpoint was disabled). */

@@ -23,6 +23,11 @@ export interface DialectInfo {
    * claim made in a transaction cannot race another.
    */
   readonly supportsSkipLocked: boolean;
+  /**
+   * Statements run at the start of the transaction of a claim that leases queued rows in index
+   * order (webhook deliveries); null when the store needs none and the claim runs on its own.
+   */
+  readonly orderedClaimSettings: string | null;
   /** Column type of the append-only log's position (strictly increasing, never reused). */
   readonly logPositionType: 'integer' | 'bigserial';
   logPositionColumn(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
@@ -60,6 +65,7 @@ function openSqlite(path: string): OpenedDialect {
   const info: DialectInfo = {
     name: 'sqlite',
     supportsSkipLocked: false,
+    orderedClaimSettings: null,
     logPositionType: 'integer',
     // AUTOINCREMENT keeps positions of deleted (pruned) rows from being reused, so cursors stay valid.
     logPositionColumn: (column) => column.primaryKey().autoIncrement(),
@@ -95,6 +101,15 @@ function cacheStatements(database: SQLite.Database, max = 500): void {
 const int8AsNumber = (oid: number, format?: 'text' | 'binary') =>
   oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text');
 
+/**
+ * An outbox's due rows always have the newest timestamps, beyond the column's statistics, so the
+ * planner thinks a handful are due and picks a bitmap scan that reads and sorts the whole backlog
+ * (10 ms a claim at 20,000 pending) instead of reading the ordered partial index up to the limit.
+ * The claim's commit need not wait for the disk: a lease lost in a server crash only means the
+ * message is sent again under the same id, which at-least-once delivery allows.
+ */
+const POSTGRES_ORDERED_CLAIM = 'SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off; SET LOCAL synchronous_commit = off';
+
 function openPostgres(url: string, onError: (err: unknown) => void): OpenedDialect {
   const pool = new pg.Pool({ connectionString: url, max: 10, types: { getTypeParser: int8AsNumber as never } });
   // An idle connection the server closed is replaced on next use; without a listener it would crash the process.
@@ -102,6 +117,7 @@ function openPostgres(url: string, onError: (err: unknown) => void): OpenedDiale
   const info: DialectInfo = {
     name: 'postgres',
     supportsSkipLocked: true,
+    orderedClaimSettings: POSTGRES_ORDERED_CLAIM,
     logPositionType: 'bigserial',
     logPositionColumn: (column) => column.primaryKey(),
     hintChannel: (name) => postgresHints(url, pool, `vigil_${name}`, onError),

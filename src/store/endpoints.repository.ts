@@ -1,5 +1,9 @@
 import { ID } from '../domain/ids.js';
+import type { Selectable } from 'kysely';
 import type { Queryable } from './db.js';
+import type { Database } from './tables.js';
+
+type EndpointRow = Selectable<Database['webhook_endpoints']>;
 
 /** The health of one webhook URL of an account. */
 export interface Endpoint {
@@ -14,13 +18,26 @@ export interface Endpoint {
 export async function findEndpoint(db: Queryable, accountId: string, url: string): Promise<Endpoint> {
   const row = await db.selectFrom('webhook_endpoints').selectAll()
     .where('account_id', '=', accountId).where('url', '=', url).executeTakeFirst();
-  return row
-    ? {
-      url: row.url, status: row.status as Endpoint['status'], disabledReason: row.disabled_reason,
-      failingSince: row.failing_since === null ? null : Number(row.failing_since),
-      lastSuccessAt: row.last_success_at === null ? null : Number(row.last_success_at),
-    }
-    : { url, status: 'active', failingSince: null, lastSuccessAt: null, disabledReason: null };
+  return row ? toEndpoint(row) : healthy(url);
+}
+
+const healthy = (url: string): Endpoint => ({ url, status: 'active', failingSince: null, lastSuccessAt: null, disabledReason: null });
+
+const toEndpoint = (row: EndpointRow): Endpoint => ({
+  url: row.url, status: row.status as Endpoint['status'], disabledReason: row.disabled_reason,
+  failingSince: row.failing_since === null ? null : Number(row.failing_since),
+  lastSuccessAt: row.last_success_at === null ? null : Number(row.last_success_at),
+});
+
+/** An account's endpoints for several URLs in one query, by URL; unknown URLs are healthy. */
+export async function findEndpoints(db: Queryable, accountId: string, urls: readonly string[]): Promise<Map<string, Endpoint>> {
+  const found = new Map<string, Endpoint>();
+  if (urls.length === 0) return found;
+  const rows = await db.selectFrom('webhook_endpoints').selectAll()
+    .where('account_id', '=', accountId).where('url', 'in', [...urls]).execute();
+  for (const row of rows) found.set(row.url, toEndpoint(row));
+  for (const url of urls) if (!found.has(url)) found.set(url, healthy(url));
+  return found;
 }
 
 /** Every endpoint an account's deliveries have reached or failed to reach. */
