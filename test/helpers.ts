@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Parallel from 'parallel-web';
+import Parallel, { APIError } from 'parallel-web';
 import pg from 'pg';
 import { createApiKey } from '../src/accounts.js';
 import { loadConfig, type Config } from '../src/config.js';
@@ -122,6 +122,28 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false> | T
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Triggers a monitor and returns the records its triggered execution committed, once it has. */
+export async function triggerAndWait(client: Parallel, monitorId: string): Promise<any[]> {
+  const outcomes = () => allEvents(client, monitorId, { include_completions: true }) as Promise<any[]>;
+  const before = new Set((await outcomes()).map((e) => e.event_group_id));
+  await client.monitor.trigger(monitorId);
+  return waitFor(async () => {
+    const added = (await outcomes()).filter((e) => !before.has(e.event_group_id));
+    return added.length > 0 ? added : undefined;
+  }, 20_000, 'the triggered outcome');
+}
+
+/** The status and envelope message of a request the SDK rejected; fails when it succeeded. */
+export async function apiFailure(promise: Promise<unknown>): Promise<{ status: number; message: string }> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof APIError) return { status: err.status as number, message: (err.error as any)?.error?.message ?? '' };
+    throw err;
+  }
+  throw new Error('expected the request to fail');
 }
 
 /** A local web site whose pages a test sets and changes; it counts requests per path. */

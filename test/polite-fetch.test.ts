@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type Parallel from 'parallel-web';
-import { allEvents, rss, startTestVigil, waitFor, type RssItem, type TestVigil } from './helpers.js';
+import { allEvents, rss, triggerAndWait, startTestVigil, waitFor, type RssItem, type TestVigil } from './helpers.js';
 import { ok, startScriptedSite, type ScriptedSite } from './scripted-site.js';
 
 let vigil: TestVigil;
@@ -32,16 +32,6 @@ async function createAndSettle(url: string) {
   return monitor.monitor_id;
 }
 
-/** Triggers a run and returns its outcome's records once committed. */
-async function triggerAndWait(monitorId: string): Promise<any[]> {
-  const before = new Set((await outcomes(monitorId)).map((e) => e.event_group_id));
-  await client.monitor.trigger(monitorId);
-  return waitFor(async () => {
-    const added = (await outcomes(monitorId)).filter((e) => !before.has(e.event_group_id));
-    return added.length > 0 ? added : undefined;
-  }, 20_000, 'the triggered outcome');
-}
-
 describe('polite fetching', () => {
   it('revalidates with If-None-Match/If-Modified-Since; a 304 is "nothing new", a changed feed is read', async () => {
     let version = { etag: '"v1"', body: rss('Conditional', [OLD]) };
@@ -57,7 +47,7 @@ describe('polite fetching', () => {
     assert.match(String(first.headers['accept-encoding']), /gzip/);
     assert.match(String(first.headers['accept-encoding']), /br/);
 
-    const unchanged = await triggerAndWait(monitorId);
+    const unchanged = await triggerAndWait(client, monitorId);
     const second = site.requests('/conditional.xml')[1];
     assert.equal(second.headers['if-none-match'], '"v1"');
     assert.equal(second.headers['if-modified-since'], lastModified);
@@ -65,7 +55,7 @@ describe('polite fetching', () => {
     assert.equal(unchanged[0].warnings, undefined);
 
     version = { etag: '"v2"', body: rss('Conditional', [fresh(1), OLD]) };
-    const changed = await triggerAndWait(monitorId);
+    const changed = await triggerAndWait(client, monitorId);
     assert.deepEqual(changed.map((e) => e.event_type), ['event_stream']);
     assert.equal(changed[0].output.basis[0].citations[0].url, fresh(1).link);
     assert.equal(site.requests('/conditional.xml')[2].headers['if-none-match'], '"v1"');
@@ -75,17 +65,17 @@ describe('polite fetching', () => {
   it('does not re-fetch a response Cache-Control still calls fresh, and keeps nothing under no-store', async () => {
     site.route('/max-age.xml', ok(rss('Fresh for an hour', [OLD]), { 'cache-control': 'max-age=3600' }));
     const cached = await createAndSettle(`${site.url}/max-age.xml`);
-    assert.deepEqual((await triggerAndWait(cached)).map((e) => e.event_type), ['completion']);
+    assert.deepEqual((await triggerAndWait(client, cached)).map((e) => e.event_type), ['completion']);
     assert.equal(site.requests('/max-age.xml').length, 1, 'the fresh copy answered the second execution');
 
     site.route('/expired.xml', ok(rss('Expired', [OLD]), { expires: new Date(Date.now() - 60_000).toUTCString(), etag: '"e"' }));
     const expired = await createAndSettle(`${site.url}/expired.xml`);
-    await triggerAndWait(expired);
+    await triggerAndWait(client, expired);
     assert.equal(site.requests('/expired.xml').length, 2, 'an Expires in the past means ask again');
 
     site.route('/no-store.xml', ok(rss('Private', [OLD]), { 'cache-control': 'no-store', etag: '"secret"' }));
     const unstored = await createAndSettle(`${site.url}/no-store.xml`);
-    await triggerAndWait(unstored);
+    await triggerAndWait(client, unstored);
     const requests = site.requests('/no-store.xml');
     assert.equal(requests.length, 2);
     assert.equal(requests[1].headers['if-none-match'], undefined, 'no validators are kept from a no-store response');

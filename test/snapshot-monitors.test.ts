@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { APIError } from 'parallel-web';
-import { allEvents, startFixtureSite, startTestVigil, waitFor, type FixtureSite, type TestVigil } from './helpers.js';
+import { allEvents, apiFailure, startFixtureSite, startTestVigil, waitFor, type FixtureSite, type TestVigil } from './helpers.js';
 
 /** A pricing page: a table of plans, as real pricing pages have, with nav chrome around it. */
 const pricingPage = (prices: { basic: string; pro: string; team: string }) => `<!doctype html>
@@ -29,16 +28,6 @@ const pricingSchema = {
   required: ['basic_price', 'pro_price', 'team_price'],
   additionalProperties: false,
 };
-
-async function failure(promise: Promise<unknown>): Promise<{ status: number; message: string }> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof APIError) return { status: err.status as number, message: (err.error as any)?.error?.message ?? '' };
-    throw err;
-  }
-  throw new Error('expected the request to fail');
-}
 
 describe('snapshot monitors', () => {
   let t: TestVigil;
@@ -110,7 +99,7 @@ describe('snapshot monitors', () => {
 
   it('refuses a snapshot monitor without a completed run of this account, and settings updates, with 422s naming the problem', async () => {
     site.set('/page', pricingPage({ basic: '$1', pro: '$2', team: '$3' }));
-    const create = (settings: Record<string, unknown>) => failure(t.client.monitor.create({ type: 'snapshot', frequency: '1d', settings } as any));
+    const create = (settings: Record<string, unknown>) => apiFailure(t.client.monitor.create({ type: 'snapshot', frequency: '1d', settings } as any));
     assert.match((await create({})).message, /settings\.task_run_id: is required for snapshot monitors/);
     assert.match((await create({ task_run_id: 'trun_missing' })).message, /settings\.task_run_id: task run "trun_missing" not found/);
 
@@ -134,7 +123,7 @@ describe('snapshot monitors', () => {
     const good = await t.client.taskRun.create({ input: `${site.url}/page`, processor: 'lite', task_spec: { output_schema: { type: 'json', json_schema: pricingSchema } } });
     await t.client.taskRun.result(good.run_id, { timeout: 20 });
     const monitor = await t.client.monitor.create({ type: 'snapshot', frequency: '1d', settings: { task_run_id: good.run_id } });
-    const update = await failure(t.client.monitor.update(monitor.monitor_id, { type: 'snapshot', settings: { query: 'something else' } } as any));
+    const update = await apiFailure(t.client.monitor.update(monitor.monitor_id, { type: 'snapshot', settings: { query: 'something else' } } as any));
     assert.equal(update.status, 422);
     assert.match(update.message, /settings: snapshot monitors have no updatable settings/);
     assert.equal((await t.client.monitor.update(monitor.monitor_id, { frequency: '2d' })).frequency, '2d', 'other fields still update');

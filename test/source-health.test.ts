@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type Parallel from 'parallel-web';
-import { allEvents, rss, startReceiver, startTestVigil, waitFor, type Receiver, type RssItem, type TestVigil } from './helpers.js';
+import { allEvents, rss, startReceiver, startTestVigil, waitFor, type Receiver, type RssItem, type TestVigil, triggerAndWait } from './helpers.js';
 import { ok, startScriptedSite, type Handler, type ScriptedSite } from './scripted-site.js';
 
 let vigil: TestVigil;
@@ -38,16 +38,6 @@ async function create(sources: string[], webhook?: string) {
   return monitor.monitor_id;
 }
 
-/** Triggers a run and returns its outcome's records once committed. */
-async function triggerAndWait(monitorId: string): Promise<any[]> {
-  const before = new Set((await outcomes(monitorId)).map((e) => e.event_group_id));
-  await client.monitor.trigger(monitorId);
-  return waitFor(async () => {
-    const added = (await outcomes(monitorId)).filter((e) => !before.has(e.event_group_id));
-    return added.length > 0 ? added : undefined;
-  }, 20_000, 'the triggered outcome');
-}
-
 async function sources(monitorId: string, apiKey = vigil.apiKey) {
   const res = await fetch(`${vigil.url}/v1/monitors/${monitorId}/sources`, { headers: { 'x-api-key': apiKey } });
   return { status: res.status, body: await res.json() as any };
@@ -64,7 +54,7 @@ describe('source health and noise control', () => {
     const firstSuccess = healthy[0].last_success_at;
 
     site.route('/flaky.xml', failWith(503));
-    const runs = [await triggerAndWait(monitorId), await triggerAndWait(monitorId), await triggerAndWait(monitorId)];
+    const runs = [await triggerAndWait(client, monitorId), await triggerAndWait(client, monitorId), await triggerAndWait(client, monitorId)];
     assert.deepEqual(runs.map((r) => r.map((e) => e.event_type)), [['error'], ['completion'], ['completion']],
       'the failure is reported by the first execution only; each execution still has one outcome');
     assert.match(runs[0][0].error_message, /HTTP 503/);
@@ -84,12 +74,12 @@ describe('source health and noise control', () => {
     assert.ok(site.requests('/flaky.xml').length >= 1 + 3 * 3, 'each failing execution retried the source');
 
     site.route('/flaky.xml', failWith(500));
-    const changed = await triggerAndWait(monitorId);
+    const changed = await triggerAndWait(client, monitorId);
     assert.deepEqual(changed.map((e) => e.event_type), ['error'], 'a different failure is reported');
     assert.match(changed[0].error_message, /HTTP 500/);
 
     site.route('/flaky.xml', ok(rss('Flaky', [fresh(1), OLD])));
-    const recovered = await triggerAndWait(monitorId);
+    const recovered = await triggerAndWait(client, monitorId);
     assert.deepEqual(recovered.map((e) => e.event_type), ['event_stream']);
     assert.equal(recovered[0].warnings, undefined);
     const ok1 = (await sources(monitorId)).body.sources[0];
@@ -110,7 +100,7 @@ describe('source health and noise control', () => {
       ? res.writeHead(503).end('blip')
       : res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(rss('Blip', [OLD]))));
     const monitorId = await create([`${site.url}/blip.xml`]);
-    const run = await triggerAndWait(monitorId);
+    const run = await triggerAndWait(client, monitorId);
     assert.deepEqual(run.map((e) => e.event_type), ['completion']);
     assert.equal(run[0].warnings, undefined);
     assert.equal(site.requests('/blip.xml').length, 3, 'the 503 was tried again');
@@ -125,10 +115,10 @@ describe('source health and noise control', () => {
     const monitorId = await create([working, broken]);
     site.route('/broken.xml', failWith(502));
     site.route('/working.xml', ok(rss('Working', [fresh(2), OLD])));
-    const run = await triggerAndWait(monitorId);
+    const run = await triggerAndWait(client, monitorId);
     assert.deepEqual(run.map((e) => e.event_type), ['event_stream']);
     assert.deepEqual(run[0].warnings, [`${broken}: ${broken} answered HTTP 502`]);
-    const quiet = await triggerAndWait(monitorId);
+    const quiet = await triggerAndWait(client, monitorId);
     assert.deepEqual(quiet.map((e) => e.event_type), ['completion']);
     assert.equal(quiet[0].warnings.length, 1);
     const record = new Map((await sources(monitorId)).body.sources.map((s: any) => [s.source, s]));

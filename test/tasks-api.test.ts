@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
-import { APIError } from 'parallel-web';
-import { startFixtureSite, startReceiver, startTestVigil, waitFor, type FixtureSite, type TestVigil } from './helpers.js';
+import { apiFailure, startFixtureSite, startReceiver, startTestVigil, waitFor, type FixtureSite, type TestVigil } from './helpers.js';
 
 const PRODUCT_PAGE = (price: string) => `<!doctype html><html><head><title>Widget Pro</title></head><body>
 <nav><a href="/">Home</a></nav>
@@ -21,16 +20,6 @@ const schema = {
     additionalProperties: false,
   },
 };
-
-async function status(promise: Promise<unknown>): Promise<{ status: number; message: string }> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof APIError) return { status: err.status as number, message: (err.error as any)?.error?.message ?? '' };
-    throw err;
-  }
-  throw new Error('expected the request to fail');
-}
 
 describe('Task API', () => {
   let t: TestVigil;
@@ -74,9 +63,9 @@ describe('Task API', () => {
     assert.deepEqual(input.task_spec?.output_schema, schema);
 
     const other = await t.other();
-    assert.deepEqual(await status(other.client.taskRun.retrieve(run.run_id)), { status: 404, message: 'Run id not found' });
-    assert.equal((await status(other.client.taskRun.result(run.run_id))).status, 404);
-    assert.equal((await status(other.client.taskRun.retrieveInput(run.run_id))).status, 404);
+    assert.deepEqual(await apiFailure(other.client.taskRun.retrieve(run.run_id)), { status: 404, message: 'Run id not found' });
+    assert.equal((await apiFailure(other.client.taskRun.result(run.run_id))).status, 404);
+    assert.equal((await apiFailure(other.client.taskRun.retrieveInput(run.run_id))).status, 404);
   });
 
   it('streams the state first, the progress messages, and the final state with the output (SDK stream reader)', async () => {
@@ -108,7 +97,7 @@ describe('Task API', () => {
     site.set('/slow', PRODUCT_PAGE('$7'));
     site.delay('/slow', 2_500);
     const run = await t.client.taskRun.create({ input: `${site.url}/slow`, processor: 'lite', task_spec: { output_schema: schema } });
-    const early = await status(t.client.taskRun.result(run.run_id, { timeout: 1 }));
+    const early = await apiFailure(t.client.taskRun.result(run.run_id, { timeout: 1 }));
     assert.deepEqual(early, { status: 408, message: 'Request timed out; run still active' });
     const result = await t.client.taskRun.result(run.run_id, { timeout: 30 });
     assert.deepEqual(result.output.content, { name: 'Widget Pro', price: '$7' });
@@ -124,7 +113,7 @@ describe('Task API', () => {
     });
     assert.equal(failed.is_active, false);
     assert.match(failed.error?.message ?? '', /HTTP 500/);
-    const result = await status(t.client.taskRun.result(run.run_id, { timeout: 5 }));
+    const result = await apiFailure(t.client.taskRun.result(run.run_id, { timeout: 5 }));
     assert.equal(result.status, 404);
     assert.match(result.message, /^Run failed or run id not found: .*HTTP 500/);
   });
@@ -150,7 +139,7 @@ describe('Task API', () => {
     const count = async () => Number((await t.vigil.store.db.selectFrom('task_runs').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
     const before = await count();
     const page = `${site.url}/doc`;
-    assert.deepEqual(await status(t.client.taskRun.create({ input: page, processor: 'turbo' as any })),
+    assert.deepEqual(await apiFailure(t.client.taskRun.create({ input: page, processor: 'turbo' as any })),
       { status: 403, message: 'Forbidden: invalid processor in request: unknown processor "turbo"; use lite' });
     const cases: [Record<string, unknown>, RegExp][] = [
       [{ input: page, processor: 'core' }, /body\.processor: processor "core" needs LLM research/],
@@ -167,12 +156,12 @@ describe('Task API', () => {
       [{ input: page.padEnd(26_000, ' x') , processor: 'lite' }, /input and task_spec are \d+ characters together; at most 25000/],
     ];
     for (const [body, message] of cases) {
-      const answer = await status(t.client.taskRun.create(body as any));
+      const answer = await apiFailure(t.client.taskRun.create(body as any));
       assert.equal(answer.status, 422, JSON.stringify(body).slice(0, 200));
       assert.match(answer.message, message);
     }
     const deep = { type: 'object', properties: { a: { type: 'object', properties: { b: { type: 'object', properties: { c: { type: 'object', properties: { d: { type: 'object', properties: { e: { type: 'string' } } } } } } } } } } };
-    assert.match((await status(t.client.taskRun.create({ input: page, processor: 'lite', task_spec: { output_schema: { type: 'json', json_schema: deep } } }))).message,
+    assert.match((await apiFailure(t.client.taskRun.create({ input: page, processor: 'lite', task_spec: { output_schema: { type: 'json', json_schema: deep } } }))).message,
       /nests 6 levels; at most 5/);
     assert.equal(await count(), before, 'no rejected request wrote a run');
   });
