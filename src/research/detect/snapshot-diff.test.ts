@@ -38,3 +38,12 @@ describe('diffSnapshots', () => {
     assert.deepEqual(diffSnapshots(null, json({ a: 1 }))?.content, { a: 1 });
   });
 });
+
+describe('diffSnapshots on text', () => {
+  it('ignores clock times, dates and relative times in a text output, and reports a real change', () => {
+    const text = (content: string): TaskOutput => ({ type: 'text', content, basis: [] });
+    assert.equal(diffSnapshots(text('All good. Checked 12:04 UTC, 3 minutes ago'), text('All good. Checked 12:09 UTC, 8 minutes ago')), null);
+    assert.equal(diffSnapshots(text('Status on 2026-11-22'), text('Status on 2026-11-23')), null);
+    assert.deepEqual(diffSnapshots(text('All good.'), text('Degraded API.'))?.content, 'Degraded API.');
+  });
+});

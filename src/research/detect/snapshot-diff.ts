@@ -1,21 +1,27 @@
 import type { FieldBasis, TaskOutput } from '../../domain/event.js';
+import { collapse } from '../extract/coerce.js';
+import { stableText } from '../extract/normalise.js';
 
 /**
  * What changed between a snapshot monitor's latest snapshot and a re-run's output: only the changed
  * top-level fields (each with its basis), or null when nothing material changed. Values are
  * compared after normalisation, so formatting is not news: whitespace, number formatting
- * ("1,299.00" = 1299), key order, and list order where the schema marks a list `x-unordered`.
+ * ("1,299.00" = 1299), key order, and list order where the schema marks a list `x-unordered`; a
+ * text output also ignores dates, clock times, relative times and case.
  * A field that disappears is reported as null.
  */
 export function diffSnapshots(previous: TaskOutput | null | undefined, next: TaskOutput, schema?: Record<string, unknown> | null): TaskOutput | null {
   if (!previous || previous.type !== next.type) return next;
   if (next.type === 'text') {
-    return canonical(previous.content, undefined) === canonical(next.content, undefined) ? null : next;
+    // A page's text carries clocks and "updated 3 minutes ago" lines: page watching's volatile-token rule applies.
+    return stableText(String(previous.content)) === stableText(next.content) ? null : next;
   }
   const before = previous.content as Record<string, unknown>;
   const properties = (schema?.properties ?? {}) as Record<string, Record<string, unknown> | undefined>;
   const fields = [...new Set([...Object.keys(next.content), ...Object.keys(before)])];
-  const changed = fields.filter((field) => canonical(before[field] ?? null, properties[field]) !== canonical(next.content[field] ?? null, properties[field]));
+  const same = (field: string) =>
+    JSON.stringify(normalise(before[field] ?? null, properties[field])) === JSON.stringify(normalise(next.content[field] ?? null, properties[field]));
+  const changed = fields.filter((field) => !same(field));
   if (changed.length === 0) return null;
   return {
     type: 'json',
@@ -24,21 +30,17 @@ export function diffSnapshots(previous: TaskOutput | null | undefined, next: Tas
   };
 }
 
-/** A value's normal form, as JSON text: equal texts mean no material change. */
-export function canonical(value: unknown, schema: Record<string, unknown> | undefined): string {
-  return JSON.stringify(normalise(value, schema));
-}
-
 const NUMBER_IN_TEXT = /\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?/g;
 
+/** A field value's normal form: equal forms (as JSON) mean no material change. */
 function normalise(value: unknown, schema: Record<string, unknown> | undefined): unknown {
   if (typeof value === 'string') {
-    return value.replace(/\s+/g, ' ').trim().replace(NUMBER_IN_TEXT, (n) => String(Number(n.replace(/,/g, ''))));
+    return collapse(value).replace(NUMBER_IN_TEXT, (n) => String(Number(n.replace(/,/g, ''))));
   }
   if (typeof value === 'number') return String(value);
   if (Array.isArray(value)) {
     const items = value.map((item) => normalise(item, schema?.items as Record<string, unknown> | undefined));
-    return schema?.['x-unordered'] === true ? items.map((item) => JSON.stringify(item)).sort().map((text) => JSON.parse(text) as unknown) : items;
+    return schema?.['x-unordered'] === true ? items.map((item) => JSON.stringify(item)).sort() : items;
   }
   if (typeof value === 'object' && value !== null) {
     const properties = (schema?.properties ?? {}) as Record<string, Record<string, unknown> | undefined>;

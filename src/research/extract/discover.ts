@@ -28,7 +28,8 @@ export function discoverFeedLinks(html: string, baseUrl: string): string[] {
 }
 
 /** Absolute http(s) URL, or null for missing, unparsable or non-web hrefs. */
-function absoluteUrl(href: string | undefined, base: string): string | null {
+/** An href resolved against a base, when it is an http(s) URL; null otherwise. */
+export function absoluteUrl(href: string | undefined, base: string): string | null {
   if (href === undefined || href.trim() === '') return null;
   try {
     const url = new URL(href.trim(), base);

@@ -69,3 +69,15 @@ test('deterministic: two runs over the same pages give byte-identical output', (
     assert.equal(run(), run());
   }
 });
+
+test('text spec: cookie banners and dateline lines are not content, so a clock never changes the output', () => {
+  const status = (clock: string) => `<!doctype html><html><head><title>Acme status</title></head><body>
+  <div class="cookie-banner">We use cookies. Accept all cookies?</div>
+  <main><h1>Acme status</h1><p>All systems operational.</p><p>Last updated: ${clock} UTC</p>
+  <p>The API, the dashboard and webhooks are running normally in every region.</p></main></body></html>`;
+  const text = (clock: string) => extractOutput([{ url: 'http://127.0.0.1:8080/status', body: status(clock) }], { type: 'text' }, { query: 'status' }).output.content;
+  const first = String(text('12:04'));
+  assert.match(first, /All systems operational\./);
+  assert.doesNotMatch(first, /cookies|Last updated/);
+  assert.equal(text('12:09'), first);
+});

@@ -55,3 +55,12 @@ test('an article with a few links in its prose is not a listing', () => {
   assert.deepEqual(entries, []);
   assert.equal(blocks.length, 7);
 });
+
+test('cards whose link wraps their heading and excerpt are listing entries too', () => {
+  const intro = '<p>Our latest writing, newest first.</p>';
+  const cards = [1, 2, 3, 4].map((i) => `<a class="card" href="/posts/${i}"><div><h3>Post number ${i}</h3><p>Excerpt of post ${i}.</p></div></a>`).join('');
+  const { entries } = extractPage(`<html><body><main>${intro}${cards}</main></body></html>`, 'http://127.0.0.1/blog');
+  assert.deepEqual(entries.map((e) => [e.url, e.title, e.summary]), [1, 2, 3, 4].map((i) => [
+    `http://127.0.0.1/posts/${i}`, `Post number ${i}`, `Excerpt of post ${i}.`,
+  ]));
+});

@@ -1,4 +1,6 @@
-import { load } from 'cheerio';
+import { load, type CheerioAPI } from 'cheerio';
+import { collapse } from './coerce.js';
+import { absoluteUrl } from './discover.js';
 import { isDateline, normaliseLink, stableText } from './normalise.js';
 
 /** What a block of page content is. */
@@ -77,6 +79,11 @@ class BlockWalker {
   private anchor: string | null = null;
   private section: string | null = null;
   private ownAnchor: string | null = null;
+  /**
+   * A link whose element wraps blocks (a card: `<a><h3>Title</h3><p>…</p></a>`): its text is flushed
+   * as blocks before the link closes, so it is given to the first block that starts inside it.
+   */
+  private wrapping: { url: string; startsInside: boolean; given: boolean } | null = null;
 
   constructor(private readonly base: string) {}
 
@@ -92,9 +99,20 @@ class BlockWalker {
     if (CONTAINERS.has(name) && this.kind === 'text') this.flush();
     const nextInArticle = inArticle || name === 'article' || name === 'main';
     const start = this.parts.length;
+    const outer = this.wrapping;
+    if (name === 'a') this.wrapping = this.openLink(node);
     for (const child of node.children ?? []) this.walk(child, nextInArticle);
-    if (name === 'a') this.addLink(node, this.parts.slice(start).join(''));
+    if (name === 'a') {
+      this.wrapping = outer;
+      this.addLink(node, this.parts.slice(start).join(''));
+    }
     if (CONTAINERS.has(name) && this.kind === 'text') this.flush();
+  }
+
+  private openLink(node: DomNode): BlockWalker['wrapping'] {
+    const url = absoluteUrl(node.attribs?.href, this.base);
+    // Text already waiting belongs to a block that began before the link.
+    return url ? { url, startsInside: this.parts.every((part) => part.trim() === ''), given: false } : null;
   }
 
   private leafBlock(node: DomNode, kind: BlockKind, inArticle: boolean): void {
@@ -120,13 +138,36 @@ class BlockWalker {
         this.section = text;
         this.anchor = this.ownAnchor;
       }
+      const wrap = this.wrapping;
+      if (wrap?.startsInside && !wrap.given) {
+        this.links.push({ url: wrap.url, text });
+        wrap.given = true;
+      }
       this.blocks.push({ kind: this.kind, text, anchor: this.kind === 'heading' ? this.anchor : (this.ownAnchor ?? this.anchor), section: this.section, links: this.links });
     }
+    if (this.wrapping) this.wrapping.startsInside = true;
     this.parts = [];
     this.links = [];
     this.kind = 'text';
     this.ownAnchor = null;
   }
+}
+
+/**
+ * Removes page chrome from a parsed document's body, by the same rules that keep it out of page
+ * blocks, so that a task's text output and page watching agree on what a page's content is.
+ */
+export function removeChrome($: CheerioAPI): void {
+  const visit = (node: DomNode, inArticle: boolean) => {
+    for (const child of [...(node.children ?? [])]) {
+      if (child.type !== 'tag') continue;
+      const name = child.name ?? '';
+      if (isChrome(child, name, inArticle)) $(child as never).remove();
+      else visit(child, inArticle || name === 'article' || name === 'main');
+    }
+  };
+  const body = $('body')[0] as unknown as DomNode | undefined;
+  if (body) visit(body, false);
 }
 
 function isChrome(node: DomNode, name: string, inArticle: boolean): boolean {
@@ -164,20 +205,6 @@ export function listingEntries(blocks: PageBlock[], pageUrl: string): EntryLink[
     else if (entries.length > 0 && entries.at(-1)!.summary === null && block.kind !== 'heading') entries.at(-1)!.summary = block.text;
   });
   return entries;
-}
-
-function collapse(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}
-
-function absoluteUrl(href: string | undefined, base: string): string | null {
-  if (!href || href.trim() === '') return null;
-  try {
-    const url = new URL(href.trim(), base);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
-  } catch {
-    return null;
-  }
 }
 
 /** A block's identity: its kind and its stable text (volatile tokens removed), so timestamps never make a block new. */
