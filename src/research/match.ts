@@ -1,17 +1,12 @@
-import { stemmer } from 'stemmer';
 import type { Problem } from '../errors.js';
 import type { MatchSettings } from '../domain/monitor.js';
+import { isRiskyPattern } from './regex-safety.js';
+import { stems } from './relevance.js';
 
 /** Limits of `settings.match`, so a filter stays cheap to run on every item. */
 export const MATCH_LIMITS = { entries: 50, entryLength: 200, regexLength: 500 } as const;
 
 const LISTS = ['any', 'all', 'none'] as const;
-const TOKEN = /[\p{L}\p{N}]+/gu;
-/**
- * A quantified group that itself contains a quantifier, such as `(a+)+` or `(\w*x)*`: the shape of
- * catastrophic backtracking, refused since the pattern runs on every item in the server.
- */
-const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)(?:[+*]|\{\d+,\d*\})/;
 
 /** Problems with a `settings.match` (Vigil extension): list sizes, blank or long phrases, the regex. */
 export function checkMatch(match: MatchSettings | null | undefined, loc: (string | number)[]): Problem[] {
@@ -26,7 +21,7 @@ export function checkMatch(match: MatchSettings | null | undefined, loc: (string
     phrases.forEach((phrase, i) => {
       if (phrase.length > MATCH_LIMITS.entryLength) {
         problems.push({ loc: [...loc, list, i], msg: `phrases are at most ${MATCH_LIMITS.entryLength} characters`, type: 'too_long' });
-      } else if (tokens(phrase).length === 0) {
+      } else if (stems(phrase).length === 0) {
         problems.push({ loc: [...loc, list, i], msg: 'must contain a letter or digit; empty and blank phrases match nothing', type: 'empty' });
       }
     });
@@ -43,31 +38,32 @@ function checkRegex(regex: string, loc: (string | number)[]): Problem[] {
   } catch (err) {
     return [{ loc, msg: `is not a valid regular expression: ${(err as Error).message}`, type: 'regex' }];
   }
-  if (NESTED_QUANTIFIER.test(regex)) {
+  if (isRiskyPattern(regex)) {
     return [{ loc, msg: 'nested quantifiers such as (a+)+ are refused: they can take exponential time', type: 'regex' }];
   }
   return [];
 }
 
 /**
- * True when text passes the filter: some `any` phrase occurs (when given), every `all` phrase
- * occurs, no `none` phrase occurs, and `regex` (case-insensitive) matches. Phrases match as whole
- * stemmed words in order ("price increase" matches "Prices increased"), case-insensitive.
+ * The filter as a test of text, its phrases stemmed and its regex compiled once (it runs on every
+ * item): true when some `any` phrase occurs (when given), every `all` phrase occurs, no `none`
+ * phrase occurs, and `regex` (case-insensitive) matches. Phrases match as whole stemmed words in
+ * order ("price increase" matches "Prices increased"), case-insensitive.
  */
-export function matchesFilter(match: MatchSettings | null | undefined, text: string): boolean {
-  if (!match) return true;
-  const words = tokens(text);
-  const has = (phrase: string) => containsPhrase(words, tokens(phrase));
-  if (match.any && match.any.length > 0 && !match.any.some(has)) return false;
-  if (match.all && !match.all.every(has)) return false;
-  if (match.none && match.none.some(has)) return false;
-  if (match.regex && !new RegExp(match.regex, 'i').test(text)) return false;
-  return true;
+export function compileFilter(match: MatchSettings | null | undefined): (text: string) => boolean {
+  if (!match) return () => true;
+  const phrases = (list: string[] | undefined) => (list ?? []).map(stems);
+  const [any, all, none] = [phrases(match.any), phrases(match.all), phrases(match.none)];
+  const regex = match.regex ? new RegExp(match.regex, 'i') : undefined;
+  return (text) => {
+    const words = stems(text);
+    const has = (phrase: string[]) => containsPhrase(words, phrase);
+    return (any.length === 0 || any.some(has)) && all.every(has) && !none.some(has) && (!regex || regex.test(text));
+  };
 }
 
-function tokens(text: string): string[] {
-  return (text.toLowerCase().match(TOKEN) ?? []).map((word) => stemmer(word));
-}
+/** Whether text passes the filter (compileFilter, for one text). */
+export const matchesFilter = (match: MatchSettings | null | undefined, text: string): boolean => compileFilter(match)(text);
 
 function containsPhrase(words: string[], phrase: string[]): boolean {
   if (phrase.length === 0) return false;

@@ -81,8 +81,13 @@ export function queryTerms(query: string): string[] {
 /** True when terms is empty, or when at least one term occurs (stemmed, case-insensitive, word boundaries) in text. */
 export function matchesQuery(terms: readonly string[], text: string): boolean {
   if (terms.length === 0) return true;
-  const stems = new Set(words(text).map((word) => stemmer(word)));
-  return terms.some((term) => stems.has(term.toLowerCase()));
+  const found = new Set(stems(text));
+  return terms.some((term) => found.has(term.toLowerCase()));
+}
+
+/** The stems of text's words, in order (lower-cased runs of letters and digits). */
+export function stems(text: string): string[] {
+  return words(text).map((word) => stemmer(word));
 }
 
 /** Lower-cased runs of Unicode letters and digits. */

@@ -6,6 +6,7 @@ import { fieldQuery, type FieldQuery, type Found } from './field-query.js';
 import { elementText, pageLines, textLines, type ParsedPage } from './parsed-page.js';
 import { bestInJson } from './structured.js';
 import { tokens } from './tokens.js';
+import { isRiskyPattern } from '../regex-safety.js';
 
 /** Vigil's extension keys a property may carry to say where its value is. */
 export interface Hints { selector?: string; attribute?: string; jsonpath?: string; regex?: string }
@@ -17,15 +18,11 @@ export function hintsOf(schema: FieldSchema): Hints | null {
   return hints.selector || hints.jsonpath || hints.regex ? hints : null;
 }
 
-// A group that holds a quantifier and is itself quantified ("(a+)+", "(\w*\s?)*"): the classic shape
-// of exponential backtracking. Node cannot interrupt a running regex, so such patterns are refused.
-const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*(?:[+*]|\{\d+,\d*\})(?:[^()\\]|\\.)*\)(?:[+*]|\{\d+,\d*\})/;
-
 /** Compiles an `x-regex`: a bare pattern, or `/pattern/flags` with flags from `imsu`; throws on a bad or risky one. */
 export function compileRegex(source: string, global = false): RegExp {
   const literal = /^\/(.+)\/([imsu]*)$/s.exec(source);
   const [pattern, flags] = literal ? [literal[1]!, literal[2]!] : [source, ''];
-  if (NESTED_QUANTIFIER.test(pattern)) throw new Error('a quantified group containing a quantifier can take exponential time');
+  if (isRiskyPattern(pattern)) throw new Error('a quantified group containing a quantifier can take exponential time');
   return new RegExp(pattern, global ? `${flags}g` : flags);
 }
 

@@ -1,5 +1,5 @@
 import type { EventStreamSettings } from '../../domain/monitor.js';
-import { matchesFilter } from '../match.js';
+import { compileFilter } from '../match.js';
 import { matchesQuery, queryTerms } from '../relevance.js';
 import { sourcesOf } from '../sources.js';
 import { itemEvent } from './feed-events.js';
@@ -52,9 +52,10 @@ function selectReported(ctx: ProcessorContext, settings: EventStreamSettings, fr
   const policy = settings.advanced_settings?.source_policy;
   const after = policy?.after_date ? Date.parse(policy.after_date) : undefined;
   const excluded = (policy?.exclude_domains ?? []).map((d) => d.toLowerCase().replace(/^\*?\.?/, ''));
+  const passes = compileFilter(settings.match);
   let chosen = fresh.filter((item) =>
     matchesQuery(terms, `${item.title ?? ''} ${item.summary ?? ''} ${item.section ?? ''}`)
-    && matchesFilter(settings.match, `${item.title ?? ''}\n${item.summary ?? ''}\n${item.link ?? ''}`)
+    && passes(`${item.title ?? ''}\n${item.summary ?? ''}\n${item.link ?? ''}`)
     && !(after !== undefined && item.publishedAt && item.publishedAt.getTime() < after)
     && !isExcluded(item.link, excluded));
   chosen = chosen.sort(byDateAscending);
