@@ -40,14 +40,14 @@ export async function startVigil(config: Config, options: { clock?: () => number
   let taskWorker: Loop | undefined;
   if (config.roles.worker) {
     const timeoutMs = config.executionTimeoutSeconds * 1000;
-    // Monitor research fetching is made polite; webhooks have their own retry and per-endpoint limits.
-    const fetcher = createPoliteFetcher(http, { ...config.fetch, timeoutMs: 15_000 });
+    // Research fetching (monitors and task runs) is made polite; webhooks have their own retry and per-endpoint limits.
+    const fetcher = createPoliteFetcher(http, config.fetch);
     worker = createWorker({
       store, fetcher, clock, log, workerId: newWorkerId(), concurrency: config.workerConcurrency,
       intervalMs: config.pollIntervalMs, timeoutMs, retainExecutions: config.retainExecutions,
     });
     taskWorker = createTaskWorker({
-      store, http, clock, log, workerId: newWorkerId(), concurrency: config.workerConcurrency, intervalMs: config.pollIntervalMs, timeoutMs,
+      store, fetcher, clock, log, workerId: newWorkerId(), concurrency: config.workerConcurrency, intervalMs: config.pollIntervalMs, timeoutMs,
     });
     const scheduler = createScheduler({ store, clock, intervalMs: config.pollIntervalMs, log, onQueued: () => store.workHints.notify() });
     const dispatcher = createDispatcher({

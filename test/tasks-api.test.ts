@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { apiFailure, startFixtureSite, startReceiver, startTestVigil, waitFor, type FixtureSite, type TestVigil } from './helpers.js';
+import { startScriptedSite } from './scripted-site.js';
 
 const PRODUCT_PAGE = (price: string) => `<!doctype html><html><head><title>Widget Pro</title></head><body>
 <nav><a href="/">Home</a></nav>
@@ -116,6 +117,21 @@ describe('Task API', () => {
     const result = await apiFailure(t.client.taskRun.result(run.run_id, { timeout: 5 }));
     assert.equal(result.status, 404);
     assert.match(result.message, /^Run failed or run id not found: .*HTTP 500/);
+  });
+
+  it('fetches politely: a transient 503 is tried again within the run', async () => {
+    const scripted = await startScriptedSite();
+    try {
+      scripted.route('/blip', (_req, res, n) => (n === 1
+        ? res.writeHead(503).end('busy')
+        : res.writeHead(200, { 'content-type': 'text/html' }).end(PRODUCT_PAGE('$8'))));
+      const run = await t.client.taskRun.create({ input: `${scripted.url}/blip`, processor: 'lite', task_spec: { output_schema: schema } });
+      const result = await t.client.taskRun.result(run.run_id, { timeout: 20 });
+      assert.deepEqual(result.output.content, { name: 'Widget Pro', price: '$8' });
+      assert.equal(scripted.requests('/blip').length, 2, 'the 503 was tried again');
+    } finally {
+      await scripted.close();
+    }
   });
 
   it('accepts the other spec forms: a top-level output_schema, a bare string (text), and warns on loose schemas', async () => {

@@ -5,7 +5,8 @@ import type { Account } from '../store/accounts.repository.js';
 import type { Store } from '../store/db.js';
 import { failPendingDeliveries, recordAttempt, recordDelivered, type ClaimedDelivery } from '../store/deliveries.repository.js';
 import { insertNotice, saveEndpoint, type Endpoint } from '../store/endpoints.repository.js';
-import { parseRetryAfter, retryDelay } from './retry.js';
+import { retryAfterMs } from '../outbound/http-cache.js';
+import { retryDelay } from './retry.js';
 import { signatureHeaders } from './signing.js';
 
 /** Bytes of a receiver's answer that are kept (for the delivery's last error). */
@@ -130,7 +131,7 @@ async function attempt(deps: AttemptDeps, delivery: ClaimedDelivery, account: Ac
       status: response.status,
       error: ok ? null : `HTTP ${response.status}${answer ? `: ${answer}` : ''}`,
       retryAfterMs: response.status === 429 || response.status === 503
-        ? parseRetryAfter(response.headers['retry-after'], now) : undefined,
+        ? retryAfterMs(response.headers['retry-after'], now) : undefined,
     };
   } catch (err) {
     return { ok: false, status: null, error: err instanceof Error ? err.message : String(err) };

@@ -1,6 +1,7 @@
-/** The longest wait between two attempts, and the longest a Retry-After header may impose. */
+import { MAX_RETRY_AFTER_MS } from '../outbound/http-cache.js';
+
+/** The longest wait between two attempts (a Retry-After may ask for more, up to MAX_RETRY_AFTER_MS). */
 const MAX_BACKOFF_MS = 6 * 3600_000;
-const MAX_RETRY_AFTER_MS = 24 * 3600_000;
 
 /**
  * Wait before the next attempt after `attempts` failed ones: `baseMs` doubling, capped at 6 h,
@@ -11,12 +12,4 @@ export function retryDelay(attempts: number, baseMs: number, retryAfterMs?: numb
   const backoff = Math.min(MAX_BACKOFF_MS, baseMs * 2 ** Math.max(0, attempts - 1));
   const jittered = Math.round(backoff * (0.8 + 0.4 * random()));
   return retryAfterMs === undefined ? jittered : Math.max(jittered, Math.min(retryAfterMs, MAX_RETRY_AFTER_MS));
-}
-
-/** Milliseconds a `Retry-After` header asks for (seconds or an HTTP date); undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { TaskRun } from '../domain/task.js';
 import { taskRunDeliveries } from '../delivery/task-webhooks.js';
-import type { OutboundClient } from '../outbound/http.js';
+import type { PoliteFetcher } from '../outbound/polite.js';
 import { runLiteTask } from '../research/processors/lite-task.js';
 import type { Store } from '../store/db.js';
 import { insertDeliveries } from '../store/deliveries.repository.js';
@@ -17,7 +17,8 @@ import { leaseMs } from './worker.js';
 /** What running task runs needs. */
 export interface TaskRunnerDeps {
   store: Store;
-  http: OutboundClient;
+  /** Research fetching, polite as monitors' is (src/outbound/polite.ts). */
+  fetcher: PoliteFetcher;
   clock: () => number;
   log: FastifyBaseLogger;
   workerId: string;
@@ -66,13 +67,14 @@ export async function runTask(deps: TaskRunnerDeps, run: TaskRun, stop: AbortSig
 
 async function research(deps: TaskRunnerDeps, run: TaskRun, stop: AbortSignal): Promise<TaskEnd> {
   const signal = AbortSignal.any([stop, AbortSignal.timeout(deps.timeoutMs)]);
+  const http = deps.fetcher.forExecution({ monitorId: run.id, executionId: `${run.id}#${run.attempts}`, deadline: Date.now() + deps.timeoutMs });
   // The trace is informative: a message that cannot be written must not fail the run.
   const progress = (type: string, message: string) =>
     appendTaskMessage(deps.store.db, run.id, `task_run.progress_msg.${type}`, message, deps.clock())
       .catch((err: unknown) => deps.log.warn({ err, runId: run.id }, 'task progress message not written'));
   try {
     if (run.attempts > 1) await progress('exec_status', `Resumed (attempt ${run.attempts}): the worker that ran this before stopped`);
-    const extraction = await runLiteTask(deps.http, {
+    const extraction = await runLiteTask(http, {
       input: run.input.input, spec: run.outputSpec, sourcePolicy: run.input.source_policy,
     }, signal, progress);
     return { status: 'completed', output: extraction.output, derivedSchema: extraction.outputSchema ?? null };

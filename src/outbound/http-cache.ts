@@ -39,6 +39,9 @@ function parseCacheControl(value: string): Map<string, string> {
   return directives;
 }
 
+/** The longest a `Retry-After` may hold anything back (a host's fetches, a webhook's next attempt). */
+export const MAX_RETRY_AFTER_MS = 24 * 3600_000;
+
 /** `Retry-After` as milliseconds from `now` (delta-seconds or an HTTP date); undefined when absent or unreadable. */
 export function retryAfterMs(value: string | undefined, now: number): number | undefined {
   if (value === undefined) return undefined;

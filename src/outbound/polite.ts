@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OutboundError } from './errors.js';
 import { HostBackoffError, HostGates } from './host-gate.js';
-import { freshnessOf, ResponseCache, retryAfterMs, type CacheEntry } from './http-cache.js';
+import { freshnessOf, MAX_RETRY_AFTER_MS, ResponseCache, retryAfterMs, type CacheEntry } from './http-cache.js';
 import type { OutboundClient, OutboundRequest, OutboundResponse } from './http.js';
 
 export { HostBackoffError } from './host-gate.js';
@@ -34,8 +34,6 @@ export interface PoliteFetcher {
   forExecution(scope: FetchScope): OutboundClient;
 }
 
-/** Longest `Retry-After` honoured; a longer one is cut to this (a day). */
-const MAX_BACKOFF_MS = 24 * 3600_000;
 const RETRYABLE_CODES = new Set(['timeout', 'connect_failed', 'dns_failed', 'http_error']);
 
 interface Flight { promise: Promise<OutboundResponse>; controller: AbortController; waiting: number }
@@ -82,7 +80,7 @@ class Polite {
       } catch (err) {
         error = err;
       }
-      const wait = attempt < this.options.attempts && !signal.aborted ? retryWait(response, error, attempt, this.options.retryDelayMs) : undefined;
+      const wait = attempt < this.options.attempts && !signal.aborted ? retryWait(response, error, attempt, this.options.retryDelayMs, this.now()) : undefined;
       if (wait === undefined || this.now() + wait >= scope.deadline) {
         if (error !== undefined) throw error;
         return response as OutboundResponse;
@@ -98,11 +96,11 @@ class Polite {
     const release = host === undefined ? () => {} : await this.gates.acquire(host, deadline, signal);
     try {
       // The execution's own signal ends a request that outlives it; that is the execution's timeout, not the source's.
-      const response = await this.inner.request(url, { ...init, signal, timeoutMs: init.timeoutMs ?? this.options.timeoutMs ?? 15_000 });
+      const response = await this.inner.request(url, { ...init, signal, timeoutMs: init.timeoutMs ?? this.options.timeoutMs });
       if ((response.status === 429 || response.status === 503) && host !== undefined) {
         const at = this.now();
         const wait = retryAfterMs(response.headers['retry-after'], at);
-        if (wait !== undefined) this.gates.backOff(host, at + Math.min(wait, MAX_BACKOFF_MS));
+        if (wait !== undefined) this.gates.backOff(host, at + Math.min(wait, MAX_RETRY_AFTER_MS));
       }
       return response;
     } finally {
@@ -119,10 +117,14 @@ class Polite {
       return entry.response;
     }
     let flight = this.flights.get(key);
-    if (!flight) {
+    // A flight every caller left is being torn down: a newcomer starts its own.
+    if (!flight || flight.controller.signal.aborted) {
       const controller = new AbortController();
-      const promise = this.revalidate(key, url, init, entry, scope.deadline, controller.signal).finally(() => this.flights.delete(key));
-      flight = { promise, controller, waiting: 0 };
+      const started: Flight = { promise: this.revalidate(key, url, init, entry, scope.deadline, controller.signal), controller, waiting: 0 };
+      void started.promise.catch(() => {}).finally(() => {
+        if (this.flights.get(key) === started) this.flights.delete(key);
+      });
+      flight = started;
       this.flights.set(key, flight);
     }
     const response = await join(flight, signal);
@@ -191,11 +193,11 @@ function join(flight: Flight, signal: AbortSignal): Promise<OutboundResponse> {
 }
 
 /** How long to wait before trying again, or undefined when the failure is final (or there was none). */
-function retryWait(response: OutboundResponse | undefined, error: unknown, attempt: number, baseMs: number): number | undefined {
+function retryWait(response: OutboundResponse | undefined, error: unknown, attempt: number, baseMs: number, now: number): number | undefined {
   const backoff = () => baseMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
   if (response) {
     // With Retry-After the host's gate holds the next try back until the time the server named.
-    if ((response.status === 429 || response.status === 503) && response.headers['retry-after'] !== undefined) return 0;
+    if ((response.status === 429 || response.status === 503) && retryAfterMs(response.headers['retry-after'], now) !== undefined) return 0;
     return response.status >= 500 || response.status === 429 || response.status === 408 ? backoff() : undefined;
   }
   return error instanceof OutboundError && RETRYABLE_CODES.has(error.code) ? backoff() : undefined;
