@@ -37,6 +37,9 @@ export interface Abortable {
 
 type RawHeaders = Record<string, string | string[] | undefined>;
 
+/** The most of an unwanted body (a redirect's) read to keep its connection; longer ones close it. */
+const MAX_DRAINED_BYTES = 128 * 1024;
+
 /**
  * Sends one request with undici's dispatcher API and collects its answer. Unlike `request()`, a
  * plain body needs no stream and aborting needs no AbortController: webhooks send thousands of
@@ -127,7 +130,14 @@ class Handler implements Abortable {
   }
 
   onData(chunk: Buffer): boolean {
-    if (this.mode === 'skip') return true;
+    if (this.mode === 'skip') {
+      // A short discarded body is drained so its connection can be reused; a long one is not worth it.
+      this.total += chunk.length;
+      if (this.total <= MAX_DRAINED_BYTES) return true;
+      this.settle();
+      this.abortRequest?.(new Error('body discarded'));
+      return false;
+    }
     if (this.mode === 'stream') return this.stream!.push(chunk);
     const { maxBytes, truncateBody } = this.limits;
     if (this.total + chunk.length > maxBytes) {

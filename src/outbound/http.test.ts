@@ -143,6 +143,19 @@ describe('redirects', () => {
     assert.equal(second.connections, 0);
   });
 
+  it('follows a redirect whose body never ends without reading it to the end', async () => {
+    const server = await serve((req, res) => {
+      if (req.url !== '/endless') return void res.end('arrived');
+      res.writeHead(302, { location: '/end' });
+      const chunk = Buffer.alloc(64 * 1024, 'x');
+      const pump = () => { while (res.write(chunk)); };
+      res.on('drain', pump);
+      pump();
+    });
+    const res = await client({ timeoutMs: 5_000 }).request(`${server.origin}/endless`);
+    assert.equal(res.body.toString(), 'arrived');
+  });
+
   it('refuses a redirect from an allowed name to a loopback IP literal', async () => {
     const second = await serve(ok);
     const first = await serve((_req, res) => res.writeHead(307, { location: `${second.origin}/` }).end());
