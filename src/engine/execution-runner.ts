@@ -103,7 +103,9 @@ async function commitOutcome(deps: RunnerDeps, monitor: Monitor, execution: Exec
   const now = deps.clock();
   const checks = result.sourceChecks ?? [];
   const notified = await deps.store.db.transaction().execute(async (tx: Tx) => {
-    const previous = new Map((await findSourceHealth(tx, monitor.id)).map((h): [string, SourceHealth] => [h.source, h]));
+    // Processors that report no source checks (snapshot re-runs) need no health records read.
+    const health = checks.length > 0 ? await findSourceHealth(tx, monitor.id) : [];
+    const previous = new Map(health.map((h): [string, SourceHealth] => [h.source, h]));
     const outcome = oneOutcome(settleOutcome(result.outcome, checks, previous));
     const entries = logEntries(monitor.id, execution.id, outcome, now);
     const deliveries = monitorDeliveries(monitor, execution.id, outcome, entries, now);
