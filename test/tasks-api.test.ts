@@ -168,6 +168,7 @@ describe('Task API', () => {
         /body\.task_spec\.output_schema: p: x-regex is not a valid regular expression/],
       [{ input: page, processor: 'lite', task_spec: { output_schema: { type: 'yaml' } } }, /body\.task_spec\.output_schema\.type: must be "json", "text" or "auto"/],
       [{ input: page, processor: 'lite', metadata: { 'a-very-long-metadata-key': 'x' } }, /body\.metadata\.a-very-long-metadata-key: metadata keys must be 1 to 16/],
+      [{ input: page, processor: 'lite', metadata: { team: { name: 'pricing' } } }, /body\.metadata\.team: values must be strings, numbers or booleans/],
       [{ input: page, processor: 'lite', webhook: { url: 'ftp://example.test/hook' } }, /body\.webhook\.url: must be an absolute http or https URL/],
       [{ input: page.padEnd(26_000, ' x') , processor: 'lite' }, /input and task_spec are \d+ characters together; at most 25000/],
     ];

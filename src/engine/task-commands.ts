@@ -98,11 +98,14 @@ function checkSizes(input: RunInput): Problem[] {
   return [];
 }
 
-/** Task metadata: the monitor rules (keys ≤ 16, values ≤ 512 characters) over values that may also be numbers or booleans. */
+/** Task metadata: string, number or boolean values, under the monitor rules (keys ≤ 16, values ≤ 512 characters). */
 function checkTaskMetadata(metadata: RunInput['metadata']): Problem[] {
   if (!metadata) return [];
+  const scalar = (value: unknown) => ['string', 'number', 'boolean'].includes(typeof value);
+  const problems: Problem[] = Object.entries(metadata).filter(([, value]) => !scalar(value))
+    .map(([key]) => ({ loc: ['body', 'metadata', key], msg: 'values must be strings, numbers or booleans', type: 'metadata_value' }));
   const asText = Object.fromEntries(Object.entries(metadata).map(([key, value]) => [key, String(value)]));
-  return checkMetadata(asText, ['body', 'metadata']);
+  return [...problems, ...checkMetadata(asText, ['body', 'metadata'])];
 }
 
 /** The account's run, or a 404 as if it did not exist. */

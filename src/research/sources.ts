@@ -15,3 +15,10 @@ export function sourcesOf(settings: EventStreamSettings): MonitorSources {
 export const NO_SOURCE_HELP =
   'no source to watch: put a feed or page URL in settings.query, list URLs in settings.sources, ' +
   'or name sites in settings.advanced_settings.source_policy.include_domains (their home pages must advertise a feed)';
+
+/** A domain's home page: as written when it has a scheme, else https first and http second. */
+export function homePages(domain: string): string[] {
+  if (/^https?:\/\//i.test(domain)) return [domain];
+  const host = domain.replace(/^\.+/, '');
+  return [`https://${host}/`, `http://${host}/`];
+}

@@ -42,8 +42,8 @@ export async function findEndpoints(db: Queryable, accountId: string, urls: read
 
 /** Every endpoint an account's deliveries have reached or failed to reach. */
 export async function listEndpoints(db: Queryable, accountId: string): Promise<Endpoint[]> {
-  const rows = await db.selectFrom('webhook_endpoints').select('url').where('account_id', '=', accountId).orderBy('url').execute();
-  return Promise.all(rows.map((r) => findEndpoint(db, accountId, r.url)));
+  const rows = await db.selectFrom('webhook_endpoints').selectAll().where('account_id', '=', accountId).orderBy('url').execute();
+  return rows.map(toEndpoint);
 }
 
 /** Writes an endpoint's health. */

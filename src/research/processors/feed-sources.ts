@@ -1,7 +1,7 @@
 import type { OutboundClient } from '../../outbound/http.js';
 import { discoverFeedLinks } from '../extract/discover.js';
 import { parseFeed, type FeedItem, type ParsedFeed } from '../extract/feed.js';
-import type { MonitorSources } from '../sources.js';
+import { homePages, type MonitorSources } from '../sources.js';
 import { failureKey, HttpStatusError } from '../source-failures.js';
 import { nonFeedItems } from './page-sources.js';
 
@@ -40,13 +40,6 @@ export async function readSources(http: OutboundClient, sources: MonitorSources,
       return { source, url: tried.url, error: err instanceof Error ? err.message : String(err), errorKey: failureKey(err) };
     }
   }));
-}
-
-/** A domain's home page: as written when it has a scheme, else https first and http second. */
-function homePages(domain: string): string[] {
-  if (/^https?:\/\//i.test(domain)) return [domain];
-  const host = domain.replace(/^\.+/, '');
-  return [`https://${host}/`, `http://${host}/`];
 }
 
 async function readFirstReachable(http: OutboundClient, urls: string[], signal: AbortSignal, tried: { url: string }): Promise<SourcedItem[]> {

@@ -3,6 +3,7 @@ import type { OutputSpec } from '../../domain/task.js';
 import type { OutboundClient } from '../../outbound/http.js';
 import { extractOutput, type Extraction, type Page } from '../extract/fields.js';
 import { extractUrls } from '../relevance.js';
+import { homePages } from '../sources.js';
 
 /** Pages one run reads at most: the lite processor reads what it is pointed at, it does not crawl. */
 export const MAX_TASK_PAGES = 10;
@@ -25,9 +26,7 @@ export type Progress = (type: 'plan' | 'exec_status' | 'result', message: string
  */
 export function targetUrls(task: Pick<LiteTask, 'input' | 'sourcePolicy'>): string[] {
   const urls = [...urlsIn(task.input)];
-  for (const domain of task.sourcePolicy?.include_domains ?? []) {
-    urls.push(/^https?:\/\//i.test(domain) ? domain : `https://${domain.replace(/^\.+/, '')}/`);
-  }
+  for (const domain of task.sourcePolicy?.include_domains ?? []) urls.push(homePages(domain)[0]!);
   return [...new Set(urls)].slice(0, MAX_TASK_PAGES);
 }
 
