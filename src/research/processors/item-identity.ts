@@ -16,9 +16,13 @@ const hash = (identity: string) => createHash('sha256').update(identity).digest(
  * the same link) is recognised.
  */
 export function keyItems(items: SourcedItem[]): KeyedItem[] {
+  // Each item's stable text and normalised link, and each source's own link, worked out once.
+  const texts = new Map(items.map((item) => [item, stableText(`${item.title ?? ''}\n${item.summary ?? ''}`)]));
+  const links = new Map(items.map((item) => [item, item.link ? normaliseLink(item.link) : null]));
+  const sourceLinks = new Map([...new Set(items.map((item) => item.feedUrl))].map((url) => [url, normaliseLink(url)]));
   const entries = items.filter((item) => !item.identity);
-  const brokenGuids = ambiguous(entries, (item) => item.guid);
-  const brokenLinks = ambiguous(entries, (item) => (item.link ? normaliseLink(item.link) : null));
+  const brokenGuids = ambiguous(entries, texts, (item) => item.guid);
+  const brokenLinks = ambiguous(entries, texts, (item) => links.get(item) ?? null);
   return items.map((item) => {
     // A page block is identified by its stable text already; near-duplicate blocks of a page
     // (two similar changelog lines) are distinct content, not one story told twice.
@@ -29,24 +33,24 @@ export function keyItems(items: SourcedItem[]): KeyedItem[] {
     if (item.identity) return { item, keys: [hash(item.identity)], fingerprint, maxBits };
     const keys: string[] = [];
     if (item.guid && !brokenGuids.has(`${item.feedUrl}\n${item.guid}`)) keys.push(hash(`guid:${item.guid}`));
-    const link = item.link ? normaliseLink(item.link) : null;
-    if (link && link !== normaliseLink(item.feedUrl) && !brokenLinks.has(`${item.feedUrl}\n${link}`)) keys.push(hash(`link:${link}`));
-    if (keys.length === 0) keys.push(hash(`text:${stableText(`${item.title ?? ''}\n${item.summary ?? ''}`)}`));
+    const link = links.get(item);
+    if (link && link !== sourceLinks.get(item.feedUrl) && !brokenLinks.has(`${item.feedUrl}\n${link}`)) keys.push(hash(`link:${link}`));
+    if (keys.length === 0) keys.push(hash(`text:${texts.get(item)}`));
     return { item, keys, fingerprint, maxBits };
   });
 }
 
 /** `source\nvalue` pairs carried by two or more items of one source with different text. */
-function ambiguous(items: SourcedItem[], valueOf: (item: SourcedItem) => string | null): Set<string> {
-  const texts = new Map<string, string>();
+function ambiguous(items: SourcedItem[], texts: Map<SourcedItem, string>, valueOf: (item: SourcedItem) => string | null): Set<string> {
+  const firstText = new Map<string, string>();
   const broken = new Set<string>();
   for (const item of items) {
     const value = valueOf(item);
     if (!value) continue;
     const id = `${item.feedUrl}\n${value}`;
-    const text = stableText(`${item.title ?? ''}\n${item.summary ?? ''}`);
-    const earlier = texts.get(id);
-    if (earlier === undefined) texts.set(id, text);
+    const text = texts.get(item)!;
+    const earlier = firstText.get(id);
+    if (earlier === undefined) firstText.set(id, text);
     else if (earlier !== text) broken.add(id);
   }
   return broken;
