@@ -62,7 +62,9 @@ describe('appends that commit late', () => {
       const overtaken = secondDone;
       release();
       await Promise.all([first, second]);
-      await waitFor(() => seen.length >= 2 || undefined, 5_000, 'the poller to see both events').catch(() => undefined);
+      // The log may already hold the creation run's own outcome: wait for these two events by id.
+      await waitFor(() => (seen.includes(late.id) && seen.includes(early.id)) || undefined, 5_000, 'the poller to see both events')
+        .catch(() => undefined);
       polling = false;
       await poller;
 
