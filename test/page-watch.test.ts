@@ -118,6 +118,32 @@ describe('page watching (event_stream, lite)', () => {
     assert.deepEqual(quiet.map((e) => e.event_type), ['completion']);
   });
 
+  it('never re-reports what it saw when a page turns into a listing or back into blocks', async () => {
+    const path = nextPath('html');
+    const post = (i: number) => `<article><h2><a href="/notes/${i}">Release notes for build ${i}</a></h2>
+      <p>What changed in build ${i} of the Acme client.</p></article>`;
+    const page = (ids: number[]) => `<html><head><title>Acme notes</title></head><body>
+      <main><h1>Notes</h1><p>Everything we shipped, newest first.</p>${ids.map(post).join('')}</main></body></html>`;
+    // Two entries are too few for a listing: the page is read as blocks.
+    site.set(path, page([2, 1]), 'text/html');
+    const monitorId = await watch([`${site.url}${path}`]);
+
+    // Four entries make it a listing: only the two new entries are news.
+    site.set(path, page([4, 3, 2, 1]), 'text/html');
+    const grown = await triggerAndWait(monitorId);
+    assert.deepEqual(urls(grown).map((u) => new URL(u).pathname).sort(), ['/notes/3', '/notes/4']);
+
+    // Back to two entries (blocks again), all of them seen as listing entries: nothing is news.
+    site.set(path, page([4, 3]), 'text/html');
+    const shrunk = await triggerAndWait(monitorId);
+    assert.deepEqual(shrunk.map((e) => e.event_type), ['completion']);
+
+    // A block added to the page is still reported.
+    site.set(path, page([4, 3]).replace('</main>', '<p>Build 5 is delayed by a week.</p></main>'), 'text/html');
+    const added = await triggerAndWait(monitorId);
+    assert.deepEqual(excerpts(added), ['Build 5 is delayed by a week.']);
+  });
+
   it('degrades identity when a feed gives every item one guid, and drops a re-published story with trivial edits', async () => {
     const feed = nextPath('xml');
     const story = (n: number, link: string, text: string): RssItem => ({ title: `Story ${n}`, link, guid: 'same-guid-for-all', description: text, date: new Date() });

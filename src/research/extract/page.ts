@@ -189,6 +189,16 @@ function isChrome(node: DomNode, name: string, inArticle: boolean): boolean {
  * an article's paragraphs are mostly prose). Blocks after an entry, up to the next, give its summary.
  */
 export function listingEntries(blocks: PageBlock[], pageUrl: string): EntryLink[] {
+  const entries = entryLinks(blocks, pageUrl);
+  return entries.length < LISTING_MIN_ENTRIES || entries.length < LISTING_MIN_SHARE * blocks.length ? [] : entries;
+}
+
+/**
+ * The entries a page has when read as a listing, whether or not it is one: page watching
+ * remembers them for a page read as blocks, so that the page turning into a listing (a blog
+ * index that grows from two posts to four) does not report its old entries again.
+ */
+export function entryLinks(blocks: PageBlock[], pageUrl: string): EntryLink[] {
   const page = normaliseLink(pageUrl);
   const entryLink = (block: PageBlock) => {
     if (block.kind === 'row' || block.kind === 'text') return null;
@@ -196,8 +206,6 @@ export function listingEntries(blocks: PageBlock[], pageUrl: string): EntryLink[
     return link && normaliseLink(link.url) !== page ? link : null;
   };
   const marks = blocks.map(entryLink);
-  const count = marks.filter(Boolean).length;
-  if (count < LISTING_MIN_ENTRIES || count < LISTING_MIN_SHARE * blocks.length) return [];
   const entries: EntryLink[] = [];
   blocks.forEach((block, i) => {
     const link = marks[i];

@@ -15,6 +15,11 @@ export interface SourcedItem extends FeedItem {
   identity?: string;
   /** The heading a page block or entry sits under. */
   section?: string | null;
+  /**
+   * The same content read in a page's other form (its blocks when it is read as a listing, its
+   * entries when read as blocks): its keys are recorded as seen, it is never reported itself.
+   */
+  shadow?: boolean;
 }
 
 /** What reading one named source gave: its feeds' items, or why it failed (`errorKey`: see failureKey). */

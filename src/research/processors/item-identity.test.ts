@@ -41,3 +41,15 @@ test('within one execution the first of several duplicates is kept', () => {
   ]), new Set(), []);
   assert.deepEqual(novelty.fresh.map((i) => i.title), ['S']);
 });
+
+test("a shadow (a page's other form) is never reported and decides nothing, but its keys are remembered", () => {
+  const shadow = item({ link: 'https://x.test/post', title: 'A post', summary: STORY, shadow: true });
+  const novelty = novelItems(keyItems([
+    shadow,
+    item({ identity: 'block:paragraph:a post', summary: 'A post' }),
+    item({ feedUrl: 'https://b.test/', link: 'https://x.test/post', title: 'A post', summary: STORY }),
+  ]), new Set(), []);
+  assert.deepEqual(novelty.fresh.map((i) => i.summary), ['A post', STORY], 'the feed item with the shadow link is still news');
+  assert.ok(keyItems([shadow])[0]!.keys.every((key) => novelty.seenKeys.includes(key)), "the shadow's keys are recorded");
+  assert.ok(novelty.fingerprints.length === 1, 'only the reported story leaves a fingerprint');
+});

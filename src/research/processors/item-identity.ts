@@ -27,7 +27,8 @@ export function keyItems(items: SourcedItem[]): KeyedItem[] {
     // A page block is identified by its stable text already; near-duplicate blocks of a page
     // (two similar changelog lines) are distinct content, not one story told twice.
     if (item.identity?.startsWith('block:')) return { item, keys: [hash(item.identity)], fingerprint: null, maxBits: 0 };
-    const near = nearDuplicateFingerprint(`${item.title ?? ''} ${item.summary ?? ''}`);
+    // A shadow is never compared as a near-duplicate (see novelItems): no fingerprint to compute.
+    const near = item.shadow ? null : nearDuplicateFingerprint(`${item.title ?? ''} ${item.summary ?? ''}`);
     const fingerprint = near?.hash ?? null;
     const maxBits = near?.maxBits ?? 0;
     if (item.identity) return { item, keys: [hash(item.identity)], fingerprint, maxBits };
@@ -76,12 +77,14 @@ export function novelItems(keyed: KeyedItem[], seen: Set<string>, pastFingerprin
   const fresh: SourcedItem[] = [];
   const fingerprints: Novelty['fingerprints'] = [];
   const isSeen = (k: KeyedItem) => k.keys.some((key) => seen.has(key));
+  // Shadows (a page's other form) only leave their keys behind: they decide nothing here.
+  const read = keyed.filter((k) => !k.item.shadow);
   // Items seen before come first so that a re-published copy meets its original whatever the order.
-  for (const k of keyed.filter(isSeen)) {
+  for (const k of read.filter(isSeen)) {
     for (const key of k.keys) known.add(key);
     if (k.fingerprint) prints.push(k.fingerprint);
   }
-  for (const k of keyed) {
+  for (const k of read) {
     if (isSeen(k)) continue;
     const duplicate = k.keys.some((key) => known.has(key))
       || (k.fingerprint !== null && prints.some((p) => hamming(p, k.fingerprint!) <= k.maxBits));
@@ -92,7 +95,7 @@ export function novelItems(keyed: KeyedItem[], seen: Set<string>, pastFingerprin
     }
     if (!duplicate) fresh.push(k.item);
   }
-  // Keys seen before are already recorded: only the others need writing.
+  // Keys seen before are already recorded: only the others need writing (shadows' keys included).
   const seenKeys = [...new Set(keyed.flatMap((k) => k.keys))].filter((key) => !seen.has(key));
   return { fresh, seenKeys, fingerprints };
 }

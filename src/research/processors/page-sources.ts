@@ -1,5 +1,5 @@
 import { parseJsonItems } from '../extract/json-items.js';
-import { blockIdentity, extractPage } from '../extract/page.js';
+import { blockIdentity, entryLinks, extractPage } from '../extract/page.js';
 import type { SourcedItem } from './feed-sources.js';
 
 const JSON_TYPE = /\bjson\b/i;
@@ -30,18 +30,26 @@ export function nonFeedItems(body: string, url: string, contentType: string | un
   return pageItems(body, url);
 }
 
+/**
+ * A page's items in the form it is read in (entries of a listing, else blocks), followed by the
+ * same content in the other form, marked `shadow`: remembered as seen, never reported, so a page
+ * whose classification changes between executions reports nothing it already showed.
+ */
 function pageItems(html: string, url: string): SourcedItem[] {
   const page = extractPage(html, url);
   const common = { guid: null, author: null, publishedAt: null, feedUrl: url, feedTitle: page.title, origin: 'page' as const };
-  if (page.entries.length > 0) {
-    return page.entries.map((entry) => ({ ...common, link: entry.url, title: entry.title, summary: entry.summary, section: entry.section }));
-  }
-  return page.blocks.map((block) => ({
+  const listing = page.entries.length > 0;
+  const entries = (listing ? page.entries : entryLinks(page.blocks, url)).map((entry) => ({
+    ...common, link: entry.url, title: entry.title, summary: entry.summary, section: entry.section, shadow: !listing,
+  }));
+  const blocks = page.blocks.map((block) => ({
     ...common,
     link: block.anchor ? `${url.split('#')[0]}#${encodeURIComponent(block.anchor)}` : url,
     title: null,
     summary: block.text,
     section: block.section,
     identity: blockIdentity(block),
+    shadow: listing,
   }));
+  return listing ? [...entries, ...blocks] : [...blocks, ...entries];
 }
