@@ -95,6 +95,33 @@ describe('source health and noise control', () => {
     assert.equal(messages.filter((m) => m.json.type === 'monitor.execution.failed').length, 2, 'two failures, two alerts');
   });
 
+  it("settings.repeated_failures: 'error' reports every repeated failure; switching back to 'warning' quiets it; a bad value is a 422", async () => {
+    site.route('/loud.xml', ok(rss('Loud', [OLD])));
+    const url = `${site.url}/loud.xml`;
+    const created = await client.monitor.create({
+      type: 'event_stream', frequency: '1d', settings: { query: 'anything new', sources: [url], repeated_failures: 'error' } as any,
+    });
+    const monitorId = created.monitor_id;
+    assert.equal((created.settings as any).repeated_failures, 'error');
+    await waitFor(async () => (await outcomes(monitorId)).length >= 1, 20_000, 'the creation run');
+    site.route('/loud.xml', failWith(503));
+    const loud = [await triggerAndWait(client, monitorId), await triggerAndWait(client, monitorId)];
+    assert.deepEqual(loud.map((r) => r.map((e) => e.event_type)), [['error'], ['error']], 'each repeated failure is an error');
+
+    const updated = await client.monitor.update(monitorId, { type: 'event_stream', settings: { repeated_failures: 'warning' } as any });
+    assert.equal((updated.settings as any).repeated_failures, 'warning');
+    const quiet = await triggerAndWait(client, monitorId);
+    assert.deepEqual(quiet.map((e) => e.event_type), ['completion']);
+    assert.match(quiet[0].warnings[0], /HTTP 503 .*reported once/);
+
+    const bad = await fetch(`${vigil.url}/v1/monitors`, {
+      method: 'POST', headers: { 'x-api-key': vigil.apiKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'event_stream', frequency: '1d', settings: { query: 'q', sources: [url], repeated_failures: 'sometimes' } }),
+    });
+    assert.equal(bad.status, 422);
+    assert.match(JSON.stringify(await bad.json()), /repeated_failures/);
+  });
+
   it('retries a source within the execution: one transient 503 is no failure', async () => {
     site.route('/blip.xml', (_req, res, n) => (n === 2
       ? res.writeHead(503).end('blip')

@@ -32,7 +32,12 @@ export interface EventStreamSettings {
   advanced_settings?: AdvancedSettings | null;
   sources?: string[];
   match?: MatchSettings | null;
+  /** Noise control (Vigil extension): a failure every source repeats is a completion with warnings (default) or an error each time. */
+  repeated_failures?: RepeatedFailures;
 }
+
+/** What an execution whose every source repeats its last failure records. */
+export type RepeatedFailures = 'warning' | 'error';
 
 /** `snapshot` settings: the wire fields, and the baseline task each execution re-runs. */
 export interface SnapshotSettings {
@@ -99,7 +104,7 @@ export interface UpdateMonitorInput {
   processor?: Processor;
   webhook?: MonitorWebhook | null;
   metadata?: Record<string, string> | null;
-  settings?: { query?: string; advanced_settings?: AdvancedSettings | null; match?: MatchSettings | null };
+  settings?: { query?: string; advanced_settings?: AdvancedSettings | null; match?: MatchSettings | null; repeated_failures?: RepeatedFailures };
   /** The legacy cadence `frequency` was derived from; null when a plain frequency replaces it (v1alpha requests only). */
   cadence?: Cadence | null;
 }

@@ -25,6 +25,14 @@ describe('noise control', () => {
     assert.equal(settled.kind === 'completion' && settled.warnings?.length, 2);
   });
 
+  it("keeps an error every source already had an error when the monitor's repeated_failures is 'error'", () => {
+    const before = history([failed('a', 'http_503')]);
+    assert.deepEqual(settleOutcome(ERROR, [failed('a', 'http_503')], before, 'error'), ERROR);
+    assert.equal(settleOutcome(ERROR, [failed('a', 'http_503')], before, 'warning').kind, 'completion');
+    const events: Outcome = { kind: 'events', events: [] };
+    assert.deepEqual(settleOutcome(events, [worked('b'), failed('a', 'http_503')], before, 'error'), { ...events, warnings: ['a: a http_503 (the same failure for 2 executions in a row; reported once, when it began)'] });
+  });
+
   it('reports again when one source\'s failure changes or a new source fails', () => {
     const before = history([failed('a', 'http_503'), failed('b', 'timeout')]);
     assert.deepEqual(settleOutcome(ERROR, [failed('a', 'http_500'), failed('b', 'timeout')], before), ERROR);

@@ -1,4 +1,5 @@
 import type { Outcome } from './event.js';
+import type { EventStreamSettings, Monitor, RepeatedFailures } from './monitor.js';
 
 /** How one source of a monitor fared in one execution. */
 export type SourceCheck = { source: string; url: string | null } & (
@@ -40,11 +41,13 @@ function repeats(check: SourceCheck, previous: SourceHealth | undefined): boolea
 /**
  * Noise control: the outcome an execution records, given how its sources fared and their records.
  * An error outcome in which every source repeats the failure it already had is not reported again:
- * it becomes a completion whose warnings say so. Any outcome with failing sources carries one
- * warning per failing source. A new or changed failure, or every source failing after a success,
- * stays an error (reported once).
+ * it becomes a completion whose warnings say so, unless the monitor's `repeated_failures` setting
+ * is 'error'. Any outcome with failing sources carries one warning per failing source. A new or
+ * changed failure, or every source failing after a success, stays an error (reported once).
  */
-export function settleOutcome(outcome: Outcome, checks: SourceCheck[], previous: Map<string, SourceHealth>): Outcome {
+export function settleOutcome(
+  outcome: Outcome, checks: SourceCheck[], previous: Map<string, SourceHealth>, repeated: RepeatedFailures = 'warning',
+): Outcome {
   const failing = checks.filter((c): c is Extract<SourceCheck, { ok: false }> => !c.ok);
   if (failing.length === 0) return outcome;
   const warnings = failing.map((check) => {
@@ -55,11 +58,16 @@ export function settleOutcome(outcome: Outcome, checks: SourceCheck[], previous:
   });
   switch (outcome.kind) {
     case 'error':
-      return failing.length === checks.length && failing.every((c) => repeats(c, previous.get(c.source)))
+      return repeated === 'warning' && failing.length === checks.length && failing.every((c) => repeats(c, previous.get(c.source)))
         ? { kind: 'completion', warnings }
         : outcome;
     case 'events':
     case 'completion':
       return { ...outcome, warnings };
   }
+}
+
+/** The monitor's noise-control setting: 'warning' unless an `event_stream` monitor asks for 'error'. */
+export function repeatedFailures(monitor: Pick<Monitor, 'type' | 'settings'>): RepeatedFailures {
+  return monitor.type === 'event_stream' ? (monitor.settings as EventStreamSettings).repeated_failures ?? 'warning' : 'warning';
 }

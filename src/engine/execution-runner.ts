@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { LogEntry, Outcome } from '../domain/event.js';
 import { ID } from '../domain/ids.js';
 import type { Monitor } from '../domain/monitor.js';
-import { nextHealth, settleOutcome, type SourceHealth } from '../domain/source-health.js';
+import { nextHealth, repeatedFailures, settleOutcome, type SourceHealth } from '../domain/source-health.js';
 import type { PoliteFetcher } from '../outbound/polite.js';
 import type { ProcessorResult } from '../research/processors/processor.js';
 import { processorFor } from '../research/processors/index.js';
@@ -106,7 +106,7 @@ async function commitOutcome(deps: RunnerDeps, monitor: Monitor, execution: Exec
     // Processors that report no source checks (snapshot re-runs) need no health records read.
     const health = checks.length > 0 ? await findSourceHealth(tx, monitor.id) : [];
     const previous = new Map(health.map((h): [string, SourceHealth] => [h.source, h]));
-    const outcome = oneOutcome(settleOutcome(result.outcome, checks, previous));
+    const outcome = oneOutcome(settleOutcome(result.outcome, checks, previous, repeatedFailures(monitor)));
     const entries = logEntries(monitor.id, execution.id, outcome, now);
     const deliveries = monitorDeliveries(monitor, execution.id, outcome, entries, now);
     if (!(await finishExecution(tx, execution, deps.workerId, outcome.kind, now))) {

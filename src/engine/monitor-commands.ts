@@ -192,6 +192,7 @@ function updatedSettings(monitor: Monitor, input: UpdateMonitorInput, problems: 
     settings.query = patch.query;
   }
   if (patch.advanced_settings !== undefined) settings.advanced_settings = patch.advanced_settings;
+  if (patch.repeated_failures !== undefined) settings.repeated_failures = patch.repeated_failures;
   if (patch.match !== undefined) {
     problems.push(...checkMatch(patch.match, ['body', 'settings', 'match']));
     if (patch.match === null) delete settings.match; else settings.match = patch.match;

@@ -39,6 +39,11 @@ export const MatchSettings = Type.Object({
   regex: Type.Optional(Type.String({ description: 'a JavaScript regular expression, case-insensitive, that matches' })),
 }, closed);
 
+/** Vigil extension: what an execution whose every source repeats its last failure records (README, "Errors and noise control"). */
+export const RepeatedFailures = Type.Union([Type.Literal('warning'), Type.Literal('error')], {
+  description: "'warning' (default): a completion carrying warnings, reported once; 'error': an error event every time",
+});
+
 export const Webhook = Type.Object({
   url: Type.String({ minLength: 1 }),
   event_types: Type.Optional(Type.Array(WebhookEventType)),
@@ -54,6 +59,7 @@ export const CreateSettings = Type.Object({
   advanced_settings: Type.Optional(Nullable(AdvancedSettings)),
   sources: Type.Optional(Type.Array(Type.String(), { description: 'Vigil extension: URLs of feeds, pages or JSON endpoints to watch' })),
   match: Type.Optional(Nullable(MatchSettings)),
+  repeated_failures: Type.Optional(RepeatedFailures),
   task_run_id: Type.Optional(Type.String()),
 }, closed);
 
@@ -77,6 +83,7 @@ export const UpdateMonitorBody = Type.Object({
     query: Type.Optional(Type.String()),
     advanced_settings: Type.Optional(Nullable(AdvancedSettings)),
     match: Type.Optional(Nullable(MatchSettings)),
+    repeated_failures: Type.Optional(RepeatedFailures),
   }, closed)),
 }, closed);
 
