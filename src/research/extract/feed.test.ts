@@ -323,3 +323,69 @@ test('long summaries are cut to at most 1000 chars on a word boundary', () => {
   assert.ok(summary.length > 900, `length ${summary.length}`);
   assert.match(summary, /^word0 word1 .* word\d+…$/);
 });
+
+// Lenient reading: each case below is a feed a lenient parser reads without loss (issue 12, "Signal").
+const BASE = 'https://feeds.example.test/feed.xml';
+const rssOf = (items: string, ns = '') => `<?xml version="1.0"?><rss version="2.0" ${ns}><channel><title>Lenient</title>${items}</channel></rss>`;
+const atomOf = (entries: string, attrs = 'xmlns="http://www.w3.org/2005/Atom"') => `<feed ${attrs}><title>Lenient</title>${entries}</feed>`;
+const only = (body: string): FeedItem => {
+  const feed = parseFeed(body, BASE);
+  assert.ok(feed, 'the body is read as a feed');
+  assert.equal(feed.items.length, 1);
+  return feed.items[0]!;
+};
+
+test('markup inside an RSS text element is read as HTML, neither dropped nor glued', () => {
+  const item = only(rssOf('<item><title>Launch <em>day</em></title><description>Intro <p>Example</p> tail</description></item>'));
+  assert.equal(item.title, 'Launch day');
+  assert.equal(item.summary, 'Intro Example tail');
+});
+
+test('an Atom title with naked markup, xhtml markup or escaped brackets in text keeps all its text', () => {
+  const entry = (title: string) => only(atomOf(`<entry><id>urn:x:1</id>${title}</entry>`)).title;
+  assert.equal(entry('<title>Example <b>Atom</b></title>'), 'Example Atom');
+  assert.equal(entry('<title type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">Example <b>Atom</b> too</div></title>'), 'Example Atom too');
+  assert.equal(entry('<title type="text">History of the &lt;blink&gt; tag</title>'), 'History of the <blink> tag');
+  assert.equal(entry('<title type="html">A &lt;b&gt;bold&lt;/b&gt; &amp;amp; <![CDATA[<i>kept</i>]]> claim</title>'), 'A bold & kept claim');
+});
+
+test('Dublin Core title, description and dates, and dcterms issued/modified, are read', () => {
+  const dc = 'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/"';
+  const item = only(rssOf('<item><dc:title>DC title</dc:title><dc:description>DC description</dc:description><dcterms:issued>2003-12-31T10:14:55Z</dcterms:issued></item>', dc));
+  assert.equal(item.title, 'DC title');
+  assert.equal(item.summary, 'DC description');
+  assert.deepEqual(item.publishedAt, new Date('2003-12-31T10:14:55Z'));
+  const modified = only(rssOf('<item><title>M</title><dcterms:modified>2004-01-01T19:48:21Z</dcterms:modified></item>', dc));
+  assert.deepEqual(modified.publishedAt, new Date('2004-01-01T19:48:21Z'));
+  assert.equal(parseFeed(rssOf('', dc).replace('<title>Lenient</title>', '<dc:title>Channel by DC</dc:title>'), BASE)?.title, 'Channel by DC');
+});
+
+test('xhtml:body and content:encoded are read when they are the only body', () => {
+  const xhtml = 'xmlns:xhtml="http://www.w3.org/1999/xhtml" xmlns:content="http://purl.org/rss/1.0/modules/content/"';
+  assert.equal(only(rssOf('<item><title>X</title><xhtml:body><p>Body <b>text</b></p><p>More</p></xhtml:body></item>', xhtml)).summary, 'Body text More');
+  assert.equal(only(rssOf('<item><title>X</title><body xmlns="http://www.w3.org/1999/xhtml"><p>Default-namespace body</p></body></item>')).summary, 'Default-namespace body');
+  // A description that holds no text (only an image) gives way to the full content.
+  const item = only(rssOf('<item><title>X</title><description><![CDATA[<img src="a.png">]]></description><content:encoded><![CDATA[<p>Full text</p>]]></content:encoded></item>', xhtml));
+  assert.equal(item.summary, 'Full text');
+});
+
+test('Atom 0.3 issued and modified dates, and base64 content, are read', () => {
+  const atom03 = 'version="0.3" xmlns="http://purl.org/atom/ns#"';
+  const issued = only(atomOf('<entry><id>tag:x,2003:1</id><title>I</title><issued>2003-12-31T10:14:55Z</issued></entry>', atom03));
+  assert.deepEqual(issued.publishedAt, new Date('2003-12-31T10:14:55Z'));
+  const modified = only(atomOf('<entry><id>tag:x,2003:2</id><title>M</title><modified>2004-01-01T19:48:21Z</modified></entry>', atom03));
+  assert.deepEqual(modified.publishedAt, new Date('2004-01-01T19:48:21Z'));
+  const encoded = Buffer.from('Example <b>Atom</b>').toString('base64');
+  const base64 = only(atomOf(`<entry><id>tag:x,2003:3</id><title type="text/html" mode="base64">${encoded}</title>
+    <summary type="application/octet-stream">${Buffer.from('Plain bytes').toString('base64')}</summary></entry>`, atom03));
+  assert.equal(base64.title, 'Example Atom');
+  assert.equal(base64.summary, 'Plain bytes');
+});
+
+test('a feed truncated at its very end keeps the items before the cut', () => {
+  const whole = rssOf('<item><guid>a</guid><title>First</title></item><item><guid>b</guid><title>Second</title></item>');
+  assert.deepEqual(parseFeed(whole.slice(0, -1), BASE)?.items.map((i) => i.title), ['First', 'Second'], '"</rss" cut off');
+  const midItem = whole.slice(0, whole.indexOf('Second') + 3);
+  assert.deepEqual(parseFeed(midItem, BASE)?.items.map((i) => i.title), ['First', 'Sec'], 'cut inside an item');
+  assert.equal(parseFeed('<rss><channel><item><title>x</title></ite', BASE)?.items[0]?.title, 'x');
+});

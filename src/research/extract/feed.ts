@@ -1,5 +1,5 @@
 import { XMLParser } from 'fast-xml-parser';
-import { load } from 'cheerio';
+import { closeTruncated, fromBase64, innerXml, parseDate, resolveUrl, toText } from './feed-values.js';
 
 /** One entry of a feed, normalised across RSS, RDF, Atom and JSON Feed. */
 export interface FeedItem {
@@ -23,18 +23,13 @@ export interface ParsedFeed {
 
 /** A parsed XML element or JSON object. */
 type Fields = Record<string, unknown>;
-/** 'auto' = strip HTML only when the text looks like markup (RSS leaves it unspecified). */
-type TextMode = 'html' | 'text' | 'auto';
 
-const MAX_TEXT = 1000;
-// Full-content feeds carry 50 KB+ of HTML per item and cheerio dominates parse time;
-// 20 KB of markup still yields far more than MAX_TEXT chars of text.
-const MAX_HTML = 20_000;
 const JSON_FEED_VERSION = /^https?:\/\/jsonfeed\.org\/version\/1/;
-const HTML_HINT = /<\/?[a-z][^>]*>|&(?:#\d+|#x[0-9a-f]+|[a-z][a-z0-9]*);/i;
-const BLOCKS =
-  'address,article,aside,blockquote,dd,div,dl,dt,figcaption,figure,footer,h1,h2,h3,h4,h5,h6,' +
-  'header,hr,li,main,nav,ol,p,pre,section,table,td,th,tr,ul';
+/**
+ * Elements that hold text or markup. fxp's object model would drop or glue markup inside them
+ * (`Intro <p>Example</p> tail` → "Introtail"), so they are kept raw and read by innerXml.
+ */
+const TEXT_ELEMENTS = ['title', 'description', 'summary', 'content', 'content:encoded', 'dc:title', 'dc:description', 'body', 'xhtml:body', 'itunes:summary'];
 
 const xmlParser = new XMLParser({
   ignoreAttributes: false,
@@ -45,8 +40,7 @@ const xmlParser = new XMLParser({
   processEntities: true,
   // Numeric references (&#8217;) are plain XML, but fxp 5 only decodes them with this flag.
   htmlEntities: true,
-  // XHTML content is mixed markup that fxp's object model would scramble; keep it raw.
-  stopNodes: ['..title[type=xhtml]', '..summary[type=xhtml]', '..content[type=xhtml]'],
+  stopNodes: TEXT_ELEMENTS.map((name) => `*.${name}`),
 });
 
 /** Parses RSS 2.0, RSS 1.0 (RDF), Atom 1.0 or JSON Feed 1.x; returns null when the body is not a feed. */
@@ -57,12 +51,7 @@ export function parseFeed(body: string, baseUrl: string, contentType?: string): 
     return parseJsonFeed(text, baseUrl);
   }
   if (!text.startsWith('<')) return null;
-  let doc: unknown;
-  try {
-    doc = xmlParser.parse(text);
-  } catch {
-    return null;
-  }
+  const doc = parseXml(text);
   if (!isNode(doc)) return null;
   const rootName = Object.keys(doc).find((k) => !k.startsWith('?') && !k.startsWith('#'));
   const root = rootName === undefined ? undefined : doc[rootName];
@@ -73,12 +62,25 @@ export function parseFeed(body: string, baseUrl: string, contentType?: string): 
   return null;
 }
 
+/** The parsed document; a document cut off before its end is closed and parsed again, keeping what came before the cut. */
+function parseXml(text: string): unknown {
+  try {
+    return xmlParser.parse(text);
+  } catch {
+    try {
+      return xmlParser.parse(closeTruncated(text));
+    } catch {
+      return null;
+    }
+  }
+}
+
 function parseRss(rss: Fields, baseUrl: string): ParsedFeed | null {
-  const channel = asArray(rss.channel).find(isNode);
-  if (!channel) return null;
+  // A channel-less <rss> holding its items directly is still read.
+  const channel = asArray(rss.channel).find(isNode) ?? rss;
   return {
     format: 'rss',
-    title: toText(textOf(channel.title), 'auto'),
+    title: markupText(channel.title) ?? markupText(channel['dc:title']),
     link: resolveUrl(textOf(channel.link), baseUrl),
     items: compact(asArray(channel.item).filter(isNode).map((item) => rssItem(item, baseUrl))),
   };
@@ -92,7 +94,7 @@ function parseRdf(rdf: Fields, baseUrl: string): ParsedFeed | null {
   if (!channel && items.length === 0) return null;
   return {
     format: 'rdf',
-    title: channel ? toText(textOf(channel.title), 'auto') : null,
+    title: channel ? markupText(channel.title) ?? markupText(channel['dc:title']) : null,
     link: channel ? resolveUrl(textOf(channel.link), baseUrl) : null,
     items: compact(items.map((item) => rssItem(item, baseUrl))),
   };
@@ -109,10 +111,11 @@ function rssItem(item: Fields, baseUrl: string): FeedItem {
   return {
     guid,
     link: resolveUrl(textOf(item.link), baseUrl) ?? guidLink,
-    title: toText(textOf(item.title), 'auto'),
-    summary: toText(textOf(item.description) ?? textOf(item['content:encoded']), 'auto'),
-    author: personName(textOf(item['dc:creator']) ?? textOf(item.author)),
-    publishedAt: parseDate(textOf(item.pubDate) ?? textOf(item['dc:date'])),
+    title: markupText(item.title) ?? markupText(item['dc:title']),
+    // The first body that yields text: a short description first, the full content when there is none.
+    summary: firstOf([item.description, item['dc:description'], item['content:encoded'], item['xhtml:body'], item.body, item['itunes:summary']], markupText),
+    author: personName(textOf(item['dc:creator']) ?? textOf(item.author) ?? textOf(item['dc:author']) ?? textOf(item['itunes:author'])),
+    publishedAt: parseDate(firstOf(['pubDate', 'dc:date', 'dcterms:issued', 'dcterms:modified', 'dcterms:created'].map((k) => item[k]), textOf)),
   };
 }
 
@@ -139,7 +142,8 @@ function atomEntry(entry: Fields, feedBase: string, feedAuthor: string | null): 
     summary: atomText(entry.summary) ?? atomText(entry.content),
     // Atom: entry author, else the author of its <source>, else the feed's.
     author: atomAuthors(entry.author) ?? atomAuthors(source?.author) ?? feedAuthor,
-    publishedAt: parseDate(textOf(entry.published) ?? textOf(entry.updated)),
+    // Atom 0.3 names its dates issued, modified and created.
+    publishedAt: parseDate(firstOf([entry.published, entry.updated, entry.issued, entry.modified, entry.created], textOf)),
   };
 }
 
@@ -154,10 +158,48 @@ function atomLink(value: unknown, base: string): string | null {
   return resolveUrl(attr(pick, 'href'), linkBase);
 }
 
-/** Atom text constructs declare their own type: text (default), html or xhtml. */
+/**
+ * Atom text constructs declare their own type: text (default), html or xhtml (Atom 0.3: a MIME
+ * type, with `mode` escaped, xml or base64). Content of another MIME type is base64 (RFC 4287 §4.1.3.3).
+ */
 function atomText(value: unknown): string | null {
   const node = asArray(value)[0];
-  return toText(textOf(node), /html/i.test(attr(node, 'type') ?? '') ? 'html' : 'text');
+  const raw = rawOf(node);
+  if (raw === null) return null;
+  const type = (attr(node, 'type') ?? 'text').toLowerCase();
+  const base64 = attr(node, 'mode')?.toLowerCase() === 'base64'
+    || (type.includes('/') && !type.startsWith('text/') && !/[+/]xml$/.test(type));
+  const { value: text, markup } = innerXml(raw);
+  if (base64) {
+    const decoded = fromBase64(text);
+    if (decoded === null) return null;
+    // Decoded bytes of an unnamed type are read like RSS text: HTML when they look like it.
+    return toText(decoded, type.includes('html') ? 'html' : type.includes('plain') ? 'text' : 'auto');
+  }
+  return toText(text, markup || type.includes('html') ? 'html' : 'text');
+}
+
+/** Text of an RSS text element (kept raw): HTML when it holds markup or looks like HTML. */
+function markupText(value: unknown): string | null {
+  const raw = rawOf(asArray(value)[0]);
+  if (raw === null) return null;
+  const { value: text, markup } = innerXml(raw);
+  return toText(text, markup ? 'html' : 'auto');
+}
+
+/** The raw inner XML of a text element fxp kept raw, or null. */
+function rawOf(node: unknown): string | null {
+  const raw = isNode(node) ? node['#text'] : node;
+  return typeof raw === 'string' && raw.trim() !== '' ? raw : null;
+}
+
+/** The first non-null reading of several candidate values, in order of preference. */
+function firstOf(values: unknown[], read: (value: unknown) => string | null): string | null {
+  for (const value of values) {
+    const text = read(value);
+    if (text !== null) return text;
+  }
+  return null;
 }
 
 function atomAuthors(value: unknown): string | null {
@@ -252,55 +294,4 @@ function joinNames(names: Array<string | null>): string | null {
 function personName(raw: string | null): string | null {
   const text = toText(raw, 'auto');
   return text?.match(/^\S+@\S+\s*\((.+)\)$/)?.[1]?.trim() ?? text;
-}
-
-function toText(raw: string | null, mode: TextMode): string | null {
-  if (raw === null) return null;
-  const isHtml = mode === 'html' || (mode === 'auto' && HTML_HINT.test(raw));
-  const text = (isHtml ? htmlToText(raw) : raw).replace(/\s+/g, ' ').trim();
-  return text === '' ? null : truncate(text, MAX_TEXT);
-}
-
-function htmlToText(html: string): string {
-  // htmlparser2 (via `xml: { xmlMode: false }`) is ~6x faster than cheerio's default parse5
-  // and as lenient for fragments; we only want text, not a spec-exact DOM.
-  const $ = load(html.slice(0, MAX_HTML), { xml: { xmlMode: false, decodeEntities: true } }, false);
-  $('script,style,noscript,template,iframe').remove();
-  // cheerio's text() glues adjacent blocks ("<p>a</p><p>b</p>" → "ab"); pad them with spaces.
-  $('br').replaceWith(' ');
-  $(BLOCKS).before(' ').after(' ');
-  return $.root().text();
-}
-
-function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let cut = text.slice(0, max - 1);
-  const space = cut.lastIndexOf(' ');
-  // Prefer a word boundary, unless that would throw away a fifth of the text.
-  if (space > max * 0.8) cut = cut.slice(0, space);
-  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
-  return `${cut.trimEnd()}…`;
-}
-
-/** Absolute http(s) URL or null: other schemes (javascript:, data:) must never reach users. */
-function resolveUrl(href: string | null, base: string): string | null {
-  if (href === null) return null;
-  const raw = href.trim();
-  // An unusable base must not sink an already-absolute href.
-  const url = URL.canParse(raw, base) ? new URL(raw, base) : URL.canParse(raw) ? new URL(raw) : null;
-  return url?.protocol === 'http:' || url?.protocol === 'https:' ? url.href : null;
-}
-
-const ZONELESS_ISO = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$/;
-const HAS_YEAR = /\d{4}|\b\d{1,2} [A-Za-z]{3} \d{2}\b/;
-
-function parseDate(raw: string | null): Date | null {
-  if (raw === null) return null;
-  const text = raw.trim();
-  // V8's lenient parser turns junk like "1" or "0" into dates in 2000/2001.
-  if (!HAS_YEAR.test(text)) return null;
-  // Zone-less date-times would parse as server-local time; feeds almost always mean UTC.
-  const iso = ZONELESS_ISO.exec(text);
-  const ms = Date.parse(iso ? `${iso[1]}T${iso[2]}Z` : text);
-  return Number.isFinite(ms) ? new Date(ms) : null;
 }
