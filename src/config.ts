@@ -1,4 +1,5 @@
 import { parseDuration } from './domain/duration.js';
+import { createAddressPolicy } from './outbound/guard.js';
 
 /** The validated, frozen configuration every part of Vigil receives; `loadConfig` is its only maker. */
 export interface Config {
@@ -88,7 +89,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     host: text('VIGIL_HOST') ?? DEFAULTS.host,
     databaseUrl: databaseUrl(text('VIGIL_DATABASE_URL') ?? DEFAULTS.databaseUrl),
     apiKey: text('VIGIL_API_KEY'),
-    allowNetworks: (text('VIGIL_ALLOW_NETWORKS') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    allowNetworks: allowNetworks(text('VIGIL_ALLOW_NETWORKS')),
     minFrequencySeconds: seconds(text('VIGIL_MIN_FREQUENCY') ?? DEFAULTS.minFrequency, 'VIGIL_MIN_FREQUENCY'),
     llm: {
       baseUrl: text('VIGIL_LLM_BASE_URL'),
@@ -154,6 +155,18 @@ function millis(value: string, name: string): number {
 function databaseUrl(value: string): string {
   if (value.startsWith('sqlite:') || /^postgres(ql)?:\/\//.test(value)) return value;
   throw new ConfigError(`VIGIL_DATABASE_URL must start with sqlite: or postgres://; got "${value}"`);
+}
+
+/** The allow list, each entry checked now by the guard's own parser, so a bad one stops the start before anything opens. */
+function allowNetworks(value: string | undefined): string[] {
+  const entries = (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  try {
+    createAddressPolicy(entries);
+  } catch (err) {
+    // The guard's message already names VIGIL_ALLOW_NETWORKS and the entry.
+    throw new ConfigError((err as Error).message);
+  }
+  return entries;
 }
 
 function roles(value: string | undefined): Config['roles'] {
