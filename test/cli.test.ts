@@ -81,6 +81,16 @@ describe('the vigil command', () => {
     assert.match(result.stderr, /VIGIL_MIN_FREQUENCY must be a duration such as 500ms, 30s, 5m, 1h or 1d; got "often"/);
   });
 
+  it('refuses every bad value the README lists as a variable with exit 2 naming it, not a stack', () => {
+    for (const [name, value] of [['VIGIL_LOG_LEVEL', 'loud'], ['VIGIL_HOST', 'not a host'], ['VIGIL_WEBHOOK_SECRET', 'abc']] as const) {
+      const result = spawnSync(process.execPath, [VIGIL, 'serve'], {
+        env: { ...process.env, VIGIL_DATABASE_URL: 'sqlite::memory:', VIGIL_PORT: '0', [name]: value }, encoding: 'utf8', timeout: 20_000,
+      });
+      assert.equal(result.status, 2, `exit 2 for ${name}=${value}: ${result.stdout}${result.stderr}`);
+      assert.match(result.stderr, new RegExp(`^vigil: ${name} must be`));
+    }
+  });
+
   it('refuses a bad VIGIL_ALLOW_NETWORKS entry with exit 2 naming it, before opening the database', () => {
     const dir = tempDir();
     try {
