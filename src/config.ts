@@ -1,4 +1,6 @@
+import { isIP } from 'node:net';
 import { parseDuration } from './domain/duration.js';
+import { createAddressPolicy } from './outbound/guard.js';
 
 /** The validated, frozen configuration every part of Vigil receives; `loadConfig` is its only maker. */
 export interface Config {
@@ -85,17 +87,17 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   };
   const config: Config = {
     port: integer(text('VIGIL_PORT'), 'VIGIL_PORT', DEFAULTS.port, 0, 65_535),
-    host: text('VIGIL_HOST') ?? DEFAULTS.host,
+    host: host(text('VIGIL_HOST') ?? DEFAULTS.host),
     databaseUrl: databaseUrl(text('VIGIL_DATABASE_URL') ?? DEFAULTS.databaseUrl),
     apiKey: text('VIGIL_API_KEY'),
-    allowNetworks: (text('VIGIL_ALLOW_NETWORKS') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    allowNetworks: allowNetworks(text('VIGIL_ALLOW_NETWORKS')),
     minFrequencySeconds: seconds(text('VIGIL_MIN_FREQUENCY') ?? DEFAULTS.minFrequency, 'VIGIL_MIN_FREQUENCY'),
     llm: {
       baseUrl: text('VIGIL_LLM_BASE_URL'),
       apiKey: text('VIGIL_LLM_API_KEY'),
       model: text('VIGIL_LLM_MODEL'),
     },
-    webhookSecret: text('VIGIL_WEBHOOK_SECRET'),
+    webhookSecret: webhookSecret(text('VIGIL_WEBHOOK_SECRET')),
     retainExecutions: integer(text('VIGIL_RETAIN_EXECUTIONS'), 'VIGIL_RETAIN_EXECUTIONS', DEFAULTS.retainExecutions, 1, 1_000_000),
     executionTimeoutSeconds: seconds(text('VIGIL_EXECUTION_TIMEOUT') ?? DEFAULTS.executionTimeout, 'VIGIL_EXECUTION_TIMEOUT'),
     workerConcurrency: integer(text('VIGIL_WORKER_CONCURRENCY'), 'VIGIL_WORKER_CONCURRENCY', DEFAULTS.workerConcurrency, 1, 256),
@@ -121,7 +123,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       cacheBytes: integer(text('VIGIL_FETCH_CACHE_MB'), 'VIGIL_FETCH_CACHE_MB', DEFAULTS.fetchCacheMb, 0, 1_000_000) * 1024 * 1024,
     },
     roles: roles(text('VIGIL_ROLES')),
-    logLevel: text('VIGIL_LOG_LEVEL') ?? DEFAULTS.logLevel,
+    logLevel: logLevel(text('VIGIL_LOG_LEVEL') ?? DEFAULTS.logLevel),
     ...overrides,
   };
   return Object.freeze(config);
@@ -154,6 +156,39 @@ function millis(value: string, name: string): number {
 function databaseUrl(value: string): string {
   if (value.startsWith('sqlite:') || /^postgres(ql)?:\/\//.test(value)) return value;
   throw new ConfigError(`VIGIL_DATABASE_URL must start with sqlite: or postgres://; got "${value}"`);
+}
+
+const HOST_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i;
+
+/** Where to listen: an IP address or a host name (checked for form only; resolving it is the server's start). */
+function host(value: string): string {
+  if (isIP(value) !== 0 || HOST_NAME.test(value)) return value;
+  throw new ConfigError(`VIGIL_HOST must be an IP address or a host name such as 127.0.0.1, :: or localhost; got "${value}"`);
+}
+
+/** A Standard Webhooks secret: `whsec_` and base64, as the `standard` key mode decodes it. */
+function webhookSecret(value: string | undefined): string | undefined {
+  if (value === undefined || /^whsec_[A-Za-z0-9+/]{16,}={0,2}$/.test(value)) return value;
+  throw new ConfigError('VIGIL_WEBHOOK_SECRET must be whsec_ followed by at least 16 base64 characters (e.g. whsec_ and 24 random bytes in base64)');
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function logLevel(value: string): string {
+  if (LOG_LEVELS.includes(value)) return value;
+  throw new ConfigError(`VIGIL_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got "${value}"`);
+}
+
+/** The allow list, each entry checked now by the guard's own parser, so a bad one stops the start before anything opens. */
+function allowNetworks(value: string | undefined): string[] {
+  const entries = (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  try {
+    createAddressPolicy(entries);
+  } catch (err) {
+    // The guard's message already names VIGIL_ALLOW_NETWORKS and the entry.
+    throw new ConfigError((err as Error).message);
+  }
+  return entries;
 }
 
 function roles(value: string | undefined): Config['roles'] {

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { createApiKey, DEFAULT_ACCOUNT } from './accounts.js';
 import { ConfigError, loadConfig } from './config.js';
-import { startVigil } from './server.js';
+import { startVigil, type Vigil } from './server.js';
 import { openStore } from './store/db.js';
 
 /** The `vigil` command line: `vigil serve`, `vigil keys create`. */
@@ -13,28 +13,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--host <host>', 'address to listen on (VIGIL_HOST)')
     .option('--database-url <url>', 'sqlite:<path> or postgres://… (VIGIL_DATABASE_URL)')
     .option('--roles <roles>', 'api, worker or api,worker (VIGIL_ROLES)')
-    .action(async (flags: { port?: string; host?: string; databaseUrl?: string; roles?: string }) => {
-      const config = loadConfig({
-        ...process.env,
-        ...(flags.port && { VIGIL_PORT: flags.port }),
-        ...(flags.host && { VIGIL_HOST: flags.host }),
-        ...(flags.databaseUrl && { VIGIL_DATABASE_URL: flags.databaseUrl }),
-        ...(flags.roles && { VIGIL_ROLES: flags.roles }),
-      });
-      const vigil = await startVigil(config);
-      if (vigil.firstKey) {
-        process.stdout.write(`\nCreated an API key for the "${DEFAULT_ACCOUNT}" account. It is shown only this once:\n\n  ${vigil.firstKey}\n\n`);
-      }
-      if (vigil.url) process.stdout.write(`Vigil listening on ${vigil.url}\n`);
-      const roles = Object.entries(config.roles).filter(([, on]) => on).map(([role]) => role).join(', ');
-      process.stdout.write(`Vigil started (roles: ${roles})\n`);
-      const shutdown = (signal: string) => {
-        process.stdout.write(`${signal}: stopping\n`);
-        vigil.stop().then(() => process.exit(0), (err) => { console.error(err); process.exit(1); });
-      };
-      process.once('SIGTERM', () => shutdown('SIGTERM'));
-      process.once('SIGINT', () => shutdown('SIGINT'));
-    });
+    .action(serve);
 
   const keys = program.command('keys').description('manage API keys');
   keys.command('create').description('print a new API key for an account (created if new)')
@@ -59,4 +38,41 @@ export async function main(argv: string[]): Promise<void> {
     }
     throw err;
   }
+}
+
+interface ServeFlags { port?: string; host?: string; databaseUrl?: string; roles?: string }
+
+/** `vigil serve`: validates the configuration, starts Vigil, and stops it cleanly on SIGTERM or SIGINT. */
+async function serve(flags: ServeFlags): Promise<void> {
+  const config = loadConfig({
+    ...process.env,
+    ...(flags.port && { VIGIL_PORT: flags.port }),
+    ...(flags.host && { VIGIL_HOST: flags.host }),
+    ...(flags.databaseUrl && { VIGIL_DATABASE_URL: flags.databaseUrl }),
+    ...(flags.roles && { VIGIL_ROLES: flags.roles }),
+  });
+  // Signals are handled before anything starts, and certainly before "listening" is printed:
+  // a supervisor may signal as soon as it reads that line, and must get a clean stop.
+  let vigil: Vigil | undefined;
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`${signal}: stopping\n`);
+    // A signal during start-up stops Vigil once it has started (below).
+    if (vigil) vigil.stop().then(() => process.exit(0), (err) => { console.error(err); process.exit(1); });
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  vigil = await startVigil(config);
+  if (stopping) {
+    await vigil.stop();
+    process.exit(0);
+  }
+  if (vigil.firstKey) {
+    process.stdout.write(`\nCreated an API key for the "${DEFAULT_ACCOUNT}" account. It is shown only this once:\n\n  ${vigil.firstKey}\n\n`);
+  }
+  if (vigil.url) process.stdout.write(`Vigil listening on ${vigil.url}\n`);
+  const roles = Object.entries(config.roles).filter(([, on]) => on).map(([role]) => role).join(', ');
+  process.stdout.write(`Vigil started (roles: ${roles})\n`);
 }

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { sdkClient, tempDir, waitFor } from './helpers.js';
 
 const VIGIL = join(import.meta.dirname, '..', 'bin', 'vigil.js');
+const PROBE = join(import.meta.dirname, 'fixtures', 'serve-probe.ts');
 
 /** Runs `vigil serve` until `until` sees its output, then stops it with SIGTERM; returns stdout and the exit code. */
 async function serveOnce(env: Record<string, string>, until: (stdout: string) => Promise<void>) {
@@ -77,5 +79,59 @@ describe('the vigil command', () => {
     });
     assert.equal(result.status, 2);
     assert.match(result.stderr, /VIGIL_MIN_FREQUENCY must be a duration such as 500ms, 30s, 5m, 1h or 1d; got "often"/);
+  });
+
+  it('refuses every bad value the README lists as a variable with exit 2 naming it, not a stack', () => {
+    for (const [name, value] of [['VIGIL_LOG_LEVEL', 'loud'], ['VIGIL_HOST', 'not a host'], ['VIGIL_WEBHOOK_SECRET', 'abc']] as const) {
+      const result = spawnSync(process.execPath, [VIGIL, 'serve'], {
+        env: { ...process.env, VIGIL_DATABASE_URL: 'sqlite::memory:', VIGIL_PORT: '0', [name]: value }, encoding: 'utf8', timeout: 20_000,
+      });
+      assert.equal(result.status, 2, `exit 2 for ${name}=${value}: ${result.stdout}${result.stderr}`);
+      assert.match(result.stderr, new RegExp(`^vigil: ${name} must be`));
+    }
+  });
+
+  it('refuses a bad VIGIL_ALLOW_NETWORKS entry with exit 2 naming it, before opening the database', () => {
+    const dir = tempDir();
+    try {
+      const db = join(dir.path, 'v.db');
+      for (const entry of ['300.1.1.1', '10.0.0.0/33', 'bad host!']) {
+        const result = spawnSync(process.execPath, [VIGIL, 'serve'], {
+          env: { ...process.env, VIGIL_DATABASE_URL: `sqlite:${db}`, VIGIL_PORT: '0', VIGIL_ALLOW_NETWORKS: `127.0.0.0/8, ${entry}` }, encoding: 'utf8',
+        });
+        assert.equal(result.status, 2, `exit 2 for "${entry}": ${result.stderr}`);
+        assert.match(result.stderr, new RegExp(`^vigil: invalid VIGIL_ALLOW_NETWORKS entry "${entry.replace(/[.*/]/g, '\\$&')}"`));
+        assert.doesNotMatch(result.stderr, /TypeError|\n\s+at /, 'a message, not a stack');
+        assert.equal(existsSync(db), false, 'nothing was opened');
+      }
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('handles SIGTERM before it prints "Vigil listening on", and stops cleanly when signalled at that line', async () => {
+    const dir = tempDir();
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', PROBE, 'serve'], {
+        env: { ...process.env, VIGIL_DATABASE_URL: `sqlite:${join(dir.path, 'v.db')}`, VIGIL_PORT: '0', VIGIL_LOG_LEVEL: 'warn', VIGIL_API_KEY: 'vgl_probe' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      // Signalled in the very callback that sees the line, as a supervisor would.
+      let signalled = false;
+      const onData = (chunk: Buffer) => {
+        output += chunk;
+        if (!signalled && /Vigil listening on/.test(output)) signalled = child.kill('SIGTERM');
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', (chunk) => { output += chunk; });
+      const code = await exited;
+      assert.match(output, /\[probe\] listeners at "listening": SIGTERM=1 SIGINT=1/, output);
+      assert.equal(code, 0, `a clean stop: ${output}`);
+      assert.match(output, /SIGTERM: stopping/);
+    } finally {
+      dir.remove();
+    }
   });
 });

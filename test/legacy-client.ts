@@ -6,10 +6,10 @@ import addFormatsModule from 'ajv-formats';
 import type { TestVigil } from './helpers.js';
 
 /**
- * The legacy OpenAPI document. `shared/` sits beside the repository, here and in CI's fresh clone;
- * a missing copy fails the tests loudly rather than skipping the contract checks.
+ * The legacy OpenAPI document, copied into the repository (see test/fixtures/README.md for its
+ * source) so that a fresh clone runs its tests with nothing beside it.
  */
-const SPEC = join(import.meta.dirname, '..', '..', 'shared', 'reference', 'openapi', 'parallel-legacy.json');
+const SPEC = join(import.meta.dirname, 'fixtures', 'parallel-legacy.json');
 const BASE = 'https://vigil.test/parallel-legacy.json';
 
 // ajv-formats is CommonJS: under NodeNext its default import is the module object.
@@ -21,7 +21,7 @@ const compiled = new Map<string, ValidateFunction>();
 function contract(): Ajv {
   if (ajv) return ajv;
   if (!existsSync(SPEC)) {
-    throw new Error(`the legacy OpenAPI spec is missing at ${SPEC}; the v1alpha tests validate every response against it (clone shared/ beside the repository)`);
+    throw new Error(`the legacy OpenAPI spec is missing at ${SPEC}; the v1alpha tests validate every response against it`);
   }
   const spec = JSON.parse(readFileSync(SPEC, 'utf8'));
   // OpenAPI 3.1 schemas are JSON Schema 2020-12 plus annotations (discriminator, examples) ajv need not know.

@@ -11,7 +11,8 @@ let site: ScriptedSite;
 before(async () => {
   site = await startScriptedSite();
   // Eight executions at once, so that the per-host limit (2) is what holds requests back.
-  vigil = await startTestVigil({ VIGIL_WORKER_CONCURRENCY: '8', VIGIL_FETCH_HOST_CONCURRENCY: '2' });
+  // Short frequencies let scheduled runs (which, unlike triggers, may share a copy) happen within a test.
+  vigil = await startTestVigil({ VIGIL_WORKER_CONCURRENCY: '8', VIGIL_FETCH_HOST_CONCURRENCY: '2', VIGIL_MIN_FREQUENCY: '1s' });
   client = vigil.client;
 });
 after(async () => {
@@ -64,9 +65,15 @@ describe('polite fetching', () => {
 
   it('does not re-fetch a response Cache-Control still calls fresh, and keeps nothing under no-store', async () => {
     site.route('/max-age.xml', ok(rss('Fresh for an hour', [OLD]), { 'cache-control': 'max-age=3600' }));
-    const cached = await createAndSettle(`${site.url}/max-age.xml`);
-    assert.deepEqual((await triggerAndWait(client, cached)).map((e) => e.event_type), ['completion']);
-    assert.equal(site.requests('/max-age.xml').length, 1, 'the fresh copy answered the second execution');
+    // A scheduled run (a trigger always asks: test/trigger-reads-now.test.ts).
+    const cached = await client.monitor.create({ type: 'event_stream', frequency: '2s', settings: { query: `News from ${site.url}/max-age.xml` } });
+    const runs = await waitFor(async () => {
+      const all = await outcomes(cached.monitor_id);
+      return all.length >= 2 ? all : undefined;
+    }, 20_000, 'the creation run and a scheduled one');
+    await client.monitor.cancel(cached.monitor_id);
+    assert.deepEqual(runs.map((e) => e.event_type), ['completion', 'completion']);
+    assert.equal(site.requests('/max-age.xml').length, 1, 'the fresh copy answered the scheduled execution');
 
     site.route('/expired.xml', ok(rss('Expired', [OLD]), { expires: new Date(Date.now() - 60_000).toUTCString(), etag: '"e"' }));
     const expired = await createAndSettle(`${site.url}/expired.xml`);
@@ -138,22 +145,25 @@ describe('polite fetching', () => {
 
   it('fetches a URL once per wave when many monitors share it, and each monitor sees a change', async () => {
     site.route('/shared.xml', ok(rss('Shared', [OLD])), 300);
+    // Scheduled waves share a copy; a trigger reads the source itself (test/trigger-reads-now.test.ts).
     const ids = await Promise.all(Array.from({ length: 6 }, () => client.monitor.create({
-      type: 'event_stream', frequency: '1d', settings: { query: `News from ${site.url}/shared.xml` },
+      type: 'event_stream', frequency: '5s', settings: { query: `News from ${site.url}/shared.xml` },
     }).then((m) => m.monitor_id)));
-    for (const id of ids) await waitFor(async () => (await outcomes(id)).length >= 1, 20_000, 'every creation run');
-    assert.equal(site.requests('/shared.xml').length, 1, 'six creation runs, one fetch');
+    try {
+      for (const id of ids) await waitFor(async () => (await outcomes(id)).length >= 1, 20_000, 'every creation run');
+      assert.equal(site.requests('/shared.xml').length, 1, 'six creation runs, one fetch');
 
-    site.route('/shared.xml', ok(rss('Shared', [fresh(2), OLD])), 300);
-    const before = new Map(await Promise.all(ids.map(async (id) => [id, (await outcomes(id)).length] as const)));
-    await Promise.all(ids.map((id) => client.monitor.trigger(id)));
-    for (const id of ids) {
-      const added = await waitFor(async () => {
-        const all = await outcomes(id);
-        return all.length > (before.get(id) ?? 0) ? all : undefined;
-      }, 20_000, 'every triggered run');
-      assert.equal(added[0].event_type, 'event_stream', 'each monitor reports the new item');
+      site.route('/shared.xml', ok(rss('Shared', [fresh(2), OLD])), 300);
+      for (const id of ids) {
+        const all = await waitFor(async () => {
+          const list = await outcomes(id);
+          return list.length >= 2 ? list : undefined;
+        }, 20_000, 'every scheduled run');
+        assert.equal(all[0].event_type, 'event_stream', 'each monitor reports the new item');
+      }
+      assert.equal(site.requests('/shared.xml').length, 2, 'six scheduled runs, one more fetch');
+    } finally {
+      await Promise.all(ids.map((id) => client.monitor.cancel(id)));
     }
-    assert.equal(site.requests('/shared.xml').length, 2, 'six triggered runs, one more fetch');
   });
 });

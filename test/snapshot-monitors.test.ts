@@ -101,7 +101,9 @@ describe('snapshot monitors', () => {
     site.set('/page', pricingPage({ basic: '$1', pro: '$2', team: '$3' }));
     const create = (settings: Record<string, unknown>) => apiFailure(t.client.monitor.create({ type: 'snapshot', frequency: '1d', settings } as any));
     assert.match((await create({})).message, /settings\.task_run_id: is required for snapshot monitors/);
-    assert.match((await create({ task_run_id: 'trun_missing' })).message, /settings\.task_run_id: task run "trun_missing" not found/);
+    const unknown = await create({ task_run_id: 'trun_missing' });
+    assert.match(unknown.message, /settings\.task_run_id: task run "trun_missing" not found/);
+    assert.doesNotMatch(unknown.message, /settings\.query/, 'one right message, no second about the query');
 
     const other = await t.other();
     const theirs = await other.client.taskRun.create({ input: `${site.url}/page`, processor: 'lite' });
@@ -114,6 +116,7 @@ describe('snapshot monitors', () => {
     const answer = await create({ task_run_id: running.run_id });
     assert.equal(answer.status, 422);
     assert.match(answer.message, /task run "trun_[0-9a-f]+" is (queued|running); a snapshot monitor needs a completed run/);
+    assert.doesNotMatch(answer.message, /settings\.query/, 'one right message, no second about the query');
 
     site.fail('/gone', 404);
     const failed = await t.client.taskRun.create({ input: `${site.url}/gone`, processor: 'lite' });

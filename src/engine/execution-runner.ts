@@ -61,7 +61,7 @@ async function research(deps: RunnerDeps, monitor: Monitor, execution: Execution
     run = processorFor(monitor).run({
       monitor,
       isFirstExecution: execution.reason === 'create',
-      http: deps.fetcher.forExecution({ monitorId: monitor.id, executionId: execution.id, deadline }),
+      http: deps.fetcher.forExecution({ monitorId: monitor.id, executionId: execution.id, deadline, reason: execution.reason, requestedAt: execution.createdAt }),
       deadline,
       clock: deps.clock,
       signal,

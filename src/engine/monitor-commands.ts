@@ -42,7 +42,8 @@ export async function createMonitor(deps: CommandDeps, accountId: string, input:
   if (input.webhook) problems.push(...checkWebhookUrl(input.webhook.url, ['body', 'webhook', 'url']));
   problems.push(...checkProcessor(input.processor));
   const baseline = input.type === 'snapshot' ? await snapshotBaseline(deps, accountId, input, problems) : undefined;
-  const settings = baseline ? baseline.settings : checkSettings(input, problems);
+  // A snapshot monitor's settings come only from its baseline run: when that is refused, its one problem says why.
+  const settings = input.type === 'snapshot' ? baseline?.settings : checkSettings(input, problems);
   if (problems.length > 0 || !('seconds' in frequency) || !settings) throw validationError(problems);
 
   const now = deps.clock();

@@ -57,6 +57,8 @@ export interface CacheEntry {
   etag: string | undefined;
   lastModified: string | undefined;
   fetchedAt: number;
+  /** When the request that got this copy was sent: a copy sent before a change may predate it. */
+  sentAt: number;
   freshUntil: number;
   /** Per monitor, the execution that last used this copy: a monitor's next execution never reuses it unasked. */
   readers: Map<string, string>;

@@ -33,7 +33,7 @@ describe('freshness', () => {
 describe('the response cache', () => {
   const entry = (bytes: number): CacheEntry => ({
     response: { url: 'http://x.test/', status: 200, headers: {}, body: Buffer.alloc(bytes), redirects: [] },
-    etag: undefined, lastModified: undefined, fetchedAt: NOW, freshUntil: 0, readers: new Map(),
+    etag: undefined, lastModified: undefined, fetchedAt: NOW, sentAt: NOW, freshUntil: 0, readers: new Map(),
   });
 
   it('drops the least recently used bodies beyond its size', () => {

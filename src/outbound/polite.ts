@@ -25,8 +25,19 @@ export interface PoliteOptions {
   now?: () => number;
 }
 
-/** Whom a request is for: an execution of a monitor, which must be done by `deadline` (epoch ms). */
-export interface FetchScope { monitorId: string; executionId: string; deadline: number }
+/**
+ * Whom a request is for: an execution of a monitor, which must be done by `deadline` (epoch ms).
+ * A `trigger` ("run now", requested at `requestedAt`) reads each source now: only a copy asked for
+ * at or after that time answers it, never an older one however fresh or recently fetched.
+ */
+export interface FetchScope {
+  monitorId: string;
+  executionId: string;
+  deadline: number;
+  reason?: 'create' | 'schedule' | 'trigger';
+  /** When a trigger was requested (epoch ms); the time the execution starts when absent. Ignored for other reasons. */
+  requestedAt?: number;
+}
 
 /** The politeness layer of research fetching, shared by every execution of the process. */
 export interface PoliteFetcher {
@@ -36,7 +47,7 @@ export interface PoliteFetcher {
 
 const RETRYABLE_CODES = new Set(['timeout', 'connect_failed', 'dns_failed', 'http_error']);
 
-interface Flight { promise: Promise<OutboundResponse>; controller: AbortController; waiting: number }
+interface Flight { promise: Promise<OutboundResponse>; controller: AbortController; waiting: number; sentAt: number }
 
 /**
  * Wraps the outbound client with conditional GET, HTTP freshness, reuse of a response across the
@@ -45,15 +56,20 @@ interface Flight { promise: Promise<OutboundResponse>; controller: AbortControll
  */
 export function createPoliteFetcher(inner: OutboundClient, options: PoliteOptions): PoliteFetcher {
   const polite = new Polite(inner, options);
+  const now = options.now ?? Date.now;
   return {
-    forExecution: (scope) => ({
-      request: (url, init = {}) => {
-        const method = (init.method ?? 'GET').toUpperCase();
-        if (method === 'GET' && init.body === undefined) return polite.get(url, init, scope);
-        return polite.send(url, init, scope.deadline, init.signal ?? new AbortController().signal);
-      },
-      close: async () => {},
-    }),
+    forExecution: (given) => {
+      // Only a trigger asks for a copy newer than its request; scheduled and creation runs share a wave's copy.
+      const scope = { ...given, requestedAt: given.reason === 'trigger' ? given.requestedAt ?? now() : undefined };
+      return {
+        request: (url, init = {}) => {
+          const method = (init.method ?? 'GET').toUpperCase();
+          if (method === 'GET' && init.body === undefined) return polite.get(url, init, scope);
+          return polite.send(url, init, scope.deadline, init.signal ?? new AbortController().signal);
+        },
+        close: async () => {},
+      };
+    },
   };
 }
 
@@ -117,10 +133,14 @@ class Polite {
       return entry.response;
     }
     let flight = this.flights.get(key);
-    // A flight every caller left is being torn down: a newcomer starts its own.
-    if (!flight || flight.controller.signal.aborted) {
+    // A flight every caller left is being torn down, and one sent before a trigger may predate the
+    // change it asks about: a newcomer then starts its own.
+    if (!flight || flight.controller.signal.aborted || flight.sentAt < (scope.requestedAt ?? -Infinity)) {
       const controller = new AbortController();
-      const started: Flight = { promise: this.revalidate(key, url, init, entry, scope.deadline, controller.signal), controller, waiting: 0 };
+      const sentAt = this.now();
+      const started: Flight = {
+        promise: this.revalidate(key, url, init, entry, scope.deadline, controller.signal, sentAt), controller, waiting: 0, sentAt,
+      };
       void started.promise.catch(() => {}).finally(() => {
         if (this.flights.get(key) === started) this.flights.delete(key);
       });
@@ -136,21 +156,21 @@ class Polite {
 
   /** A GET that sends the remembered validators and remembers what it gets back. */
   private async revalidate(
-    key: string, url: string, init: OutboundRequest, entry: CacheEntry | undefined, deadline: number, signal: AbortSignal,
+    key: string, url: string, init: OutboundRequest, entry: CacheEntry | undefined, deadline: number, signal: AbortSignal, sentAt: number,
   ): Promise<OutboundResponse> {
     const headers = { ...init.headers };
     if (entry?.etag) headers['if-none-match'] = entry.etag;
     if (entry?.lastModified) headers['if-modified-since'] = entry.lastModified;
     const response = await this.send(url, { ...init, headers }, deadline, signal);
-    return this.remember(key, response, entry, this.now());
+    return this.remember(key, response, entry, this.now(), sentAt);
   }
 
-  private remember(key: string, response: OutboundResponse, entry: CacheEntry | undefined, at: number): OutboundResponse {
+  private remember(key: string, response: OutboundResponse, entry: CacheEntry | undefined, at: number, sentAt: number): OutboundResponse {
     if (response.status === 304 && entry) {
       // Not modified: the remembered body is the answer, under the headers the 304 updated.
       const headers = { ...entry.response.headers, ...response.headers, 'x-vigil-cache': 'revalidated' };
       const refreshed: CacheEntry = {
-        ...entry, response: { ...entry.response, headers }, fetchedAt: at, freshUntil: freshnessOf(headers, at).freshUntil, readers: new Map(),
+        ...entry, response: { ...entry.response, headers }, fetchedAt: at, sentAt, freshUntil: freshnessOf(headers, at).freshUntil, readers: new Map(),
       };
       this.cache.set(key, refreshed);
       return refreshed.response;
@@ -163,7 +183,7 @@ class Polite {
     }
     this.cache.set(key, {
       response, etag: response.headers.etag, lastModified: response.headers['last-modified'],
-      fetchedAt: at, freshUntil: freshness.freshUntil, readers: new Map(),
+      fetchedAt: at, sentAt, freshUntil: freshness.freshUntil, readers: new Map(),
     });
     return response;
   }
@@ -171,6 +191,8 @@ class Polite {
 
 /** Whether a remembered response may answer this execution without asking the server. */
 function reusable(entry: CacheEntry, scope: FetchScope, now: number, reuseWindowMs: number): boolean {
+  // "Run now" is answered only by a copy asked for since it was requested (its own, or another monitor's).
+  if (scope.requestedAt !== undefined && entry.sentAt < scope.requestedAt) return false;
   if (entry.freshUntil > now) return true;
   // Within the window a copy serves every monitor once: a monitor's next execution asks again.
   const reader = entry.readers.get(scope.monitorId);

@@ -147,7 +147,11 @@ export const MonitorList = Type.Object({ monitors: Type.Array(MonitorResponse), 
 export const EventList = Type.Object({
   events: Type.Array(MonitorEvent),
   next_cursor: Nullable(Type.String()),
-  warnings: Type.Optional(Nullable(Type.Array(Type.Unknown()))),
+  warnings: Type.Optional(Nullable(Type.Array(Type.Object({
+    type: Type.String({ description: "'warning': a source failed while the execution still ended (others worked, or the failure was already reported)" }),
+    message: Type.String(),
+    detail: Type.Optional(Nullable(Type.Object({ event_group_id: Type.String() }))),
+  }), { description: "Caveats of this page's executions: one per warning of each execution on the page (its events carry them too)" }))),
 });
 
 export const ErrorResponse = Type.Object({

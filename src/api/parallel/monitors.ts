@@ -105,8 +105,31 @@ export async function monitorRoutes(
   });
 }
 
-/** Sends a page of events as stored: their JSON is written once, at append time, never re-encoded. */
+/**
+ * Sends a page of events as stored: their JSON is written once, at append time, never re-encoded.
+ * The page's `warnings` (api.md §2.9) gather its events' own warnings; only those are decoded.
+ */
 function sendPage(reply: FastifyReply, events: StoredEvent[], nextCursor: string | null): FastifyReply {
-  const body = `{"events":[${events.map((e) => e.body).join(',')}],"next_cursor":${JSON.stringify(nextCursor)}}`;
+  const warnings = pageWarnings(events);
+  const tail = warnings.length > 0 ? `,"warnings":${JSON.stringify(warnings)}` : '';
+  const body = `{"events":[${events.map((e) => e.body).join(',')}],"next_cursor":${JSON.stringify(nextCursor)}${tail}}`;
   return reply.type('application/json; charset=utf-8').send(body);
+}
+
+/** One `Warning` per distinct warning of an execution on the page (an execution's events all carry the same ones). */
+function pageWarnings(events: StoredEvent[]): { type: 'warning'; message: string; detail: { event_group_id: string } }[] {
+  const seen = new Set<string>();
+  const warnings: { type: 'warning'; message: string; detail: { event_group_id: string } }[] = [];
+  for (const event of events) {
+    if (!event.body.includes('"warnings":')) continue;
+    const messages = (JSON.parse(event.body) as { warnings?: unknown }).warnings;
+    if (!Array.isArray(messages)) continue;
+    for (const message of messages) {
+      const key = `${event.executionId}\n${String(message)}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      warnings.push({ type: 'warning', message: String(message), detail: { event_group_id: event.executionId } });
+    }
+  }
+  return warnings;
 }

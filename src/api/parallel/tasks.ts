@@ -3,8 +3,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError } from '../../errors.js';
 import type { TaskOutput } from '../../domain/event.js';
+import { wantsElementBasis, withElementBasis } from '../../domain/element-basis.js';
 import { isActive, taskRunRecord, type TaskRun } from '../../domain/task.js';
 import { createTaskRun, requireTaskRun, type TaskCommandDeps } from '../../engine/task-commands.js';
+import { liteProgressStats } from '../../research/processors/lite-task.js';
 import { findTaskRun, listTaskMessages } from '../../store/task-runs.repository.js';
 import { openSse, type SseStream } from '../sse.js';
 import { ErrorResponse } from './monitor-schemas.js';
@@ -56,7 +58,7 @@ export async function taskRoutes(parent: FastifyInstance, options: { deps: TaskC
     const gone = new AbortController();
     reply.raw.on('close', () => gone.abort());
     const run = await waitWhileActive(deps, first, Date.now() + waitMs(request, request.query.timeout), gone.signal);
-    if (run.status === 'completed' && run.output) return resultOf({ ...run, output: run.output });
+    if (run.status === 'completed' && run.output) return resultOf({ ...run, output: run.output }, wantsElementBasis(request.headers['parallel-beta']));
     if (isActive(run.status)) throw new AppError('RUN_STILL_ACTIVE');
     throw new AppError('RUN_RESULT_NOT_FOUND', { explain: `run ${run.id} failed: ${run.error?.message ?? 'unknown error'}`, detail: { run: taskRunRecord(run) } });
   });
@@ -66,7 +68,7 @@ export async function taskRoutes(parent: FastifyInstance, options: { deps: TaskC
       schema: { tags, summary: 'Stream the state and progress of a task run (SSE)', params: RunParams, response: errors, hide: path.startsWith('/v1beta') },
     }, async (request, reply) => {
       const run = await requireTaskRun(deps, request.account.id, request.params.run_id);
-      await streamRun(deps, run, openSse(reply));
+      await streamRun(deps, run, openSse(reply), wantsElementBasis(request.headers['parallel-beta']));
     });
   }
 }
@@ -82,9 +84,13 @@ function waitMs(request: FastifyRequest, timeoutSeconds: number): number {
   return seconds * 1000;
 }
 
-/** A completed run's result (`TaskRunResult`); an auto spec answered with JSON carries the schema it derived. */
-function resultOf(run: TaskRun & { output: TaskOutput }) {
-  return { run: taskRunRecord(run), output: run.derivedSchema ? { ...run.output, output_schema: run.derivedSchema } : run.output };
+/**
+ * A completed run's result (`TaskRunResult`); an auto spec answered with JSON carries the schema it
+ * derived. With the field-basis beta, list fields also get a basis entry per element.
+ */
+function resultOf(run: TaskRun & { output: TaskOutput }, elementBasis: boolean) {
+  const output = elementBasis ? withElementBasis(run.output) : run.output;
+  return { run: taskRunRecord(run), output: run.derivedSchema ? { ...output, output_schema: run.derivedSchema } : output };
 }
 
 /** The run once it is no longer active, or as it is at the deadline or when the client leaves. */
@@ -102,26 +108,33 @@ async function waitWhileActive(deps: TaskCommandDeps, run: TaskRun, deadline: nu
  * they are written, and the state again when the run ends (with its output), after which the
  * stream closes (api.md §5.4).
  */
-async function streamRun(deps: TaskCommandDeps, run: TaskRun, stream: SseStream): Promise<void> {
+async function streamRun(deps: TaskCommandDeps, run: TaskRun, stream: SseStream, elementBasis: boolean): Promise<void> {
   const openedAt = Date.now();
   let lastPing = openedAt;
   let seq = 0;
-  const sendNewMessages = async () => {
+  const exec: string[] = [];
+  let lastStats = '';
+  const sendNewMessages = async (current: TaskRun) => {
     for (const message of await listTaskMessages(deps.store.db, run.id, seq)) {
       stream.send(message.type, { type: message.type, message: message.message, timestamp: new Date(message.createdAt).toISOString() });
+      if (message.type === 'task_run.progress_msg.exec_status') exec.push(message.message);
       seq = message.seq;
     }
+    // Only the current aggregate, and only when it changed (api.md §5.4).
+    const stats = JSON.stringify({ type: 'task_run.progress_stats', ...statsOf(current, exec) });
+    if (stats !== lastStats) stream.send('task_run.progress_stats', JSON.parse(stats));
+    lastStats = stats;
   };
   let current = run;
-  stream.send('task_run.state', stateEvent(current));
+  stream.send('task_run.state', stateEvent(current, elementBasis));
   try {
-    await sendNewMessages();
+    await sendNewMessages(current);
     while (isActive(current.status) && !stream.closed.aborted && Date.now() - openedAt < STREAM_MS) {
       await sleep(POLL_MS);
       current = (await findTaskRun(deps.store.db, run.accountId, run.id)) ?? current;
       // Messages are written before the run's end commits, so all of them precede the final state.
-      await sendNewMessages();
-      if (!isActive(current.status)) stream.send('task_run.state', stateEvent(current));
+      await sendNewMessages(current);
+      if (!isActive(current.status)) stream.send('task_run.state', stateEvent(current, elementBasis));
       else if (Date.now() - lastPing > PING_MS) { stream.ping(); lastPing = Date.now(); }
     }
   } finally {
@@ -129,12 +142,16 @@ async function streamRun(deps: TaskCommandDeps, run: TaskRun, stream: SseStream)
   }
 }
 
-function stateEvent(run: TaskRun) {
+function statsOf(run: TaskRun, exec: string[]) {
+  return liteProgressStats({ input: run.input.input, sourcePolicy: run.input.source_policy }, exec, !isActive(run.status));
+}
+
+function stateEvent(run: TaskRun, elementBasis: boolean) {
   return {
     type: 'task_run.state',
     event_id: null,
     run: taskRunRecord(run),
     input: null,
-    output: run.status === 'completed' && run.output ? resultOf({ ...run, output: run.output }).output : null,
+    output: run.status === 'completed' && run.output ? resultOf({ ...run, output: run.output }, elementBasis).output : null,
   };
 }

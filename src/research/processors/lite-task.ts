@@ -59,11 +59,11 @@ export async function runLiteTask(http: OutboundClient, task: LiteTask, signal: 
       const response = await http.request(url, { headers: { accept: PAGE_ACCEPT }, signal });
       if (response.status < 200 || response.status >= 300) throw new Error(`answered HTTP ${response.status}`);
       pages.push({ url: response.url, body: response.body.toString('utf8'), contentType: response.headers['content-type'] });
-      await progress('exec_status', `Read ${response.url} (${response.body.length} bytes)`);
+      await progress('exec_status', readMessage(response.url, response.body.length));
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       failures.push(`${url}: ${reason}`);
-      await progress('exec_status', `Could not read ${url}: ${reason}`);
+      await progress('exec_status', unreadMessage(url, reason));
     }
   }
   if (pages.length === 0) throw new Error(`no page could be read: ${failures.join('; ')}`);
@@ -78,4 +78,37 @@ function summary(extraction: Extraction): string {
   const fields = Object.entries(output.content);
   const found = fields.filter(([, value]) => value !== null).length;
   return `Filled ${found} of ${fields.length} fields`;
+}
+
+// The trace's words for a page read or not, and how progress stats recognise them (one place for both).
+const readMessage = (url: string, bytes: number) => `Read ${url} (${bytes} bytes)`;
+const unreadMessage = (url: string, reason: string) => `Could not read ${url}: ${reason}`;
+const READ = /^Read (\S+) \(\d+ bytes\)$/;
+const UNREAD = /^Could not read (\S+): /;
+
+/** A run's `task_run.progress_stats` (api.md §5.4), the current aggregate. */
+export interface ProgressStats {
+  progress_meter: number;
+  source_stats: { num_sources_considered: number; num_sources_read: number; sources_read_sample: string[] };
+}
+
+/**
+ * The progress of a lite run from its trace: the pages it will read (`targetUrls`), those it read
+ * and those it could not. 100 once the run has ended; below 100 while it is active.
+ */
+export function liteProgressStats(task: Pick<LiteTask, 'input' | 'sourcePolicy'>, exec: string[], ended: boolean): ProgressStats {
+  const considered = targetUrls(task).length;
+  const read = new Set<string>();
+  const tried = new Set<string>();
+  for (const message of exec) {
+    const ok = READ.exec(message)?.[1];
+    const failed = UNREAD.exec(message)?.[1];
+    if (ok) read.add(ok);
+    if (ok ?? failed) tried.add((ok ?? failed)!);
+  }
+  const meter = ended ? 100 : Math.min(99, Math.floor((100 * tried.size) / Math.max(1, considered)));
+  return {
+    progress_meter: meter,
+    source_stats: { num_sources_considered: considered, num_sources_read: read.size, sources_read_sample: [...read].slice(0, 10) },
+  };
 }
