@@ -47,8 +47,9 @@ export async function storeDigest(db: Kysely<any>): Promise<{ digest: string; co
   const tables = (await db.introspection.getTables()).map((t) => t.name).sort();
   const hash = createHash('sha256');
   const counts: Record<string, number> = {};
-  for (const table of tables) {
-    const rows = await db.selectFrom(table).selectAll().execute();
+  const all = await Promise.all(tables.map((table) => db.selectFrom(table).selectAll().execute()));
+  for (const [n, table] of tables.entries()) {
+    const rows = all[n];
     const lines = rows.map((row) => JSON.stringify(row, (_k, v) => (typeof v === 'bigint' ? String(v) : v))).sort();
     counts[table] = rows.length;
     hash.update(`${table}\n${lines.join('\n')}\n`);

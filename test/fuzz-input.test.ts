@@ -148,6 +148,9 @@ describe('issue 12 validation defects', () => {
     await refused(422, 'GET', '/v1/tasks/runs/trun_%00', undefined, /path\.run_id/);
     await refused(422, 'GET', '/v1/webhooks/deliveries?resource_id=%00', undefined, /query\.resource_id/);
     await refused(422, 'GET', '/v1alpha/monitors?monitor_id=%00', undefined, /query\.monitor_id/);
+    // Ajv would coerce 1e400 to Infinity and let it past `maximum`, into SQL's LIMIT.
+    await refused(422, 'GET', '/v1/monitors?limit=1e400', undefined, /query\.limit: must be a finite number/);
+    await refused(422, 'GET', '/v1/account/notices?limit=-1e400', undefined, /query\.limit/);
   });
 
   it('refuses an unbounded grace period without rotating, and later secret calls still work', async () => {
