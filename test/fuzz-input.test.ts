@@ -151,6 +151,7 @@ describe('issue 12 validation defects', () => {
     // Ajv would coerce 1e400 to Infinity and let it past `maximum`, into SQL's LIMIT.
     await refused(422, 'GET', '/v1/monitors?limit=1e400', undefined, /query\.limit: must be a finite number/);
     await refused(422, 'GET', '/v1/account/notices?limit=-1e400', undefined, /query\.limit/);
+    await refused(422, 'GET', '/v1alpha/monitors?limit=Infinity', undefined, /query\.limit/);
   });
 
   it('refuses an unbounded grace period without rotating, and later secret calls still work', async () => {
