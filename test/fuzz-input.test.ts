@@ -107,6 +107,7 @@ describe('issue 12 validation defects', () => {
     const long = await fetch(`${vigil.url}/v1/monitors/${'a'.repeat(40_000)}`, { headers: { 'x-api-key': key } });
     assertEnvelope({ status: long.status, json: await long.json() }, 431, /too large/);
     assertEnvelope(await call('GET', '/v1/monitors/%ff'), 422, /path: is not a valid percent-encoded/);
+    assertEnvelope(await call('GET', `/v1/monitors/${'m'.repeat(3000)}`), 422, /path: has a parameter longer than 100 characters/);
     const bad = await fetch(`${vigil.url}/v1/monitors/%ff`, { headers: { 'x-api-key': key } });
     assertEnvelope({ status: bad.status, json: await bad.json() }, 422);
   });

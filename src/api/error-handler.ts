@@ -49,8 +49,10 @@ function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError
  * parameter over its length) answered in the envelope: a 422 naming the path.
  */
 export function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const msg = err.code === 'FST_ERR_BAD_URL' ? 'is not a valid percent-encoded UTF-8 path' : err.message;
-  void sendError(request, reply, invalid(['path'], msg, err.code === 'FST_ERR_BAD_URL' ? 'bad_url' : 'path'));
+  const [msg, type] = err.code === 'FST_ERR_BAD_URL' ? ['is not a valid percent-encoded UTF-8 path', 'bad_url']
+    : err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? ['has a parameter longer than 100 characters (no id is that long)', 'param_length']
+      : ['could not be routed', 'path'];
+  void sendError(request, reply, invalid(['path'], msg, type));
 }
 
 /**
