@@ -3,7 +3,9 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import { AppError } from './errors.js';
 import { createAuthenticator } from './api/auth.js';
-import { installErrorHandler } from './api/error-handler.js';
+import { clientErrorHandler, frameworkErrors, installErrorHandler } from './api/error-handler.js';
+import { BODY_LIMITS, installJsonBodyParser } from './api/json-body.js';
+import { installValidators } from './api/validators.js';
 import { monitorRoutes } from './api/parallel/monitors.js';
 import { monitorSourceRoutes } from './api/parallel/monitor-sources.js';
 import { legacyMonitorRoutes } from './api/parallel/monitors-legacy.js';
@@ -23,15 +25,18 @@ export interface AppDeps extends CommandDeps {
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
-    // Unknown fields are stripped silently (removeAdditional), query strings are coerced.
-    ajv: { customOptions: { removeAdditional: true, coerceTypes: 'array', useDefaults: true, allErrors: true } },
-    bodyLimit: 1024 * 1024,
+    bodyLimit: BODY_LIMITS.bytes,
+    frameworkErrors,
+    clientErrorHandler,
   });
+  // Unknown fields are stripped silently (removeAdditional); path and query values are coerced, bodies not.
+  installValidators(app);
   // Responses are written with JSON.stringify: response schemas document the wire shapes (and
   // /openapi.json) without stripping fields that clients may rely on.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
-  acceptEmptyJsonBodies(app);
-  installErrorHandler(app);
+  installJsonBodyParser(app);
+  const authenticate = createAuthenticator(deps.store.db, deps.clock);
+  installErrorHandler(app, authenticate);
   await app.register(swagger, {
     openapi: {
       info: { title: 'Vigil', version: '0.1.0', description: 'Self-hosted server for web monitors (Parallel Monitor API compatible)' },
@@ -43,7 +48,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
 
   await app.register(async (api) => {
-    const authenticate = createAuthenticator(deps.store.db, deps.clock);
     api.addHook('onRequest', authenticate);
     await api.register(rateLimit, {
       global: false,
@@ -56,21 +60,4 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await api.register(webhookRoutes, { store: deps.store, clock: deps.clock, wake: deps.wake });
   });
   return app;
-}
-
-/**
- * The SDK sends cancel and trigger with no body and no content type; other clients send an
- * empty body with `content-type: application/json`. Both mean "no body", not a parse error.
- */
-function acceptEmptyJsonBodies(app: FastifyInstance): void {
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    const text = String(body);
-    if (text.trim() === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch (err) {
-      done(Object.assign(new Error(`body is not valid JSON: ${(err as Error).message}`), { statusCode: 400, code: 'invalid_json' }), undefined);
-    }
-  });
 }

@@ -15,3 +15,16 @@ export function splitArrayParams(names: string[]) {
     }
   };
 }
+
+/**
+ * A boolean query value in any of the usual spellings (`true/false/True/False/1/0`, any case) as
+ * the boolean it means; anything else is left for the validator to refuse.
+ */
+export function normaliseQueryValue(value: unknown): unknown {
+  const one = Array.isArray(value) && value.length === 1 ? value[0] : value;
+  if (typeof one !== 'string') return value;
+  const text = one.trim().toLowerCase();
+  if (text === 'true' || text === '1') return true;
+  if (text === 'false' || text === '0') return false;
+  return value;
+}

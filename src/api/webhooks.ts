@@ -3,8 +3,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Nullable } from './nullable.js';
 import { Type } from 'typebox';
 import { newWebhookSecret } from '../accounts.js';
-import { parseDuration } from '../domain/duration.js';
-import { AppError, invalid } from '../errors.js';
+import { checkWebhookUrl, REQUEST_LIMITS } from '../domain/monitor-rules.js';
+import { checkGracePeriod } from '../domain/webhook-rules.js';
+import { AppError, invalid, validationError } from '../errors.js';
 import { findAccountById, rotateWebhookSecret, setWebhookKeyMode, type Account } from '../store/accounts.repository.js';
 import type { Store } from '../store/db.js';
 import { findDelivery, listDeliveries, redeliver, type Delivery } from '../store/deliveries.repository.js';
@@ -87,8 +88,9 @@ export async function webhookRoutes(parent: FastifyInstance, options: { store: S
       response: { 200: Secret, ...errors },
     },
   }, async (request) => {
-    const grace = parseDuration(request.body?.grace_period ?? '24h');
-    if (!grace) throw invalid(['body', 'grace_period'], 'must be a duration such as 30m, 24h or 7d');
+    // Checked before anything is written: an unbounded grace period once saved a date no response could show.
+    const grace = checkGracePeriod(request.body?.grace_period ?? '24h', ['body', 'grace_period']);
+    if ('problem' in grace) throw validationError([grace.problem]);
     const now = clock();
     await rotateWebhookSecret(db, request.account.id, newWebhookSecret(), now + grace.seconds * 1000);
     return wireSecret(await account(request.account.id), now);
@@ -177,10 +179,18 @@ export async function webhookRoutes(parent: FastifyInstance, options: { store: S
   }));
 
   app.post('/v1/webhooks/endpoints/enable', {
-    schema: { tags, summary: 'Re-enable a disabled endpoint', body: Type.Object({ url: Type.String({ minLength: 1 }) }, { additionalProperties: false }), response: { 200: EndpointView, ...errors } },
+    schema: {
+      tags, summary: 'Re-enable a disabled endpoint',
+      body: Type.Object({ url: Type.String({ minLength: 1, maxLength: REQUEST_LIMITS.urlChars }) }, { additionalProperties: false }),
+      response: { 200: EndpointView, ...errors },
+    },
   }, async (request) => {
-    const endpoint = { ...(await findEndpoint(db, request.account.id, request.body.url)), status: 'active' as const, failingSince: null, disabledReason: null };
-    await saveEndpoint(db, request.account.id, endpoint, clock());
+    const problems = checkWebhookUrl(request.body.url, ['body', 'url']);
+    if (problems.length > 0) throw validationError(problems);
+    const found = await findEndpoint(db, request.account.id, request.body.url);
+    const endpoint = { ...found, status: 'active' as const, failingSince: null, disabledReason: null };
+    // An endpoint already healthy (or never seen) has nothing to re-enable: no row is written for it.
+    if (found.status !== 'active' || found.failingSince !== null) await saveEndpoint(db, request.account.id, endpoint, clock());
     return { url: endpoint.url, status: endpoint.status, failing_since: null, last_success_at: iso(endpoint.lastSuccessAt), disabled_reason: null };
   });
 

@@ -25,10 +25,14 @@ function describe(seconds: number): string {
   return `${seconds}s`;
 }
 
-/** Problems with metadata: keys ≤ 16 characters, values ≤ 512 (api.md §2.11). */
+/** Problems with metadata: at most 50 keys of ≤ 16 characters, values ≤ 512 (api.md §2.11). */
 export function checkMetadata(metadata: Record<string, string> | null | undefined, loc: (string | number)[]): Problem[] {
   if (!metadata) return [];
   const problems: Problem[] = [];
+  const keys = Object.keys(metadata).length;
+  if (keys > REQUEST_LIMITS.metadataKeys) {
+    problems.push({ loc, msg: `has ${keys} keys; at most ${REQUEST_LIMITS.metadataKeys} are allowed`, type: 'metadata_keys' });
+  }
   for (const [key, value] of Object.entries(metadata)) {
     if (key.length === 0 || key.length > METADATA_MAX_KEY_LENGTH) {
       problems.push({ loc: [...loc, key], msg: `metadata keys must be 1 to ${METADATA_MAX_KEY_LENGTH} characters`, type: 'metadata_key' });
@@ -40,11 +44,27 @@ export function checkMetadata(metadata: Record<string, string> | null | undefine
   return problems;
 }
 
-/** Problems with a webhook URL: it must be an absolute http(s) URL. */
+/** Request-shape limits of monitors and webhooks (README, "Limits and isolation"). */
+export const REQUEST_LIMITS = {
+  /** Characters of a webhook or source URL (what browsers and most servers accept). */
+  urlChars: 2048,
+  /** Entries of `settings.sources`. */
+  sources: 100,
+  /** Entries of `include_domains` and of `exclude_domains` (api.md §1.7: 200 together). */
+  domains: 200,
+  /** Keys of `metadata`. */
+  metadataKeys: 50,
+} as const;
+
+/** Problems with a webhook (or source) URL: an absolute http(s) URL of at most 2,048 characters. */
 export function checkWebhookUrl(url: string, loc: (string | number)[]): Problem[] {
+  if (url.length > REQUEST_LIMITS.urlChars) {
+    return [{ loc, msg: `must be at most ${REQUEST_LIMITS.urlChars} characters; got ${url.length}`, type: 'url' }];
+  }
   try {
     const parsed = new URL(url);
     if (parsed.protocol === 'http:' || parsed.protocol === 'https:') return [];
   } catch { /* reported below */ }
-  return [{ loc, msg: `must be an absolute http or https URL; got "${url}"`, type: 'url' }];
+  const shown = url.length > 100 ? `${url.slice(0, 100)}…` : url;
+  return [{ loc, msg: `must be an absolute http or https URL; got "${shown}"`, type: 'url' }];
 }

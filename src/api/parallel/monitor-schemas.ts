@@ -1,5 +1,6 @@
 import { Nullable } from '../nullable.js';
 import { Type, type Static } from 'typebox';
+import { REQUEST_LIMITS } from '../../domain/monitor-rules.js';
 
 /**
  * Wire schemas of the Monitor API v1 (api.md §2). Request schemas validate and strip unknown
@@ -20,9 +21,10 @@ export const JsonSchemaSpec = Type.Object({
 }, closed);
 
 export const SourcePolicy = Type.Object({
-  include_domains: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
-  exclude_domains: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
-  after_date: Type.Optional(Nullable(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }))),
+  include_domains: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 253 }), { maxItems: REQUEST_LIMITS.domains })),
+  exclude_domains: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 253 }), { maxItems: REQUEST_LIMITS.domains })),
+  // A real calendar date: "2020-13-45" has the shape but no meaning, and would be ignored silently.
+  after_date: Type.Optional(Nullable(Type.String({ format: 'date', description: 'YYYY-MM-DD' }))),
 }, closed);
 
 export const AdvancedSettings = Type.Object({
@@ -45,7 +47,7 @@ export const RepeatedFailures = Type.Union([Type.Literal('warning'), Type.Litera
 });
 
 export const Webhook = Type.Object({
-  url: Type.String({ minLength: 1 }),
+  url: Type.String({ minLength: 1, maxLength: REQUEST_LIMITS.urlChars }),
   event_types: Type.Optional(Type.Array(WebhookEventType)),
 }, closed);
 
@@ -57,7 +59,7 @@ export const CreateSettings = Type.Object({
   output_schema: Type.Optional(Nullable(JsonSchemaSpec)),
   include_backfill: Type.Optional(Nullable(Type.Boolean())),
   advanced_settings: Type.Optional(Nullable(AdvancedSettings)),
-  sources: Type.Optional(Type.Array(Type.String(), { description: 'Vigil extension: URLs of feeds, pages or JSON endpoints to watch' })),
+  sources: Type.Optional(Type.Array(Type.String({ maxLength: REQUEST_LIMITS.urlChars }), { maxItems: REQUEST_LIMITS.sources, description: 'Vigil extension: URLs of feeds, pages or JSON endpoints to watch' })),
   match: Type.Optional(Nullable(MatchSettings)),
   repeated_failures: Type.Optional(RepeatedFailures),
   task_run_id: Type.Optional(Type.String()),

@@ -1,5 +1,6 @@
 import { Nullable } from '../nullable.js';
 import { Type, type Static } from 'typebox';
+import { REQUEST_LIMITS } from '../../domain/monitor-rules.js';
 import { SourcePolicy } from './monitor-schemas.js';
 
 /**
@@ -23,7 +24,7 @@ export const CreateTaskRunBody = Type.Object({
   source_policy: Type.Optional(Nullable(SourcePolicy)),
   advanced_settings: Type.Optional(Nullable(Type.Object({ location: Type.Optional(Nullable(Type.String())) }, closed))),
   webhook: Type.Optional(Nullable(Type.Object({
-    url: Type.String(),
+    url: Type.String({ maxLength: REQUEST_LIMITS.urlChars }),
     event_types: Type.Optional(Type.Array(Type.Literal('task_run.status'))),
   }, closed))),
   enable_events: Type.Optional(Nullable(Type.Boolean())),
@@ -35,7 +36,8 @@ export type CreateTaskRunBody = Static<typeof CreateTaskRunBody>;
 
 export const RunParams = Type.Object({ run_id: Type.String() });
 export const ResultQuery = Type.Object({
-  timeout: Type.Integer({ minimum: 0, maximum: 3600, default: 600, description: 'Seconds to wait for the run to end; 408 after that' }),
+  // No maximum (the contract sets none); the wait itself is capped by the server (tasks.ts).
+  timeout: Type.Integer({ minimum: 0, default: 600, description: 'Seconds to wait for the run to end; 408 after that' }),
 });
 
 const Warning = Type.Object({ type: Type.String(), message: Type.String(), detail: Type.Optional(Nullable(Type.Unknown())) });

@@ -21,6 +21,8 @@ const POLL_MS = 200;
 /** An event stream closes after this long, as Parallel's does (api.md §5.4); clients reconnect. */
 const STREAM_MS = 570_000;
 const PING_MS = 15_000;
+/** The longest a result request waits, whatever `timeout` asks (the contract sets no maximum). */
+const MAX_WAIT_SECONDS = 3600;
 
 /** The Task API subset that snapshot monitors rest on (`/v1/tasks/runs…`, api.md §5). */
 export async function taskRoutes(parent: FastifyInstance, options: { deps: TaskCommandDeps; taskCreatesPerMinute: number }): Promise<void> {
@@ -78,7 +80,8 @@ export async function taskRoutes(parent: FastifyInstance, options: { deps: TaskC
  * timeout when it says it (the SDKs send `X-Stainless-Timeout`), so it gets a 408 it can retry on
  * rather than a dropped connection (api.md §5.1).
  */
-function waitMs(request: FastifyRequest, timeoutSeconds: number): number {
+function waitMs(request: FastifyRequest, asked: number): number {
+  const timeoutSeconds = Math.min(asked, MAX_WAIT_SECONDS);
   const clientSeconds = Number(request.headers['x-stainless-timeout']);
   const seconds = Number.isFinite(clientSeconds) && clientSeconds > 0 ? Math.min(timeoutSeconds, Math.max(1, clientSeconds - 5)) : timeoutSeconds;
   return seconds * 1000;
