@@ -7,6 +7,7 @@ import type { PoliteFetcher } from '../outbound/polite.js';
 import type { ProcessorResult } from '../research/processors/processor.js';
 import { processorFor } from '../research/processors/index.js';
 import type { Store, Tx } from '../store/db.js';
+import { metrics } from '../metrics.js';
 import { monitorDeliveries } from '../delivery/monitor-webhooks.js';
 import { insertDeliveries } from '../store/deliveries.repository.js';
 import { appendEntries } from '../store/events.repository.js';
@@ -119,9 +120,10 @@ async function commitOutcome(deps: RunnerDeps, monitor: Monitor, execution: Exec
     await saveFingerprints(tx, monitor.id, result.fingerprints ?? [], now);
     await insertDeliveries(tx, deliveries);
     await pruneExecutions(tx, monitor.id, deps.retainExecutions);
-    return deliveries.length > 0;
+    return { notify: deliveries.length > 0, kind: outcome.kind };
   });
-  if (notified) deps.store.workHints.notify();
+  if (notified.notify) deps.store.workHints.notify();
+  metrics.executionFinished(notified.kind, execution.startedAt, now);
 }
 
 /** An events outcome with no events is a completion: every execution has exactly one outcome. */
