@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import { ID } from '../domain/ids.js';
 import type { Store } from '../store/db.js';
@@ -31,6 +32,9 @@ export function createScheduler(deps: {
     const due = await findDueMonitors(deps.store.db, now, BATCH);
     let queued = 0;
     for (const monitor of due) {
+      // SQLite answers synchronously, so without a turn of the event loop a backlog of 100,000 due
+      // monitors would be queued in one unbroken chain of promises, starving the API and timers.
+      await nextTurn();
       const slot = monitor.nextRunAt as number;
       const next = nextDueTime(slot, monitor.frequencySeconds * 1000, now);
       const won = await deps.store.db.transaction().execute((tx) => queueScheduledExecution(tx, {

@@ -192,12 +192,15 @@ export async function listExecutions(db: Queryable, monitorId: string): Promise<
   return rows.map(toExecution);
 }
 
-/** Deletes a monitor's finished executions beyond the newest `keep`, with their log entries. */
+/**
+ * Deletes a monitor's finished executions beyond the newest `keep`, with their log entries, at most
+ * 100 a call: the outcome's transaction that calls it stays short even after retention is lowered.
+ */
 export async function pruneExecutions(db: Queryable, monitorId: string, keep: number): Promise<number> {
   const old = await db.selectFrom('executions').select('id')
     .where('monitor_id', '=', monitorId).where('status', '=', 'done')
     .orderBy('finished_at', 'desc').orderBy('id', 'desc')
-    .limit(1_000).offset(keep).execute();
+    .limit(100).offset(keep).execute();
   if (old.length === 0) return 0;
   const ids = old.map((r) => r.id);
   await db.deleteFrom('events').where('execution_id', 'in', ids).execute();
