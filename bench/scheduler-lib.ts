@@ -35,7 +35,7 @@ export async function seedMonitors(
     await sql`WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i + 1 < ${sql.lit(o.count)})
       INSERT INTO monitors (id, account_id, type, status, frequency, frequency_seconds, processor, settings, created_at, updated_at, next_run_at)
       SELECT 'mon_bench_' || i, 'acct_bench_' || (i % ${sql.lit(o.accounts)}), 'event_stream', 'active', ${`${o.frequencyS}s`}, ${sql.lit(o.frequencyS)},
-        'lite', '{"query":"${sql.raw(o.origin)}/feed/' || i || '.xml"}', 0, 0, ${sql.lit(base)} + (i * ${sql.lit(spread)}) / ${sql.lit(o.count)}
+        'lite', '{"query":"${sql.raw(o.origin)}/feed/' || i || '.xml"}', 0, 0, ${sql.lit(base)} + (CAST(i AS BIGINT) * ${sql.lit(spread)}) / ${sql.lit(o.count)}
       FROM s`.execute(store.db);
   } finally {
     await store.close();

@@ -103,7 +103,7 @@ const failure = (message: string): ProcessorResult => ({ outcome: { kind: 'error
 async function commitOutcome(deps: RunnerDeps, monitor: Monitor, execution: Execution, result: ProcessorResult): Promise<void> {
   const now = deps.clock();
   const checks = result.sourceChecks ?? [];
-  const notified = await deps.store.db.transaction().execute(async (tx: Tx) => {
+  const committed = await deps.store.db.transaction().execute(async (tx: Tx) => {
     // Processors that report no source checks (snapshot re-runs) need no health records read.
     const health = checks.length > 0 ? await findSourceHealth(tx, monitor.id) : [];
     const previous = new Map(health.map((h): [string, SourceHealth] => [h.source, h]));
@@ -122,8 +122,8 @@ async function commitOutcome(deps: RunnerDeps, monitor: Monitor, execution: Exec
     await pruneExecutions(tx, monitor.id, deps.retainExecutions);
     return { notify: deliveries.length > 0, kind: outcome.kind };
   });
-  if (notified.notify) deps.store.workHints.notify();
-  metrics.executionFinished(notified.kind, execution.startedAt, now);
+  if (committed.notify) deps.store.workHints.notify();
+  metrics.executionFinished(committed.kind, execution.startedAt, now);
 }
 
 /** An events outcome with no events is a completion: every execution has exactly one outcome. */

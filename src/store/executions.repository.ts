@@ -1,7 +1,9 @@
 import type { SelectQueryBuilder } from 'kysely';
 import type { Db, Queryable } from './db.js';
 import type { DialectInfo } from './dialect.js';
-import { inClaimTransaction, pickFairly, type ClaimFairness, type FairQueue } from './fair-claim.js';
+import {
+  foundExpired, inClaimTransaction, lookForExpired, pickFairly, type ClaimFairness, type FairQueue,
+} from './fair-claim.js';
 import type { ExecutionRow } from './tables.js';
 
 export type ExecutionReason = 'create' | 'schedule' | 'trigger';
@@ -89,12 +91,14 @@ export async function claimExecution(
   fairness: ClaimFairness = { perAccount: Number.MAX_SAFE_INTEGER },
 ): Promise<ClaimedExecution | undefined> {
   return inClaimTransaction(db, dialect, async (tx) => {
-    const expired = await lockCandidate(dialect, tx.selectFrom('executions as e')
+    const look = lookForExpired(fairness, now);
+    const expired = look ? await lockCandidate(dialect, tx.selectFrom('executions as e')
       .innerJoin('monitors as m', 'm.id', 'e.monitor_id')
-      .select(['e.id', 'e.monitor_id'])
+      .select(['e.id', 'e.monitor_id', 'e.account_id'])
       .where('e.status', '=', 'running').where('e.locked_until', '<', now)
       .where((eb) => eb.or([eb('m.lease_until', 'is', null), eb('m.lease_until', '<', now)]))
-      .orderBy('e.locked_until').limit(1));
+      .orderBy('e.locked_until').limit(1)) : undefined;
+    if (look) foundExpired(fairness, now, expired !== undefined);
     const picked = expired ?? await pickFairly(queuedExecutions(tx, dialect, now), fairness);
     if (!picked) return undefined;
     const leased = await tx.updateTable('monitors')
@@ -112,28 +116,28 @@ export async function claimExecution(
   });
 }
 
-type Candidate = { id: string; monitor_id: string };
+type Candidate = { id: string; monitor_id: string; account_id: string };
 
 async function lockCandidate(dialect: DialectInfo, query: SelectQueryBuilder<any, any, Candidate>): Promise<Candidate | undefined> {
   return (dialect.supportsSkipLocked ? query.forUpdate().skipLocked() : query).executeTakeFirst();
 }
 
-/** The queued executions as a fair queue: accounts with queued work, their leased count, their oldest runnable. */
+/**
+ * The queued executions as a fair queue: the oldest runnable (its monitor not leased) of the first
+ * account after one, read in the order of the partial index `executions_queued`; an account's load.
+ */
 function queuedExecutions(tx: Queryable, dialect: DialectInfo, now: number): FairQueue<Candidate> {
   return {
-    nextAccount: async (after) => (await tx.selectFrom('executions').select('account_id')
-      .where('status', '=', 'queued').where('account_id', '>', after)
-      .orderBy('account_id').limit(1).executeTakeFirst())?.account_id,
+    next: (after) => lockCandidate(dialect, tx.selectFrom('executions as e')
+      .innerJoin('monitors as m', 'm.id', 'e.monitor_id')
+      .select(['e.id', 'e.monitor_id', 'e.account_id'])
+      .where('e.status', '=', 'queued').where('e.account_id', '>', after)
+      .where((eb) => eb.or([eb('m.lease_until', 'is', null), eb('m.lease_until', '<', now)]))
+      .orderBy('e.account_id').orderBy('e.created_at').orderBy('e.id').limit(1)),
     inFlight: async (accountId) => Number((await tx.selectFrom('executions')
       .select((eb) => eb.fn.countAll().as('n'))
       .where('status', '=', 'running').where('account_id', '=', accountId).where('locked_until', '>=', now)
       .executeTakeFirstOrThrow()).n),
-    oldest: (accountId) => lockCandidate(dialect, tx.selectFrom('executions as e')
-      .innerJoin('monitors as m', 'm.id', 'e.monitor_id')
-      .select(['e.id', 'e.monitor_id'])
-      .where('e.status', '=', 'queued').where('e.account_id', '=', accountId)
-      .where((eb) => eb.or([eb('m.lease_until', 'is', null), eb('m.lease_until', '<', now)]))
-      .orderBy('e.created_at').orderBy('e.id').limit(1)),
   };
 }
 

@@ -3,7 +3,7 @@ import type { TaskError, TaskMessage, TaskRun, TaskStatus } from '../domain/task
 import type { SelectQueryBuilder } from 'kysely';
 import type { Db, Queryable } from './db.js';
 import type { DialectInfo } from './dialect.js';
-import { inClaimTransaction, pickFairly, type ClaimFairness } from './fair-claim.js';
+import { foundExpired, inClaimTransaction, lookForExpired, pickFairly, type ClaimFairness } from './fair-claim.js';
 import type { TaskRunRow } from './tables.js';
 
 const parse = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
@@ -55,19 +55,18 @@ export async function claimTaskRun(
   db: Db, dialect: DialectInfo, workerId: string, now: number, leaseUntil: number,
   fairness: ClaimFairness = { perAccount: Number.MAX_SAFE_INTEGER },
 ): Promise<ClaimedTaskRun | undefined> {
-  const lock = <Q extends SelectQueryBuilder<any, any, { id: string }>>(query: Q) =>
+  const lock = <Q extends SelectQueryBuilder<any, any, { id: string; account_id: string }>>(query: Q) =>
     (dialect.supportsSkipLocked ? query.forUpdate().skipLocked() : query).executeTakeFirst();
   return inClaimTransaction(db, dialect, async (tx) => {
-    const expired = await lock(tx.selectFrom('task_runs').select('id')
-      .where('status', '=', 'running').where('locked_until', '<', now).orderBy('locked_until').limit(1));
+    const look = lookForExpired(fairness, now);
+    const expired = look ? await lock(tx.selectFrom('task_runs').select(['id', 'account_id'])
+      .where('status', '=', 'running').where('locked_until', '<', now).orderBy('locked_until').limit(1)) : undefined;
+    if (look) foundExpired(fairness, now, expired !== undefined);
     const picked = expired ?? await pickFairly({
-      nextAccount: async (after) => (await tx.selectFrom('task_runs').select('account_id')
+      next: (after) => lock(tx.selectFrom('task_runs').select(['id', 'account_id'])
         .where('status', '=', 'queued').where('account_id', '>', after)
-        .orderBy('account_id').limit(1).executeTakeFirst())?.account_id,
+        .orderBy('account_id').orderBy('created_at').orderBy('id').limit(1)),
       inFlight: (accountId) => countTaskRuns(tx, accountId, 'running', now),
-      oldest: (accountId) => lock(tx.selectFrom('task_runs').select('id')
-        .where('status', '=', 'queued').where('account_id', '=', accountId)
-        .orderBy('created_at').orderBy('id').limit(1)),
     }, fairness);
     if (!picked) return undefined;
     const row = await tx.updateTable('task_runs')
