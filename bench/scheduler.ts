@@ -89,7 +89,8 @@ async function main(): Promise<void> {
     printRate(`A sustained / min(floor, demand)`, a.rate, Math.min(floor.rate, a.demand), 'executions/s', 0.5);
     if (LARGE > 0) {
       const b = await runVigil(`B ${LARGE}@1h backdated`, feed.origin, LARGE, 3600, 3_600_000);
-      printRate(`B sustained / min(floor, demand)`, b.rate, Math.min(floor.rate, b.demand), 'executions/s', 0.5);
+      // Every backdated monitor is due at once: the demand is the whole backlog, so the floor is the bound.
+      printRate(`B sustained / floor`, b.rate, floor.rate, 'executions/s', 0.5);
     }
     if (HISTORY.length > 0) await claimCosts(HISTORY);
   } finally {
