@@ -9,9 +9,11 @@
 //   C          claim cost with 10k … 2M executions of history (EXPLAIN plans printed)
 //
 // Settings (env): BENCH_MONITORS, BENCH_FREQUENCY_S, BENCH_LARGE_MONITORS (0 skips B), BENCH_SECONDS,
-// BENCH_CONCURRENCY, BENCH_ACCOUNTS, BENCH_HISTORY (comma list; empty skips C), BENCH_DATABASE_URL.
+// BENCH_CONCURRENCY, BENCH_ACCOUNTS, BENCH_HISTORY (comma list; empty skips C), BENCH_IDLE_MONITORS
+// (RSS of a fresh process holding that many monitors not yet due; 0 skips it), BENCH_DATABASE_URL.
 // Everything runs in this process against loopback only; the fixture's CPU is in both figures.
 import { createServer, type Server } from 'node:http';
+import { execFileSync } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../src/config.js';
@@ -81,6 +83,10 @@ async function runVigil(label: string, origin: string, count: number, frequencyS
 
 async function main(): Promise<void> {
   console.log(`bench/scheduler — ${machineLine()}; concurrency ${CONCURRENCY}, ${ACCOUNTS} accounts, ${SECONDS} s per run`);
+  if (envInt('BENCH_IDLE_MONITORS', 100_000) > 0) {
+    // Its own process, so the RSS is that of a Vigil holding the monitors and nothing else.
+    process.stdout.write(execFileSync(process.execPath, ['--import', 'tsx', new URL('./scheduler-idle.ts', import.meta.url).pathname], { env: process.env }));
+  }
   const feed = await startFeed();
   try {
     const floor = await runFloor(feed.origin, { monitors: MONITORS, concurrency: CONCURRENCY, seconds: SECONDS / 2 });
