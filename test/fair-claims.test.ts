@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { CompiledQuery, Kysely, sql } from 'kysely';
 import { openStore, type Store } from '../src/store/db.js';
-import { claimExecution, finishExecution } from '../src/store/executions.repository.js';
+import { openDialect } from '../src/store/dialect.js';
+import type { Database } from '../src/store/tables.js';
+import { claimExecution, finishExecution, releaseExecution } from '../src/store/executions.repository.js';
 import { claimTaskRun, insertTaskRun } from '../src/store/task-runs.repository.js';
 import type { ClaimFairness } from '../src/store/fair-claim.js';
 import { apiFailure, startTestVigil, tempDir, testDatabase, type TestDatabase } from './helpers.js';
@@ -75,6 +78,32 @@ describe('fair claims across accounts', () => {
     const takeover = await claimExecution(store.db, store.dialect, 'w2', later, later + 60_000, fairness);
     assert.equal(takeover?.takenOver, true);
     assert.equal(takeover?.attempts, 2);
+  });
+
+  it('reads only open work: every statement of a claim is an index seek, with no scan or sort of the history', async () => {
+    const { dialect, info } = openDialect(database.url, () => {});
+    const sent: CompiledQuery[] = [];
+    const logged = new Kysely<Database>({ dialect, log: (e) => { if (e.level === 'query') sent.push(e.query); } });
+    try {
+      const now = NOW + 30_000; // no lease has expired yet: the claim goes on to the queue
+      const claimed = await claimExecution(logged, info, 'w3', now, now + 60_000, { perAccount: 100 });
+      if (claimed) await releaseExecution(logged, claimed, 'w3');
+      const selects = sent.filter((q) => /^\s*select/i.test(q.sql));
+      await logged.transaction().execute(async (tx) => {
+        if (info.queueClaimSettings) await sql.raw(info.queueClaimSettings).execute(tx);
+        for (const q of selects) {
+          const prefix = info.name === 'sqlite' ? 'EXPLAIN QUERY PLAN ' : 'EXPLAIN ';
+          const rows = (await tx.executeQuery(CompiledQuery.raw(prefix + q.sql, [...q.parameters]))).rows as Record<string, unknown>[];
+          const plan = rows.map((r) => String(r.detail ?? r['QUERY PLAN'])).join('\n');
+          assert.doesNotMatch(plan, /^\s*SCAN executions|TEMP B-TREE|Seq Scan on executions|Sort/m, `${q.sql}\n${plan}`);
+          assert.match(plan, /executions_(queued|leased|running_by_account)/, `${q.sql}\n${plan}`);
+        }
+      });
+      assert.ok(claimed);
+      assert.ok(selects.length >= 3, 'takeover, next queued, account load');
+    } finally {
+      await logged.destroy();
+    }
   });
 
   it('rotates task runs across accounts under their own cap', async () => {
