@@ -12,6 +12,8 @@ import { legacyMonitorRoutes } from './api/parallel/monitors-legacy.js';
 import { taskRoutes } from './api/parallel/tasks.js';
 import { webhookRoutes } from './api/webhooks.js';
 import type { CommandDeps } from './engine/monitor-commands.js';
+import { renderMetrics } from './metrics.js';
+import { queueDepths } from './store/queue-depth.repository.js';
 
 /** What the HTTP surface needs from the rest of Vigil. */
 export interface AppDeps extends CommandDeps {
@@ -46,6 +48,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  // Prometheus scrapes without a key: the metrics carry no account's data (src/metrics.ts).
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    const { contentType, body } = await renderMetrics(await queueDepths(deps.store.db, deps.clock()));
+    return reply.type(contentType).send(body);
+  });
 
   await app.register(async (api) => {
     api.addHook('onRequest', authenticate);

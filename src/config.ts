@@ -20,8 +20,15 @@ export interface Config {
   readonly retainExecutions: number;
   /** How long one execution may run before it is abandoned; its lease adds a margin. */
   readonly executionTimeoutSeconds: number;
-  /** Executions run at once by one process. */
+  /** Executions (and, apart, task runs) run at once by one process: the global in-flight cap. */
   readonly workerConcurrency: number;
+  /** Per-account shares, counted over every process, so one account's backlog waits behind its own work. */
+  readonly accountLimits: {
+    readonly executionsInFlight: number;
+    readonly taskRunsInFlight: number;
+    /** Queued task runs an account may have; a create beyond it is a 429. */
+    readonly taskRunsQueued: number;
+  };
   /** How often background loops look for due work when nothing wakes them. */
   readonly pollIntervalMs: number;
   /** Monitor-creating POSTs allowed per account per minute (api.md §1.4). */
@@ -57,7 +64,11 @@ export const DEFAULTS = {
   minFrequency: '5m',
   retainExecutions: 300,
   executionTimeout: '2m',
-  workerConcurrency: 4,
+  // Executions mostly wait on the network: many run at once, bounded by the per-host limits.
+  workerConcurrency: 64,
+  accountExecutionsInFlight: 32,
+  accountTaskRunsInFlight: 16,
+  accountTaskRunsQueued: 1000,
   pollInterval: '1s',
   monitorCreatesPerMinute: 300,
   taskCreatesPerMinute: 2000,
@@ -100,7 +111,18 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     webhookSecret: webhookSecret(text('VIGIL_WEBHOOK_SECRET')),
     retainExecutions: integer(text('VIGIL_RETAIN_EXECUTIONS'), 'VIGIL_RETAIN_EXECUTIONS', DEFAULTS.retainExecutions, 1, 1_000_000),
     executionTimeoutSeconds: seconds(text('VIGIL_EXECUTION_TIMEOUT') ?? DEFAULTS.executionTimeout, 'VIGIL_EXECUTION_TIMEOUT'),
-    workerConcurrency: integer(text('VIGIL_WORKER_CONCURRENCY'), 'VIGIL_WORKER_CONCURRENCY', DEFAULTS.workerConcurrency, 1, 256),
+    workerConcurrency: integer(text('VIGIL_WORKER_CONCURRENCY'), 'VIGIL_WORKER_CONCURRENCY', DEFAULTS.workerConcurrency, 1, 4096),
+    accountLimits: {
+      executionsInFlight: integer(
+        text('VIGIL_ACCOUNT_EXECUTIONS_IN_FLIGHT'), 'VIGIL_ACCOUNT_EXECUTIONS_IN_FLIGHT', DEFAULTS.accountExecutionsInFlight, 1, 100_000,
+      ),
+      taskRunsInFlight: integer(
+        text('VIGIL_ACCOUNT_TASK_RUNS_IN_FLIGHT'), 'VIGIL_ACCOUNT_TASK_RUNS_IN_FLIGHT', DEFAULTS.accountTaskRunsInFlight, 1, 100_000,
+      ),
+      taskRunsQueued: integer(
+        text('VIGIL_ACCOUNT_TASK_RUNS_QUEUED'), 'VIGIL_ACCOUNT_TASK_RUNS_QUEUED', DEFAULTS.accountTaskRunsQueued, 1, 10_000_000,
+      ),
+    },
     pollIntervalMs: seconds(text('VIGIL_POLL_INTERVAL') ?? DEFAULTS.pollInterval, 'VIGIL_POLL_INTERVAL') * 1000,
     monitorCreatesPerMinute: integer(
       text('VIGIL_MONITOR_CREATES_PER_MINUTE'), 'VIGIL_MONITOR_CREATES_PER_MINUTE', DEFAULTS.monitorCreatesPerMinute, 1, 1_000_000,

@@ -45,9 +45,11 @@ export async function startVigil(config: Config, options: { clock?: () => number
     worker = createWorker({
       store, fetcher, clock, log, workerId: newWorkerId(), concurrency: config.workerConcurrency,
       intervalMs: config.pollIntervalMs, timeoutMs, retainExecutions: config.retainExecutions,
+      perAccountInFlight: config.accountLimits.executionsInFlight,
     });
     taskWorker = createTaskWorker({
       store, fetcher, clock, log, workerId: newWorkerId(), concurrency: config.workerConcurrency, intervalMs: config.pollIntervalMs, timeoutMs,
+      perAccountInFlight: config.accountLimits.taskRunsInFlight,
     });
     const scheduler = createScheduler({ store, clock, intervalMs: config.pollIntervalMs, log, onQueued: () => store.workHints.notify() });
     const dispatcher = createDispatcher({

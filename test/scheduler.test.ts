@@ -56,6 +56,34 @@ describe('the scheduler', () => {
     }
   });
 
+  it('coalesces slots that come due while the previous execution runs: never more than one pending, one catch-up after', async () => {
+    const site = await startFixtureSite();
+    site.set('/overrun.xml', rss('Overrun', [{ title: 'One', link: 'https://news.example.test/1' }]));
+    site.delay('/overrun.xml', 2500);
+    const vigil = await startTestVigil({ VIGIL_MIN_FREQUENCY: '1s' });
+    try {
+      const monitor = await vigil.client.monitor.create({ type: 'event_stream', frequency: '1s', settings: { query: `${site.url}/overrun.xml` } });
+      const db = vigil.vigil.store.db;
+      let mostPending = 0;
+      const all = await waitFor(async () => {
+        const executions = await listExecutions(db, monitor.monitor_id);
+        mostPending = Math.max(mostPending, executions.filter((e) => e.status !== 'done').length);
+        return executions.filter((e) => e.status === 'done').length >= 3 ? executions : undefined;
+      }, 30_000, 'three executions of a monitor that overruns its frequency');
+      assert.equal(mostPending, 1, 'slots due while an execution was queued or running were coalesced into it');
+      const late = all.filter((e) => e.reason === 'schedule' && e.status === 'done');
+      assert.ok(late.length >= 2, 'the schedule goes on after each overrun');
+      for (const e of late) {
+        assert.ok((e.scheduledFor as number) < e.createdAt, 'each scheduled execution catches up a missed slot, queued once');
+        assert.ok(e.startedAt !== null && e.startedAt >= e.createdAt, 'started_at is recorded');
+      }
+      assert.equal(site.maxConcurrent('/overrun.xml'), 1);
+    } finally {
+      await vigil.stop();
+      await site.close();
+    }
+  });
+
   it('abandons the fetches of a timed-out execution rather than letting them pile up', async () => {
     const site = await startFixtureSite();
     site.set('/stuck.xml', rss('Stuck', []));

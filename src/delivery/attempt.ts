@@ -6,6 +6,7 @@ import type { Store } from '../store/db.js';
 import { failPendingDeliveries, recordAttempt, recordDelivered, type ClaimedDelivery } from '../store/deliveries.repository.js';
 import { insertNotice, saveEndpoint, type Endpoint } from '../store/endpoints.repository.js';
 import { retryAfterMs } from '../outbound/http-cache.js';
+import { metrics } from '../metrics.js';
 import { retryDelay } from './retry.js';
 import { signatureHeaders } from './signing.js';
 
@@ -96,9 +97,11 @@ export async function deliver(deps: AttemptDeps, claimed: Claimed, successes: Su
     await recordAttempt(deps.store.db, delivery.id, deps.workerId, {
       status: 'failed', lastStatus: null, lastError: `endpoint disabled: ${endpoint.disabledReason ?? ''}`.trim(), at: deps.clock(),
     });
+    metrics.deliveryAttempted('skipped');
     return;
   }
   const result = account ? await attempt(deps, delivery, account) : { ok: false, status: null, error: 'the account no longer exists' };
+  metrics.deliveryAttempted(result.ok ? 'delivered' : 'failed');
   const now = deps.clock();
   // A healthy endpoint's row is rewritten only when it recovers or its last success is a minute old.
   const endpointStale = endpoint.failingSince !== null || endpoint.lastSuccessAt === null || now - endpoint.lastSuccessAt > 60_000;

@@ -7,6 +7,7 @@ import type { PoliteFetcher } from '../outbound/polite.js';
 import type { ProcessorResult } from '../research/processors/processor.js';
 import { processorFor } from '../research/processors/index.js';
 import type { Store, Tx } from '../store/db.js';
+import { metrics } from '../metrics.js';
 import { monitorDeliveries } from '../delivery/monitor-webhooks.js';
 import { insertDeliveries } from '../store/deliveries.repository.js';
 import { appendEntries } from '../store/events.repository.js';
@@ -102,7 +103,7 @@ const failure = (message: string): ProcessorResult => ({ outcome: { kind: 'error
 async function commitOutcome(deps: RunnerDeps, monitor: Monitor, execution: Execution, result: ProcessorResult): Promise<void> {
   const now = deps.clock();
   const checks = result.sourceChecks ?? [];
-  const notified = await deps.store.db.transaction().execute(async (tx: Tx) => {
+  const committed = await deps.store.db.transaction().execute(async (tx: Tx) => {
     // Processors that report no source checks (snapshot re-runs) need no health records read.
     const health = checks.length > 0 ? await findSourceHealth(tx, monitor.id) : [];
     const previous = new Map(health.map((h): [string, SourceHealth] => [h.source, h]));
@@ -119,9 +120,10 @@ async function commitOutcome(deps: RunnerDeps, monitor: Monitor, execution: Exec
     await saveFingerprints(tx, monitor.id, result.fingerprints ?? [], now);
     await insertDeliveries(tx, deliveries);
     await pruneExecutions(tx, monitor.id, deps.retainExecutions);
-    return deliveries.length > 0;
+    return { notify: deliveries.length > 0, kind: outcome.kind };
   });
-  if (notified) deps.store.workHints.notify();
+  if (committed.notify) deps.store.workHints.notify();
+  metrics.executionFinished(committed.kind, execution.startedAt, now);
 }
 
 /** An events outcome with no events is a completion: every execution has exactly one outcome. */

@@ -18,7 +18,7 @@ import { findMonitor, insertMonitor, saveMonitor } from '../store/monitors.repos
 /** What monitor commands need: the store, the rules' settings, a clock and a wake-up for workers. */
 export interface CommandDeps {
   store: Store;
-  config: Pick<Config, 'minFrequencySeconds'>;
+  config: Pick<Config, 'minFrequencySeconds'> & Partial<Pick<Config, 'accountLimits'>>;
   clock: () => number;
   /** A hint that work was queued; workers also find it by polling. */
   wake: () => void;

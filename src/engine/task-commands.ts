@@ -6,13 +6,15 @@ import { checkJsonSchema, outputSpecOf, TASK_LIMITS } from '../domain/task-rules
 import { validateHints } from '../research/extract/fields.js';
 import { targetUrls } from '../research/processors/lite-task.js';
 import type { Store } from '../store/db.js';
-import { findTaskRun, insertTaskRun } from '../store/task-runs.repository.js';
+import { countTaskRuns, findTaskRun, insertTaskRun } from '../store/task-runs.repository.js';
 
 /** What task commands need: the store, a clock and a wake-up for workers. */
 export interface TaskCommandDeps {
   store: Store;
   clock: () => number;
   wake: () => void;
+  /** The per-account cap on queued runs; none means no cap. */
+  config?: { accountLimits?: { taskRunsQueued: number } };
 }
 
 /** A create request in its wire shape (`TaskRunInput`), after schema validation; `output_schema` may sit at the top level. */
@@ -32,6 +34,10 @@ export async function createTaskRun(deps: TaskCommandDeps, accountId: string, bo
     id: newRunId(), accountId, status: 'queued', processor: body.processor, input: stored, outputSpec: spec,
     output: null, derivedSchema: null, error: null, warnings, attempts: 0, createdAt: now, modifiedAt: now,
   };
+  const cap = deps.config?.accountLimits?.taskRunsQueued;
+  if (cap !== undefined && (await countTaskRuns(deps.store.db, accountId, 'queued', now)) >= cap) {
+    throw new AppError('RATE_LIMITED', { explain: `the account already has ${cap} queued task runs (VIGIL_ACCOUNT_TASK_RUNS_QUEUED); wait for some to start` });
+  }
   await insertTaskRun(deps.store.db, run);
   deps.wake();
   return run;

@@ -10,6 +10,7 @@ import {
   appendTaskMessage, claimTaskRun, finishTaskRun, releaseTaskRun, type TaskEnd,
 } from '../store/task-runs.repository.js';
 import { MAX_ATTEMPTS } from './execution-runner.js';
+import { metrics } from '../metrics.js';
 import { createLeasePool } from './lease-pool.js';
 import type { Loop } from './loop.js';
 import { leaseMs } from './worker.js';
@@ -26,15 +27,18 @@ export interface TaskRunnerDeps {
 }
 
 /** Leases queued task runs and runs up to `concurrency` of them at once, like the monitor worker. */
-export function createTaskWorker(deps: TaskRunnerDeps & { concurrency: number; intervalMs: number }): Loop {
+export function createTaskWorker(deps: TaskRunnerDeps & { concurrency: number; intervalMs: number; perAccountInFlight?: number }): Loop {
+  const fairness = { perAccount: deps.perAccountInFlight ?? Number.MAX_SAFE_INTEGER };
   return createLeasePool<TaskRun>({
     name: 'task-worker',
     concurrency: deps.concurrency,
     intervalMs: deps.intervalMs,
     log: deps.log,
-    claim: () => {
+    claim: async () => {
       const now = deps.clock();
-      return claimTaskRun(deps.store.db, deps.store.dialect, deps.workerId, now, now + leaseMs(deps.timeoutMs));
+      const claimed = await claimTaskRun(deps.store.db, deps.store.dialect, deps.workerId, now, now + leaseMs(deps.timeoutMs), fairness);
+      metrics.taskRunStarted(claimed);
+      return claimed;
     },
     run: (run, stop) => runTask(deps, run, stop),
     release: (run) => releaseTaskRun(deps.store.db, run.id, deps.workerId),

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { metrics } from '../metrics.js';
 import { OutboundError } from './errors.js';
 import { HostBackoffError, HostGates } from './host-gate.js';
 import { freshnessOf, MAX_RETRY_AFTER_MS, ResponseCache, retryAfterMs, type CacheEntry } from './http-cache.js';
@@ -112,7 +113,9 @@ class Polite {
     const release = host === undefined ? () => {} : await this.gates.acquire(host, deadline, signal);
     try {
       // The execution's own signal ends a request that outlives it; that is the execution's timeout, not the source's.
-      const response = await this.inner.request(url, { ...init, signal, timeoutMs: init.timeoutMs ?? this.options.timeoutMs });
+      const response = await this.inner.request(url, { ...init, signal, timeoutMs: init.timeoutMs ?? this.options.timeoutMs })
+        .catch((err: unknown) => { metrics.fetched(undefined); throw err; });
+      metrics.fetched(response.status);
       if ((response.status === 429 || response.status === 503) && host !== undefined) {
         const at = this.now();
         const wait = retryAfterMs(response.headers['retry-after'], at);

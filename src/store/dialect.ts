@@ -28,6 +28,11 @@ export interface DialectInfo {
    * order (webhook deliveries); null when the store needs none and the claim runs on its own.
    */
   readonly orderedClaimSettings: string | null;
+  /**
+   * Statements run at the start of a fair claim of executions or task runs (src/store/fair-claim.ts),
+   * so the planner reads the partial queue indexes in order; null when the store needs none.
+   */
+  readonly queueClaimSettings: string | null;
   /** Column type of the append-only log's position (strictly increasing, never reused). */
   readonly logPositionType: 'integer' | 'bigserial';
   logPositionColumn(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
@@ -66,6 +71,7 @@ function openSqlite(path: string): OpenedDialect {
     name: 'sqlite',
     supportsSkipLocked: false,
     orderedClaimSettings: null,
+    queueClaimSettings: null,
     logPositionType: 'integer',
     // AUTOINCREMENT keeps positions of deleted (pruned) rows from being reused, so cursors stay valid.
     logPositionColumn: (column) => column.primaryKey().autoIncrement(),
@@ -118,6 +124,8 @@ function openPostgres(url: string, onError: (err: unknown) => void): OpenedDiale
     name: 'postgres',
     supportsSkipLocked: true,
     orderedClaimSettings: POSTGRES_ORDERED_CLAIM,
+    // Not synchronous_commit = off: a claim lost in a server crash could let one execution run twice.
+    queueClaimSettings: 'SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off',
     logPositionType: 'bigserial',
     logPositionColumn: (column) => column.primaryKey(),
     hintChannel: (name) => postgresHints(url, pool, `vigil_${name}`, onError),

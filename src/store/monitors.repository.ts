@@ -125,17 +125,10 @@ export async function markMonitorRun(db: Queryable, id: string, at: number, outp
     .where('id', '=', id).execute();
 }
 
-/** Active monitors whose next scheduled execution is due at `now`. */
+/** Active monitors whose next scheduled execution is due at `now` and that have none pending (it coalesces). */
 export async function findDueMonitors(db: Queryable, now: number, limit: number): Promise<Monitor[]> {
   const rows = await db.selectFrom('monitors').selectAll()
-    .where('next_run_at', '<=', now).where('status', '=', 'active')
+    .where('next_run_at', '<=', now).where('pending_execution_id', 'is', null).where('status', '=', 'active')
     .orderBy('next_run_at').limit(limit).execute();
   return rows.map(toMonitor);
-}
-
-/** Moves a monitor's next due time forward, only if nobody else moved it first. */
-export async function advanceSchedule(db: Queryable, id: string, from: number, to: number): Promise<boolean> {
-  const result = await db.updateTable('monitors').set({ next_run_at: to })
-    .where('id', '=', id).where('next_run_at', '=', from).executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
 }

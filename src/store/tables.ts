@@ -58,6 +58,8 @@ export interface MonitorTable {
   next_run_at: number | null;
   /** The execution holding the monitor's lease, and until when; one runs at a time. */
   running_execution_id: string | null;
+  /** The creation or schedule execution not yet finished: while set, due slots coalesce into it. */
+  pending_execution_id: string | null;
   lease_until: number | null;
   /** The deprecated v1alpha cadence (`daily`…) the monitor was created or last updated with, if any. */
   cadence: string | null;
@@ -76,6 +78,8 @@ export interface ExecutionTable {
   locked_until: number | null;
   attempts: number;
   created_at: number;
+  /** When the attempt that holds (or held) the lease started. */
+  started_at: number | null;
   finished_at: number | null;
 }
 

@@ -1,7 +1,9 @@
 import type { TaskOutput } from '../domain/event.js';
 import type { TaskError, TaskMessage, TaskRun, TaskStatus } from '../domain/task.js';
+import type { SelectQueryBuilder } from 'kysely';
 import type { Db, Queryable } from './db.js';
 import type { DialectInfo } from './dialect.js';
+import { foundExpired, inClaimTransaction, lookForExpired, pickFairly, type ClaimFairness } from './fair-claim.js';
 import type { TaskRunRow } from './tables.js';
 
 const parse = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
@@ -40,20 +42,32 @@ export async function findTaskRun(db: Queryable, accountId: string, id: string):
   return row && toTaskRun(row);
 }
 
+/** A run just leased; `takenOver` when it was running under an expired lease (its worker died). */
+export type ClaimedTaskRun = TaskRun & { takenOver: boolean };
+
 /**
- * Leases the oldest runnable run: queued, or running under an expired lease (its worker died).
- * On PostgreSQL the candidate row is locked with SKIP LOCKED, so processes never claim one run twice.
+ * Leases a runnable run: first one running under an expired lease (its worker died), else the
+ * oldest queued run of the next account in rotation that is under its in-flight cap. Every read is
+ * a seek in a partial index of open rows (migration 0007). On PostgreSQL the candidate row is
+ * locked with SKIP LOCKED, so processes never claim one run twice.
  */
-export async function claimTaskRun(db: Db, dialect: DialectInfo, workerId: string, now: number, leaseUntil: number): Promise<TaskRun | undefined> {
-  return db.transaction().execute(async (tx) => {
-    let candidate = tx.selectFrom('task_runs').select('id')
-      .where((eb) => eb.or([
-        eb('status', '=', 'queued'),
-        eb.and([eb('status', '=', 'running'), eb('locked_until', '<', now)]),
-      ]))
-      .orderBy('created_at').orderBy('id').limit(1);
-    if (dialect.supportsSkipLocked) candidate = candidate.forUpdate().skipLocked();
-    const picked = await candidate.executeTakeFirst();
+export async function claimTaskRun(
+  db: Db, dialect: DialectInfo, workerId: string, now: number, leaseUntil: number,
+  fairness: ClaimFairness = { perAccount: Number.MAX_SAFE_INTEGER },
+): Promise<ClaimedTaskRun | undefined> {
+  const lock = <Q extends SelectQueryBuilder<any, any, { id: string; account_id: string }>>(query: Q) =>
+    (dialect.supportsSkipLocked ? query.forUpdate().skipLocked() : query).executeTakeFirst();
+  return inClaimTransaction(db, dialect, async (tx) => {
+    const look = lookForExpired(fairness, now);
+    const expired = look ? await lock(tx.selectFrom('task_runs').select(['id', 'account_id'])
+      .where('status', '=', 'running').where('locked_until', '<', now).orderBy('locked_until').limit(1)) : undefined;
+    if (look) foundExpired(fairness, now, expired !== undefined);
+    const picked = expired ?? await pickFairly({
+      next: (after) => lock(tx.selectFrom('task_runs').select(['id', 'account_id'])
+        .where('status', '=', 'queued').where('account_id', '>', after)
+        .orderBy('account_id').orderBy('created_at').orderBy('id').limit(1)),
+      inFlight: (accountId) => countTaskRuns(tx, accountId, 'running', now),
+    }, fairness);
     if (!picked) return undefined;
     const row = await tx.updateTable('task_runs')
       .set((eb) => ({ status: 'running', locked_by: workerId, locked_until: leaseUntil, attempts: eb('attempts', '+', 1), modified_at: now }))
@@ -61,8 +75,16 @@ export async function claimTaskRun(db: Db, dialect: DialectInfo, workerId: strin
       .where((eb) => eb.or([eb('status', '=', 'queued'), eb('locked_until', '<', now)]))
       .returningAll()
       .executeTakeFirst();
-    return row && toTaskRun(row);
+    return row && { ...toTaskRun(row), takenOver: expired !== undefined };
   });
+}
+
+/** An account's queued runs, or its running runs under an unexpired lease at `now` (an index range each). */
+export async function countTaskRuns(db: Queryable, accountId: string, status: 'queued' | 'running', now: number): Promise<number> {
+  let query = db.selectFrom('task_runs').select((eb) => eb.fn.countAll().as('n'))
+    .where('status', '=', status).where('account_id', '=', accountId);
+  if (status === 'running') query = query.where('locked_until', '>=', now);
+  return Number((await query.executeTakeFirstOrThrow()).n);
 }
 
 /** What a run ended with: its output (completed) or its error (failed). */

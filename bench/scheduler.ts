@@ -1,0 +1,108 @@
+// bench/scheduler (issue 14): how many executions a Vigil process sustains, how late they start,
+// and what a claim costs as the history grows, each beside a floor measured in the same run.
+//
+//   floor      the same fetch, parse and commit (processor + one transaction of outcome, seen
+//              items, monitor row) done by a bare loop over the monitors: no schedule, no leases
+//   A          N monitors at frequency F (default 1,000 at 1 s) against a local feed fixture
+//   B          many monitors at 1 h (default 100,000) with due times backdated over the past hour:
+//              all due at once, an overload that must level off with bounded memory
+//   C          claim cost with 10k … 2M executions of history (EXPLAIN plans printed)
+//
+// Settings (env): BENCH_MONITORS, BENCH_FREQUENCY_S, BENCH_LARGE_MONITORS (0 skips B), BENCH_SECONDS,
+// BENCH_CONCURRENCY, BENCH_ACCOUNTS, BENCH_HISTORY (comma list; empty skips C), BENCH_IDLE_MONITORS
+// (RSS of a fresh process holding that many monitors not yet due; 0 skips it), BENCH_DATABASE_URL.
+// Everything runs in this process against loopback only; the fixture's CPU is in both figures.
+import { createServer, type Server } from 'node:http';
+import { execFileSync } from 'node:child_process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { AddressInfo } from 'node:net';
+import { loadConfig } from '../src/config.js';
+import { startVigil } from '../src/server.js';
+import { machineLine, envInt, openBenchDatabase, printRate } from './lib.js';
+import { runFloor, seedMonitors, percentile, startLags } from './scheduler-lib.js';
+import { claimCosts } from './scheduler-claims.js';
+
+const MONITORS = envInt('BENCH_MONITORS', 1000, 1);
+const FREQUENCY_S = envInt('BENCH_FREQUENCY_S', 1, 1);
+const LARGE = envInt('BENCH_LARGE_MONITORS', 100_000);
+const SECONDS = envInt('BENCH_SECONDS', 20, 2);
+const CONCURRENCY = envInt('BENCH_CONCURRENCY', 64, 1);
+const ACCOUNTS = envInt('BENCH_ACCOUNTS', 10, 1);
+const HISTORY = (process.env.BENCH_HISTORY ?? '10000,100000,1000000').split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+
+const FEED = `<?xml version="1.0"?><rss version="2.0"><channel><title>Bench</title>${Array.from({ length: 20 }, (_, i) =>
+  `<item><title>Item ${i} about schedulers</title><link>https://news.example.test/${i}</link><guid>item-${i}</guid><description>Story ${i}</description></item>`).join('')}</channel></rss>`;
+
+async function startFeed(): Promise<{ origin: string; server: Server }> {
+  const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(FEED));
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+/** Runs Vigil (scheduler and worker) over seeded monitors for SECONDS; the measured window is the second half. */
+async function runVigil(label: string, origin: string, count: number, frequencyS: number, backdateMs: number) {
+  const database = await openBenchDatabase('vigil_bench_scheduler');
+  try {
+    const config = loadConfig({
+      VIGIL_DATABASE_URL: database.url, VIGIL_ALLOW_NETWORKS: '127.0.0.0/8', VIGIL_LOG_LEVEL: 'error', VIGIL_ROLES: 'worker',
+      VIGIL_WORKER_CONCURRENCY: String(CONCURRENCY), VIGIL_MIN_FREQUENCY: '1s', VIGIL_POLL_INTERVAL: '200ms',
+      VIGIL_ACCOUNT_EXECUTIONS_IN_FLIGHT: String(Math.ceil(CONCURRENCY / 2)),
+      // One fixture host stands in for many sites, and every run must really fetch: no politeness, no reuse.
+      VIGIL_FETCH_HOST_CONCURRENCY: String(CONCURRENCY), VIGIL_FETCH_HOST_SPACING: '0', VIGIL_FETCH_REUSE_WINDOW: '0',
+    });
+    const seedStart = performance.now();
+    const now = Date.now();
+    await seedMonitors(database.url, { count, accounts: ACCOUNTS, frequencyS, origin, firstDue: (i) => now - backdateMs + Math.floor((i / count) * (backdateMs || frequencyS * 1000)) });
+    console.log(`${label}: seeded ${count.toLocaleString('en-US')} monitors in ${((performance.now() - seedStart) / 1000).toFixed(1)} s on ${database.label}`);
+    const stalls = monitorEventLoopDelay({ resolution: 20 });
+    stalls.enable();
+    const vigil = await startVigil(config);
+    const began = Date.now();
+    await new Promise((r) => setTimeout(r, (SECONDS * 1000) / 2));
+    const windowStart = Date.now();
+    const cpu0 = process.cpuUsage();
+    await new Promise((r) => setTimeout(r, (SECONDS * 1000) / 2));
+    const windowEnd = Date.now();
+    const cpu = process.cpuUsage(cpu0);
+    const rss = process.memoryUsage().rss;
+    stalls.disable();
+    const lags = await startLags(vigil.store.db, windowStart, windowEnd);
+    await vigil.stop();
+    const done = lags.finished;
+    const rate = done / ((windowEnd - windowStart) / 1000);
+    const half = (windowStart + windowEnd) / 2;
+    const early = lags.samples.filter((s) => s.startedAt < half).map((s) => s.lag);
+    const late = lags.samples.filter((s) => s.startedAt >= half).map((s) => s.lag);
+    console.log(`${label}: ${rate.toFixed(0)} executions/s sustained (demand ${(count / frequencyS).toFixed(0)}/s), start lag p50 ${percentile(lags.samples.map((s) => s.lag), 50)} ms, p99 ${percentile(lags.samples.map((s) => s.lag), 99)} ms (p50 first half ${percentile(early, 50)} ms → second half ${percentile(late, 50)} ms), CPU ${(((cpu.user + cpu.system) / 1000) / Math.max(1, done)).toFixed(2)} ms/execution, RSS ${(rss / 1e6).toFixed(0)} MB, longest event-loop stall ${(stalls.max / 1e6).toFixed(0)} ms, after ${((windowEnd - began) / 1000).toFixed(0)} s`);
+    return { rate, demand: count / frequencyS };
+  } finally {
+    await database.remove();
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(`bench/scheduler — ${machineLine()}; concurrency ${CONCURRENCY}, ${ACCOUNTS} accounts, ${SECONDS} s per run`);
+  if (envInt('BENCH_IDLE_MONITORS', 100_000) > 0) {
+    // Its own process, so the RSS is that of a Vigil holding the monitors and nothing else.
+    process.stdout.write(execFileSync(process.execPath, ['--import', 'tsx', new URL('./scheduler-idle.ts', import.meta.url).pathname], { env: process.env }));
+  }
+  const feed = await startFeed();
+  try {
+    const floor = await runFloor(feed.origin, { monitors: MONITORS, concurrency: CONCURRENCY, seconds: SECONDS / 2 });
+    console.log(`floor (bare loop: fetch, parse, commit): ${floor.rate.toFixed(0)} executions/s, CPU ${floor.cpuMsPerExecution.toFixed(2)} ms/execution`);
+    const a = await runVigil(`A ${MONITORS}@${FREQUENCY_S}s`, feed.origin, MONITORS, FREQUENCY_S, 0);
+    printRate(`A sustained / min(floor, demand)`, a.rate, Math.min(floor.rate, a.demand), 'executions/s', 0.5);
+    if (LARGE > 0) {
+      const b = await runVigil(`B ${LARGE}@1h backdated`, feed.origin, LARGE, 3600, 3_600_000);
+      // Every backdated monitor is due at once: the demand is the whole backlog, so the floor is the bound.
+      printRate(`B sustained / floor`, b.rate, floor.rate, 'executions/s', 0.5);
+    }
+    if (HISTORY.length > 0) await claimCosts(HISTORY);
+  } finally {
+    feed.server.closeAllConnections();
+    feed.server.close();
+  }
+}
+
+await main();
