@@ -199,11 +199,11 @@ async function timeParts(v: Vigil, db: BenchDatabase, accountId: string, monitor
     }
     console.log(`  ${label.padEnd(48)} ${best.toFixed(1).padStart(7)} µs`);
   };
-  const kysely = v.store.db;
+  const kysely = v.store.lists;
   const page = await listEvents(kysely, { accountId, monitorId: monitorIds[0], limit: PAGE + 1, includeCompletions: false });
   console.log(`in-process cost of the parts of one request (best of 5 × ${iterations / 5} sequential calls):`);
   await time(`page query, ${db.kind === 'sqlite' ? 'better-sqlite3 .all()' : 'pg (prepared)'}`, raw);
-  await time('findMonitor (Kysely)', () => findMonitor(kysely, accountId, pick()));
+  await time('findMonitor (Kysely)', () => findMonitor(v.store.db, accountId, pick()));
   await time('listEvents (Kysely)', () => listEvents(kysely, { accountId, monitorId: pick(), limit: PAGE + 1, includeCompletions: false }));
   await time('page assembly from stored JSON', () => `{"events":[${page.slice(0, PAGE).map((e) => e.body).join(',')}],"next_cursor":"x"}`);
   await close();

@@ -107,7 +107,7 @@ async function streamRun(deps: TaskCommandDeps, run: TaskRun, stream: SseStream)
   let lastPing = openedAt;
   let seq = 0;
   const sendNewMessages = async () => {
-    for (const message of await listTaskMessages(deps.store.db, run.id, seq)) {
+    for (const message of await listTaskMessages(deps.store.lists, run.id, seq)) {
       stream.send(message.type, { type: message.type, message: message.message, timestamp: new Date(message.createdAt).toISOString() });
       seq = message.seq;
     }
