@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db, ListReader, Queryable } from './db.js';
 import type { DialectInfo } from './dialect.js';
+import { listFrom } from './list-walk.js';
 import type { DeliveryRow } from './tables.js';
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
@@ -183,7 +184,8 @@ export async function listDeliveries(lists: ListReader, q: DeliveriesPage): Prom
  * cost every delivery's writes more than these rare reads save).
  */
 export function deliveriesPageQuery(lists: ListReader, q: DeliveriesPage) {
-  let query = lists.db.selectFrom('webhook_deliveries').selectAll().where('account_id', '=', q.accountId);
+  const from = listFrom(lists, 'webhook_deliveries', 'deliveries_by_account_created');
+  let query = lists.db.selectFrom(from).selectAll().where('account_id', '=', q.accountId);
   if (q.statuses?.length) query = query.where('status', 'in', q.statuses);
   if (q.resourceId) query = query.where('resource_id', '=', q.resourceId);
   if (q.eventType) query = query.where('event_type', '=', q.eventType);

@@ -39,6 +39,12 @@ export interface DialectInfo {
    * yields. SQLite plans without statistics and positions its walk only on an equality.
    */
   readonly listKeyAsRange: boolean;
+  /**
+   * A list query names the index it walks (SQLite's `INDEXED BY`): then no statistics, such as an
+   * operator's `ANALYZE`, can turn the walk into a scan of the table in `seq` order. PostgreSQL
+   * cannot name an index; its list sessions leave the planner no other plan (LIST_SESSION_SETTINGS).
+   */
+  readonly listNamesIndex: boolean;
   /** A hint channel: across processes with LISTEN/NOTIFY, within this process otherwise. */
   hintChannel(name: string): HintChannel;
 }
@@ -80,14 +86,14 @@ function openSqlite(path: string): OpenedDialect {
     // AUTOINCREMENT keeps positions of deleted (pruned) rows from being reused, so cursors stay valid.
     logPositionColumn: (column) => column.primaryKey().autoIncrement(),
     listKeyAsRange: false,
+    listNamesIndex: true,
     hintChannel: (name) => ({
       notify: () => { emitter.emit(name); },
       subscribe: (listener) => { emitter.on(name, listener); },
       close: async () => { emitter.removeAllListeners(name); },
     }),
   };
-  // SQLite keeps no statistics unless ANALYZE runs, which Vigil never does: its plans follow from
-  // the schema and the query alone, so list reads need no sessions of their own.
+  // List queries name their index (listNamesIndex), so list reads need no sessions of their own.
   const dialect = new SqliteDialect({ database });
   return { dialect, listDialect: dialect, info };
 }
@@ -149,6 +155,7 @@ function openPostgres(url: string, onError: (err: unknown) => void): OpenedDiale
     logPositionType: 'bigserial',
     logPositionColumn: (column) => column.primaryKey(),
     listKeyAsRange: true,
+    listNamesIndex: false,
     hintChannel: (name) => postgresHints(url, pool, `vigil_${name}`, onError),
   };
   return { dialect: new PostgresDialect({ pool }), listDialect: new PostgresDialect({ pool: listPool }), info };

@@ -1,6 +1,6 @@
 import { eventRecord, type LogEntry } from '../domain/event.js';
 import type { ListReader, Queryable } from './db.js';
-import { listKey, NOT_COMPLETION } from './list-walk.js';
+import { listFrom, listKey, NOT_COMPLETION } from './list-walk.js';
 
 /** An event as stored: its log position, execution, kind and wire JSON. */
 export interface StoredEvent { seq: number; executionId: string; kind: string; body: string }
@@ -42,7 +42,8 @@ export async function listEvents(lists: ListReader, q: EventsPage): Promise<Stor
 
 /** The query `listEvents` sends (the plan test explains it). */
 export function eventsPageQuery(lists: ListReader, q: EventsPage) {
-  let query = lists.db.selectFrom('events').select(columns)
+  const index = q.includeCompletions ? 'events_by_monitor' : 'events_by_monitor_reported';
+  let query = lists.db.selectFrom(listFrom(lists, 'events', index)).select(columns)
     .where(listKey(lists.dialect, 'monitor_id', q.monitorId)).where('account_id', '=', q.accountId);
   if (q.beforeSeq !== undefined) query = query.where('seq', '<', q.beforeSeq);
   if (!q.includeCompletions) query = query.where(NOT_COMPLETION);
@@ -60,7 +61,7 @@ export async function listExecutionEvents(lists: ListReader, q: ExecutionEvents)
 /** The query `listExecutionEvents` sends (the plan test explains it). */
 export function executionEventsQuery(lists: ListReader, q: ExecutionEvents) {
   // An execution ends in one outcome, so at most one completion is read and dropped here.
-  let query = lists.db.selectFrom('events').select(columns)
+  let query = lists.db.selectFrom(listFrom(lists, 'events', 'events_of_execution')).select(columns)
     .where(listKey(lists.dialect, 'execution_id', q.executionId)).where('monitor_id', '=', q.monitorId);
   if (!q.includeCompletions) query = query.where('kind', '!=', 'completion');
   return query.orderBy('execution_id', 'desc').orderBy('seq', 'desc');

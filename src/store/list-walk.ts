@@ -1,5 +1,16 @@
-import { sql, type Expression, type SqlBool } from 'kysely';
+import { sql, type AliasedRawBuilder, type Expression, type Selectable, type SqlBool } from 'kysely';
+import type { ListReader } from './db.js';
 import type { DialectInfo } from './dialect.js';
+import type { Database } from './tables.js';
+
+/**
+ * The table a list reads, with the index it walks named where the dialect can (SQLite's
+ * `INDEXED BY`; see `DialectInfo.listNamesIndex`). Use as `selectFrom(listFrom(…))`.
+ */
+export function listFrom<T extends keyof Database>(lists: ListReader, table: T, index: string): AliasedRawBuilder<Selectable<Database[T]>, T> {
+  const named = lists.dialect.listNamesIndex ? sql`${sql.table(table)} indexed by ${sql.id(index)}` : sql.table(table);
+  return sql<Selectable<Database[T]>>`${sql.table(table)}`.as<T>(named);
+}
 
 /**
  * `column = value` as the leading key of a list's index walk: a range on PostgreSQL, so that the key

@@ -1,6 +1,6 @@
 import type { Monitor } from '../domain/monitor.js';
 import type { ListReader, Queryable } from './db.js';
-import { listKey } from './list-walk.js';
+import { listFrom, listKey } from './list-walk.js';
 import type { MonitorRow } from './tables.js';
 
 const parse = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
@@ -103,9 +103,12 @@ export async function listMonitors(lists: ListReader, q: MonitorsPage): Promise<
  * never hides the index order; a type filter is checked along the walk.
  */
 export function monitorsPageQuery(lists: ListReader, q: MonitorsPage) {
-  let query = lists.db.selectFrom('monitors').selectAll().where('account_id', '=', q.accountId);
-  if (!coversAll(q.statuses, STATUSES)) {
-    query = q.statuses.length === 1 ? query.where('status', '=', q.statuses[0]) : query.where('status', 'in', q.statuses);
+  const everyStatus = coversAll(q.statuses, STATUSES);
+  const from = listFrom(lists, 'monitors', everyStatus ? 'monitors_by_account' : 'monitors_by_account_status');
+  let query = lists.db.selectFrom(from).selectAll().where('account_id', '=', q.accountId);
+  if (!everyStatus) {
+    const statuses = [...new Set(q.statuses)];
+    query = statuses.length === 1 ? query.where('status', '=', statuses[0]) : query.where('status', 'in', statuses);
   }
   if (!coversAll(q.types, TYPES)) query = query.where('type', 'in', q.types);
   if (q.after) {
@@ -128,7 +131,7 @@ export async function listMonitorsById(lists: ListReader, q: MonitorsById): Prom
 
 /** The query `listMonitorsById` sends: a walk of `monitors_by_account_id` from `fromId`. */
 export function monitorsByIdQuery(lists: ListReader, q: MonitorsById) {
-  let query = lists.db.selectFrom('monitors').selectAll().where(listKey(lists.dialect, 'account_id', q.accountId));
+  let query = lists.db.selectFrom(listFrom(lists, 'monitors', 'monitors_by_account_id')).selectAll().where(listKey(lists.dialect, 'account_id', q.accountId));
   if (q.fromId !== undefined) query = query.where('id', '>=', q.fromId);
   query = query.orderBy('account_id').orderBy('id');
   return q.limit === undefined ? query : query.limit(q.limit);
