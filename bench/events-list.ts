@@ -1,55 +1,62 @@
-// bench/events-list: throughput of `GET /v1/monitors/:id/events?limit=20` over a large log, as a
-// ratio of a bare Fastify route's throughput measured in the same run, with the same loopback load
-// generator and concurrency (target ≥ 0.5), plus p50/p99 latency.
+// bench/events-list: throughput of `GET /v1/monitors/:id/events` (first pages and deep pages by
+// cursor, at 16 and 64 connections), each as a ratio of a floor measured in the same run with the
+// same loopback load generator: a bare Fastify route that reads the same rows from the same database
+// with a prepared statement and sends the stored JSON strings. Targets: ≥ 0.7 on SQLite, ≥ 0.5 on
+// PostgreSQL.
 //
-//   cd /work/main && node --import tsx bench/events-list.ts     (npm run bench:events-list)
+//   node --import tsx bench/events-list.ts                         (npm run bench:events-list)
+//   BENCH_CASE=busy node --import tsx bench/events-list.ts
 //   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node --import tsx bench/events-list.ts
 //
-// Settings (environment): BENCH_EVENTS (1_000_000), BENCH_MONITORS (1000), BENCH_EVENTS_PER_EXECUTION
-// (5), BENCH_DURATION seconds (10), BENCH_WARMUP seconds (3), BENCH_CONNECTIONS (50), BENCH_WORKERS
-// (autocannon worker threads, 1; 0 = on the server's own thread), BENCH_DIAG (1: time the parts of
-// one request in-process; 0 skips), BENCH_DATABASE_URL (a postgres:// URL: run on a fresh database
-// created beside it and dropped at the end; a SQLite file in a temporary directory otherwise).
-//
-// The floor is a bare Fastify app (no logger, no hooks) whose one GET route answers a copy of a real
-// events page, so both sides send the same bytes and the ratio measures what Vigil adds on top of
-// HTTP and JSON serialisation: auth, validation, the page query and assembling the stored JSON.
-// All traffic goes to 127.0.0.1.
-import { statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+// Cases (BENCH_CASE):
+// - `spread` (default): 1,000,000 events over 1,000 monitors, 5 per execution, pages of 20, statistics gathered.
+// - `busy` (issue 20): one monitor with 100,000 events, 1,000 per execution, pages of 100, and on
+//   PostgreSQL statistics never gathered, as after a burst of executions that autovacuum has not yet
+//   analysed. The log is written by the same generator as `spread` (rows as executions commit them,
+//   with real event bodies), not by running 100 executions, which would only make the set-up slower.
+// Settings (environment): BENCH_EVENTS, BENCH_MONITORS, BENCH_EVENTS_PER_EXECUTION, BENCH_PAGE (the
+// case's values by default), BENCH_CONNECTIONS ("16,64"), BENCH_DURATION seconds per round (10),
+// BENCH_ROUNDS (3: floor and Vigil alternate, the best round of each is kept), BENCH_WARMUP seconds (2), BENCH_WORKERS (autocannon worker threads, 1), BENCH_DATABASE_URL (a postgres:// URL:
+// a fresh database created beside it and dropped at the end; a SQLite file in a temporary directory
+// otherwise). All traffic goes to 127.0.0.1.
 import SQLite from 'better-sqlite3';
+import Fastify from 'fastify';
 import pg from 'pg';
 import { createApiKey } from '../src/accounts.js';
+import { encodeCursor } from '../src/api/cursor.js';
 import { loadConfig } from '../src/config.js';
 import { startVigil, type Vigil } from '../src/server.js';
 import { openStore } from '../src/store/db.js';
-import { listEvents } from '../src/store/events.repository.js';
-import { findMonitor } from '../src/store/monitors.repository.js';
 import {
-  envInt, loadSettingsFromEnv, machineLine, openBenchDatabase, printRatio, printResults, runLoad, seconds, startFloor,
+  envInt, loadSettingsFromEnv, machineLine, openBenchDatabase, printRatio, printResults, runLoad, seconds,
   type BenchDatabase, type LoadResult,
 } from './lib.js';
 import { seedEventLog, seedEventLogPostgres } from './seed.js';
 
-const TARGET_RATIO = 0.5;
-const PAGE = 20;
-
-const wanted = envInt('BENCH_EVENTS', 1_000_000, 1);
-const monitorCount = envInt('BENCH_MONITORS', 1000, 1);
-const perExecution = envInt('BENCH_EVENTS_PER_EXECUTION', 5, 1);
-const perMonitor = Math.max(Math.ceil(wanted / monitorCount), PAGE + 1);
-const executionsPerMonitor = Math.ceil(perMonitor / perExecution);
+const busy = (process.env.BENCH_CASE ?? 'spread') === 'busy';
+if (!busy && process.env.BENCH_CASE && process.env.BENCH_CASE !== 'spread') throw new Error('BENCH_CASE must be spread or busy');
+const wanted = envInt('BENCH_EVENTS', busy ? 100_000 : 1_000_000, 1);
+const monitorCount = envInt('BENCH_MONITORS', busy ? 1 : 1000, 1);
+const perExecution = envInt('BENCH_EVENTS_PER_EXECUTION', busy ? 1000 : 5, 1);
+const PAGE = envInt('BENCH_PAGE', busy ? 100 : 20, 1);
+const perMonitor = Math.max(Math.ceil(wanted / monitorCount), 2 * PAGE + 1);
 const load = loadSettingsFromEnv();
-const diagnostics = envInt('BENCH_DIAG', 1, 0) > 0;
+const connectionCounts = (process.env.BENCH_CONNECTIONS ?? '16,64').split(',').map((n) => Number(n.trim()));
+const warmup = envInt('BENCH_WARMUP', 2, 0);
+const rounds = envInt('BENCH_ROUNDS', 3, 1);
 
-/** The page query as listEvents sends it (SQLite placeholders). */
-const PAGE_SQL = 'select "seq", "execution_id" as "executionId", "kind", "body" from "events" '
-  + 'where "monitor_id" = ? and "account_id" = ? and "kind" != ? order by "seq" desc limit ?';
+/**
+ * The floor's read: the page as the shortest SQL says it, prepared once. On PostgreSQL its sessions
+ * have sorts and bitmap scans off, so the floor is the best plan whatever the statistics say.
+ */
+const FLOOR_SQL = 'select "seq", "body" from "events" where "monitor_id" = ? and "account_id" = ? and "seq" < ? '
+  + 'and "kind" <> \'completion\' order by "seq" desc limit ?';
 const pgSql = (text: string) => { let i = 0; return text.replace(/\?/g, () => `$${++i}`); };
+const TOP = Number.MAX_SAFE_INTEGER;
 
 let database: BenchDatabase | undefined;
 let vigil: Vigil | undefined;
-let floor: Awaited<ReturnType<typeof startFloor>> | undefined;
+let floor: Floor | undefined;
 let cleaned = false;
 async function cleanup(): Promise<void> {
   if (cleaned) return;
@@ -62,151 +69,135 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => { void cleanup().finally(() => process.exit(130)); });
 }
 
-async function main(): Promise<number> {
-  console.log(`bench/events-list — ${machineLine()}`);
-  console.log(`load: ${load.connections} connections, ${load.duration} s per run after a ${load.warmup} s warm-up, `
-    + `autocannon ${load.workers > 0 ? `in ${load.workers} worker thread(s)` : 'on the main thread'}`);
+interface Floor { origin: string; close(): Promise<void> }
 
+/** The floor: a bare Fastify app (no logger, no hooks, no auth) whose one route reads a page. */
+async function startFloor(db: BenchDatabase, accountId: string): Promise<Floor> {
+  let read: (monitorId: string, before: number) => Promise<{ seq: number; body: string }[]> | { seq: number; body: string }[];
+  let closeDb: () => Promise<void>;
+  if (db.sqliteFile) {
+    const sqlite = new SQLite(db.sqliteFile, { readonly: true });
+    const statement = sqlite.prepare(FLOOR_SQL);
+    read = (monitorId, before) => statement.all(monitorId, accountId, before, PAGE + 1) as { seq: number; body: string }[];
+    closeDb = async () => { sqlite.close(); };
+  } else {
+    const pool = new pg.Pool({ connectionString: db.url, max: 10, options: '-c enable_sort=off -c enable_bitmapscan=off' });
+    const text = pgSql(FLOOR_SQL);
+    read = async (monitorId, before) => (await pool.query<{ seq: string; body: string }>({ name: 'floor_page', text, values: [monitorId, accountId, before, PAGE + 1] }))
+      .rows.map((r) => ({ seq: Number(r.seq), body: r.body }));
+    closeDb = () => pool.end();
+  }
+  const app = Fastify();
+  app.get<{ Params: { id: string }; Querystring: { before?: string } }>('/floor/:id', async (request, reply) => {
+    const id = request.params.id;
+    const rows = await read(id, request.query.before ? Number(request.query.before) : TOP);
+    const shown = rows.slice(0, PAGE);
+    const next = rows.length > PAGE ? JSON.stringify(encodeCursor({ m: id, s: shown[shown.length - 1].seq })) : 'null';
+    return reply.type('application/json; charset=utf-8').send(`{"events":[${shown.map((r) => r.body).join(',')}],"next_cursor":${next}}`);
+  });
+  const origin = await app.listen({ port: 0, host: '127.0.0.1' });
+  return { origin, close: async () => { await app.close(); await closeDb(); } };
+}
+
+/** Cursor positions deep in the monitors' logs: up to 1,000 seqs at least a page from either end. */
+async function deepPositions(db: BenchDatabase, monitorIds: string[]): Promise<{ monitorId: string; seq: number }[]> {
+  const sample = monitorIds.slice(0, 200);
+  const text = 'select "seq" from "events" where "monitor_id" = ? order by "seq" desc';
+  const positions: { monitorId: string; seq: number }[] = [];
+  const step = Math.max(1, Math.floor((perMonitor * sample.length) / 1000));
+  const take = (monitorId: string, seqs: number[]) => {
+    for (let i = PAGE; i < seqs.length - PAGE; i += step) positions.push({ monitorId, seq: seqs[i] });
+  };
+  if (db.sqliteFile) {
+    const sqlite = new SQLite(db.sqliteFile, { readonly: true });
+    const statement = sqlite.prepare(text).pluck();
+    for (const id of sample) take(id, statement.all(id) as number[]);
+    sqlite.close();
+  } else {
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    for (const id of sample) take(id, (await client.query<{ seq: string }>(pgSql(text), [id])).rows.map((r) => Number(r.seq)));
+    await client.end();
+  }
+  return positions;
+}
+
+async function main(): Promise<number> {
+  console.log(`bench/events-list, case ${busy ? 'busy' : 'spread'} — ${machineLine()}`);
   database = await openBenchDatabase('vigil_bench_events');
-  const databaseUrl = database.url;
   console.log(`database: ${database.label}`);
-  // Schema through Vigil's own migrations, and a key through its own account code.
-  const store = await openStore(databaseUrl);
+  const store = await openStore(database.url);
   const { account, key } = await createApiKey(store, 'bench');
   await store.close();
 
   const started = performance.now();
   const shape = { accountId: account.id, monitors: monitorCount, eventsPerMonitor: perMonitor, eventsPerExecution: perExecution };
-  const monitorIds = database.sqliteFile ? seedEventLog(database.sqliteFile, shape) : await seedEventLogPostgres(databaseUrl, shape);
-  const total = monitorIds.length * perMonitor;
-  console.log(`seeded ${total.toLocaleString('en-US')} events in ${(monitorIds.length * executionsPerMonitor).toLocaleString('en-US')} `
-    + `executions over ${monitorIds.length.toLocaleString('en-US')} monitors in ${seconds(started)} `
-    + `(database ${(await databaseBytes(database) / 1e6).toFixed(0)} MB)`);
-  await printQueryPlan(database, account.id, monitorIds[0]);
+  const monitorIds = database.sqliteFile ? seedEventLog(database.sqliteFile, shape) : await seedEventLogPostgres(database.url, shape, !busy);
+  console.log(`seeded ${(monitorIds.length * perMonitor).toLocaleString('en-US')} events, ${perExecution} per execution, over `
+    + `${monitorIds.length.toLocaleString('en-US')} monitor(s) in ${seconds(started)}; ${database.sqliteFile ? 'SQLite keeps no statistics' : `statistics ${busy ? 'never gathered' : 'gathered'}`}; pages of ${PAGE}`);
 
-  vigil = await startVigil(loadConfig({}, {
-    databaseUrl, port: 0, host: '127.0.0.1', logLevel: 'silent', roles: { api: true, worker: false },
-  }));
-  const origin = vigil.url as string;
+  vigil = await startVigil(loadConfig({}, { databaseUrl: database.url, port: 0, host: '127.0.0.1', logLevel: 'silent', roles: { api: true, worker: false } }));
+  floor = await startFloor(database, account.id);
   const headers = { 'x-api-key': key };
-  const paths = monitorIds.map((id) => `/v1/monitors/${id}/events?limit=${PAGE}`);
-
-  // One plain request first: the page must be what the load will fetch.
-  const response = await fetch(`${origin}${paths[0]}`, { headers });
-  const text = await response.text();
-  const page = JSON.parse(text) as { events?: unknown[]; next_cursor?: unknown };
-  if (response.status !== 200 || page.events?.length !== PAGE || typeof page.next_cursor !== 'string') {
-    console.error(`WARNING: expected 200 with ${PAGE} events and a next_cursor; got ${response.status}: ${text.slice(0, 300)}`);
-    return 1;
-  }
-  console.log(`checked: ${paths[0]} → 200, ${PAGE} events, next_cursor; ${text.length.toLocaleString('en-US')} bytes`);
-
-  if (diagnostics) await timeParts(vigil, database, account.id, monitorIds);
-
-  floor = await startFloor(page);
-  const floorTarget = { title: 'bare Fastify (same body)', origin: floor.origin, path: floor.path };
-  const eventsTarget = { title: `GET …/events?limit=${PAGE}`, origin, paths, headers };
-
-  if (load.warmup > 0) {
-    for (const target of [floorTarget, eventsTarget]) await runLoad(target, { ...load, duration: load.warmup });
-  }
-  const results: LoadResult[] = [];
-  results.push(await runLoad(floorTarget, load));
-  results.push(await runLoad(eventsTarget, load));
-  const [bare, events] = results;
-
-  console.log('');
-  printResults(results);
-  console.log('');
-  printRatio(`events-list / bare Fastify`, events, bare, TARGET_RATIO);
-  console.log(`database: ${database.kind}; cores: ${availableParallelism()}`);
-
-  let failed = false;
-  for (const r of results) {
-    if (r.non2xx > 0 || r.errors > 0 || r.timeouts > 0) {
-      console.error(`WARNING: ${r.title}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts `
-        + `(status codes ${JSON.stringify(r.statusCodes)}); the figures above are not valid`);
-      failed = true;
-    }
-  }
-  return failed ? 1 : 0;
-}
-
-/** The database's size on disk. */
-async function databaseBytes(db: BenchDatabase): Promise<number> {
-  if (db.sqliteFile) return statSync(db.sqliteFile).size;
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ n: string }>('select pg_database_size(current_database()) as n');
-    return Number(rows[0].n);
-  } finally {
-    await client.end();
-  }
-}
-
-/** Prints the database's plan for the page query as listEvents sends it. */
-async function printQueryPlan(db: BenchDatabase, accountId: string, monitorId: string): Promise<void> {
-  const params = [monitorId, accountId, 'completion', PAGE + 1];
-  if (db.sqliteFile) {
-    const raw = new SQLite(db.sqliteFile, { readonly: true });
-    const plan = raw.prepare(`explain query plan ${PAGE_SQL}`).all(...params) as { detail: string }[];
-    console.log(`query plan: ${plan.map((p) => p.detail).join('; ')}`);
-    raw.close();
-    return;
-  }
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ 'QUERY PLAN': string }>(`explain (analyze, buffers) ${pgSql(PAGE_SQL)}`, params);
-    console.log(`query plan:\n${rows.map((r) => `  ${r['QUERY PLAN']}`).join('\n')}`);
-  } finally {
-    await client.end();
-  }
-}
-
-/**
- * Times, in-process and one call at a time, the parts of one events request: the page query alone
- * (better-sqlite3 or pg, no Kysely), the monitor lookup and the page through Vigil's repositories
- * (Kysely), and assembling the page from the stored JSON as the route does.
- */
-async function timeParts(v: Vigil, db: BenchDatabase, accountId: string, monitorIds: string[]): Promise<void> {
-  const iterations = 5000;
-  const pick = () => monitorIds[Math.floor(Math.random() * monitorIds.length)];
-  const params = () => [pick(), accountId, 'completion', PAGE + 1];
-  let raw: (() => Promise<unknown> | unknown) | undefined;
-  let close = async () => {};
-  if (db.sqliteFile) {
-    const sqlite = new SQLite(db.sqliteFile, { readonly: true });
-    const query = sqlite.prepare(PAGE_SQL);
-    raw = () => query.all(...params());
-    close = async () => { sqlite.close(); };
-  } else {
-    const client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-    const text = pgSql(PAGE_SQL);
-    raw = () => client.query({ name: 'bench_page', text, values: params() });
-    close = () => client.end();
-  }
-  const time = async (label: string, fn: () => unknown): Promise<void> => {
-    for (let i = 0; i < 500; i++) await fn();
-    // The best of five slices: other processes on the machine only ever make a slice slower.
-    let best = Infinity;
-    for (let slice = 0; slice < 5; slice++) {
-      const t = performance.now();
-      for (let i = 0; i < iterations / 5; i++) await fn();
-      best = Math.min(best, ((performance.now() - t) * 1000) / (iterations / 5));
-    }
-    console.log(`  ${label.padEnd(48)} ${best.toFixed(1).padStart(7)} µs`);
+  const deep = await deepPositions(database, monitorIds);
+  const pages = {
+    first: {
+      vigil: monitorIds.map((id) => `/v1/monitors/${id}/events?limit=${PAGE}`),
+      floor: monitorIds.map((id) => `/floor/${id}`),
+    },
+    deep: {
+      vigil: deep.map((p) => `/v1/monitors/${p.monitorId}/events?limit=${PAGE}&cursor=${encodeCursor({ m: p.monitorId, s: p.seq })}`),
+      floor: deep.map((p) => `/floor/${p.monitorId}?before=${p.seq}`),
+    },
   };
-  const kysely = v.store.db;
-  const page = await listEvents(kysely, { accountId, monitorId: monitorIds[0], limit: PAGE + 1, includeCompletions: false });
-  console.log(`in-process cost of the parts of one request (best of 5 × ${iterations / 5} sequential calls):`);
-  await time(`page query, ${db.kind === 'sqlite' ? 'better-sqlite3 .all()' : 'pg (prepared)'}`, raw);
-  await time('findMonitor (Kysely)', () => findMonitor(kysely, accountId, pick()));
-  await time('listEvents (Kysely)', () => listEvents(kysely, { accountId, monitorId: pick(), limit: PAGE + 1, includeCompletions: false }));
-  await time('page assembly from stored JSON', () => `{"events":[${page.slice(0, PAGE).map((e) => e.body).join(',')}],"next_cursor":"x"}`);
-  await close();
+  if (!(await sameBodies(vigil.url as string, floor.origin, headers, pages.first.vigil[0], pages.first.floor[0]))) return 1;
+  if (!(await sameBodies(vigil.url as string, floor.origin, headers, pages.deep.vigil[0], pages.deep.floor[0]))) return 1;
+
+  const target = database.kind === 'sqlite' ? 0.7 : 0.5;
+  const all: LoadResult[] = [];
+  const ratios: string[] = [];
+  for (const [page, paths] of Object.entries(pages)) {
+    for (const connections of connectionCounts) {
+      const settings = { ...load, connections };
+      const floorTarget = { title: `floor, ${page} pages, ${connections} conns`, origin: floor.origin, paths: paths.floor };
+      const vigilTarget = { title: `Vigil, ${page} pages, ${connections} conns`, origin: vigil.url as string, paths: paths.vigil, headers };
+      if (warmup > 0) for (const t of [floorTarget, vigilTarget]) await runLoad(t, { ...settings, duration: warmup });
+      // Alternating rounds, the best of each side: other load on the machine only ever slows a round down.
+      let [bare, events] = [await runLoad(floorTarget, settings), await runLoad(vigilTarget, settings)];
+      for (let round = 1; round < rounds; round++) {
+        const [b, e] = [await runLoad(floorTarget, settings), await runLoad(vigilTarget, settings)];
+        if (b.rps > bare.rps) bare = b;
+        if (e.rps > events.rps) events = e;
+      }
+      all.push(bare, events);
+      ratios.push(`${page} pages, ${connections} conns`);
+      console.log(`  ${events.title}: ${events.rps.toFixed(0)} req/s, floor ${bare.rps.toFixed(0)} req/s`);
+    }
+  }
+  console.log('');
+  printResults(all);
+  console.log('');
+  for (let i = 0; i < ratios.length; i++) printRatio(`events-list / floor, ${ratios[i]}`, all[2 * i + 1], all[2 * i], target);
+
+  const bad = all.filter((r) => r.non2xx > 0 || r.errors > 0 || r.timeouts > 0);
+  for (const r of bad) {
+    console.error(`WARNING: ${r.title}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts `
+      + `(status codes ${JSON.stringify(r.statusCodes)}); the figures above are not valid`);
+  }
+  return bad.length > 0 ? 1 : 0;
+}
+
+/** Both sides must send the same bytes for the same page, or the ratio compares different work. */
+async function sameBodies(vigilOrigin: string, floorOrigin: string, headers: Record<string, string>, vigilPath: string, floorPath: string): Promise<boolean> {
+  const [a, b] = await Promise.all([fetch(`${vigilOrigin}${vigilPath}`, { headers }), fetch(`${floorOrigin}${floorPath}`)]);
+  const [ta, tb] = [await a.text(), await b.text()];
+  const events = (JSON.parse(ta) as { events?: unknown[] }).events?.length;
+  if (a.status !== 200 || ta !== tb || events !== PAGE) {
+    console.error(`WARNING: ${vigilPath} → ${a.status}, ${events} events; the floor's body ${ta === tb ? 'is the same' : 'differs'}: ${ta.slice(0, 200)} / ${tb.slice(0, 200)}`);
+    return false;
+  }
+  console.log(`checked: ${vigilPath.slice(0, 80)}… → 200, ${PAGE} events, ${ta.length.toLocaleString('en-US')} bytes, the same as the floor's`);
+  return true;
 }
 
 // Last, so that every constant above is initialised before main() runs.

@@ -296,7 +296,7 @@ function openLoggedStore(url: string): Store {
   const { dialect, info } = openDialect(url, storeError);
   const db = new Kysely<Database>({ dialect, log: recordQuery });
   const workHints = info.hintChannel('work');
-  return { db, dialect: info, workHints, close: async () => { await workHints.close(); await db.destroy(); } };
+  return { db, dialect: info, workHints, lists: { db, dialect: info }, close: async () => { await workHints.close(); await db.destroy(); } };
 }
 
 function printQueryStats(elapsedSeconds: number, count: number): void {

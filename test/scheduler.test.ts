@@ -46,7 +46,7 @@ describe('the scheduler', () => {
         assert.equal((slots[i] - slots[0]) % 1000, 0, 'slots lie on the monitor\'s grid');
       }
       assert.equal(site.maxConcurrent('/slow.xml'), 1, 'executions of one monitor never overlap');
-      const entries = await listEvents(db, { accountId: scheduled[0].accountId, monitorId: monitor.monitor_id, limit: 1000, includeCompletions: true });
+      const entries = await listEvents(vigil.vigil.store.lists, { accountId: scheduled[0].accountId, monitorId: monitor.monitor_id, limit: 1000, includeCompletions: true });
       for (const run of scheduled) {
         assert.equal(entries.filter((e) => e.executionId === run.id).length, 1, `execution ${run.id} has one outcome`);
       }

@@ -119,7 +119,7 @@ export async function webhookRoutes(parent: FastifyInstance, options: { store: S
   }, async (request) => {
     const { status, resource_id: resourceId, event_type: eventType, cursor, limit } = request.query;
     const after = cursor ? decodeCursor(cursor, { c: 'number', i: 'string' }) : undefined;
-    const page = await listDeliveries(db, {
+    const page = await listDeliveries(store.lists, {
       accountId: request.account.id, statuses: status, resourceId, eventType, limit: limit + 1,
       after: after && { createdAt: after.c, id: after.i },
     });

@@ -10,10 +10,21 @@ export type Tx = Transaction<Database>;
 /** Either: repository functions take whichever the caller holds. */
 export type Queryable = Db | Tx;
 
+/**
+ * What list reads go through: a query builder whose sessions leave the planner only ordered index
+ * walks (on PostgreSQL; see dialect.ts), and the dialect's capabilities. Only list queries run on it.
+ */
+export interface ListReader {
+  readonly db: Db;
+  readonly dialect: DialectInfo;
+}
+
 /** An open store: the query builder, its dialect's capabilities, and close(). */
 export interface Store {
   readonly db: Db;
   readonly dialect: DialectInfo;
+  /** For the repositories' list reads (events, monitors, deliveries, task messages). */
+  readonly lists: ListReader;
   /** "Work was queued": a hint that wakes workers in every process sharing the store. */
   readonly workHints: HintChannel;
   close(): Promise<void>;
@@ -21,7 +32,7 @@ export interface Store {
 
 /** Opens the database a URL names and brings its schema up to date. */
 export async function openStore(url: string, onError: (err: unknown) => void = () => {}): Promise<Store> {
-  const { dialect, info } = openDialect(url, onError);
+  const { dialect, listDialect, info } = openDialect(url, onError);
   const db = new Kysely<Database>({ dialect });
   const { error, results } = await new Migrator({ db, provider: migrationProvider(info) }).migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
@@ -31,11 +42,13 @@ export async function openStore(url: string, onError: (err: unknown) => void = (
   }
   let closing: Promise<void> | undefined;
   const workHints = info.hintChannel('work');
+  const listDb = listDialect === dialect ? db : new Kysely<Database>({ dialect: listDialect });
   return {
-    db, dialect: info, workHints,
+    db, dialect: info, workHints, lists: { db: listDb, dialect: info },
     close: () => (closing ??= (async () => {
       await workHints.close();
       await db.destroy();
+      if (listDb !== db) await listDb.destroy();
     })()),
   };
 }

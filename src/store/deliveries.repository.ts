@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
-import type { Db, Queryable } from './db.js';
+import type { Db, ListReader, Queryable } from './db.js';
 import type { DialectInfo } from './dialect.js';
+import { listFrom } from './list-walk.js';
 import type { DeliveryRow } from './tables.js';
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
@@ -167,23 +168,32 @@ export async function findDelivery(db: Queryable, accountId: string, id: string)
   return row && toDelivery(row);
 }
 
+/** Which page of an account's deliveries. */
+export interface DeliveriesPage {
+  accountId: string; statuses?: string[]; resourceId?: string; eventType?: string; after?: { createdAt: number; id: string }; limit: number;
+}
+
 /** A page of an account's deliveries, newest first, strictly after `after`. */
-export async function listDeliveries(
-  db: Queryable,
-  q: { accountId: string; statuses?: string[]; resourceId?: string; eventType?: string; after?: { createdAt: number; id: string }; limit: number },
-): Promise<Delivery[]> {
-  let query = db.selectFrom('webhook_deliveries').selectAll().where('account_id', '=', q.accountId);
+export async function listDeliveries(lists: ListReader, q: DeliveriesPage): Promise<Delivery[]> {
+  return (await deliveriesPageQuery(lists, q).execute()).map(toDelivery);
+}
+
+/**
+ * The query `listDeliveries` sends: a walk of `deliveries_by_account_created` from the cursor; the
+ * status, resource and event type filters are checked along the walk (an index per filter would
+ * cost every delivery's writes more than these rare reads save).
+ */
+export function deliveriesPageQuery(lists: ListReader, q: DeliveriesPage) {
+  const from = listFrom(lists, 'webhook_deliveries', 'deliveries_by_account_created');
+  let query = lists.db.selectFrom(from).selectAll().where('account_id', '=', q.accountId);
   if (q.statuses?.length) query = query.where('status', 'in', q.statuses);
   if (q.resourceId) query = query.where('resource_id', '=', q.resourceId);
   if (q.eventType) query = query.where('event_type', '=', q.eventType);
   if (q.after) {
     const { createdAt, id } = q.after;
-    query = query.where((eb) => eb.or([
-      eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)]),
-    ]));
+    query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(createdAt, id)));
   }
-  const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit).execute();
-  return rows.map(toDelivery);
+  return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit);
 }
 
 /** Makes deliveries pending again, due now, with a fresh retry window; returns how many. */

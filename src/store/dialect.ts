@@ -36,6 +36,20 @@ export interface DialectInfo {
   /** Column type of the append-only log's position (strictly increasing, never reused). */
   readonly logPositionType: 'integer' | 'bigserial';
   logPositionColumn(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
+  /**
+   * A list's leading key (`monitor_id = ?`) must be written as a range (`>= ? and <= ?`) to pin the
+   * list to its index. PostgreSQL turns an equality into a constant, and `ORDER BY seq` could then be
+   * served by walking the log's primary key and filtering out other monitors' rows, which stale
+   * statistics can make it prefer; a range keeps the key in the order, which only the list's index
+   * yields. SQLite plans without statistics and positions its walk only on an equality.
+   */
+  readonly listKeyAsRange: boolean;
+  /**
+   * A list query names the index it walks (SQLite's `INDEXED BY`): then no statistics, such as an
+   * operator's `ANALYZE`, can turn the walk into a scan of the table in `seq` order. PostgreSQL
+   * cannot name an index; its list sessions leave the planner no other plan (LIST_SESSION_SETTINGS).
+   */
+  readonly listNamesIndex: boolean;
   /** A hint channel: across processes with LISTEN/NOTIFY, within this process otherwise. */
   hintChannel(name: string): HintChannel;
 }
@@ -43,6 +57,8 @@ export interface DialectInfo {
 /** A Kysely dialect and its capabilities for a `VIGIL_DATABASE_URL`. */
 export interface OpenedDialect {
   readonly dialect: Dialect;
+  /** The dialect list reads go through (see LIST_SESSION_SETTINGS); the same store as `dialect`. */
+  readonly listDialect: Dialect;
   readonly info: DialectInfo;
 }
 
@@ -75,13 +91,17 @@ function openSqlite(path: string): OpenedDialect {
     logPositionType: 'integer',
     // AUTOINCREMENT keeps positions of deleted (pruned) rows from being reused, so cursors stay valid.
     logPositionColumn: (column) => column.primaryKey().autoIncrement(),
+    listKeyAsRange: false,
+    listNamesIndex: true,
     hintChannel: (name) => ({
       notify: () => { emitter.emit(name); },
       subscribe: (listener) => { emitter.on(name, listener); },
       close: async () => { emitter.removeAllListeners(name); },
     }),
   };
-  return { dialect: new SqliteDialect({ database }), info };
+  // List queries name their index (listNamesIndex), so list reads need no sessions of their own.
+  const dialect = new SqliteDialect({ database });
+  return { dialect, listDialect: dialect, info };
 }
 
 /**
@@ -116,10 +136,24 @@ const int8AsNumber = (oid: number, format?: 'text' | 'binary') =>
  */
 const POSTGRES_ORDERED_CLAIM = 'SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off; SET LOCAL synchronous_commit = off';
 
+/**
+ * The sessions list reads run on. A list walks its index in cursor order and stops after `limit + 1`
+ * rows; the planner would rather read every row of the key and sort them when its statistics say the
+ * key has few rows, and statistics lag behind bulk appends (a busy monitor's 100,000 new events
+ * were estimated at 9 rows, and each page then read and sorted all of them). With sorts, bitmap
+ * and sequential scans off, an ordered index walk is the only plan left, whatever the statistics say.
+ * Only the list queries of the repositories run on these sessions.
+ */
+const LIST_SESSION_SETTINGS = ['enable_sort', 'enable_incremental_sort', 'enable_bitmapscan', 'enable_seqscan']
+  .map((name) => `-c ${name}=off`).join(' ');
+
 function openPostgres(url: string, onError: (err: unknown) => void): OpenedDialect {
-  const pool = new pg.Pool({ connectionString: url, max: 10, types: { getTypeParser: int8AsNumber as never } });
+  const types = { getTypeParser: int8AsNumber as never };
+  const pool = new pg.Pool({ connectionString: url, max: 10, types });
+  const listPool = new pg.Pool({ connectionString: url, max: 10, types, options: LIST_SESSION_SETTINGS });
   // An idle connection the server closed is replaced on next use; without a listener it would crash the process.
   pool.on('error', onError);
+  listPool.on('error', onError);
   const info: DialectInfo = {
     name: 'postgres',
     supportsSkipLocked: true,
@@ -128,9 +162,11 @@ function openPostgres(url: string, onError: (err: unknown) => void): OpenedDiale
     queueClaimSettings: 'SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off',
     logPositionType: 'bigserial',
     logPositionColumn: (column) => column.primaryKey(),
+    listKeyAsRange: true,
+    listNamesIndex: false,
     hintChannel: (name) => postgresHints(url, pool, `vigil_${name}`, onError),
   };
-  return { dialect: new PostgresDialect({ pool }), info };
+  return { dialect: new PostgresDialect({ pool }), listDialect: new PostgresDialect({ pool: listPool }), info };
 }
 
 /** LISTEN on a dedicated connection (reconnecting after failures); NOTIFY through the pool. */

@@ -1,5 +1,6 @@
 import { eventRecord, type LogEntry } from '../domain/event.js';
-import type { Queryable } from './db.js';
+import type { ListReader, Queryable } from './db.js';
+import { listFrom, listKey, NOT_COMPLETION } from './list-walk.js';
 
 /** An event as stored: its log position, execution, kind and wire JSON. */
 export interface StoredEvent { seq: number; executionId: string; kind: string; body: string }
@@ -27,28 +28,43 @@ export async function appendEntries(db: Queryable, accountId: string, entries: L
 
 const columns = ['seq', 'execution_id as executionId', 'kind', 'body'] as const;
 
+/** Which page of a monitor's log: strictly below `beforeSeq`, newest first. */
+export interface EventsPage { accountId: string; monitorId: string; beforeSeq?: number; limit: number; includeCompletions: boolean }
+
 /**
  * A page of an account's monitor's log, newest first, strictly below `beforeSeq`. The hot read of
- * the API: one indexed query whose rows are sent as stored.
+ * the API: one walk down `events_by_monitor` (or, without completions, `events_by_monitor_reported`)
+ * from the cursor, stopping after `limit` rows, whose rows are sent as stored.
  */
-export async function listEvents(
-  db: Queryable, q: { accountId: string; monitorId: string; beforeSeq?: number; limit: number; includeCompletions: boolean },
-): Promise<StoredEvent[]> {
-  let query = db.selectFrom('events').select(columns)
-    .where('monitor_id', '=', q.monitorId).where('account_id', '=', q.accountId);
-  if (q.beforeSeq !== undefined) query = query.where('seq', '<', q.beforeSeq);
-  if (!q.includeCompletions) query = query.where('kind', '!=', 'completion');
-  return query.orderBy('seq', 'desc').limit(q.limit).execute();
+export async function listEvents(lists: ListReader, q: EventsPage): Promise<StoredEvent[]> {
+  return eventsPageQuery(lists, q).execute();
 }
 
-/** Every event of one execution of a monitor, newest first. */
-export async function listExecutionEvents(
-  db: Queryable, q: { monitorId: string; executionId: string; includeCompletions: boolean },
-): Promise<StoredEvent[]> {
-  let query = db.selectFrom('events').select(columns)
-    .where('monitor_id', '=', q.monitorId).where('execution_id', '=', q.executionId);
+/** The query `listEvents` sends (the plan test explains it). */
+export function eventsPageQuery(lists: ListReader, q: EventsPage) {
+  const index = q.includeCompletions ? 'events_by_monitor' : 'events_by_monitor_reported';
+  let query = lists.db.selectFrom(listFrom(lists, 'events', index)).select(columns)
+    .where(listKey(lists.dialect, 'monitor_id', q.monitorId)).where('account_id', '=', q.accountId);
+  if (q.beforeSeq !== undefined) query = query.where('seq', '<', q.beforeSeq);
+  if (!q.includeCompletions) query = query.where(NOT_COMPLETION);
+  return query.orderBy('monitor_id', 'desc').orderBy('seq', 'desc').limit(q.limit);
+}
+
+/** Which execution's events. */
+export interface ExecutionEvents { monitorId: string; executionId: string; includeCompletions: boolean }
+
+/** Every event of one execution of a monitor, newest first: one walk of `events_of_execution`. */
+export async function listExecutionEvents(lists: ListReader, q: ExecutionEvents): Promise<StoredEvent[]> {
+  return executionEventsQuery(lists, q).execute();
+}
+
+/** The query `listExecutionEvents` sends (the plan test explains it). */
+export function executionEventsQuery(lists: ListReader, q: ExecutionEvents) {
+  // An execution ends in one outcome, so at most one completion is read and dropped here.
+  let query = lists.db.selectFrom(listFrom(lists, 'events', 'events_of_execution')).select(columns)
+    .where(listKey(lists.dialect, 'execution_id', q.executionId)).where('monitor_id', '=', q.monitorId);
   if (!q.includeCompletions) query = query.where('kind', '!=', 'completion');
-  return query.orderBy('seq', 'desc').execute();
+  return query.orderBy('execution_id', 'desc').orderBy('seq', 'desc');
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Monitor } from '../domain/monitor.js';
-import type { Queryable } from './db.js';
+import type { ListReader, Queryable } from './db.js';
+import { listFrom, listKey } from './list-walk.js';
 import type { MonitorRow } from './tables.js';
 
 const parse = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
@@ -84,38 +85,56 @@ export async function findMonitorById(db: Queryable, id: string): Promise<Monito
 /** Position of a monitor in the newest-first listing. */
 export interface MonitorPosition { createdAt: number; id: string }
 
+const STATUSES: Monitor['status'][] = ['active', 'cancelled'];
+const TYPES: Monitor['type'][] = ['event_stream', 'snapshot'];
+const coversAll = (asked: string[], all: string[]) => all.every((value) => asked.includes(value));
+
+/** Which page of an account's monitors. */
+export interface MonitorsPage { accountId: string; statuses: string[]; types: string[]; after?: MonitorPosition; limit: number }
+
 /** One page of an account's monitors, newest first, strictly after `after`. */
-export async function listMonitors(
-  db: Queryable,
-  q: { accountId: string; statuses: string[]; types: string[]; after?: MonitorPosition; limit: number },
-): Promise<Monitor[]> {
-  let query = db.selectFrom('monitors').selectAll()
-    .where('account_id', '=', q.accountId)
-    .where('status', 'in', q.statuses)
-    .where('type', 'in', q.types);
+export async function listMonitors(lists: ListReader, q: MonitorsPage): Promise<Monitor[]> {
+  return (await monitorsPageQuery(lists, q).execute()).map(toMonitor);
+}
+
+/**
+ * The query `listMonitors` sends: one status walks `monitors_by_account_status`, every status
+ * `monitors_by_account`, from the cursor on. A filter that asks for every value is left out, so it
+ * never hides the index order; a type filter is checked along the walk.
+ */
+export function monitorsPageQuery(lists: ListReader, q: MonitorsPage) {
+  const everyStatus = coversAll(q.statuses, STATUSES);
+  const from = listFrom(lists, 'monitors', everyStatus ? 'monitors_by_account' : 'monitors_by_account_status');
+  let query = lists.db.selectFrom(from).selectAll().where('account_id', '=', q.accountId);
+  if (!everyStatus) {
+    const statuses = [...new Set(q.statuses)];
+    query = statuses.length === 1 ? query.where('status', '=', statuses[0]) : query.where('status', 'in', statuses);
+  }
+  if (!coversAll(q.types, TYPES)) query = query.where('type', 'in', q.types);
   if (q.after) {
     const { createdAt, id } = q.after;
-    query = query.where((eb) => eb.or([
-      eb('created_at', '<', createdAt),
-      eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)]),
-    ]));
+    query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(createdAt, id)));
   }
-  const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit).execute();
-  return rows.map(toMonitor);
+  return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit);
 }
+
+/** Which part of the legacy listing by id. */
+export interface MonitorsById { accountId: string; fromId?: string; limit?: number }
 
 /**
  * An account's monitors of every status in lexicographic order of id, from `fromId` on
  * (inclusive, as the legacy list's `monitor_id` parameter means); all of them when no limit is given.
  */
-export async function listMonitorsById(
-  db: Queryable, q: { accountId: string; fromId?: string; limit?: number },
-): Promise<Monitor[]> {
-  let query = db.selectFrom('monitors').selectAll().where('account_id', '=', q.accountId);
+export async function listMonitorsById(lists: ListReader, q: MonitorsById): Promise<Monitor[]> {
+  return (await monitorsByIdQuery(lists, q).execute()).map(toMonitor);
+}
+
+/** The query `listMonitorsById` sends: a walk of `monitors_by_account_id` from `fromId`. */
+export function monitorsByIdQuery(lists: ListReader, q: MonitorsById) {
+  let query = lists.db.selectFrom(listFrom(lists, 'monitors', 'monitors_by_account_id')).selectAll().where(listKey(lists.dialect, 'account_id', q.accountId));
   if (q.fromId !== undefined) query = query.where('id', '>=', q.fromId);
-  query = query.orderBy('id');
-  if (q.limit !== undefined) query = query.limit(q.limit);
-  return (await query.execute()).map(toMonitor);
+  query = query.orderBy('account_id').orderBy('id');
+  return q.limit === undefined ? query : query.limit(q.limit);
 }
 
 /** Records that an execution of the monitor finished. */

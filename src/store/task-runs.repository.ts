@@ -1,7 +1,7 @@
 import type { TaskOutput } from '../domain/event.js';
 import type { TaskError, TaskMessage, TaskRun, TaskStatus } from '../domain/task.js';
 import type { SelectQueryBuilder } from 'kysely';
-import type { Db, Queryable } from './db.js';
+import type { Db, ListReader, Queryable } from './db.js';
 import type { DialectInfo } from './dialect.js';
 import { foundExpired, inClaimTransaction, lookForExpired, pickFairly, type ClaimFairness } from './fair-claim.js';
 import type { TaskRunRow } from './tables.js';
@@ -123,9 +123,13 @@ export async function appendTaskMessage(db: Queryable, runId: string, type: stri
     .execute();
 }
 
+/** The query `listTaskMessages` sends: a walk of the primary key (run_id, seq) from the cursor. */
+export function taskMessagesQuery(lists: ListReader, runId: string, afterSeq: number) {
+  return lists.db.selectFrom('task_run_messages').selectAll().where('run_id', '=', runId).where('seq', '>', afterSeq).orderBy('seq');
+}
+
 /** A run's progress messages after `afterSeq`, in order. */
-export async function listTaskMessages(db: Queryable, runId: string, afterSeq = 0): Promise<TaskMessage[]> {
-  const rows = await db.selectFrom('task_run_messages').selectAll()
-    .where('run_id', '=', runId).where('seq', '>', afterSeq).orderBy('seq').execute();
+export async function listTaskMessages(lists: ListReader, runId: string, afterSeq = 0): Promise<TaskMessage[]> {
+  const rows = await taskMessagesQuery(lists, runId, afterSeq).execute();
   return rows.map((r) => ({ seq: Number(r.seq), type: r.type, message: r.message, createdAt: Number(r.created_at) }));
 }

@@ -83,7 +83,7 @@ export async function legacyMonitorRoutes(
     schema: { tags, summary: 'Every monitor, any status, in lexicographic order of id', querystring: LegacyListQuery, response: { 200: LegacyMonitorArray, ...errors } },
   }, async (request) => {
     const { monitor_id: fromId, limit } = request.query;
-    return (await listMonitorsById(db, { accountId: request.account.id, fromId, limit })).map(toLegacyMonitor);
+    return (await listMonitorsById(deps.store.lists, { accountId: request.account.id, fromId, limit })).map(toLegacyMonitor);
   });
 
   app.get('/v1alpha/monitors/list', {
@@ -91,7 +91,7 @@ export async function legacyMonitorRoutes(
   }, async (request) => {
     const { cursor, limit } = request.query;
     const after = cursor ? decodeCursor(cursor, { c: 'number', i: 'string' }) : undefined;
-    const page = await listMonitors(db, {
+    const page = await listMonitors(deps.store.lists, {
       accountId: request.account.id, statuses: ['active'], types: ['event_stream', 'snapshot'],
       after: after && { createdAt: after.c, id: after.i }, limit: limit + 1,
     });
@@ -142,7 +142,7 @@ export async function legacyMonitorRoutes(
       return { events: [testEvent(monitor, groupId, issued.createdAt)] };
     }
     // Only detected events form a group here: a completion or error alone is no event group.
-    const stored = await listExecutionEvents(db, { monitorId: monitor.id, executionId: groupId, includeCompletions: false });
+    const stored = await listExecutionEvents(deps.store.lists, { monitorId: monitor.id, executionId: groupId, includeCompletions: false });
     const detected = stored.filter((e) => e.kind === 'event_stream' || e.kind === 'snapshot');
     if (detected.length === 0) throw new AppError('EVENT_GROUP_NOT_FOUND');
     return { events: detected.map(toLegacyEvent) };

@@ -41,7 +41,7 @@ export async function monitorRoutes(
   }, async (request) => {
     const { cursor, limit, status, type } = request.query;
     const after = cursor ? decodeCursor(cursor, { c: 'number', i: 'string' }) : undefined;
-    const page = await listMonitors(db, {
+    const page = await listMonitors(deps.store.lists, {
       accountId: request.account.id,
       statuses: status?.length ? status : ['active'],
       types: type?.length ? type : ['event_stream', 'snapshot'],
@@ -89,14 +89,14 @@ export async function monitorRoutes(
       // One execution, whole: cursor and limit are ignored (api.md §2.9).
       const monitor = await requireMonitor(deps, accountId, monitorId);
       if (!(await findExecution(db, monitor.id, groupId))) throw new AppError('EVENT_GROUP_NOT_FOUND');
-      const events = await listExecutionEvents(db, { monitorId: monitor.id, executionId: groupId, includeCompletions });
+      const events = await listExecutionEvents(deps.store.lists, { monitorId: monitor.id, executionId: groupId, includeCompletions });
       return sendPage(reply, events, null);
     }
     const position = cursor ? decodeCursor(cursor, { m: 'string', s: 'number' }) : undefined;
     if (position && position.m !== monitorId) {
       throw new AppError('INVALID_CURSOR', { explain: 'query.cursor: was returned for another monitor' });
     }
-    const page = await listEvents(db, { accountId, monitorId, beforeSeq: position?.s, limit: limit + 1, includeCompletions });
+    const page = await listEvents(deps.store.lists, { accountId, monitorId, beforeSeq: position?.s, limit: limit + 1, includeCompletions });
     // Rows prove the monitor is the account's; only an empty page needs the monitor looked up (for a 404).
     if (page.length === 0) await requireMonitor(deps, accountId, monitorId);
     const shown = page.slice(0, limit);

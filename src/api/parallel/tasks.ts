@@ -118,7 +118,7 @@ async function streamRun(deps: TaskCommandDeps, run: TaskRun, stream: SseStream,
   const exec: string[] = [];
   let lastStats = '';
   const sendNewMessages = async (current: TaskRun) => {
-    for (const message of await listTaskMessages(deps.store.db, run.id, seq)) {
+    for (const message of await listTaskMessages(deps.store.lists, run.id, seq)) {
       stream.send(message.type, { type: message.type, message: message.message, timestamp: new Date(message.createdAt).toISOString() });
       if (message.type === 'task_run.progress_msg.exec_status') exec.push(message.message);
       seq = message.seq;

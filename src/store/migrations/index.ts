@@ -7,6 +7,7 @@ import * as taskRuns from './0004_task_runs.js';
 import * as fingerprints from './0005_item_fingerprints.js';
 import * as sourceHealth from './0006_source_health.js';
 import * as claimQueues from './0007_claim_queues.js';
+import * as listIndexes from './0008_list_indexes.js';
 
 /** Migrations in order; append only, never edit a released one. */
 export function migrationProvider(dialect: DialectInfo): MigrationProvider {
@@ -18,6 +19,7 @@ export function migrationProvider(dialect: DialectInfo): MigrationProvider {
     '0005_item_fingerprints': { up: (db) => fingerprints.up(db) },
     '0006_source_health': { up: (db) => sourceHealth.up(db) },
     '0007_claim_queues': { up: (db) => claimQueues.up(db) },
+    '0008_list_indexes': { up: (db) => listIndexes.up(db) },
   };
   return { getMigrations: async () => all };
 }
