@@ -36,7 +36,7 @@ import pino from 'pino';
 import { Agent, request } from 'undici';
 import { ensureAccount } from '../src/accounts.js';
 import { loadConfig } from '../src/config.js';
-import { createDispatcher } from '../src/delivery/dispatcher.js';
+import { createDispatcher } from '../src/engine/webhook-dispatcher.js';
 import { signatureHeaders, signingKey } from '../src/delivery/signing.js';
 import { newWorkerId } from '../src/engine/worker.js';
 import { ID } from '../src/domain/ids.js';

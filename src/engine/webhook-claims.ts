@@ -1,0 +1,159 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Claimed } from '../delivery/attempt.js';
+import { findAccountById, type Account } from '../store/accounts.repository.js';
+import type { Store } from '../store/db.js';
+import { claimDeliveries } from '../store/deliveries.repository.js';
+import { findEndpoints, type Endpoint } from '../store/endpoints.repository.js';
+import type { Busy, Lanes } from './webhook-lanes.js';
+
+/** Deliveries claimed in one query, so a busy outbox costs one claim per batch, not per message. */
+export const BATCH = 128;
+/**
+ * Claims run side by side where the store allows it (PostgreSQL, SKIP LOCKED), so the round trips
+ * of one overlap the other's.
+ */
+const PARALLEL_CLAIMS = 2;
+/** Accounts whose claimed deliveries may wait at once, at most, before the lanes stop taking more. */
+const ACCOUNTS_QUEUED = 4;
+
+/** What claiming needs. */
+export interface ClaimDeps {
+  store: Store;
+  clock: () => number;
+  log: FastifyBaseLogger;
+  workerId: string;
+  /** How long a claim leases its deliveries. */
+  leaseMs: number;
+}
+
+const parallelClaims = (store: Store) => (store.dialect.supportsSkipLocked ? PARALLEL_CLAIMS : 1);
+
+/**
+ * Claimed deliveries one account may hold waiting: a batch per claim under way plus one being sent,
+ * so one account's backlog fills at most this share of what is kept ahead.
+ */
+export const accountQueueFor = (store: Store): number => BATCH * (parallelClaims(store) + 1);
+
+/** Where claimed deliveries go: into the lanes, or back to the outbox. */
+export interface ClaimSinks {
+  lanes: Lanes;
+  /** Gives deliveries back to the outbox, by id (more than the lanes take, or claimed while stopping). */
+  giveBack(ids: string[]): void;
+  /** Called after a claim put deliveries into the lanes. */
+  claimed(): void;
+  stopping(): boolean;
+}
+
+/** Claims due deliveries ahead of need for the lanes; see `createClaimAhead`. */
+export type ClaimAhead = ReturnType<typeof createClaimAhead>;
+
+/**
+ * The claim-ahead: keeps the lanes fed by claiming due deliveries in batches under a lease, while
+ * the current ones are sent, leaving out URLs and accounts whose queues are full (so work behind
+ * their backlog is found). It claims again at once while claims find work and there is room; after
+ * one finds nothing it waits for `wake` (a tick or a hint), or for a URL or account it left out to
+ * have room again (`changed`).
+ *
+ * A claim that leaves something out must read past that backlog, so it costs more; once one has
+ * found nothing, claims that would leave something out wait for the next tick or hint, and only
+ * claims with nothing to leave out go on (otherwise a busy backlog would cost a long, empty claim
+ * every time its account fills up again).
+ */
+export function createClaimAhead(deps: ClaimDeps, sinks: ClaimSinks) {
+  const maxClaims = parallelClaims(deps.store);
+  const totalQueue = accountQueueFor(deps.store) * ACCOUNTS_QUEUED;
+  const claims = new Set<Promise<void>>();
+  let asked = 0;
+  let drained = false;
+  let leavingOutFoundNothing = false;
+  let leftOut = { urls: new Set<string>(), accounts: new Set<string>() };
+  let order = 0;
+
+  function refill(): void {
+    while (!drained && !sinks.stopping() && claims.size < maxClaims && totalQueue - sinks.lanes.waiting - asked >= BATCH) {
+      const busy = sinks.lanes.busy(BATCH, asked);
+      if (leavingOutFoundNothing && (busy.urls.length > 0 || busy.accounts.length > 0)) {
+        drained = true;
+        leftOut = { urls: new Set(busy.urls), accounts: new Set(busy.accounts) };
+        return;
+      }
+      asked += BATCH;
+      const claim: Promise<void> = claimBatch(busy)
+        .catch((err) => {
+          // The loop's next tick claims again.
+          deps.log.error({ err }, 'webhooks: claiming deliveries failed');
+          drained = true;
+        })
+        .finally(() => {
+          asked -= BATCH;
+          claims.delete(claim);
+          sinks.claimed();
+        });
+      claims.add(claim);
+    }
+  }
+
+  async function claimBatch(busy: Busy): Promise<void> {
+    const now = deps.clock();
+    const leaseUntil = now + deps.leaseMs;
+    const deliveries = await claimDeliveries(deps.store.db, deps.store.dialect, {
+      workerId: deps.workerId, now, leaseUntil, busyUrls: busy.urls, busyAccounts: busy.accounts, urlRooms: busy.urlRooms, limit: BATCH,
+    });
+    leftOut = { urls: new Set(busy.urls), accounts: new Set(busy.accounts) };
+    // Claims that find work go on at once (the URLs they filled are left out next time); one that
+    // finds nothing waits.
+    if (deliveries.length === 0) {
+      drained = true;
+      if (busy.urls.length > 0 || busy.accounts.length > 0) leavingOutFoundNothing = true;
+      return;
+    }
+    const claimed: Claimed[] = [];
+    try {
+      const { accounts, endpoints } = await lookUp(deps.store, deliveries);
+      for (const delivery of deliveries) {
+        const endpoint = endpoints.get(`${delivery.accountId} ${delivery.url}`)!;
+        claimed.push({ delivery, account: accounts.get(delivery.accountId), endpoint, claimedAt: now, leaseUntil, order: order++ });
+      }
+    } catch (err) {
+      sinks.giveBack(deliveries.map((d) => d.id));
+      throw err;
+    }
+    if (sinks.stopping()) { sinks.giveBack(deliveries.map((d) => d.id)); return; }
+    sinks.giveBack(sinks.lanes.add(claimed).map((c) => c.delivery.id));
+  }
+
+  return {
+    /** Starts claims while there is room; each ends by calling `claimed`. */
+    refill,
+    /** A tick or a hint: claim again even if the last claim found nothing. */
+    wake(): void {
+      drained = false;
+      leavingOutFoundNothing = false;
+    },
+    /** A URL's or an account's load went down: if the last claim left it out, claim again. */
+    changed(url: string, accountId: string): void {
+      if (drained && (leftOut.urls.has(url) || leftOut.accounts.has(accountId))
+        && sinks.lanes.roomFor(url, accountId, BATCH, asked)) drained = false;
+    },
+    /** Resolves when the claims under way have ended. */
+    settled: async (): Promise<void> => { while (claims.size > 0) await Promise.allSettled([...claims]); },
+  };
+}
+
+/** The accounts and endpoints of a claimed batch, one query per account. */
+async function lookUp(store: Store, deliveries: { accountId: string; url: string }[]) {
+  const urlsByAccount = new Map<string, Set<string>>();
+  for (const d of deliveries) {
+    const urls = urlsByAccount.get(d.accountId) ?? new Set<string>();
+    urls.add(d.url);
+    urlsByAccount.set(d.accountId, urls);
+  }
+  const accounts = new Map<string, Account | undefined>();
+  const endpoints = new Map<string, Endpoint>();
+  await Promise.all([...urlsByAccount].map(async ([accountId, urls]) => {
+    const [account, found] = await Promise.all([findAccountById(store.db, accountId), findEndpoints(store.db, accountId, [...urls])]);
+    accounts.set(accountId, account);
+    for (const [url, endpoint] of found) endpoints.set(`${accountId} ${url}`, endpoint);
+  }));
+  return { accounts, endpoints };
+}
