@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
 import { ensureAccount } from '../src/accounts.js';
+import { ConfigError, loadConfig } from '../src/config.js';
 import { createDispatcher } from '../src/engine/webhook-dispatcher.js';
 import { ID } from '../src/domain/ids.js';
 import { createOutboundClient, type OutboundClient } from '../src/outbound/http.js';
@@ -137,5 +138,14 @@ describe('webhook isolation', () => {
     }
     assert.equal(receiver.count('held'), backlog.length, 'every delivery of the busy account arrived');
     assert.equal(await lockedBy(workerId), 0, 'nothing is left leased after stop');
+  });
+
+  it('reads the per-account cap from VIGIL_WEBHOOK_ACCOUNT_CONCURRENCY, 16 by default, and refuses a bad one naming it', () => {
+    assert.equal(loadConfig({}).webhooks.accountConcurrency, 16);
+    assert.equal(loadConfig({ VIGIL_WEBHOOK_ACCOUNT_CONCURRENCY: '4' }).webhooks.accountConcurrency, 4);
+    for (const bad of ['0', '33', 'many']) {
+      assert.throws(() => loadConfig({ VIGIL_WEBHOOK_ACCOUNT_CONCURRENCY: bad }),
+        (err: unknown) => err instanceof ConfigError && /VIGIL_WEBHOOK_ACCOUNT_CONCURRENCY must be an integer from 1 to 32/.test(err.message));
+    }
   });
 });
