@@ -66,16 +66,31 @@ export function createClaimAhead(deps: ClaimDeps, sinks: ClaimSinks) {
   let asked = 0;
   let drained = false;
   let leavingOutFoundNothing = false;
-  let leftOut = { urls: new Set<string>(), accounts: new Set<string>() };
+  // What the claims since the last un-drain left out (several may run side by side).
+  const leftOut = { urls: new Set<string>(), accounts: new Set<string>() };
   let order = 0;
+  const leaveOut = (busy: Busy) => {
+    for (const url of busy.urls) leftOut.urls.add(url);
+    for (const id of busy.accounts) leftOut.accounts.add(id);
+  };
+  const undrain = () => {
+    drained = false;
+    leftOut.urls.clear();
+    leftOut.accounts.clear();
+  };
 
   function refill(): void {
     while (!drained && !sinks.stopping() && claims.size < maxClaims && totalQueue - sinks.lanes.waiting - asked >= BATCH) {
       const busy = sinks.lanes.busy(BATCH, asked);
-      if (leavingOutFoundNothing && (busy.urls.length > 0 || busy.accounts.length > 0)) {
-        drained = true;
-        leftOut = { urls: new Set(busy.urls), accounts: new Set(busy.accounts) };
-        return;
+      if (busy.urls.length > 0 || busy.accounts.length > 0) {
+        // A claim that leaves something out never runs beside another (which may be bringing what
+        // it leaves out), nor again after one found nothing.
+        if (claims.size > 0) return;
+        if (leavingOutFoundNothing) {
+          drained = true;
+          leaveOut(busy);
+          return;
+        }
       }
       asked += BATCH;
       const claim: Promise<void> = claimBatch(busy)
@@ -99,14 +114,15 @@ export function createClaimAhead(deps: ClaimDeps, sinks: ClaimSinks) {
     const deliveries = await claimDeliveries(deps.store.db, deps.store.dialect, {
       workerId: deps.workerId, now, leaseUntil, busyUrls: busy.urls, busyAccounts: busy.accounts, urlRooms: busy.urlRooms, limit: BATCH,
     });
-    leftOut = { urls: new Set(busy.urls), accounts: new Set(busy.accounts) };
     // Claims that find work go on at once (the URLs they filled are left out next time); one that
     // finds nothing waits.
     if (deliveries.length === 0) {
       drained = true;
+      leaveOut(busy);
       if (busy.urls.length > 0 || busy.accounts.length > 0) leavingOutFoundNothing = true;
       return;
     }
+    undrain();
     const claimed: Claimed[] = [];
     try {
       const { accounts, endpoints } = await lookUp(deps.store, deliveries);
@@ -127,13 +143,13 @@ export function createClaimAhead(deps: ClaimDeps, sinks: ClaimSinks) {
     refill,
     /** A tick or a hint: claim again even if the last claim found nothing. */
     wake(): void {
-      drained = false;
+      undrain();
       leavingOutFoundNothing = false;
     },
     /** A URL's or an account's load went down: if the last claim left it out, claim again. */
     changed(url: string, accountId: string): void {
       if (drained && (leftOut.urls.has(url) || leftOut.accounts.has(accountId))
-        && sinks.lanes.roomFor(url, accountId, BATCH, asked)) drained = false;
+        && sinks.lanes.roomFor(url, accountId, BATCH, asked)) undrain();
     },
     /** Resolves when the claims under way have ended. */
     settled: async (): Promise<void> => { while (claims.size > 0) await Promise.allSettled([...claims]); },
