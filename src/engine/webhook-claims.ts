@@ -44,9 +44,6 @@ export interface ClaimSinks {
   stopping(): boolean;
 }
 
-/** Claims due deliveries ahead of need for the lanes; see `createClaimAhead`. */
-export type ClaimAhead = ReturnType<typeof createClaimAhead>;
-
 /**
  * The claim-ahead: keeps the lanes fed by claiming due deliveries in batches under a lease, while
  * the current ones are sent, leaving out URLs and accounts whose queues are full (so work behind
@@ -59,56 +56,73 @@ export type ClaimAhead = ReturnType<typeof createClaimAhead>;
  * claims with nothing to leave out go on (otherwise a busy backlog would cost a long, empty claim
  * every time its account fills up again).
  */
-export function createClaimAhead(deps: ClaimDeps, sinks: ClaimSinks) {
-  const maxClaims = parallelClaims(deps.store);
-  const totalQueue = accountQueueFor(deps.store) * ACCOUNTS_QUEUED;
-  const claims = new Set<Promise<void>>();
-  let asked = 0;
-  let drained = false;
-  let leavingOutFoundNothing = false;
-  // What the claims since the last un-drain left out (several may run side by side).
-  const leftOut = { urls: new Set<string>(), accounts: new Set<string>() };
-  let order = 0;
-  const leaveOut = (busy: Busy) => {
-    for (const url of busy.urls) leftOut.urls.add(url);
-    for (const id of busy.accounts) leftOut.accounts.add(id);
-  };
-  const undrain = () => {
-    drained = false;
-    leftOut.urls.clear();
-    leftOut.accounts.clear();
-  };
+export class ClaimAhead {
+  private readonly maxClaims: number;
+  private readonly totalQueue: number;
+  private readonly claims = new Set<Promise<void>>();
+  private asked = 0;
+  private drained = false;
+  private leavingOutFoundNothing = false;
+  /** What the claims since the last un-drain left out (several may run side by side). */
+  private readonly leftOut = { urls: new Set<string>(), accounts: new Set<string>() };
+  private order = 0;
 
-  function refill(): void {
-    while (!drained && !sinks.stopping() && claims.size < maxClaims && totalQueue - sinks.lanes.waiting - asked >= BATCH) {
-      const busy = sinks.lanes.busy(BATCH, asked);
+  constructor(private readonly deps: ClaimDeps, private readonly sinks: ClaimSinks) {
+    this.maxClaims = parallelClaims(deps.store);
+    this.totalQueue = accountQueueFor(deps.store) * ACCOUNTS_QUEUED;
+  }
+
+  /** Starts claims while there is room; each ends by calling `claimed`. */
+  refill(): void {
+    const { lanes } = this.sinks;
+    while (!this.drained && !this.sinks.stopping() && this.claims.size < this.maxClaims
+      && this.totalQueue - lanes.waiting - this.asked >= BATCH) {
+      const busy = lanes.busy(BATCH, this.asked);
       if (busy.urls.length > 0 || busy.accounts.length > 0) {
         // A claim that leaves something out never runs beside another (which may be bringing what
         // it leaves out), nor again after one found nothing.
-        if (claims.size > 0) return;
-        if (leavingOutFoundNothing) {
-          drained = true;
-          leaveOut(busy);
+        if (this.claims.size > 0) return;
+        if (this.leavingOutFoundNothing) {
+          this.drained = true;
+          this.leaveOut(busy);
           return;
         }
       }
-      asked += BATCH;
-      const claim: Promise<void> = claimBatch(busy)
+      this.asked += BATCH;
+      const claim: Promise<void> = this.claimBatch(busy)
         .catch((err) => {
           // The loop's next tick claims again.
-          deps.log.error({ err }, 'webhooks: claiming deliveries failed');
-          drained = true;
+          this.deps.log.error({ err }, 'webhooks: claiming deliveries failed');
+          this.drained = true;
         })
         .finally(() => {
-          asked -= BATCH;
-          claims.delete(claim);
-          sinks.claimed();
+          this.asked -= BATCH;
+          this.claims.delete(claim);
+          this.sinks.claimed();
         });
-      claims.add(claim);
+      this.claims.add(claim);
     }
   }
 
-  async function claimBatch(busy: Busy): Promise<void> {
+  /** A tick or a hint: claim again even if the last claim found nothing. */
+  wake(): void {
+    this.undrain();
+    this.leavingOutFoundNothing = false;
+  }
+
+  /** A URL's or an account's load went down: if the last claim left it out, claim again. */
+  changed(url: string, accountId: string): void {
+    if (this.drained && (this.leftOut.urls.has(url) || this.leftOut.accounts.has(accountId))
+      && this.sinks.lanes.roomFor(url, accountId, BATCH, this.asked)) this.undrain();
+  }
+
+  /** Resolves when the claims under way have ended. */
+  async settled(): Promise<void> {
+    while (this.claims.size > 0) await Promise.allSettled([...this.claims]);
+  }
+
+  private async claimBatch(busy: Busy): Promise<void> {
+    const { deps, sinks } = this;
     const now = deps.clock();
     const leaseUntil = now + deps.leaseMs;
     const deliveries = await claimDeliveries(deps.store.db, deps.store.dialect, {
@@ -117,18 +131,18 @@ export function createClaimAhead(deps: ClaimDeps, sinks: ClaimSinks) {
     // Claims that find work go on at once (the URLs they filled are left out next time); one that
     // finds nothing waits.
     if (deliveries.length === 0) {
-      drained = true;
-      leaveOut(busy);
-      if (busy.urls.length > 0 || busy.accounts.length > 0) leavingOutFoundNothing = true;
+      this.drained = true;
+      this.leaveOut(busy);
+      if (busy.urls.length > 0 || busy.accounts.length > 0) this.leavingOutFoundNothing = true;
       return;
     }
-    undrain();
+    this.undrain();
     const claimed: Claimed[] = [];
     try {
       const { accounts, endpoints } = await lookUp(deps.store, deliveries);
       for (const delivery of deliveries) {
         const endpoint = endpoints.get(`${delivery.accountId} ${delivery.url}`)!;
-        claimed.push({ delivery, account: accounts.get(delivery.accountId), endpoint, claimedAt: now, leaseUntil, order: order++ });
+        claimed.push({ delivery, account: accounts.get(delivery.accountId), endpoint, claimedAt: now, leaseUntil, order: this.order++ });
       }
     } catch (err) {
       sinks.giveBack(deliveries.map((d) => d.id));
@@ -138,22 +152,16 @@ export function createClaimAhead(deps: ClaimDeps, sinks: ClaimSinks) {
     sinks.giveBack(sinks.lanes.add(claimed).map((c) => c.delivery.id));
   }
 
-  return {
-    /** Starts claims while there is room; each ends by calling `claimed`. */
-    refill,
-    /** A tick or a hint: claim again even if the last claim found nothing. */
-    wake(): void {
-      undrain();
-      leavingOutFoundNothing = false;
-    },
-    /** A URL's or an account's load went down: if the last claim left it out, claim again. */
-    changed(url: string, accountId: string): void {
-      if (drained && (leftOut.urls.has(url) || leftOut.accounts.has(accountId))
-        && sinks.lanes.roomFor(url, accountId, BATCH, asked)) undrain();
-    },
-    /** Resolves when the claims under way have ended. */
-    settled: async (): Promise<void> => { while (claims.size > 0) await Promise.allSettled([...claims]); },
-  };
+  private leaveOut(busy: Busy): void {
+    for (const url of busy.urls) this.leftOut.urls.add(url);
+    for (const id of busy.accounts) this.leftOut.accounts.add(id);
+  }
+
+  private undrain(): void {
+    this.drained = false;
+    this.leftOut.urls.clear();
+    this.leftOut.accounts.clear();
+  }
 }
 
 /** The accounts and endpoints of a claimed batch, one query per account. */

@@ -5,8 +5,8 @@ import type { OutboundClient } from '../outbound/http.js';
 import type { Store } from '../store/db.js';
 import { releaseDeliveries } from '../store/deliveries.repository.js';
 import { createLoop, type Loop } from './loop.js';
-import { accountQueueFor, createClaimAhead } from './webhook-claims.js';
-import { createLanes } from './webhook-lanes.js';
+import { accountQueueFor, ClaimAhead } from './webhook-claims.js';
+import { Lanes } from './webhook-lanes.js';
 
 /** Requests in flight at once from one process, in all and to one URL (so a slow receiver cannot take every slot). */
 export const CONCURRENCY = 32;
@@ -42,14 +42,14 @@ export function createDispatcher(deps: DispatcherDeps): Loop {
   // When this process disabled an endpoint: messages to it claimed before then are not sent (later
   // claims read the endpoint's state afresh, so a re-enabled endpoint is served again).
   const disabledHere = new Map<string, number>();
-  const lanes = createLanes({
+  const lanes = new Lanes({
     total: CONCURRENCY, perUrl: PER_URL, perAccount: accountConcurrency, accountQueue: accountQueueFor(deps.store),
     sendWindowMs: timeoutMs,
   }, deps.clock);
   const running = new Set<Promise<void>>();
   const releasing = new Set<Promise<void>>();
   let stopping = false;
-  const claimAhead = createClaimAhead(
+  const claimAhead = new ClaimAhead(
     { store: deps.store, clock: deps.clock, log: deps.log, workerId: deps.workerId, leaseMs: timeoutMs * 2 + LEASE_MARGIN_MS },
     { lanes, giveBack, claimed: () => pump(), stopping: () => stopping },
   );

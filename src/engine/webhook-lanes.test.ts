@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Claimed } from '../delivery/attempt.js';
-import { createLanes, type LaneLimits } from './webhook-lanes.js';
+import { Lanes, type LaneLimits } from './webhook-lanes.js';
 
 // The lanes decide which claimed delivery may start, within the limits in all, per URL and per
 // account, and which must be given back. Pure in-memory logic over a settable clock.
@@ -19,7 +19,7 @@ function claimed(accountId: string, url: string, claimedAt: number): Claimed {
 }
 const many = (n: number, accountId: string, url: string, at = 0) => Array.from({ length: n }, () => claimed(accountId, url, at));
 
-function drain(lanes: ReturnType<typeof createLanes>): Claimed[] {
+function drain(lanes: Lanes): Claimed[] {
   const started: Claimed[] = [];
   for (let c = lanes.next(); c; c = lanes.next()) started.push(c);
   return started;
@@ -27,7 +27,7 @@ function drain(lanes: ReturnType<typeof createLanes>): Claimed[] {
 
 describe('webhook lanes', () => {
   it('start no more than the per-URL, per-account and total limits allow', () => {
-    const lanes = createLanes(LIMITS, () => 0);
+    const lanes = new Lanes(LIMITS, () => 0);
     assert.deepEqual(lanes.add([...many(10, 'a', 'u1'), ...many(10, 'a', 'u2'), ...many(10, 'a', 'u3')]), []);
     const first = drain(lanes);
     assert.equal(first.length, 4, 'account a stops at its cap of 4, although three URLs could take 6');
@@ -39,7 +39,7 @@ describe('webhook lanes', () => {
   });
 
   it('give the next free slot to the account with the fewest requests in flight, not the oldest claim', () => {
-    const lanes = createLanes(LIMITS, () => 0);
+    const lanes = new Lanes(LIMITS, () => 0);
     lanes.add([...many(10, 'a', 'u1'), ...many(10, 'a', 'u2')]);
     const a = drain(lanes);
     lanes.add(many(3, 'b', 'v1'));
@@ -54,7 +54,7 @@ describe('webhook lanes', () => {
   });
 
   it('hand back what a full lane or account cannot queue', () => {
-    const lanes = createLanes({ ...LIMITS, accountQueue: 5 }, () => 0);
+    const lanes = new Lanes({ ...LIMITS, accountQueue: 5 }, () => 0);
     const excess = lanes.add(many(8, 'a', 'u1'));
     assert.equal(excess.length, 3);
     assert.equal(lanes.waiting, 5);
@@ -63,7 +63,7 @@ describe('webhook lanes', () => {
 
   it('take out what waited too long, and shrink a lane whose deliveries wait, giving back its tail', () => {
     let now = 0;
-    const lanes = createLanes(LIMITS, () => now);
+    const lanes = new Lanes(LIMITS, () => now);
     lanes.add(many(40, 'a', 'u1', 0));
     const started = drain(lanes);
     assert.equal(started.length, 2);

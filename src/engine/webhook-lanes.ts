@@ -38,155 +38,163 @@ interface AccountLoad { waiting: number; inFlight: number }
  */
 export interface Busy { urls: string[]; accounts: string[]; urlRooms: [string, number][] }
 
-/** Claimed deliveries, queued per URL, and the choice of which to send next within the limits. */
-export type Lanes = ReturnType<typeof createLanes>;
-
 /**
  * In-memory lanes of claimed webhook deliveries: one queue per URL, request slots limited in all,
  * per URL and per account, and per-account queue caps. Every count is kept here, by the only code
  * that moves a delivery in or out, so counts cannot drift from the queues.
  */
-export function createLanes(limits: LaneLimits, clock: () => number) {
-  const lanes = new Map<string, Lane>();
-  const accounts = new Map<string, AccountLoad>();
-  let waiting = 0;
-  let inFlight = 0;
+export class Lanes {
+  private readonly lanes = new Map<string, Lane>();
+  private readonly accounts = new Map<string, AccountLoad>();
+  private waitingCount = 0;
+  private inFlightCount = 0;
 
-  const lane = (url: string): Lane => {
-    let found = lanes.get(url);
-    if (!found) lanes.set(url, found = { url, waiting: [], inFlight: 0, cap: QUEUE_PER_FAST_URL, idleSince: clock() });
-    return found;
-  };
-  const account = (id: string): AccountLoad => {
-    let found = accounts.get(id);
-    if (!found) accounts.set(id, found = { waiting: 0, inFlight: 0 });
-    return found;
-  };
-  const queueCap = (l: Lane) => l.cap;
-  /** Adapts a lane's queue cap to how long the delivery it starts waited for its slot. */
-  const paced = (l: Lane, waitedMs: number) => {
-    if (waitedMs > limits.sendWindowMs / 4) l.cap = Math.max(limits.perUrl, Math.floor(l.cap / 2));
-    else if (waitedMs < limits.sendWindowMs / 8) l.cap = Math.min(QUEUE_PER_FAST_URL, l.cap + limits.perUrl);
-  };
-  /** Deliveries a lane may still take: its queue plus its request slots, less what it holds. */
-  const laneRoom = (l: Lane) => queueCap(l) + limits.perUrl - l.waiting.length - l.inFlight;
-  const accountRoom = (a: AccountLoad) => limits.accountQueue - a.waiting;
-  /** Whether a claim of up to `batch` should leave a URL out: its lane has less room than half its cap, or a batch. */
-  const urlBusy = (l: Lane, batch: number) => laneRoom(l) < Math.min(batch, Math.ceil((queueCap(l) + limits.perUrl) / 2));
-  /** Whether a claim should leave an account out: a batch on top of the claims under way might overfill its queue. */
-  const accountBusy = (a: AccountLoad, batch: number, asked: number) => accountRoom(a) - asked < batch;
+  constructor(private readonly limits: LaneLimits, private readonly clock: () => number) {}
 
-  function remove(l: Lane, index: number): Claimed {
-    const [claimed] = l.waiting.splice(index, 1);
-    waiting -= 1;
-    account(claimed.delivery.accountId).waiting -= 1;
+  /** Deliveries waiting for a slot. */
+  get waiting(): number { return this.waitingCount; }
+  /** Requests in flight. */
+  get inFlight(): number { return this.inFlightCount; }
+
+  /** Queues claimed deliveries; returns those beyond their lane's or account's room, to be given back. */
+  add(claimed: Claimed[]): Claimed[] {
+    const excess: Claimed[] = [];
+    for (const c of claimed) {
+      const l = this.lane(c.delivery.url);
+      const a = this.account(c.delivery.accountId);
+      if (this.laneRoom(l) <= 0 || this.accountRoom(a) <= 0) { excess.push(c); continue; }
+      l.waiting.push(c);
+      a.waiting += 1;
+      this.waitingCount += 1;
+    }
+    return excess;
+  }
+
+  /**
+   * Takes the next delivery to send, or none while every slot is taken: among lane heads that fit
+   * the per-URL and per-account limits, the one whose account has the fewest requests in flight,
+   * then the oldest claim (so accounts share slots evenly and each lane keeps its order).
+   */
+  next(): Claimed | undefined {
+    if (this.inFlightCount >= this.limits.total) return undefined;
+    let best: Lane | undefined;
+    let bestLoad = Infinity;
+    for (const l of this.lanes.values()) {
+      if (!this.startable(l)) continue;
+      const load = this.account(l.waiting[0].delivery.accountId).inFlight;
+      if (!best || load < bestLoad || (load === bestLoad && l.waiting[0].order < best.waiting[0].order)) {
+        best = l;
+        bestLoad = load;
+      }
+    }
+    if (!best) return undefined;
+    const claimed = this.remove(best, 0);
+    this.paced(best, this.clock() - claimed.claimedAt);
+    best.inFlight += 1;
+    this.account(claimed.delivery.accountId).inFlight += 1;
+    this.inFlightCount += 1;
     return claimed;
   }
 
+  /**
+   * Records that a started delivery ended; returns what its lane now holds beyond its queue cap
+   * (it slowed down), to be given back rather than kept under lease for nothing.
+   */
+  finished(claimed: Claimed): Claimed[] {
+    const l = this.lane(claimed.delivery.url);
+    l.inFlight -= 1;
+    if (l.inFlight === 0 && l.waiting.length === 0) l.idleSince = this.clock();
+    this.account(claimed.delivery.accountId).inFlight -= 1;
+    this.inFlightCount -= 1;
+    const tail: Claimed[] = [];
+    for (let over = l.waiting.length - l.cap; over > 0; over--) tail.push(this.remove(l, l.waiting.length - 1));
+    return tail;
+  }
+
+  /** Takes out every waiting delivery `tooOld` says can no longer be sent safely; drops long-idle lanes. */
+  expired(tooOld: (c: Claimed) => boolean): Claimed[] {
+    const out: Claimed[] = [];
+    const now = this.clock();
+    for (const [url, l] of this.lanes) {
+      // A lane's queue is in claim order, so only its head can be the oldest.
+      while (l.waiting.length > 0 && tooOld(l.waiting[0])) out.push(this.remove(l, 0));
+      if (l.inFlight === 0 && l.waiting.length === 0 && now - l.idleSince > IDLE_LANE_MS) this.lanes.delete(url);
+    }
+    for (const [id, a] of this.accounts) if (a.waiting === 0 && a.inFlight === 0) this.accounts.delete(id);
+    return out;
+  }
+
+  /** Takes out every waiting delivery (at stop). */
+  takeAll(): Claimed[] {
+    const out: Claimed[] = [];
+    for (const l of this.lanes.values()) while (l.waiting.length > 0) out.push(this.remove(l, 0));
+    return out;
+  }
+
+  /** The URLs and accounts a claim of up to `batch` more, on top of `asked` under way, should leave out. */
+  busy(batch: number, asked: number): Busy {
+    const urls: string[] = [];
+    const urlRooms: [string, number][] = [];
+    for (const l of this.lanes.values()) {
+      if (this.urlBusy(l, batch)) urls.push(l.url);
+      else if (this.laneRoom(l) < batch) urlRooms.push([l.url, this.laneRoom(l)]);
+    }
+    const accounts: string[] = [];
+    for (const [id, a] of this.accounts) if (this.accountBusy(a, batch, asked)) accounts.push(id);
+    return { urls, accounts, urlRooms };
+  }
+
+  /** Whether a URL and an account that a claim left out both have room for one now. */
+  roomFor(url: string, accountId: string, batch: number, asked: number): boolean {
+    const l = this.lanes.get(url);
+    const a = this.accounts.get(accountId);
+    return !(l && this.urlBusy(l, batch)) && !(a && this.accountBusy(a, batch, asked));
+  }
+
+  private lane(url: string): Lane {
+    let found = this.lanes.get(url);
+    if (!found) this.lanes.set(url, found = { url, waiting: [], inFlight: 0, cap: QUEUE_PER_FAST_URL, idleSince: this.clock() });
+    return found;
+  }
+
+  private account(id: string): AccountLoad {
+    let found = this.accounts.get(id);
+    if (!found) this.accounts.set(id, found = { waiting: 0, inFlight: 0 });
+    return found;
+  }
+
+  /** Adapts a lane's queue cap to how long the delivery it starts waited for its slot. */
+  private paced(l: Lane, waitedMs: number): void {
+    const { perUrl, sendWindowMs } = this.limits;
+    if (waitedMs > sendWindowMs / 4) l.cap = Math.max(perUrl, Math.floor(l.cap / 2));
+    else if (waitedMs < sendWindowMs / 8) l.cap = Math.min(QUEUE_PER_FAST_URL, l.cap + perUrl);
+  }
+
+  /** Deliveries a lane may still take: its queue plus its request slots, less what it holds. */
+  private laneRoom(l: Lane): number { return l.cap + this.limits.perUrl - l.waiting.length - l.inFlight; }
+
+  private accountRoom(a: AccountLoad): number { return this.limits.accountQueue - a.waiting; }
+
+  /** Whether a claim of up to `batch` should leave a URL out: its lane has less room than half its cap, or a batch. */
+  private urlBusy(l: Lane, batch: number): boolean {
+    return this.laneRoom(l) < Math.min(batch, Math.ceil((l.cap + this.limits.perUrl) / 2));
+  }
+
+  /** Whether a claim should leave an account out: a batch on top of the claims under way might overfill its queue. */
+  private accountBusy(a: AccountLoad, batch: number, asked: number): boolean {
+    return this.accountRoom(a) - asked < batch;
+  }
+
   /** Whether the head of a lane may start now. */
-  const startable = (l: Lane) => l.waiting.length > 0 && l.inFlight < limits.perUrl
-    && account(l.waiting[0].delivery.accountId).inFlight < limits.perAccount;
+  private startable(l: Lane): boolean {
+    return l.waiting.length > 0 && l.inFlight < this.limits.perUrl
+      && this.account(l.waiting[0].delivery.accountId).inFlight < this.limits.perAccount;
+  }
 
-  return {
-    /** Deliveries waiting for a slot. */
-    get waiting() { return waiting; },
-    /** Requests in flight. */
-    get inFlight() { return inFlight; },
-
-    /** Queues claimed deliveries; returns those beyond their lane's or account's room, to be given back. */
-    add(claimed: Claimed[]): Claimed[] {
-      const excess: Claimed[] = [];
-      for (const c of claimed) {
-        const l = lane(c.delivery.url);
-        const a = account(c.delivery.accountId);
-        if (laneRoom(l) <= 0 || accountRoom(a) <= 0) { excess.push(c); continue; }
-        l.waiting.push(c);
-        a.waiting += 1;
-        waiting += 1;
-      }
-      return excess;
-    },
-
-    /**
-     * Takes the next delivery to send, or none while every slot is taken: among lane heads that fit
-     * the per-URL and per-account limits, the one whose account has the fewest requests in flight,
-     * then the oldest claim (so accounts share slots evenly and each lane keeps its order).
-     */
-    next(): Claimed | undefined {
-      if (inFlight >= limits.total) return undefined;
-      let best: Lane | undefined;
-      let bestLoad = Infinity;
-      for (const l of lanes.values()) {
-        if (!startable(l)) continue;
-        const load = account(l.waiting[0].delivery.accountId).inFlight;
-        if (!best || load < bestLoad || (load === bestLoad && l.waiting[0].order < best.waiting[0].order)) {
-          best = l;
-          bestLoad = load;
-        }
-      }
-      if (!best) return undefined;
-      const claimed = remove(best, 0);
-      paced(best, clock() - claimed.claimedAt);
-      best.inFlight += 1;
-      account(claimed.delivery.accountId).inFlight += 1;
-      inFlight += 1;
-      return claimed;
-    },
-
-    /**
-     * Records that a started delivery ended; returns what its lane now holds beyond its queue cap
-     * (it slowed down), to be given back rather than kept under lease for nothing.
-     */
-    finished(claimed: Claimed): Claimed[] {
-      const l = lane(claimed.delivery.url);
-      l.inFlight -= 1;
-      if (l.inFlight === 0 && l.waiting.length === 0) l.idleSince = clock();
-      account(claimed.delivery.accountId).inFlight -= 1;
-      inFlight -= 1;
-      const over = l.waiting.length - queueCap(l);
-      const tail: Claimed[] = [];
-      for (let i = 0; i < over; i++) tail.push(remove(l, l.waiting.length - 1));
-      return tail;
-    },
-
-    /** Takes out every waiting delivery `tooOld` says can no longer be sent safely; drops long-idle lanes. */
-    expired(tooOld: (c: Claimed) => boolean): Claimed[] {
-      const out: Claimed[] = [];
-      const now = clock();
-      for (const [url, l] of lanes) {
-        // A lane's queue is in claim order, so only its head can be the oldest.
-        while (l.waiting.length > 0 && tooOld(l.waiting[0])) out.push(remove(l, 0));
-        if (l.inFlight === 0 && l.waiting.length === 0 && now - l.idleSince > IDLE_LANE_MS) lanes.delete(url);
-      }
-      for (const [id, a] of accounts) if (a.waiting === 0 && a.inFlight === 0) accounts.delete(id);
-      return out;
-    },
-
-    /** Takes out every waiting delivery (at stop). */
-    takeAll(): Claimed[] {
-      const out: Claimed[] = [];
-      for (const l of lanes.values()) while (l.waiting.length > 0) out.push(remove(l, 0));
-      return out;
-    },
-
-    /** The URLs and accounts a claim of up to `batch` more, on top of `asked` under way, should leave out. */
-    busy(batch: number, asked: number): Busy {
-      const urls: string[] = [];
-      const urlRooms: [string, number][] = [];
-      for (const l of lanes.values()) {
-        if (urlBusy(l, batch)) urls.push(l.url);
-        else if (laneRoom(l) < batch) urlRooms.push([l.url, laneRoom(l)]);
-      }
-      const busyAccounts: string[] = [];
-      for (const [id, a] of accounts) if (accountBusy(a, batch, asked)) busyAccounts.push(id);
-      return { urls, accounts: busyAccounts, urlRooms };
-    },
-
-    /** Whether a URL and an account that a claim left out both have room for one now. */
-    roomFor(url: string, accountId: string, batch: number, asked: number): boolean {
-      const l = lanes.get(url);
-      const a = accounts.get(accountId);
-      return !(l && urlBusy(l, batch)) && !(a && accountBusy(a, batch, asked));
-    },
-  };
+  private remove(l: Lane, index: number): Claimed {
+    const [claimed] = l.waiting.splice(index, 1);
+    this.waitingCount -= 1;
+    this.account(claimed.delivery.accountId).waiting -= 1;
+    return claimed;
+  }
 }
