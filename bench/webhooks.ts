@@ -24,8 +24,8 @@
 // checks every n-th `webhook-signature` with its own HMAC (node:crypto), so signing is proven real.
 //
 // The floor is plain undici `request()` on a default Agent: the same body bytes, spread over the same
-// receiver URLs, 16 loops at once, 4 per URL, which is the dispatcher's limit (16 in flight in all,
-// 4 per URL). Vigil's figure is createDispatcher as `vigil serve` runs it (createOutboundClient
+// receiver URLs, 16 loops at once, 4 per URL, which is the dispatcher's limit for one account (16
+// in flight per account by default, of 32 in all; 4 per URL). Vigil's figure is createDispatcher as `vigil serve` runs it (createOutboundClient
 // with its address guard, the config's webhook settings), timed from its start until no delivery
 // is pending: deliveries/s = deliveries / elapsed. All traffic goes to 127.0.0.1.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -36,7 +36,7 @@ import pino from 'pino';
 import { Agent, request } from 'undici';
 import { ensureAccount } from '../src/accounts.js';
 import { loadConfig } from '../src/config.js';
-import { createDispatcher } from '../src/delivery/dispatcher.js';
+import { createDispatcher } from '../src/engine/webhook-dispatcher.js';
 import { signatureHeaders, signingKey } from '../src/delivery/signing.js';
 import { newWorkerId } from '../src/engine/worker.js';
 import { ID } from '../src/domain/ids.js';
@@ -50,7 +50,7 @@ import { findEndpoint, saveEndpoint } from '../src/store/endpoints.repository.js
 import { assertLoopback, envInt, machineLine, openBenchDatabase, printRate, seconds, type BenchDatabase } from './lib.js';
 
 const TARGET_RATIO = 0.5;
-/** The dispatcher's limits (src/delivery/dispatcher.ts): requests in flight in all, and to one URL. */
+/** The dispatcher's limits for the bench's one account (src/engine/webhook-dispatcher.ts, VIGIL_WEBHOOK_ACCOUNT_CONCURRENCY): requests in flight, and to one URL. */
 const CONCURRENCY = 16;
 const PER_URL = 4;
 /** Like src/server.ts's USER_AGENT (not imported: that would load the whole app). */

@@ -41,6 +41,8 @@ export interface Config {
     readonly retryWindowMs: number;
     readonly disableAfterMs: number;
     readonly timeoutMs: number;
+    /** Requests in flight for one account at once (of the dispatcher's 32 in all), so one account's backlog leaves room to the others. */
+    readonly accountConcurrency: number;
   };
   /** Research fetching (src/outbound/polite.ts): per-host limits, retries, reuse and the response cache. */
   readonly fetch: {
@@ -76,6 +78,7 @@ export const DEFAULTS = {
   webhookRetryWindow: '48h',
   webhookDisableAfter: '5d',
   webhookTimeout: '15s',
+  webhookAccountConcurrency: 16,
   fetchHostConcurrency: 2,
   fetchHostSpacing: '250ms',
   fetchAttempts: 3,
@@ -135,6 +138,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       retryWindowMs: seconds(text('VIGIL_WEBHOOK_RETRY_WINDOW') ?? DEFAULTS.webhookRetryWindow, 'VIGIL_WEBHOOK_RETRY_WINDOW') * 1000,
       disableAfterMs: seconds(text('VIGIL_WEBHOOK_DISABLE_AFTER') ?? DEFAULTS.webhookDisableAfter, 'VIGIL_WEBHOOK_DISABLE_AFTER') * 1000,
       timeoutMs: seconds(text('VIGIL_WEBHOOK_TIMEOUT') ?? DEFAULTS.webhookTimeout, 'VIGIL_WEBHOOK_TIMEOUT') * 1000,
+      accountConcurrency: integer(
+        text('VIGIL_WEBHOOK_ACCOUNT_CONCURRENCY'), 'VIGIL_WEBHOOK_ACCOUNT_CONCURRENCY', DEFAULTS.webhookAccountConcurrency, 1, 32,
+      ),
     },
     fetch: {
       hostConcurrency: integer(text('VIGIL_FETCH_HOST_CONCURRENCY'), 'VIGIL_FETCH_HOST_CONCURRENCY', DEFAULTS.fetchHostConcurrency, 1, 256),

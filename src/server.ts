@@ -3,7 +3,7 @@ import pino from 'pino';
 import { bootstrapKeys } from './accounts.js';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
-import { createDispatcher } from './delivery/dispatcher.js';
+import { createDispatcher } from './engine/webhook-dispatcher.js';
 import { createScheduler } from './engine/scheduler.js';
 import { createTaskWorker } from './engine/task-runner.js';
 import { createWorker, newWorkerId } from './engine/worker.js';

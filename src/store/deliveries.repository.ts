@@ -62,12 +62,21 @@ export async function insertDeliveries(db: Queryable, deliveries: NewDelivery[])
 export type ClaimedDelivery = Pick<Delivery, 'id' | 'accountId' | 'url' | 'body' | 'attempts' | 'nextAttemptAt' | 'windowStart'>;
 
 /**
- * Leases up to `limit` due deliveries, first attempts before retries (so a backlog of retries never
- * delays new messages), skipping URLs this process already has enough requests in flight to.
+ * What a claim asks for: up to `limit` due deliveries, none to `busyUrls` nor of `busyAccounts`, and
+ * no more than `urlRooms` gives for a URL (a URL not listed may take the whole `limit`).
  */
-export async function claimDeliveries(
-  db: Db, dialect: DialectInfo, q: { workerId: string; now: number; leaseUntil: number; busyUrls: string[]; limit: number },
-): Promise<ClaimedDelivery[]> {
+export interface ClaimQuery {
+  workerId: string; now: number; leaseUntil: number; busyUrls: string[]; busyAccounts?: string[]; urlRooms?: [string, number][]; limit: number;
+}
+
+/** How far past `limit` a claim with per-URL rooms looks, so one URL's backlog does not fill its view. */
+const ROOM_SCAN = 4;
+
+/**
+ * Leases up to `limit` due deliveries, first attempts before retries (so a backlog of retries never
+ * delays new messages), skipping URLs and accounts this process already holds enough deliveries for.
+ */
+export async function claimDeliveries(db: Db, dialect: DialectInfo, q: ClaimQuery): Promise<ClaimedDelivery[]> {
   const settings = dialect.orderedClaimSettings;
   if (settings === null) return claimIn(db, dialect, q);
   // BEGIN and the settings in one round trip (Kysely's transaction() would send them apart).
@@ -84,18 +93,27 @@ export async function claimDeliveries(
   });
 }
 
-async function claimIn(
-  db: Queryable, dialect: DialectInfo, q: { workerId: string; now: number; leaseUntil: number; busyUrls: string[]; limit: number },
-): Promise<ClaimedDelivery[]> {
-  let candidates = db.selectFrom('webhook_deliveries').select('id')
+async function claimIn(db: Queryable, dialect: DialectInfo, q: ClaimQuery): Promise<ClaimedDelivery[]> {
+  const rooms = q.urlRooms ?? [];
+  let candidates = db.selectFrom('webhook_deliveries').select(['id', 'url', 'attempts', 'next_attempt_at'])
     .where('status', '=', 'pending').where('next_attempt_at', '<=', q.now)
     .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', q.now)]));
   if (q.busyUrls.length > 0) candidates = candidates.where('url', 'not in', q.busyUrls);
-  candidates = candidates.orderBy('attempts').orderBy('next_attempt_at').limit(q.limit);
+  if (q.busyAccounts?.length) candidates = candidates.where('account_id', 'not in', q.busyAccounts);
+  candidates = candidates.orderBy('attempts').orderBy('next_attempt_at').limit(rooms.length > 0 ? q.limit * ROOM_SCAN : q.limit);
   if (dialect.supportsSkipLocked) candidates = candidates.forUpdate().skipLocked();
+  // With rooms, the first candidates in due order are ranked within their URL, and a URL keeps only
+  // as many as its room; the claim then takes the first `limit` of what is kept.
+  const chosen = rooms.length === 0 ? candidates.clearSelect().select('id') : db.selectFrom(
+    db.selectFrom(candidates.as('c')).select(['id', 'url', 'attempts', 'next_attempt_at',
+      sql<number>`row_number() over (partition by url order by attempts, next_attempt_at)`.as('nth')]).as('r'),
+  ).select('id')
+    // Typed, or PostgreSQL takes the parameters in THEN and ELSE for text.
+    .where('nth', '<=', sql<number>`case ${sql.ref('url')} ${sql.join(rooms.map(([url, room]) => sql`when ${url} then cast(${room} as integer)`), sql` `)} else cast(${q.limit} as integer) end`)
+    .orderBy('attempts').orderBy('next_attempt_at').limit(q.limit);
   const rows = await db.updateTable('webhook_deliveries')
     .set({ locked_by: q.workerId, locked_until: q.leaseUntil })
-    .where('id', 'in', candidates)
+    .where('id', 'in', chosen)
     .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', q.now)]))
     .returning(['id', 'account_id', 'url', 'body', 'attempts', 'next_attempt_at', 'window_start'])
     .execute();

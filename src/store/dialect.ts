@@ -132,9 +132,12 @@ const int8AsNumber = (oid: number, format?: 'text' | 'binary') =>
  * planner thinks a handful are due and picks a bitmap scan that reads and sorts the whole backlog
  * (10 ms a claim at 20,000 pending) instead of reading the ordered partial index up to the limit.
  * The claim's commit need not wait for the disk: a lease lost in a server crash only means the
- * message is sent again under the same id, which at-least-once delivery allows.
+ * message is sent again under the same id, which at-least-once delivery allows. A claim that keeps
+ * each URL within its room must still sort its few hundred candidates; the disabled sort inflates
+ * its cost past the JIT threshold, and compiling would take a second: no JIT for claims.
  */
-const POSTGRES_ORDERED_CLAIM = 'SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off; SET LOCAL synchronous_commit = off';
+const POSTGRES_ORDERED_CLAIM = 'SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off; SET LOCAL synchronous_commit = off; '
+  + 'SET LOCAL jit = off';
 
 /**
  * The sessions list reads run on. A list walks its index in cursor order and stops after `limit + 1`
