@@ -2,6 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { AppError, validationError, type Problem } from '../errors.js';
 
+declare module 'fastify' {
+  interface FastifyContextConfig { deeprails?: boolean }
+}
+
 /** The documented error envelope (api.md §1.3). */
 export function envelope(error: AppError) {
   return { type: 'error', error: { ref_id: randomUUID(), message: error.message, detail: error.detail } };
@@ -19,7 +23,9 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (error.status >= 400 && error.status < 500 && error.status !== 408 && error.status !== 429) {
       reply.header('x-should-retry', 'false');
     }
-    return reply.status(error.status).send(envelope(error));
+    // DeepRails clients read a top-level `message` (api.md §7.1); the envelope stays beside it.
+    const body = request.routeOptions.config?.deeprails ? { success: false, message: error.message, ...envelope(error) } : envelope(error);
+    return reply.status(error.status).send(body);
   });
   app.setNotFoundHandler((request, reply) => {
     reply.header('x-should-retry', 'false');

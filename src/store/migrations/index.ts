@@ -6,6 +6,7 @@ import * as legacy from './0003_legacy.js';
 import * as taskRuns from './0004_task_runs.js';
 import * as fingerprints from './0005_item_fingerprints.js';
 import * as sourceHealth from './0006_source_health.js';
+import * as evaluations from './0013_evaluations.js';
 
 /** Migrations in order; append only, never edit a released one. */
 export function migrationProvider(dialect: DialectInfo): MigrationProvider {
@@ -16,6 +17,7 @@ export function migrationProvider(dialect: DialectInfo): MigrationProvider {
     '0004_task_runs': { up: (db) => taskRuns.up(db) },
     '0005_item_fingerprints': { up: (db) => fingerprints.up(db) },
     '0006_source_health': { up: (db) => sourceHealth.up(db) },
+    '0013_evaluations': { up: (db) => evaluations.up(db, dialect) },
   };
   return { getMigrations: async () => all };
 }
