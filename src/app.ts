@@ -11,6 +11,8 @@ import { monitorSourceRoutes } from './api/parallel/monitor-sources.js';
 import { legacyMonitorRoutes } from './api/parallel/monitors-legacy.js';
 import { taskRoutes } from './api/parallel/tasks.js';
 import { webhookRoutes } from './api/webhooks.js';
+import { fileRoutes } from './api/deeprails/files.js';
+import { evaluationMonitorRoutes } from './api/deeprails/monitors.js';
 import type { CommandDeps } from './engine/monitor-commands.js';
 import { renderMetrics } from './metrics.js';
 import { queueDepths } from './store/queue-depth.repository.js';
@@ -65,6 +67,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await api.register(legacyMonitorRoutes, { deps, monitorCreatesPerMinute: deps.monitorCreatesPerMinute });
     await api.register(taskRoutes, { deps, taskCreatesPerMinute: deps.taskCreatesPerMinute });
     await api.register(webhookRoutes, { store: deps.store, clock: deps.clock, wake: deps.wake });
+    await api.register(evaluationMonitorRoutes, { deps });
+    await api.register(fileRoutes, { store: deps.store, clock: deps.clock });
   });
   return app;
 }

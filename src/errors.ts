@@ -15,6 +15,10 @@ export const ERRORS = {
   SCHEDULE_NOT_FOUND: { status: 404, message: 'Schedule not found' },
   EVENT_GROUP_NOT_FOUND: { status: 404, message: 'Event group not found' },
   DELIVERY_NOT_FOUND: { status: 404, message: 'Webhook delivery not found' },
+  EVALUATION_NOT_FOUND: { status: 404, message: 'Event not found' },
+  FILE_NOT_FOUND: { status: 404, message: 'File not found' },
+  /** DeepRails: inactive monitors "no longer record and evaluate events" (api.md §7.3). */
+  MONITOR_INACTIVE: { status: 409, message: 'Monitor is inactive: it does not record or evaluate events' },
   ROUTE_NOT_FOUND: { status: 404, message: 'Not found' },
   VALIDATION: { status: 422, message: 'Unprocessable content: request validation error' },
   INVALID_CURSOR: { status: 422, message: 'Unprocessable content: invalid cursor or request validation error' },

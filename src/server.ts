@@ -5,6 +5,7 @@ import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { createDispatcher } from './engine/webhook-dispatcher.js';
 import { createScheduler } from './engine/scheduler.js';
+import { createEvaluationWorker } from './engine/evaluation-runner.js';
 import { createTaskWorker } from './engine/task-runner.js';
 import { createWorker, newWorkerId } from './engine/worker.js';
 import type { Loop } from './engine/loop.js';
@@ -51,6 +52,9 @@ export async function startVigil(config: Config, options: { clock?: () => number
       store, fetcher, clock, log, workerId: newWorkerId(), concurrency: config.workerConcurrency, intervalMs: config.pollIntervalMs, timeoutMs,
       perAccountInFlight: config.accountLimits.taskRunsInFlight,
     });
+    const evaluationWorker = createEvaluationWorker({
+      store, clock, log, workerId: newWorkerId(), concurrency: config.workerConcurrency, intervalMs: config.pollIntervalMs, timeoutMs,
+    });
     const scheduler = createScheduler({ store, clock, intervalMs: config.pollIntervalMs, log, onQueued: () => store.workHints.notify() });
     const dispatcher = createDispatcher({
       store, http, clock, log, workerId: newWorkerId(), intervalMs: config.pollIntervalMs, webhooks: config.webhooks,
@@ -58,9 +62,10 @@ export async function startVigil(config: Config, options: { clock?: () => number
     store.workHints.subscribe(() => {
       worker?.wake();
       taskWorker?.wake();
+      evaluationWorker.wake();
       dispatcher.wake();
     });
-    loops.push(scheduler, worker, taskWorker, dispatcher);
+    loops.push(scheduler, worker, taskWorker, evaluationWorker, dispatcher);
   }
   let app: FastifyInstance | undefined;
   let url: string | undefined;

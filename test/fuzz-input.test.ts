@@ -98,7 +98,7 @@ describe('issue 12 validation defects', () => {
     assertEnvelope(await send(app, null, 'GET', '/v1/nothing-here'), 401, /Unauthorized/);
     assertEnvelope(await send(app, null, 'POST', '/v1beta/findall/runs', {}), 401, /Unauthorized/);
     assertEnvelope(await call('POST', '/v1beta/findall/runs', { objective: 'x' }), 422, /path: the FindAll API is not served/);
-    assertEnvelope(await call('GET', '/monitor/mon_1'), 422, /path: the DeepRails APIs/);
+    assertEnvelope(await call('POST', '/defend', {}), 422, /path: the DeepRails Defend API is not served/);
     assertEnvelope(await call('POST', '/v1/tasks/groups'), 422, /task groups/);
     assertEnvelope(await call('GET', '/v1/nothing-here'), 404, /Not found: GET \/v1\/nothing-here/);
   });

@@ -3,6 +3,10 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { AppError, invalid, validationError, type Problem } from '../errors.js';
 
+declare module 'fastify' {
+  interface FastifyContextConfig { deeprails?: boolean }
+}
+
 /** The documented error envelope (api.md §1.3). */
 export function envelope(error: AppError) {
   return { type: 'error', error: { ref_id: randomUUID(), message: error.message, detail: error.detail } };
@@ -15,7 +19,8 @@ export function envelope(error: AppError) {
 const UNSERVED: { prefix: RegExp; feature: string }[] = [
   { prefix: /^\/v1(beta)?\/findall(\/|$)/, feature: 'the FindAll API' },
   { prefix: /^\/v1(beta)?\/tasks\/groups(\/|$)/, feature: 'task groups' },
-  { prefix: /^\/(monitor|defend|evaluate|files)(\/|$)/, feature: 'the DeepRails APIs (evaluations)' },
+  { prefix: /^\/defend(\/|$)/, feature: 'the DeepRails Defend API' },
+  { prefix: /^\/evaluate(\/|$)/, feature: 'the DeepRails Evaluate API' },
 ];
 
 /**
@@ -41,7 +46,9 @@ function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError
   if (error.status >= 400 && error.status < 500 && error.status !== 408 && error.status !== 429) {
     reply.header('x-should-retry', 'false');
   }
-  return reply.status(error.status).send(envelope(error));
+  // DeepRails clients read a top-level `message` (api.md §7.1); the envelope stays beside it.
+  const body = request.routeOptions.config?.deeprails ? { success: false, message: error.message, ...envelope(error) } : envelope(error);
+  return reply.status(error.status).send(body);
 }
 
 /**

@@ -17,4 +17,7 @@ export const ID = {
   delivery: () => newId('whevent', 12),
   notice: () => newId('notice', 12),
   testEventGroup: () => newId('test', 12),
+  evalMonitor: () => newId('mon', 16),
+  evaluation: () => newId('evt', 16),
+  evalFile: () => newId('file', 16),
 } as const;

@@ -1,4 +1,5 @@
 import type { Generated, Selectable } from 'kysely';
+import type { EvalFileTable, EvalMonitorTable, EvaluationLogTable, EvaluationTable } from './evaluation-tables.js';
 
 /** Every table, as Kysely sees it. Timestamps are epoch milliseconds; JSON columns hold text. */
 export interface Database {
@@ -16,6 +17,10 @@ export interface Database {
   task_runs: TaskRunTable;
   task_run_messages: TaskRunMessageTable;
   source_health: SourceHealthTable;
+  eval_monitors: EvalMonitorTable;
+  eval_files: EvalFileTable;
+  evaluations: EvaluationTable;
+  evaluation_log: EvaluationLogTable;
 }
 
 export interface AccountTable {

@@ -8,6 +8,7 @@ import * as fingerprints from './0005_item_fingerprints.js';
 import * as sourceHealth from './0006_source_health.js';
 import * as claimQueues from './0007_claim_queues.js';
 import * as listIndexes from './0008_list_indexes.js';
+import * as evaluations from './0013_evaluations.js';
 
 /** Migrations in order; append only, never edit a released one. */
 export function migrationProvider(dialect: DialectInfo): MigrationProvider {
@@ -20,6 +21,7 @@ export function migrationProvider(dialect: DialectInfo): MigrationProvider {
     '0006_source_health': { up: (db) => sourceHealth.up(db) },
     '0007_claim_queues': { up: (db) => claimQueues.up(db) },
     '0008_list_indexes': { up: (db) => listIndexes.up(db) },
+    '0013_evaluations': { up: (db) => evaluations.up(db, dialect) },
   };
   return { getMigrations: async () => all };
 }

@@ -1,0 +1,87 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import {
+  createEvalMonitor, requireEvalMonitor, requireEvaluation, submitEvaluation, updateEvalMonitorCommand, type EvaluationCommandDeps,
+} from '../../commands/evaluations.js';
+import { capabilitiesOf, evaluationDetailRecord, evaluationSummaryRecord, fileRecord } from '../../domain/evaluation.js';
+import { findEvalFiles } from '../../store/eval-monitors.repository.js';
+import { countEvaluations, recentEvaluations } from '../../store/evaluations.repository.js';
+import {
+  CreateEvalMonitorBody, CreateEvalMonitorResponse, DeepRailsError, DetailQuery, EvalMonitorDetail, EvaluationDetail, EventParams, MonitorParams,
+  StreamQuery, SubmitEventBody, SubmitEventResponse, UpdateEvalMonitorBody, UpdateEvalMonitorResponse,
+} from './schemas.js';
+import { streamEvaluations } from './stream.js';
+
+const tags = ['Evaluation monitors (DeepRails)'];
+const errors = { 401: DeepRailsError, 404: DeepRailsError, 409: DeepRailsError, 422: DeepRailsError };
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The DeepRails Monitor API (generation B, api.md §7.3), plus a resumable event stream per monitor. */
+export async function evaluationMonitorRoutes(parent: FastifyInstance, options: { deps: EvaluationCommandDeps }): Promise<void> {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+  const { deps } = options;
+  const config = { deeprails: true };
+
+  app.post('/monitor', {
+    config, schema: { tags, summary: 'Create an evaluation monitor', body: CreateEvalMonitorBody, response: { 200: CreateEvalMonitorResponse, ...errors } },
+  }, async (request) => {
+    const m = await createEvalMonitor(deps, request.account.id, request.body);
+    return { monitor_id: m.id, status: m.status, created_at: iso(m.createdAt) };
+  });
+
+  app.get('/monitor/:monitor_id', {
+    config, schema: { tags, summary: 'Retrieve an evaluation monitor with its latest evaluations', params: MonitorParams, querystring: DetailQuery, response: { 200: EvalMonitorDetail, ...errors } },
+  }, async (request) => {
+    const m = await requireEvalMonitor(deps, request.account.id, request.params.monitor_id);
+    const [counts, evaluations, files] = await Promise.all([
+      countEvaluations(deps.store.db, m.id),
+      recentEvaluations(deps.store.db, m.id, request.query.limit),
+      findEvalFiles(deps.store.db, m.accountId, m.settings.fileSearch),
+    ]);
+    const count = (s: string) => counts[s] ?? 0;
+    return {
+      monitor_id: m.id, name: m.name, description: m.description, status: m.status,
+      created_at: iso(m.createdAt), updated_at: iso(m.updatedAt),
+      stats: {
+        total_evaluations: Object.values(counts).reduce((a, b) => a + b, 0),
+        completed_evaluations: count('completed'), failed_evaluations: count('failed'),
+        queued_evaluations: count('queued'), in_progress_evaluations: count('in_progress'), canceled_evaluations: count('canceled'),
+      },
+      evaluations: evaluations.map(evaluationSummaryRecord),
+      capabilities: capabilitiesOf(m.settings),
+      files: files.map(fileRecord),
+      guardrail_metrics: m.settings.guardrailMetrics,
+      thresholds: m.settings.thresholds,
+      webhook: m.settings.webhook,
+    };
+  });
+
+  app.put('/monitor/:monitor_id', {
+    config, schema: { tags, summary: 'Update an evaluation monitor (partial)', params: MonitorParams, body: UpdateEvalMonitorBody, response: { 200: UpdateEvalMonitorResponse, ...errors } },
+  }, async (request) => {
+    const m = await updateEvalMonitorCommand(deps, request.account.id, request.params.monitor_id, request.body ?? {});
+    return { monitor_id: m.id, status: m.status, modified_at: iso(m.updatedAt), name: m.name };
+  });
+
+  app.post('/monitor/:monitor_id/events', {
+    config, schema: { tags, summary: 'Submit a model input and output for evaluation', params: MonitorParams, body: SubmitEventBody, response: { 200: SubmitEventResponse, ...errors } },
+  }, async (request) => {
+    const e = await submitEvaluation(deps, request.account.id, request.params.monitor_id, request.body);
+    return { event_id: e.id, monitor_id: e.monitorId, created_at: iso(e.createdAt) };
+  });
+
+  app.get('/monitor/:monitor_id/events/stream', {
+    config, schema: { tags, summary: 'Stream the monitor\'s evaluation events (SSE, resumable by last_event_id)', params: MonitorParams, querystring: StreamQuery, response: errors },
+  }, async (request, reply) => {
+    const m = await requireEvalMonitor(deps, request.account.id, request.params.monitor_id);
+    await streamEvaluations(deps, m, request, reply);
+  });
+
+  app.get('/monitor/:monitor_id/events/:event_id', {
+    config, schema: { tags, summary: 'Retrieve one evaluation event', params: EventParams, response: { 200: EvaluationDetail, ...errors } },
+  }, async (request) => {
+    const m = await requireEvalMonitor(deps, request.account.id, request.params.monitor_id);
+    const e = await requireEvaluation(deps, request.account.id, m.id, request.params.event_id);
+    return evaluationDetailRecord(e, m, await findEvalFiles(deps.store.db, m.accountId, m.settings.fileSearch));
+  });
+}

@@ -1,0 +1,64 @@
+import type { EvalFile, EvalMonitor, EvalMonitorSettings, EvalMonitorStatus } from '../domain/evaluation.js';
+import type { Queryable } from './db.js';
+import type { EvalMonitorTable } from './evaluation-tables.js';
+
+/** The one row → domain mapper for evaluation monitors. */
+function toMonitor(row: EvalMonitorTable): EvalMonitor {
+  return {
+    id: row.id, accountId: row.account_id, name: row.name, description: row.description,
+    status: row.status as EvalMonitorStatus, settings: JSON.parse(row.settings) as EvalMonitorSettings,
+    createdAt: Number(row.created_at), updatedAt: Number(row.updated_at),
+  };
+}
+
+/** Inserts a new evaluation monitor. */
+export async function insertEvalMonitor(db: Queryable, m: EvalMonitor): Promise<void> {
+  await db.insertInto('eval_monitors').values({
+    id: m.id, account_id: m.accountId, name: m.name, description: m.description, status: m.status,
+    settings: JSON.stringify(m.settings), created_at: m.createdAt, updated_at: m.updatedAt,
+  }).execute();
+}
+
+/** The account's evaluation monitor, if it has one by that id. */
+export async function findEvalMonitor(db: Queryable, accountId: string, id: string): Promise<EvalMonitor | undefined> {
+  const row = await db.selectFrom('eval_monitors').selectAll().where('id', '=', id).where('account_id', '=', accountId).executeTakeFirst();
+  return row && toMonitor(row);
+}
+
+/** An evaluation monitor by id alone (for the worker, which already holds an evaluation of it). */
+export async function findEvalMonitorById(db: Queryable, id: string): Promise<EvalMonitor | undefined> {
+  const row = await db.selectFrom('eval_monitors').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toMonitor(row);
+}
+
+/** Saves a monitor's changed fields. */
+export async function updateEvalMonitor(db: Queryable, m: EvalMonitor): Promise<void> {
+  await db.updateTable('eval_monitors').set({
+    name: m.name, description: m.description, status: m.status, settings: JSON.stringify(m.settings), updated_at: m.updatedAt,
+  }).where('id', '=', m.id).execute();
+}
+
+/**
+ * Locks a monitor's row until the transaction ends. Appends to one monitor's evaluation log take
+ * their positions under this lock, so on PostgreSQL positions commit in order (as events.repository's do).
+ */
+export async function lockEvalMonitor(db: Queryable, id: string): Promise<void> {
+  await db.updateTable('eval_monitors').set((eb) => ({ id: eb.ref('id') })).where('id', '=', id).execute();
+}
+
+/** Stores an uploaded file. */
+export async function insertEvalFile(db: Queryable, f: EvalFile): Promise<void> {
+  await db.insertInto('eval_files').values({
+    id: f.id, account_id: f.accountId, name: f.name, size: f.size, content_type: f.contentType, text: f.text, created_at: f.createdAt,
+  }).execute();
+}
+
+/** The account's files among `ids` (those that exist), in the order asked. */
+export async function findEvalFiles(db: Queryable, accountId: string, ids: readonly string[]): Promise<EvalFile[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.selectFrom('eval_files').selectAll().where('account_id', '=', accountId).where('id', 'in', [...ids]).execute();
+  const byId = new Map(rows.map((r) => [r.id, {
+    id: r.id, accountId: r.account_id, name: r.name, size: Number(r.size), contentType: r.content_type, text: r.text, createdAt: Number(r.created_at),
+  }]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}

@@ -1,0 +1,132 @@
+import type { Metric } from '../evaluation/metrics.js';
+import type { Evaluation, EvaluationStatus, ModelInput } from '../domain/evaluation.js';
+import type { Db, Queryable } from './db.js';
+import type { DialectInfo } from './dialect.js';
+import type { EvaluationTable } from './evaluation-tables.js';
+import { lockEvalMonitor } from './eval-monitors.repository.js';
+
+const parse = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
+const num = (v: number | null) => (v === null ? null : Number(v));
+
+/** The one row → domain mapper for evaluations. */
+function toEvaluation(row: EvaluationTable): Evaluation {
+  return {
+    id: row.id, monitorId: row.monitor_id, accountId: row.account_id, status: row.status as EvaluationStatus,
+    progress: Number(row.progress), runMode: row.run_mode, nametag: row.nametag,
+    modelInput: JSON.parse(row.model_input) as ModelInput, modelOutput: row.model_output,
+    guardrailMetrics: JSON.parse(row.guardrail_metrics) as Metric[], result: parse(row.result),
+    errorMessage: row.error_message, evalTime: num(row.eval_time), cost: num(row.cost), attempts: Number(row.attempts),
+    createdAt: Number(row.created_at), startedAt: num(row.started_at), finishedAt: num(row.finished_at),
+  };
+}
+
+/** One entry of a monitor's evaluation log, as stored. */
+export interface LogRow { seq: number; type: string; body: string; createdAt: number }
+
+/**
+ * Appends one entry to a monitor's evaluation log in the caller's transaction. The monitor's row is
+ * locked first, so one monitor's entries commit in the order of their positions.
+ */
+export async function appendEvaluationLog(
+  db: Queryable, entry: { monitorId: string; evaluationId: string; type: string; body: unknown; createdAt: number },
+): Promise<void> {
+  await lockEvalMonitor(db, entry.monitorId);
+  await db.insertInto('evaluation_log').values({
+    monitor_id: entry.monitorId, evaluation_id: entry.evaluationId, type: entry.type, body: JSON.stringify(entry.body), created_at: entry.createdAt,
+  }).execute();
+}
+
+/** A monitor's log entries after position `afterSeq`, oldest first, at most `limit`. */
+export async function readEvaluationLog(db: Queryable, monitorId: string, afterSeq: number, limit: number): Promise<LogRow[]> {
+  const rows = await db.selectFrom('evaluation_log').select(['seq', 'type', 'body', 'created_at'])
+    .where('monitor_id', '=', monitorId).where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
+  return rows.map((r) => ({ seq: Number(r.seq), type: r.type, body: r.body, createdAt: Number(r.created_at) }));
+}
+
+/** Queues a new evaluation. */
+export async function insertEvaluation(db: Queryable, e: Evaluation): Promise<void> {
+  await db.insertInto('evaluations').values({
+    id: e.id, monitor_id: e.monitorId, account_id: e.accountId, status: e.status, progress: e.progress, run_mode: e.runMode,
+    nametag: e.nametag, model_input: JSON.stringify(e.modelInput), model_output: e.modelOutput,
+    guardrail_metrics: JSON.stringify(e.guardrailMetrics), result: null, error_message: null, eval_time: null, cost: null,
+    attempts: 0, created_at: e.createdAt, started_at: null, finished_at: null,
+  }).execute();
+}
+
+/** One evaluation of an account's monitor. */
+export async function findEvaluation(db: Queryable, accountId: string, monitorId: string, id: string): Promise<Evaluation | undefined> {
+  const row = await db.selectFrom('evaluations').selectAll()
+    .where('id', '=', id).where('monitor_id', '=', monitorId).where('account_id', '=', accountId).executeTakeFirst();
+  return row && toEvaluation(row);
+}
+
+/** A monitor's newest evaluations, newest first. */
+export async function recentEvaluations(db: Queryable, monitorId: string, limit: number): Promise<Evaluation[]> {
+  const rows = await db.selectFrom('evaluations').selectAll().where('monitor_id', '=', monitorId)
+    .orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+  return rows.map(toEvaluation);
+}
+
+/** How many of a monitor's evaluations are in each status. */
+export async function countEvaluations(db: Queryable, monitorId: string): Promise<Record<string, number>> {
+  const rows = await db.selectFrom('evaluations').select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('monitor_id', '=', monitorId).groupBy('status').execute();
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}
+
+/**
+ * Leases the oldest runnable evaluation: queued, or in progress under an expired lease (its worker
+ * died). The claim walks the `evaluations_open` partial index; on PostgreSQL with SKIP LOCKED.
+ */
+export async function claimEvaluation(
+  db: Db, dialect: DialectInfo, q: { workerId: string; now: number; leaseUntil: number },
+): Promise<Evaluation | undefined> {
+  return db.transaction().execute(async (tx) => {
+    // Rows in progress under a live lease are skipped in index order: at most the work in flight.
+    let candidate = tx.selectFrom('evaluations').select('id')
+      .where('status', 'in', ['queued', 'in_progress'])
+      .where((eb) => eb.or([
+        eb('status', '=', 'queued'),
+        eb.and([eb('status', '=', 'in_progress'), eb('locked_until', '<', q.now)]),
+      ]))
+      .orderBy('created_at').orderBy('id').limit(1);
+    if (dialect.supportsSkipLocked) candidate = candidate.forUpdate().skipLocked();
+    const picked = await candidate.executeTakeFirst();
+    if (!picked) return undefined;
+    const row = await tx.updateTable('evaluations')
+      .set((eb) => ({ status: 'in_progress', locked_by: q.workerId, locked_until: q.leaseUntil, attempts: eb('attempts', '+', 1), started_at: q.now, progress: 0 }))
+      .where('id', '=', picked.id).returningAll().executeTakeFirstOrThrow();
+    return toEvaluation(row);
+  });
+}
+
+/** Records progress (0–100) while this worker holds the lease; false when it no longer does. */
+export async function markEvaluationProgress(db: Queryable, id: string, workerId: string, progress: number): Promise<boolean> {
+  const r = await db.updateTable('evaluations').set({ progress })
+    .where('id', '=', id).where('locked_by', '=', workerId).where('status', '=', 'in_progress').executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** How an evaluation ended. */
+export interface EvaluationEnd {
+  status: 'completed' | 'failed';
+  result: Evaluation['result'];
+  errorMessage: string | null;
+  evalTime: number;
+  cost: number;
+}
+
+/** Records an evaluation's end if this worker still holds its lease; false otherwise. */
+export async function finishEvaluation(db: Queryable, id: string, workerId: string, end: EvaluationEnd, now: number): Promise<boolean> {
+  const r = await db.updateTable('evaluations').set({
+    status: end.status, progress: 100, result: end.result === null ? null : JSON.stringify(end.result), error_message: end.errorMessage,
+    eval_time: end.evalTime, cost: end.cost, finished_at: now, locked_by: null, locked_until: null,
+  }).where('id', '=', id).where('locked_by', '=', workerId).where('status', '=', 'in_progress').executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** Gives a leased evaluation back to the queue (on shutdown), if this worker still holds it. */
+export async function releaseEvaluation(db: Queryable, id: string, workerId: string): Promise<void> {
+  await db.updateTable('evaluations').set({ status: 'queued', locked_by: null, locked_until: null, progress: 0 })
+    .where('id', '=', id).where('locked_by', '=', workerId).where('status', '=', 'in_progress').execute();
+}
