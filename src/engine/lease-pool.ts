@@ -1,8 +1,10 @@
+import { setMaxListeners } from 'node:events';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import { createLoop, type Loop } from './loop.js';
 
 /** Grace given to in-flight work at stop before it is aborted and given back (the whole stop must fit in 10 s). */
-export const STOP_GRACE_MS = 5_000;
+export const STOP_GRACE_MS = 4_000;
 
 /** How a pool leases and runs one kind of work. */
 export interface LeasePoolOptions<T> {
@@ -28,6 +30,8 @@ export interface LeasePoolOptions<T> {
 export function createLeasePool<T>(options: LeasePoolOptions<T>): Loop {
   const inFlight = new Map<T, Promise<void>>();
   const stopController = new AbortController();
+  // Every item in flight listens for the stop.
+  setMaxListeners(0, stopController.signal);
   let stopping = false;
 
   async function tick(): Promise<boolean> {
@@ -36,6 +40,9 @@ export function createLeasePool<T>(options: LeasePoolOptions<T>): Loop {
       const item = await options.claim([...inFlight.keys()]);
       if (item === undefined) break;
       start(item);
+      // A claim on SQLite settles without returning to the event loop: between claims, let signals
+      // (SIGTERM), requests and heartbeats in, or a round of slow claims would hold them all off.
+      await yieldToEventLoop();
     }
     return false;
   }
