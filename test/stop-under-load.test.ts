@@ -86,15 +86,21 @@ async function seedBacklog(store: Store, templateId: string, total: number): Pro
   const [queued] = await db.selectFrom('executions').selectAll().where('monitor_id', '=', templateId).execute();
   assert.equal(queued?.status, 'queued', 'the template\'s creation run is queued');
   const BATCH = 500;
-  for (let done = 1; done < total; done += BATCH) {
-    const ids = Array.from({ length: Math.min(BATCH, total - done) }, () => ID.monitor());
-    await db.transaction().execute(async (tx) => {
-      await tx.insertInto('monitors').values(ids.map((id) => ({ ...row, id }))).execute();
-      for (const id of ids) {
-        await insertExecution(tx, {
-          id: ID.execution(), monitorId: id, accountId: row.account_id, reason: 'create', scheduledFor: null, createdAt: Date.now(),
-        });
-      }
-    });
-  }
+  const batches: number[] = [];
+  for (let done = 1; done < total; done += BATCH) batches.push(Math.min(BATCH, total - done));
+  // Four transactions at once: PostgreSQL writes them side by side; SQLite takes them in turn.
+  const seedBatches = async () => {
+    for (let size = batches.pop(); size !== undefined; size = batches.pop()) {
+      const ids = Array.from({ length: size }, () => ID.monitor());
+      await db.transaction().execute(async (tx) => {
+        await tx.insertInto('monitors').values(ids.map((id) => ({ ...row, id }))).execute();
+        for (const id of ids) {
+          await insertExecution(tx, {
+            id: ID.execution(), monitorId: id, accountId: row.account_id, reason: 'create', scheduledFor: null, createdAt: Date.now(),
+          });
+        }
+      });
+    }
+  };
+  await Promise.all([seedBatches(), seedBatches(), seedBatches(), seedBatches()]);
 }
