@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { ConfigError, loadConfig } from '../src/config.js';
 import { executionWork, type RunnerDeps } from '../src/engine/execution-runner.js';
+import { leaseSettings } from '../src/engine/lease-keeper.js';
 import { createOutboundClient } from '../src/outbound/http.js';
 import { listEvents } from '../src/store/events.repository.js';
 import { listExecutions, type Execution } from '../src/store/executions.repository.js';
@@ -89,6 +91,14 @@ describe('timeouts under forced garbage collection', () => {
 });
 
 describe('leases', () => {
+  it('last VIGIL_LEASE_DURATION (12 s by default), renewed every quarter of it', () => {
+    assert.deepEqual(leaseSettings(loadConfig({}).leaseMs), { leaseMs: 12_000, heartbeatMs: 3_000 });
+    assert.equal(loadConfig({ VIGIL_LEASE_DURATION: '30s' }).leaseMs, 30_000);
+    for (const bad of ['500ms', '11m', 'soon']) {
+      assert.throws(() => loadConfig({ VIGIL_LEASE_DURATION: bad }), (err: Error) => err instanceof ConfigError && /VIGIL_LEASE_DURATION/.test(err.message));
+    }
+  });
+
   it('heartbeats renew a long execution\'s lease and its monitor\'s, so it runs once', { timeout: 60_000 }, async () => {
     const site = await startFixtureSite();
     site.set('/slow.xml', feed(1));

@@ -8,13 +8,11 @@ export interface LeaseSettings {
 }
 
 /**
- * 12 s leases renewed every 3 s: a process that dies (kill -9) holds its work at most 12 s, so
- * another process, or the same one restarted, resumes it within about 13 s (lease plus a poll), and
- * a live process may miss two heartbeats (a stalled event loop, a busy database) before it lets go.
+ * The heartbeat for a lease: a quarter of it. With the default 12 s lease (VIGIL_LEASE_DURATION),
+ * renewed every 3 s, a process that dies (kill -9) holds its work at most 12 s, so another process,
+ * or the same one restarted, resumes it within about 13 s (lease plus a poll), while a live process
+ * may miss two heartbeats (a stalled event loop, a busy database) before it lets go.
  */
-export const DEFAULT_LEASE: LeaseSettings = { leaseMs: 12_000, heartbeatMs: 3_000 };
-
-/** The heartbeat every `leaseMs`: a quarter of the lease. */
 export function leaseSettings(leaseMs: number): LeaseSettings {
   return { leaseMs, heartbeatMs: Math.max(50, Math.floor(leaseMs / 4)) };
 }
