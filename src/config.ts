@@ -18,8 +18,10 @@ export interface Config {
   readonly webhookSecret: string | undefined;
   /** Executions kept per monitor; older ones and their events are pruned. */
   readonly retainExecutions: number;
-  /** How long one execution may run before it is abandoned; its lease adds a margin. */
+  /** How long one execution (or task run) may run before it is stopped and fails. */
   readonly executionTimeoutSeconds: number;
+  /** How long a lease on running work lasts; it is renewed every quarter of that while the process lives. */
+  readonly leaseMs: number;
   /** Executions (and, apart, task runs) run at once by one process: the global in-flight cap. */
   readonly workerConcurrency: number;
   /** Per-account shares, counted over every process, so one account's backlog waits behind its own work. */
@@ -66,6 +68,7 @@ export const DEFAULTS = {
   minFrequency: '5m',
   retainExecutions: 300,
   executionTimeout: '2m',
+  lease: '12s',
   // Executions mostly wait on the network: many run at once, bounded by the per-host limits.
   workerConcurrency: 64,
   accountExecutionsInFlight: 32,
@@ -114,6 +117,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     webhookSecret: webhookSecret(text('VIGIL_WEBHOOK_SECRET')),
     retainExecutions: integer(text('VIGIL_RETAIN_EXECUTIONS'), 'VIGIL_RETAIN_EXECUTIONS', DEFAULTS.retainExecutions, 1, 1_000_000),
     executionTimeoutSeconds: seconds(text('VIGIL_EXECUTION_TIMEOUT') ?? DEFAULTS.executionTimeout, 'VIGIL_EXECUTION_TIMEOUT'),
+    leaseMs: leaseMs(text('VIGIL_LEASE_DURATION') ?? DEFAULTS.lease),
     workerConcurrency: integer(text('VIGIL_WORKER_CONCURRENCY'), 'VIGIL_WORKER_CONCURRENCY', DEFAULTS.workerConcurrency, 1, 4096),
     accountLimits: {
       executionsInFlight: integer(
@@ -179,6 +183,13 @@ function millis(value: string, name: string): number {
   const parsed = value === '0' ? { seconds: 0 } : parseDuration(value);
   if (!parsed) throw new ConfigError(`${name} must be 0 or a duration such as 250ms, 30s or 5m; got "${value}"`);
   return Math.round(parsed.seconds * 1000);
+}
+
+/** A lease of 1 s to 10 min: shorter ones cannot be renewed reliably, longer ones delay recovery. */
+function leaseMs(value: string): number {
+  const ms = millis(value, 'VIGIL_LEASE_DURATION');
+  if (ms < 1000 || ms > 600_000) throw new ConfigError(`VIGIL_LEASE_DURATION must be from 1s to 10m; got "${value}"`);
+  return ms;
 }
 
 function databaseUrl(value: string): string {

@@ -4,6 +4,7 @@ import { bootstrapKeys } from './accounts.js';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { createDispatcher } from './engine/webhook-dispatcher.js';
+import { leaseSettings } from './engine/lease-keeper.js';
 import { createScheduler } from './engine/scheduler.js';
 import { createEvaluationWorker } from './engine/evaluation-runner.js';
 import { createTaskWorker } from './engine/task-runner.js';
@@ -43,18 +44,16 @@ export async function startVigil(config: Config, options: { clock?: () => number
     const timeoutMs = config.executionTimeoutSeconds * 1000;
     // Research fetching (monitors and task runs) is made polite; webhooks have their own retry and per-endpoint limits.
     const fetcher = createPoliteFetcher(http, config.fetch);
+    // Every kind of leased work goes through the one leased runner (src/engine/leased-runner.ts).
+    const leased = {
+      store, fetcher, clock, log, timeoutMs, lease: leaseSettings(config.leaseMs),
+      concurrency: config.workerConcurrency, intervalMs: config.pollIntervalMs,
+    };
     worker = createWorker({
-      store, fetcher, clock, log, workerId: newWorkerId(), concurrency: config.workerConcurrency,
-      intervalMs: config.pollIntervalMs, timeoutMs, retainExecutions: config.retainExecutions,
-      perAccountInFlight: config.accountLimits.executionsInFlight,
+      ...leased, workerId: newWorkerId(), retainExecutions: config.retainExecutions, perAccountInFlight: config.accountLimits.executionsInFlight,
     });
-    taskWorker = createTaskWorker({
-      store, fetcher, clock, log, workerId: newWorkerId(), concurrency: config.workerConcurrency, intervalMs: config.pollIntervalMs, timeoutMs,
-      perAccountInFlight: config.accountLimits.taskRunsInFlight,
-    });
-    const evaluationWorker = createEvaluationWorker({
-      store, clock, log, workerId: newWorkerId(), concurrency: config.workerConcurrency, intervalMs: config.pollIntervalMs, timeoutMs,
-    });
+    taskWorker = createTaskWorker({ ...leased, workerId: newWorkerId(), perAccountInFlight: config.accountLimits.taskRunsInFlight });
+    const evaluationWorker = createEvaluationWorker({ ...leased, workerId: newWorkerId() });
     const scheduler = createScheduler({ store, clock, intervalMs: config.pollIntervalMs, log, onQueued: () => store.workHints.notify() });
     const dispatcher = createDispatcher({
       store, http, clock, log, workerId: newWorkerId(), intervalMs: config.pollIntervalMs, webhooks: config.webhooks,

@@ -23,7 +23,7 @@ const PERIOD_MS = 2_000;
 /** Every feed answers this late, so a kill lands while fetches are in flight. */
 const FEED_DELAY_MS = 1_500;
 const QUERY = 'Track news about recovery';
-/** Environment of every server: lease = timeout + min(timeout, 30 s) = 8 s. */
+/** Environment of every server (the default 12 s lease, renewed by heartbeats while a server lives). */
 const SERVER_ENV = {
   VIGIL_MIN_FREQUENCY: '1s',
   VIGIL_EXECUTION_TIMEOUT: '4s',

@@ -182,7 +182,10 @@ export async function startFixtureSite(): Promise<FixtureSite> {
       if (!page) { res.writeHead(404).end('not found'); return; }
       res.writeHead(page.status, { 'content-type': page.type }).end(page.body);
     };
-    if (page?.delay) setTimeout(answer, page.delay); else answer();
+    if (!page?.delay) { answer(); return; }
+    // A request the client gave up on (or a closed site) must not keep the test process alive until its delay ends.
+    const timer = setTimeout(answer, page.delay);
+    res.on('close', () => clearTimeout(timer));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -1,10 +1,12 @@
+import { setMaxListeners } from 'node:events';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import { createLoop, type Loop } from './loop.js';
 
-/** Grace given to in-flight work at stop before it is abandoned and released. */
-const STOP_GRACE_MS = 10_000;
+/** Grace given to in-flight work at stop before it is aborted and given back (the whole stop must fit in 10 s). */
+export const STOP_GRACE_MS = 4_000;
 
-/** How a pool leases, runs and gives back one kind of work. */
+/** How a pool leases and runs one kind of work. */
 export interface LeasePoolOptions<T> {
   name: string;
   concurrency: number;
@@ -12,28 +14,35 @@ export interface LeasePoolOptions<T> {
   log: FastifyBaseLogger;
   /** Leases the next item, knowing what this process already runs; undefined when none is due. */
   claim(inFlight: readonly T[]): Promise<T | undefined>;
-  /** Runs a leased item to its end; `stop` aborts when the process stops. */
+  /** Runs a leased item to its end; `stop` aborts when the stop grace has run out, and the item must then be given back. */
   run(item: T, stop: AbortSignal): Promise<void>;
-  /** Gives back an item that did not finish before the stop grace ran out. */
-  release(item: T): Promise<void>;
   /** Gives back items claimed ahead and not started, when the pool stops. */
   releaseUnstarted?(): Promise<void>;
+  graceMs?: number;
 }
 
 /**
  * Leases work from the store and runs up to `concurrency` items at once. Leases live in the store,
  * so a process that dies leaves them to expire and any process picks the work up again; a process
- * that stops lets its work finish for a grace period and releases the rest at once.
+ * that stops claims nothing more, lets its work finish for a grace period, then aborts the rest,
+ * which gives its items back.
  */
 export function createLeasePool<T>(options: LeasePoolOptions<T>): Loop {
   const inFlight = new Map<T, Promise<void>>();
   const stopController = new AbortController();
+  // Every item in flight listens for the stop.
+  setMaxListeners(0, stopController.signal);
+  let stopping = false;
 
   async function tick(): Promise<boolean> {
-    while (inFlight.size < options.concurrency && !stopController.signal.aborted) {
+    // `stopping` is checked between claims: a stop under a deep backlog must not wait for a round of claims.
+    while (inFlight.size < options.concurrency && !stopping) {
       const item = await options.claim([...inFlight.keys()]);
       if (item === undefined) break;
       start(item);
+      // A claim on SQLite settles without returning to the event loop: between claims, let signals
+      // (SIGTERM), requests and heartbeats in, or a round of slow claims would hold them all off.
+      await yieldToEventLoop();
     }
     return false;
   }
@@ -49,20 +58,23 @@ export function createLeasePool<T>(options: LeasePoolOptions<T>): Loop {
   }
 
   const loop = createLoop(options.name, tick, { intervalMs: options.intervalMs, log: options.log });
-  let stopping: Promise<void> | undefined;
+  let stopped: Promise<void> | undefined;
   return {
-    start: () => loop.start(),
+    start: () => {
+      if (!stopping) loop.start();
+    },
     wake: () => loop.wake(),
-    stop: () => (stopping ??= (async () => {
+    stop: () => (stopped ??= (async () => {
+      stopping = true;
       await loop.stop();
       await options.releaseUnstarted?.();
       const drained = Promise.allSettled(inFlight.values());
-      const grace = new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref());
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise((resolve) => { timer = setTimeout(resolve, options.graceMs ?? STOP_GRACE_MS); });
       await Promise.race([drained, grace]);
-      const abandoned = [...inFlight.keys()];
+      clearTimeout(timer);
       stopController.abort();
       await drained;
-      for (const item of abandoned) await options.release(item);
     })()),
   };
 }

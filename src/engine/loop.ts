@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
 
 /** A background loop: idempotent start/stop, and a wake-up hint that cuts its wait short. */
@@ -41,6 +42,9 @@ export function createLoop(
       if (stopping) break;
       const backoff = failures > 0 ? Math.min(30_000, options.intervalMs * 2 ** failures) * (0.5 + Math.random()) : 0;
       if (!more || failures > 0) await sleep(Math.max(options.intervalMs, backoff));
+      // Store calls on SQLite settle without returning to the event loop: a loop with more work at once
+      // still lets signals, requests and timers in between its ticks.
+      else await yieldToEventLoop();
       woken = false;
     }
   }

@@ -4,16 +4,14 @@ import type { TaskRun } from '../domain/task.js';
 import { taskRunDeliveries } from '../delivery/task-webhooks.js';
 import type { PoliteFetcher } from '../outbound/polite.js';
 import { runLiteTask } from '../research/processors/lite-task.js';
-import type { Store } from '../store/db.js';
+import type { Store, Tx } from '../store/db.js';
 import { insertDeliveries } from '../store/deliveries.repository.js';
 import {
-  appendTaskMessage, claimTaskRun, finishTaskRun, releaseTaskRun, type TaskEnd,
+  appendTaskMessage, claimTaskRun, finishTaskRun, releaseTaskRun, renewTaskRunLeases, type TaskEnd,
 } from '../store/task-runs.repository.js';
-import { MAX_ATTEMPTS } from './execution-runner.js';
 import { metrics } from '../metrics.js';
-import { createLeasePool } from './lease-pool.js';
+import { createLeasedRunner, type Job, type LeasedKind, type RunnerSettings } from './leased-runner.js';
 import type { Loop } from './loop.js';
-import { leaseMs } from './worker.js';
 
 /** What running task runs needs. */
 export interface TaskRunnerDeps {
@@ -23,55 +21,43 @@ export interface TaskRunnerDeps {
   clock: () => number;
   log: FastifyBaseLogger;
   workerId: string;
-  timeoutMs: number;
+  /** Task runs one account may have running at once, over every process (fair shares). */
+  perAccountInFlight?: number;
 }
 
 /** Leases queued task runs and runs up to `concurrency` of them at once, like the monitor worker. */
-export function createTaskWorker(deps: TaskRunnerDeps & { concurrency: number; intervalMs: number; perAccountInFlight?: number }): Loop {
-  const fairness = { perAccount: deps.perAccountInFlight ?? Number.MAX_SAFE_INTEGER };
-  return createLeasePool<TaskRun>({
-    name: 'task-worker',
-    concurrency: deps.concurrency,
-    intervalMs: deps.intervalMs,
-    log: deps.log,
-    claim: async () => {
-      const now = deps.clock();
-      const claimed = await claimTaskRun(deps.store.db, deps.store.dialect, deps.workerId, now, now + leaseMs(deps.timeoutMs), fairness);
-      metrics.taskRunStarted(claimed);
-      return claimed;
-    },
-    run: (run, stop) => runTask(deps, run, stop),
-    release: (run) => releaseTaskRun(deps.store.db, run.id, deps.workerId),
-  });
+export function createTaskWorker(deps: TaskRunnerDeps & RunnerSettings): Loop {
+  return createLeasedRunner(taskRunWork(deps), deps);
 }
 
 /**
- * Runs one leased task run and commits its end (result or error) with its webhook message in one
- * transaction, while this worker still holds the lease. A stop commits nothing: the run is run
- * again later, by this process after a restart or by another one.
+ * Task runs as leased work (see leased-runner.ts): what runs is the lite extraction; what commits
+ * is the run's end (result or error) with its `task_run.status` webhook. A run stopped with the
+ * process commits nothing and is run again later, by this process after a restart or by another.
  */
-export async function runTask(deps: TaskRunnerDeps, run: TaskRun, stop: AbortSignal): Promise<void> {
-  const end = run.attempts > MAX_ATTEMPTS
-    ? failed(`run abandoned after ${MAX_ATTEMPTS} attempts: the worker running it stopped each time`)
-    : await research(deps, run, stop);
-  if (stop.aborted) return;
-  const now = deps.clock();
-  const finished: TaskRun = end.status === 'completed'
-    ? { ...run, status: 'completed', output: end.output, derivedSchema: end.derivedSchema, modifiedAt: now }
-    : { ...run, status: 'failed', error: end.error, modifiedAt: now };
-  const deliveries = taskRunDeliveries(finished, now);
-  const committed = await deps.store.db.transaction().execute(async (tx) => {
-    if (!(await finishTaskRun(tx, run.id, deps.workerId, end, now))) return false;
-    await insertDeliveries(tx, deliveries);
-    return true;
-  });
-  if (!committed) deps.log.warn({ runId: run.id }, 'lease on task run was lost; its result was not committed');
-  else if (deliveries.length > 0) deps.store.workHints.notify();
+export function taskRunWork(deps: TaskRunnerDeps): LeasedKind<TaskRun, TaskEnd> {
+  const { db, dialect } = deps.store;
+  const fairness = { perAccount: deps.perAccountInFlight ?? Number.MAX_SAFE_INTEGER };
+  return {
+    name: 'task-worker',
+    noun: 'run',
+    id: (run) => run.id,
+    attempts: (run) => run.attempts,
+    claim: async (now, leaseUntil) => {
+      const claimed = await claimTaskRun(db, dialect, deps.workerId, now, leaseUntil, fairness);
+      metrics.taskRunStarted(claimed);
+      return claimed;
+    },
+    renew: (ids, _now, leaseUntil) => renewTaskRunLeases(db, ids, deps.workerId, leaseUntil),
+    release: (run) => releaseTaskRun(db, run.id, deps.workerId),
+    perform: (run, job) => research(deps, run, job),
+    failed: (_run, message) => failed(message),
+    commit: (tx, run, end, now) => commitEnd(deps, tx, run, end, now),
+  };
 }
 
-async function research(deps: TaskRunnerDeps, run: TaskRun, stop: AbortSignal): Promise<TaskEnd> {
-  const signal = AbortSignal.any([stop, AbortSignal.timeout(deps.timeoutMs)]);
-  const http = deps.fetcher.forExecution({ monitorId: run.id, executionId: `${run.id}#${run.attempts}`, deadline: Date.now() + deps.timeoutMs });
+async function research(deps: TaskRunnerDeps, run: TaskRun, job: Job): Promise<TaskEnd> {
+  const http = deps.fetcher.forExecution({ monitorId: run.id, executionId: `${run.id}#${run.attempts}`, deadline: job.deadline });
   // The trace is informative: a message that cannot be written must not fail the run.
   const progress = (type: string, message: string) =>
     appendTaskMessage(deps.store.db, run.id, `task_run.progress_msg.${type}`, message, deps.clock())
@@ -80,13 +66,23 @@ async function research(deps: TaskRunnerDeps, run: TaskRun, stop: AbortSignal): 
     if (run.attempts > 1) await progress('exec_status', `Resumed (attempt ${run.attempts}): the worker that ran this before stopped`);
     const extraction = await runLiteTask(http, {
       input: run.input.input, spec: run.outputSpec, sourcePolicy: run.input.source_policy,
-    }, signal, progress);
+    }, job.signal, progress);
     return { status: 'completed', output: extraction.output, derivedSchema: extraction.outputSchema ?? null };
   } catch (err) {
-    if (signal.aborted && !stop.aborted) return failed(`run timed out after ${deps.timeoutMs / 1000}s`);
-    deps.log.warn({ err, runId: run.id }, 'task run failed');
+    if (!job.signal.aborted) deps.log.warn({ err, runId: run.id }, 'task run failed');
     return failed(err instanceof Error ? err.message : String(err));
   }
+}
+
+/** Records the run's end and its webhook message, if this worker still holds the lease (false otherwise). */
+async function commitEnd(deps: TaskRunnerDeps, tx: Tx, run: TaskRun, end: TaskEnd, now: number): Promise<false | number> {
+  const finished: TaskRun = end.status === 'completed'
+    ? { ...run, status: 'completed', output: end.output, derivedSchema: end.derivedSchema, modifiedAt: now }
+    : { ...run, status: 'failed', error: end.error, modifiedAt: now };
+  if (!(await finishTaskRun(tx, run.id, deps.workerId, end, now))) return false;
+  const deliveries = taskRunDeliveries(finished, now);
+  await insertDeliveries(tx, deliveries);
+  return deliveries.length;
 }
 
 const failed = (message: string): TaskEnd => ({ status: 'failed', error: { ref_id: randomUUID(), message, detail: null } });

@@ -125,6 +125,15 @@ export async function finishEvaluation(db: Queryable, id: string, workerId: stri
   return Number(r.numUpdatedRows) === 1;
 }
 
+/** Extends the leases this worker still holds among `ids`; returns those ids. */
+export async function renewEvaluationLeases(db: Queryable, ids: string[], workerId: string, leaseUntil: number): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.updateTable('evaluations').set({ locked_until: leaseUntil })
+    .where('id', 'in', ids).where('locked_by', '=', workerId).where('status', '=', 'in_progress')
+    .returning('id').execute();
+  return rows.map((r) => r.id);
+}
+
 /** Gives a leased evaluation back to the queue (on shutdown), if this worker still holds it. */
 export async function releaseEvaluation(db: Queryable, id: string, workerId: string): Promise<void> {
   await db.updateTable('evaluations').set({ status: 'queued', locked_by: null, locked_until: null, progress: 0 })

@@ -166,6 +166,25 @@ async function freeMonitorLease(db: Queryable, execution: { id: string; monitorI
     .where('id', '=', execution.monitorId).where('running_execution_id', '=', execution.id).execute();
 }
 
+/**
+ * Heartbeat: extends the leases this worker still holds among `ids` to `leaseUntil`, and their
+ * monitors' leases with them (one monitor runs one execution at a time); returns the ids still held.
+ * Executions first, then monitors: the order every claim and commit takes its row locks in.
+ */
+export async function renewExecutionLeases(db: Db, ids: string[], workerId: string, leaseUntil: number): Promise<string[]> {
+  if (ids.length === 0) return [];
+  return db.transaction().execute(async (tx) => {
+    const rows = await tx.updateTable('executions').set({ locked_until: leaseUntil })
+      .where('id', 'in', ids).where('locked_by', '=', workerId).where('status', '=', 'running')
+      .returning('id').execute();
+    const held = rows.map((r) => r.id);
+    if (held.length > 0) {
+      await tx.updateTable('monitors').set({ lease_until: leaseUntil }).where('running_execution_id', 'in', held).execute();
+    }
+    return held;
+  });
+}
+
 /** Gives a leased execution back to the queue (on shutdown), if this worker still holds it. */
 export async function releaseExecution(db: Db, execution: { id: string; monitorId: string }, workerId: string): Promise<void> {
   await db.transaction().execute(async (tx) => {

@@ -107,6 +107,15 @@ export async function finishTaskRun(db: Queryable, id: string, workerId: string,
   return Number(result.numUpdatedRows) === 1;
 }
 
+/** Heartbeat: extends the leases this worker still holds among `ids` to `leaseUntil`; returns the ids still held. */
+export async function renewTaskRunLeases(db: Queryable, ids: string[], workerId: string, leaseUntil: number): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.updateTable('task_runs').set({ locked_until: leaseUntil })
+    .where('id', 'in', ids).where('locked_by', '=', workerId).where('status', '=', 'running')
+    .returning('id').execute();
+  return rows.map((r) => r.id);
+}
+
 /** Gives a leased run back to the queue (on shutdown), if this worker still holds it. */
 export async function releaseTaskRun(db: Queryable, id: string, workerId: string): Promise<void> {
   await db.updateTable('task_runs').set({ status: 'queued', locked_by: null, locked_until: null })

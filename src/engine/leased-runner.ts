@@ -1,0 +1,177 @@
+// The one leased runner (DESIGN.md, engine/). Every kind of background work that runs for a while
+// (monitor executions, task runs, and next FindAll runs and evaluations) is claimed with a short
+// lease, kept by heartbeats while this process lives, stopped by a timer at its timeout, stopped at
+// once when its lease is lost, and committed in one transaction only while the lease is still held.
+//
+// A new kind of leased work plugs in by writing a `LeasedKind`: its claim, renew and release
+// (repository functions that check `locked_by`), what to run (`perform`, which must honour
+// `job.signal`), what a failure looks like (`failed`) and what to commit (`commit`, whose first
+// write is the lease-checked update of its own row, followed by its outbox rows). Then
+// `createLeasedRunner(kind, deps)` is the background loop that server.ts starts and stops.
+import type { FastifyBaseLogger } from 'fastify';
+import type { Store, Tx } from '../store/db.js';
+import { createLeasePool } from './lease-pool.js';
+import type { Loop } from './loop.js';
+import { createLeaseKeeper, LeaseLostError, type Held, type LeaseSettings } from './lease-keeper.js';
+
+/** After this many leases of one item (each ended by a dead worker), it fails instead of running again. */
+export const MAX_ATTEMPTS = 5;
+
+/**
+ * How long aborted work gets to let go of its requests before the runner goes on without it. The
+ * next run of the same work must not overlap this one's traffic, and a stop must fit in 10 s.
+ */
+export const WIND_DOWN_MS = 2_000;
+
+/** What one piece of leased work is given while it runs. */
+export interface Job {
+  /** Aborts at the timeout, when the process stops, or when the lease is lost. */
+  readonly signal: AbortSignal;
+  /** When the work runs out of time (epoch ms, real time). */
+  readonly deadline: number;
+}
+
+/** What a kind of leased work supplies; the runner does the leasing, heartbeats, timeout and commit. */
+export interface LeasedKind<T, R> {
+  /** The loop's name in logs. */
+  readonly name: string;
+  /** What one item is called in messages ("execution", "run"). */
+  readonly noun: string;
+  id(item: T): string;
+  /** How many times the item was leased, this lease included. */
+  attempts(item: T): number;
+  /** Leases the next runnable item until `leaseUntil` (store clock); undefined when none is. */
+  claim(now: number, leaseUntil: number): Promise<T | undefined>;
+  /** Extends the leases this worker still holds among `ids`; returns those ids. */
+  renew(ids: string[], now: number, leaseUntil: number): Promise<string[]>;
+  /** Gives an item back to the queue (on stop), if this worker still holds it. */
+  release(item: T): Promise<void>;
+  /** Does the work; undefined means there is nothing to commit (e.g. its monitor was deleted). */
+  perform(item: T, job: Job): Promise<R | undefined>;
+  /** The result that records a failure with this message. */
+  failed(item: T, message: string): R;
+  /**
+   * Writes the result in `tx` if this worker still holds the lease, checking that first: false when
+   * it does not (the runner rolls back), else how many outbox rows (webhook deliveries) it wrote.
+   */
+  commit(tx: Tx, item: T, result: R, now: number): Promise<false | number>;
+}
+
+/** What a runner needs besides its kind. */
+export interface RunnerSettings {
+  store: Store;
+  clock: () => number;
+  log: FastifyBaseLogger;
+  timeoutMs: number;
+  lease: LeaseSettings;
+  concurrency: number;
+  intervalMs: number;
+}
+
+/** The work timed out; its failure is committed. */
+export class WorkTimeoutError extends Error {}
+/** The process stops; the work is given back. */
+export class StoppedError extends Error {}
+
+const ABANDONED = Symbol('abandoned');
+
+/** Claims, runs and commits items of one kind, up to `concurrency` at once. */
+export function createLeasedRunner<T, R>(kind: LeasedKind<T, R>, deps: RunnerSettings): Loop {
+  // Past its timeout and wind-down a run commits regardless, so renewing beyond this means it is stuck.
+  const keeper = createLeaseKeeper<T>(kind, { ...deps, maxHoldMs: deps.timeoutMs + WIND_DOWN_MS + deps.lease.leaseMs });
+  const pool = createLeasePool<{ item: T; sentAt: number }>({
+    name: kind.name,
+    concurrency: deps.concurrency,
+    intervalMs: deps.intervalMs,
+    log: deps.log,
+    claim: async () => {
+      // The lease counts from before the claim was sent: the local watchdog must never trust it longer than the store does.
+      const sentAt = Date.now();
+      const now = deps.clock();
+      const item = await kind.claim(now, now + deps.lease.leaseMs);
+      return item === undefined ? undefined : { item, sentAt };
+    },
+    run: ({ item, sentAt }, stop) => runOne(kind, deps, keeper.hold(item, kind.id(item), sentAt), stop),
+  });
+  return {
+    start: () => {
+      keeper.start();
+      pool.start();
+    },
+    wake: () => pool.wake(),
+    stop: async () => {
+      await pool.stop();
+      keeper.stop();
+    },
+  };
+}
+
+async function runOne<T, R>(kind: LeasedKind<T, R>, deps: RunnerSettings, held: Held<T>, stop: AbortSignal): Promise<void> {
+  const { item, controller } = held;
+  const signal = controller.signal;
+  const timer = setTimeout(() => controller.abort(new WorkTimeoutError(`${kind.noun} timed out after ${deps.timeoutMs / 1000}s`)), deps.timeoutMs);
+  const onStop = () => controller.abort(new StoppedError(`${kind.noun} stopped: the process is stopping`));
+  if (stop.aborted) onStop();
+  else stop.addEventListener('abort', onStop, { once: true });
+  try {
+    const result = await outcomeOf(kind, deps, held);
+    clearTimeout(timer);
+    if (signal.reason instanceof StoppedError) {
+      await kind.release(item);
+      return;
+    }
+    if (signal.reason instanceof LeaseLostError) {
+      deps.log.warn({ id: held.id, reason: signal.reason.message }, `${kind.noun} lease lost: its work was stopped and nothing was committed`);
+      return;
+    }
+    if (result === undefined) return;
+    held.committing = true;
+    await commit(kind, deps, item, result);
+  } finally {
+    clearTimeout(timer);
+    stop.removeEventListener('abort', onStop);
+    held.drop();
+  }
+}
+
+async function outcomeOf<T, R>(kind: LeasedKind<T, R>, deps: RunnerSettings, held: Held<T>): Promise<R | undefined> {
+  const { item, controller: { signal } } = held;
+  if (kind.attempts(item) > MAX_ATTEMPTS) {
+    return kind.failed(item, `${kind.noun} abandoned after ${MAX_ATTEMPTS} attempts: the worker running it stopped each time`);
+  }
+  const work = kind.perform(item, { signal, deadline: Date.now() + deps.timeoutMs })
+    .catch((err: unknown) => kind.failed(item, err instanceof Error ? err.message : String(err)));
+  const settled = await windDown(work, signal);
+  if (signal.reason instanceof WorkTimeoutError) return kind.failed(item, signal.reason.message);
+  return settled === ABANDONED ? undefined : settled;
+}
+
+/** The work's result, or ABANDONED when it was aborted and did not settle within WIND_DOWN_MS. */
+function windDown<R>(work: Promise<R>, signal: AbortSignal): Promise<R | typeof ABANDONED> {
+  return new Promise((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = () => { timer = setTimeout(() => resolve(ABANDONED), WIND_DOWN_MS); };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    void work.then((value) => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      resolve(value);
+    });
+  });
+}
+
+/** Commits a result in one transaction if the lease is still held; its outbox rows wake the dispatchers. */
+async function commit<T, R>(kind: LeasedKind<T, R>, deps: RunnerSettings, item: T, result: R): Promise<void> {
+  try {
+    const outbox = await deps.store.db.transaction().execute(async (tx) => {
+      const written = await kind.commit(tx, item, result, deps.clock());
+      if (written === false) throw new LeaseLostError(`another worker holds ${kind.noun} ${kind.id(item)} now`);
+      return written;
+    });
+    if (outbox > 0) deps.store.workHints.notify();
+  } catch (err) {
+    if (!(err instanceof LeaseLostError)) throw err;
+    deps.log.warn({ id: kind.id(item), reason: err.message }, `${kind.noun} lease lost: its work was stopped and nothing was committed`);
+  }
+}
