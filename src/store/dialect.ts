@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { PostgresDialect, SqliteDialect, type ColumnDefinitionBuilder, type Dialect } from 'kysely';
+import { CompiledQuery, PostgresDialect, SqliteDialect, type ColumnDefinitionBuilder, type Dialect, type Driver } from 'kysely';
 import pg from 'pg';
 
 /** A wake-up hint between processes (or within one): never the truth, only a reason to look now. */
@@ -100,8 +100,23 @@ function openSqlite(path: string): OpenedDialect {
     }),
   };
   // List queries name their index (listNamesIndex), so list reads need no sessions of their own.
-  const dialect = new SqliteDialect({ database });
+  const dialect = new ImmediateSqliteDialect({ database });
   return { dialect, listDialect: dialect, info };
+}
+
+/**
+ * Transactions that take the write lock when they begin. A deferred transaction that reads and
+ * then writes fails at once with SQLITE_BUSY (no busy timeout applies) when another process wrote
+ * in between, which two processes sharing one file (a restart overlapping a frozen process) meet.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  }
 }
 
 /**
