@@ -4,6 +4,7 @@ import { ID } from '../domain/ids.js';
 import type { Monitor } from '../domain/monitor.js';
 import { nextHealth, settleOutcome, type SourceHealth } from '../domain/source-health.js';
 import type { PoliteFetcher } from '../outbound/polite.js';
+import type { SourceParser } from '../research/isolate/parse-pool.js';
 import type { ProcessorResult } from '../research/processors/processor.js';
 import { processorFor } from '../research/processors/index.js';
 import type { Store, Tx } from '../store/db.js';
@@ -25,6 +26,8 @@ export interface RunnerDeps {
   store: Store;
   /** Research fetching: the outbound client made polite (src/outbound/polite.ts). */
   fetcher: PoliteFetcher;
+  /** Parses fetched bodies off the event loop. */
+  parser: SourceParser;
   clock: () => number;
   log: FastifyBaseLogger;
   workerId: string;
@@ -62,6 +65,7 @@ async function research(deps: RunnerDeps, monitor: Monitor, execution: Execution
       monitor,
       isFirstExecution: execution.reason === 'create',
       http: deps.fetcher.forExecution({ monitorId: monitor.id, executionId: execution.id, deadline }),
+      parser: deps.parser,
       deadline,
       clock: deps.clock,
       signal,

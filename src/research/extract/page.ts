@@ -1,6 +1,7 @@
 import { load, type CheerioAPI } from 'cheerio';
 import { collapse } from './coerce.js';
 import { absoluteUrl } from './discover.js';
+import { checkTree } from './limits.js';
 import { isDateline, normaliseLink, stableText } from './normalise.js';
 
 /** What a block of page content is. */
@@ -59,6 +60,7 @@ const LISTING_MIN_SHARE = 0.25;
 export function extractPage(html: string, pageUrl: string): ExtractedPage {
   // htmlparser2 in HTML mode: several times faster than parse5, and as lenient for this purpose.
   const $ = load(html, { xml: { xmlMode: false, decodeEntities: true } });
+  checkTree($.root()[0]!, 'the page');
   const base = absoluteUrl($('base[href]').first().attr('href'), pageUrl) ?? pageUrl;
   const title = collapse($('title').first().text()) || null;
   const main = $('main, [role="main"]').first();

@@ -1,6 +1,7 @@
 import { load, type CheerioAPI } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
 import { collapse } from './coerce.js';
+import { checkJsonDepth, checkMarkupDepth, checkTree } from './limits.js';
 
 /** A fetched page: its final URL after redirects and its decoded body. */
 export interface Page { url: string; body: string; contentType?: string }
@@ -26,11 +27,14 @@ const BLOCKS = new Set([
   'section', 'table', 'tbody', 'tfoot', 'thead', 'tr', 'ul', 'body', 'html', 'details', 'summary',
 ]);
 
-/** Parses a page as JSON (by content type, or a body that parses as JSON) or else as HTML. */
+/** Parses a page as JSON (by content type, or a body that parses as JSON) or else as HTML; throws over the parse limits. */
 export function parsePage(page: Page): ParsedPage {
   const json = asJson(page);
+  if (json !== undefined) checkJsonDepth(json, 'the JSON document');
   if (json !== undefined) return { url: page.url, title: null, kind: 'json', $: load(''), json, body: page.body, memo: new Map() };
+  checkMarkupDepth(page.body, 'the page');
   const $ = load(page.body);
+  checkTree($.root()[0]!, 'the page');
   const title = collapse($('title').first().text()) || null;
   return { url: page.url, title, kind: 'html', $, body: page.body, memo: new Map() };
 }

@@ -18,7 +18,7 @@ export const BACKFILL_ITEMS = 10;
 export const feedWatch: Processor = {
   async run(ctx: ProcessorContext): Promise<ProcessorResult> {
     const settings = ctx.monitor.settings as EventStreamSettings;
-    const readings = await readSources(ctx.http, sourcesOf(settings), ctx.signal);
+    const readings = await readSources(ctx.http, ctx.parser, sourcesOf(settings), ctx.signal);
     const failures = readings.flatMap((r) => ('error' in r ? [`${r.source}: ${r.error}`] : []));
     const sourceChecks = readings.map((r) => ('error' in r
       ? { source: r.source, url: r.url, ok: false as const, error: r.error, errorKey: r.errorKey }

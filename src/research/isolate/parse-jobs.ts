@@ -1,0 +1,35 @@
+import { extractOutput, type Extraction, type OutputSpec, type Page } from '../extract/fields.js';
+import { setParseLimits, SourceLimitError, type ParseLimits } from '../extract/limits.js';
+import { readBody, readFeedBody, type BodyReading, type FetchedBody } from '../processors/read-body.js';
+import type { SourcedItem } from '../processors/feed-sources.js';
+
+/** One piece of CPU-heavy work on fetched bodies, as sent to a parse worker. */
+export type ParseJob =
+  | { kind: 'body'; fetched: FetchedBody }
+  | { kind: 'feed'; fetched: FetchedBody }
+  | { kind: 'extract'; pages: Page[]; spec: OutputSpec; query: string };
+
+/** What each kind of job gives back. */
+export interface ParseResults { body: BodyReading; feed: SourcedItem[] | null; extract: Extraction }
+
+/** Runs one job in this thread; a stack overflow (markup nested too deep for a recursive reader) is named as such. */
+export function runParseJob(job: ParseJob): BodyReading | SourcedItem[] | null | Extraction {
+  try {
+    switch (job.kind) {
+      case 'body': return readBody(job.fetched);
+      case 'feed': return readFeedBody(job.fetched);
+      case 'extract': return extractOutput(job.pages, job.spec, { query: job.query });
+    }
+  } catch (err) {
+    if (err instanceof RangeError && /call stack/i.test(err.message)) {
+      throw new SourceLimitError('the document nests too deeply to be read');
+    }
+    throw err;
+  }
+}
+
+/** The worker's entry: limits from its configuration once, then jobs. */
+export function workerEntry(limits: ParseLimits | undefined): (job: ParseJob) => ReturnType<typeof runParseJob> {
+  if (limits) setParseLimits(limits);
+  return runParseJob;
+}
