@@ -46,6 +46,8 @@ export async function startVigil(config: Config, options: { clock?: () => number
     const fetcher = createPoliteFetcher(http, config.fetch);
     // Fetched bodies are parsed in worker threads, so a hostile or huge one cannot stall the API.
     parser = createParsePool(config.parse);
+    // Loading the parsing code in a worker takes a moment: done before any work is claimed, not on its time.
+    await parser.ready();
     worker = createWorker({
       store, fetcher, parser, clock, log, workerId: newWorkerId(), concurrency: config.workerConcurrency,
       intervalMs: config.pollIntervalMs, timeoutMs, retainExecutions: config.retainExecutions,

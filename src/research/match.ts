@@ -42,12 +42,13 @@ function checkRegex(regex: string, loc: (string | number)[]): Problem[] {
  * item): true when some `any` phrase occurs (when given), every `all` phrase occurs, no `none`
  * phrase occurs, and `regex` (case-insensitive, on RE2: linear time) matches. Phrases match as
  * whole stemmed words in order ("price increase" matches "Prices increased"), case-insensitive.
+ * With `regex: false` the regex is left out (feed watching runs it in a parse worker).
  */
-export function compileFilter(match: MatchSettings | null | undefined): (text: string) => boolean {
+export function compileFilter(match: MatchSettings | null | undefined, options: { regex?: boolean } = {}): (text: string) => boolean {
   if (!match) return () => true;
   const phrases = (list: string[] | undefined) => (list ?? []).map(stems);
   const [any, all, none] = [phrases(match.any), phrases(match.all), phrases(match.none)];
-  const regex = match.regex ? filterRegex(match.regex) : undefined;
+  const regex = match.regex && options.regex !== false ? filterRegex(match.regex) : undefined;
   return (text) => {
     const words = stems(text);
     const has = (phrase: string[]) => containsPhrase(words, phrase);

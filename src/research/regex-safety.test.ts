@@ -46,3 +46,9 @@ test('patterns only a backtracking engine runs are refused, naming the rule', ()
   }
   assert.match(userRegexProblem('(unclosed')!, /^is not a valid regular expression: /);
 });
+
+test('patterns whose compiled size would make matching or compiling slow are refused, naming the rule', () => {
+  assert.match(userRegexProblem('a{1000}'.repeat(3))!, /counted repetitions \(\{n\}, \{n,m\}\) adding up to 3000; at most 1000/);
+  assert.match(userRegexProblem('x'.repeat(1001))!, /is 1001 characters long; at most 1000/);
+  assert.equal(userRegexProblem('[\\s\\S]{300}'.repeat(3)), null, 'up to 1000 counted repetitions are fine');
+});

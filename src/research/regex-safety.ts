@@ -21,6 +21,14 @@ export interface UserRegex {
 /** Flags a user pattern may carry (JavaScript's letters); `g` and `y` are implied by the method used. */
 export interface UserRegexFlags { ignoreCase?: boolean; multiline?: boolean; dotAll?: boolean }
 
+/**
+ * RE2's time is linear in the text and in the compiled pattern's size, and compiling is linear in
+ * that size too, so the size is bounded: counted repetitions ({n}, {n,m}) multiply it.
+ */
+export const USER_REGEX_LIMITS = { length: 1000, repetitions: 1000, programSize: 5000 } as const;
+
+const COUNTED = /\{(\d+)(?:,(\d*))?\}/g;
+
 /** A pattern the linear-time engine cannot run: why, in words that name the rule. */
 export class UserRegexError extends Error {}
 
@@ -29,6 +37,7 @@ export class UserRegexError extends Error {}
  * the rule: not a valid regular expression, or a construct only a backtracking engine runs.
  */
 export function compileUserRegex(pattern: string, flags: UserRegexFlags = {}): UserRegex {
+  checkSize(pattern);
   let translated: string;
   try {
     translated = RE2JS.translateRegExp(pattern);
@@ -36,10 +45,27 @@ export function compileUserRegex(pattern: string, flags: UserRegexFlags = {}): U
     translated = pattern;
   }
   const bits = (flags.ignoreCase ? RE2JS.CASE_INSENSITIVE : 0) | (flags.multiline ? RE2JS.MULTILINE : 0) | (flags.dotAll ? RE2JS.DOTALL : 0);
+  let compiled: RE2JS;
   try {
-    return RE2JS.compile(translated, bits) as unknown as UserRegex;
+    compiled = RE2JS.compile(translated, bits);
   } catch (err) {
     throw new UserRegexError(refusal(pattern, err));
+  }
+  if (compiled.programSize() > USER_REGEX_LIMITS.programSize) {
+    throw new UserRegexError(`is too large for the linear-time engine: ${compiled.programSize()} instructions; at most ${USER_REGEX_LIMITS.programSize}`);
+  }
+  return compiled as unknown as UserRegex;
+}
+
+/** Refuses, before compiling, a pattern whose compiled size would be large (compiling takes time too). */
+function checkSize(pattern: string): void {
+  if (pattern.length > USER_REGEX_LIMITS.length) {
+    throw new UserRegexError(`is ${pattern.length} characters long; at most ${USER_REGEX_LIMITS.length}`);
+  }
+  let total = 0;
+  for (const m of pattern.matchAll(COUNTED)) total += Math.max(Number(m[1]), Number(m[2] || 0));
+  if (total > USER_REGEX_LIMITS.repetitions) {
+    throw new UserRegexError(`has counted repetitions ({n}, {n,m}) adding up to ${total}; at most ${USER_REGEX_LIMITS.repetitions} (each multiplies the engine's work)`);
   }
 }
 

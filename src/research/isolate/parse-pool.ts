@@ -28,51 +28,71 @@ export interface SourceParser {
   readFeed(fetched: FetchedBody, signal?: AbortSignal): Promise<SourcedItem[] | null>;
   /** A task's output filled from its pages. */
   extract(pages: Page[], spec: OutputSpec, query: string, signal?: AbortSignal): Promise<Extraction>;
+  /**
+   * Which texts a user's pattern matches (case-insensitive). RE2 is linear in the text but also in
+   * the pattern's size, so thousands of items against a large pattern still take time: it runs here.
+   */
+  testRegex(pattern: string, texts: string[], signal?: AbortSignal): Promise<boolean[]>;
+  /** Resolves once a worker has loaded the parsing code, so that no execution's time is spent waiting for it. */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
 const WORKER = new URL('./parse-worker.mjs', import.meta.url);
 
-/** Starts a pool of parse workers (threads start on first use and stop when idle). */
+/** Starts a pool of parse workers (one at once, more on demand, stopped again when idle). */
 export function createParsePool(settings: ParseSettings): SourceParser {
   const { threads, timeoutMs, memoryMb, ...limits } = settings;
   const pool = new Piscina({
     filename: WORKER.href,
-    minThreads: 0,
+    // One thread starts with the pool, so the first body read does not wait for a worker to load the sources.
+    minThreads: 1,
     maxThreads: threads,
     idleTimeout: 30_000,
     workerData: { limits },
     // Young generation and stack stay at V8's defaults; the old generation holds the parsed trees.
     resourceLimits: { maxOldGenerationSizeMb: memoryMb },
   });
-  const run = <T>(job: ParseJob, signal?: AbortSignal) => runJob<T>(pool, job, settings, signal);
+  const run = <T>(job: ParseJob, signal?: AbortSignal, what = 'reading it') => runJob<T>(pool, job, settings, what, signal);
   return {
     readBody: (fetched, signal) => run<BodyReading>({ kind: 'body', fetched }, signal),
     readFeed: (fetched, signal) => run<SourcedItem[] | null>({ kind: 'feed', fetched }, signal),
     extract: (pages, spec, query, signal) => run<Extraction>({ kind: 'extract', pages, spec, query }, signal),
+    testRegex: (pattern, texts, signal) => run<boolean[]>({ kind: 'regex', pattern, texts }, signal, `settings.match.regex over ${texts.length} items`),
+    // No time budget here: a loaded machine may take a while to start a worker, and nothing waits on it yet.
+    ready: async () => { await pool.run({ kind: 'regex', pattern: 'a', texts: [] } satisfies ParseJob); },
     close: () => pool.close({ force: true }),
   };
 }
 
-async function runJob<T>(pool: Piscina, job: ParseJob, settings: ParseSettings, signal?: AbortSignal): Promise<T> {
+/**
+ * Runs a job within its budget. Only the budget stops a worker: replacing one means loading the
+ * parsing code again, so a caller that stops (its execution timed out or the process stops) just
+ * stops waiting, and the job, already bounded by its budget, finishes on its own.
+ */
+async function runJob<T>(pool: Piscina, job: ParseJob, settings: ParseSettings, what: string, signal?: AbortSignal): Promise<T> {
   if (signal?.aborted) throw new Error('stopped before parsing');
   // A timer, not AbortSignal.timeout(): a composed timeout signal may never fire once collected.
   const budget = new AbortController();
   let overTime = false;
   const timer = setTimeout(() => { overTime = true; budget.abort(); }, settings.timeoutMs);
-  const stop = () => budget.abort();
-  signal?.addEventListener('abort', stop, { once: true });
+  const work = (pool.run(job, { signal: budget.signal }) as Promise<T>).finally(() => clearTimeout(timer));
+  let onStop: (() => void) | undefined;
+  const stopped = new Promise<never>((_, reject) => {
+    onStop = () => reject(new Error('stopped while parsing'));
+    signal?.addEventListener('abort', onStop, { once: true });
+  });
   try {
-    return await pool.run(job, { signal: budget.signal }) as T;
+    return await (signal ? Promise.race([work, stopped]) : work);
   } catch (err) {
-    if (overTime) throw new SourceLimitError(`reading it took longer than ${settings.timeoutMs / 1000} s (VIGIL_PARSE_TIMEOUT)`);
+    if (overTime) throw new SourceLimitError(`${what} took longer than ${settings.timeoutMs / 1000} s (VIGIL_PARSE_TIMEOUT)`);
     if ((err as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') {
-      throw new SourceLimitError(`reading it needed more than ${settings.memoryMb} MB of memory (VIGIL_PARSE_MEMORY_MB)`);
+      throw new SourceLimitError(`${what} needed more than ${settings.memoryMb} MB of memory (VIGIL_PARSE_MEMORY_MB)`);
     }
-    if (signal?.aborted) throw new Error('stopped while parsing');
     throw err;
   } finally {
-    clearTimeout(timer);
-    signal?.removeEventListener('abort', stop);
+    if (onStop) signal?.removeEventListener('abort', onStop);
+    // Nobody waits for a job its caller stopped waiting for.
+    work.catch(() => {});
   }
 }
