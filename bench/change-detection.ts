@@ -28,6 +28,8 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Monitor } from '../src/domain/monitor.js';
 import { createOutboundClient, type OutboundClient } from '../src/outbound/http.js';
+import { loadConfig } from '../src/config.js';
+import { createParsePool, type SourceParser } from '../src/research/isolate/parse-pool.js';
 import { feedWatch } from '../src/research/processors/feed-watch.js';
 import { USER_AGENT } from '../src/server.js';
 import { startDbSide } from './change-detection-db.js';
@@ -73,7 +75,7 @@ function monitorFor(url: string, i: number): Monitor {
 }
 
 /** One check of every page through the processor, CONCURRENCY at once; returns the pages with events. */
-async function vigilCheck(http: OutboundClient, pages: PageState[], first: boolean): Promise<{ seconds: number; detected: Set<number>; errors: string[] }> {
+async function vigilCheck(http: OutboundClient, parser: SourceParser, pages: PageState[], first: boolean): Promise<{ seconds: number; detected: Set<number>; errors: string[] }> {
   const detected = new Set<number>();
   const errors: string[] = [];
   let next = 0;
@@ -83,7 +85,7 @@ async function vigilCheck(http: OutboundClient, pages: PageState[], first: boole
       const i = next++;
       const state = pages[i]!;
       const result = await feedWatch.run({
-        monitor: state.monitor, isFirstExecution: first, http, clock: Date.now, signal: AbortSignal.timeout(60_000), deadline: Date.now() + 60_000,
+        monitor: state.monitor, isFirstExecution: first, http, parser, clock: Date.now, signal: AbortSignal.timeout(60_000), deadline: Date.now() + 60_000,
         seen: async (keys) => new Set(keys.filter((k) => state.seen.has(k))),
         fingerprints: async () => state.prints,
       });
@@ -145,12 +147,14 @@ async function main(): Promise<void> {
   const site = await startSite();
   const dir = tempDir('vigil-bench-change');
   const http = createOutboundClient({ allowNetworks: ['127.0.0.0/8'], userAgent: USER_AGENT, timeoutMs: 15_000 });
+  // Parsing off the event loop, as `vigil serve` does (its default settings).
+  const parser = createParsePool(loadConfig({}).parse);
   const urls = Array.from({ length: PAGES }, (_, i) => `${site.origin}/p/${i}`);
   const db = SKIP_DB ? undefined : await startDbSide(urls, CONCURRENCY);
   try {
     const pages = urls.map((url, i) => ({ monitor: monitorFor(url, i), seen: new Set<string>(), prints: [] }));
     const args = hasUrlwatch ? urlwatchFiles(site.origin, dir.path) : [];
-    const baseline = await vigilCheck(http, pages, true);
+    const baseline = await vigilCheck(http, parser, pages, true);
     console.log(`baseline: Vigil processor ${baseline.seconds.toFixed(2)} s (${baseline.errors.length} errors)`);
     if (db) console.log(`baseline: Vigil database ${(await db.baseline()).toFixed(2)} s (monitor creation included; ${db.label})`);
     if (hasUrlwatch) console.log(`baseline: urlwatch ${(await urlwatchCheck(args, dir.path)).seconds.toFixed(2)} s`);
@@ -162,7 +166,7 @@ async function main(): Promise<void> {
       figures.push({ label, rate: PAGES / seconds });
       console.log(`${label.padEnd(18)} ${(PAGES / seconds).toFixed(0).padStart(5)} pages/s (${seconds.toFixed(2)} s${note}); detected ${q.detected}: precision ${pct(q.precision)}, recall ${pct(q.recall)}`);
     };
-    const vigil = await vigilCheck(http, pages, false);
+    const vigil = await vigilCheck(http, parser, pages, false);
     if (vigil.errors.length > 0) console.log(`Vigil errors: ${vigil.errors.length}, e.g. ${vigil.errors[0]}`);
     report('Vigil (processor)', vigil.seconds, vigil.detected);
     if (db) {
@@ -178,6 +182,7 @@ async function main(): Promise<void> {
   } finally {
     await db?.close();
     await http.close();
+    await parser.close();
     await site.close();
     dir.remove();
   }

@@ -2,7 +2,9 @@
 import { sql } from 'kysely';
 import type { LogEntry } from '../src/domain/event.js';
 import { ID } from '../src/domain/ids.js';
+import { loadConfig } from '../src/config.js';
 import { createOutboundClient } from '../src/outbound/http.js';
+import { createParsePool } from '../src/research/isolate/parse-pool.js';
 import { processorFor } from '../src/research/processors/index.js';
 import { openStore, type Db } from '../src/store/db.js';
 import { appendEntries } from '../src/store/events.repository.js';
@@ -64,6 +66,9 @@ export async function runFloor(origin: string, o: { monitors: number; concurrenc
   await seedMonitors(database.url, { count: o.monitors, accounts: 1, frequencyS: 3600, origin, firstDue: () => Date.now() + 3_600_000 });
   const store = await openStore(database.url);
   const http = createOutboundClient({ allowNetworks: ['127.0.0.0/8'], userAgent: 'vigil-bench', timeoutMs: 15_000 });
+  // The same parse workers Vigil uses, so the floor does the same parsing off the event loop.
+  const parser = createParsePool(loadConfig({}).parse);
+  await parser.ready();
   let next = 0;
   let done = 0;
   const until = Date.now() + o.seconds * 1000;
@@ -74,7 +79,7 @@ export async function runFloor(origin: string, o: { monitors: number; concurrenc
       const monitor = (await findMonitorById(store.db, `mon_bench_${next++ % o.monitors}`))!;
       const executionId = ID.execution();
       const result = await processorFor(monitor).run({
-        monitor, isFirstExecution: false, http, deadline: Date.now() + 60_000, clock: Date.now, signal: AbortSignal.timeout(60_000),
+        monitor, isFirstExecution: false, http, parser, deadline: Date.now() + 60_000, clock: Date.now, signal: AbortSignal.timeout(60_000),
         seen: (keys) => findSeenItems(store.db, monitor.id, keys), fingerprints: () => recentFingerprints(store.db, monitor.id),
       });
       const now = Date.now();
@@ -99,6 +104,7 @@ export async function runFloor(origin: string, o: { monitors: number; concurrenc
   const cpu = process.cpuUsage(cpu0);
   const rate = done / ((performance.now() - started) / 1000);
   await http.close();
+  await parser.close();
   await store.close();
   await database.remove();
   return { rate, cpuMsPerExecution: (cpu.user + cpu.system) / 1000 / Math.max(1, done) };

@@ -1,6 +1,8 @@
 import { isIP } from 'node:net';
 import { parseDuration } from './domain/duration.js';
 import { createAddressPolicy } from './outbound/guard.js';
+import { DEFAULT_PARSE_LIMITS } from './research/extract/limits.js';
+import type { ParseSettings } from './research/isolate/parse-pool.js';
 
 /** The validated, frozen configuration every part of Vigil receives; `loadConfig` is its only maker. */
 export interface Config {
@@ -55,6 +57,8 @@ export interface Config {
     readonly reuseWindowMs: number;
     readonly cacheBytes: number;
   };
+  /** Parse workers (src/research/isolate/parse-pool.ts): threads, the time and memory budget of one body, and the body limits. */
+  readonly parse: Readonly<ParseSettings>;
   /** Whether this process runs the API, the background workers, or both. */
   readonly roles: { readonly api: boolean; readonly worker: boolean };
   readonly logLevel: string;
@@ -88,6 +92,9 @@ export const DEFAULTS = {
   fetchRetryDelay: '1s',
   fetchReuseWindow: '60s',
   fetchCacheMb: 64,
+  parseThreads: 2,
+  parseTimeout: '10s',
+  parseMemoryMb: 256,
   logLevel: 'info',
 } as const;
 
@@ -153,6 +160,14 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       retryDelayMs: millis(text('VIGIL_FETCH_RETRY_DELAY') ?? DEFAULTS.fetchRetryDelay, 'VIGIL_FETCH_RETRY_DELAY'),
       reuseWindowMs: millis(text('VIGIL_FETCH_REUSE_WINDOW') ?? DEFAULTS.fetchReuseWindow, 'VIGIL_FETCH_REUSE_WINDOW'),
       cacheBytes: integer(text('VIGIL_FETCH_CACHE_MB'), 'VIGIL_FETCH_CACHE_MB', DEFAULTS.fetchCacheMb, 0, 1_000_000) * 1024 * 1024,
+    },
+    parse: {
+      threads: integer(text('VIGIL_PARSE_THREADS'), 'VIGIL_PARSE_THREADS', DEFAULTS.parseThreads, 1, 64),
+      timeoutMs: seconds(text('VIGIL_PARSE_TIMEOUT') ?? DEFAULTS.parseTimeout, 'VIGIL_PARSE_TIMEOUT') * 1000,
+      memoryMb: integer(text('VIGIL_PARSE_MEMORY_MB'), 'VIGIL_PARSE_MEMORY_MB', DEFAULTS.parseMemoryMb, 64, 65_536),
+      maxDepth: DEFAULT_PARSE_LIMITS.maxDepth,
+      maxNodes: DEFAULT_PARSE_LIMITS.maxNodes,
+      maxItems: integer(text('VIGIL_PARSE_MAX_ITEMS'), 'VIGIL_PARSE_MAX_ITEMS', DEFAULT_PARSE_LIMITS.maxItems, 1, 1_000_000),
     },
     roles: roles(text('VIGIL_ROLES')),
     logLevel: logLevel(text('VIGIL_LOG_LEVEL') ?? DEFAULTS.logLevel),

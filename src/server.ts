@@ -12,6 +12,7 @@ import { createWorker, newWorkerId } from './engine/worker.js';
 import type { Loop } from './engine/loop.js';
 import { createOutboundClient, type OutboundClient } from './outbound/http.js';
 import { createPoliteFetcher } from './outbound/polite.js';
+import { createParsePool, type SourceParser } from './research/isolate/parse-pool.js';
 import { openStore, type Store } from './store/db.js';
 
 /** A running Vigil: its HTTP app (when the api role is on), store and background loops. */
@@ -40,13 +41,18 @@ export async function startVigil(config: Config, options: { clock?: () => number
   const loops: Loop[] = [];
   let worker: Loop | undefined;
   let taskWorker: Loop | undefined;
+  let parser: SourceParser | undefined;
   if (config.roles.worker) {
     const timeoutMs = config.executionTimeoutSeconds * 1000;
     // Research fetching (monitors and task runs) is made polite; webhooks have their own retry and per-endpoint limits.
     const fetcher = createPoliteFetcher(http, config.fetch);
+    // Fetched bodies are parsed in worker threads, so a hostile or huge one cannot stall the API.
+    parser = createParsePool(config.parse);
+    // Loading the parsing code in a worker takes a moment: done before any work is claimed, not on its time.
+    await parser.ready();
     // Every kind of leased work goes through the one leased runner (src/engine/leased-runner.ts).
     const leased = {
-      store, fetcher, clock, log, timeoutMs, lease: leaseSettings(config.leaseMs),
+      store, fetcher, parser, clock, log, timeoutMs, lease: leaseSettings(config.leaseMs),
       concurrency: config.workerConcurrency, intervalMs: config.pollIntervalMs,
     };
     worker = createWorker({
@@ -84,6 +90,7 @@ export async function startVigil(config: Config, options: { clock?: () => number
       // Stop taking requests first, then let loops finish or release their work, then close the store.
       await app?.close();
       await Promise.all(loops.map((loop) => loop.stop()));
+      await parser?.close();
       await http.close();
       await store.close();
     })()),

@@ -4,6 +4,7 @@ import { ID } from '../domain/ids.js';
 import type { Monitor } from '../domain/monitor.js';
 import { nextHealth, repeatedFailures, settleOutcome, type SourceHealth } from '../domain/source-health.js';
 import type { PoliteFetcher } from '../outbound/polite.js';
+import type { SourceParser } from '../research/isolate/parse-pool.js';
 import type { ProcessorResult } from '../research/processors/processor.js';
 import { processorFor } from '../research/processors/index.js';
 import type { Store, Tx } from '../store/db.js';
@@ -26,6 +27,8 @@ export interface RunnerDeps {
   store: Store;
   /** Research fetching: the outbound client made polite (src/outbound/polite.ts). */
   fetcher: PoliteFetcher;
+  /** Parses fetched bodies off the event loop. */
+  parser: SourceParser;
   clock: () => number;
   log: FastifyBaseLogger;
   workerId: string;
@@ -74,6 +77,7 @@ async function research(deps: RunnerDeps, execution: Execution, job: Job): Promi
       http: deps.fetcher.forExecution({
         monitorId: monitor.id, executionId: execution.id, deadline: job.deadline, reason: execution.reason, requestedAt: execution.createdAt,
       }),
+      parser: deps.parser,
       deadline: job.deadline,
       clock: deps.clock,
       signal: job.signal,

@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { TaskRun } from '../domain/task.js';
 import { taskRunDeliveries } from '../delivery/task-webhooks.js';
 import type { PoliteFetcher } from '../outbound/polite.js';
+import type { SourceParser } from '../research/isolate/parse-pool.js';
 import { runLiteTask } from '../research/processors/lite-task.js';
 import type { Store, Tx } from '../store/db.js';
 import { insertDeliveries } from '../store/deliveries.repository.js';
@@ -18,6 +19,8 @@ export interface TaskRunnerDeps {
   store: Store;
   /** Research fetching, polite as monitors' is (src/outbound/polite.ts). */
   fetcher: PoliteFetcher;
+  /** Parses fetched pages and extracts fields off the event loop. */
+  parser: SourceParser;
   clock: () => number;
   log: FastifyBaseLogger;
   workerId: string;
@@ -64,7 +67,7 @@ async function research(deps: TaskRunnerDeps, run: TaskRun, job: Job): Promise<T
       .catch((err: unknown) => deps.log.warn({ err, runId: run.id }, 'task progress message not written'));
   try {
     if (run.attempts > 1) await progress('exec_status', `Resumed (attempt ${run.attempts}): the worker that ran this before stopped`);
-    const extraction = await runLiteTask(http, {
+    const extraction = await runLiteTask(http, deps.parser, {
       input: run.input.input, spec: run.outputSpec, sourcePolicy: run.input.source_policy,
     }, job.signal, progress);
     return { status: 'completed', output: extraction.output, derivedSchema: extraction.outputSchema ?? null };

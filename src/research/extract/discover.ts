@@ -1,4 +1,5 @@
 import { load } from 'cheerio';
+import { checkTree } from './limits.js';
 
 /** MIME types that mark a <link rel="alternate"> as a feed (parameters such as charset are ignored). */
 export const FEED_LINK_TYPES: ReadonlySet<string> = new Set([
@@ -12,6 +13,7 @@ export const FEED_LINK_TYPES: ReadonlySet<string> = new Set([
 /** Feed URLs advertised by an HTML page (<link rel="alternate" type="application/rss+xml|atom+xml|feed+json|json">), absolute, de-duplicated, in document order. */
 export function discoverFeedLinks(html: string, baseUrl: string): string[] {
   const $ = load(html);
+  checkTree($.root()[0]!, 'the page');
   // Per HTML, only the first <base href> counts, and it may itself be relative.
   const base = absoluteUrl($('base[href]').first().attr('href'), baseUrl) ?? baseUrl;
   const found = new Set<string>();

@@ -6,7 +6,7 @@ import { fieldQuery, type FieldQuery, type Found } from './field-query.js';
 import { elementText, pageLines, textLines, type ParsedPage } from './parsed-page.js';
 import { bestInJson } from './structured.js';
 import { tokens } from './tokens.js';
-import { isRiskyPattern } from '../regex-safety.js';
+import { compileUserRegex, type UserRegex } from '../regex-safety.js';
 
 /** Vigil's extension keys a property may carry to say where its value is. */
 export interface Hints { selector?: string; attribute?: string; jsonpath?: string; regex?: string }
@@ -18,12 +18,14 @@ export function hintsOf(schema: FieldSchema): Hints | null {
   return hints.selector || hints.jsonpath || hints.regex ? hints : null;
 }
 
-/** Compiles an `x-regex`: a bare pattern, or `/pattern/flags` with flags from `imsu`; throws on a bad or risky one. */
-export function compileRegex(source: string, global = false): RegExp {
+/**
+ * Compiles an `x-regex` for the linear-time engine (RE2): a bare pattern, or `/pattern/flags` with
+ * flags from `imsu`; throws naming the rule on a bad pattern or one that needs backtracking.
+ */
+export function compileRegex(source: string): UserRegex {
   const literal = /^\/(.+)\/([imsu]*)$/s.exec(source);
   const [pattern, flags] = literal ? [literal[1]!, literal[2]!] : [source, ''];
-  if (isRiskyPattern(pattern)) throw new Error('a quantified group containing a quantifier can take exponential time');
-  return new RegExp(pattern, global ? `${flags}g` : flags);
+  return compileUserRegex(pattern, { ignoreCase: flags.includes('i'), multiline: flags.includes('m'), dotAll: flags.includes('s') });
 }
 
 /** The first capture group of the first match (or the whole match); null when it does not match. */
@@ -144,11 +146,11 @@ function fromRegex(page: ParsedPage, field: FieldQuery, regex: string, scope?: E
   const rule = `regular expression ${regex} on the ${scope ? 'item' : 'page'} text (x-regex)`;
   if (field.kind === 'array') {
     const item = fieldQuery(`${field.path}[]`, field.name, itemsOf(field.schema), field.contextTokens);
-    const matches = [...text.matchAll(compileRegex(regex, true))];
+    const matches = [...compileRegex(regex).matchAll(text)];
     const values = matches.map((m) => coerceScalar(m[1] ?? m[0], item.kind, item.schema)).filter((v) => v !== null);
     return values.length > 0 ? { value: values, rule, excerpt: excerpt(matches[0]![0]), confidence: 'high' } : null;
   }
-  for (const match of text.matchAll(compileRegex(regex, true))) {
+  for (const match of compileRegex(regex).matchAll(text)) {
     const value = coerceScalar(match[1] ?? match[0], field.kind, field.schema);
     if (value !== null) return { value, rule, excerpt: excerpt(match[0]), confidence: 'high' };
   }
@@ -181,7 +183,7 @@ function hintProblems(at: string, hints: Hints): string[] {
     try { load$()(hints.selector); } catch (err) { problems.push(`${at}: x-selector is not a valid CSS selector (${(err as Error).message})`); }
   }
   if (hints.regex) {
-    try { compileRegex(hints.regex); } catch (err) { problems.push(`${at}: x-regex is not a valid regular expression (${(err as Error).message})`); }
+    try { compileRegex(hints.regex); } catch (err) { problems.push(`${at}: x-regex ${(err as Error).message}`); }
   }
   if (hints.jsonpath) {
     // Script expressions ([?(…)], [(…)]) are refused when evaluated (eval: false), which only happens on a matching page.

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { checkItemCount, checkJsonDepth } from './limits.js';
 
 /** One element of a JSON endpoint's main array, read through the keys such APIs commonly use. */
 export interface JsonItem {
@@ -23,13 +24,15 @@ const DATE_FIELDS = ['published_at', 'publishedAt', 'published', 'date_published
 const ARRAY_FIELDS = ['items', 'data', 'results', 'entries', 'posts', 'articles', 'records', 'list', 'hits', 'nodes', 'edges', 'rows', 'releases', 'events', 'news'];
 const MAX_TEXT = 1000;
 
-/** Parses a JSON body; null when it is not JSON or holds no array. */
+/** Parses a JSON body; null when it is not JSON or holds no array; throws over the parse limits. */
 export function parseJsonItems(body: string, baseUrl: string): JsonItem[] | null {
   const trimmed = body.trimStart();
   if (!trimmed.startsWith('{') && !trimmed.startsWith('[')) return null;
   let doc: unknown;
   try { doc = JSON.parse(trimmed); } catch { return null; }
+  checkJsonDepth(doc, 'the JSON document');
   const array = mainArray(doc, 0);
+  if (array) checkItemCount(array.length, 'the JSON document');
   return array ? array.map((element) => jsonItem(element, baseUrl)) : null;
 }
 

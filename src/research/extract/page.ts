@@ -1,6 +1,7 @@
 import { load, type CheerioAPI } from 'cheerio';
 import { collapse } from './coerce.js';
 import { absoluteUrl } from './discover.js';
+import { checkTree } from './limits.js';
 import { isDateline, normaliseLink, stableText } from './normalise.js';
 
 /** What a block of page content is. */
@@ -59,6 +60,7 @@ const LISTING_MIN_SHARE = 0.25;
 export function extractPage(html: string, pageUrl: string): ExtractedPage {
   // htmlparser2 in HTML mode: several times faster than parse5, and as lenient for this purpose.
   const $ = load(html, { xml: { xmlMode: false, decodeEntities: true } });
+  checkTree($.root()[0]!, 'the page');
   const base = absoluteUrl($('base[href]').first().attr('href'), pageUrl) ?? pageUrl;
   const title = collapse($('title').first().text()) || null;
   const main = $('main, [role="main"]').first();
@@ -68,6 +70,15 @@ export function extractPage(html: string, pageUrl: string): ExtractedPage {
   walker.flush();
   const blocks = walker.blocks;
   return { title, blocks, entries: listingEntries(blocks, pageUrl) };
+}
+
+/** A node still to visit, and whether it sits inside an article. */
+interface Visit { node: DomNode; inArticle: boolean }
+
+/** Pushes a node's children so that they pop in document order. */
+function pushChildren(stack: (Visit | (() => void))[], node: DomNode, inArticle: boolean): void {
+  const children = node.children ?? [];
+  for (let i = children.length - 1; i >= 0; i -= 1) stack.push({ node: children[i]!, inArticle });
 }
 
 /** Accumulates text into blocks while walking the tree in document order. */
@@ -87,40 +98,51 @@ class BlockWalker {
 
   constructor(private readonly base: string) {}
 
-  walk(node: DomNode, inArticle: boolean): void {
+  /** Walks the tree in document order with an explicit stack: nesting depth never reaches the call stack. */
+  walk(root: DomNode, inArticle: boolean): void {
+    const stack: (Visit | (() => void))[] = [{ node: root, inArticle }];
+    while (stack.length > 0) {
+      const next = stack.pop()!;
+      if (typeof next === 'function') next();
+      else this.enter(next.node, next.inArticle, stack);
+    }
+  }
+
+  /** Handles a node on the way in; what must happen on the way out is pushed below its children. */
+  private enter(node: DomNode, inArticle: boolean, stack: (Visit | (() => void))[]): void {
     if (node.type === 'text') { this.parts.push(node.data ?? ''); return; }
     if (node.type !== 'tag' && node.type !== 'root') return;
     const name = node.name ?? '';
     if (isChrome(node, name, inArticle)) return;
     const leaf = LEAF_BLOCKS[name];
-    if (leaf && this.kind !== 'row') return this.leafBlock(node, leaf, inArticle);
+    if (leaf && this.kind !== 'row') {
+      this.flush();
+      this.kind = leaf;
+      this.ownAnchor = node.attribs?.id ?? null;
+      stack.push(() => this.flush());
+      pushChildren(stack, node, inArticle);
+      return;
+    }
     if (name === 'br') { this.parts.push(' '); return; }
     if (name === 'td' || name === 'th') this.parts.push(' | ');
     if (CONTAINERS.has(name) && this.kind === 'text') this.flush();
-    const nextInArticle = inArticle || name === 'article' || name === 'main';
     const start = this.parts.length;
     const outer = this.wrapping;
     if (name === 'a') this.wrapping = this.openLink(node);
-    for (const child of node.children ?? []) this.walk(child, nextInArticle);
-    if (name === 'a') {
-      this.wrapping = outer;
-      this.addLink(node, this.parts.slice(start).join(''));
-    }
-    if (CONTAINERS.has(name) && this.kind === 'text') this.flush();
+    stack.push(() => {
+      if (name === 'a') {
+        this.wrapping = outer;
+        this.addLink(node, this.parts.slice(start).join(''));
+      }
+      if (CONTAINERS.has(name) && this.kind === 'text') this.flush();
+    });
+    pushChildren(stack, node, inArticle || name === 'article' || name === 'main');
   }
 
   private openLink(node: DomNode): BlockWalker['wrapping'] {
     const url = absoluteUrl(node.attribs?.href, this.base);
     // Text already waiting belongs to a block that began before the link.
     return url ? { url, startsInside: this.parts.every((part) => part.trim() === ''), given: false } : null;
-  }
-
-  private leafBlock(node: DomNode, kind: BlockKind, inArticle: boolean): void {
-    this.flush();
-    this.kind = kind;
-    this.ownAnchor = node.attribs?.id ?? null;
-    for (const child of node.children ?? []) this.walk(child, inArticle);
-    this.flush();
   }
 
   private addLink(node: DomNode, text: string): void {
@@ -158,16 +180,18 @@ class BlockWalker {
  * blocks, so that a task's text output and page watching agree on what a page's content is.
  */
 export function removeChrome($: CheerioAPI): void {
-  const visit = (node: DomNode, inArticle: boolean) => {
+  const body = $('body')[0] as unknown as DomNode | undefined;
+  // An explicit stack: nesting depth never reaches the call stack.
+  const stack: Visit[] = body ? [{ node: body, inArticle: false }] : [];
+  while (stack.length > 0) {
+    const { node, inArticle } = stack.pop()!;
     for (const child of [...(node.children ?? [])]) {
       if (child.type !== 'tag') continue;
       const name = child.name ?? '';
       if (isChrome(child, name, inArticle)) $(child as never).remove();
-      else visit(child, inArticle || name === 'article' || name === 'main');
+      else stack.push({ node: child, inArticle: inArticle || name === 'article' || name === 'main' });
     }
-  };
-  const body = $('body')[0] as unknown as DomNode | undefined;
-  if (body) visit(body, false);
+  }
 }
 
 function isChrome(node: DomNode, name: string, inArticle: boolean): boolean {

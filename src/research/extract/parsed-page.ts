@@ -1,6 +1,7 @@
 import { load, type CheerioAPI } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
 import { collapse } from './coerce.js';
+import { checkJsonDepth, checkMarkupDepth, checkTree } from './limits.js';
 
 /** A fetched page: its final URL after redirects and its decoded body. */
 export interface Page { url: string; body: string; contentType?: string }
@@ -26,11 +27,14 @@ const BLOCKS = new Set([
   'section', 'table', 'tbody', 'tfoot', 'thead', 'tr', 'ul', 'body', 'html', 'details', 'summary',
 ]);
 
-/** Parses a page as JSON (by content type, or a body that parses as JSON) or else as HTML. */
+/** Parses a page as JSON (by content type, or a body that parses as JSON) or else as HTML; throws over the parse limits. */
 export function parsePage(page: Page): ParsedPage {
   const json = asJson(page);
+  if (json !== undefined) checkJsonDepth(json, 'the JSON document');
   if (json !== undefined) return { url: page.url, title: null, kind: 'json', $: load(''), json, body: page.body, memo: new Map() };
+  checkMarkupDepth(page.body, 'the page');
   const $ = load(page.body);
+  checkTree($.root()[0]!, 'the page');
   const title = collapse($('title').first().text()) || null;
   return { url: page.url, title, kind: 'html', $, body: page.body, memo: new Map() };
 }
@@ -52,6 +56,8 @@ export function memo<T>(page: ParsedPage, key: string, compute: () => T): T {
   return page.memo.get(key) as T;
 }
 
+const FLUSH = Symbol('flush');
+
 /** Visible text under a node, one line per block element, each line collapsed; empty lines dropped. */
 export function textLines(node: AnyNode): string[] {
   const lines: string[] = [];
@@ -61,22 +67,26 @@ export function textLines(node: AnyNode): string[] {
     if (line !== '') lines.push(line);
     current = '';
   };
-  const walk = (n: AnyNode) => {
+  // An explicit stack (FLUSH marks a block's end): nesting depth never reaches the call stack.
+  const stack: (AnyNode | typeof FLUSH)[] = [node];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n === FLUSH) { flush(); continue; }
     if (n.type === 'text') {
       current += (n as unknown as { data: string }).data;
-      return;
+      continue;
     }
-    if (n.type === 'comment' || n.type === 'directive') return;
+    if (n.type === 'comment' || n.type === 'directive') continue;
     const el = n as Element;
-    if (el.name && SKIPPED.has(el.name)) return;
+    if (el.name && SKIPPED.has(el.name)) continue;
     const block = el.name !== undefined && BLOCKS.has(el.name);
     if (block) flush();
     // A table row reads as one line, its cells separated as in "Plan | Price | Seats".
     if (n !== node && (el.name === 'td' || el.name === 'th') && hasCellBefore(el)) current += ' | ';
-    for (const child of el.children ?? []) walk(child);
-    if (block) flush();
-  };
-  walk(node);
+    if (block) stack.push(FLUSH);
+    const children = el.children ?? [];
+    for (let i = children.length - 1; i >= 0; i -= 1) stack.push(children[i]!);
+  }
   flush();
   return lines;
 }

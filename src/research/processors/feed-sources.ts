@@ -1,9 +1,8 @@
 import type { OutboundClient } from '../../outbound/http.js';
-import { discoverFeedLinks } from '../extract/discover.js';
-import { parseFeed, type FeedItem, type ParsedFeed } from '../extract/feed.js';
+import type { FeedItem } from '../extract/feed.js';
+import type { SourceParser } from '../isolate/parse-pool.js';
 import { homePages, type MonitorSources } from '../sources.js';
 import { failureKey, HttpStatusError } from '../source-failures.js';
-import { nonFeedItems } from './page-sources.js';
 
 /** A feed item (or a page block, or a JSON element, read as one) with the source it came from. */
 export interface SourcedItem extends FeedItem {
@@ -27,12 +26,12 @@ export type SourceReading =
   | { source: string; url: string; items: SourcedItem[] }
   | { source: string; url: string; error: string; errorKey: string };
 
-const HTML_START = /^\s*(?:<!--[\s\S]*?-->\s*)*<(?:!doctype\s+html|html)[\s>]/i;
-const ALTERNATE_LINK = /<link\b[^>]*\balternate\b/i;
 const FEED_ACCEPT = 'application/feed+json, application/atom+xml, application/rss+xml, application/xml;q=0.9, text/html;q=0.8, */*;q=0.5';
 
 /** Reads every source of a monitor; a failing source is reported, never thrown. */
-export async function readSources(http: OutboundClient, sources: MonitorSources, signal: AbortSignal): Promise<SourceReading[]> {
+export async function readSources(
+  http: OutboundClient, parser: SourceParser, sources: MonitorSources, signal: AbortSignal,
+): Promise<SourceReading[]> {
   const named = [
     ...sources.urls.map((url) => ({ source: url, urls: [url] })),
     ...sources.domains.map((domain) => ({ source: domain, urls: homePages(domain) })),
@@ -40,19 +39,21 @@ export async function readSources(http: OutboundClient, sources: MonitorSources,
   return Promise.all(named.map(async ({ source, urls }) => {
     const tried = { url: urls[0] };
     try {
-      return { source, url: tried.url, items: await readFirstReachable(http, urls, signal, tried) };
+      return { source, url: tried.url, items: await readFirstReachable(http, parser, urls, signal, tried) };
     } catch (err) {
       return { source, url: tried.url, error: err instanceof Error ? err.message : String(err), errorKey: failureKey(err) };
     }
   }));
 }
 
-async function readFirstReachable(http: OutboundClient, urls: string[], signal: AbortSignal, tried: { url: string }): Promise<SourcedItem[]> {
+async function readFirstReachable(
+  http: OutboundClient, parser: SourceParser, urls: string[], signal: AbortSignal, tried: { url: string },
+): Promise<SourcedItem[]> {
   let lastError: unknown;
   for (const url of urls) {
     tried.url = url;
     try {
-      return await readFeedOrPage(http, url, signal);
+      return await readFeedOrPage(http, parser, url, signal);
     } catch (err) {
       lastError = err;
     }
@@ -62,22 +63,17 @@ async function readFirstReachable(http: OutboundClient, urls: string[], signal: 
 
 /**
  * Reads a feed; a page that is no feed is searched for the feeds it advertises, which are read
- * instead; a JSON endpoint or a page that advertises none is read as such.
+ * instead; a JSON endpoint or a page that advertises none is read as such. Parsing runs in a
+ * parse worker (off the event loop, within a time and memory budget).
  */
-async function readFeedOrPage(http: OutboundClient, url: string, signal: AbortSignal): Promise<SourcedItem[]> {
-  const { body, finalUrl, contentType } = await get(http, url, signal);
-  // An HTML document is no feed, and only one with an alternate link can advertise one: skipping
-  // those parses halves the cost of reading a page.
-  const html = HTML_START.test(body);
-  const feed = html ? null : parseFeed(body, finalUrl, contentType);
-  if (feed) return itemsOf(feed, finalUrl);
-  const advertised = /^\s*[[{]/.test(body) || (html && !ALTERNATE_LINK.test(body)) ? [] : discoverFeedLinks(body, finalUrl);
-  if (advertised.length === 0) return nonFeedItems(body, finalUrl, contentType);
-  const feeds = await Promise.all(advertised.slice(0, 5).map(async (feedUrl) => {
-    const linked = await get(http, feedUrl, signal);
-    const parsed = parseFeed(linked.body, linked.finalUrl, linked.contentType);
-    if (!parsed) throw new Error(`${feedUrl}, advertised by ${url}, is not a feed`);
-    return itemsOf(parsed, linked.finalUrl);
+async function readFeedOrPage(http: OutboundClient, parser: SourceParser, url: string, signal: AbortSignal): Promise<SourcedItem[]> {
+  const fetched = await get(http, url, signal);
+  const reading = await parser.readBody(fetched, signal);
+  if ('items' in reading) return reading.items;
+  const feeds = await Promise.all(reading.advertised.map(async (feedUrl) => {
+    const items = await parser.readFeed(await get(http, feedUrl, signal), signal);
+    if (!items) throw new Error(`${feedUrl}, advertised by ${url}, is not a feed`);
+    return items;
   }));
   return feeds.flat();
 }
@@ -88,9 +84,5 @@ async function get(http: OutboundClient, url: string, signal: AbortSignal) {
   if (response.status < 200 || response.status >= 300) {
     throw new HttpStatusError(url, response.status);
   }
-  return { body: response.body.toString('utf8'), finalUrl: response.url, contentType: response.headers['content-type'] };
-}
-
-function itemsOf(feed: ParsedFeed, feedUrl: string): SourcedItem[] {
-  return feed.items.map((item) => ({ ...item, feedUrl, feedTitle: feed.title }));
+  return { body: response.body.toString('utf8'), url: response.url, contentType: response.headers['content-type'] };
 }

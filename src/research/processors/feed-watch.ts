@@ -18,7 +18,7 @@ export const BACKFILL_ITEMS = 10;
 export const feedWatch: Processor = {
   async run(ctx: ProcessorContext): Promise<ProcessorResult> {
     const settings = ctx.monitor.settings as EventStreamSettings;
-    const readings = await readSources(ctx.http, sourcesOf(settings), ctx.signal);
+    const readings = await readSources(ctx.http, ctx.parser, sourcesOf(settings), ctx.signal);
     const failures = readings.flatMap((r) => ('error' in r ? [`${r.source}: ${r.error}`] : []));
     const sourceChecks = readings.map((r) => ('error' in r
       ? { source: r.source, url: r.url, ok: false as const, error: r.error, errorKey: r.errorKey }
@@ -32,7 +32,11 @@ export const feedWatch: Processor = {
     // Past fingerprints are read only when some unseen item could be a near-duplicate of one.
     const needsPrints = keyed.some((k) => k.fingerprint && !k.keys.some((key) => seen.has(key)));
     const novelty = novelItems(keyed, seen, needsPrints ? (await ctx.fingerprints?.()) ?? [] : []);
-    const reported = selectReported(ctx, settings, novelty.fresh);
+    // The regex runs in a parse worker, within its time budget: RE2 is linear in the text, but also in the pattern's size.
+    const regexHits = settings.match?.regex
+      ? await ctx.parser.testRegex(settings.match.regex, novelty.fresh.map(filterText), ctx.signal)
+      : null;
+    const reported = selectReported(ctx, settings, novelty.fresh, regexHits);
     return {
       outcome: { kind: 'events', events: reported.map((item) => itemEvent(item, settings.output_schema)) },
       seenKeys: novelty.seenKeys,
@@ -47,15 +51,18 @@ export const feedWatch: Processor = {
  * only records what exists, reporting items dated after the monitor's creation, or with
  * `include_backfill` the most recent few.
  */
-function selectReported(ctx: ProcessorContext, settings: EventStreamSettings, fresh: SourcedItem[]): SourcedItem[] {
+function selectReported(
+  ctx: ProcessorContext, settings: EventStreamSettings, fresh: SourcedItem[], regexHits: boolean[] | null,
+): SourcedItem[] {
   const terms = queryTerms(settings.query);
   const policy = settings.advanced_settings?.source_policy;
   const after = policy?.after_date ? Date.parse(policy.after_date) : undefined;
   const excluded = (policy?.exclude_domains ?? []).map((d) => d.toLowerCase().replace(/^\*?\.?/, ''));
-  const passes = compileFilter(settings.match);
-  let chosen = fresh.filter((item) =>
+  const passes = compileFilter(settings.match, { regex: false });
+  let chosen = fresh.filter((item, i) =>
     matchesQuery(terms, `${item.title ?? ''} ${item.summary ?? ''} ${item.section ?? ''}`)
-    && passes(`${item.title ?? ''}\n${item.summary ?? ''}\n${item.link ?? ''}`)
+    && passes(filterText(item))
+    && (regexHits === null || regexHits[i] === true)
     && !(after !== undefined && item.publishedAt && item.publishedAt.getTime() < after)
     && !isExcluded(item.link, excluded));
   chosen = chosen.sort(byDateAscending);
@@ -65,6 +72,11 @@ function selectReported(ctx: ProcessorContext, settings: EventStreamSettings, fr
       : chosen.filter((item) => item.publishedAt && item.publishedAt.getTime() > ctx.monitor.createdAt);
   }
   return chosen;
+}
+
+/** What `settings.match` reads of an item: its title, summary and link. */
+function filterText(item: SourcedItem): string {
+  return `${item.title ?? ''}\n${item.summary ?? ''}\n${item.link ?? ''}`;
 }
 
 function byDateAscending(a: SourcedItem, b: SourcedItem): number {

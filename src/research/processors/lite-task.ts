@@ -1,7 +1,8 @@
 import type { SourcePolicy } from '../../domain/monitor.js';
 import type { OutputSpec } from '../../domain/task.js';
 import type { OutboundClient } from '../../outbound/http.js';
-import { extractOutput, type Extraction, type Page } from '../extract/fields.js';
+import type { Extraction, Page } from '../extract/fields.js';
+import type { SourceParser } from '../isolate/parse-pool.js';
 import { extractUrls } from '../relevance.js';
 import { homePages } from '../sources.js';
 
@@ -47,7 +48,9 @@ export function queryOf(input: LiteTask['input']): string {
  * the output spec from them. Throws when no page could be read; a page that fails among others
  * that did not is reported through `progress` and left out.
  */
-export async function runLiteTask(http: OutboundClient, task: LiteTask, signal: AbortSignal, progress: Progress): Promise<Extraction> {
+export async function runLiteTask(
+  http: OutboundClient, parser: SourceParser, task: LiteTask, signal: AbortSignal, progress: Progress,
+): Promise<Extraction> {
   const urls = targetUrls(task);
   if (urls.length === 0) throw new Error('the input names no web page to read (the lite processor reads the http(s) URLs in the input)');
   await progress('plan', `Reading ${urls.length} page${urls.length === 1 ? '' : 's'}: ${urls.join(', ')}`);
@@ -67,7 +70,8 @@ export async function runLiteTask(http: OutboundClient, task: LiteTask, signal: 
     }
   }
   if (pages.length === 0) throw new Error(`no page could be read: ${failures.join('; ')}`);
-  const extraction = extractOutput(pages, task.spec, { query: queryOf(task.input) });
+  // Parsing and extraction run in a parse worker: off the event loop, within a time and memory budget.
+  const extraction = await parser.extract(pages, task.spec, queryOf(task.input), signal);
   await progress('result', summary(extraction));
   return extraction;
 }

@@ -2,6 +2,7 @@ import type { Outcome, TaskOutput } from '../../domain/event.js';
 import type { Monitor } from '../../domain/monitor.js';
 import type { SourceCheck } from '../../domain/source-health.js';
 import type { OutboundClient } from '../../outbound/http.js';
+import type { SourceParser } from '../isolate/parse-pool.js';
 
 /** What a processor may use while it runs one execution of a monitor. */
 export interface ProcessorContext {
@@ -13,6 +14,8 @@ export interface ProcessorContext {
    * execution: conditional GET, reuse and coalescing, per-host limits, Retry-After and retries.
    */
   readonly http: OutboundClient;
+  /** Where fetched bodies are parsed: off the event loop, within a time and memory budget per body. */
+  readonly parser: SourceParser;
   /** When the execution runs out of time (epoch ms, real time); `signal` aborts then. */
   readonly deadline: number;
   readonly clock: () => number;

@@ -12,7 +12,7 @@ import type { Processor, ProcessorContext, ProcessorResult } from './processor.j
 export const snapshotWatch: Processor = {
   async run(ctx: ProcessorContext): Promise<ProcessorResult> {
     const { task } = ctx.monitor.settings as SnapshotSettings;
-    const extraction = await runLiteTask(ctx.http, {
+    const extraction = await runLiteTask(ctx.http, ctx.parser, {
       input: task.input, spec: task.output_spec, sourcePolicy: task.source_policy,
     }, ctx.signal, () => {});
     const next = extraction.output;

@@ -1,0 +1,41 @@
+import { extractOutput, type Extraction, type OutputSpec, type Page } from '../extract/fields.js';
+import { setParseLimits, SourceLimitError, type ParseLimits } from '../extract/limits.js';
+import { readBody, readFeedBody, type BodyReading, type FetchedBody } from '../processors/read-body.js';
+import type { SourcedItem } from '../processors/feed-sources.js';
+import { compileUserRegex } from '../regex-safety.js';
+
+/** One piece of CPU-heavy work on fetched bodies, as sent to a parse worker. */
+export type ParseJob =
+  | { kind: 'body'; fetched: FetchedBody }
+  | { kind: 'feed'; fetched: FetchedBody }
+  | { kind: 'extract'; pages: Page[]; spec: OutputSpec; query: string }
+  | { kind: 'regex'; pattern: string; texts: string[] };
+
+/** What each kind of job gives back. */
+export interface ParseResults { body: BodyReading; feed: SourcedItem[] | null; extract: Extraction; regex: boolean[] }
+
+/** Runs one job in this thread; a stack overflow (markup nested too deep for a recursive reader) is named as such. */
+export function runParseJob(job: ParseJob): ParseResults[ParseJob['kind']] {
+  try {
+    switch (job.kind) {
+      case 'body': return readBody(job.fetched);
+      case 'feed': return readFeedBody(job.fetched);
+      case 'extract': return extractOutput(job.pages, job.spec, { query: job.query });
+      case 'regex': {
+        const regex = compileUserRegex(job.pattern, { ignoreCase: true });
+        return job.texts.map((text) => regex.test(text));
+      }
+    }
+  } catch (err) {
+    if (err instanceof RangeError && /call stack/i.test(err.message)) {
+      throw new SourceLimitError('the document nests too deeply to be read');
+    }
+    throw err;
+  }
+}
+
+/** The worker's entry: limits from its configuration once, then jobs. */
+export function workerEntry(limits: ParseLimits | undefined): (job: ParseJob) => ReturnType<typeof runParseJob> {
+  if (limits) setParseLimits(limits);
+  return runParseJob;
+}
