@@ -68,6 +68,8 @@ describe('webhooks', () => {
       assert.match(completed.json.data.event.monitor_ts, /^completed_\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
       assert.deepEqual(completed.json.data.metadata, { tenant: 'acme' });
 
+      // The subscribed monitor's creation run must have recorded the feed before it grows.
+      await waitFor(async () => (await vigil.client.monitor.events(only.monitor_id, { include_completions: true })).events.length > 0);
       f.grow();
       await vigil.client.monitor.trigger(monitor.monitor_id);
       await vigil.client.monitor.trigger(only.monitor_id);
