@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -165,6 +166,22 @@ const POSTGRES_ORDERED_CLAIM = 'SET LOCAL enable_bitmapscan = off; SET LOCAL ena
 const LIST_SESSION_SETTINGS = ['enable_sort', 'enable_incremental_sort', 'enable_bitmapscan', 'enable_seqscan']
   .map((name) => `-c ${name}=off`).join(' ');
 
+/**
+ * Names every statement a list connection runs, so PostgreSQL parses and plans each list's shape
+ * once per connection (a prepared statement) instead of on every request: lists are the hot reads,
+ * and a few shapes serve them all. The name is a hash of the SQL, so one text is one statement.
+ */
+function prepareStatements(pool: pg.Pool): void {
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as unknown as { query: (...args: unknown[]) => unknown }).query = (config: unknown, ...rest: unknown[]) => {
+      if (typeof config !== 'string') return query(config, ...rest);
+      const [values, callback] = rest;
+      return query({ name: `list_${createHash('sha1').update(config).digest('hex').slice(0, 20)}`, text: config, values }, callback);
+    };
+  });
+}
+
 function openPostgres(url: string, onError: (err: unknown) => void): OpenedDialect {
   const types = { getTypeParser: int8AsNumber as never };
   const pool = new pg.Pool({ connectionString: url, max: 10, types });
@@ -172,6 +189,7 @@ function openPostgres(url: string, onError: (err: unknown) => void): OpenedDiale
   // An idle connection the server closed is replaced on next use; without a listener it would crash the process.
   pool.on('error', onError);
   listPool.on('error', onError);
+  prepareStatements(listPool);
   const info: DialectInfo = {
     name: 'postgres',
     supportsSkipLocked: true,
