@@ -1,4 +1,4 @@
-import type { CreateEvalMonitorBody, SubmitEventBody, UpdateEvalMonitorBody } from '../api/deeprails/schemas.js';
+import type { CreateEvalMonitorBody, SubmitEventBody, UpdateEvalMonitorBody } from '../domain/evaluation-schemas.js';
 import {
   DEFAULT_RUN_MODE, evaluationDetailRecord, type EvalMonitor, type EvalMonitorSettings, type Evaluation, type RunMode,
 } from '../domain/evaluation.js';

@@ -6,7 +6,7 @@ import { ID } from '../../domain/ids.js';
 import { invalid } from '../../errors.js';
 import type { Store } from '../../store/db.js';
 import { insertEvalFile } from '../../store/eval-monitors.repository.js';
-import { DeepRailsError, UploadResponse } from './schemas.js';
+import { DeepRailsError, UploadResponse } from '../../domain/evaluation-schemas.js';
 
 /** Limits of one upload request: files of at most 10 MiB, 20 of them. */
 const MAX_FILE_BYTES = 10 * 1024 * 1024;

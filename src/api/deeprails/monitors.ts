@@ -9,7 +9,7 @@ import { countEvaluations, recentEvaluations } from '../../store/evaluations.rep
 import {
   CreateEvalMonitorBody, CreateEvalMonitorResponse, DeepRailsError, DetailQuery, EvalMonitorDetail, EvaluationDetail, EventParams, MonitorParams,
   StreamQuery, SubmitEventBody, SubmitEventResponse, UpdateEvalMonitorBody, UpdateEvalMonitorResponse,
-} from './schemas.js';
+} from '../../domain/evaluation-schemas.js';
 import { streamEvaluations } from './stream.js';
 
 const tags = ['Evaluation monitors (DeepRails)'];

@@ -1,8 +1,11 @@
 import { Type, type Static } from 'typebox';
-import { EVALUATION_EVENT_TYPES, RUN_MODES } from '../../domain/evaluation.js';
-import { METRICS } from '../../evaluation/metrics.js';
+import { EVALUATION_EVENT_TYPES, RUN_MODES } from './evaluation.js';
+import { METRICS } from '../evaluation/metrics.js';
 
-/** Wire schemas of the DeepRails Monitor API (generation B, api.md §7.3); types derive from them. */
+/**
+ * Wire schemas of the DeepRails Monitor API (generation B, api.md §7.3). They live in domain/ so
+ * that api/ (validation, OpenAPI) and commands/ (request types) both derive from one definition.
+ */
 
 const Metric = Type.Enum(METRICS, { description: 'A guardrail metric' });
 const Metrics = Type.Array(Metric, { minItems: 1, maxItems: METRICS.length, uniqueItems: true });
