@@ -1,7 +1,7 @@
 import { extractOutput, type Extraction, type OutputSpec, type Page } from '../extract/fields.js';
 import { setParseLimits, SourceLimitError, type ParseLimits } from '../extract/limits.js';
 import { readBody, readFeedBody, type BodyReading, type FetchedBody } from '../processors/read-body.js';
-import type { SourcedItem } from '../processors/feed-sources.js';
+import type { SourcedItem } from '../processors/sourced-item.js';
 import { compileUserRegex } from '../regex-safety.js';
 
 /** One piece of CPU-heavy work on fetched bodies, as sent to a parse worker. */

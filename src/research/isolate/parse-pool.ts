@@ -1,7 +1,7 @@
 import { Piscina } from 'piscina';
 import type { Extraction, OutputSpec, Page } from '../extract/fields.js';
 import { SourceLimitError, type ParseLimits } from '../extract/limits.js';
-import type { SourcedItem } from '../processors/feed-sources.js';
+import type { SourcedItem } from '../processors/sourced-item.js';
 import type { BodyReading, FetchedBody } from '../processors/read-body.js';
 import type { ParseJob } from './parse-jobs.js';
 

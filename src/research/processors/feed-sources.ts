@@ -1,25 +1,8 @@
 import type { OutboundClient } from '../../outbound/http.js';
-import type { FeedItem } from '../extract/feed.js';
 import type { SourceParser } from '../isolate/parse-pool.js';
 import { homePages, type MonitorSources } from '../sources.js';
 import { failureKey, HttpStatusError } from '../source-failures.js';
-
-/** A feed item (or a page block, or a JSON element, read as one) with the source it came from. */
-export interface SourcedItem extends FeedItem {
-  feedUrl: string;
-  feedTitle: string | null;
-  /** Absent for feed items. */
-  origin?: 'page' | 'json';
-  /** An identity the extractor fixed (page blocks, keyless JSON elements), replacing guid → link → text. */
-  identity?: string;
-  /** The heading a page block or entry sits under. */
-  section?: string | null;
-  /**
-   * The same content read in a page's other form (its blocks when it is read as a listing, its
-   * entries when read as blocks): its keys are recorded as seen, it is never reported itself.
-   */
-  shadow?: boolean;
-}
+import type { SourcedItem } from './sourced-item.js';
 
 /** What reading one named source gave: its feeds' items, or why it failed (`errorKey`: see failureKey). */
 export type SourceReading =

@@ -3,7 +3,8 @@ import { compileFilter } from '../match.js';
 import { matchesQuery, queryTerms } from '../relevance.js';
 import { sourcesOf } from '../sources.js';
 import { itemEvent } from './feed-events.js';
-import { readSources, type SourcedItem } from './feed-sources.js';
+import { readSources } from './feed-sources.js';
+import type { SourcedItem } from './sourced-item.js';
 import { keyItems, novelItems } from './item-identity.js';
 import type { Processor, ProcessorContext, ProcessorResult } from './processor.js';
 

@@ -1,6 +1,6 @@
 import { parseJsonItems } from '../extract/json-items.js';
 import { blockIdentity, entryLinks, extractPage } from '../extract/page.js';
-import type { SourcedItem } from './feed-sources.js';
+import type { SourcedItem } from './sourced-item.js';
 
 const JSON_TYPE = /\bjson\b/i;
 

@@ -1,7 +1,7 @@
 import { discoverFeedLinks } from '../extract/discover.js';
 import { parseFeed, type ParsedFeed } from '../extract/feed.js';
 import { checkItemCount, checkMarkupDepth } from '../extract/limits.js';
-import type { SourcedItem } from './feed-sources.js';
+import type { SourcedItem } from './sourced-item.js';
 import { nonFeedItems } from './page-sources.js';
 
 /** A fetched body of a monitor's source, as the parse worker receives it. */
