@@ -5,7 +5,7 @@
 // every monitor and ends when every triggered execution has committed its outcome.
 import { ensureAccount } from '../src/accounts.js';
 import { loadConfig } from '../src/config.js';
-import { createMonitor, triggerMonitor, type CommandDeps } from '../src/engine/monitor-commands.js';
+import { createMonitor, triggerMonitor, type CommandDeps } from '../src/commands/monitors.js';
 import { startVigil, type Vigil } from '../src/server.js';
 import { listExecutions } from '../src/store/executions.repository.js';
 import { openBenchDatabase, type BenchDatabase } from './lib.js';

@@ -13,7 +13,7 @@ import { taskRoutes } from './api/parallel/tasks.js';
 import { webhookRoutes } from './api/webhooks.js';
 import { fileRoutes } from './api/deeprails/files.js';
 import { evaluationMonitorRoutes } from './api/deeprails/monitors.js';
-import type { CommandDeps } from './engine/monitor-commands.js';
+import type { CommandDeps } from './commands/monitors.js';
 import { renderMetrics } from './metrics.js';
 import { queueDepths } from './store/queue-depth.repository.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { firstDueTime } from '../src/engine/monitor-commands.js';
+import { firstDueTime } from '../src/commands/monitors.js';
 import { nextDueTime } from '../src/engine/scheduler.js';
 import { listEvents } from '../src/store/events.repository.js';
 import { openStore } from '../src/store/db.js';

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { SourceHealth } from '../../domain/source-health.js';
-import { requireMonitor, type CommandDeps } from '../../engine/monitor-commands.js';
+import { requireMonitor, type CommandDeps } from '../../commands/monitors.js';
 import { findSourceHealth } from '../../store/source-health.repository.js';
 import { Nullable } from '../nullable.js';
 import { ErrorResponse, MonitorParams } from './monitor-schemas.js';

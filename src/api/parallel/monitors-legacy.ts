@@ -7,7 +7,7 @@ import {
 } from '../../domain/monitor.js';
 import {
   cancelMonitor, createMonitor, requireMonitor, updateMonitor, type CommandDeps,
-} from '../../engine/monitor-commands.js';
+} from '../../commands/monitors.js';
 import { AppError, invalid } from '../../errors.js';
 import { insertDeliveries } from '../../store/deliveries.repository.js';
 import { listExecutionEvents, listRecentEvents } from '../../store/events.repository.js';

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError } from '../../errors.js';
 import {
   cancelMonitor, createMonitor, requireMonitor, triggerMonitor, updateMonitor, type CommandDeps,
-} from '../../engine/monitor-commands.js';
+} from '../../commands/monitors.js';
 import { findExecution } from '../../store/executions.repository.js';
 import { listEvents, listExecutionEvents, type StoredEvent } from '../../store/events.repository.js';
 import { listMonitors } from '../../store/monitors.repository.js';

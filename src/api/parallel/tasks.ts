@@ -5,7 +5,7 @@ import { AppError } from '../../errors.js';
 import type { TaskOutput } from '../../domain/event.js';
 import { wantsElementBasis, withElementBasis } from '../../domain/element-basis.js';
 import { isActive, taskRunRecord, type TaskRun } from '../../domain/task.js';
-import { createTaskRun, requireTaskRun, type TaskCommandDeps } from '../../engine/task-commands.js';
+import { createTaskRun, requireTaskRun, type TaskCommandDeps } from '../../commands/tasks.js';
 import { liteProgressStats } from '../../research/processors/lite-task.js';
 import { findTaskRun, listTaskMessages } from '../../store/task-runs.repository.js';
 import { openSse, type SseStream } from '../sse.js';
