@@ -2,14 +2,15 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Nullable } from './nullable.js';
 import { Type } from 'typebox';
-import { newWebhookSecret } from '../accounts.js';
-import { checkWebhookUrl, REQUEST_LIMITS } from '../domain/monitor-rules.js';
-import { checkGracePeriod } from '../domain/webhook-rules.js';
-import { AppError, invalid, validationError } from '../errors.js';
-import { findAccountById, rotateWebhookSecret, setWebhookKeyMode, type Account } from '../store/accounts.repository.js';
+import {
+  enableEndpoint, redeliverOne, redeliverRange, requireAccount, requireDelivery, rotateSecret, setKeyMode,
+} from '../commands/webhooks.js';
+import { REQUEST_LIMITS } from '../domain/monitor-rules.js';
+import { invalid } from '../errors.js';
+import type { Account } from '../store/accounts.repository.js';
 import type { Store } from '../store/db.js';
-import { findDelivery, listDeliveries, redeliver, type Delivery } from '../store/deliveries.repository.js';
-import { findEndpoint, listEndpoints, listNotices, saveEndpoint } from '../store/endpoints.repository.js';
+import { listDeliveries, type Delivery } from '../store/deliveries.repository.js';
+import { listEndpoints, listNotices } from '../store/endpoints.repository.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { splitArrayParams } from './query.js';
 import { ErrorResponse } from './parallel/monitor-schemas.js';
@@ -72,14 +73,9 @@ export async function webhookRoutes(parent: FastifyInstance, options: { store: S
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { store, clock } = options;
   const db = store.db;
-  const account = async (id: string) => {
-    const found = await findAccountById(db, id);
-    if (!found) throw new AppError('UNAUTHORIZED');
-    return found;
-  };
 
   app.get('/v1/webhooks/secret', { schema: { tags, summary: 'The account\'s webhook signing secret', response: { 200: Secret, ...errors } } },
-    async (request) => wireSecret(await account(request.account.id), clock()));
+    async (request) => wireSecret(await requireAccount(options, request.account.id), clock()));
 
   app.post('/v1/webhooks/secret/rotate', {
     schema: {
@@ -88,20 +84,13 @@ export async function webhookRoutes(parent: FastifyInstance, options: { store: S
       response: { 200: Secret, ...errors },
     },
   }, async (request) => {
-    // Checked before anything is written: an unbounded grace period once saved a date no response could show.
-    const grace = checkGracePeriod(request.body?.grace_period ?? '24h', ['body', 'grace_period']);
-    if ('problem' in grace) throw validationError([grace.problem]);
     const now = clock();
-    await rotateWebhookSecret(db, request.account.id, newWebhookSecret(), now + grace.seconds * 1000);
-    return wireSecret(await account(request.account.id), now);
+    return wireSecret(await rotateSecret(options, request.account.id, request.body?.grace_period ?? '24h'), now);
   });
 
   app.post('/v1/webhooks/settings', {
     schema: { tags, summary: 'How the HMAC key is made from the secret', body: Type.Object({ key_mode: KeyMode }, { additionalProperties: false }), response: { 200: Secret, ...errors } },
-  }, async (request) => {
-    await setWebhookKeyMode(db, request.account.id, request.body.key_mode);
-    return wireSecret(await account(request.account.id), clock());
-  });
+  }, async (request) => wireSecret(await setKeyMode(options, request.account.id, request.body.key_mode), clock()));
 
   app.get('/v1/webhooks/deliveries', {
     schema: {
@@ -129,26 +118,16 @@ export async function webhookRoutes(parent: FastifyInstance, options: { store: S
   });
 
   const DeliveryParams = Type.Object({ delivery_id: Type.String() });
-  const requireDelivery = async (accountId: string, id: string) => {
-    const delivery = await findDelivery(db, accountId, id);
-    if (!delivery) throw new AppError('DELIVERY_NOT_FOUND');
-    return delivery;
-  };
 
   app.get('/v1/webhooks/deliveries/:delivery_id', {
     schema: { tags, summary: 'One delivery with its payload', params: DeliveryParams, response: { 200: DeliveryView, ...errors } },
-  }, async (request) => wireDelivery(await requireDelivery(request.account.id, request.params.delivery_id), true));
+  }, async (request) => wireDelivery(await requireDelivery(options, request.account.id, request.params.delivery_id), true));
 
   app.post('/v1/webhooks/deliveries/:delivery_id/redeliver', {
     schema: { tags, summary: 'Send a delivery again (same webhook-id)', params: DeliveryParams, response: { 202: DeliveryView, ...errors } },
   }, async (request, reply) => {
-    const delivery = await requireDelivery(request.account.id, request.params.delivery_id);
-    if (delivery.status === 'pending') {
-      throw invalid(['path', 'delivery_id'], 'is still pending: it is retried on its own; redeliver delivered or failed deliveries', 'pending');
-    }
-    await redeliver(db, { accountId: request.account.id, ids: [request.params.delivery_id], now: clock() });
-    options.wake();
-    return reply.status(202).send(wireDelivery(await requireDelivery(request.account.id, request.params.delivery_id)));
+    const delivery = await redeliverOne(options, request.account.id, request.params.delivery_id);
+    return reply.status(202).send(wireDelivery(delivery));
   });
 
   app.post('/v1/webhooks/deliveries/redeliver', {
@@ -162,11 +141,9 @@ export async function webhookRoutes(parent: FastifyInstance, options: { store: S
       response: { 202: Type.Object({ redelivered: Type.Integer() }), ...errors },
     },
   }, async (request, reply) => {
-    const count = await redeliver(db, {
-      accountId: request.account.id, statuses: request.body.status ?? ['failed'],
-      since: instant(request.body.since, 'since'), until: instant(request.body.until, 'until'), now: clock(),
+    const count = await redeliverRange(options, request.account.id, {
+      statuses: request.body.status ?? ['failed'], since: instant(request.body.since, 'since'), until: instant(request.body.until, 'until'),
     });
-    options.wake();
     return reply.status(202).send({ redelivered: count });
   });
 
@@ -185,12 +162,7 @@ export async function webhookRoutes(parent: FastifyInstance, options: { store: S
       response: { 200: EndpointView, ...errors },
     },
   }, async (request) => {
-    const problems = checkWebhookUrl(request.body.url, ['body', 'url']);
-    if (problems.length > 0) throw validationError(problems);
-    const found = await findEndpoint(db, request.account.id, request.body.url);
-    const endpoint = { ...found, status: 'active' as const, failingSince: null, disabledReason: null };
-    // An endpoint already healthy (or never seen) has nothing to re-enable: no row is written for it.
-    if (found.status !== 'active' || found.failingSince !== null) await saveEndpoint(db, request.account.id, endpoint, clock());
+    const endpoint = await enableEndpoint(options, request.account.id, request.body.url);
     return { url: endpoint.url, status: endpoint.status, failing_since: null, last_success_at: iso(endpoint.lastSuccessAt), disabled_reason: null };
   });
 

@@ -14,6 +14,10 @@ import { NO_SOURCE_HELP, sourcesOf } from '../research/sources.js';
 import type { Store } from '../store/db.js';
 import { dropQueuedExecutions, insertExecution } from '../store/executions.repository.js';
 import { findMonitor, insertMonitor, saveMonitor } from '../store/monitors.repository.js';
+import { monitorDelivery, webhookEvent } from '../delivery/monitor-webhooks.js';
+import type { WebhookEventType } from '../domain/monitor.js';
+import { insertDeliveries } from '../store/deliveries.repository.js';
+import { insertTestEventGroup } from '../store/test-event-groups.repository.js';
 
 /** What monitor commands need: the store, the rules' settings, a clock and a wake-up for workers. */
 export interface CommandDeps {
@@ -229,4 +233,27 @@ export async function requireMonitor(deps: Pick<CommandDeps, 'store'>, accountId
   const monitor = await findMonitor(deps.store.db, accountId, id);
   if (!monitor) throw new AppError('MONITOR_NOT_FOUND');
   return monitor;
+}
+
+/**
+ * Writes a test webhook message into the outbox, with the body real messages of its type have and a
+ * test event group id; the dispatcher signs and sends it like any other. A detected group's id is
+ * recorded so that it, and only it, resolves to test data.
+ */
+export async function simulateEvent(deps: CommandDeps, monitor: Monitor, type: WebhookEventType): Promise<void> {
+  if (!monitor.webhook) throw new AppError('WEBHOOK_NOT_CONFIGURED');
+  const now = deps.clock();
+  const groupId = ID.testEventGroup();
+  const event = webhookEvent(type, {
+    groupId, eventId: type === 'monitor.execution.failed' ? ID.error() : ID.completion(),
+    errorMessage: 'This is a test error event.', at: now,
+  });
+  const delivery = monitorDelivery(monitor, monitor.webhook, type, event, now);
+  await deps.store.db.transaction().execute(async (tx) => {
+    await insertDeliveries(tx, [delivery]);
+    if (type === 'monitor.event.detected') {
+      await insertTestEventGroup(tx, { id: groupId, accountId: monitor.accountId, monitorId: monitor.id, createdAt: now });
+    }
+  });
+  deps.wake();
 }

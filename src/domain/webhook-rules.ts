@@ -13,3 +13,9 @@ export function checkGracePeriod(text: string, loc: (string | number)[]): { seco
   }
   return { seconds: parsed.seconds };
 }
+
+/** Problems with redelivering a delivery of this status: a pending one is still retried on its own. */
+export function checkRedeliverable(status: string, loc: (string | number)[]): Problem[] {
+  if (status !== 'pending') return [];
+  return [{ loc, msg: 'is still pending: it is retried on its own; redeliver delivered or failed deliveries', type: 'pending' }];
+}

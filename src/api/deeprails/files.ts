@@ -1,11 +1,10 @@
 import multipart from '@fastify/multipart';
 import * as cheerio from 'cheerio';
 import type { FastifyInstance } from 'fastify';
-import { fileRecord, type EvalFile } from '../../domain/evaluation.js';
-import { ID } from '../../domain/ids.js';
+import { storeEvalFiles, type UploadedFile } from '../../commands/eval-files.js';
+import { fileRecord } from '../../domain/evaluation.js';
 import { invalid } from '../../errors.js';
 import type { Store } from '../../store/db.js';
-import { insertEvalFile } from '../../store/eval-monitors.repository.js';
 import { DeepRailsError, UploadResponse } from '../../domain/evaluation-schemas.js';
 
 /** Limits of one upload request: files of at most 10 MiB, 20 of them. */
@@ -30,18 +29,15 @@ export async function fileRoutes(app: FastifyInstance, options: { store: Store; 
     schema: { tags: ['Evaluation monitors (DeepRails)'], summary: 'Upload files for file_search', response: { 200: UploadResponse, 401: DeepRailsError, 413: DeepRailsError, 422: DeepRailsError } },
   }, async (request) => {
     if (!request.isMultipart()) throw invalid(['body'], 'must be multipart/form-data with one or more parts named "files"');
-    const stored: EvalFile[] = [];
+    const uploaded: UploadedFile[] = [];
     for await (const part of request.files()) {
       const bytes = await part.toBuffer();
       if (part.file.truncated) throw invalid(['body', 'files'], `each file must be at most ${MAX_FILE_BYTES} bytes`);
       const name = part.filename || 'file';
-      stored.push({
-        id: ID.evalFile(), accountId: request.account.id, name, size: bytes.length, contentType: part.mimetype,
-        text: fileText(name, part.mimetype, bytes), createdAt: options.clock(),
-      });
+      uploaded.push({ name, size: bytes.length, contentType: part.mimetype, text: fileText(name, part.mimetype, bytes) });
     }
-    if (stored.length === 0) throw invalid(['body', 'files'], 'is required: send at least one file part named "files"');
-    await options.store.db.transaction().execute(async (tx) => { for (const f of stored) await insertEvalFile(tx, f); });
+    if (uploaded.length === 0) throw invalid(['body', 'files'], 'is required: send at least one file part named "files"');
+    const stored = await storeEvalFiles(options, request.account.id, uploaded);
     return { ...fileRecord(stored[0]), files: stored.map(fileRecord) };
   });
 }

@@ -1,18 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { monitorDelivery, webhookEvent } from '../../delivery/monitor-webhooks.js';
-import { ID } from '../../domain/ids.js';
 import {
   CADENCE_FREQUENCIES, type EventStreamSettings, type Monitor, type UpdateMonitorInput, type WebhookEventType,
 } from '../../domain/monitor.js';
 import {
-  cancelMonitor, createMonitor, requireMonitor, updateMonitor, type CommandDeps,
+  cancelMonitor, createMonitor, requireMonitor, simulateEvent, updateMonitor, type CommandDeps,
 } from '../../commands/monitors.js';
 import { AppError, invalid } from '../../errors.js';
-import { insertDeliveries } from '../../store/deliveries.repository.js';
 import { listExecutionEvents, listRecentEvents } from '../../store/events.repository.js';
 import { listMonitors, listMonitorsById } from '../../store/monitors.repository.js';
-import { findTestEventGroup, insertTestEventGroup } from '../../store/test-event-groups.repository.js';
+import { findTestEventGroup } from '../../store/test-event-groups.repository.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { ErrorResponse } from './monitor-schemas.js';
 import {
@@ -173,27 +170,4 @@ function updateInput(monitor: Monitor, body: LegacyUpdateBody): UpdateMonitorInp
     });
   }
   return input;
-}
-
-/**
- * Writes a test webhook message into the outbox, with the body real messages of its type have and a
- * test event group id; the dispatcher signs and sends it like any other. A detected group's id is
- * recorded so that it, and only it, resolves to test data.
- */
-async function simulateEvent(deps: CommandDeps, monitor: Monitor, type: WebhookEventType): Promise<void> {
-  if (!monitor.webhook) throw new AppError('WEBHOOK_NOT_CONFIGURED');
-  const now = deps.clock();
-  const groupId = ID.testEventGroup();
-  const event = webhookEvent(type, {
-    groupId, eventId: type === 'monitor.execution.failed' ? ID.error() : ID.completion(),
-    errorMessage: 'This is a test error event.', at: now,
-  });
-  const delivery = monitorDelivery(monitor, monitor.webhook, type, event, now);
-  await deps.store.db.transaction().execute(async (tx) => {
-    await insertDeliveries(tx, [delivery]);
-    if (type === 'monitor.event.detected') {
-      await insertTestEventGroup(tx, { id: groupId, accountId: monitor.accountId, monitorId: monitor.id, createdAt: now });
-    }
-  });
-  deps.wake();
 }
