@@ -1,4 +1,5 @@
 import type { TaskOutput } from './event.js';
+import type { SourcePolicy } from './source-policy.js';
 import type { OutputSpec } from './task.js';
 
 /**
@@ -18,7 +19,7 @@ export const WEBHOOK_EVENT_TYPES = [
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 export interface JsonSchemaSpec { type?: 'json'; json_schema: Record<string, unknown> }
-export interface SourcePolicy { include_domains?: string[]; exclude_domains?: string[]; after_date?: string | null }
+export type { SourcePolicy } from './source-policy.js';
 export interface AdvancedSettings { location?: string | null; source_policy?: SourcePolicy | null }
 
 /** Vigil's precise item filter for `event_stream` monitors, applied with the query's terms. */

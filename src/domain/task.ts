@@ -1,5 +1,5 @@
 import type { TaskOutput } from './event.js';
-import type { SourcePolicy } from './monitor.js';
+import type { SourcePolicy } from './source-policy.js';
 
 /**
  * Glossary. A *task run* is a one-off extraction: read the pages its input names and fill its

@@ -1,5 +1,5 @@
 import type { TaskOutput } from '../../domain/event.js';
-import type { Extraction } from './fields.js';
+import type { Extraction } from './extraction.js';
 import type { ParsedPage } from './parsed-page.js';
 import { jsonLdNodes, microdataItems, typeOf } from './structured-sources.js';
 import { overlap, tokens } from './tokens.js';

@@ -1,6 +1,7 @@
 import type { FieldBasis, TaskOutput } from '../../domain/event.js';
 import { queryTerms } from '../relevance.js';
 import { autoOutput } from './auto.js';
+import type { Extraction } from './extraction.js';
 import { excerpt, propertiesOf, type FieldSchema } from './coerce.js';
 import { fieldQuery, type FieldQuery, type Found } from './field-query.js';
 import { fromHints, hintsOf } from './hints.js';
@@ -19,12 +20,7 @@ export type OutputSpec =
   | { type: 'text'; description?: string | null }
   | { type: 'auto' };
 
-/** The task output filled from the pages. */
-export interface Extraction {
-  output: TaskOutput;
-  /** Only for an auto spec answered with JSON: the schema that was derived. */
-  outputSchema?: Record<string, unknown>;
-}
+export type { Extraction } from './extraction.js';
 
 /** A field's value with every place it came from (several for an object filled property by property). */
 interface Hit {
