@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { EVALUATION_EVENT_TYPES, RUN_MODES } from './evaluation.js';
-import { METRICS } from '../evaluation/metrics.js';
+import { METRICS } from './guardrail-metrics.js';
 
 /**
  * Wire schemas of the DeepRails Monitor API (generation B, api.md §7.3). They live in domain/ so

@@ -1,4 +1,4 @@
-import type { Metric, MetricResult } from '../evaluation/metrics.js';
+import type { Metric, MetricResult } from './guardrail-metrics.js';
 
 /**
  * Evaluation monitors and evaluations (DeepRails Monitor API, generation B, api.md §7.3), as the

@@ -4,12 +4,9 @@ import type { EvaluationInput } from './input.js';
 import { instructionAdherence } from './instruction-adherence.js';
 import { comprehensiveSafety } from './safety.js';
 import type { MetricOutcome } from './verdicts.js';
+import type { Metric, MetricResult } from '../domain/guardrail-metrics.js';
 
-/** The six guardrail metrics of DeepRails' Monitor API (api.md §7.3). */
-export const METRICS = [
-  'correctness', 'completeness', 'instruction_adherence', 'context_adherence', 'ground_truth_adherence', 'comprehensive_safety',
-] as const;
-export type Metric = (typeof METRICS)[number];
+export { METRICS, type Metric, type MetricResult } from '../domain/guardrail-metrics.js';
 
 /**
  * Default pass thresholds. DeepRails documents none for Monitor; its examples show correctness 0.9
@@ -24,11 +21,6 @@ const SCORERS: Record<Metric, (input: EvaluationInput) => MetricOutcome> = {
   correctness, completeness, instruction_adherence: instructionAdherence, context_adherence: contextAdherence,
   ground_truth_adherence: groundTruthAdherence, comprehensive_safety: comprehensiveSafety,
 };
-
-/** One metric's wire-ready result: a score with its threshold and verdict, or why it could not be scored. */
-export type MetricResult =
-  | { metric: Metric; score: number; rationale: string; threshold: number; passed: boolean }
-  | { metric: Metric; error: string };
 
 /** Scores one evaluation on the given metrics with the `lite` (deterministic) scorers. */
 export function scoreLite(

@@ -1,4 +1,4 @@
-import type { Metric } from '../evaluation/metrics.js';
+import type { Metric } from '../domain/guardrail-metrics.js';
 import type { Evaluation, EvaluationStatus, ModelInput } from '../domain/evaluation.js';
 import type { Db, Queryable } from './db.js';
 import type { DialectInfo } from './dialect.js';
