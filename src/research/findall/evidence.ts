@@ -1,5 +1,6 @@
 // Evidence for judging: the passages of the candidate's own page.
 import { readPage, reasonOf } from './fetch-page.js';
+import { normalisedName } from './identity.js';
 import type { CandidateSeed, ResearchContext } from './seam.js';
 import { termOf, wordsOf } from './terms.js';
 
@@ -14,7 +15,9 @@ export interface Evidence { url: string; title: string | null; passages: string[
 export async function gatherEvidence(seed: CandidateSeed, ctx: ResearchContext): Promise<Evidence> {
   try {
     const page = await readPage(ctx, seed.url);
-    let passages = page.passages;
+    // A passage that is only the candidate's name (its heading, its JSON-LD name) is no evidence of anything else.
+    const own = normalisedName(seed.name);
+    let passages = page.passages.filter((p) => normalisedName(p.replace(/^(?:legal )?name:\s*/i, '')) !== own);
     if (seed.key.startsWith('name:')) {
       const name = wordsOf(seed.name).map(({ word }) => termOf(word));
       passages = passages.filter((p) => {
