@@ -6,7 +6,7 @@ import { DEFAULT_PARSE_LIMITS } from '../extract/limits.js';
 import { createParsePool } from '../isolate/parse-pool.js';
 import type { ResearchContext } from './seam.js';
 
-/** A context whose http reaches 127.0.0.0/8 only, with a one-thread parse pool; `signal` defaults to never aborting. */
+/** Call at a test file's top level (its clean-up is registered with `after`). A context whose http reaches 127.0.0.0/8 only, with a one-thread parse pool; `signal` defaults to never aborting. */
 export function testResearchContext(signal: AbortSignal = new AbortController().signal): ResearchContext {
   const http = createOutboundClient({ allowNetworks: ['127.0.0.0/8'], userAgent: 'vigil-test/1' });
   const parser = createParsePool({ threads: 1, timeoutMs: 60_000, memoryMb: 256, ...DEFAULT_PARSE_LIMITS });
