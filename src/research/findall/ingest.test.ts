@@ -46,6 +46,8 @@ test('never without a condition; URLs are no conditions; the same objective give
   assert.equal(bare.match_conditions.length, 1);
   assert.equal(bare.match_conditions[0]!.name, 'matches_objective');
   assert.deepEqual(names('Berlin bakeries https://x.test/list'), ['berlin_bakery']);
+  assert.deepEqual(names('Find AI companies listed on https://x.test/list, in Berlin'), ['ai_company', 'based_in_berlin']);
+  assert.deepEqual(names('Find AI companies in Berlin from https://x.test/'), ['ai_company', 'based_in_berlin']);
   assert.deepEqual(names('companies'), ['matches_objective']);
   const objective = 'Find AI companies in Berlin, with more than 50 employees, that raised a Series B';
   assert.deepEqual(ingestObjective(objective), ingestObjective(objective));

@@ -12,6 +12,7 @@ const FAMILIES: { type: string; subject: string; nouns: string[] }[] = [
 
 /** The words that ask rather than describe ("Find all the …", "List every …"). */
 const LEAD = /^\s*(?:please\s+)?(?:find|list|identify|search\s+for|look\s+for|get|show(?:\s+me)?|discover|give\s+me|collect|compile|which|what\s+are)\b\s*(?:(?:all|the|every|some|any|of|top\s+\d+|\d+)\s+)*/i;
+const URL_PHRASE = /(?:\b(?:(?:as\s+)?(?:listed|found|shown|published|named)\s+)?(?:on|at|from|in|via|see|using)\s+)?(?:the\s+(?:page|list|site|directory)\s+)?\bhttps?:\/\/\S+/gi;
 /** Where one clause ends and the next begins. */
 const CLAUSE_BREAK = /\s*(?:[,;]|\b(?:that|who|which|whose|where|and|but|while)\b)\s*|\s+(?=(?:with|founded|based|located|headquartered|established|launched)\s)/i;
 const FILLER = new Set(['a', 'an', 'the', 'that', 'who', 'which', 'are', 'is', 'was', 'were', 'be', 'been', 'have', 'has', 'had', 'do', 'does', 'of', 'to', 'for', 'at', 'by', 'on', 'in', 'currently', 'also']);
@@ -22,7 +23,8 @@ const MAX_NAME_WORDS = 6;
 
 /** An objective's entity type and match conditions; never without a condition. */
 export function ingestObjective(objective: string): IngestedSchema {
-  const text = objective.replace(/\bhttps?:\/\/\S+/gi, ' ').replace(/\s+/g, ' ').trim().replace(/[.?!]+$/, '');
+  // A URL names where to look, not what to find: it goes with the words that point at it ("listed on <url>").
+  const text = objective.replace(URL_PHRASE, ' ').replace(/\s+/g, ' ').trim().replace(/[.?!]+$/, '');
   const asked = text.replace(LEAD, '');
   const head = headNoun(asked);
   const conditions: MatchCondition[] = [];

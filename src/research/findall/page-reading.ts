@@ -31,6 +31,7 @@ export interface FindAllPage {
 const MAX_PASSAGES = 600;
 const MAX_PASSAGE = 400;
 const JSON_START = /^\s*[[{]/;
+const ALTERNATE_LINK = /<link\b[^>]*\balternate\b/i;
 const HTML_START = /^\s*(?:<!--[\s\S]*?-->\s*)*<(?:!doctype\s+html|html)[\s>]/i;
 
 /** Reads a fetched body as a feed, a JSON document or an HTML page. Throws over the parse limits. */
@@ -69,7 +70,8 @@ function readHtml(page: ParsedPage): FindAllPage {
     sightings: [...structured, ...tableSightings(page), ...listing],
     self: self ? nodeSighting(self, page.url, 'JSON-LD') : null,
     passages: passagesOf([...lines, ...(self ? facts(self, '') : [])]),
-    feeds: discoverFeedLinks(page.body, page.url),
+    // Only a page with an alternate link can advertise a feed: the others are not parsed a third time.
+    feeds: ALTERNATE_LINK.test(page.body) ? discoverFeedLinks(page.body, page.url) : [],
   };
 }
 
