@@ -52,6 +52,13 @@ describe('generation from each kind of source', () => {
     assert.deepEqual(found.map((s) => [s.name, s.description]), [['Acme Robotics GmbH', 'Warehouse robots.'], ['Spree Analytics', 'AI analytics.'], ['Havel Foods', 'Organic bread.']]);
   });
 
+  it('a table without a name column gives only the rows that link somewhere', async () => {
+    site.site.set('/lists/mixed', `<html><body><main><table><tr><th>Plan</th><th>Price</th></tr><tr><td>Basic</td><td>$10</td></tr>
+      <tr><td><a href="/companies/havel-foods">Havel Foods</a></td><td>$5M</td></tr></table></main></body></html>`, 'text/html');
+    const found = await seeds(spec({ sources: [`${site.url}/lists/mixed`] }));
+    assert.deepEqual(found.map((s) => s.name), ['Havel Foods']);
+  });
+
   it("a company's own page gives the company (its JSON-LD Organization)", async () => {
     const found = await seeds(spec({ sources: [site.companyUrl('quantwerk')] }));
     assert.deepEqual(found.map((s) => [s.key, s.name]), [[site.companyUrl('quantwerk'), 'Quantwerk']]);

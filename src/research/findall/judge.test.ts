@@ -1,6 +1,7 @@
 // Network rule: every request goes to the fixture site on 127.0.0.1.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createOutboundClient } from '../../outbound/http.js';
 import { startFindAllSite, type FindAllSite } from '../../../test/fixtures/findall-site.js';
 import type { Evidence } from './evidence.js';
 import { ingestObjective } from './ingest.js';
@@ -73,6 +74,23 @@ describe('judging a candidate on its own page', () => {
     assert.match(missing.output.ai_company!.value, /answered HTTP 404/);
   });
 
+  it('a page over the parse limits, or at an address the outbound client refuses, is a page that fails to load', async () => {
+    site.site.set('/companies/deep', `<html><body>${'<div>'.repeat(600)}Based in Berlin${'</div>'.repeat(600)}</body></html>`, 'text/html');
+    const deep = await judgeCandidate({ ...seed('acme-robotics'), url: `${site.url}/companies/deep` }, spec(), ctx);
+    assert.equal(deep.matched, false);
+    assert.match(deep.output.based_in_berlin!.value, /^could not read .*nests/);
+    // Loopback not allowed: the guard refuses the fixture site (no request leaves for anywhere else).
+    const guarded = { ...ctx, http: createOutboundClient({ allowNetworks: [], userAgent: 'vigil-test/1' }) };
+    try {
+      const refused = await judgeCandidate(seed('acme-robotics'), spec(), guarded);
+      assert.equal(refused.matched, false);
+      assert.match(refused.output.ai_company!.value, /^could not read /);
+      assert.equal(refused.basis[0]!.confidence, 'low');
+    } finally {
+      await guarded.http.close();
+    }
+  });
+
   it('a candidate known only by name is judged on the passages of its list page that name it', async () => {
     site.site.set('/lists/names', '<html><body><main><p>Zeta Systems builds AI tools in Berlin.</p><p>Omega Works is based in Berlin.</p></main></body></html>', 'text/html');
     const candidate = { key: 'name:omega works', name: 'Omega Works', url: `${site.url}/lists/names`, description: null };
@@ -99,6 +117,9 @@ describe('deciding one condition from passages', () => {
     assert.equal(verdict('Company is based in Berlin', 'Our headquarters are in Berlin.').is_matched, true);
     assert.equal(verdict('Company is based in Berlin', 'We love Berlin.').is_matched, false);
     assert.equal(verdict('Company raised a Series A in 2024', 'Closed its Series A in 2024.').is_matched, true);
+    // Nothing required (the proper noun opens the description): every word must occur.
+    assert.equal(verdict('Berlin-based company', 'Headquartered in Munich.').is_matched, false);
+    assert.equal(verdict('Berlin-based company', 'A Berlin-based robotics firm.').is_matched, true);
   });
 
   it('negation: a negated condition wants a negated passage', () => {

@@ -61,7 +61,7 @@ function bestPassage(passages: readonly string[], terms: ConditionTerms): { pass
     if (!terms.required.every((t) => found.has(t))) continue;
     if (terms.comparison && !amountsIn(passage).some((n) => satisfies(n, terms.comparison!))) continue;
     const soft = terms.soft.filter((t) => found.has(t)).length;
-    if (terms.soft.length > 0 && soft < terms.soft.length / 2) continue;
+    if (soft < (terms.required.length > 0 ? terms.soft.length / 2 : terms.soft.length)) continue;
     const score = terms.required.length + soft + (terms.comparison ? 1 : 0);
     if (score > 0 && (!best || score > best.score)) best = { passage, score, softMissing: terms.soft.length - soft };
   }

@@ -72,16 +72,20 @@ function listElements(list: Record<string, unknown>, pageUrl: string): Sighting[
 
 const NAME_HEADER = /\b(name|company|companies|organi[sz]ation|startup|firm|person|people|product|title|brand|entity)\b/i;
 
-/** Rows of the page's tables that name an entity: its name column (or first column) and the row's first link. */
+/** Rows of the page's tables that name an entity: its name column (or first column) and the row's first link; a row needs one of the two. */
 export function tableSightings(page: ParsedPage): Sighting[] {
   const out: Sighting[] = [];
   for (const table of pageTables(page)) {
     if (table.rows.length === 0) continue;
-    const nameColumn = Math.max(0, table.header?.findIndex((h) => NAME_HEADER.test(h)) ?? 0);
+    const named = table.header?.findIndex((h) => NAME_HEADER.test(h)) ?? -1;
+    const nameColumn = Math.max(0, named);
     for (const row of table.rows) {
       const name = collapse(row.cells[nameColumn] ?? '');
       if (!name || name.length > 120) continue;
-      out.push({ name, url: rowLink(page, row.elements), description: rowDescription(table, row.cells, nameColumn), via: 'table' });
+      const url = rowLink(page, row.elements);
+      // Without a name column or a link, a row is more likely layout or figures than an entity.
+      if (named < 0 && url === null) continue;
+      out.push({ name, url, description: rowDescription(table, row.cells, nameColumn), via: 'table' });
     }
   }
   return out;

@@ -3,7 +3,11 @@
 // and whether it is negated ("not based in Berlin").
 import { stemmer } from 'stemmer';
 
-/** A condition's terms: all `required` must occur in a passage, and at least half the `soft` ones. */
+/**
+ * A condition's terms: all `required` must occur in a passage, and at least half the `soft` ones
+ * (all of them when nothing is required, so that "Berlin-based", whose proper noun opens the
+ * description, still needs Berlin).
+ */
 export interface ConditionTerms {
   /** Proper nouns (capitalised after the first word), numbers and rounds: the facts themselves. */
   required: string[];
@@ -20,7 +24,7 @@ const STOP = new Set([
   'a', 'an', 'the', 'and', 'or', 'of', 'in', 'into', 'on', 'at', 'to', 'for', 'with', 'by', 'from', 'as', 'is', 'are',
   'was', 'were', 'be', 'been', 'being', 'has', 'have', 'had', 'does', 'do', 'did', 'that', 'which', 'who', 'whose',
   'it', 'its', 'their', 'they', 'this', 'these', 'those', 'than', 'there', 'any', 'some', 'one', 'also', 'currently',
-  'not', 'no', 'never', 'without', 't', 's', 'matches', 'objective', 'entity', 'entities', 'than',
+  'not', 'no', 'never', 'without', 't', 's', 'matches', 'objective', 'entity', 'entities',
 ]);
 /** Words that name the kind of entity rather than a fact about it. */
 const ENTITY_WORDS = new Set(['compani', 'company', 'organ', 'organis', 'organiz', 'person', 'peopl', 'product', 'firm', 'busi', 'entiti']);
