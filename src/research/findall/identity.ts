@@ -8,7 +8,11 @@ const LEGAL_SUFFIXES = new Set(['inc', 'incorporated', 'ltd', 'limited', 'llc', 
 /** A URL's identity: normaliseLink's (tracking parameters, fragment, default port dropped) without a trailing slash. */
 export function canonicalUrl(url: string): string {
   const normal = normaliseLink(url);
-  return normal.replace(/^([^?#]*?[^/:])\/+(?=$|\?)/, '$1');
+  if (!URL.canParse(normal)) return normal;
+  const parsed = new URL(normal);
+  if (parsed.pathname === '/') return normal;
+  parsed.pathname = parsed.pathname.replace(/\/+$/, '');
+  return parsed.href;
 }
 
 /** A name's identity: lower-case, accents and punctuation dropped, "&" as "and", legal suffixes (Inc, GmbH…) dropped. */
