@@ -32,6 +32,8 @@ const MAX_PASSAGES = 600;
 const MAX_PASSAGE = 400;
 const JSON_START = /^\s*[[{]/;
 const ALTERNATE_LINK = /<link\b[^>]*\balternate\b/i;
+const LINK = /<a\s[^>]*href/gi;
+const DESCRIPTION_META = /<meta\b[^>]*description/i;
 const HTML_START = /^\s*(?:<!--[\s\S]*?-->\s*)*<(?:!doctype\s+html|html)[\s>]/i;
 
 /** Reads a fetched body as a feed, a JSON document or an HTML page. Throws over the parse limits. */
@@ -59,15 +61,17 @@ function readJson(body: string, url: string): FindAllPage {
 
 function readHtml(page: ParsedPage): FindAllPage {
   const { sightings: structured, self } = jsonLdSightings(page);
-  const listing = extractPage(page.body, page.url).entries
+  // Cheap tests of the markup first: a selector or a second parse costs milliseconds a page.
+  const listing = (page.body.match(LINK)?.length ?? 0) < 3 ? [] : extractPage(page.body, page.url).entries
     .map((entry) => ({ name: entry.title, url: entry.url, description: entry.summary, via: 'listing' }));
-  const meta = page.$('meta[name="description"], meta[property="og:description"]').first().attr('content');
+  const tables = /<table\b/i.test(page.body) ? tableSightings(page) : [];
+  const meta = DESCRIPTION_META.test(page.body) ? page.$('meta[name="description"], meta[property="og:description"]').first().attr('content') : undefined;
   const lines = [...(meta ? [meta] : []), ...pageLines(page).flatMap(sentences)];
   return {
     url: page.url,
     title: page.title,
     kind: 'html',
-    sightings: [...structured, ...tableSightings(page), ...listing],
+    sightings: [...structured, ...tables, ...listing],
     self: self ? nodeSighting(self, page.url, 'JSON-LD') : null,
     passages: passagesOf([...lines, ...(self ? facts(self, '') : [])]),
     // Only a page with an alternate link can advertise a feed: the others are not parsed a third time.
