@@ -111,6 +111,7 @@ describe('deciding one condition from passages', () => {
     assert.equal(verdict('Company was founded after 2019', 'founding date: 2018').is_matched, false);
     assert.equal(verdict('Company raised more than $10M', 'It raised $12M in 2024.').is_matched, true);
     assert.equal(verdict('Company raised a Series A in 2024', 'It raised a Series B in 2024.').is_matched, false);
+    assert.equal(verdict('Product has 1000 GitHub stars', 'It has 1,000 stars on GitHub.').is_matched, true);
   });
 
   it('stemmed words and synonyms: "based" is "headquartered", "raised" is "closed"', () => {

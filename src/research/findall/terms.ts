@@ -53,7 +53,8 @@ export function termOf(word: string): string {
 /** Words of a text with "Series A"/"Round B" kept as one word ("series_a") and numbers as digits. */
 export function wordsOf(text: string): { word: string; index: number }[] {
   const joined = text.replace(/\b(series|round)\s+([a-z])\b/gi, (_, a: string, b: string) => `${a}_${b}`.toLowerCase());
-  return [...joined.matchAll(/[\p{L}\p{N}_]+/gu)].map((m) => ({ word: m[0].replace(/,/g, ''), index: m.index! }));
+  // "1,000" is one number, written as "1000" wherever it appears.
+  return [...joined.matchAll(/\d{1,3}(?:,\d{3})+(?!\d)|[\p{L}\p{N}_]+/gu)].map((m) => ({ word: m[0].replace(/,/g, ''), index: m.index! }));
 }
 
 /** The terms of a condition's description; `entityType`'s own words are left out. */
