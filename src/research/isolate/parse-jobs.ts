@@ -3,16 +3,18 @@ import { setParseLimits, SourceLimitError, type ParseLimits } from '../extract/l
 import { readBody, readFeedBody, type BodyReading, type FetchedBody } from '../processors/read-body.js';
 import type { SourcedItem } from '../processors/sourced-item.js';
 import { compileUserRegex } from '../regex-safety.js';
+import { readFindAllPage, type FindAllPage } from '../findall/page-reading.js';
 
 /** One piece of CPU-heavy work on fetched bodies, as sent to a parse worker. */
 export type ParseJob =
   | { kind: 'body'; fetched: FetchedBody }
   | { kind: 'feed'; fetched: FetchedBody }
   | { kind: 'extract'; pages: Page[]; spec: OutputSpec; query: string }
-  | { kind: 'regex'; pattern: string; texts: string[] };
+  | { kind: 'regex'; pattern: string; texts: string[] }
+  | { kind: 'findall-page'; fetched: FetchedBody };
 
 /** What each kind of job gives back. */
-export interface ParseResults { body: BodyReading; feed: SourcedItem[] | null; extract: Extraction; regex: boolean[] }
+export interface ParseResults { body: BodyReading; feed: SourcedItem[] | null; extract: Extraction; regex: boolean[]; 'findall-page': FindAllPage }
 
 /** Runs one job in this thread; a stack overflow (markup nested too deep for a recursive reader) is named as such. */
 export function runParseJob(job: ParseJob): ParseResults[ParseJob['kind']] {
@@ -21,6 +23,7 @@ export function runParseJob(job: ParseJob): ParseResults[ParseJob['kind']] {
       case 'body': return readBody(job.fetched);
       case 'feed': return readFeedBody(job.fetched);
       case 'extract': return extractOutput(job.pages, job.spec, { query: job.query });
+      case 'findall-page': return readFindAllPage(job.fetched);
       case 'regex': {
         const regex = compileUserRegex(job.pattern, { ignoreCase: true });
         return job.texts.map((text) => regex.test(text));

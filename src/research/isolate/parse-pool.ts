@@ -3,6 +3,7 @@ import type { Extraction, OutputSpec, Page } from '../extract/fields.js';
 import { SourceLimitError, type ParseLimits } from '../extract/limits.js';
 import type { SourcedItem } from '../processors/sourced-item.js';
 import type { BodyReading, FetchedBody } from '../processors/read-body.js';
+import type { FindAllPage } from '../findall/page-reading.js';
 import type { ParseJob } from './parse-jobs.js';
 
 /** Settings of the parse workers (Config.parse). */
@@ -28,6 +29,8 @@ export interface SourceParser {
   readFeed(fetched: FetchedBody, signal?: AbortSignal): Promise<SourcedItem[] | null>;
   /** A task's output filled from its pages. */
   extract(pages: Page[], spec: OutputSpec, query: string, signal?: AbortSignal): Promise<Extraction>;
+  /** A page read for FindAll: the entities it lists and its text as evidence passages. */
+  readFindAllPage(fetched: FetchedBody, signal?: AbortSignal): Promise<FindAllPage>;
   /**
    * Which texts a user's pattern matches (case-insensitive). RE2 is linear in the text but also in
    * the pattern's size, so thousands of items against a large pattern still take time: it runs here.
@@ -58,6 +61,7 @@ export function createParsePool(settings: ParseSettings): SourceParser {
     readBody: (fetched, signal) => run<BodyReading>({ kind: 'body', fetched }, signal),
     readFeed: (fetched, signal) => run<SourcedItem[] | null>({ kind: 'feed', fetched }, signal),
     extract: (pages, spec, query, signal) => run<Extraction>({ kind: 'extract', pages, spec, query }, signal),
+    readFindAllPage: (fetched, signal) => run<FindAllPage>({ kind: 'findall-page', fetched }, signal),
     testRegex: (pattern, texts, signal) => run<boolean[]>({ kind: 'regex', pattern, texts }, signal, `settings.match.regex over ${texts.length} items`),
     // No time budget here: a loaded machine may take a while to start a worker, and nothing waits on it yet.
     ready: async () => { await pool.run({ kind: 'regex', pattern: 'a', texts: [] } satisfies ParseJob); },
