@@ -16,11 +16,18 @@ export function outboundFetch(http: OutboundClient): typeof fetch {
     const body = init?.body === undefined || init.body === null
       ? undefined
       : typeof init.body === 'string' ? init.body : Buffer.from(await new Response(init.body).arrayBuffer());
-    const answer = await http.request(url, {
-      method: init?.method ?? 'GET', headers, body, signal: init?.signal ?? undefined, maxBytes: MAX_ANSWER_BYTES,
-      // The caller (the SDK's timeout, the work's deadline) decides when to give up: the client's own cap is only a backstop.
-      timeoutMs: 10 * 60_000,
-    });
+    let answer;
+    try {
+      answer = await http.request(url, {
+        method: init?.method ?? 'GET', headers, body, signal: init?.signal ?? undefined, maxBytes: MAX_ANSWER_BYTES,
+        // The caller (the SDK's timeout, the work's deadline) decides when to give up: the client's own cap is only a backstop.
+        timeoutMs: 10 * 60_000,
+      });
+    } catch (err) {
+      // As fetch does: an aborted request rejects with an AbortError, which the SDK tells apart (its timeout, or the caller's stop).
+      if (init?.signal?.aborted) throw Object.assign(new Error('This operation was aborted', { cause: err }), { name: 'AbortError' });
+      throw err;
+    }
     const empty = answer.status === 204 || answer.status === 304;
     return new Response(empty ? null : new Uint8Array(answer.body), { status: answer.status, headers: answer.headers });
   };

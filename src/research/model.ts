@@ -96,7 +96,7 @@ export function createModelClient(config: LlmConfig, http: OutboundClient): Mode
       if (!config.embeddingModel) throw new ModelError('no embedding model is configured (VIGIL_LLM_EMBEDDING_MODEL)');
       const embeddingModel = config.embeddingModel;
       const answer = await slots(() => withRetries(work, config.timeoutMs, (timeout) =>
-        sdk.embeddings.create({ model: embeddingModel, input: texts }, { timeout, signal: work.signal })));
+        sdk.embeddings.create({ model: embeddingModel, input: texts, encoding_format: 'float' }, { timeout, signal: work.signal })));
       work.usage.add({ prompt_tokens: answer.usage?.prompt_tokens });
       return [...answer.data].sort((a, b) => a.index - b.index).map((d) => d.embedding);
     },
