@@ -71,7 +71,7 @@ function describeItem(item: SourcedItem, index: number, chars: number): string {
   const lines = [`[${index}] ${item.title ?? '(untitled)'}`];
   if (item.link) lines.push(`URL: ${item.link}`);
   if (item.publishedAt) lines.push(`Date: ${item.publishedAt.toISOString().slice(0, 10)}`);
-  lines.push(`Text: ${(item.summary ?? '').slice(0, chars)}`);
+  lines.push(`Text: ${(item.summary ?? '').replace(/\s+/g, ' ').slice(0, chars)}`);
   return lines.join('\n');
 }
 
