@@ -91,7 +91,7 @@ describe('model-backed monitors (base) with web search', () => {
     site.set('/other-round', page('Beta Labs raises $5M', 'Beta Labs, an AI startup, raised $5 million in seed funding.'), 'text/html');
     search.results = () => [{ url: `${site.url}/other-round`, title: 'Beta Labs', content: 'raised', publishedDate: new Date().toISOString() }];
     model.script({ content: 'I think so' }, { content: 'Definitely material!' });
-    const monitor = await t.client.monitor.create({ type: 'event_stream', frequency: '1d', processor: 'core', settings: { query: 'AI seed rounds' } });
+    const monitor = await t.client.monitor.create({ type: 'event_stream', frequency: '1d', processor: 'core' as any, settings: { query: 'AI seed rounds' } });
     const [event] = await waitFor(async () => {
       const all = await allEvents(t.client, monitor.monitor_id, { include_completions: true });
       return all.length > 0 ? all as any[] : undefined;
