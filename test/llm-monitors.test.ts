@@ -61,7 +61,7 @@ describe('model-backed monitors (base) with web search', () => {
     const events = await waitFor(async () => {
       const all = await allEvents(t.client, monitor.monitor_id, { include_completions: true });
       return all.length > 0 ? all as any[] : undefined;
-    }, 30_000, 'the creation run');
+    }, 90_000, 'the creation run');
     assert.deepEqual(events.map((e) => e.event_type), ["event_stream"], JSON.stringify(model.chats().map((c) => [userText(c.body), c.body.response_format?.type])) + JSON.stringify(events));
     const [event] = events;
     assert.equal(event.output.content, 'Acme AI raised a $40 million Series B led by Example Ventures.');
@@ -95,7 +95,7 @@ describe('model-backed monitors (base) with web search', () => {
     const [event] = await waitFor(async () => {
       const all = await allEvents(t.client, monitor.monitor_id, { include_completions: true });
       return all.length > 0 ? all as any[] : undefined;
-    }, 30_000, 'the creation run');
+    }, 90_000, 'the creation run');
     assert.equal(event.event_type, 'error');
     assert.match(event.error_message, /unusable after one repair attempt/);
   });
@@ -114,7 +114,7 @@ describe('model-backed monitors without a model or search', () => {
       const events = await waitFor(async () => {
         const all = await allEvents(noModel.client, monitor.monitor_id, { include_completions: true });
         return all.length > 0 ? all as any[] : undefined;
-      }, 30_000, 'the creation run');
+      }, 90_000, 'the creation run');
       assert.equal(events[0].event_type, 'event_stream');
       assert.match(events[0].warnings.join(' '), /no model is configured \(VIGIL_LLM_BASE_URL, VIGIL_LLM_MODEL\): this execution ran as the lite processor/);
       assert.equal(events[0].output.basis[0].citations[0].url, `${site.url}/news`);
