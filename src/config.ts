@@ -16,7 +16,10 @@ export interface Config {
   readonly allowNetworks: readonly string[];
   /** Shortest monitor frequency accepted, in seconds (Parallel's 1h…30d is always accepted). */
   readonly minFrequencySeconds: number;
-  readonly llm: { readonly baseUrl?: string; readonly apiKey?: string; readonly model?: string };
+  /** The OpenAI-compatible model server of the `base` processor and judges (src/research/model.ts); none without VIGIL_LLM_BASE_URL. */
+  readonly llm: LlmConfig;
+  /** The web search endpoint for queries that name no URL (src/research/search.ts); none without VIGIL_SEARCH_URL. */
+  readonly search: SearchConfig;
   readonly webhookSecret: string | undefined;
   /** Executions kept per monitor; older ones and their events are pruned. */
   readonly retainExecutions: number;
@@ -64,6 +67,21 @@ export interface Config {
   readonly logLevel: string;
 }
 
+/** A model server: where, which models, limits and prices (USD per million tokens). */
+export interface LlmConfig {
+  readonly baseUrl?: string;
+  readonly apiKey?: string;
+  readonly model?: string;
+  readonly embeddingModel?: string;
+  readonly timeoutMs: number;
+  readonly concurrency: number;
+  readonly priceInput?: number;
+  readonly priceOutput?: number;
+}
+
+/** A search endpoint: SearXNG-compatible (`/search?q=…&format=json`) or Parallel-compatible (`/v1/search`). */
+export interface SearchConfig { readonly url?: string; readonly kind: 'searxng' | 'parallel'; readonly apiKey?: string }
+
 /** Defaults of every setting, one place (DESIGN.md, configuration contract). */
 export const DEFAULTS = {
   port: 8080,
@@ -96,6 +114,8 @@ export const DEFAULTS = {
   parseTimeout: '10s',
   parseMemoryMb: 256,
   logLevel: 'info',
+  llmTimeout: '60s',
+  llmConcurrency: 4,
 } as const;
 
 /** A configuration problem, naming the variable and the rule it breaks. */
@@ -116,11 +136,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     apiKey: text('VIGIL_API_KEY'),
     allowNetworks: allowNetworks(text('VIGIL_ALLOW_NETWORKS')),
     minFrequencySeconds: seconds(text('VIGIL_MIN_FREQUENCY') ?? DEFAULTS.minFrequency, 'VIGIL_MIN_FREQUENCY'),
-    llm: {
-      baseUrl: text('VIGIL_LLM_BASE_URL'),
-      apiKey: text('VIGIL_LLM_API_KEY'),
-      model: text('VIGIL_LLM_MODEL'),
-    },
+    llm: llmConfig(text),
+    search: searchConfig(text),
     webhookSecret: webhookSecret(text('VIGIL_WEBHOOK_SECRET')),
     retainExecutions: integer(text('VIGIL_RETAIN_EXECUTIONS'), 'VIGIL_RETAIN_EXECUTIONS', DEFAULTS.retainExecutions, 1, 1_000_000),
     executionTimeoutSeconds: seconds(text('VIGIL_EXECUTION_TIMEOUT') ?? DEFAULTS.executionTimeout, 'VIGIL_EXECUTION_TIMEOUT'),
@@ -174,6 +191,45 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     ...overrides,
   };
   return Object.freeze(config);
+}
+
+function llmConfig(text: (name: string) => string | undefined): LlmConfig {
+  const baseUrl = httpUrl(text('VIGIL_LLM_BASE_URL'), 'VIGIL_LLM_BASE_URL');
+  const model = text('VIGIL_LLM_MODEL');
+  if (baseUrl && !model) throw new ConfigError('VIGIL_LLM_MODEL must name the model to use (e.g. llama3.1:8b) when VIGIL_LLM_BASE_URL is set');
+  return {
+    baseUrl, model,
+    apiKey: text('VIGIL_LLM_API_KEY'),
+    embeddingModel: text('VIGIL_LLM_EMBEDDING_MODEL'),
+    timeoutMs: seconds(text('VIGIL_LLM_TIMEOUT') ?? DEFAULTS.llmTimeout, 'VIGIL_LLM_TIMEOUT') * 1000,
+    concurrency: integer(text('VIGIL_LLM_CONCURRENCY'), 'VIGIL_LLM_CONCURRENCY', DEFAULTS.llmConcurrency, 1, 1024),
+    priceInput: price(text('VIGIL_LLM_PRICE_INPUT'), 'VIGIL_LLM_PRICE_INPUT'),
+    priceOutput: price(text('VIGIL_LLM_PRICE_OUTPUT'), 'VIGIL_LLM_PRICE_OUTPUT'),
+  };
+}
+
+function searchConfig(text: (name: string) => string | undefined): SearchConfig {
+  const url = httpUrl(text('VIGIL_SEARCH_URL'), 'VIGIL_SEARCH_URL');
+  const kind = text('VIGIL_SEARCH_KIND') ?? (url && /\/v1\/search\/?$/.test(new URL(url).pathname) ? 'parallel' : 'searxng');
+  if (kind !== 'searxng' && kind !== 'parallel') throw new ConfigError(`VIGIL_SEARCH_KIND must be searxng or parallel; got "${kind}"`);
+  return { url, kind, apiKey: text('VIGIL_SEARCH_API_KEY') };
+}
+
+function httpUrl(value: string | undefined, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const url = new URL(value);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return value;
+  } catch { /* reported below */ }
+  throw new ConfigError(`${name} must be an absolute http(s) URL such as http://127.0.0.1:11434/v1; got "${value}"`);
+}
+
+/** A price in USD per million tokens: a non-negative number. */
+function price(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new ConfigError(`${name} must be a non-negative number of USD per million tokens; got "${value}"`);
+  return n;
 }
 
 function integer(value: string | undefined, name: string, fallback: number, min: number, max: number): number {

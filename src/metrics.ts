@@ -42,6 +42,19 @@ const takeovers = new Counter({
   labelNames: ['kind'] as const, registers: [registry],
 });
 
+const modelTokens = new Counter({
+  name: 'vigil_model_tokens_total', help: 'Tokens the model server counted, by kind (prompt, completion) and what asked (execution, task_run)',
+  labelNames: ['kind', 'work'] as const, registers: [registry],
+});
+const modelRequests = new Counter({
+  name: 'vigil_model_requests_total', help: 'Requests to the model server, by outcome (ok, retried, failed)',
+  labelNames: ['outcome'] as const, registers: [registry],
+});
+const modelCost = new Counter({
+  name: 'vigil_model_cost_usd_total', help: 'Cost of model tokens at VIGIL_LLM_PRICE_INPUT/_OUTPUT (0 when no price is set)',
+  labelNames: ['work'] as const, registers: [registry],
+});
+
 /** How much work of one kind waits or runs, for the queue-depth gauge. */
 export interface QueueDepth { kind: 'execution' | 'task_run' | 'webhook_delivery'; state: 'queued' | 'running'; count: number }
 
@@ -65,6 +78,16 @@ export const metrics = {
   /** One webhook delivery attempt ended. */
   deliveryAttempted(outcome: 'delivered' | 'failed' | 'skipped'): void {
     deliveries.inc({ outcome });
+  },
+  /** Model tokens spent by one execution or task run, recorded when its outcome commits. */
+  modelUsage(work: 'execution' | 'task_run', usage: { promptTokens: number; completionTokens: number; costUsd: number | null }): void {
+    modelTokens.inc({ kind: 'prompt', work }, usage.promptTokens);
+    modelTokens.inc({ kind: 'completion', work }, usage.completionTokens);
+    if (usage.costUsd !== null) modelCost.inc({ work }, usage.costUsd);
+  },
+  /** One request to the model server ended. */
+  modelRequest(outcome: 'ok' | 'retried' | 'failed'): void {
+    modelRequests.inc({ outcome });
   },
   /** One research request got an answer with this status, or none (undefined: a network error or timeout). */
   fetched(status: number | undefined): void {

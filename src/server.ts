@@ -13,6 +13,8 @@ import type { Loop } from './engine/loop.js';
 import { createOutboundClient, type OutboundClient } from './outbound/http.js';
 import { createPoliteFetcher } from './outbound/polite.js';
 import { createParsePool, type SourceParser } from './research/isolate/parse-pool.js';
+import { createModelClient } from './research/model.js';
+import { createSearchClient } from './research/search.js';
 import { openStore, type Store } from './store/db.js';
 
 /** A running Vigil: its HTTP app (when the api role is on), store and background loops. */
@@ -51,8 +53,11 @@ export async function startVigil(config: Config, options: { clock?: () => number
     // Loading the parsing code in a worker takes a moment: done before any work is claimed, not on its time.
     await parser.ready();
     // Every kind of leased work goes through the one leased runner (src/engine/leased-runner.ts).
+    // Model and search traffic leaves through the same guarded client (VIGIL_ALLOW_NETWORKS admits a private model server).
+    const model = createModelClient(config.llm, http);
+    const search = createSearchClient(config.search);
     const leased = {
-      store, fetcher, parser, clock, log, timeoutMs, lease: leaseSettings(config.leaseMs),
+      store, fetcher, parser, model, search, clock, log, timeoutMs, lease: leaseSettings(config.leaseMs),
       concurrency: config.workerConcurrency, intervalMs: config.pollIntervalMs,
     };
     worker = createWorker({

@@ -207,7 +207,7 @@ describe('errors', () => {
       [{ ...feedMonitor(), metadata: { k: 'x'.repeat(513) } }, /body\.metadata\.k: metadata values must be at most 512/],
       [{ ...feedMonitor(), webhook: { url: 'not a url' } }, /body\.webhook\.url: must be an absolute http or https URL/],
       [{ ...feedMonitor(), webhook: { url: 'http://127.0.0.1:9/', event_types: ['change_detected'] } }, /body\.webhook\.event_types\.0/],
-      [{ ...feedMonitor(), processor: 'ultra' }, /body\.processor/],
+      [{ ...feedMonitor(), processor: 'ultra9x' }, /body\.processor/],
       [{ type: 'snapshot', frequency: '1d', settings: { task_run_id: 'trun_missing' } }, /body\.settings\.task_run_id: task run "trun_missing" not found/],
     ];
     for (const [body, pattern] of cases) {

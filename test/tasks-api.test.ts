@@ -158,8 +158,7 @@ describe('Task API', () => {
     assert.deepEqual(await apiFailure(t.client.taskRun.create({ input: page, processor: 'turbo' as any })),
       { status: 403, message: 'Forbidden: invalid processor in request: unknown processor "turbo"; use lite' });
     const cases: [Record<string, unknown>, RegExp][] = [
-      [{ input: page, processor: 'core' }, /body\.processor: processor "core" needs LLM research/],
-      [{ input: 'What is the GDP of France?', processor: 'lite' }, /body\.input: names no web page/],
+      [{ input: 'What is the GDP of France?', processor: 'lite' }, /body\.input: names no web page.*VIGIL_SEARCH_URL/],
       [{ input: '  ', processor: 'lite' }, /body\.input: must be a non-empty string/],
       [{ input: page, processor: 'lite', task_spec: { output_schema: { type: 'json', json_schema: { type: 'array' } } } }, /body\.task_spec\.output_schema\.json_schema: the root must be/],
       [{ input: page, processor: 'lite', task_spec: { output_schema: { type: 'json', json_schema: { type: 'object', properties: { d: { type: 'string', format: 'date' } } } } } },

@@ -22,7 +22,7 @@ import { insertTestEventGroup } from '../store/test-event-groups.repository.js';
 /** What monitor commands need: the store, the rules' settings, a clock and a wake-up for workers. */
 export interface CommandDeps {
   store: Store;
-  config: Pick<Config, 'minFrequencySeconds'> & Partial<Pick<Config, 'accountLimits'>>;
+  config: Pick<Config, 'minFrequencySeconds'> & Partial<Pick<Config, 'accountLimits' | 'search'>>;
   clock: () => number;
   /** A hint that work was queued; workers also find it by polling. */
   wake: () => void;
@@ -44,10 +44,9 @@ export async function createMonitor(deps: CommandDeps, accountId: string, input:
   if ('problem' in frequency) problems.push(frequency.problem);
   problems.push(...checkMetadata(input.metadata, ['body', 'metadata']));
   if (input.webhook) problems.push(...checkWebhookUrl(input.webhook.url, ['body', 'webhook', 'url']));
-  problems.push(...checkProcessor(input.processor));
   const baseline = input.type === 'snapshot' ? await snapshotBaseline(deps, accountId, input, problems) : undefined;
   // A snapshot monitor's settings come only from its baseline run: when that is refused, its one problem says why.
-  const settings = input.type === 'snapshot' ? baseline?.settings : checkSettings(input, problems);
+  const settings = input.type === 'snapshot' ? baseline?.settings : checkSettings(input, problems, searchable(deps));
   if (problems.length > 0 || !('seconds' in frequency) || !settings) throw validationError(problems);
 
   const now = deps.clock();
@@ -78,17 +77,6 @@ export async function createMonitor(deps: CommandDeps, accountId: string, input:
   });
   deps.wake();
   return monitor;
-}
-
-function checkProcessor(processor: string | undefined): Problem[] {
-  if (processor === 'base') {
-    return [{
-      loc: ['body', 'processor'],
-      msg: "processor 'base' (LLM research) is not available on this server yet; use 'lite'",
-      type: 'processor',
-    }];
-  }
-  return [];
 }
 
 /**
@@ -124,20 +112,23 @@ async function snapshotBaseline(
   return { settings, snapshot: run.output };
 }
 
-function checkSettings(input: CreateMonitorInput, problems: Problem[]): EventStreamSettings | undefined {
+/** Whether a query that names no source may get its sources from web search (VIGIL_SEARCH_URL is set). */
+const searchable = (deps: CommandDeps) => deps.config.search?.url !== undefined;
+
+function checkSettings(input: CreateMonitorInput, problems: Problem[], search: boolean): EventStreamSettings | undefined {
   const settings = input.settings as unknown as EventStreamSettings;
   if (typeof settings.query !== 'string' || settings.query.trim() === '') {
     problems.push({ loc: ['body', 'settings', 'query'], msg: 'is required and must be a non-empty string', type: 'missing' });
     return undefined;
   }
-  problems.push(...checkSources(settings));
+  problems.push(...checkSources(settings, search));
   problems.push(...checkMatch(settings.match, ['body', 'settings', 'match']));
   return settings;
 }
 
-function checkSources(settings: EventStreamSettings): Problem[] {
+function checkSources(settings: EventStreamSettings, search: boolean): Problem[] {
   const sources = sourcesOf(settings);
-  if (sources.urls.length === 0 && sources.domains.length === 0) {
+  if (sources.urls.length === 0 && sources.domains.length === 0 && !search) {
     return [{ loc: ['body', 'settings'], msg: NO_SOURCE_HELP, type: 'no_source' }];
   }
   return (settings.sources ?? []).flatMap((url, i) => checkWebhookUrl(url, ['body', 'settings', 'sources', i]));
@@ -164,8 +155,7 @@ export async function updateMonitor(
   }
   if (input.cadence !== undefined) next.cadence = input.cadence;
   if (input.processor !== undefined) {
-    problems.push(...checkProcessor(input.processor));
-    next.processor = input.processor;
+      next.processor = input.processor;
   }
   if (input.webhook !== undefined) {
     if (input.webhook) problems.push(...checkWebhookUrl(input.webhook.url, ['body', 'webhook', 'url']));
@@ -175,13 +165,13 @@ export async function updateMonitor(
     problems.push(...checkMetadata(input.metadata, ['body', 'metadata']));
     next.metadata = input.metadata;
   }
-  if (input.settings !== undefined) next.settings = updatedSettings(monitor, input, problems);
+  if (input.settings !== undefined) next.settings = updatedSettings(monitor, input, problems, searchable(deps));
   if (problems.length > 0) throw validationError(problems);
   await saveMonitor(deps.store.db, next, { reschedule: next.nextRunAt !== monitor.nextRunAt });
   return next;
 }
 
-function updatedSettings(monitor: Monitor, input: UpdateMonitorInput, problems: Problem[]): Monitor['settings'] {
+function updatedSettings(monitor: Monitor, input: UpdateMonitorInput, problems: Problem[], search: boolean): Monitor['settings'] {
   if (monitor.type !== 'event_stream') {
     problems.push({ loc: ['body', 'settings'], msg: 'snapshot monitors have no updatable settings: create a new monitor from a new task run', type: 'snapshot_settings' });
     return monitor.settings;
@@ -202,7 +192,7 @@ function updatedSettings(monitor: Monitor, input: UpdateMonitorInput, problems: 
     problems.push(...checkMatch(patch.match, ['body', 'settings', 'match']));
     if (patch.match === null) delete settings.match; else settings.match = patch.match;
   }
-  problems.push(...checkSources(settings));
+  problems.push(...checkSources(settings, search));
   return settings;
 }
 

@@ -1,7 +1,8 @@
 import { AppError, validationError, type Problem } from '../errors.js';
 import { newId } from '../domain/ids.js';
 import { checkMetadata, checkWebhookUrl } from '../domain/monitor-rules.js';
-import { RUNNABLE_TASK_PROCESSORS, TASK_PROCESSORS, type OutputSpec, type RunInput, type TaskRun, type TaskWarning } from '../domain/task.js';
+import { isLite } from '../domain/research-tiers.js';
+import { TASK_PROCESSORS, type OutputSpec, type RunInput, type TaskRun, type TaskWarning } from '../domain/task.js';
 import { checkJsonSchema, outputSpecOf, TASK_LIMITS } from '../domain/task-rules.js';
 import { validateHints } from '../research/extract/fields.js';
 import { targetUrls } from '../research/processors/lite-task.js';
@@ -14,7 +15,7 @@ export interface TaskCommandDeps {
   clock: () => number;
   wake: () => void;
   /** The per-account cap on queued runs; none means no cap. */
-  config?: { accountLimits?: { taskRunsQueued: number } };
+  config?: { accountLimits?: { taskRunsQueued: number }; llm?: { model?: string }; search?: { url?: string } };
 }
 
 /** A create request in its wire shape (`TaskRunInput`), after schema validation; `output_schema` may sit at the top level. */
@@ -28,7 +29,7 @@ export async function createTaskRun(deps: TaskCommandDeps, accountId: string, bo
   if (!TASK_PROCESSORS.has(body.processor)) {
     throw new AppError('INVALID_PROCESSOR', { explain: `unknown processor "${body.processor}"; use lite` });
   }
-  const { input: stored, spec, warnings } = checkTaskInput(body);
+  const { input: stored, spec, warnings } = checkTaskInput(body, deps.config ?? {});
   const now = deps.clock();
   const run: TaskRun = {
     id: newRunId(), accountId, status: 'queued', processor: body.processor, input: stored, outputSpec: spec,
@@ -44,15 +45,13 @@ export async function createTaskRun(deps: TaskCommandDeps, accountId: string, bo
 }
 
 /** The stored input, output spec and warnings of a valid request; a 422 naming every problem otherwise. */
-function checkTaskInput(body: CreateTaskInput): { input: RunInput; spec: OutputSpec; warnings: TaskWarning[] } {
+function checkTaskInput(
+  body: CreateTaskInput, config: NonNullable<TaskCommandDeps['config']>,
+): { input: RunInput; spec: OutputSpec; warnings: TaskWarning[] } {
   const problems: Problem[] = [];
   const warnings: TaskWarning[] = [];
-  if (!RUNNABLE_TASK_PROCESSORS.has(body.processor)) {
-    problems.push({
-      loc: ['body', 'processor'],
-      msg: `processor "${body.processor}" needs LLM research, which this server does not offer yet; use "lite" (deterministic extraction from the pages named in the input)`,
-      type: 'processor',
-    });
+  if (!isLite(body.processor) && !config.llm?.model) {
+    warnings.push({ type: 'warning', message: `processor "${body.processor}" needs a model and none is configured (VIGIL_LLM_BASE_URL, VIGIL_LLM_MODEL): this run runs as "lite" (deterministic extraction)`, detail: null });
   }
   if (typeof body.input === 'string' && body.input.trim() === '') {
     problems.push({ loc: ['body', 'input'], msg: 'must be a non-empty string or an object', type: 'missing' });
@@ -77,10 +76,11 @@ function checkTaskInput(body: CreateTaskInput): { input: RunInput; spec: OutputS
   problems.push(...checkSizes(input), ...checkTaskMetadata(body.metadata));
   if (body.webhook) problems.push(...checkWebhookUrl(body.webhook.url, ['body', 'webhook', 'url']));
   if (typeof body.input !== 'string' || body.input.trim() !== '') {
-    if (targetUrls({ input: body.input, sourcePolicy: body.source_policy }).length === 0) {
+    if (targetUrls({ input: body.input, sourcePolicy: body.source_policy }).length === 0 && !config.search?.url) {
       problems.push({
         loc: ['body', 'input'],
-        msg: 'names no web page: the lite processor reads the http(s) URLs in the input (or the home pages of source_policy.include_domains)',
+        msg: 'names no web page: the lite processor reads the http(s) URLs in the input (or the home pages of source_policy.include_domains); '
+          + 'for plain-language inputs the server operator can configure web search (VIGIL_SEARCH_URL, a SearXNG JSON endpoint)',
         type: 'no_source',
       });
     }

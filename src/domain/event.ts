@@ -1,12 +1,15 @@
 /** One citation of a field's basis (api.md §1.7). */
 export interface Citation { url: string; title?: string | null; excerpts?: string[] | null }
 
+/** How sure a basis entry is. */
+export type Confidence = 'low' | 'medium' | 'high';
+
 /** Why a field of an output has its value. */
 export interface FieldBasis {
   field: string;
   citations: Citation[];
   reasoning: string;
-  confidence?: 'low' | 'medium' | 'high' | null;
+  confidence?: Confidence | null;
 }
 
 /** A task-shaped output: text, or JSON matching the monitor's `output_schema`. */

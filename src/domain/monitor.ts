@@ -9,7 +9,8 @@ import type { OutputSpec } from './task.js';
  */
 export type MonitorType = 'event_stream' | 'snapshot';
 export type MonitorStatus = 'active' | 'cancelled';
-export type Processor = 'lite' | 'base';
+/** A processor name (domain/research-tiers.ts): `lite`, `base`, `core`, `pro`, `ultra`… and their `-fast` variants. */
+export type Processor = string;
 
 export const WEBHOOK_EVENT_TYPES = [
   'monitor.event.detected',

@@ -63,7 +63,8 @@ export function settleOutcome(
         : outcome;
     case 'events':
     case 'completion':
-      return { ...outcome, warnings };
+      // A processor's own warnings (e.g. that it ran without a model) stay, before the sources'.
+      return { ...outcome, warnings: [...(outcome.warnings ?? []), ...warnings] };
   }
 }
 

@@ -15,8 +15,6 @@ export const TASK_PROCESSORS: ReadonlySet<string> = new Set(
     .flatMap((name) => [name, `${name}-fast`]),
 );
 
-/** The processors this server runs: deterministic extraction needs no model. */
-export const RUNNABLE_TASK_PROCESSORS: ReadonlySet<string> = new Set(['lite', 'lite-fast']);
 
 /** What a task's output should be, normalised from the four wire forms (api.md §5.2). */
 export type OutputSpec =

@@ -5,6 +5,9 @@ import type { Monitor } from '../domain/monitor.js';
 import { nextHealth, repeatedFailures, settleOutcome, type SourceHealth } from '../domain/source-health.js';
 import type { PoliteFetcher } from '../outbound/polite.js';
 import type { SourceParser } from '../research/isolate/parse-pool.js';
+import type { ModelClient } from '../research/model.js';
+import type { SearchClient } from '../research/search.js';
+import { insertModelUsage } from '../store/model-usage.repository.js';
 import type { ProcessorResult } from '../research/processors/processor.js';
 import { processorFor } from '../research/processors/index.js';
 import type { Store, Tx } from '../store/db.js';
@@ -29,6 +32,9 @@ export interface RunnerDeps {
   fetcher: PoliteFetcher;
   /** Parses fetched bodies off the event loop. */
   parser: SourceParser;
+  /** The configured model server and web search, if any (model-backed processors use them). */
+  model?: ModelClient;
+  search?: SearchClient;
   clock: () => number;
   log: FastifyBaseLogger;
   workerId: string;
@@ -78,6 +84,8 @@ async function research(deps: RunnerDeps, execution: Execution, job: Job): Promi
         monitorId: monitor.id, executionId: execution.id, deadline: job.deadline, reason: execution.reason, requestedAt: execution.createdAt,
       }),
       parser: deps.parser,
+      model: deps.model,
+      search: deps.search,
       deadline: job.deadline,
       clock: deps.clock,
       signal: job.signal,
@@ -118,7 +126,9 @@ async function commitOutcome(
   await saveSourceHealth(tx, monitor.id, checks.map((check) => nextHealth(previous.get(check.source), check, now)));
   await saveFingerprints(tx, monitor.id, result.fingerprints ?? [], now);
   await insertDeliveries(tx, deliveries);
+  if (result.modelUsage) await insertModelUsage(tx, { kind: 'execution', id: execution.id, accountId: monitor.accountId }, result.modelUsage, now);
   await pruneExecutions(tx, monitor.id, deps.retainExecutions);
+  if (result.modelUsage) metrics.modelUsage('execution', result.modelUsage);
   metrics.executionFinished(outcome.kind, execution.startedAt, now);
   return deliveries.length;
 }

@@ -5,6 +5,12 @@ import { taskRunDeliveries } from '../delivery/task-webhooks.js';
 import type { PoliteFetcher } from '../outbound/polite.js';
 import type { SourceParser } from '../research/isolate/parse-pool.js';
 import { runLiteTask } from '../research/processors/lite-task.js';
+import { runModelTask } from '../research/processors/model-task.js';
+import { taskUrls } from '../research/processors/task-sources.js';
+import { isLite, tierOf } from '../domain/research-tiers.js';
+import type { ModelClient, ModelUsage } from '../research/model.js';
+import type { SearchClient } from '../research/search.js';
+import { insertModelUsage } from '../store/model-usage.repository.js';
 import type { Store, Tx } from '../store/db.js';
 import { insertDeliveries } from '../store/deliveries.repository.js';
 import {
@@ -21,6 +27,9 @@ export interface TaskRunnerDeps {
   fetcher: PoliteFetcher;
   /** Parses fetched pages and extracts fields off the event loop. */
   parser: SourceParser;
+  /** The configured model server and web search, if any: `base` and up fill with the model; a query naming no page searches. */
+  model?: ModelClient;
+  search?: SearchClient;
   clock: () => number;
   log: FastifyBaseLogger;
   workerId: string;
@@ -38,7 +47,10 @@ export function createTaskWorker(deps: TaskRunnerDeps & RunnerSettings): Loop {
  * is the run's end (result or error) with its `task_run.status` webhook. A run stopped with the
  * process commits nothing and is run again later, by this process after a restart or by another.
  */
-export function taskRunWork(deps: TaskRunnerDeps): LeasedKind<TaskRun, TaskEnd> {
+/** A run's end, with the model tokens it spent (committed with it). */
+type RunEnd = TaskEnd & { usage?: ModelUsage };
+
+export function taskRunWork(deps: TaskRunnerDeps): LeasedKind<TaskRun, RunEnd> {
   const { db, dialect } = deps.store;
   const fairness = { perAccount: deps.perAccountInFlight ?? Number.MAX_SAFE_INTEGER };
   return {
@@ -59,32 +71,47 @@ export function taskRunWork(deps: TaskRunnerDeps): LeasedKind<TaskRun, TaskEnd> 
   };
 }
 
-async function research(deps: TaskRunnerDeps, run: TaskRun, job: Job): Promise<TaskEnd> {
+async function research(deps: TaskRunnerDeps, run: TaskRun, job: Job): Promise<RunEnd> {
   const http = deps.fetcher.forExecution({ monitorId: run.id, executionId: `${run.id}#${run.attempts}`, deadline: job.deadline });
   // The trace is informative: a message that cannot be written must not fail the run.
   const progress = (type: string, message: string) =>
     appendTaskMessage(deps.store.db, run.id, `task_run.progress_msg.${type}`, message, deps.clock())
       .catch((err: unknown) => deps.log.warn({ err, runId: run.id }, 'task progress message not written'));
+  let usage: ReturnType<ModelClient['meter']> | undefined;
   try {
     if (run.attempts > 1) await progress('exec_status', `Resumed (attempt ${run.attempts}): the worker that ran this before stopped`);
-    const extraction = await runLiteTask(http, deps.parser, {
-      input: run.input.input, spec: run.outputSpec, sourcePolicy: run.input.source_policy,
-    }, job.signal, progress);
-    return { status: 'completed', output: extraction.output, derivedSchema: extraction.outputSchema ?? null };
+    const task = { input: run.input.input, spec: run.outputSpec, sourcePolicy: run.input.source_policy };
+    const urls = await taskUrls(http, deps.search, task, job.signal, progress);
+    // Without a model, a model processor runs as lite: the run's warning (set at creation) says so.
+    if (isLite(run.processor) || !deps.model || urls.length === 0) {
+      const extraction = await runLiteTask(http, deps.parser, { ...task, urls }, job.signal, progress);
+      return { status: 'completed', output: extraction.output, derivedSchema: extraction.outputSchema ?? null };
+    }
+    usage = deps.model.meter();
+    const extraction = await runModelTask(
+      { http, parser: deps.parser, model: deps.model, tier: tierOf(run.processor) },
+      { ...task, urls }, { deadline: job.deadline, signal: job.signal, usage }, progress,
+    );
+    return { status: 'completed', output: extraction.output, derivedSchema: extraction.outputSchema ?? null, usage: usage.snapshot() };
   } catch (err) {
     if (!job.signal.aborted) deps.log.warn({ err, runId: run.id }, 'task run failed');
-    return failed(err instanceof Error ? err.message : String(err));
+    // Tokens spent on a run that failed were spent all the same.
+    return { ...failed(err instanceof Error ? err.message : String(err)), ...(usage?.used ? { usage: usage.snapshot() } : {}) };
   }
 }
 
 /** Records the run's end and its webhook message, if this worker still holds the lease (false otherwise). */
-async function commitEnd(deps: TaskRunnerDeps, tx: Tx, run: TaskRun, end: TaskEnd, now: number): Promise<false | number> {
+async function commitEnd(deps: TaskRunnerDeps, tx: Tx, run: TaskRun, end: RunEnd, now: number): Promise<false | number> {
   const finished: TaskRun = end.status === 'completed'
     ? { ...run, status: 'completed', output: end.output, derivedSchema: end.derivedSchema, modifiedAt: now }
     : { ...run, status: 'failed', error: end.error, modifiedAt: now };
   if (!(await finishTaskRun(tx, run.id, deps.workerId, end, now))) return false;
   const deliveries = taskRunDeliveries(finished, now);
   await insertDeliveries(tx, deliveries);
+  if (end.usage) {
+    await insertModelUsage(tx, { kind: 'task_run', id: run.id, accountId: run.accountId }, end.usage, now);
+    metrics.modelUsage('task_run', end.usage);
+  }
   return deliveries.length;
 }
 

@@ -14,7 +14,8 @@ export function sourcesOf(settings: EventStreamSettings): MonitorSources {
 /** How to name a source, for the 422 of a monitor with none. */
 export const NO_SOURCE_HELP =
   'no source to watch: put a feed or page URL in settings.query, list URLs in settings.sources, ' +
-  'or name sites in settings.advanced_settings.source_policy.include_domains (their home pages must advertise a feed)';
+  'or name sites in settings.advanced_settings.source_policy.include_domains (their home pages must advertise a feed); ' +
+  'or have the server operator configure web search (VIGIL_SEARCH_URL, a SearXNG JSON endpoint) so plain-language queries find their sources';
 
 /** A domain's home page: as written when it has a scheme, else https first and http second. */
 export function homePages(domain: string): string[] {

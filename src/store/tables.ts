@@ -17,6 +17,7 @@ export interface Database {
   task_runs: TaskRunTable;
   task_run_messages: TaskRunMessageTable;
   source_health: SourceHealthTable;
+  model_usage: ModelUsageTable;
   eval_monitors: EvalMonitorTable;
   eval_files: EvalFileTable;
   evaluations: EvaluationTable;
@@ -213,4 +214,17 @@ export interface SourceHealthTable {
   last_error_key: string | null;
   last_error_at: number | null;
   last_checked_at: number;
+}
+
+/** Model tokens one execution or task run spent (0016). */
+export interface ModelUsageTable {
+  work_kind: 'execution' | 'task_run';
+  work_id: string;
+  account_id: string;
+  model: string;
+  requests: number;
+  prompt_tokens: number | string;
+  completion_tokens: number | string;
+  cost_micro_usd: number | string | null;
+  created_at: number | string;
 }

@@ -1,3 +1,4 @@
+import { PROCESSOR_NAMES } from '../../domain/research-tiers.js';
 import { Nullable } from '../nullable.js';
 import { Type, type Static } from 'typebox';
 import { REQUEST_LIMITS } from '../../domain/monitor-rules.js';
@@ -10,7 +11,7 @@ const closed = { additionalProperties: false } as const;
 
 export const MonitorType = Type.Union([Type.Literal('event_stream'), Type.Literal('snapshot')]);
 export const MonitorStatus = Type.Union([Type.Literal('active'), Type.Literal('cancelled')]);
-export const ProcessorName = Type.Union([Type.Literal('lite'), Type.Literal('base')]);
+export const ProcessorName = Type.Unsafe<string>({ type: 'string', enum: [...PROCESSOR_NAMES] });
 export const WebhookEventType = Type.Union([
   Type.Literal('monitor.event.detected'), Type.Literal('monitor.execution.completed'), Type.Literal('monitor.execution.failed'),
 ]);

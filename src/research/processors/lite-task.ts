@@ -16,6 +16,8 @@ export interface LiteTask {
   input: string | Record<string, unknown>;
   spec: OutputSpec;
   sourcePolicy?: SourcePolicy | null;
+  /** The pages to read when they were found otherwise (web search), instead of those the input names. */
+  urls?: string[];
 }
 
 /** Reports a step of a run (a progress message type of api.md §5.4 and its text). */
@@ -51,7 +53,7 @@ export function queryOf(input: LiteTask['input']): string {
 export async function runLiteTask(
   http: OutboundClient, parser: SourceParser, task: LiteTask, signal: AbortSignal, progress: Progress,
 ): Promise<Extraction> {
-  const urls = targetUrls(task);
+  const urls = task.urls ?? targetUrls(task);
   if (urls.length === 0) throw new Error('the input names no web page to read (the lite processor reads the http(s) URLs in the input)');
   await progress('plan', `Reading ${urls.length} page${urls.length === 1 ? '' : 's'}: ${urls.join(', ')}`);
   const pages: Page[] = [];

@@ -3,6 +3,8 @@ import type { Monitor } from '../../domain/monitor.js';
 import type { SourceCheck } from '../../domain/source-health.js';
 import type { OutboundClient } from '../../outbound/http.js';
 import type { SourceParser } from '../isolate/parse-pool.js';
+import type { ModelClient, ModelUsage } from '../model.js';
+import type { SearchClient } from '../search.js';
 
 /** What a processor may use while it runs one execution of a monitor. */
 export interface ProcessorContext {
@@ -23,6 +25,10 @@ export interface ProcessorContext {
   readonly signal: AbortSignal;
   /** Which of these item keys this monitor has seen in earlier executions. */
   seen(keys: string[]): Promise<Set<string>>;
+  /** The configured model server (VIGIL_LLM_*), if any: `base` and up judge and write with it. */
+  readonly model?: ModelClient;
+  /** The configured web search (VIGIL_SEARCH_URL), if any: the sources of a query that names none. */
+  readonly search?: SearchClient;
   /** SimHashes (16 hex digits) of the items this monitor saw most recently, for near-duplicate detection. */
   fingerprints?(): Promise<string[]>;
 }
@@ -36,6 +42,8 @@ export interface ProcessorResult {
   latestSnapshot?: TaskOutput;
   /** Near-duplicate fingerprints of newly seen items, committed in the outcome's transaction. */
   fingerprints?: { key: string; simhash: string }[];
+  /** Model tokens spent, committed with the outcome (absent when no model was asked). */
+  modelUsage?: ModelUsage;
   /** How each source fared, for its health record (committed with the outcome); none when no source was read. */
   sourceChecks?: SourceCheck[];
 }
