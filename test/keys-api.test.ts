@@ -56,6 +56,15 @@ describe('API keys', () => {
     }
   });
 
+  it('documents the key endpoints in /openapi.json', async () => {
+    const spec = await (await fetch(`${vigil.url}/openapi.json`)).json() as any;
+    assert.ok(spec.paths['/v1/keys']?.get && spec.paths['/v1/keys']?.post, 'GET and POST /v1/keys');
+    assert.ok(spec.paths['/v1/keys/{key_id}']?.delete, 'DELETE /v1/keys/{key_id}');
+    const listed = spec.paths['/v1/keys'].get.responses['200'].content['application/json'].schema;
+    assert.deepEqual(Object.keys(listed.properties.data.items.properties).sort(),
+      ['created_at', 'current', 'key_id', 'last_used_at', 'name', 'prefix', 'revoked_at']);
+  });
+
   it('accepts a POST without a body', async () => {
     const response = await fetch(`${vigil.url}/v1/keys`, { method: 'POST', headers: { 'x-api-key': vigil.apiKey } });
     assert.equal(response.status, 200);
