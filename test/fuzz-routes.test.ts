@@ -52,6 +52,8 @@ const TEMPLATES: Record<string, unknown> = {
   'POST /v1/webhooks/settings': { key_mode: 'raw' },
   'POST /v1/webhooks/deliveries/redeliver': { status: ['failed', 'delivered'], since: '2024-01-01T00:00:00Z', until: '2030-01-01T00:00:00Z' },
   'POST /v1/webhooks/endpoints/enable': { url: 'https://receiver.test/hook' },
+  // No real key ids are fuzzed: revoking the fuzzer's own key would turn every later request into a 401.
+  'POST /v1/keys': { name: 'ci' },
 };
 
 /** Strings that have upset parsers, validators or SQL somewhere. */
