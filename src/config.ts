@@ -3,6 +3,8 @@ import { parseDuration } from './domain/duration.js';
 import { createAddressPolicy } from './outbound/guard.js';
 import { DEFAULT_PARSE_LIMITS } from './research/extract/limits.js';
 import type { ParseSettings } from './research/isolate/parse-pool.js';
+import type { LlmConfig } from './research/model.js';
+import type { SearchConfig } from './research/search.js';
 
 /** The validated, frozen configuration every part of Vigil receives; `loadConfig` is its only maker. */
 export interface Config {
@@ -67,20 +69,10 @@ export interface Config {
   readonly logLevel: string;
 }
 
-/** A model server: where, which models, limits and prices (USD per million tokens). */
-export interface LlmConfig {
-  readonly baseUrl?: string;
-  readonly apiKey?: string;
-  readonly model?: string;
-  readonly embeddingModel?: string;
-  readonly timeoutMs: number;
-  readonly concurrency: number;
-  readonly priceInput?: number;
-  readonly priceOutput?: number;
-}
 
-/** A search endpoint: SearXNG-compatible (`/search?q=…&format=json`) or Parallel-compatible (`/v1/search`). */
-export interface SearchConfig { readonly url?: string; readonly kind: 'searxng' | 'parallel'; readonly apiKey?: string }
+
+
+export type { LlmConfig, SearchConfig };
 
 /** Defaults of every setting, one place (DESIGN.md, configuration contract). */
 export const DEFAULTS = {

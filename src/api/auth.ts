@@ -1,8 +1,9 @@
 import type { FastifyRequest } from 'fastify';
+import { recordKeyUse } from '../commands/keys.js';
 import { hashApiKey, LAST_USED_RESOLUTION_MS } from '../domain/api-keys.js';
 import { AppError } from '../errors.js';
 import type { Account } from '../store/accounts.repository.js';
-import { findKeyHolder, touchApiKey } from '../store/accounts.repository.js';
+import { findKeyHolder } from '../store/accounts.repository.js';
 import type { Queryable } from '../store/db.js';
 
 // Kept here too: callers that imported them from the api layer before key commands existed.
@@ -40,7 +41,7 @@ export function createAuthenticator(db: Queryable, clock: () => number) {
     const now = clock();
     if (holder.lastUsedAt === null || holder.lastUsedAt <= now - LAST_USED_RESOLUTION_MS) {
       // A record of use, not a gate: a failed write (a busy store) must not fail the request.
-      await touchApiKey(db, holder.keyId, now, LAST_USED_RESOLUTION_MS)
+      await recordKeyUse(db, holder.keyId, now, LAST_USED_RESOLUTION_MS)
         .catch((err: unknown) => request.log.warn({ err }, 'could not record the key\'s last use'));
     }
     request.account = holder.account;

@@ -1,8 +1,8 @@
 import { hashApiKey, keyPrefix, newApiKey, type ApiKey } from '../domain/api-keys.js';
 import { ID } from '../domain/ids.js';
 import { AppError } from '../errors.js';
-import type { Store } from '../store/db.js';
-import { findApiKey, insertApiKey, listApiKeys, revokeApiKey } from '../store/accounts.repository.js';
+import type { Queryable, Store } from '../store/db.js';
+import { findApiKey, insertApiKey, listApiKeys, revokeApiKey, touchApiKey } from '../store/accounts.repository.js';
 
 /** What key commands need. */
 export interface KeyCommandDeps { store: Store; clock: () => number }
@@ -44,4 +44,9 @@ export async function revokeKey(deps: KeyCommandDeps, accountId: string, keyId: 
   const key = await findApiKey(deps.store.db, accountId, keyId);
   if (!key) throw new AppError('KEY_NOT_FOUND');
   return key;
+}
+
+/** Records that a key was used now, at most once per `resolutionMs` (a record of use, not a gate). */
+export async function recordKeyUse(db: Queryable, keyId: string, now: number, resolutionMs: number): Promise<void> {
+  await touchApiKey(db, keyId, now, resolutionMs);
 }

@@ -1,5 +1,4 @@
 import OpenAI, { APIError } from 'openai';
-import type { LlmConfig } from '../config.js';
 import type { OutboundClient } from '../outbound/http.js';
 import { outboundFetch } from './model-fetch.js';
 import { parseModelJson, schemaProblem } from './model-json.js';
@@ -8,6 +7,18 @@ import { UsageMeter } from './model-usage.js';
 
 export { ModelError, type ModelCall } from './model-retry.js';
 export { UsageMeter, type ModelUsage } from './model-usage.js';
+
+/** A model server: where, which models, limits and prices (USD per million tokens). */
+export interface LlmConfig {
+  readonly baseUrl?: string;
+  readonly apiKey?: string;
+  readonly model?: string;
+  readonly embeddingModel?: string;
+  readonly timeoutMs: number;
+  readonly concurrency: number;
+  readonly priceInput?: number;
+  readonly priceOutput?: number;
+}
 
 /** One question whose answer must be a JSON object matching `schema`. */
 export interface JsonRequest {

@@ -1,5 +1,7 @@
-import type { SearchConfig } from '../config.js';
 import type { OutboundClient } from '../outbound/http.js';
+
+/** A search endpoint: SearXNG-compatible (`/search?q=…&format=json`) or Parallel-compatible (`/v1/search`). */
+export interface SearchConfig { readonly url?: string; readonly kind: 'searxng' | 'parallel'; readonly apiKey?: string }
 
 /** One page a search found. */
 export interface SearchResult { url: string; title: string | null; content: string | null; publishedAt: Date | null }

@@ -1,4 +1,4 @@
-import type { ModelUsage } from '../research/model-usage.js';
+import type { ModelUsage } from '../domain/model-usage.js';
 import type { Queryable } from './db.js';
 
 /** Which piece of work spent the tokens. */

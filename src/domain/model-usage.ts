@@ -1,0 +1,12 @@
+/** Tokens and requests one piece of work (an execution, a task run) spent on the model server. */
+export interface ModelUsage {
+  model: string;
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+  /** USD at the configured prices; null when no price is configured. */
+  costUsd: number | null;
+}
+
+/** Prices in USD per million tokens (VIGIL_LLM_PRICE_INPUT / _OUTPUT). */
+export interface ModelPrices { input?: number; output?: number }
