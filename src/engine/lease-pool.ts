@@ -14,6 +14,11 @@ export interface LeasePoolOptions<T> {
   log: FastifyBaseLogger;
   /** Leases the next item, knowing what this process already runs; undefined when none is due. */
   claim(inFlight: readonly T[]): Promise<T | undefined>;
+  /**
+   * Leases up to `max` items at once (fewer when fewer are due), for kinds that can claim in one
+   * statement; when given, the pool uses it instead of `claim`.
+   */
+  claimMany?(inFlight: readonly T[], max: number): Promise<T[]>;
   /** Runs a leased item to its end; `stop` aborts when the stop grace has run out, and the item must then be given back. */
   run(item: T, stop: AbortSignal): Promise<void>;
   /** Gives back items claimed ahead and not started, when the pool stops. */
@@ -37,14 +42,22 @@ export function createLeasePool<T>(options: LeasePoolOptions<T>): Loop {
   async function tick(): Promise<boolean> {
     // `stopping` is checked between claims: a stop under a deep backlog must not wait for a round of claims.
     while (inFlight.size < options.concurrency && !stopping) {
-      const item = await options.claim([...inFlight.keys()]);
-      if (item === undefined) break;
-      start(item);
+      const room = options.concurrency - inFlight.size;
+      const items = await claimUpTo(room);
+      for (const item of items) start(item);
+      // Fewer than asked means the queue is drained for now.
+      if (items.length < (options.claimMany ? room : 1)) break;
       // A claim on SQLite settles without returning to the event loop: between claims, let signals
       // (SIGTERM), requests and heartbeats in, or a round of slow claims would hold them all off.
       await yieldToEventLoop();
     }
     return false;
+  }
+
+  async function claimUpTo(room: number): Promise<T[]> {
+    if (options.claimMany) return options.claimMany([...inFlight.keys()], room);
+    const item = await options.claim([...inFlight.keys()]);
+    return item === undefined ? [] : [item];
   }
 
   function start(item: T): void {

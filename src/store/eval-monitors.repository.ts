@@ -46,6 +46,18 @@ export async function lockEvalMonitor(db: Queryable, id: string): Promise<void> 
   await db.updateTable('eval_monitors').set((eb) => ({ id: eb.ref('id') })).where('id', '=', id).execute();
 }
 
+/**
+ * Locks a monitor's row (as lockEvalMonitor) and reads it in the same statement; with `accountId`,
+ * only that account's monitor. Undefined when there is none. A writer that appends to the log
+ * needs the lock anyway, so the read costs no statement of its own.
+ */
+export async function lockAndReadEvalMonitor(db: Queryable, id: string, accountId?: string): Promise<EvalMonitor | undefined> {
+  let update = db.updateTable('eval_monitors').set((eb) => ({ id: eb.ref('id') })).where('id', '=', id);
+  if (accountId !== undefined) update = update.where('account_id', '=', accountId);
+  const row = await update.returningAll().executeTakeFirst();
+  return row && toMonitor(row);
+}
+
 /** Stores an uploaded file. */
 export async function insertEvalFile(db: Queryable, f: EvalFile): Promise<void> {
   await db.insertInto('eval_files').values({

@@ -1,6 +1,7 @@
+import { sql } from 'kysely';
 import type { Metric } from '../evaluation/metrics.js';
 import type { Evaluation, EvaluationStatus, ModelInput } from '../domain/evaluation.js';
-import type { Db, Queryable } from './db.js';
+import type { Queryable } from './db.js';
 import type { DialectInfo } from './dialect.js';
 import type { EvaluationTable } from './evaluation-tables.js';
 import { lockEvalMonitor } from './eval-monitors.repository.js';
@@ -23,17 +24,27 @@ function toEvaluation(row: EvaluationTable): Evaluation {
 /** One entry of a monitor's evaluation log, as stored. */
 export interface LogRow { seq: number; type: string; body: string; createdAt: number }
 
+/** One entry to append to a monitor's evaluation log. */
+export interface LogEntry { monitorId: string; evaluationId: string; type: string; body: unknown; createdAt: number }
+
 /**
  * Appends one entry to a monitor's evaluation log in the caller's transaction. The monitor's row is
  * locked first, so one monitor's entries commit in the order of their positions.
  */
-export async function appendEvaluationLog(
-  db: Queryable, entry: { monitorId: string; evaluationId: string; type: string; body: unknown; createdAt: number },
-): Promise<void> {
+export async function appendEvaluationLog(db: Queryable, entry: LogEntry): Promise<void> {
   await lockEvalMonitor(db, entry.monitorId);
-  await db.insertInto('evaluation_log').values({
-    monitor_id: entry.monitorId, evaluation_id: entry.evaluationId, type: entry.type, body: JSON.stringify(entry.body), created_at: entry.createdAt,
-  }).execute();
+  await insertEvaluationLog(db, [entry]);
+}
+
+/**
+ * Appends entries, in their order, in one statement. The caller's transaction already holds the
+ * lock of each entry's monitor (lockEvalMonitor), which keeps positions committing in order.
+ */
+export async function insertEvaluationLog(db: Queryable, entries: readonly LogEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await db.insertInto('evaluation_log').values(entries.map((e) => ({
+    monitor_id: e.monitorId, evaluation_id: e.evaluationId, type: e.type, body: JSON.stringify(e.body), created_at: e.createdAt,
+  }))).execute();
 }
 
 /** A monitor's log entries after position `afterSeq`, oldest first, at most `limit`. */
@@ -75,29 +86,31 @@ export async function countEvaluations(db: Queryable, monitorId: string): Promis
 }
 
 /**
- * Leases the oldest runnable evaluation: queued, or in progress under an expired lease (its worker
- * died). The claim walks the `evaluations_open` partial index; on PostgreSQL with SKIP LOCKED.
+ * Leases up to `max` of the oldest runnable evaluations, in the caller's transaction: queued ones,
+ * or ones in progress under an expired lease (their worker died). The pick walks the
+ * `evaluations_open` partial index (on PostgreSQL with SKIP LOCKED); one update leases them all.
+ * Returned oldest first.
  */
-export async function claimEvaluation(
-  db: Db, dialect: DialectInfo, q: { workerId: string; now: number; leaseUntil: number },
-): Promise<Evaluation | undefined> {
-  return db.transaction().execute(async (tx) => {
-    // Rows in progress under a live lease are skipped in index order: at most the work in flight.
-    let candidate = tx.selectFrom('evaluations').select('id')
-      .where('status', 'in', ['queued', 'in_progress'])
-      .where((eb) => eb.or([
-        eb('status', '=', 'queued'),
-        eb.and([eb('status', '=', 'in_progress'), eb('locked_until', '<', q.now)]),
-      ]))
-      .orderBy('created_at').orderBy('id').limit(1);
-    if (dialect.supportsSkipLocked) candidate = candidate.forUpdate().skipLocked();
-    const picked = await candidate.executeTakeFirst();
-    if (!picked) return undefined;
-    const row = await tx.updateTable('evaluations')
-      .set((eb) => ({ status: 'in_progress', locked_by: q.workerId, locked_until: q.leaseUntil, attempts: eb('attempts', '+', 1), started_at: q.now, progress: 0 }))
-      .where('id', '=', picked.id).returningAll().executeTakeFirstOrThrow();
-    return toEvaluation(row);
-  });
+export async function claimEvaluations(
+  tx: Queryable, dialect: DialectInfo, q: { workerId: string; now: number; leaseUntil: number; max: number },
+): Promise<Evaluation[]> {
+  // Rows in progress under a live lease are skipped in index order: at most the work in flight. The
+  // index's own condition is written out in literals: SQLite uses a partial index only when the
+  // query's text implies its WHERE, and bound parameters never do (it scanned and sorted the table).
+  let candidates = tx.selectFrom('evaluations').select('id')
+    .where(sql<boolean>`status in ('queued', 'in_progress')`)
+    .where((eb) => eb.or([
+      eb('status', '=', 'queued'),
+      eb.and([eb('status', '=', 'in_progress'), eb('locked_until', '<', q.now)]),
+    ]))
+    .orderBy('created_at').orderBy('id').limit(q.max);
+  if (dialect.supportsSkipLocked) candidates = candidates.forUpdate().skipLocked();
+  const picked = await candidates.execute();
+  if (picked.length === 0) return [];
+  const rows = await tx.updateTable('evaluations')
+    .set((eb) => ({ status: 'in_progress', locked_by: q.workerId, locked_until: q.leaseUntil, attempts: eb('attempts', '+', 1), started_at: q.now, progress: 0 }))
+    .where('id', 'in', picked.map((p) => p.id)).returningAll().execute();
+  return rows.map(toEvaluation).sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /** Records progress (0–100) while this worker holds the lease; false when it no longer does. */
