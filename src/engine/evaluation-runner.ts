@@ -24,9 +24,30 @@ export interface EvaluationRunnerDeps {
 /** A leased evaluation, with the monitor and files read when it was claimed (no monitor: it was deleted). */
 interface Leased { evaluation: Evaluation; monitor: EvalMonitor | undefined; files: EvalFile[] }
 
+/**
+ * How long a wake-up waits for more: submissions come one request at a time, and a claim per
+ * submission cost more than a batch claim of those that arrive in the meantime.
+ */
+export const WAKE_COALESCE_MS = 10;
+
 /** Leases queued evaluations and runs up to `concurrency` of them at once (src/engine/leased-runner.ts). */
 export function createEvaluationWorker(deps: EvaluationRunnerDeps & RunnerSettings): Loop {
-  return createLeasedRunner(evaluationWork(deps), deps);
+  const runner = createLeasedRunner(evaluationWork(deps), deps);
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    start: () => runner.start(),
+    wake: () => {
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        runner.wake();
+      }, WAKE_COALESCE_MS);
+    },
+    stop: async () => {
+      clearTimeout(timer);
+      timer = undefined;
+      await runner.stop();
+    },
+  };
 }
 
 /**

@@ -15,8 +15,9 @@ export interface LeasePoolOptions<T> {
   /** Leases the next item, knowing what this process already runs; undefined when none is due. */
   claim(inFlight: readonly T[]): Promise<T | undefined>;
   /**
-   * Leases up to `max` items at once (fewer when fewer are due), for kinds that can claim in one
-   * statement; when given, the pool uses it instead of `claim`.
+   * Leases up to `max` items at once, for kinds that can claim in one statement; when given, the
+   * pool uses it instead of `claim`. Fewer than `max` must mean that no more is runnable now: the
+   * pool then waits for a wake-up or its interval rather than claiming again as each item ends.
    */
   claimMany?(inFlight: readonly T[], max: number): Promise<T[]>;
   /** Runs a leased item to its end; `stop` aborts when the stop grace has run out, and the item must then be given back. */
@@ -38,6 +39,8 @@ export function createLeasePool<T>(options: LeasePoolOptions<T>): Loop {
   // Every item in flight listens for the stop.
   setMaxListeners(0, stopController.signal);
   let stopping = false;
+  // The last batch claim found the queue empty: items ending free no work for their slots.
+  let drained = false;
 
   async function tick(): Promise<boolean> {
     // `stopping` is checked between claims: a stop under a deep backlog must not wait for a round of claims.
@@ -46,6 +49,7 @@ export function createLeasePool<T>(options: LeasePoolOptions<T>): Loop {
       const items = await claimUpTo(room);
       for (const item of items) start(item);
       // Fewer than asked means the queue is drained for now.
+      drained = options.claimMany !== undefined && items.length < room;
       if (items.length < (options.claimMany ? room : 1)) break;
       // A claim on SQLite settles without returning to the event loop: between claims, let signals
       // (SIGTERM), requests and heartbeats in, or a round of slow claims would hold them all off.
@@ -65,7 +69,7 @@ export function createLeasePool<T>(options: LeasePoolOptions<T>): Loop {
       .catch((err) => options.log.error({ err, pool: options.name }, `${options.name}: work could not be completed`))
       .finally(() => {
         inFlight.delete(item);
-        loop.wake();
+        if (!drained) loop.wake();
       });
     inFlight.set(item, work);
   }
