@@ -7,7 +7,9 @@
 // (repository functions that check `locked_by`), what to run (`perform`, which must honour
 // `job.signal`), what a failure looks like (`failed`) and what to commit (`commit`, whose first
 // write is the lease-checked update of its own row, followed by its outbox rows). Then
-// `createLeasedRunner(kind, deps)` is the background loop that server.ts starts and stops.
+// `createLeasedRunner(kind, deps)` is the background loop that server.ts starts and stops. Two
+// optional capabilities make short work cheap: `claimMany` (a batch per claim) and `groupCommit`
+// (results finishing together share one transaction, src/engine/group-commit.ts).
 import type { FastifyBaseLogger } from 'fastify';
 import type { Store, Tx } from '../store/db.js';
 import { createGroupCommitter, type GroupCommitter } from './group-commit.js';

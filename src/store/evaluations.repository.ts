@@ -1,9 +1,10 @@
-import { sql } from 'kysely';
+import { sql, type Insertable } from 'kysely';
 import type { Metric } from '../evaluation/metrics.js';
 import type { Evaluation, EvaluationStatus, ModelInput } from '../domain/evaluation.js';
 import type { Queryable } from './db.js';
 import type { DialectInfo } from './dialect.js';
-import type { EvaluationTable } from './evaluation-tables.js';
+import type { EvaluationLogTable, EvaluationTable } from './evaluation-tables.js';
+import { prepared } from './prepared.js';
 import { lockEvalMonitor } from './eval-monitors.repository.js';
 
 const parse = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
@@ -20,6 +21,11 @@ function toEvaluation(row: EvaluationTable): Evaluation {
     createdAt: Number(row.created_at), startedAt: num(row.started_at), finishedAt: num(row.finished_at),
   };
 }
+
+/** The columns a new evaluation sets (the rest start empty). */
+const EVALUATION_COLUMNS = [
+  'id', 'monitor_id', 'account_id', 'status', 'progress', 'run_mode', 'nametag', 'model_input', 'model_output', 'guardrail_metrics', 'created_at',
+] as const;
 
 /** One entry of a monitor's evaluation log, as stored. */
 export interface LogRow { seq: number; type: string; body: string; createdAt: number }
@@ -41,11 +47,15 @@ export async function appendEvaluationLog(db: Queryable, entry: LogEntry): Promi
  * lock of each entry's monitor (lockEvalMonitor), which keeps positions committing in order.
  */
 export async function insertEvaluationLog(db: Queryable, entries: readonly LogEntry[]): Promise<void> {
-  if (entries.length === 0) return;
-  await db.insertInto('evaluation_log').values(entries.map((e) => ({
+  const rows = entries.map((e) => ({
     monitor_id: e.monitorId, evaluation_id: e.evaluationId, type: e.type, body: JSON.stringify(e.body), created_at: e.createdAt,
-  }))).execute();
+  }));
+  if (rows.length === 1) await insertLogRow(db, rows[0]);
+  else if (rows.length > 1) await db.insertInto('evaluation_log').values(rows).execute();
 }
+
+const LOG_COLUMNS = ['monitor_id', 'evaluation_id', 'type', 'body', 'created_at'] as const;
+const insertLogRow = prepared<Insertable<EvaluationLogTable>>(LOG_COLUMNS, (db, row) => db.insertInto('evaluation_log').values(row));
 
 /** A monitor's log entries after position `afterSeq`, oldest first, at most `limit`. */
 export async function readEvaluationLog(db: Queryable, monitorId: string, afterSeq: number, limit: number): Promise<LogRow[]> {
@@ -56,13 +66,17 @@ export async function readEvaluationLog(db: Queryable, monitorId: string, afterS
 
 /** Queues a new evaluation. */
 export async function insertEvaluation(db: Queryable, e: Evaluation): Promise<void> {
-  await db.insertInto('evaluations').values({
+  await insertEvaluationRow(db, {
     id: e.id, monitor_id: e.monitorId, account_id: e.accountId, status: e.status, progress: e.progress, run_mode: e.runMode,
     nametag: e.nametag, model_input: JSON.stringify(e.modelInput), model_output: e.modelOutput,
-    guardrail_metrics: JSON.stringify(e.guardrailMetrics), result: null, error_message: null, eval_time: null, cost: null,
-    attempts: 0, created_at: e.createdAt, started_at: null, finished_at: null,
-  }).execute();
+    guardrail_metrics: JSON.stringify(e.guardrailMetrics), created_at: e.createdAt,
+  });
 }
+
+const insertEvaluationRow = prepared<Pick<EvaluationTable, typeof EVALUATION_COLUMNS[number]>>(EVALUATION_COLUMNS, (db, row) =>
+  db.insertInto('evaluations').values({
+    ...row, result: null, error_message: null, eval_time: null, cost: null, attempts: 0, started_at: null, finished_at: null,
+  }));
 
 /** One evaluation of an account's monitor. */
 export async function findEvaluation(db: Queryable, accountId: string, monitorId: string, id: string): Promise<Evaluation | undefined> {
@@ -131,12 +145,19 @@ export interface EvaluationEnd {
 
 /** Records an evaluation's end if this worker still holds its lease; false otherwise. */
 export async function finishEvaluation(db: Queryable, id: string, workerId: string, end: EvaluationEnd, now: number): Promise<boolean> {
-  const r = await db.updateTable('evaluations').set({
-    status: end.status, progress: 100, result: end.result === null ? null : JSON.stringify(end.result), error_message: end.errorMessage,
-    eval_time: end.evalTime, cost: end.cost, finished_at: now, locked_by: null, locked_until: null,
-  }).where('id', '=', id).where('locked_by', '=', workerId).where('status', '=', 'in_progress').executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
+  const r = await finishStatement(db, {
+    id, workerId, status: end.status, result: end.result === null ? null : JSON.stringify(end.result), errorMessage: end.errorMessage,
+    evalTime: end.evalTime, cost: end.cost, now,
+  });
+  return Number(r.numAffectedRows) === 1;
 }
+
+const finishStatement = prepared<{
+  id: string; workerId: string; status: string; result: string | null; errorMessage: string | null; evalTime: number; cost: number; now: number;
+}>(['id', 'workerId', 'status', 'result', 'errorMessage', 'evalTime', 'cost', 'now'], (db, v) => db.updateTable('evaluations').set({
+  status: v.status, progress: 100, result: v.result, error_message: v.errorMessage,
+  eval_time: v.evalTime, cost: v.cost, finished_at: v.now, locked_by: null, locked_until: null,
+}).where('id', '=', v.id).where('locked_by', '=', v.workerId).where('status', '=', 'in_progress'));
 
 /** Extends the leases this worker still holds among `ids`; returns those ids. */
 export async function renewEvaluationLeases(db: Queryable, ids: string[], workerId: string, leaseUntil: number): Promise<string[]> {
