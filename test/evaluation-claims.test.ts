@@ -101,9 +101,9 @@ describe('evaluation claims and commits', () => {
     const logged = new Kysely<Database>({ dialect, log: (e) => { if (e.level === 'query') sent.push(e.query); } });
     try {
       await logged.transaction().execute((tx) => claimEvaluations(tx, info, { workerId: 'w-plan', now: clock, leaseUntil: clock + 1, max: 8 }));
-      const select = sent.find((q) => /^\s*select/i.test(q.sql));
-      assert.ok(select);
-      const rows = (await logged.executeQuery(CompiledQuery.raw(`EXPLAIN QUERY PLAN ${select.sql}`, [...select.parameters]))).rows as { detail: string }[];
+      const claim = sent.find((q) => /^\s*update "evaluations"/i.test(q.sql));
+      assert.ok(claim, 'the claim is one update');
+      const rows = (await logged.executeQuery(CompiledQuery.raw(`EXPLAIN QUERY PLAN ${claim.sql}`, [...claim.parameters]))).rows as { detail: string }[];
       const plan = rows.map((r) => r.detail).join('\n');
       assert.doesNotMatch(plan, /^\s*SCAN evaluations\s*$|TEMP B-TREE/m, plan);
       assert.match(plan, /evaluations_open/, plan);

@@ -100,32 +100,41 @@ export async function countEvaluations(db: Queryable, monitorId: string): Promis
 }
 
 /**
- * Leases up to `max` of the oldest runnable evaluations, in the caller's transaction: queued ones,
- * or ones in progress under an expired lease (their worker died). The pick walks the
- * `evaluations_open` partial index (on PostgreSQL with SKIP LOCKED); one update leases them all.
- * Returned oldest first.
+ * Leases up to `max` of the oldest runnable evaluations, in one statement: queued ones, or ones in
+ * progress under an expired lease (their worker died). The pick walks the `evaluations_open`
+ * partial index (on PostgreSQL with SKIP LOCKED). Returned oldest first.
  */
 export async function claimEvaluations(
   tx: Queryable, dialect: DialectInfo, q: { workerId: string; now: number; leaseUntil: number; max: number },
 ): Promise<Evaluation[]> {
-  // Rows in progress under a live lease are skipped in index order: at most the work in flight. The
-  // index's own condition is written out in literals: SQLite uses a partial index only when the
-  // query's text implies its WHERE, and bound parameters never do (it scanned and sorted the table).
-  let candidates = tx.selectFrom('evaluations').select('id')
-    .where(sql<boolean>`status in ('queued', 'in_progress')`)
-    .where((eb) => eb.or([
-      eb('status', '=', 'queued'),
-      eb.and([eb('status', '=', 'in_progress'), eb('locked_until', '<', q.now)]),
-    ]))
-    .orderBy('created_at').orderBy('id').limit(q.max);
-  if (dialect.supportsSkipLocked) candidates = candidates.forUpdate().skipLocked();
-  const picked = await candidates.execute();
-  if (picked.length === 0) return [];
-  const rows = await tx.updateTable('evaluations')
-    .set((eb) => ({ status: 'in_progress', locked_by: q.workerId, locked_until: q.leaseUntil, attempts: eb('attempts', '+', 1), started_at: q.now, progress: 0 }))
-    .where('id', 'in', picked.map((p) => p.id)).returningAll().execute();
+  const claim = dialect.supportsSkipLocked ? claimSkippingLocked : claimAlone;
+  const { rows } = await claim(tx, q);
   return rows.map(toEvaluation).sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
+
+type ClaimValues = { workerId: string; now: number; leaseUntil: number; max: number };
+
+function claimStatement(skipLocked: boolean) {
+  return prepared<ClaimValues, EvaluationTable>(['workerId', 'now', 'leaseUntil', 'max'], (db, q) => db.updateTable('evaluations')
+    .set((eb) => ({ status: 'in_progress', locked_by: q.workerId, locked_until: q.leaseUntil, attempts: eb('attempts', '+', 1), started_at: q.now, progress: 0 }))
+    .where('id', 'in', (eb) => {
+      // Rows in progress under a live lease are skipped in index order: at most the work in flight.
+      // The index's own condition is written out in literals: SQLite uses a partial index only when
+      // the query's text implies its WHERE, and bound parameters never do (it scanned and sorted the table).
+      const open = eb.selectFrom('evaluations').select('id')
+        .where(sql<boolean>`status in ('queued', 'in_progress')`)
+        .where((w) => w.or([
+          w('status', '=', 'queued'),
+          w.and([w('status', '=', 'in_progress'), w('locked_until', '<', q.now)]),
+        ]))
+        .orderBy('created_at').orderBy('id').limit(q.max);
+      return skipLocked ? open.forUpdate().skipLocked() : open;
+    })
+    .returningAll());
+}
+
+const claimSkippingLocked = claimStatement(true);
+const claimAlone = claimStatement(false);
 
 /** Records progress (0–100) while this worker holds the lease; false when it no longer does. */
 export async function markEvaluationProgress(db: Queryable, id: string, workerId: string, progress: number): Promise<boolean> {
