@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import { createDispatcher } from './engine/webhook-dispatcher.js';
 import { leaseSettings } from './engine/lease-keeper.js';
 import { createScheduler } from './engine/scheduler.js';
+import { EVALUATION_HINT } from './domain/evaluation.js';
 import { createEvaluationWorker } from './engine/evaluation-runner.js';
 import { createTaskWorker } from './engine/task-runner.js';
 import { createWorker, newWorkerId } from './engine/worker.js';
@@ -69,10 +70,12 @@ export async function startVigil(config: Config, options: { clock?: () => number
     const dispatcher = createDispatcher({
       store, http, clock, log, workerId: newWorkerId(), intervalMs: config.pollIntervalMs, webhooks: config.webhooks,
     });
-    store.workHints.subscribe(() => {
+    store.workHints.subscribe((topic) => {
+      // A submitted evaluation concerns its worker alone: waking every claim loop per submit cost more than the evaluation.
+      evaluationWorker.wake();
+      if (topic === EVALUATION_HINT) return;
       worker?.wake();
       taskWorker?.wake();
-      evaluationWorker.wake();
       dispatcher.wake();
     });
     loops.push(scheduler, worker, taskWorker, evaluationWorker, dispatcher);
@@ -81,7 +84,7 @@ export async function startVigil(config: Config, options: { clock?: () => number
   let url: string | undefined;
   if (config.roles.api) {
     app = await buildApp({
-      store, clock, config, wake: () => store.workHints.notify(), monitorCreatesPerMinute: config.monitorCreatesPerMinute,
+      store, clock, config, wake: (topic) => store.workHints.notify(topic), monitorCreatesPerMinute: config.monitorCreatesPerMinute,
       taskCreatesPerMinute: config.taskCreatesPerMinute, logger: log,
     });
     url = await app.listen({ port: config.port, host: config.host });

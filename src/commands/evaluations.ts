@@ -1,18 +1,18 @@
 import type { CreateEvalMonitorBody, SubmitEventBody, UpdateEvalMonitorBody } from '../domain/evaluation-schemas.js';
 import {
-  DEFAULT_RUN_MODE, evaluationDetailRecord, type EvalMonitor, type EvalMonitorSettings, type Evaluation, type RunMode,
+  DEFAULT_RUN_MODE, EVALUATION_HINT, evaluationDetailRecord, type EvalMonitor, type EvalMonitorSettings, type Evaluation, type RunMode,
 } from '../domain/evaluation.js';
 import { checkEvalMonitorSettings, checkRunMode } from '../domain/evaluation-rules.js';
 import { ID } from '../domain/ids.js';
 import { AppError, validationError } from '../errors.js';
 import type { Store } from '../store/db.js';
 import {
-  findEvalFiles, findEvalMonitor, insertEvalMonitor, updateEvalMonitor,
+  findEvalFiles, findEvalMonitor, insertEvalMonitor, lockAndReadEvalMonitor, updateEvalMonitor,
 } from '../store/eval-monitors.repository.js';
-import { appendEvaluationLog, findEvaluation, insertEvaluation } from '../store/evaluations.repository.js';
+import { findEvaluation, insertEvaluation, insertEvaluationLog } from '../store/evaluations.repository.js';
 
 /** What evaluation commands need. */
-export interface EvaluationCommandDeps { store: Store; clock: () => number; wake: () => void }
+export interface EvaluationCommandDeps { store: Store; clock: () => number; wake: (topic?: string) => void }
 
 /** The account's evaluation monitor, or a 404 as if it did not exist. */
 export async function requireEvalMonitor(deps: EvaluationCommandDeps, accountId: string, id: string): Promise<EvalMonitor> {
@@ -77,18 +77,35 @@ export async function updateEvalMonitorCommand(
 
 /**
  * Queues one evaluation of a model output on an active monitor, and logs it as queued in the same
- * transaction; an inactive monitor refuses it with a 409.
+ * transaction; an inactive monitor refuses it with a 409. The monitor is read under the lock the
+ * log append takes anyway, so the check and the insert see one state of it.
  */
 export async function submitEvaluation(deps: EvaluationCommandDeps, accountId: string, monitorId: string, body: SubmitEventBody): Promise<Evaluation> {
-  const monitor = await requireEvalMonitor(deps, accountId, monitorId);
-  if (monitor.status !== 'active') throw new AppError('MONITOR_INACTIVE');
+  const evaluation = await deps.store.db.transaction().execute(async (tx) => {
+    const monitor = await lockAndReadEvalMonitor(tx, monitorId, accountId);
+    if (!monitor) throw new AppError('MONITOR_NOT_FOUND');
+    if (monitor.status !== 'active') throw new AppError('MONITOR_INACTIVE');
+    const queued = queuedEvaluation(deps, accountId, monitor, body);
+    await insertEvaluation(tx, queued);
+    await insertEvaluationLog(tx, [{
+      monitorId, evaluationId: queued.id, type: 'evaluation.queued', createdAt: queued.createdAt,
+      body: evaluationDetailRecord(queued, monitor, await findEvalFiles(tx, accountId, monitor.settings.fileSearch)),
+    }]);
+    return queued;
+  });
+  deps.wake(EVALUATION_HINT);
+  return evaluation;
+}
+
+/** A new queued evaluation of a submitted body, or a 4xx naming what its run mode lacks. */
+function queuedEvaluation(deps: EvaluationCommandDeps, accountId: string, monitor: EvalMonitor, body: SubmitEventBody): Evaluation {
   const runMode = (body.run_mode ?? DEFAULT_RUN_MODE) as RunMode;
   const problems = checkRunMode(runMode, monitor.settings);
   if (problems.length > 0) throw validationError(problems);
   const { user_prompt, system_prompt, ground_truth, context } = body.model_input;
   const now = deps.clock();
-  const evaluation: Evaluation = {
-    id: ID.evaluation(), monitorId, accountId, status: 'queued', progress: 0, runMode, nametag: body.nametag ?? null,
+  return {
+    id: ID.evaluation(), monitorId: monitor.id, accountId, status: 'queued', progress: 0, runMode, nametag: body.nametag ?? null,
     modelInput: {
       user_prompt,
       ...(system_prompt != null ? { system_prompt } : {}),
@@ -98,13 +115,4 @@ export async function submitEvaluation(deps: EvaluationCommandDeps, accountId: s
     modelOutput: body.model_output, guardrailMetrics: body.guardrail_metrics ?? monitor.settings.guardrailMetrics,
     result: null, errorMessage: null, evalTime: null, cost: null, attempts: 0, createdAt: now, startedAt: null, finishedAt: null,
   };
-  await deps.store.db.transaction().execute(async (tx) => {
-    await insertEvaluation(tx, evaluation);
-    await appendEvaluationLog(tx, {
-      monitorId, evaluationId: evaluation.id, type: 'evaluation.queued', createdAt: now,
-      body: evaluationDetailRecord(evaluation, monitor, await findEvalFiles(tx, accountId, monitor.settings.fileSearch)),
-    });
-  });
-  deps.wake();
-  return evaluation;
 }

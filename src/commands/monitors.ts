@@ -24,8 +24,8 @@ export interface CommandDeps {
   store: Store;
   config: Pick<Config, 'minFrequencySeconds'> & Partial<Pick<Config, 'accountLimits' | 'search'>>;
   clock: () => number;
-  /** A hint that work was queued; workers also find it by polling. */
-  wake: () => void;
+  /** A hint that work was queued (of one kind, when `topic` names it); workers also find it by polling. */
+  wake: (topic?: string) => void;
 }
 
 /**

@@ -13,6 +13,9 @@ export const RUN_MODES = [
 export type RunMode = (typeof RUN_MODES)[number];
 /** Generation B's default run mode. */
 export const DEFAULT_RUN_MODE: RunMode = 'smart';
+
+/** The wake-up hint's topic for queued evaluations: it wakes the evaluation worker alone. */
+export const EVALUATION_HINT = 'evaluations';
 /** Generation C's fastest modes run without web or file search. */
 export const SEARCHLESS_RUN_MODES: readonly RunMode[] = ['super_fast', 'ultra_fast'];
 

@@ -5,12 +5,12 @@ import type { EvaluationInput } from '../evaluation/input.js';
 import { scoreLite, type MetricResult } from '../evaluation/metrics.js';
 import type { Store, Tx } from '../store/db.js';
 import { insertDeliveries } from '../store/deliveries.repository.js';
-import { findEvalFiles, findEvalMonitorById } from '../store/eval-monitors.repository.js';
+import { findEvalFiles, lockAndReadEvalMonitor, lockEvalMonitor } from '../store/eval-monitors.repository.js';
 import {
-  appendEvaluationLog, claimEvaluation, finishEvaluation, markEvaluationProgress, releaseEvaluation, renewEvaluationLeases,
+  claimEvaluations, finishEvaluation, insertEvaluationLog, markEvaluationProgress, releaseEvaluation, renewEvaluationLeases,
   type EvaluationEnd,
 } from '../store/evaluations.repository.js';
-import { createLeasedRunner, type Job, type LeasedKind, type RunnerSettings } from './leased-runner.js';
+import { createLeasedRunner, MAX_ATTEMPTS, type Job, type LeasedKind, type RunnerSettings } from './leased-runner.js';
 import type { Loop } from './loop.js';
 
 /** What running evaluations needs. */
@@ -21,33 +21,89 @@ export interface EvaluationRunnerDeps {
   workerId: string;
 }
 
-/** What an evaluation commits: its end, with the monitor and files it was scored against. */
-interface Scored { end: EvaluationEnd; monitor?: EvalMonitor; files: EvalFile[] }
+/** A leased evaluation, with the monitor and files read when it was claimed (no monitor: it was deleted). */
+interface Leased { evaluation: Evaluation; monitor: EvalMonitor | undefined; files: EvalFile[] }
+
+/**
+ * How long a wake-up waits for more: submissions come one request at a time, and a claim per
+ * submission cost more than a batch claim of those that arrive in the meantime.
+ */
+export const WAKE_COALESCE_MS = 10;
 
 /** Leases queued evaluations and runs up to `concurrency` of them at once (src/engine/leased-runner.ts). */
 export function createEvaluationWorker(deps: EvaluationRunnerDeps & RunnerSettings): Loop {
-  return createLeasedRunner(evaluationWork(deps), deps);
+  const runner = createLeasedRunner(evaluationWork(deps), deps);
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    start: () => runner.start(),
+    wake: () => {
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        runner.wake();
+      }, WAKE_COALESCE_MS);
+    },
+    stop: async () => {
+      clearTimeout(timer);
+      timer = undefined;
+      await runner.stop();
+    },
+  };
 }
 
 /**
- * Evaluations as leased work: what runs is the lite scorers, metric by metric (progress recorded as
- * it goes); what commits is the evaluation's end, its log entry and its webhook message.
+ * Evaluations as leased work: claimed in batches, each logged as in progress in the claim's own
+ * transaction; what runs is the lite scorers, metric by metric (progress recorded as it goes); what
+ * commits is the evaluation's end, its log entry and its webhook message, in group commits.
  */
-export function evaluationWork(deps: EvaluationRunnerDeps): LeasedKind<Evaluation, Scored> {
-  const { db, dialect } = deps.store;
+export function evaluationWork(deps: EvaluationRunnerDeps): LeasedKind<Leased, EvaluationEnd> {
+  const { db } = deps.store;
+  const claimMany = (now: number, leaseUntil: number, max: number) => claimAndStart(deps, now, leaseUntil, max);
   return {
     name: 'evaluation-worker',
     noun: 'evaluation',
-    id: (e) => e.id,
-    attempts: (e) => e.attempts,
-    claim: (now, leaseUntil) => claimEvaluation(db, dialect, { workerId: deps.workerId, now, leaseUntil }),
+    id: (l) => l.evaluation.id,
+    attempts: (l) => l.evaluation.attempts,
+    claim: async (now, leaseUntil) => (await claimMany(now, leaseUntil, 1))[0],
+    claimMany,
     renew: (ids, _now, leaseUntil) => renewEvaluationLeases(db, ids, deps.workerId, leaseUntil),
-    release: (e) => releaseEvaluation(db, e.id, deps.workerId),
-    perform: (e, job) => evaluate(deps, e, job),
-    failed: (_e, message) => ({ end: failedEnd(message, 0), files: [] }),
-    commit: (tx, e, scored, now) => commitEnd(deps, tx, e, scored, now),
+    release: (l) => releaseEvaluation(db, l.evaluation.id, deps.workerId),
+    perform: (l, job) => evaluate(deps, l, job),
+    failed: (_l, message) => failedEnd(message, 0),
+    groupCommit: true,
+    commitOrder: (l) => l.evaluation.monitorId,
+    commit: (tx, l, end, now) => commitEnd(deps, tx, l, end, now),
   };
 }
+
+/**
+ * Leases up to `max` evaluations and logs each as in progress, in one transaction: the status and
+ * its log entry become visible together. Monitors are locked (and read) in id order, so claims and
+ * group commits in other processes take the same locks in the same order.
+ */
+async function claimAndStart(deps: EvaluationRunnerDeps, now: number, leaseUntil: number, max: number): Promise<Leased[]> {
+  return deps.store.db.transaction().execute(async (tx) => {
+    const evaluations = await claimEvaluations(tx, deps.store.dialect, { workerId: deps.workerId, now, leaseUntil, max });
+    if (evaluations.length === 0) return [];
+    const monitors = new Map<string, { monitor: EvalMonitor | undefined; files: EvalFile[] }>();
+    for (const id of [...new Set(evaluations.map((e) => e.monitorId))].sort()) {
+      const monitor = await lockAndReadEvalMonitor(tx, id);
+      monitors.set(id, { monitor, files: monitor ? await findEvalFiles(tx, monitor.accountId, monitor.settings.fileSearch) : [] });
+    }
+    const leased = evaluations.map((evaluation) => ({ evaluation, ...monitors.get(evaluation.monitorId)! }));
+    // One past its last attempt is failed by the runner without running: it does not start.
+    await insertEvaluationLog(tx, leased.filter((l) => l.monitor && l.evaluation.attempts <= MAX_ATTEMPTS).map((l) => ({
+      monitorId: l.evaluation.monitorId, evaluationId: l.evaluation.id, type: 'evaluation.in_progress',
+      body: evaluationDetailRecord(l.evaluation, l.monitor!, l.files), createdAt: now,
+    })));
+    return leased;
+  });
+}
+
+/**
+ * The monitors whose rows a transaction already locked. A group commit writes many evaluations of
+ * one monitor in one transaction; locking its row again for each would only add statements.
+ */
+const lockedIn = new WeakMap<Tx, Set<string>>();
 
 /** The scorers' input: context entries flattened to their text, the monitor's files as evidence. */
 function scorerInput(evaluation: Evaluation, files: readonly EvalFile[]): EvaluationInput {
@@ -64,22 +120,26 @@ function failedEnd(message: string, evalTime: number): EvaluationEnd {
   return { status: 'failed', result: null, errorMessage: message, evalTime, cost: 0 };
 }
 
-/** Logs the evaluation as in progress, then scores it; undefined when its lease was lost meanwhile. */
-async function evaluate(deps: EvaluationRunnerDeps, evaluation: Evaluation, job: Job): Promise<Scored | undefined> {
-  const monitor = await findEvalMonitorById(deps.store.db, evaluation.monitorId);
+/** Scores a leased evaluation; undefined when its monitor is gone or its lease was lost meanwhile. */
+async function evaluate(deps: EvaluationRunnerDeps, leased: Leased, job: Job): Promise<EvaluationEnd | undefined> {
+  const { evaluation, monitor, files } = leased;
   if (!monitor) return undefined;
-  const files = await findEvalFiles(deps.store.db, monitor.accountId, monitor.settings.fileSearch);
-  const started = await deps.store.db.transaction().execute(async (tx) => {
-    if (!(await markEvaluationProgress(tx, evaluation.id, deps.workerId, 0))) return false;
-    await appendEvaluationLog(tx, {
-      monitorId: monitor.id, evaluationId: evaluation.id, type: 'evaluation.in_progress',
-      body: evaluationDetailRecord(evaluation, monitor, files), createdAt: deps.clock(),
-    });
-    return true;
-  });
-  if (!started) return undefined;
-  const end = await score(deps, evaluation, scorerInput(evaluation, files), monitor.settings.thresholds, job);
-  return end && { end, monitor, files };
+  return score(deps, evaluation, scorerInput(evaluation, files), monitor.settings.thresholds, job);
+}
+
+/**
+ * How long the scorers may run before they let requests, heartbeats and timers in. The slice is
+ * shared by every evaluation in the process: yielding after each metric instead interleaved all the
+ * evaluations in flight, so each took as long as all of them together, and the progress writes
+ * that slow evaluations earn (a statement each) cost more than the scoring.
+ */
+const SLICE_MS = 10;
+let sliceStartedAt = performance.now();
+
+async function yieldWhenSliceIsUsed(): Promise<void> {
+  if (performance.now() - sliceStartedAt < SLICE_MS) return;
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  sliceStartedAt = performance.now();
 }
 
 /** Scores metric by metric, so progress moves and a stop, timeout or lost lease is noticed between metrics. */
@@ -90,6 +150,7 @@ async function score(
   const results: MetricResult[] = [];
   let lastProgressAt = startedAt;
   for (const [i, metric] of evaluation.guardrailMetrics.entries()) {
+    await yieldWhenSliceIsUsed();
     if (job.signal.aborted) return undefined;
     results.push(...scoreLite(input, [metric], thresholds));
     // Lite scorers take milliseconds; progress is written only when a client could see it move.
@@ -98,7 +159,6 @@ async function score(
       const progress = Math.round((100 * (i + 1)) / evaluation.guardrailMetrics.length);
       if (!(await markEvaluationProgress(deps.store.db, evaluation.id, deps.workerId, progress))) return undefined;
     }
-    await new Promise<void>((resolve) => setImmediate(resolve));
   }
   const evalTime = (performance.now() - startedAt) / 1000;
   const errors = results.filter((r): r is Extract<MetricResult, { error: string }> => 'error' in r);
@@ -109,13 +169,10 @@ async function score(
   };
 }
 
-/** Records the end, its log entry and its webhook message, if this worker still holds the lease (false otherwise). */
-async function commitEnd(deps: EvaluationRunnerDeps, tx: Tx, evaluation: Evaluation, scored: Scored, now: number): Promise<false | number> {
-  const monitor = scored.monitor ?? await findEvalMonitorById(tx, evaluation.monitorId);
+/** Records the end, its log entry and its webhook message, if this worker still holds the lease (false otherwise, having written nothing). */
+async function commitEnd(deps: EvaluationRunnerDeps, tx: Tx, leased: Leased, end: EvaluationEnd, now: number): Promise<false | number> {
+  const { evaluation, monitor, files } = leased;
   if (!monitor) return 0;
-  // A failure recorded by the runner (timeout, too many attempts) did not read the files itself.
-  const files = scored.monitor ? scored.files : await findEvalFiles(tx, monitor.accountId, monitor.settings.fileSearch);
-  const { end } = scored;
   if (!(await finishEvaluation(tx, evaluation.id, deps.workerId, end, now))) return false;
   const finished: Evaluation = {
     ...evaluation, status: end.status, progress: 100, result: end.result, errorMessage: end.errorMessage,
@@ -123,7 +180,13 @@ async function commitEnd(deps: EvaluationRunnerDeps, tx: Tx, evaluation: Evaluat
   };
   const type = end.status === 'completed' ? 'evaluation.completed' : 'evaluation.failed';
   const body = evaluationDetailRecord(finished, monitor, files);
-  await appendEvaluationLog(tx, { monitorId: monitor.id, evaluationId: evaluation.id, type, body, createdAt: now });
+  const locked = lockedIn.get(tx) ?? new Set<string>();
+  if (!locked.has(monitor.id)) {
+    await lockEvalMonitor(tx, monitor.id);
+    locked.add(monitor.id);
+    lockedIn.set(tx, locked);
+  }
+  await insertEvaluationLog(tx, [{ monitorId: monitor.id, evaluationId: evaluation.id, type, body, createdAt: now }]);
   const deliveries = evaluationDeliveries(monitor, type, evaluation.id, body, now);
   await insertDeliveries(tx, deliveries);
   return deliveries.length;

@@ -14,6 +14,12 @@ export interface LeasePoolOptions<T> {
   log: FastifyBaseLogger;
   /** Leases the next item, knowing what this process already runs; undefined when none is due. */
   claim(inFlight: readonly T[]): Promise<T | undefined>;
+  /**
+   * Leases up to `max` items at once, for kinds that can claim in one statement; when given, the
+   * pool uses it instead of `claim`. Fewer than `max` must mean that no more is runnable now: the
+   * pool then waits for a wake-up or its interval rather than claiming again as each item ends.
+   */
+  claimMany?(inFlight: readonly T[], max: number): Promise<T[]>;
   /** Runs a leased item to its end; `stop` aborts when the stop grace has run out, and the item must then be given back. */
   run(item: T, stop: AbortSignal): Promise<void>;
   /** Gives back items claimed ahead and not started, when the pool stops. */
@@ -33,13 +39,18 @@ export function createLeasePool<T>(options: LeasePoolOptions<T>): Loop {
   // Every item in flight listens for the stop.
   setMaxListeners(0, stopController.signal);
   let stopping = false;
+  // The last batch claim found the queue empty: items ending free no work for their slots.
+  let drained = false;
 
   async function tick(): Promise<boolean> {
     // `stopping` is checked between claims: a stop under a deep backlog must not wait for a round of claims.
     while (inFlight.size < options.concurrency && !stopping) {
-      const item = await options.claim([...inFlight.keys()]);
-      if (item === undefined) break;
-      start(item);
+      const room = options.concurrency - inFlight.size;
+      const items = await claimUpTo(room);
+      for (const item of items) start(item);
+      // Fewer than asked means the queue is drained for now.
+      drained = options.claimMany !== undefined && items.length < room;
+      if (items.length < (options.claimMany ? room : 1)) break;
       // A claim on SQLite settles without returning to the event loop: between claims, let signals
       // (SIGTERM), requests and heartbeats in, or a round of slow claims would hold them all off.
       await yieldToEventLoop();
@@ -47,12 +58,18 @@ export function createLeasePool<T>(options: LeasePoolOptions<T>): Loop {
     return false;
   }
 
+  async function claimUpTo(room: number): Promise<T[]> {
+    if (options.claimMany) return options.claimMany([...inFlight.keys()], room);
+    const item = await options.claim([...inFlight.keys()]);
+    return item === undefined ? [] : [item];
+  }
+
   function start(item: T): void {
     const work = options.run(item, stopController.signal)
       .catch((err) => options.log.error({ err, pool: options.name }, `${options.name}: work could not be completed`))
       .finally(() => {
         inFlight.delete(item);
-        loop.wake();
+        if (!drained) loop.wake();
       });
     inFlight.set(item, work);
   }

@@ -7,9 +7,12 @@
 // (repository functions that check `locked_by`), what to run (`perform`, which must honour
 // `job.signal`), what a failure looks like (`failed`) and what to commit (`commit`, whose first
 // write is the lease-checked update of its own row, followed by its outbox rows). Then
-// `createLeasedRunner(kind, deps)` is the background loop that server.ts starts and stops.
+// `createLeasedRunner(kind, deps)` is the background loop that server.ts starts and stops. Two
+// optional capabilities make short work cheap: `claimMany` (a batch per claim) and `groupCommit`
+// (results finishing together share one transaction, src/engine/group-commit.ts).
 import type { FastifyBaseLogger } from 'fastify';
 import type { Store, Tx } from '../store/db.js';
+import { createGroupCommitter, type GroupCommitter } from './group-commit.js';
 import { createLeasePool } from './lease-pool.js';
 import type { Loop } from './loop.js';
 import { createLeaseKeeper, LeaseLostError, type Held, type LeaseSettings } from './lease-keeper.js';
@@ -42,6 +45,11 @@ export interface LeasedKind<T, R> {
   attempts(item: T): number;
   /** Leases the next runnable item until `leaseUntil` (store clock); undefined when none is. */
   claim(now: number, leaseUntil: number): Promise<T | undefined>;
+  /**
+   * Leases up to `max` runnable items in one go (fewer when fewer are runnable). A kind that has it
+   * is claimed in batches: one statement for many items instead of one round each.
+   */
+  claimMany?(now: number, leaseUntil: number, max: number): Promise<T[]>;
   /** Extends the leases this worker still holds among `ids`; returns those ids. */
   renew(ids: string[], now: number, leaseUntil: number): Promise<string[]>;
   /** Gives an item back to the queue (on stop), if this worker still holds it. */
@@ -55,6 +63,12 @@ export interface LeasedKind<T, R> {
    * it does not (the runner rolls back), else how many outbox rows (webhook deliveries) it wrote.
    */
   commit(tx: Tx, item: T, result: R, now: number): Promise<false | number>;
+  /**
+   * Set when `commit` returns false before any write of its own: then results finishing together
+   * commit in one transaction (src/engine/group-commit.ts), ordered by `commitOrder`.
+   */
+  readonly groupCommit?: boolean;
+  commitOrder?(item: T): string;
 }
 
 /** What a runner needs besides its kind. */
@@ -79,6 +93,8 @@ const ABANDONED = Symbol('abandoned');
 export function createLeasedRunner<T, R>(kind: LeasedKind<T, R>, deps: RunnerSettings): Loop {
   // Past its timeout and wind-down a run commits regardless, so renewing beyond this means it is stuck.
   const keeper = createLeaseKeeper<T>(kind, { ...deps, maxHoldMs: deps.timeoutMs + WIND_DOWN_MS + deps.lease.leaseMs });
+  const grouped = kind.groupCommit ? createGroupCommitter(kind, deps) : undefined;
+  const claimMany = kind.claimMany?.bind(kind);
   const pool = createLeasePool<{ item: T; sentAt: number }>({
     name: kind.name,
     concurrency: deps.concurrency,
@@ -91,7 +107,12 @@ export function createLeasedRunner<T, R>(kind: LeasedKind<T, R>, deps: RunnerSet
       const item = await kind.claim(now, now + deps.lease.leaseMs);
       return item === undefined ? undefined : { item, sentAt };
     },
-    run: ({ item, sentAt }, stop) => runOne(kind, deps, keeper.hold(item, kind.id(item), sentAt), stop),
+    claimMany: claimMany && (async (_inFlight, max) => {
+      const sentAt = Date.now();
+      const now = deps.clock();
+      return (await claimMany(now, now + deps.lease.leaseMs, max)).map((item) => ({ item, sentAt }));
+    }),
+    run: ({ item, sentAt }, stop) => runOne(kind, deps, keeper.hold(item, kind.id(item), sentAt), stop, grouped),
   });
   return {
     start: () => {
@@ -106,7 +127,9 @@ export function createLeasedRunner<T, R>(kind: LeasedKind<T, R>, deps: RunnerSet
   };
 }
 
-async function runOne<T, R>(kind: LeasedKind<T, R>, deps: RunnerSettings, held: Held<T>, stop: AbortSignal): Promise<void> {
+async function runOne<T, R>(
+  kind: LeasedKind<T, R>, deps: RunnerSettings, held: Held<T>, stop: AbortSignal, grouped: GroupCommitter<T, R> | undefined,
+): Promise<void> {
   const { item, controller } = held;
   const signal = controller.signal;
   const timer = setTimeout(() => controller.abort(new WorkTimeoutError(`${kind.noun} timed out after ${deps.timeoutMs / 1000}s`)), deps.timeoutMs);
@@ -126,7 +149,7 @@ async function runOne<T, R>(kind: LeasedKind<T, R>, deps: RunnerSettings, held: 
     }
     if (result === undefined) return;
     held.committing = true;
-    await commit(kind, deps, item, result);
+    await commit(kind, deps, item, result, grouped);
   } finally {
     clearTimeout(timer);
     stop.removeEventListener('abort', onStop);
@@ -161,14 +184,20 @@ function windDown<R>(work: Promise<R>, signal: AbortSignal): Promise<R | typeof 
   });
 }
 
-/** Commits a result in one transaction if the lease is still held; its outbox rows wake the dispatchers. */
-async function commit<T, R>(kind: LeasedKind<T, R>, deps: RunnerSettings, item: T, result: R): Promise<void> {
+/**
+ * Commits a result in one transaction (its own, or its group's) if the lease is still held; its
+ * outbox rows wake the dispatchers.
+ */
+async function commit<T, R>(kind: LeasedKind<T, R>, deps: RunnerSettings, item: T, result: R, grouped: GroupCommitter<T, R> | undefined): Promise<void> {
   try {
-    const outbox = await deps.store.db.transaction().execute(async (tx) => {
-      const written = await kind.commit(tx, item, result, deps.clock());
-      if (written === false) throw new LeaseLostError(`another worker holds ${kind.noun} ${kind.id(item)} now`);
-      return written;
-    });
+    const outbox = grouped
+      ? await grouped.commit(item, result)
+      : await deps.store.db.transaction().execute(async (tx) => {
+        const written = await kind.commit(tx, item, result, deps.clock());
+        if (written === false) throw new LeaseLostError(`another worker holds ${kind.noun} ${kind.id(item)} now`);
+        return written;
+      });
+    if (outbox === false) throw new LeaseLostError(`another worker holds ${kind.noun} ${kind.id(item)} now`);
     if (outbox > 0) deps.store.workHints.notify();
   } catch (err) {
     if (!(err instanceof LeaseLostError)) throw err;

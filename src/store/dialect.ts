@@ -8,8 +8,13 @@ import pg from 'pg';
 
 /** A wake-up hint between processes (or within one): never the truth, only a reason to look now. */
 export interface HintChannel {
-  notify(): void;
-  subscribe(listener: () => void): void;
+  /**
+   * Hints that work was queued; a `topic` names the one kind of work it concerns, so listeners can
+   * wake only that kind's loop (an evaluation submitted wakes no execution or webhook claims).
+   */
+  notify(topic?: string): void;
+  /** Hears hints; `topic` is '' when the hint concerns every kind of work. */
+  subscribe(listener: (topic: string) => void): void;
   close(): Promise<void>;
 }
 
@@ -95,7 +100,7 @@ function openSqlite(path: string): OpenedDialect {
     listKeyAsRange: false,
     listNamesIndex: true,
     hintChannel: (name) => ({
-      notify: () => { emitter.emit(name); },
+      notify: (topic = '') => { emitter.emit(name, topic); },
       subscribe: (listener) => { emitter.on(name, listener); },
       close: async () => { emitter.removeAllListeners(name); },
     }),
@@ -215,7 +220,7 @@ function postgresHints(url: string, pool: pg.Pool, channel: string, onError: (er
     if (closed || listening) return;
     listening = true;
     const next = new pg.Client({ connectionString: url });
-    next.on('notification', () => emitter.emit('hint'));
+    next.on('notification', (message) => emitter.emit('hint', message.payload ?? ''));
     next.on('error', (err) => {
       onError(err);
       listening = false;
@@ -236,10 +241,10 @@ function postgresHints(url: string, pool: pg.Pool, channel: string, onError: (er
     }
   };
   return {
-    notify: () => {
+    notify: (topic = '') => {
       // A local listener needs no round trip; other processes hear the NOTIFY.
-      emitter.emit('hint');
-      pool.query('SELECT pg_notify($1, $2)', [channel, '']).catch(onError);
+      emitter.emit('hint', topic);
+      pool.query('SELECT pg_notify($1, $2)', [channel, topic]).catch(onError);
     },
     subscribe: (listener) => {
       emitter.on('hint', listener);

@@ -1,6 +1,7 @@
 import type { EvalFile, EvalMonitor, EvalMonitorSettings, EvalMonitorStatus } from '../domain/evaluation.js';
 import type { Queryable } from './db.js';
 import type { EvalMonitorTable } from './evaluation-tables.js';
+import { prepared } from './prepared.js';
 
 /** The one row → domain mapper for evaluation monitors. */
 function toMonitor(row: EvalMonitorTable): EvalMonitor {
@@ -43,7 +44,24 @@ export async function updateEvalMonitor(db: Queryable, m: EvalMonitor): Promise<
  * their positions under this lock, so on PostgreSQL positions commit in order (as events.repository's do).
  */
 export async function lockEvalMonitor(db: Queryable, id: string): Promise<void> {
-  await db.updateTable('eval_monitors').set((eb) => ({ id: eb.ref('id') })).where('id', '=', id).execute();
+  await lockStatement(db, { id });
+}
+
+const lockStatement = prepared<{ id: string }>(['id'], (db, v) =>
+  db.updateTable('eval_monitors').set((eb) => ({ id: eb.ref('id') })).where('id', '=', v.id));
+const lockAndRead = prepared<{ id: string }, EvalMonitorTable>(['id'], (db, v) =>
+  db.updateTable('eval_monitors').set((eb) => ({ id: eb.ref('id') })).where('id', '=', v.id).returningAll());
+const lockAndReadOfAccount = prepared<{ id: string; accountId: string }, EvalMonitorTable>(['id', 'accountId'], (db, v) =>
+  db.updateTable('eval_monitors').set((eb) => ({ id: eb.ref('id') })).where('id', '=', v.id).where('account_id', '=', v.accountId).returningAll());
+
+/**
+ * Locks a monitor's row (as lockEvalMonitor) and reads it in the same statement; with `accountId`,
+ * only that account's monitor. Undefined when there is none. A writer that appends to the log
+ * needs the lock anyway, so the read costs no statement of its own.
+ */
+export async function lockAndReadEvalMonitor(db: Queryable, id: string, accountId?: string): Promise<EvalMonitor | undefined> {
+  const { rows } = accountId === undefined ? await lockAndRead(db, { id }) : await lockAndReadOfAccount(db, { id, accountId });
+  return rows[0] && toMonitor(rows[0]);
 }
 
 /** Stores an uploaded file. */
