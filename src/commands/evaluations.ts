@@ -9,6 +9,8 @@ import type { Store } from '../store/db.js';
 import {
   findEvalFiles, findEvalMonitor, insertEvalMonitor, updateEvalMonitor,
 } from '../store/eval-monitors.repository.js';
+import { logTopic } from '../delivery/log-fanout.js';
+import { EVALUATION_LOG } from '../delivery/log-sources.js';
 import { appendEvaluationLog, findEvaluation, insertEvaluation } from '../store/evaluations.repository.js';
 
 /** What evaluation commands need. */
@@ -105,6 +107,7 @@ export async function submitEvaluation(deps: EvaluationCommandDeps, accountId: s
       body: evaluationDetailRecord(evaluation, monitor, await findEvalFiles(tx, accountId, monitor.settings.fileSearch)),
     });
   });
+  deps.store.logHints.notify(logTopic(EVALUATION_LOG, monitorId));
   deps.wake();
   return evaluation;
 }

@@ -1,6 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { evaluationDetailRecord, resultOf, type EvalFile, type EvalMonitor, type Evaluation } from '../domain/evaluation.js';
 import { evaluationDeliveries } from '../delivery/evaluation-webhooks.js';
+import { logTopic } from '../delivery/log-fanout.js';
+import { EVALUATION_LOG } from '../delivery/log-sources.js';
 import type { EvaluationInput } from '../evaluation/input.js';
 import { scoreLite, type MetricResult } from '../evaluation/metrics.js';
 import type { Store, Tx } from '../store/db.js';
@@ -46,6 +48,7 @@ export function evaluationWork(deps: EvaluationRunnerDeps): LeasedKind<Evaluatio
     perform: (e, job) => evaluate(deps, e, job),
     failed: (_e, message) => ({ end: failedEnd(message, 0), files: [] }),
     commit: (tx, e, scored, now) => commitEnd(deps, tx, e, scored, now),
+    logTopic: (e) => logTopic(EVALUATION_LOG, e.monitorId),
   };
 }
 
@@ -78,6 +81,7 @@ async function evaluate(deps: EvaluationRunnerDeps, evaluation: Evaluation, job:
     return true;
   });
   if (!started) return undefined;
+  deps.store.logHints.notify(logTopic(EVALUATION_LOG, monitor.id));
   const end = await score(deps, evaluation, scorerInput(evaluation, files), monitor.settings.thresholds, job);
   return end && { end, monitor, files };
 }

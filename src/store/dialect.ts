@@ -8,8 +8,9 @@ import pg from 'pg';
 
 /** A wake-up hint between processes (or within one): never the truth, only a reason to look now. */
 export interface HintChannel {
-  notify(): void;
-  subscribe(listener: () => void): void;
+  /** Wakes every subscriber; `topic` (at most a few hundred characters) says what changed, '' for anything. */
+  notify(topic?: string): void;
+  subscribe(listener: (topic: string) => void): void;
   close(): Promise<void>;
 }
 
@@ -95,7 +96,7 @@ function openSqlite(path: string): OpenedDialect {
     listKeyAsRange: false,
     listNamesIndex: true,
     hintChannel: (name) => ({
-      notify: () => { emitter.emit(name); },
+      notify: (topic = '') => { emitter.emit(name, topic); },
       subscribe: (listener) => { emitter.on(name, listener); },
       close: async () => { emitter.removeAllListeners(name); },
     }),
@@ -215,7 +216,7 @@ function postgresHints(url: string, pool: pg.Pool, channel: string, onError: (er
     if (closed || listening) return;
     listening = true;
     const next = new pg.Client({ connectionString: url });
-    next.on('notification', () => emitter.emit('hint'));
+    next.on('notification', (message) => emitter.emit('hint', message.payload ?? ''));
     next.on('error', (err) => {
       onError(err);
       listening = false;
@@ -236,10 +237,11 @@ function postgresHints(url: string, pool: pg.Pool, channel: string, onError: (er
     }
   };
   return {
-    notify: () => {
-      // A local listener needs no round trip; other processes hear the NOTIFY.
-      emitter.emit('hint');
-      pool.query('SELECT pg_notify($1, $2)', [channel, '']).catch(onError);
+    notify: (topic = '') => {
+      // A local listener needs no round trip; other processes hear the NOTIFY (this one hears it
+      // too, a second harmless wake-up).
+      emitter.emit('hint', topic);
+      pool.query('SELECT pg_notify($1, $2)', [channel, topic]).catch(onError);
     },
     subscribe: (listener) => {
       emitter.on('hint', listener);
