@@ -73,7 +73,7 @@ async function readEvents(url: string, apiKey: string, count: number, resume?: R
 }
 
 /** The monitor's events as the list returns them, oldest first. */
-async function listed(client: typeof t.client, monitorId: string, includeCompletions = false) {
+async function listed(client: typeof t.client, monitorId: string, includeCompletions = false): Promise<any[]> {
   return (await allEvents(client, monitorId, { include_completions: includeCompletions })).reverse();
 }
 
