@@ -124,3 +124,19 @@ test('stop() ends every stream, those still reading their backlog too, and later
   await waitFor(() => again.got.length === 30, 15_000, 'the log after a restart');
   await fanout.stop();
 });
+
+test('a commit costs its subscribers one shared read, however many they are', async () => {
+  const monitorId = ID.monitor();
+  const fanout = createLogFanout({ hints: store.logHints, pollMs: 60_000 });
+  const subscribers = Array.from({ length: 50 }, () => collector(fanout, monitorId, 0));
+  await waitFor(() => fanout.stats().reads >= 1, 5_000, 'the tail\'s first read');
+  const readsBefore = fanout.stats().reads;
+  const commits = 10;
+  for (let i = 0; i < commits; i += 1) {
+    await append(monitorId, 1);
+    await waitFor(() => subscribers.every((s) => s.got.length === i + 1), 15_000, `entry ${i} at every subscriber`);
+  }
+  // One read per hint (two when a hint lands while a read is in flight), never one per subscriber.
+  assert.ok(fanout.stats().reads - readsBefore <= 2 * commits, `${fanout.stats().reads - readsBefore} reads for ${commits} commits`);
+  await fanout.stop();
+});
