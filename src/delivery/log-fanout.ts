@@ -91,7 +91,10 @@ export function createLogFanout(options: FanoutOptions): LogFanout {
     if (topic === '') for (const tail of tails.values()) wake(tail);
     else { const tail = tails.get(topic); if (tail) wake(tail); }
   };
-  const track = (work: Promise<void>) => { running.add(work); void work.finally(() => running.delete(work)); };
+  const track = (work: Promise<void>) => {
+    const settled = work.catch(onError).finally(() => running.delete(settled));
+    running.add(settled);
+  };
 
   const readRows = async <R extends LogRow>(source: LogSource<R>, scope: string, after: number): Promise<R[] | undefined> => {
     try {
@@ -115,7 +118,15 @@ export function createLogFanout(options: FanoutOptions): LogFanout {
       if (member.closed) return false;
       if (row.seq <= member.position) continue;
       member.position = row.seq;
-      if (!member.sink.push(row)) { expel(member, 'dropped'); return false; }
+      let keeps: boolean;
+      try {
+        keeps = member.sink.push(row);
+      } catch (err) {
+        // A subscriber that fails is dropped like a slow one; it must not stop the tail.
+        onError(err);
+        keeps = false;
+      }
+      if (!keeps) { expel(member, 'dropped'); return false; }
     }
     return true;
   };
