@@ -62,12 +62,17 @@ export interface FanoutOptions {
   onError?: (err: unknown) => void;
 }
 
-interface Member<R> { sink: LogSink<R>; position: number; closed: boolean; tail?: Tail<R> }
+type Row = LogRow;
 
-interface Tail<R> {
+interface Member { sink: LogSink<Row>; position: number; closed: boolean; tail?: Tail }
+
+/** The one reader of a (log, scope) in this process. */
+interface Tail {
   key: string;
+  source: LogSource<Row>;
+  scope: string;
   position: number;
-  members: Set<Member<R>>;
+  members: Set<Member>;
   /** Set by a hint that came while reading: read again before sleeping. */
   dirty: boolean;
   done: boolean;
@@ -76,44 +81,96 @@ interface Tail<R> {
 
 /** Creates a fan-out; it listens to `hints` from its first start. */
 export function createLogFanout(options: FanoutOptions): LogFanout {
-  const page = options.page ?? 500;
-  const pollMs = options.pollMs ?? 1000;
-  const onError = options.onError ?? (() => {});
-  const tails = new Map<string, Tail<LogRow>>();
-  const members = new Set<Member<LogRow>>();
-  const running = new Set<Promise<void>>();
-  let listening = false;
-  let stopped = false;
-  let reads = 0;
+  return new Fanout(options);
+}
 
-  const wake = (tail: Tail<LogRow>) => { tail.dirty = true; tail.wake?.(); };
-  const onHint = (topic: string) => {
-    if (topic === '') for (const tail of tails.values()) wake(tail);
-    else { const tail = tails.get(topic); if (tail) wake(tail); }
-  };
-  const track = (work: Promise<void>) => {
-    const settled = work.catch(onError).finally(() => running.delete(settled));
-    running.add(settled);
-  };
+class Fanout implements LogFanout {
+  private readonly page: number;
+  private readonly pollMs: number;
+  private readonly onError: (err: unknown) => void;
+  private readonly tails = new Map<string, Tail>();
+  private readonly members = new Set<Member>();
+  private readonly running = new Set<Promise<void>>();
+  private listening = false;
+  private stopped = false;
+  private reads = 0;
 
-  const readRows = async <R extends LogRow>(source: LogSource<R>, scope: string, after: number): Promise<R[] | undefined> => {
+  constructor(private readonly options: FanoutOptions) {
+    this.page = options.page ?? 500;
+    this.pollMs = options.pollMs ?? 1000;
+    this.onError = options.onError ?? (() => {});
+  }
+
+  subscribe<R extends LogRow>(source: LogSource<R>, scope: string, afterSeq: number, sink: LogSink<R>): Subscription {
+    const member: Member = { sink: sink as unknown as LogSink<Row>, position: afterSeq, closed: false };
+    if (this.stopped) {
+      member.closed = true;
+      queueMicrotask(() => sink.end('stopped'));
+      return { close: () => {} };
+    }
+    this.start();
+    this.members.add(member);
+    const general = source as unknown as LogSource<Row>;
+    const key = logTopic(source.name, scope);
+    const tail = this.tails.get(key);
+    if (!tail) this.join(this.startTail(general, scope, afterSeq), member);
+    else if (afterSeq >= tail.position) this.join(tail, member);
+    else this.track(this.catchUp(general, scope, member));
+    return { close: () => this.leave(member) };
+  }
+
+  start(): void {
+    this.stopped = false;
+    if (this.listening) return;
+    this.listening = true;
+    this.options.hints.subscribe((topic) => { if (!this.stopped) this.onHint(topic); });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const member of [...this.members]) this.expel(member, 'stopped');
+    for (const tail of this.tails.values()) { tail.done = true; tail.wake?.(); }
+    this.tails.clear();
+    await Promise.allSettled([...this.running]);
+  }
+
+  stats(): FanoutStats {
+    return { tails: this.tails.size, subscribers: this.members.size, reads: this.reads };
+  }
+
+  private onHint(topic: string): void {
+    if (topic === '') for (const tail of this.tails.values()) this.wake(tail);
+    else { const tail = this.tails.get(topic); if (tail) this.wake(tail); }
+  }
+
+  private wake(tail: Tail): void {
+    tail.dirty = true;
+    tail.wake?.();
+  }
+
+  private track(work: Promise<void>): void {
+    const settled = work.catch(this.onError).finally(() => this.running.delete(settled));
+    this.running.add(settled);
+  }
+
+  private async read(source: LogSource<Row>, scope: string, after: number): Promise<Row[] | undefined> {
     try {
-      reads += 1;
-      return await source.read(scope, after, page);
+      this.reads += 1;
+      return await source.read(scope, after, this.page);
     } catch (err) {
-      onError(err);
+      this.onError(err);
       return undefined;
     }
-  };
+  }
 
   /** Ends a member's subscription, told by the fan-out (not by the subscriber). */
-  const expel = (member: Member<LogRow>, reason: EndReason) => {
-    leave(member);
+  private expel(member: Member, reason: EndReason): void {
+    this.leave(member);
     member.sink.end(reason);
-  };
+  }
 
-  /** Hands rows to a member past its position; false when it was dropped. */
-  const hand = (member: Member<LogRow>, rows: readonly LogRow[]): boolean => {
+  /** Hands rows to a member past its position; false when it was dropped or has left. */
+  private hand(member: Member, rows: readonly Row[]): boolean {
     for (const row of rows) {
       if (member.closed) return false;
       if (row.seq <= member.position) continue;
@@ -123,126 +180,93 @@ export function createLogFanout(options: FanoutOptions): LogFanout {
         keeps = member.sink.push(row);
       } catch (err) {
         // A subscriber that fails is dropped like a slow one; it must not stop the tail.
-        onError(err);
+        this.onError(err);
         keeps = false;
       }
-      if (!keeps) { expel(member, 'dropped'); return false; }
+      if (!keeps) { this.expel(member, 'dropped'); return false; }
     }
     return true;
-  };
+  }
 
-  const leave = (member: Member<LogRow>) => {
+  private leave(member: Member): void {
     if (member.closed) return;
     member.closed = true;
-    members.delete(member);
+    this.members.delete(member);
     const tail = member.tail;
     if (!tail) return;
     tail.members.delete(member);
-    if (tail.members.size === 0) {
-      // The tail ends now; a subscriber arriving later starts a new one.
-      tail.done = true;
-      if (tails.get(tail.key) === tail) tails.delete(tail.key);
-      tail.wake?.();
-    }
-  };
+    if (tail.members.size > 0) return;
+    // The tail ends now; a subscriber arriving later starts a new one.
+    tail.done = true;
+    if (this.tails.get(tail.key) === tail) this.tails.delete(tail.key);
+    tail.wake?.();
+  }
 
-  const sleep = (tail: Tail<LogRow>, ms: number) => new Promise<void>((resolve) => {
-    const done = () => { clearTimeout(timer); tail.wake = undefined; resolve(); };
-    const timer = setTimeout(done, ms);
-    tail.wake = done;
-  });
+  private sleep(tail: Tail, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => { clearTimeout(timer); tail.wake = undefined; resolve(); };
+      const timer = setTimeout(done, ms);
+      tail.wake = done;
+    });
+  }
+
+  private startTail(source: LogSource<Row>, scope: string, position: number): Tail {
+    const tail: Tail = { key: logTopic(source.name, scope), source, scope, position, members: new Set(), dirty: false, done: false };
+    this.tails.set(tail.key, tail);
+    this.track(this.follow(tail));
+    return tail;
+  }
+
+  private join(tail: Tail, member: Member): void {
+    member.tail = tail;
+    tail.members.add(member);
+  }
 
   /** The tail's loop: read once for every member, hand the rows out, sleep until woken. */
-  const follow = async (source: LogSource<LogRow>, scope: string, tail: Tail<LogRow>) => {
+  private async follow(tail: Tail): Promise<void> {
     let failures = 0;
     while (!tail.done) {
       tail.dirty = false;
-      const rows = await readRows(source, scope, tail.position);
+      const rows = await this.read(tail.source, tail.scope, tail.position);
       if (tail.done) break;
       if (rows === undefined) {
         failures += 1;
-        await sleep(tail, Math.min(pollMs * 2 ** failures, 30_000) * (0.5 + Math.random() / 2));
+        await this.sleep(tail, Math.min(this.pollMs * 2 ** failures, 30_000) * (0.5 + Math.random() / 2));
         continue;
       }
       failures = 0;
       if (rows.length > 0) {
         tail.position = rows[rows.length - 1].seq;
-        for (const member of [...tail.members]) hand(member, rows);
+        for (const member of [...tail.members]) this.hand(member, rows);
       }
-      if (rows.length === page || tail.dirty) continue;
-      await sleep(tail, pollMs);
+      if (rows.length === this.page || tail.dirty) continue;
+      await this.sleep(tail, this.pollMs);
     }
-  };
-
-  const startTail = (source: LogSource<LogRow>, scope: string, key: string, position: number): Tail<LogRow> => {
-    const tail: Tail<LogRow> = { key, position, members: new Set(), dirty: false, done: false };
-    tails.set(key, tail);
-    track(follow(source, scope, tail));
-    return tail;
-  };
-
-  const join = (tail: Tail<LogRow>, member: Member<LogRow>) => {
-    member.tail = tail;
-    tail.members.add(member);
-  };
+  }
 
   /**
    * A member behind the tail reads its backlog itself, then joins. A short read has seen every row
    * committed before it started, so every row the tail had read by then: the member counts as being
    * at least where the tail was (rows pruned meanwhile cannot hold it back).
    */
-  const catchUp = async (source: LogSource<LogRow>, scope: string, key: string, member: Member<LogRow>) => {
+  private async catchUp(source: LogSource<Row>, scope: string, member: Member): Promise<void> {
+    const key = logTopic(source.name, scope);
     let failures = 0;
     while (!member.closed) {
-      const tail = tails.get(key);
-      if (!tail) { join(startTail(source, scope, key, member.position), member); return; }
-      if (member.position >= tail.position) { join(tail, member); return; }
+      const tail = this.tails.get(key);
+      if (!tail) { this.join(this.startTail(source, scope, member.position), member); return; }
+      if (member.position >= tail.position) { this.join(tail, member); return; }
       const target = tail.position;
-      const rows = await readRows(source, scope, member.position);
+      const rows = await this.read(source, scope, member.position);
       if (rows === undefined) {
         failures += 1;
         // Short: stop() waits for this loop.
-        await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs * failures, 5_000)));
+        await new Promise((resolve) => setTimeout(resolve, Math.min(this.pollMs * failures, 5_000)));
         continue;
       }
       failures = 0;
-      if (!hand(member, rows)) return;
-      if (rows.length < page) member.position = Math.max(member.position, target);
+      if (!this.hand(member, rows)) return;
+      if (rows.length < this.page) member.position = Math.max(member.position, target);
     }
-  };
-
-  const fanout: LogFanout = {
-    subscribe<R extends LogRow>(source: LogSource<R>, scope: string, afterSeq: number, sink: LogSink<R>): Subscription {
-      const member = { sink, position: afterSeq, closed: false } as Member<LogRow>;
-      if (stopped) {
-        member.closed = true;
-        queueMicrotask(() => sink.end('stopped'));
-        return { close: () => {} };
-      }
-      fanout.start();
-      members.add(member);
-      const key = logTopic(source.name, scope);
-      const general = source as unknown as LogSource<LogRow>;
-      const tail = tails.get(key);
-      if (!tail) join(startTail(general, scope, key, afterSeq), member);
-      else if (afterSeq >= tail.position) join(tail, member);
-      else track(catchUp(general, scope, key, member));
-      return { close: () => leave(member) };
-    },
-    start() {
-      stopped = false;
-      if (listening) return;
-      listening = true;
-      options.hints.subscribe((topic) => { if (!stopped) onHint(topic); });
-    },
-    async stop() {
-      stopped = true;
-      for (const member of [...members]) expel(member, 'stopped');
-      for (const tail of tails.values()) { tail.done = true; tail.wake?.(); }
-      tails.clear();
-      await Promise.allSettled([...running]);
-    },
-    stats: () => ({ tails: tails.size, subscribers: members.size, reads }),
-  };
-  return fanout;
+  }
 }
