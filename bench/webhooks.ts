@@ -296,7 +296,11 @@ function openLoggedStore(url: string): Store {
   const { dialect, info } = openDialect(url, storeError);
   const db = new Kysely<Database>({ dialect, log: recordQuery });
   const workHints = info.hintChannel('work');
-  return { db, dialect: info, workHints, lists: { db, dialect: info }, close: async () => { await workHints.close(); await db.destroy(); } };
+  const logHints = info.hintChannel('log');
+  return {
+    db, dialect: info, workHints, logHints, lists: { db, dialect: info },
+    close: async () => { await workHints.close(); await logHints.close(); await db.destroy(); },
+  };
 }
 
 function printQueryStats(elapsedSeconds: number, count: number): void {

@@ -16,6 +16,7 @@ import { fileRoutes } from './api/deeprails/files.js';
 import { evaluationMonitorRoutes } from './api/deeprails/monitors.js';
 import type { CommandDeps } from './commands/monitors.js';
 import { renderMetrics } from './metrics.js';
+import { createLogFanout } from './delivery/log-fanout.js';
 import { queueDepths } from './store/queue-depth.repository.js';
 
 /** What the HTTP surface needs from the rest of Vigil. */
@@ -57,18 +58,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return reply.type(contentType).send(body);
   });
 
+  // One live fan-out of the logs per process, shared by every stream; stopping the app ends them
+  // (before the server waits for open connections to finish).
+  const fanout = createLogFanout({ hints: deps.store.logHints, onError: (err) => app.log.warn({ err }, 'a live stream\'s read failed; retrying') });
+  app.addHook('preClose', async () => { await fanout.stop(); });
+
   await app.register(async (api) => {
     api.addHook('onRequest', authenticate);
     await api.register(rateLimit, {
       global: false,
       errorResponseBuilder: () => new AppError('RATE_LIMITED'),
     });
-    await api.register(monitorRoutes, { deps, monitorCreatesPerMinute: deps.monitorCreatesPerMinute });
+    await api.register(monitorRoutes, { deps, monitorCreatesPerMinute: deps.monitorCreatesPerMinute, fanout });
     await api.register(monitorSourceRoutes, { deps });
     await api.register(legacyMonitorRoutes, { deps, monitorCreatesPerMinute: deps.monitorCreatesPerMinute });
     await api.register(taskRoutes, { deps, taskCreatesPerMinute: deps.taskCreatesPerMinute });
     await api.register(webhookRoutes, { store: deps.store, clock: deps.clock, wake: deps.wake });
-    await api.register(evaluationMonitorRoutes, { deps });
+    await api.register(evaluationMonitorRoutes, { deps, fanout });
     await api.register(fileRoutes, { store: deps.store, clock: deps.clock });
     await api.register(keyRoutes, { deps });
   });

@@ -95,7 +95,8 @@ export async function startVigil(config: Config, options: { clock?: () => number
   return {
     app, store, url, firstKey,
     stop: () => (stopping ??= (async () => {
-      // Stop taking requests first, then let loops finish or release their work, then close the store.
+      // Stop taking requests first (closing every live stream: the log fan-out's preClose hook in
+      // app.ts), then let loops finish or release their work, then close the store.
       await app?.close();
       await Promise.all(loops.map((loop) => loop.stop()));
       await parser?.close();

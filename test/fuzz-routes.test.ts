@@ -157,8 +157,9 @@ function routesOf(spec: any): Route[] {
 /** A whole request for a route: path parameters, query and body, all fuzzed. */
 function requestFor(route: Route) {
   const key = `${route.method} ${route.template}`;
-  // A real run's result and event stream wait for the run to end, which never comes without a worker.
-  const waits = route.template.startsWith('/v1/tasks/runs/{run_id}/');
+  // A real run's result and event stream wait for the run to end, which never comes without a worker;
+  // a real monitor's live event stream stays open until its timeout.
+  const waits = route.template.startsWith('/v1/tasks/runs/{run_id}/') || route.template.endsWith('/events/stream');
   const param = (name: string) => fc.oneof(
     ...(!waits && realIds[name]?.length ? [{ weight: 2, arbitrary: fc.constantFrom(...realIds[name]) }] : []),
     { weight: 3, arbitrary: text },

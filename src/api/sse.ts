@@ -4,9 +4,13 @@ import type { FastifyReply } from 'fastify';
 export interface SseStream {
   /** Sends one event: `event: <type>` and its JSON on one `data:` line; never an `id:` line. */
   send(type: string, data: Record<string, unknown>): void;
+  /** Writes a frame built by `sseFrame` (shared by every subscriber of a log); returns the bytes now queued unsent. */
+  write(frame: Buffer): number;
   /** A comment line, to keep proxies from closing an idle stream. */
   ping(): void;
   end(): void;
+  /** Closes the connection at once, dropping what is queued (a subscriber too slow to keep up). */
+  destroy(): void;
   /** Aborted when the client goes away. */
   readonly closed: AbortSignal;
 }
@@ -22,12 +26,24 @@ export function openSse(reply: FastifyReply): SseStream {
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
   });
+  // Clients (and the SDKs) see the stream open at once, not at its first event.
+  raw.flushHeaders();
   raw.on('close', () => controller.abort());
   const write = (text: string) => { if (!raw.writableEnded && !raw.destroyed) raw.write(text); };
   return {
     send: (type, data) => write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`),
+    write: (frame) => {
+      if (!raw.writableEnded && !raw.destroyed) raw.write(frame);
+      return raw.writableLength;
+    },
     ping: () => write(': ping\n\n'),
     end: () => { if (!raw.writableEnded) raw.end(); },
+    destroy: () => { raw.destroy(); },
     closed: controller.signal,
   };
+}
+
+/** One event as SSE bytes: `event: <type>` and the (single-line) JSON text on one `data:` line. */
+export function sseFrame(type: string, json: string): Buffer {
+  return Buffer.from(`event: ${type}\ndata: ${json}\n\n`);
 }

@@ -9,6 +9,8 @@ import type { Store } from '../store/db.js';
 import {
   findEvalFiles, findEvalMonitor, insertEvalMonitor, lockAndReadEvalMonitor, updateEvalMonitor,
 } from '../store/eval-monitors.repository.js';
+import { logTopic } from '../delivery/log-fanout.js';
+import { EVALUATION_LOG } from '../delivery/log-sources.js';
 import { findEvaluation, insertEvaluation, insertEvaluationLog } from '../store/evaluations.repository.js';
 
 /** What evaluation commands need. */
@@ -93,6 +95,7 @@ export async function submitEvaluation(deps: EvaluationCommandDeps, accountId: s
     }]);
     return queued;
   });
+  deps.store.logHints.notify(logTopic(EVALUATION_LOG, monitorId));
   deps.wake(EVALUATION_HINT);
   return evaluation;
 }

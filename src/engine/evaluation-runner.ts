@@ -1,6 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { evaluationDetailRecord, resultOf, type EvalFile, type EvalMonitor, type Evaluation } from '../domain/evaluation.js';
 import { evaluationDeliveries } from '../delivery/evaluation-webhooks.js';
+import { logTopic } from '../delivery/log-fanout.js';
+import { EVALUATION_LOG } from '../delivery/log-sources.js';
 import type { EvaluationInput } from '../evaluation/input.js';
 import { scoreLite, type MetricResult } from '../evaluation/metrics.js';
 import type { Store, Tx } from '../store/db.js';
@@ -72,6 +74,7 @@ export function evaluationWork(deps: EvaluationRunnerDeps): LeasedKind<Leased, E
     groupCommit: true,
     commitOrder: (l) => l.evaluation.monitorId,
     commit: (tx, l, end, now) => commitEnd(deps, tx, l, end, now),
+    logTopic: (l) => logTopic(EVALUATION_LOG, l.evaluation.monitorId),
   };
 }
 
@@ -81,7 +84,7 @@ export function evaluationWork(deps: EvaluationRunnerDeps): LeasedKind<Leased, E
  * group commits in other processes take the same locks in the same order.
  */
 async function claimAndStart(deps: EvaluationRunnerDeps, now: number, leaseUntil: number, max: number): Promise<Leased[]> {
-  return deps.store.db.transaction().execute(async (tx) => {
+  const leased = await deps.store.db.transaction().execute(async (tx) => {
     const evaluations = await claimEvaluations(tx, deps.store.dialect, { workerId: deps.workerId, now, leaseUntil, max });
     if (evaluations.length === 0) return [];
     const monitors = new Map<string, { monitor: EvalMonitor | undefined; files: EvalFile[] }>();
@@ -89,14 +92,17 @@ async function claimAndStart(deps: EvaluationRunnerDeps, now: number, leaseUntil
       const monitor = await lockAndReadEvalMonitor(tx, id);
       monitors.set(id, { monitor, files: monitor ? await findEvalFiles(tx, monitor.accountId, monitor.settings.fileSearch) : [] });
     }
-    const leased = evaluations.map((evaluation) => ({ evaluation, ...monitors.get(evaluation.monitorId)! }));
+    const started = evaluations.map((evaluation) => ({ evaluation, ...monitors.get(evaluation.monitorId)! }));
     // One past its last attempt is failed by the runner without running: it does not start.
-    await insertEvaluationLog(tx, leased.filter((l) => l.monitor && l.evaluation.attempts <= MAX_ATTEMPTS).map((l) => ({
+    await insertEvaluationLog(tx, started.filter((l) => l.monitor && l.evaluation.attempts <= MAX_ATTEMPTS).map((l) => ({
       monitorId: l.evaluation.monitorId, evaluationId: l.evaluation.id, type: 'evaluation.in_progress',
       body: evaluationDetailRecord(l.evaluation, l.monitor!, l.files), createdAt: now,
     })));
-    return leased;
+    return started;
   });
+  // The in-progress entries are in the monitors' logs now: live streams in every process read them.
+  for (const id of new Set(leased.map((l) => l.evaluation.monitorId))) deps.store.logHints.notify(logTopic(EVALUATION_LOG, id));
+  return leased;
 }
 
 /**

@@ -13,6 +13,8 @@ import { processorFor } from '../research/processors/index.js';
 import type { Store, Tx } from '../store/db.js';
 import { metrics } from '../metrics.js';
 import { monitorDeliveries } from '../delivery/monitor-webhooks.js';
+import { logTopic } from '../delivery/log-fanout.js';
+import { MONITOR_EVENTS_LOG } from '../delivery/log-sources.js';
 import { insertDeliveries } from '../store/deliveries.repository.js';
 import { appendEntries } from '../store/events.repository.js';
 import {
@@ -70,6 +72,8 @@ export function executionWork(deps: RunnerDeps): LeasedKind<Execution, Execution
     perform: (execution, job) => research(deps, execution, job),
     failed: (_execution, message) => ({ result: failure(message) }),
     commit: (tx, execution, { monitor, result }, now) => commitOutcome(deps, tx, execution, monitor, result, now),
+    // Every outcome appends to the monitor's log (its events, or a completion or error).
+    logTopic: (execution) => logTopic(MONITOR_EVENTS_LOG, execution.monitorId),
   };
 }
 

@@ -69,6 +69,11 @@ export interface LeasedKind<T, R> {
    */
   readonly groupCommit?: boolean;
   commitOrder?(item: T): string;
+  /**
+   * The hint topic of the log its commit appends to (src/delivery/log-fanout.ts `logTopic`), if any:
+   * notified after the commit, so live streams in every process read the new entries at once.
+   */
+  logTopic?(item: T): string;
 }
 
 /** What a runner needs besides its kind. */
@@ -199,6 +204,8 @@ async function commit<T, R>(kind: LeasedKind<T, R>, deps: RunnerSettings, item: 
       });
     if (outbox === false) throw new LeaseLostError(`another worker holds ${kind.noun} ${kind.id(item)} now`);
     if (outbox > 0) deps.store.workHints.notify();
+    const topic = kind.logTopic?.(item);
+    if (topic !== undefined) deps.store.logHints.notify(topic);
   } catch (err) {
     if (!(err instanceof LeaseLostError)) throw err;
     deps.log.warn({ id: kind.id(item), reason: err.message }, `${kind.noun} lease lost: its work was stopped and nothing was committed`);

@@ -27,6 +27,8 @@ export interface Store {
   readonly lists: ListReader;
   /** "Work was queued": a hint that wakes workers in every process sharing the store. */
   readonly workHints: HintChannel;
+  /** "A log was appended to", with the log's topic (src/delivery/log-fanout.ts): wakes live streams in every process. */
+  readonly logHints: HintChannel;
   close(): Promise<void>;
 }
 
@@ -42,11 +44,13 @@ export async function openStore(url: string, onError: (err: unknown) => void = (
   }
   let closing: Promise<void> | undefined;
   const workHints = info.hintChannel('work');
+  const logHints = info.hintChannel('log');
   const listDb = listDialect === dialect ? db : new Kysely<Database>({ dialect: listDialect });
   return {
-    db, dialect: info, workHints, lists: { db: listDb, dialect: info },
+    db, dialect: info, workHints, logHints, lists: { db: listDb, dialect: info },
     close: () => (closing ??= (async () => {
       await workHints.close();
+      await logHints.close();
       await db.destroy();
       if (listDb !== db) await listDb.destroy();
     })()),

@@ -9,11 +9,12 @@ import pg from 'pg';
 /** A wake-up hint between processes (or within one): never the truth, only a reason to look now. */
 export interface HintChannel {
   /**
-   * Hints that work was queued; a `topic` names the one kind of work it concerns, so listeners can
-   * wake only that kind's loop (an evaluation submitted wakes no execution or webhook claims).
+   * Hints that something changed; a `topic` (at most a few hundred characters) says what, so
+   * listeners wake only what it concerns: one kind of work on the work channel (an evaluation
+   * submitted wakes no execution or webhook claims), one log and scope on the log channel.
    */
   notify(topic?: string): void;
-  /** Hears hints; `topic` is '' when the hint concerns every kind of work. */
+  /** Hears hints; `topic` is '' when the hint concerns everything on the channel. */
   subscribe(listener: (topic: string) => void): void;
   close(): Promise<void>;
 }

@@ -82,3 +82,21 @@ export async function listRecentEvents(
     .where('execution_id', 'in', recent)
     .orderBy('seq', 'desc').execute();
 }
+
+/**
+ * A monitor's log after position `afterSeq`, oldest first, at most `limit` rows, completions
+ * included: what its live stream follows (src/delivery/log-fanout.ts). One walk up
+ * `events_by_monitor`. Appends to one monitor's log are serialised (appendEntries), so no lower
+ * position can still commit once a higher one is visible: reading past the cursor never skips.
+ */
+export async function readMonitorLog(lists: ListReader, monitorId: string, afterSeq: number, limit: number): Promise<StoredEvent[]> {
+  return lists.db.selectFrom(listFrom(lists, 'events', 'events_by_monitor')).select(columns)
+    .where(listKey(lists.dialect, 'monitor_id', monitorId)).where('seq', '>', afterSeq)
+    .orderBy('monitor_id').orderBy('seq').limit(limit).execute();
+}
+
+/** The log position of one of a monitor's events, by its `event_id`; undefined when it has no such event (or it was pruned). */
+export async function findEventPosition(db: Queryable, monitorId: string, eventId: string): Promise<number | undefined> {
+  const row = await db.selectFrom('events').select('seq').where('id', '=', eventId).where('monitor_id', '=', monitorId).executeTakeFirst();
+  return row && Number(row.seq);
+}

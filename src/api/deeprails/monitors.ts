@@ -11,13 +11,14 @@ import {
   StreamQuery, SubmitEventBody, SubmitEventResponse, UpdateEvalMonitorBody, UpdateEvalMonitorResponse,
 } from '../../domain/evaluation-schemas.js';
 import { streamEvaluations } from './stream.js';
+import type { LogFanout } from '../../delivery/log-fanout.js';
 
 const tags = ['Evaluation monitors (DeepRails)'];
 const errors = { 401: DeepRailsError, 404: DeepRailsError, 409: DeepRailsError, 422: DeepRailsError };
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The DeepRails Monitor API (generation B, api.md §7.3), plus a resumable event stream per monitor. */
-export async function evaluationMonitorRoutes(parent: FastifyInstance, options: { deps: EvaluationCommandDeps }): Promise<void> {
+export async function evaluationMonitorRoutes(parent: FastifyInstance, options: { deps: EvaluationCommandDeps; fanout: LogFanout }): Promise<void> {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { deps } = options;
   const config = { deeprails: true };
@@ -74,7 +75,7 @@ export async function evaluationMonitorRoutes(parent: FastifyInstance, options: 
     config, schema: { tags, summary: 'Stream the monitor\'s evaluation events (SSE, resumable by last_event_id)', params: MonitorParams, querystring: StreamQuery, response: errors },
   }, async (request, reply) => {
     const m = await requireEvalMonitor(deps, request.account.id, request.params.monitor_id);
-    await streamEvaluations(deps, m, request, reply);
+    await streamEvaluations(deps, options.fanout, m, request, reply);
   });
 
   app.get('/monitor/:monitor_id/events/:event_id', {

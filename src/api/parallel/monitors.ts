@@ -14,6 +14,8 @@ import {
   MonitorResponse, UpdateMonitorBody,
 } from './monitor-schemas.js';
 import { toWireMonitor } from './monitor-wire.js';
+import { monitorStreamRoutes } from './monitor-stream.js';
+import type { LogFanout } from '../../delivery/log-fanout.js';
 import { createLimit } from './rate-limits.js';
 
 const errors = { 401: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse };
@@ -21,11 +23,12 @@ const tags = ['Monitor'];
 
 /** The Monitor API v1 (`/v1/monitors…`, api.md §2). */
 export async function monitorRoutes(
-  parent: FastifyInstance, options: { deps: CommandDeps; monitorCreatesPerMinute: number },
+  parent: FastifyInstance, options: { deps: CommandDeps; monitorCreatesPerMinute: number; fanout: LogFanout },
 ): Promise<void> {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { deps } = options;
   const db = deps.store.db;
+  await app.register(monitorStreamRoutes, { deps, fanout: options.fanout });
 
   app.post('/v1/monitors', {
     schema: { tags, summary: 'Create a monitor', body: CreateMonitorBody, response: { 201: MonitorResponse, ...errors, 429: ErrorResponse } },
