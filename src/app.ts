@@ -15,6 +15,7 @@ import { fileRoutes } from './api/deeprails/files.js';
 import { evaluationMonitorRoutes } from './api/deeprails/monitors.js';
 import type { CommandDeps } from './engine/monitor-commands.js';
 import { renderMetrics } from './metrics.js';
+import { dashboardRoutes } from './api/dashboard.js';
 import { queueDepths } from './store/queue-depth.repository.js';
 
 /** What the HTTP surface needs from the rest of Vigil. */
@@ -55,6 +56,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const { contentType, body } = await renderMetrics(await queueDepths(deps.store.db, deps.clock()));
     return reply.type(contentType).send(body);
   });
+  // The dashboard's page and assets need no key; the API calls the page makes do.
+  await app.register(dashboardRoutes);
 
   await app.register(async (api) => {
     api.addHook('onRequest', authenticate);
