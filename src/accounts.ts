@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { hashApiKey, newApiKey } from './api/auth.js';
+import { mintApiKey, storeApiKey } from './commands/keys.js';
 import { ID } from './domain/ids.js';
 import type { Store } from './store/db.js';
 import {
-  countApiKeys, findAccountByName, insertAccount, insertApiKey, type Account,
+  countApiKeys, findAccountByName, insertAccount, type Account,
 } from './store/accounts.repository.js';
 
 /** The account that `VIGIL_API_KEY` and a first start's printed key belong to. */
@@ -26,16 +26,13 @@ export async function ensureAccount(store: Store, name: string, webhookSecret?: 
 
 /** Stores a key for an account; storing the same key again changes nothing. */
 export async function addApiKey(store: Store, account: Account, key: string): Promise<void> {
-  await insertApiKey(store.db, {
-    id: ID.apiKey(), accountId: account.id, keyHash: hashApiKey(key), keyPrefix: key.slice(0, 8), createdAt: Date.now(),
-  });
+  await storeApiKey({ store, clock: Date.now }, account.id, key);
 }
 
 /** Creates a new key for a (new or existing) account and returns it; only its hash is kept. */
 export async function createApiKey(store: Store, accountName: string): Promise<{ account: Account; key: string }> {
   const account = await ensureAccount(store, accountName);
-  const key = newApiKey();
-  await addApiKey(store, account, key);
+  const { key } = await mintApiKey({ store, clock: Date.now }, account.id);
   return { account, key };
 }
 

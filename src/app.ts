@@ -11,6 +11,7 @@ import { monitorSourceRoutes } from './api/parallel/monitor-sources.js';
 import { legacyMonitorRoutes } from './api/parallel/monitors-legacy.js';
 import { taskRoutes } from './api/parallel/tasks.js';
 import { webhookRoutes } from './api/webhooks.js';
+import { keyRoutes } from './api/keys.js';
 import { fileRoutes } from './api/deeprails/files.js';
 import { evaluationMonitorRoutes } from './api/deeprails/monitors.js';
 import type { CommandDeps } from './engine/monitor-commands.js';
@@ -72,6 +73,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await api.register(webhookRoutes, { store: deps.store, clock: deps.clock, wake: deps.wake });
     await api.register(evaluationMonitorRoutes, { deps });
     await api.register(fileRoutes, { store: deps.store, clock: deps.clock });
+    await api.register(keyRoutes, { deps });
   });
   return app;
 }

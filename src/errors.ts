@@ -17,6 +17,7 @@ export const ERRORS = {
   DELIVERY_NOT_FOUND: { status: 404, message: 'Webhook delivery not found' },
   EVALUATION_NOT_FOUND: { status: 404, message: 'Event not found' },
   FILE_NOT_FOUND: { status: 404, message: 'File not found' },
+  KEY_NOT_FOUND: { status: 404, message: 'API key not found' },
   /** DeepRails: inactive monitors "no longer record and evaluate events" (api.md §7.3). */
   MONITOR_INACTIVE: { status: 409, message: 'Monitor is inactive: it does not record or evaluate events' },
   ROUTE_NOT_FOUND: { status: 404, message: 'Not found' },

@@ -1,22 +1,19 @@
-import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
+import { hashApiKey, LAST_USED_RESOLUTION_MS } from '../domain/api-keys.js';
 import { AppError } from '../errors.js';
 import type { Account } from '../store/accounts.repository.js';
-import { findAccountByKeyHash } from '../store/accounts.repository.js';
+import { findKeyHolder, touchApiKey } from '../store/accounts.repository.js';
 import type { Queryable } from '../store/db.js';
 
+// Kept here too: callers that imported them from the api layer before key commands existed.
+export { hashApiKey, newApiKey } from '../domain/api-keys.js';
+
 declare module 'fastify' {
-  interface FastifyRequest { account: Account }
-}
-
-/** Keys are random and long, so a fast hash is enough; only the hash is stored. */
-export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
-}
-
-/** A new API key: `vgl_` and 32 random bytes in base64url. */
-export function newApiKey(): string {
-  return `vgl_${randomBytes(32).toString('base64url')}`;
+  interface FastifyRequest {
+    account: Account;
+    /** The id of the key the request presented (`current` in the keys listing). */
+    apiKeyId: string;
+  }
 }
 
 /** The key a request presents: `x-api-key` (what the SDK sends) or `Authorization: Bearer`. */
@@ -28,25 +25,25 @@ function presentedKey(request: FastifyRequest): string | undefined {
   return match?.[1]?.trim();
 }
 
-const CACHE_MS = 30_000;
-const CACHE_MAX = 10_000;
-
-/** An onRequest hook that resolves the caller's account or answers 401; lookups are cached briefly. */
+/**
+ * An onRequest hook that resolves the caller's account or answers 401. The key is looked up on
+ * every request, uncached: a revoked key is then refused at once by every process sharing the
+ * store, with no invalidation to miss. The lookup is one read of a unique index (README, "API keys",
+ * for its measured cost). The key's last use is written at most once a minute.
+ */
 export function createAuthenticator(db: Queryable, clock: () => number) {
-  const cache = new Map<string, { account: Account; until: number }>();
   return async function authenticate(request: FastifyRequest): Promise<void> {
     const key = presentedKey(request);
     if (!key) throw new AppError('UNAUTHORIZED');
-    const hash = hashApiKey(key);
-    const cached = cache.get(hash);
-    if (cached && cached.until > clock()) {
-      request.account = cached.account;
-      return;
+    const holder = await findKeyHolder(db, hashApiKey(key));
+    if (!holder) throw new AppError('UNAUTHORIZED');
+    const now = clock();
+    if (holder.lastUsedAt === null || holder.lastUsedAt <= now - LAST_USED_RESOLUTION_MS) {
+      // A record of use, not a gate: a failed write (a busy store) must not fail the request.
+      await touchApiKey(db, holder.keyId, now, LAST_USED_RESOLUTION_MS)
+        .catch((err: unknown) => request.log.warn({ err }, 'could not record the key\'s last use'));
     }
-    const account = await findAccountByKeyHash(db, hash);
-    if (!account) throw new AppError('UNAUTHORIZED');
-    if (cache.size >= CACHE_MAX) cache.clear();
-    cache.set(hash, { account, until: clock() + CACHE_MS });
-    request.account = account;
+    request.account = holder.account;
+    request.apiKeyId = holder.keyId;
   };
 }

@@ -1,5 +1,6 @@
+import type { ApiKey } from '../domain/api-keys.js';
 import type { Queryable } from './db.js';
-import type { AccountRow } from './tables.js';
+import type { AccountRow, ApiKeyTable } from './tables.js';
 
 /** How the HMAC key of webhook signatures is made from the secret (api.md §3.2). */
 export type WebhookKeyMode = 'raw' | 'standard';
@@ -49,14 +50,25 @@ export async function findAccountByName(db: Queryable, name: string): Promise<Ac
   return row && toAccount(row);
 }
 
-/** The account an API key (by hash) belongs to, if any. */
-export async function findAccountByKeyHash(db: Queryable, keyHash: string): Promise<Account | undefined> {
+/** The account an unrevoked API key (by hash) belongs to, with the key's id and last use, if any. */
+export async function findKeyHolder(
+  db: Queryable, keyHash: string,
+): Promise<{ account: Account; keyId: string; lastUsedAt: number | null } | undefined> {
   const row = await db.selectFrom('api_keys')
     .innerJoin('accounts', 'accounts.id', 'api_keys.account_id')
     .selectAll('accounts')
+    .select(['api_keys.id as key_id', 'api_keys.last_used_at as key_last_used_at'])
     .where('api_keys.key_hash', '=', keyHash)
+    .where('api_keys.revoked_at', 'is', null)
     .executeTakeFirst();
-  return row && toAccount(row);
+  if (!row) return undefined;
+  const { key_id: keyId, key_last_used_at: lastUsed, ...account } = row;
+  return { account: toAccount(account), keyId, lastUsedAt: lastUsed === null ? null : Number(lastUsed) };
+}
+
+/** The account an unrevoked API key (by hash) belongs to, if any. */
+export async function findAccountByKeyHash(db: Queryable, keyHash: string): Promise<Account | undefined> {
+  return (await findKeyHolder(db, keyHash))?.account;
 }
 
 /** Inserts an account unless one of that name exists (several processes may start at once). */
@@ -68,11 +80,50 @@ export async function insertAccount(db: Queryable, account: Pick<Account, 'id' |
 
 /** Inserts a key hash for an account; does nothing when that hash is already stored. */
 export async function insertApiKey(
-  db: Queryable, key: { id: string; accountId: string; keyHash: string; keyPrefix: string; createdAt: number },
+  db: Queryable, key: { id: string; accountId: string; keyHash: string; keyPrefix: string; createdAt: number; name?: string | null },
 ): Promise<void> {
   await db.insertInto('api_keys').values({
     id: key.id, account_id: key.accountId, key_hash: key.keyHash, key_prefix: key.keyPrefix, created_at: key.createdAt,
+    name: key.name ?? null,
   }).onConflict((oc) => oc.column('key_hash').doNothing()).execute();
+}
+
+const toApiKey = (row: ApiKeyTable): ApiKey => ({
+  id: row.id,
+  accountId: row.account_id,
+  name: row.name,
+  prefix: row.key_prefix,
+  createdAt: Number(row.created_at),
+  lastUsedAt: row.last_used_at === null ? null : Number(row.last_used_at),
+  revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+});
+
+/** An account's keys (revoked ones too), newest first; never the hashes. */
+export async function listApiKeys(db: Queryable, accountId: string): Promise<ApiKey[]> {
+  const rows = await db.selectFrom('api_keys').selectAll().where('account_id', '=', accountId)
+    .orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+  return rows.map(toApiKey);
+}
+
+/** One of the account's keys, or undefined (also when it is another account's). */
+export async function findApiKey(db: Queryable, accountId: string, id: string): Promise<ApiKey | undefined> {
+  const row = await db.selectFrom('api_keys').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+  return row && toApiKey(row);
+}
+
+/** Marks the account's key revoked, unless it already is (the first revocation time stays). */
+export async function revokeApiKey(db: Queryable, accountId: string, id: string, now: number): Promise<void> {
+  await db.updateTable('api_keys').set({ revoked_at: now })
+    .where('account_id', '=', accountId).where('id', '=', id).where('revoked_at', 'is', null).execute();
+}
+
+/**
+ * Records a use of the key unless one was recorded within `resolutionMs`: the condition keeps
+ * several processes from writing the same minute twice.
+ */
+export async function touchApiKey(db: Queryable, id: string, now: number, resolutionMs: number): Promise<void> {
+  await db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', id)
+    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', now - resolutionMs)])).execute();
 }
 
 /** How many API keys exist in all. */

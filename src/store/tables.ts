@@ -41,6 +41,9 @@ export interface ApiKeyTable {
   key_hash: string;
   key_prefix: string;
   created_at: number;
+  name: string | null;
+  revoked_at: number | null;
+  last_used_at: number | null;
 }
 
 export interface MonitorTable {
