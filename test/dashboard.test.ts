@@ -217,6 +217,12 @@ describe('dashboard in a real Chromium', { skip: SKIP }, () => {
     await tab.getByRole('link', { name: 'Keys', exact: true }).click();
     await tab.getByRole('button', { name: `Revoke key ${second.prefix}` }).waitFor();
     assert.equal(await tab.getByText(second.key).count(), 0, 'the full key is never listed');
+    await tab.getByLabel('Name').fill('deploy script');
+    await tab.getByRole('button', { name: 'Create a key' }).click();
+    const shown = (await tab.locator('#created-key').textContent()) ?? '';
+    assert.match(shown, /^vgl_/, 'a new key is shown once, in full');
+    await tab.getByRole('cell', { name: 'deploy script' }).waitFor();
+    assert.equal(await tab.getByText(shown).count(), 1, 'only in the notice, not the list');
     await capture(tab, 'keys');
     await tab.getByRole('button', { name: `Revoke key ${second.prefix}` }).click();
     await tab.getByRole('heading', { name: 'Sign in to Vigil' }).waitFor();

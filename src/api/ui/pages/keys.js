@@ -1,6 +1,6 @@
 // API keys: listed by prefix, created (the full key shown once), and revoked.
 import { api, signOut } from '../api.js';
-import { announce, badge, h, render, table, time } from '../dom.js';
+import { announce, badge, field, h, render, table, time } from '../dom.js';
 import { onSubmit } from '../forms.js';
 
 /** #/keys */
@@ -8,8 +8,10 @@ export async function keysPage(context) {
   document.title = 'API keys · Vigil';
   const list = h('div', { id: 'key-list' });
   const created = h('div', { id: 'new-key', 'aria-live': 'polite' });
-  const form = h('form', { 'aria-label': 'Create an API key' }, h('div.actions', {}, h('button', { type: 'submit', text: 'Create a key' })));
-  onSubmit(form, () => api('POST', '/v1/keys', {}), async (key) => {
+  const form = h('form.filters', { 'aria-label': 'Create an API key', novalidate: true },
+    field('Name', 'name', { autocomplete: 'off' }, 'Optional: what will use the key.'),
+    h('div.actions', {}, h('button', { type: 'submit', text: 'Create a key' })));
+  onSubmit(form, (v) => api('POST', '/v1/keys', v.name.trim() ? { name: v.name.trim() } : {}), async (key) => {
     created.replaceChildren(h('div.notice', {},
       h('p', { text: 'Your new key. Copy it now: it is not shown again.' }),
       h('p', {}, h('code.secret', { id: 'created-key', text: key.key }))));
@@ -24,8 +26,9 @@ export async function keysPage(context) {
 async function load(context, into) {
   const { data } = await api('GET', '/v1/keys');
   if (context.stopped) return;
-  into.replaceChildren(table('API keys', ['Prefix', 'Created', 'Last used', 'Status', 'Actions'], data.map((k) => [
+  into.replaceChildren(table('API keys', ['Prefix', 'Name', 'Created', 'Last used', 'Status', 'Actions'], data.map((k) => [
     h('span', {}, h('code', { text: `${k.prefix}…` }), k.current ? [' ', badge('this session')] : null),
+    k.name ?? '—',
     time(k.created_at), time(k.last_used_at),
     k.revoked_at ? badge('revoked', 'bad') : badge('active', 'good'),
     k.revoked_at ? '—' : h('button.danger', { type: 'button', 'aria-label': `Revoke key ${k.prefix}`, text: 'Revoke', onclick: async () => {
