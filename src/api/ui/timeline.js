@@ -40,7 +40,7 @@ function eventItem(e) {
   }
   const heading = e.event_type === 'snapshot' ? 'Snapshot changed' : 'New event';
   return h('li.kind-event', { 'data-kind': e.event_type, 'data-event-id': e.event_id },
-    h('h3', {}, heading, ' ', h('span.when', {}, eventTime(e) ?? '')),
+    h('h3', {}, heading, ' ', h('span.when', {}, eventTime(e) ? time(eventTime(e)) : '')),
     e.event_type === 'snapshot' ? snapshotDiff(e) : outputView(e.output),
     citations((e.event_type === 'snapshot' ? e.changed_output : e.output)?.basis));
 }

@@ -19,10 +19,11 @@ export async function monitorPage(context, id) {
   const timeline = h('ol.timeline', { id: 'timeline', 'aria-label': 'Events, newest first' });
   const sources = h('div', { id: 'source-health' }, h('p', { text: 'Loading…' }));
   const deliveries = h('div', { id: 'deliveries' }, h('p', { text: 'Loading…' }));
+  const factsBox = h('div', { id: 'facts' }, facts(monitor));
   render(
     h('p', {}, h('a', { href: '#/monitors', text: '← All monitors' })),
     h('h1.wrap', { text: title }),
-    facts(monitor),
+    factsBox,
     actions(monitor, path),
     h('section', { 'aria-labelledby': 'events-title' }, h('h2', { id: 'events-title', text: 'Events' }),
       h('p.hint', { text: 'New events appear here as they are found.' }), timeline),
@@ -32,7 +33,11 @@ export async function monitorPage(context, id) {
   );
   void loadSources(path, sources);
   void loadDeliveries(monitor.monitor_id, deliveries);
-  await followEvents(context, path, timeline);
+  // A new outcome changes the last and next run, and the sources' health: read them again then.
+  await followEvents(context, path, timeline, async () => {
+    factsBox.replaceChildren(facts(await api('GET', path)));
+    await loadSources(path, sources);
+  });
 }
 
 function facts(m) {
@@ -74,7 +79,7 @@ function actions(m, path) {
  * URL would end up in logs; fetch can. The list is newest first, so each poll reads the first page
  * and adds the events it has not shown (by event id, or time and message for outcomes without one).
  */
-async function followEvents(context, path, timeline) {
+async function followEvents(context, path, timeline, changed) {
   const seen = new Set();
   let events = [];
   let first = true;
@@ -86,7 +91,10 @@ async function followEvents(context, path, timeline) {
     events = [...fresh, ...events].slice(0, PAGE * 2);
     timeline.replaceChildren(...(events.length ? timelineItems(events) : [h('li', { text: 'No events yet.' })]));
     const changes = fresh.filter((e) => e.event_type !== 'completion').length;
-    if (!first) announce(changes ? `${changes} new event${changes > 1 ? 's' : ''}.` : 'Checked: no change.');
+    if (!first) {
+      announce(changes ? `${changes} new event${changes > 1 ? 's' : ''}.` : 'Checked: no change.');
+      await changed();
+    }
     first = false;
   };
   await poll();
