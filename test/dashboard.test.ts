@@ -146,6 +146,27 @@ describe('dashboard in a real Chromium', { skip: SKIP }, () => {
     await capture(page, 'monitors');
   });
 
+  it('edits a monitor, with a refused value beside its field; another account\'s monitor is not found', async () => {
+    const [monitor] = (await t.client.monitor.list()).monitors;
+    await page.goto(`${t.url}/#/monitors/${monitor.monitor_id}`);
+    const form = page.locator('#edit-monitor');
+    await form.getByLabel('Frequency').fill('0h');
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    const error = form.locator('[data-error-for="frequency"]');
+    await waitFor(async () => /got "0h"/.test(await error.textContent() ?? ''), 10_000, 'the frequency message');
+    await form.getByLabel('Frequency').fill('2d');
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await waitFor(async () => (await t.client.monitor.retrieve(monitor.monitor_id)).frequency === '2d', 10_000, 'the update');
+    await page.locator('#facts code', { hasText: '2d' }).waitFor();
+
+    const other = await t.other();
+    const theirs = await other.client.monitor.create({ type: 'event_stream', frequency: '1d', settings: { query: `Their news ${site.url}/news.xml` } });
+    await page.goto(`${t.url}/#/monitors/${theirs.monitor_id}`);
+    await page.getByRole('heading', { name: 'Not found' }).waitFor();
+    assert.match(await page.locator('main').textContent() ?? '', /Monitor not found/);
+    assert.equal(await page.getByText('Their news').count(), 0);
+  });
+
   it('creates a snapshot monitor from a completed task run and shows a change as a diff', async () => {
     site.set('/pricing', pricingPage('$25/mo'));
     const run = await t.client.taskRun.create({

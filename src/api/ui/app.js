@@ -41,7 +41,7 @@ async function route() {
     try {
       await page(context, ...match.slice(1).map(decodeURIComponent));
     } catch (error) {
-      if (!context.stopped && currentKey()) render(h('h1', { text: 'Something went wrong' }), alertBox(error.message));
+      if (!context.stopped && currentKey()) render(h('h1', { text: error.status === 404 ? 'Not found' : 'Something went wrong' }), alertBox(error.message));
     }
     return;
   }
