@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { rss, startFixtureSite, startTestVigil, waitFor, type FixtureSite, type RssItem, type TestVigil } from './helpers.js';
+import { rss, startFixtureSite, startReceiver, startTestVigil, waitFor, type FixtureSite, type RssItem, type TestVigil } from './helpers.js';
 
 // Debian's chromium package, driven by Playwright's library; Playwright never downloads a browser here.
 const CHROMIUM = '/usr/bin/chromium';
@@ -223,11 +223,27 @@ describe('dashboard in a real Chromium', { skip: SKIP }, () => {
     await capture(page, 'evaluation-monitors');
   });
 
-  it('shows webhook settings and deliveries', async () => {
-    await page.getByRole('link', { name: 'Webhooks', exact: true }).click();
-    await page.getByRole('heading', { name: 'Signing secret' }).waitFor();
-    await page.getByRole('button', { name: 'Rotate secret' }).waitFor();
-    await capture(page, 'webhooks');
+  it('shows webhook settings, endpoint health and deliveries, and redelivers one', async () => {
+    const receiver = await startReceiver();
+    try {
+      const monitor = await t.client.monitor.create({
+        type: 'event_stream', frequency: '1d', settings: { query: `Acme news ${site.url}/news.xml` }, webhook: { url: receiver.url },
+      });
+      await waitFor(() => receiver.received.length >= 1, 20_000, 'the creation run\'s webhook');
+      await page.goto(`${t.url}/#/monitors/${monitor.monitor_id}`);
+      await page.locator('#deliveries').getByText('delivered').waitFor();
+      await page.getByRole('link', { name: 'Webhooks', exact: true }).click();
+      await page.getByRole('heading', { name: 'Signing secret' }).waitFor();
+      await page.locator('#endpoints').getByText(receiver.url).waitFor();
+      await page.locator('#all-deliveries').getByRole('button', { name: /^Redeliver/ }).first().waitFor();
+      await capture(page, 'webhooks');
+      const before = receiver.received.length;
+      await page.locator('#all-deliveries').getByRole('button', { name: /^Redeliver/ }).first().click();
+      await waitFor(() => receiver.received.length > before, 20_000, 'the redelivery');
+      assert.equal(receiver.received.at(-1)?.headers['webhook-id'], receiver.received[0].headers['webhook-id'], 'the same webhook-id');
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('lists keys by prefix, and revoking the key in use signs the user out', { skip: keysSkip() }, async () => {
