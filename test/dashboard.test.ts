@@ -159,6 +159,13 @@ describe('dashboard in a real Chromium', { skip: SKIP }, () => {
     await waitFor(async () => (await t.client.monitor.retrieve(monitor.monitor_id)).frequency === '2d', 10_000, 'the update');
     await page.locator('#facts code', { hasText: '2d' }).waitFor();
 
+    await page.getByRole('link', { name: '← All monitors' }).click();
+    await page.getByRole('button', { name: 'Cancel: Acme news' }).click();
+    await waitFor(async () => (await t.client.monitor.retrieve(monitor.monitor_id)).status === 'cancelled', 10_000, 'the cancel');
+    await page.getByText('No monitors match').waitFor();
+    await page.getByLabel('Status').selectOption('cancelled');
+    await page.locator('table').getByText('cancelled').waitFor();
+
     const other = await t.other();
     const theirs = await other.client.monitor.create({ type: 'event_stream', frequency: '1d', settings: { query: `Their news ${site.url}/news.xml` } });
     await page.goto(`${t.url}/#/monitors/${theirs.monitor_id}`);

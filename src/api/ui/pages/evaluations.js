@@ -43,7 +43,7 @@ export async function evaluationPage(context, id) {
   const done = m.evaluations.filter((e) => e.evaluation_result).reverse();
   const series = {};
   for (const e of done) {
-    for (const [metric, r] of Object.entries(e.evaluation_result)) (series[metric] ??= []).push({ at: e.created_at, score: r.score });
+    for (const [metric, r] of Object.entries(e.evaluation_result)) (series[metric] ??= []).push({ at: e.created_at, score: r.score, threshold: r.threshold });
   }
   const failing = done.filter((e) => Object.values(e.evaluation_result).some(failed)).reverse();
   render(h('p', {}, h('a', { href: '#/evaluations', text: '← Evaluation monitors' })),
@@ -70,5 +70,5 @@ function failingCard(e) {
   return h('article.card', {}, h('h3', {}, time(e.created_at), e.nametag ? ` · ${e.nametag}` : ''),
     h('p.wrap', {}, h('strong', { text: 'Output: ' }), String(e.model_output ?? '').slice(0, 400)),
     h('ul', {}, results.map(([metric, r]) => h('li', {},
-      h('strong', { text: metric }), ` ${r.score.toFixed(2)} (threshold ${r.threshold ?? '—'}): `, h('span.wrap', { text: r.rationale ?? '' })))));
+      h('strong', { text: metric }), ` ${r.score.toFixed(2)} (threshold ${r.threshold ?? '—'}): `, h('span.wrap.rationale', { text: r.rationale ?? '' })))));
 }
