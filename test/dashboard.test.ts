@@ -96,6 +96,8 @@ describe('dashboard in a real Chromium', { skip: SKIP }, () => {
     assert.equal((await fetch(`${t.url}/v1/nowhere`, { headers: { 'x-api-key': t.apiKey } })).status, 404);
     assert.equal((await fetch(`${t.url}/v1beta/findall/runs`, { headers: { 'x-api-key': t.apiKey } })).status, 422);
     assert.equal((await fetch(`${t.url}/ui/missing.js`, { headers: { 'x-api-key': t.apiKey } })).status, 404);
+    assert.equal((await fetch(`${t.url}/ui/pages/`)).status, 401, 'a directory is not served');
+    assert.equal((await fetch(`${t.url}/ui/pages/`, { headers: { 'x-api-key': t.apiKey } })).status, 404);
   });
 
   it('signs in, refusing a wrong key with the API\'s message', async () => {

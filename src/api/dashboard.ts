@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 
 /** Where the dashboard's static files live: plain HTML, CSS and ES modules, served as they are. */
@@ -12,6 +12,12 @@ const UI_ROOT = fileURLToPath(new URL('./ui/', import.meta.url));
  * get a 404 in the error envelope, and every other path keeps its auth-then-404/422 behaviour.
  */
 export async function dashboardRoutes(app: FastifyInstance): Promise<void> {
+  // A directory under /ui/ (the static plugin's 403) is as absent as a missing file: the usual
+  // not-found path (auth, then 404), never the envelope's 422 for a malformed request.
+  app.setErrorHandler((err: FastifyError, _request, reply) => {
+    if (err.statusCode === 403 || err.statusCode === 404) return reply.callNotFound();
+    throw err;
+  });
   await app.register(fastifyStatic, {
     root: UI_ROOT,
     prefix: '/ui/',
