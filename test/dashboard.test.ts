@@ -108,7 +108,10 @@ describe('dashboard in a real Chromium', { skip: SKIP }, () => {
     const refused = page.locator('[data-error-for="key"]');
     await waitFor(async () => /refused/.test(await refused.textContent() ?? ''), 10_000, 'the refusal beside the key field');
     assert.equal(await page.evaluate(() => sessionStorage.getItem('vigil.apiKey')), null);
-    await signIn(page, t.apiKey);
+    // Keyboard only: the field keeps focus after the refusal, and Enter submits.
+    await page.getByLabel('API key').fill(t.apiKey);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Monitors', level: 1 }).waitFor();
     assert.equal(await page.evaluate(() => sessionStorage.getItem('vigil.apiKey')), t.apiKey, 'kept in sessionStorage');
     assert.equal(await page.evaluate(() => localStorage.length), 0, 'nothing in localStorage');
   });

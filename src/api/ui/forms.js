@@ -70,3 +70,23 @@ export function onSubmit(form, send, done) {
 export function lines(text) {
   return String(text ?? '').split('\n').map((s) => s.trim()).filter(Boolean);
 }
+
+/**
+ * An onclick handler for a button that calls the API: the button is disabled meanwhile, and a
+ * failure is shown in an alert just after the button's group (and announced), not lost in the console.
+ */
+export function action(run) {
+  return async (event) => {
+    const button = event.currentTarget;
+    const group = button.closest('.actions') ?? button;
+    if (group.nextElementSibling?.classList.contains('action-alert')) group.nextElementSibling.remove();
+    button.disabled = true;
+    try {
+      await run(event);
+    } catch (error) {
+      if (group.isConnected) group.after(h('p.alert.action-alert', { role: 'alert', text: error.message }));
+    } finally {
+      button.disabled = false;
+    }
+  };
+}

@@ -1,7 +1,7 @@
 // API keys: listed by prefix, created (the full key shown once), and revoked.
 import { api, signOut } from '../api.js';
 import { announce, badge, field, h, render, table, time } from '../dom.js';
-import { onSubmit } from '../forms.js';
+import { action, onSubmit } from '../forms.js';
 
 /** #/keys */
 export async function keysPage(context) {
@@ -31,7 +31,7 @@ async function load(context, into) {
     k.name ?? '—',
     time(k.created_at), time(k.last_used_at),
     k.revoked_at ? badge('revoked', 'bad') : badge('active', 'good'),
-    k.revoked_at ? '—' : h('button.danger', { type: 'button', 'aria-label': `Revoke key ${k.prefix}`, text: 'Revoke', onclick: async () => {
+    k.revoked_at ? '—' : h('button.danger', { type: 'button', 'aria-label': `Revoke key ${k.prefix}`, text: 'Revoke', onclick: action(async () => {
       const warning = k.current ? 'Revoke the key you are signed in with? You will be signed out.' : 'Revoke this key? Anything using it stops working at once.';
       if (!confirm(warning)) return;
       await api('DELETE', `/v1/keys/${encodeURIComponent(k.key_id)}`);
@@ -45,6 +45,6 @@ async function load(context, into) {
         return;
       }
       await load(context, into);
-    } }),
+    }) }),
   ])));
 }

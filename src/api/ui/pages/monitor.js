@@ -1,7 +1,7 @@
 // One monitor: its facts, a live timeline of its events, source health, edit, and webhook deliveries.
 import { api, query } from '../api.js';
 import { alertBox, announce, badge, field, h, render, table, time } from '../dom.js';
-import { onSubmit } from '../forms.js';
+import { action, onSubmit } from '../forms.js';
 import { nextRun } from '../schedule.js';
 import { eventKey, timelineItems } from '../timeline.js';
 import { deliveriesTable } from './webhooks.js';
@@ -59,18 +59,15 @@ function facts(m) {
 function actions(m, path) {
   if (m.status !== 'active') return h('p', { text: 'This monitor is cancelled: it no longer runs.' });
   return h('div.actions', {},
-    h('button', { type: 'button', id: 'run-now', text: 'Run now', onclick: async (event) => {
-      event.target.disabled = true;
-      try {
-        await api('POST', `${path}/trigger`);
-        announce('Run started; its outcome will appear in the timeline.');
-      } finally { event.target.disabled = false; }
-    } }),
-    h('button.danger', { type: 'button', text: 'Cancel monitor', onclick: async () => {
+    h('button', { type: 'button', id: 'run-now', text: 'Run now', onclick: action(async () => {
+      await api('POST', `${path}/trigger`);
+      announce('Run started; its outcome will appear in the timeline.');
+    }) }),
+    h('button.danger', { type: 'button', text: 'Cancel monitor', onclick: action(async () => {
       if (!confirm('Cancel this monitor? This cannot be undone.')) return;
       await api('POST', `${path}/cancel`);
       location.hash = '#/monitors';
-    } }));
+    }) }));
 }
 
 /**

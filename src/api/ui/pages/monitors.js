@@ -1,7 +1,7 @@
 // Monitors: the list with filters and at-a-glance health, and the form that creates one.
 import { api, query } from '../api.js';
 import { badge, field, h, render, table, time, announce } from '../dom.js';
-import { lines, onSubmit } from '../forms.js';
+import { action, lines, onSubmit } from '../forms.js';
 import { nextRun } from '../schedule.js';
 
 const STATUS_OPTIONS = [['active', 'Active'], ['cancelled', 'Cancelled'], ['active,cancelled', 'Any status']];
@@ -74,19 +74,16 @@ function rowActions(m, reload) {
   if (m.status !== 'active') return '—';
   const label = m.settings?.query || m.monitor_id;
   return h('div.actions', {},
-    h('button.secondary', { type: 'button', 'aria-label': `Run now: ${label}`, text: 'Run now', onclick: async (event) => {
-      event.target.disabled = true;
-      try {
-        await api('POST', `/v1/monitors/${encodeURIComponent(m.monitor_id)}/trigger`);
-        announce('Run started.');
-      } finally { event.target.disabled = false; }
-    } }),
-    h('button.danger', { type: 'button', 'aria-label': `Cancel: ${label}`, text: 'Cancel', onclick: async () => {
+    h('button.secondary', { type: 'button', 'aria-label': `Run now: ${label}`, text: 'Run now', onclick: action(async () => {
+      await api('POST', `/v1/monitors/${encodeURIComponent(m.monitor_id)}/trigger`);
+      announce('Run started.');
+    }) }),
+    h('button.danger', { type: 'button', 'aria-label': `Cancel: ${label}`, text: 'Cancel', onclick: action(async () => {
       if (!confirm('Cancel this monitor? This cannot be undone.')) return;
       await api('POST', `/v1/monitors/${encodeURIComponent(m.monitor_id)}/cancel`);
       announce('Monitor cancelled.');
       await reload();
-    } }));
+    }) }));
 }
 
 /** The create form: an event stream from a query and sources, or a snapshot from a completed task run. */

@@ -1,7 +1,7 @@
 // Webhooks: the signing secret and its rotation, each endpoint's health, notices, and deliveries.
 import { api, query } from '../api.js';
 import { alertBox, announce, badge, field, h, render, table, time } from '../dom.js';
-import { onSubmit } from '../forms.js';
+import { action, clearErrors, onSubmit, showErrors } from '../forms.js';
 
 /** A table of deliveries with a redeliver button for those that are delivered or failed. */
 export function deliveriesTable(deliveries, reload) {
@@ -11,12 +11,11 @@ export function deliveriesTable(deliveries, reload) {
     String(d.attempts),
     d.last_error ? h('span.wrap', { text: d.last_error }) : d.last_status_code ? String(d.last_status_code) : '—',
     time(d.created_at),
-    d.status === 'pending' ? 'Retrying' : h('button.secondary', { type: 'button', 'aria-label': `Redeliver ${d.event_type} of ${d.created_at}`, text: 'Redeliver', onclick: async (event) => {
-      event.target.disabled = true;
+    d.status === 'pending' ? 'Retrying' : h('button.secondary', { type: 'button', 'aria-label': `Redeliver ${d.event_type} of ${d.created_at}`, text: 'Redeliver', onclick: action(async () => {
       await api('POST', `/v1/webhooks/deliveries/${encodeURIComponent(d.delivery_id)}/redeliver`);
       announce('Queued for redelivery.');
       await reload();
-    } }),
+    }) }),
   ]));
 }
 
@@ -62,8 +61,11 @@ function showSecret(into, s) {
     field('Key mode', 'key_mode', { tag: 'select', options: [['raw', 'raw (Parallel)'], ['standard', 'standard (Standard Webhooks)']] }));
   mode.querySelector('select').value = s.key_mode;
   mode.addEventListener('change', async () => {
-    await api('POST', '/v1/webhooks/settings', { key_mode: mode.querySelector('select').value });
-    announce('Key mode saved.');
+    clearErrors(mode);
+    try {
+      await api('POST', '/v1/webhooks/settings', { key_mode: mode.querySelector('select').value });
+      announce('Key mode saved.');
+    } catch (error) { showErrors(mode, error); }
   });
   into.replaceChildren(
     h('p', {}, value, ' ', toggle),
@@ -80,11 +82,11 @@ async function loadEndpoints(into) {
       h('span.wrap', { text: e.url }),
       badge(e.status, e.status === 'active' ? (e.failing_since ? 'bad' : 'good') : 'bad'),
       time(e.failing_since), time(e.last_success_at),
-      e.status === 'disabled' ? h('button.secondary', { type: 'button', text: 'Enable', 'aria-label': `Enable ${e.url}`, onclick: async () => {
+      e.status === 'disabled' ? h('button.secondary', { type: 'button', text: 'Enable', 'aria-label': `Enable ${e.url}`, onclick: action(async () => {
         await api('POST', '/v1/webhooks/endpoints/enable', { url: e.url });
         announce('Endpoint enabled.');
         await loadEndpoints(into);
-      } }) : '—',
+      }) }) : '—',
     ])));
 }
 
