@@ -162,7 +162,7 @@ describe('dashboard in a real Chromium', { skip: SKIP }, () => {
     await form.getByLabel('Frequency').fill('2d');
     await form.getByRole('button', { name: 'Save changes' }).click();
     await waitFor(async () => (await t.client.monitor.retrieve(monitor.monitor_id)).frequency === '2d', 10_000, 'the update');
-    await page.locator('#facts code', { hasText: '2d' }).waitFor();
+    await page.locator('#facts').getByText('2d', { exact: true }).waitFor();
 
     await page.getByRole('link', { name: '← All monitors' }).click();
     await page.getByRole('button', { name: 'Cancel: Acme news' }).click();
