@@ -147,7 +147,7 @@ describe('dashboard in a real Chromium', { skip: SKIP }, () => {
     await capture(page, 'monitor-event-stream');
 
     await page.getByRole('link', { name: '← All monitors' }).click();
-    await page.locator('table').getByText('Change detected').waitFor();
+    await page.locator('table').getByText('Change detected').first().waitFor();
     await capture(page, 'monitors');
   });
 
@@ -169,7 +169,7 @@ describe('dashboard in a real Chromium', { skip: SKIP }, () => {
     await waitFor(async () => (await t.client.monitor.retrieve(monitor.monitor_id)).status === 'cancelled', 10_000, 'the cancel');
     await page.getByText('No monitors match').waitFor();
     await page.getByLabel('Status').selectOption('cancelled');
-    await page.locator('table').getByText('cancelled').waitFor();
+    await page.locator('table').getByText('cancelled', { exact: true }).first().waitFor();
 
     const other = await t.other();
     const theirs = await other.client.monitor.create({ type: 'event_stream', frequency: '1d', settings: { query: `Their news ${site.url}/news.xml` } });
@@ -243,7 +243,7 @@ describe('dashboard in a real Chromium', { skip: SKIP }, () => {
       });
       await waitFor(() => receiver.received.length >= 1, 20_000, 'the creation run\'s webhook');
       await page.goto(`${t.url}/#/monitors/${monitor.monitor_id}`);
-      await page.locator('#deliveries').getByText('delivered').waitFor();
+      await page.locator('#deliveries').getByText('delivered', { exact: true }).first().waitFor();
       await page.getByRole('link', { name: 'Webhooks', exact: true }).click();
       await page.getByRole('heading', { name: 'Signing secret' }).waitFor();
       await page.locator('#endpoints').getByText(receiver.url).waitFor();
