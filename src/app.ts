@@ -16,6 +16,7 @@ import { fileRoutes } from './api/deeprails/files.js';
 import { evaluationMonitorRoutes } from './api/deeprails/monitors.js';
 import type { CommandDeps } from './commands/monitors.js';
 import { renderMetrics } from './metrics.js';
+import { dashboardRoutes } from './api/dashboard.js';
 import { createLogFanout } from './delivery/log-fanout.js';
 import { queueDepths } from './store/queue-depth.repository.js';
 
@@ -57,6 +58,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const { contentType, body } = await renderMetrics(await queueDepths(deps.store.db, deps.clock()));
     return reply.type(contentType).send(body);
   });
+  // The dashboard's page and assets need no key; the API calls the page makes do.
+  await app.register(dashboardRoutes);
 
   // One live fan-out of the logs per process, shared by every stream; stopping the app ends them
   // (before the server waits for open connections to finish).
