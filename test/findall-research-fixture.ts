@@ -75,3 +75,25 @@ export function listingPage(entities: { name: string; path: string }[]): string 
 export function entityPage(name: string, words: string, spans: Record<string, string> = {}): string {
   return `<html><body><h1>${name}</h1><p>${words}</p>${Object.entries(spans).map(([k, v]) => `<span class="${k}">${v}</span>`).join('')}</body></html>`;
 }
+
+/**
+ * Puts `count` companies on a fixture site: a listing at /companies and a page per company; odd
+ * ones say "saas" (they match the condition named "saas"), even ones "hardware". Each page has a
+ * `founded` span an enrichment reads. Returns the listing's URL.
+ */
+export function putCompanies(site: { url: string; set(path: string, body: string, type?: string): void }, count: number, prefix = 'c'): string {
+  const entities = Array.from({ length: count }, (_, i) => ({ name: `Company ${prefix}${i + 1}`, path: `/${prefix}/${i + 1}` }));
+  site.set(`/${prefix}/companies`, listingPage(entities), 'text/html');
+  for (const [i, e] of entities.entries()) {
+    site.set(e.path, entityPage(e.name, i % 2 === 0 ? 'A saas company selling software.' : 'A hardware maker.', { founded: String(2000 + i) }), 'text/html');
+  }
+  return `${site.url}/${prefix}/companies`;
+}
+
+/** The create body of a run over a `putCompanies` listing: companies that say "saas". */
+export function saasRun(listing: string, matchLimit: number, extra: Record<string, unknown> = {}) {
+  return {
+    objective: `Find SaaS companies listed at ${listing}`, entity_type: 'companies', generator: 'core' as const,
+    match_conditions: [{ name: 'saas', description: 'The company sells software as a service' }], match_limit: matchLimit, ...extra,
+  };
+}
