@@ -118,11 +118,13 @@ describe('FindAll API', () => {
     assert.equal((await apiFailure(t.client.beta.findall.events(exhausted.findall_id, { last_event_id: 'not-an-id' }))).status, 422);
 
     const other = await t.other();
+    const id = exhausted.findall_id;
+    const api = other.client.beta.findall;
     for (const call of [
-      other.client.beta.findall.retrieve(exhausted.findall_id), other.client.beta.findall.result(exhausted.findall_id),
-      other.client.beta.findall.schema(exhausted.findall_id), other.client.beta.findall.cancel(exhausted.findall_id),
-      other.client.beta.findall.events(exhausted.findall_id), other.client.beta.findall.extend(exhausted.findall_id, { additional_match_limit: 5 }),
-    ]) assert.deepEqual(await apiFailure(call), { status: 404, message: 'FindAll run not found' });
+      () => api.retrieve(id), () => api.result(id), () => api.schema(id), () => api.cancel(id), () => api.events(id),
+      () => api.extend(id, { additional_match_limit: 5 }),
+      () => api.enrich(id, { output_schema: { json_schema: { type: 'object', properties: { founded: { type: 'string' } } } } }),
+    ]) assert.deepEqual(await apiFailure(call()), { status: 404, message: 'FindAll run not found' });
   });
 
   it('cancels mid-run: cancelled with user_cancelled and results kept; a second cancel is a 409 the SDK does not retry', async () => {
