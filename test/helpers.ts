@@ -299,7 +299,7 @@ export interface ServerProcess { url: string; child: ChildProcess; exited: Promi
  * Spawns the real CLI (`node bin/vigil.js serve`) on a free loopback port and waits until it has
  * started; `script` runs another entry instead (a test fixture that starts Vigil with injected parts).
  */
-export async function spawnServer(env: Record<string, string>, options: { script?: string } = {}): Promise<ServerProcess> {
+export async function spawnServer(env: Record<string, string>, options: { script?: string; startTimeoutMs?: number } = {}): Promise<ServerProcess> {
   const bin = join(import.meta.dirname, '..', 'bin', 'vigil.js');
   const args = options.script ? ['--import', 'tsx', options.script, 'serve'] : [bin, 'serve'];
   const child = spawn(process.execPath, args, {
@@ -317,7 +317,7 @@ export async function spawnServer(env: Record<string, string>, options: { script
   await waitFor(() => {
     if (gone) throw new Error('vigil serve exited before it started');
     return /Vigil started/.test(output);
-  }, 30_000, 'the server to start').catch(async (err) => {
+  }, options.startTimeoutMs ?? 30_000, 'the server to start').catch(async (err) => {
     child.kill('SIGKILL');
     await exited;
     throw new Error(`${(err as Error).message}; output: ${output}`, { cause: err });
