@@ -116,7 +116,11 @@ export async function enrichFindAllRun(deps: FindAllCommandDeps, accountId: stri
 /** `POST …/ingest`: the objective's entity type and match conditions, as research reads them. */
 export function ingestObjective(deps: FindAllCommandDeps, objective: string): IngestedSchema {
   if (objective.trim() === '') throw invalid(['body', 'objective'], 'must not be empty', 'missing');
-  return deps.research.ingest(objective);
+  try {
+    return deps.research.ingest(objective);
+  } catch (err) {
+    throw invalid(['body', 'objective'], `could not be read into a schema: ${(err as Error).message}`, 'ingest');
+  }
 }
 
 const ENTITY_TYPES: Record<string, string> = { people: 'people', companies: 'companies', company: 'companies' };
@@ -134,9 +138,14 @@ export async function searchEntities(deps: FindAllCommandDeps, body: EntitySearc
   const ctx = deps.searchContext(signal);
   const entities: { name: string; url: string; description: string }[] = [];
   const spec = { objective: body.objective, entity_type: entityType, match_conditions: [], exclude_list: [], sources: [] };
-  for await (const seed of deps.research.generate(spec, ctx)) {
-    entities.push({ name: seed.name, url: seed.url, description: seed.description ?? '' });
-    if (entities.length >= limit) break;
+  try {
+    for await (const seed of deps.research.generate(spec, ctx)) {
+      entities.push({ name: seed.name, url: seed.url, description: seed.description ?? '' });
+      if (entities.length >= limit) break;
+    }
+  } catch (err) {
+    if (signal.aborted) throw err;
+    throw invalid(['body', 'objective'], `no entities could be found for it: ${(err as Error).message}`, 'search');
   }
   return { entity_set_id: ID.entitySet(), entities };
 }
