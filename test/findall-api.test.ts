@@ -182,6 +182,25 @@ describe('FindAll API', () => {
     assert.equal(result.run.status.status, 'completed');
   });
 
+  it('searches entities without evaluating them (entity-search, and the older candidates)', async () => {
+    const listing = putCompanies(site, 7, 'f');
+    const found = await t.client.beta.findall.entitySearch({ entity_type: 'companies', objective: `Companies at ${listing}`, match_limit: 5 });
+    assert.match(found.entity_set_id, /^entityset_[0-9a-f]{32}$/);
+    assert.deepEqual(found.entities.map((e) => e.name), ['Company f1', 'Company f2', 'Company f3', 'Company f4', 'Company f5']);
+    assert.equal(found.entities[0].url, `${site.url}/f/1`);
+    const response = await fetch(`${t.url}/v1beta/findall/candidates`, {
+      method: 'POST', headers: { 'x-api-key': t.apiKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ entity_type: 'company', objective: `Companies at ${listing}` }),
+    });
+    const older = await response.json() as any;
+    assert.equal(response.status, 200);
+    assert.equal(older.candidates.length, 7);
+    assert.match(older.candidate_set_id, /^candset_/);
+    const bad = await apiFailure(t.client.beta.findall.entitySearch({ entity_type: 'planets' as any, objective: 'x' }));
+    assert.equal(bad.status, 422);
+    assert.match(bad.message, /entity_type: must be one of: people, companies/);
+  });
+
   it('sends signed findall.* webhooks of the subscribed types', async () => {
     const listing = putCompanies(site, 2, 'e');
     const secret = (await (await fetch(`${t.url}/v1/webhooks/secret`, { headers: { 'x-api-key': t.apiKey } })).json() as any).secret;
