@@ -97,7 +97,7 @@ describe('issue 12 validation defects', () => {
   it('authenticates unknown routes first; unserved features get a 422 after that, unknown paths a 404 in the envelope', async () => {
     assertEnvelope(await send(app, null, 'GET', '/v1/nothing-here'), 401, /Unauthorized/);
     assertEnvelope(await send(app, null, 'POST', '/v1beta/findall/runs', {}), 401, /Unauthorized/);
-    assertEnvelope(await call('POST', '/v1beta/findall/runs', { objective: 'x' }), 422, /path: the FindAll API is not served/);
+    assertEnvelope(await call('POST', '/v1beta/findall/runs', { objective: 'x' }), 422, /body\.entity_type: is required/);
     assertEnvelope(await call('POST', '/defend', {}), 422, /path: the DeepRails Defend API is not served/);
     assertEnvelope(await call('POST', '/v1/tasks/groups'), 422, /task groups/);
     assertEnvelope(await call('GET', '/v1/nothing-here'), 404, /Not found: GET \/v1\/nothing-here/);
