@@ -201,6 +201,21 @@ describe('FindAll API', () => {
     assert.match(bad.message, /entity_type: must be one of: people, companies/);
   });
 
+  it('limits run creations per account per hour (429), as monitor creations are per minute', async () => {
+    const limited = await startTestVigil({ VIGIL_FINDALL_CREATES_PER_HOUR: '2' }, {}, { findAllResearch: fixtureFindAll });
+    try {
+      const listing = putCompanies(site, 1, 'g');
+      await limited.client.beta.findall.create(saasRun(listing, 5));
+      await limited.client.beta.findall.create(saasRun(listing, 5));
+      const third = await apiFailure(limited.client.beta.findall.create(saasRun(listing, 5)));
+      assert.deepEqual(third, { status: 429, message: 'Too many requests: quota temporarily exceeded' });
+      const other = await limited.other();
+      assert.equal((await other.client.beta.findall.create(saasRun(listing, 5))).status.status, 'queued', 'each account has its own quota');
+    } finally {
+      await limited.stop();
+    }
+  });
+
   it('sends signed findall.* webhooks of the subscribed types', async () => {
     const listing = putCompanies(site, 2, 'e');
     const secret = (await (await fetch(`${t.url}/v1/webhooks/secret`, { headers: { 'x-api-key': t.apiKey } })).json() as any).secret;

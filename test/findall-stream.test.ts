@@ -114,6 +114,19 @@ describe('FindAll event stream', () => {
     assert.deepEqual(summary(logEntries([...first, ...rest])), summary(logEntries(full)));
   });
 
+  it('sends a findall.status heartbeat every 10 s while the run is active and nothing new happens', { timeout: 60_000 }, async () => {
+    const listing = putCompanies(site, 1, 'h');
+    site.delay('/h/companies', 11_500);
+    const run = await t.client.beta.findall.create(saasRun(listing, 5));
+    const events: any[] = [];
+    for await (const event of await t.client.beta.findall.events(run.findall_id, { timeout: 11 })) events.push(event);
+    assert.equal(events[0].data.status.status, 'queued');
+    const beats = events.filter((e, i) => i > 0 && e.event_id === events[i - 1].event_id);
+    assert.ok(beats.length >= 1, `a heartbeat came (${summary(events).join(' | ')})`);
+    assert.equal(beats[0].type, 'findall.status');
+    assert.equal(beats[0].data.status.is_active, true);
+  });
+
   it('on PostgreSQL, a subscriber of an API-only process sees every event a worker process commits, in order', {
     skip: isPostgres ? false : 'several processes share a store only on PostgreSQL (set VIGIL_TEST_DATABASE_URL)', timeout: 300_000,
   }, async () => {
