@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { liteFindAll } from '../src/research/findall/lite.js';
 import { openStore } from '../src/store/db.js';
-import { sdkClient, spawnServer, startFixtureSite, tempDir, testDatabase, waitFor, type FixtureSite, type ServerProcess } from './helpers.js';
-import { putCompanies, saasRun } from './findall-research-fixture.js';
+import { sdkClient, spawnServer, startFixtureSite, startTestVigil, tempDir, testDatabase, waitFor, type FixtureSite, type ServerProcess } from './helpers.js';
+import { fixtureFindAll, putCompanies, saasRun } from './findall-research-fixture.js';
 
 const FIXTURE_SERVER = join(import.meta.dirname, 'fixtures', 'serve-findall-fixture.ts');
 
@@ -100,6 +100,53 @@ describe('FindAll runs across a crash', () => {
     await crashScenario(FIXTURE_SERVER, (site) => ({
       listing: putCompanies(site, 8, 'k'), pages: Array.from({ length: 8 }, (_, i) => `/k/${i + 1}`),
     }));
+  });
+
+  it('a worker whose lease was taken commits no further step; the run continues under the next lease', { timeout: 120_000 }, async () => {
+    const site = await startFixtureSite();
+    const t = await startTestVigil({ VIGIL_LEASE_DURATION: '2s' }, {}, { findAllResearch: fixtureFindAll });
+    try {
+      const listing = putCompanies(site, 6, 'l');
+      for (let i = 1; i <= 6; i += 1) site.delay(`/l/${i}`, 400);
+      const run = await t.client.beta.findall.create(saasRun(listing, 20));
+      const db = t.vigil.store.db;
+      await waitFor(async () => (await t.client.beta.findall.retrieve(run.findall_id)).status.metrics.generated_candidates_count! >= 1, 20_000, 'a candidate');
+      await db.updateTable('findall_runs').set({ locked_by: 'thief', locked_until: Date.now() + 3_000 }).where('id', '=', run.findall_id).execute();
+      const logSize = async () => (await db.selectFrom('findall_events').select('seq').where('run_id', '=', run.findall_id).execute()).length;
+      const taken = await logSize();
+      await new Promise((r) => setTimeout(r, 1_500));
+      assert.equal(await logSize(), taken, 'nothing was committed while another worker held the lease');
+      // The thief's lease runs out: the run is claimed again and completes, each candidate once.
+      const events: any[] = [];
+      for await (const event of await t.client.beta.findall.events(run.findall_id)) events.push(event);
+      assert.equal(events.at(-1).data.status.status, 'completed');
+      const generated = events.filter((e) => e.type === 'findall.candidate.generated').map((e) => e.data.candidate_id);
+      assert.equal(generated.length, 6);
+      assert.equal(new Set(generated).size, 6);
+      assert.equal(events.filter((e) => /matched$/.test(e.type)).length, 6, 'each judged once');
+    } finally {
+      await t.stop();
+      await site.close();
+    }
+  });
+
+  it('ends a run at VIGIL_FINDALL_TIMEOUT with termination_reason timeout, keeping its results', { timeout: 60_000 }, async () => {
+    const site = await startFixtureSite();
+    const t = await startTestVigil({ VIGIL_FINDALL_TIMEOUT: '1s', VIGIL_FETCH_ATTEMPTS: '1' }, {}, { findAllResearch: fixtureFindAll });
+    try {
+      const listing = putCompanies(site, 4, 'o');
+      site.delay('/o/2', 30_000);
+      const run = await t.client.beta.findall.create(saasRun(listing, 5));
+      const events: any[] = [];
+      for await (const event of await t.client.beta.findall.events(run.findall_id)) events.push(event);
+      const last = events.at(-1).data.status;
+      assert.equal(last.status, 'completed');
+      assert.equal(last.termination_reason, 'timeout');
+      assert.ok((await t.client.beta.findall.result(run.findall_id)).candidates.length >= 1, 'the candidates so far are kept');
+    } finally {
+      await t.stop();
+      await site.close();
+    }
   });
 
   it('continues a run after kill -9 and restart with the default wiring (`vigil serve`, lite research)', {
