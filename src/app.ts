@@ -10,11 +10,13 @@ import { monitorRoutes } from './api/parallel/monitors.js';
 import { monitorSourceRoutes } from './api/parallel/monitor-sources.js';
 import { legacyMonitorRoutes } from './api/parallel/monitors-legacy.js';
 import { taskRoutes } from './api/parallel/tasks.js';
+import { findAllRoutes } from './api/parallel/findall.js';
 import { webhookRoutes } from './api/webhooks.js';
 import { keyRoutes } from './api/keys.js';
 import { fileRoutes } from './api/deeprails/files.js';
 import { evaluationMonitorRoutes } from './api/deeprails/monitors.js';
 import type { CommandDeps } from './commands/monitors.js';
+import type { FindAllCommandDeps } from './commands/findall.js';
 import { renderMetrics } from './metrics.js';
 import { dashboardRoutes } from './api/dashboard.js';
 import { createLogFanout } from './delivery/log-fanout.js';
@@ -24,6 +26,9 @@ import { queueDepths } from './store/queue-depth.repository.js';
 export interface AppDeps extends CommandDeps {
   monitorCreatesPerMinute: number;
   taskCreatesPerMinute: number;
+  findAllCreatesPerHour: number;
+  /** FindAll research (ingest, entity search), and a context for entity search where the web can be read. */
+  findAll: Pick<FindAllCommandDeps, 'research' | 'searchContext'>;
   /** A pino logger to share; none means no request logs. */
   logger?: FastifyBaseLogger;
 }
@@ -76,6 +81,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await api.register(monitorSourceRoutes, { deps });
     await api.register(legacyMonitorRoutes, { deps, monitorCreatesPerMinute: deps.monitorCreatesPerMinute });
     await api.register(taskRoutes, { deps, taskCreatesPerMinute: deps.taskCreatesPerMinute });
+    await api.register(findAllRoutes, {
+      deps: { store: deps.store, clock: deps.clock, wake: deps.wake, ...deps.findAll }, findAllCreatesPerHour: deps.findAllCreatesPerHour,
+    });
     await api.register(webhookRoutes, { store: deps.store, clock: deps.clock, wake: deps.wake });
     await api.register(evaluationMonitorRoutes, { deps, fanout });
     await api.register(fileRoutes, { store: deps.store, clock: deps.clock });

@@ -44,6 +44,10 @@ export interface Config {
   readonly monitorCreatesPerMinute: number;
   /** Task-run-creating POSTs allowed per account per minute (api.md §1.4). */
   readonly taskCreatesPerMinute: number;
+  /** FindAll-run-creating POSTs allowed per account per hour (api.md §1.4). */
+  readonly findAllCreatesPerHour: number;
+  /** How long one lease of a FindAll run's work may run before the run ends with termination_reason `timeout`. */
+  readonly findAllTimeoutSeconds: number;
   /** Webhook delivery: first retry delay (doubling after), how long to retry, when to disable a failing endpoint, request timeout. */
   readonly webhooks: {
     readonly retryDelayMs: number;
@@ -91,6 +95,8 @@ export const DEFAULTS = {
   pollInterval: '1s',
   monitorCreatesPerMinute: 300,
   taskCreatesPerMinute: 2000,
+  findAllCreatesPerHour: 300,
+  findAllTimeout: '30m',
   webhookRetryDelay: '5s',
   webhookRetryWindow: '48h',
   webhookDisableAfter: '5d',
@@ -158,6 +164,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     taskCreatesPerMinute: integer(
       text('VIGIL_TASK_CREATES_PER_MINUTE'), 'VIGIL_TASK_CREATES_PER_MINUTE', DEFAULTS.taskCreatesPerMinute, 1, 1_000_000,
     ),
+    findAllCreatesPerHour: integer(
+      text('VIGIL_FINDALL_CREATES_PER_HOUR'), 'VIGIL_FINDALL_CREATES_PER_HOUR', DEFAULTS.findAllCreatesPerHour, 1, 1_000_000,
+    ),
+    findAllTimeoutSeconds: seconds(text('VIGIL_FINDALL_TIMEOUT') ?? DEFAULTS.findAllTimeout, 'VIGIL_FINDALL_TIMEOUT'),
     webhooks: {
       retryDelayMs: seconds(text('VIGIL_WEBHOOK_RETRY_DELAY') ?? DEFAULTS.webhookRetryDelay, 'VIGIL_WEBHOOK_RETRY_DELAY') * 1000,
       retryWindowMs: seconds(text('VIGIL_WEBHOOK_RETRY_WINDOW') ?? DEFAULTS.webhookRetryWindow, 'VIGIL_WEBHOOK_RETRY_WINDOW') * 1000,

@@ -18,6 +18,9 @@ export const ERRORS = {
   EVALUATION_NOT_FOUND: { status: 404, message: 'Event not found' },
   FILE_NOT_FOUND: { status: 404, message: 'File not found' },
   KEY_NOT_FOUND: { status: 404, message: 'API key not found' },
+  FINDALL_NOT_FOUND: { status: 404, message: 'FindAll run not found' },
+  /** api.md §6.1; sent with `x-should-retry: false` (every non-retryable 4xx is), so SDKs do not retry it. */
+  FINDALL_TERMINATED: { status: 409, message: 'Cannot cancel a terminated FindAll run' },
   /** DeepRails: inactive monitors "no longer record and evaluate events" (api.md §7.3). */
   MONITOR_INACTIVE: { status: 409, message: 'Monitor is inactive: it does not record or evaluate events' },
   ROUTE_NOT_FOUND: { status: 404, message: 'Not found' },

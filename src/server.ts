@@ -9,6 +9,7 @@ import { createScheduler } from './engine/scheduler.js';
 import { EVALUATION_HINT } from './domain/evaluation.js';
 import { createEvaluationWorker } from './engine/evaluation-runner.js';
 import { createTaskWorker } from './engine/task-runner.js';
+import { createFindAllWorker } from './engine/findall-runner.js';
 import { createWorker, newWorkerId } from './engine/worker.js';
 import type { Loop } from './engine/loop.js';
 import { createOutboundClient, type OutboundClient } from './outbound/http.js';
@@ -16,6 +17,8 @@ import { createPoliteFetcher } from './outbound/polite.js';
 import { createParsePool, type SourceParser } from './research/isolate/parse-pool.js';
 import { createModelClient } from './research/model.js';
 import { createSearchClient } from './research/search.js';
+import { liteFindAll } from './research/findall/lite.js';
+import type { FindAllResearch, ResearchContext } from './research/findall/seam.js';
 import { openStore, type Store } from './store/db.js';
 
 /** A running Vigil: its HTTP app (when the api role is on), store and background loops. */
@@ -32,9 +35,17 @@ export interface Vigil {
 /** The User-Agent of every outbound request: honest about who is asking, with the version (package.json). */
 export const USER_AGENT = 'Vigil/0.1.0 (+https://github.com/vigil; self-hosted web monitor)';
 
+/** What a caller may inject into a Vigil: its clock, and the FindAll research (default: `lite`). */
+export interface VigilOptions {
+  clock?: () => number;
+  /** The generator, judge, enricher and ingestor of FindAll runs; `liteFindAll` when none is given. */
+  findAllResearch?: FindAllResearch;
+}
+
 /** Opens the store, creates keys, starts the loops and listens, as the config's roles say. */
-export async function startVigil(config: Config, options: { clock?: () => number } = {}): Promise<Vigil> {
+export async function startVigil(config: Config, options: VigilOptions = {}): Promise<Vigil> {
   const clock = options.clock ?? Date.now;
+  const research = options.findAllResearch ?? liteFindAll;
   const log = pino({ level: config.logLevel });
   const store = await openStore(config.databaseUrl, (err) => log.warn({ err }, 'wake-up hint channel failed; polling continues'));
   const firstKey = await bootstrapKeys(store, config);
@@ -45,6 +56,7 @@ export async function startVigil(config: Config, options: { clock?: () => number
   let worker: Loop | undefined;
   let taskWorker: Loop | undefined;
   let parser: SourceParser | undefined;
+  let searchContext: ((signal: AbortSignal) => ResearchContext) | undefined;
   if (config.roles.worker) {
     const timeoutMs = config.executionTimeoutSeconds * 1000;
     // Research fetching (monitors and task runs) is made polite; webhooks have their own retry and per-endpoint limits.
@@ -66,6 +78,15 @@ export async function startVigil(config: Config, options: { clock?: () => number
     });
     taskWorker = createTaskWorker({ ...leased, workerId: newWorkerId(), perAccountInFlight: config.accountLimits.taskRunsInFlight });
     const evaluationWorker = createEvaluationWorker({ ...leased, workerId: newWorkerId() });
+    const findAllWorker = createFindAllWorker({
+      ...leased, research, workerId: newWorkerId(), timeoutMs: config.findAllTimeoutSeconds * 1000,
+    });
+    const searchParser = parser;
+    // Entity search reads the web from the API request, with the same polite fetching as runs.
+    searchContext = (signal) => ({
+      http: fetcher.forExecution({ monitorId: 'entity-search', executionId: `entity-search#${Date.now()}`, deadline: Date.now() + 30_000 }),
+      parser: searchParser, signal, clock,
+    });
     const scheduler = createScheduler({ store, clock, intervalMs: config.pollIntervalMs, log, onQueued: () => store.workHints.notify() });
     const dispatcher = createDispatcher({
       store, http, clock, log, workerId: newWorkerId(), intervalMs: config.pollIntervalMs, webhooks: config.webhooks,
@@ -76,16 +97,18 @@ export async function startVigil(config: Config, options: { clock?: () => number
       if (topic === EVALUATION_HINT) return;
       worker?.wake();
       taskWorker?.wake();
+      findAllWorker.wake();
       dispatcher.wake();
     });
-    loops.push(scheduler, worker, taskWorker, evaluationWorker, dispatcher);
+    loops.push(scheduler, worker, taskWorker, evaluationWorker, findAllWorker, dispatcher);
   }
   let app: FastifyInstance | undefined;
   let url: string | undefined;
   if (config.roles.api) {
     app = await buildApp({
       store, clock, config, wake: (topic) => store.workHints.notify(topic), monitorCreatesPerMinute: config.monitorCreatesPerMinute,
-      taskCreatesPerMinute: config.taskCreatesPerMinute, logger: log,
+      taskCreatesPerMinute: config.taskCreatesPerMinute, findAllCreatesPerHour: config.findAllCreatesPerHour,
+      findAll: { research, searchContext }, logger: log,
     });
     url = await app.listen({ port: config.port, host: config.host });
   }

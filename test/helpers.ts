@@ -9,7 +9,7 @@ import Parallel, { APIError } from 'parallel-web';
 import pg from 'pg';
 import { createApiKey } from '../src/accounts.js';
 import { loadConfig, type Config } from '../src/config.js';
-import { startVigil, type Vigil } from '../src/server.js';
+import { startVigil, type Vigil, type VigilOptions } from '../src/server.js';
 
 /** A temporary directory removed by the returned cleanup. */
 export function tempDir(): { path: string; remove: () => void } {
@@ -67,7 +67,7 @@ export const FIXTURE_FETCHING = {
  * `options.clock` replaces its clock (e.g. to move time on by days).
  */
 export async function startTestVigil(
-  env: Record<string, string> = {}, overrides: Partial<Config> = {}, options: { clock?: () => number } = {},
+  env: Record<string, string> = {}, overrides: Partial<Config> = {}, options: VigilOptions = {},
 ): Promise<TestVigil> {
   const dir = tempDir();
   const database = await testDatabase(dir.path);
@@ -295,10 +295,14 @@ export async function startReceiver(port = 0): Promise<Receiver> {
 /** A `vigil serve` child process; `url` is empty for a worker-only process. */
 export interface ServerProcess { url: string; child: ChildProcess; exited: Promise<{ code: number | null; signal: string | null }>; output(): string }
 
-/** Spawns the real CLI (`node bin/vigil.js serve`) on a free loopback port and waits until it has started. */
-export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
+/**
+ * Spawns the real CLI (`node bin/vigil.js serve`) on a free loopback port and waits until it has
+ * started; `script` runs another entry instead (a test fixture that starts Vigil with injected parts).
+ */
+export async function spawnServer(env: Record<string, string>, options: { script?: string; startTimeoutMs?: number } = {}): Promise<ServerProcess> {
   const bin = join(import.meta.dirname, '..', 'bin', 'vigil.js');
-  const child = spawn(process.execPath, [bin, 'serve'], {
+  const args = options.script ? ['--import', 'tsx', options.script, 'serve'] : [bin, 'serve'];
+  const child = spawn(process.execPath, args, {
     env: { ...process.env, VIGIL_PORT: '0', VIGIL_HOST: '127.0.0.1', VIGIL_LOG_LEVEL: 'warn', ...FIXTURE_FETCHING, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -313,7 +317,7 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
   await waitFor(() => {
     if (gone) throw new Error('vigil serve exited before it started');
     return /Vigil started/.test(output);
-  }, 30_000, 'the server to start').catch(async (err) => {
+  }, options.startTimeoutMs ?? 30_000, 'the server to start').catch(async (err) => {
     child.kill('SIGKILL');
     await exited;
     throw new Error(`${(err as Error).message}; output: ${output}`, { cause: err });

@@ -17,7 +17,6 @@ export function envelope(error: AppError) {
  * under them is a 422 saying so, as the README promises, rather than a bare 404.
  */
 const UNSERVED: { prefix: RegExp; feature: string }[] = [
-  { prefix: /^\/v1(beta)?\/findall(\/|$)/, feature: 'the FindAll API' },
   { prefix: /^\/v1(beta)?\/tasks\/groups(\/|$)/, feature: 'task groups' },
   { prefix: /^\/defend(\/|$)/, feature: 'the DeepRails Defend API' },
   { prefix: /^\/evaluate(\/|$)/, feature: 'the DeepRails Evaluate API' },

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 
 /** A new random id: `<prefix>_<hex>` with `bytes` random bytes (the formats of api.md §1.5). */
 export function newId(prefix: string, bytes = 16): string {
@@ -20,4 +20,7 @@ export const ID = {
   evalMonitor: () => newId('mon', 16),
   evaluation: () => newId('evt', 16),
   evalFile: () => newId('file', 16),
+  findAll: () => newId('findall', 16),
+  candidate: () => `candidate_${randomUUID()}`,
+  entitySet: () => newId('entityset', 16),
 } as const;

@@ -10,6 +10,12 @@
 // `createLeasedRunner(kind, deps)` is the background loop that server.ts starts and stops. Two
 // optional capabilities make short work cheap: `claimMany` (a batch per claim) and `groupCommit`
 // (results finishing together share one transaction, src/engine/group-commit.ts).
+//
+// Long work with many steps (a FindAll run) commits progress as it goes, through `job.step(write)`:
+// each step is its own small transaction that first runs the kind's `hold` (the lease-checked lock
+// of the item's row, returning the item as it is now), then the step's writes and outbox rows. A
+// step after the lease was lost writes nothing and aborts the work, exactly as a final commit
+// would; so whatever a crashed worker committed is kept, and the next lease continues from it.
 import type { FastifyBaseLogger } from 'fastify';
 import type { Store, Tx } from '../store/db.js';
 import { createGroupCommitter, type GroupCommitter } from './group-commit.js';
@@ -26,16 +32,25 @@ export const MAX_ATTEMPTS = 5;
  */
 export const WIND_DOWN_MS = 2_000;
 
-/** What one piece of leased work is given while it runs. */
-export interface Job {
+/** What one intermediate commit returns: its value, and how many outbox rows it wrote (they wake the dispatchers). */
+export interface StepResult<V> { value: V; outbox: number }
+
+/** What one piece of leased work is given while it runs; `H` is what the kind's `hold` returns. */
+export interface Job<H = never> {
   /** Aborts at the timeout, when the process stops, or when the lease is lost. */
   readonly signal: AbortSignal;
   /** When the work runs out of time (epoch ms, real time). */
   readonly deadline: number;
+  /**
+   * Commits one step of progress in its own transaction while this worker holds the lease (see the
+   * comment at the top). Throws the abort reason once the work is aborted, and a LeaseLostError
+   * (aborting the work) when the lease is gone; nothing is written then.
+   */
+  step<V>(write: (tx: Tx, held: H, now: number) => Promise<StepResult<V>>): Promise<V>;
 }
 
 /** What a kind of leased work supplies; the runner does the leasing, heartbeats, timeout and commit. */
-export interface LeasedKind<T, R> {
+export interface LeasedKind<T, R, H = never> {
   /** The loop's name in logs. */
   readonly name: string;
   /** What one item is called in messages ("execution", "run"). */
@@ -55,9 +70,14 @@ export interface LeasedKind<T, R> {
   /** Gives an item back to the queue (on stop), if this worker still holds it. */
   release(item: T): Promise<void>;
   /** Does the work; undefined means there is nothing to commit (e.g. its monitor was deleted). */
-  perform(item: T, job: Job): Promise<R | undefined>;
-  /** The result that records a failure with this message. */
-  failed(item: T, message: string): R;
+  perform(item: T, job: Job<H>): Promise<R | undefined>;
+  /** The result that records a failure with this message; `cause` is the error (e.g. a WorkTimeoutError). */
+  failed(item: T, message: string, cause?: unknown): R;
+  /**
+   * Only for kinds that commit steps (`job.step`): in `tx`, locks the item's row if this worker
+   * still holds its lease and returns the item's current state; undefined when it does not.
+   */
+  hold?(tx: Tx, item: T): Promise<H | undefined>;
   /**
    * Writes the result in `tx` if this worker still holds the lease, checking that first: false when
    * it does not (the runner rolls back), else how many outbox rows (webhook deliveries) it wrote.
@@ -95,7 +115,7 @@ export class StoppedError extends Error {}
 const ABANDONED = Symbol('abandoned');
 
 /** Claims, runs and commits items of one kind, up to `concurrency` at once. */
-export function createLeasedRunner<T, R>(kind: LeasedKind<T, R>, deps: RunnerSettings): Loop {
+export function createLeasedRunner<T, R, H = never>(kind: LeasedKind<T, R, H>, deps: RunnerSettings): Loop {
   // Past its timeout and wind-down a run commits regardless, so renewing beyond this means it is stuck.
   const keeper = createLeaseKeeper<T>(kind, { ...deps, maxHoldMs: deps.timeoutMs + WIND_DOWN_MS + deps.lease.leaseMs });
   const grouped = kind.groupCommit ? createGroupCommitter(kind, deps) : undefined;
@@ -132,8 +152,8 @@ export function createLeasedRunner<T, R>(kind: LeasedKind<T, R>, deps: RunnerSet
   };
 }
 
-async function runOne<T, R>(
-  kind: LeasedKind<T, R>, deps: RunnerSettings, held: Held<T>, stop: AbortSignal, grouped: GroupCommitter<T, R> | undefined,
+async function runOne<T, R, H>(
+  kind: LeasedKind<T, R, H>, deps: RunnerSettings, held: Held<T>, stop: AbortSignal, grouped: GroupCommitter<T, R> | undefined,
 ): Promise<void> {
   const { item, controller } = held;
   const signal = controller.signal;
@@ -162,16 +182,38 @@ async function runOne<T, R>(
   }
 }
 
-async function outcomeOf<T, R>(kind: LeasedKind<T, R>, deps: RunnerSettings, held: Held<T>): Promise<R | undefined> {
+async function outcomeOf<T, R, H>(kind: LeasedKind<T, R, H>, deps: RunnerSettings, held: Held<T>): Promise<R | undefined> {
   const { item, controller: { signal } } = held;
   if (kind.attempts(item) > MAX_ATTEMPTS) {
     return kind.failed(item, `${kind.noun} abandoned after ${MAX_ATTEMPTS} attempts: the worker running it stopped each time`);
   }
-  const work = kind.perform(item, { signal, deadline: Date.now() + deps.timeoutMs })
-    .catch((err: unknown) => kind.failed(item, err instanceof Error ? err.message : String(err)));
+  const work = kind.perform(item, { signal, deadline: Date.now() + deps.timeoutMs, step: stepper(kind, deps, held) })
+    .catch((err: unknown) => kind.failed(item, err instanceof Error ? err.message : String(err), err));
   const settled = await windDown(work, signal);
-  if (signal.reason instanceof WorkTimeoutError) return kind.failed(item, signal.reason.message);
+  if (signal.reason instanceof WorkTimeoutError) return kind.failed(item, signal.reason.message, signal.reason);
   return settled === ABANDONED ? undefined : settled;
+}
+
+/** `job.step` for one held item: a lease-checked transaction (kind.hold first), then the step's writes. */
+function stepper<T, R, H>(kind: LeasedKind<T, R, H>, deps: RunnerSettings, held: Held<T>): Job<H>['step'] {
+  return async (write) => {
+    const { signal } = held.controller;
+    if (signal.aborted) throw signal.reason;
+    const hold = kind.hold;
+    if (!hold) throw new Error(`${kind.noun} work has no lease check (hold): it cannot commit steps`);
+    try {
+      const done = await deps.store.db.transaction().execute(async (tx) => {
+        const state = await hold(tx, held.item);
+        if (state === undefined) throw new LeaseLostError(`another worker holds ${kind.noun} ${held.id} now`);
+        return write(tx, state, deps.clock());
+      });
+      if (done.outbox > 0) deps.store.workHints.notify();
+      return done.value;
+    } catch (err) {
+      if (err instanceof LeaseLostError && !signal.aborted) held.controller.abort(err);
+      throw err;
+    }
+  };
 }
 
 /** The work's result, or ABANDONED when it was aborted and did not settle within WIND_DOWN_MS. */
@@ -193,7 +235,9 @@ function windDown<R>(work: Promise<R>, signal: AbortSignal): Promise<R | typeof 
  * Commits a result in one transaction (its own, or its group's) if the lease is still held; its
  * outbox rows wake the dispatchers.
  */
-async function commit<T, R>(kind: LeasedKind<T, R>, deps: RunnerSettings, item: T, result: R, grouped: GroupCommitter<T, R> | undefined): Promise<void> {
+async function commit<T, R, H>(
+  kind: LeasedKind<T, R, H>, deps: RunnerSettings, item: T, result: R, grouped: GroupCommitter<T, R> | undefined,
+): Promise<void> {
   try {
     const outbox = grouped
       ? await grouped.commit(item, result)

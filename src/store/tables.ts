@@ -1,5 +1,6 @@
 import type { Generated, Selectable } from 'kysely';
 import type { EvalFileTable, EvalMonitorTable, EvaluationLogTable, EvaluationTable } from './evaluation-tables.js';
+import type { FindAllCandidateTable, FindAllEventTable, FindAllRunTable } from './findall-tables.js';
 
 /** Every table, as Kysely sees it. Timestamps are epoch milliseconds; JSON columns hold text. */
 export interface Database {
@@ -22,6 +23,9 @@ export interface Database {
   eval_files: EvalFileTable;
   evaluations: EvaluationTable;
   evaluation_log: EvaluationLogTable;
+  findall_runs: FindAllRunTable;
+  findall_candidates: FindAllCandidateTable;
+  findall_events: FindAllEventTable;
 }
 
 export interface AccountTable {

@@ -9,6 +9,7 @@ import * as sourceHealth from './0006_source_health.js';
 import * as claimQueues from './0007_claim_queues.js';
 import * as listIndexes from './0008_list_indexes.js';
 import * as evaluations from './0013_evaluations.js';
+import * as findAll from './0014_findall.js';
 import * as keyRevocation from './0015_key_revocation.js';
 import * as modelUsage from './0016_model_usage.js';
 
@@ -24,6 +25,7 @@ export function migrationProvider(dialect: DialectInfo): MigrationProvider {
     '0007_claim_queues': { up: (db) => claimQueues.up(db) },
     '0008_list_indexes': { up: (db) => listIndexes.up(db) },
     '0013_evaluations': { up: (db) => evaluations.up(db, dialect) },
+    '0014_findall': { up: (db) => findAll.up(db, dialect) },
     '0015_key_revocation': { up: (db) => keyRevocation.up(db) },
     '0016_model_usage': { up: (db) => modelUsage.up(db) },
   };

@@ -1,0 +1,91 @@
+import { Type, type Static } from 'typebox';
+import { REQUEST_LIMITS } from './monitor-rules.js';
+
+/**
+ * Wire schemas of the FindAll API (api.md §6). Request schemas check shapes and strip unknown
+ * fields (the docs' create example passes `enrichments`, which is not in the contract); value rules
+ * (limits, enums, webhook types) are in findall-rules.ts, so that each problem is named in the 422.
+ */
+const closed = { additionalProperties: false } as const;
+/** `T | null`, `null` first (see api/nullable.ts: query coercion would turn null into ""). */
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([Type.Null(), schema]);
+
+export const MatchConditionBody = Type.Object({ name: Type.String(), description: Type.String() });
+
+export const CreateFindAllBody = Type.Object({
+  objective: Type.String(),
+  entity_type: Type.String(),
+  match_conditions: Type.Array(MatchConditionBody),
+  generator: Type.String({ description: 'base, core, pro or preview' }),
+  match_limit: Type.Integer({ description: '5 to 1000 (preview: at most 10)' }),
+  exclude_list: Type.Optional(Nullable(Type.Array(Type.Object({ name: Type.String(), url: Type.String() })))),
+  metadata: Type.Optional(Nullable(Type.Record(Type.String(), Type.Unknown()))),
+  webhook: Type.Optional(Nullable(Type.Object({
+    url: Type.String({ maxLength: REQUEST_LIMITS.urlChars }),
+    event_types: Type.Optional(Type.Array(Type.String())),
+  }, closed))),
+  memory_scope_key: Type.Optional(Nullable(Type.String())),
+  sources: Type.Optional(Nullable(Type.Array(Type.String(), { description: 'Vigil extension: pages to read besides the URLs in the objective' }))),
+});
+export type CreateFindAllBody = Static<typeof CreateFindAllBody>;
+
+export const IngestBody = Type.Object({ objective: Type.String() });
+export const ExtendBody = Type.Object({ additional_match_limit: Type.Integer() });
+export const EnrichBody = Type.Object({
+  output_schema: Type.Unknown({ description: 'A JSON schema: {type:"json", json_schema}' }),
+  processor: Type.Optional(Type.String()),
+  mcp_servers: Type.Optional(Nullable(Type.Array(Type.Unknown()))),
+});
+export type EnrichBody = Static<typeof EnrichBody>;
+export const EntitySearchBody = Type.Object({
+  entity_type: Type.String({ description: 'people or companies (company is accepted too)' }),
+  objective: Type.String(),
+  match_limit: Type.Optional(Type.Integer({ description: '5 to 1000, default 100' })),
+});
+export type EntitySearchBody = Static<typeof EntitySearchBody>;
+
+export const FindAllParams = Type.Object({ findall_id: Type.String() });
+export const EventsQuery = Type.Object({
+  last_event_id: Type.Optional(Nullable(Type.String())),
+  timeout: Type.Optional(Nullable(Type.Number({ minimum: 0 }))),
+});
+
+const RunStatus = Type.Object({
+  status: Type.String(),
+  is_active: Type.Boolean(),
+  metrics: Type.Object({ generated_candidates_count: Type.Optional(Type.Integer()), matched_candidates_count: Type.Optional(Type.Integer()) }),
+  termination_reason: Type.Optional(Nullable(Type.String())),
+});
+export const FindAllRunResponse = Type.Object({
+  findall_id: Type.String(),
+  generator: Type.String(),
+  status: RunStatus,
+  metadata: Type.Optional(Nullable(Type.Record(Type.String(), Type.Unknown()))),
+  created_at: Type.Optional(Nullable(Type.String())),
+  modified_at: Type.Optional(Nullable(Type.String())),
+});
+export const FindAllSchemaResponse = Type.Object({
+  objective: Type.String(),
+  entity_type: Type.String(),
+  match_conditions: Type.Array(MatchConditionBody),
+  generator: Type.Optional(Type.String()),
+  match_limit: Type.Optional(Nullable(Type.Integer())),
+  enrichments: Type.Optional(Nullable(Type.Array(Type.Unknown()))),
+});
+export const FindAllCandidateResponse = Type.Object({
+  candidate_id: Type.String(),
+  name: Type.String(),
+  url: Type.String(),
+  match_status: Type.String(),
+  description: Type.Optional(Nullable(Type.String())),
+  output: Type.Optional(Nullable(Type.Record(Type.String(), Type.Unknown()))),
+  basis: Type.Optional(Nullable(Type.Array(Type.Unknown()))),
+});
+export const FindAllResultResponse = Type.Object({
+  run: FindAllRunResponse,
+  candidates: Type.Array(FindAllCandidateResponse),
+  last_event_id: Type.Optional(Nullable(Type.String())),
+});
+const Entity = Type.Object({ name: Type.String(), url: Type.String(), description: Type.String() });
+export const EntitySearchResponse = Type.Object({ entity_set_id: Type.String(), entities: Type.Array(Entity) });
+export const CandidateSetResponse = Type.Object({ candidate_set_id: Type.String(), candidates: Type.Array(Entity) });
