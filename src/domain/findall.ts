@@ -1,5 +1,5 @@
 import type { FieldBasis } from './event.js';
-import type { FindAllSpec } from '../research/findall/seam.js';
+import type { FindAllSpec } from './findall-spec.js';
 
 /**
  * Glossary. A *FindAll run* discovers entities that satisfy an objective's match conditions

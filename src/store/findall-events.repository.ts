@@ -26,7 +26,7 @@ export async function readFindAllLog(db: Queryable, runId: string, afterSeq: num
 }
 
 /** The position of a run's newest log entry (0 when it has none): `last_event_id` of a result. */
-export async function lastFindAllSeq(db: Queryable, runId: string): Promise<number> {
+export async function findLastFindAllSeq(db: Queryable, runId: string): Promise<number> {
   const row = await db.selectFrom('findall_events').select((eb) => eb.fn.max('seq').as('seq')).where('run_id', '=', runId).executeTakeFirst();
   return Number(row?.seq ?? 0);
 }

@@ -1,4 +1,4 @@
-import type { FindAllSpec } from '../research/findall/seam.js';
+import type { FindAllSpec } from '../domain/findall-spec.js';
 import type {
   EnrichInput, FindAllGenerator, FindAllRun, FindAllStatus, FindAllWork, TerminationReason,
 } from '../domain/findall.js';

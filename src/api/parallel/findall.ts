@@ -10,7 +10,7 @@ import {
   FindAllParams, FindAllResultResponse, FindAllRunResponse, FindAllSchemaResponse, IngestBody,
 } from '../../domain/findall-schemas.js';
 import { listCandidates } from '../../store/findall-candidates.repository.js';
-import { lastFindAllSeq } from '../../store/findall-events.repository.js';
+import { findLastFindAllSeq } from '../../store/findall-events.repository.js';
 import { ErrorResponse } from './monitor-schemas.js';
 import { resumeAfter, streamFindAll } from './findall-stream.js';
 import { createLimit } from './rate-limits.js';
@@ -52,7 +52,7 @@ export async function findAllRoutes(parent: FastifyInstance, options: { deps: Fi
   }, async (request) => {
     const run = await requireFindAllRun(deps, request.account.id, request.params.findall_id);
     // The position is read before the candidates: resuming from it may repeat a change the candidates show, never miss one.
-    const seq = await lastFindAllSeq(deps.store.db, run.id);
+    const seq = await findLastFindAllSeq(deps.store.db, run.id);
     const candidates = await listCandidates(deps.store.db, run.id);
     const latest = await requireFindAllRun(deps, request.account.id, run.id);
     return { run: findAllRunRecord(latest), candidates: candidates.map(candidateRecord), last_event_id: seq > 0 ? eventIdOf(seq) : null };

@@ -7,27 +7,9 @@ import type { FieldBasis } from '../../domain/event.js';
 import type { OutputSpec } from '../../domain/task.js';
 import type { OutboundClient } from '../../outbound/http.js';
 import type { SourceParser } from '../isolate/parse-pool.js';
+import type { FindAllSpec, IngestedSchema, MatchCondition } from '../../domain/findall-spec.js';
 
-/** One condition every matched entity must satisfy (`match_conditions[]`). */
-export interface MatchCondition { name: string; description: string }
-
-/** What `ingest` makes of an objective: the FindAll schema without generator or limit. */
-export interface IngestedSchema {
-  objective: string;
-  entity_type: string;
-  match_conditions: MatchCondition[];
-}
-
-/** What a run asks research to find. */
-export interface FindAllSpec {
-  objective: string;
-  entity_type: string;
-  match_conditions: MatchCondition[];
-  /** Entities never to generate (matched by canonical URL or by name, case-insensitively). */
-  exclude_list: { name: string; url: string }[];
-  /** Our extension: URLs to read besides those written in the objective. */
-  sources: string[];
-}
+export type { FindAllSpec, IngestedSchema, MatchCondition };
 
 /** What research may use while it works for one run. */
 export interface ResearchContext {
