@@ -65,7 +65,10 @@ export function createParsePool(settings: ParseSettings): SourceParser {
     testRegex: (pattern, texts, signal) => run<boolean[]>({ kind: 'regex', pattern, texts }, signal, `settings.match.regex over ${texts.length} items`),
     // No time budget here: a loaded machine may take a while to start a worker, and nothing waits on it yet.
     ready: async () => { await pool.run({ kind: 'regex', pattern: 'a', texts: [] } satisfies ParseJob); },
-    close: () => pool.close({ force: true }),
+    // By the time the pool closes, every loop has stopped and nothing waits on a parse: workers are
+    // terminated at once. (`close` waits up to 30 s for running jobs, a worker still loading its
+    // sources on a busy machine among them, then rejects: a stop that fails or hangs.)
+    close: () => pool.destroy(),
   };
 }
 
