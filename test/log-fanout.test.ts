@@ -103,6 +103,28 @@ test('a subscriber that stops draining is dropped; the others go on; a closed on
   assert.equal(steady.ended(), 'stopped');
 });
 
+test('a subscriber replaying a long backlog is paced by its drain, not dropped for a full buffer', async () => {
+  const monitorId = ID.monitor();
+  await append(monitorId, 40, 10);
+  const all = await positions(monitorId);
+  const fanout = createLogFanout({ hints: store.logHints, page: 8, pollMs: 60_000 });
+  const got: number[] = [];
+  let ended: EndReason | undefined;
+  let drains = 0;
+  // Its buffer reports full after every row, as a socket does when a page outgrows it; it drains on request.
+  const subscription = fanout.subscribe(monitorEventLog(store), monitorId, 0, {
+    push: (row: StoredEvent) => { got.push(row.seq); return false; },
+    end: (reason) => { ended = reason; },
+    drained: async () => { drains += 1; await new Promise((r) => setTimeout(r, 2)); },
+  });
+  await waitFor(() => got.length === all.length, 15_000, 'the whole backlog');
+  assert.deepEqual(got, all, 'every entry, in order, none dropped');
+  assert.equal(ended, undefined, 'not dropped while replaying');
+  assert.ok(drains >= all.length / 8, `a drain between pages (${drains})`);
+  subscription.close();
+  await fanout.stop();
+});
+
 test('stop() ends every stream, those still reading their backlog too, and later subscriptions at once; start() again resumes service', async () => {
   const monitorId = ID.monitor();
   await append(monitorId, 30, 10);

@@ -36,6 +36,9 @@ export function serveLogStream<R extends LogRow>(reply: FastifyReply, spec: LogS
   return new Promise((resolve) => {
     let lastWrite = Date.now();
     let finished = false;
+    // A replay waiting for the socket to drain must not outlive the stream (a stop ends a stalled one).
+    let onFinish!: () => void;
+    const ended = new Promise<void>((r) => { onFinish = r; });
     const timer = setTimeout(() => finish(false), Math.min((spec.timeoutS ?? DEFAULT_STREAM_S) * 1000, MAX_TIMER_MS));
     const pinger = setInterval(() => {
       if (Date.now() - lastWrite < PING_MS / 2) return;
@@ -50,6 +53,7 @@ export function serveLogStream<R extends LogRow>(reply: FastifyReply, spec: LogS
         return stream.write(frame) <= MAX_BUFFERED_BYTES;
       },
       end: (reason) => finish(reason === 'dropped'),
+      drained: () => Promise.race([stream.drained(), ended]),
     });
     function finish(drop: boolean) {
       if (finished) return;
@@ -59,6 +63,7 @@ export function serveLogStream<R extends LogRow>(reply: FastifyReply, spec: LogS
       subscription.close();
       if (drop) stream.destroy();
       else stream.end();
+      onFinish();
       resolve();
     }
     if (stream.closed.aborted) finish(false);

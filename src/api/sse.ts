@@ -9,6 +9,8 @@ export interface SseStream {
   /** A comment line, to keep proxies from closing an idle stream. */
   ping(): void;
   end(): void;
+  /** Resolves once the socket has taken what was written (at once when nothing waits), or has closed. */
+  drained(): Promise<void>;
   /** Closes the connection at once, dropping what is queued (a subscriber too slow to keep up). */
   destroy(): void;
   /** Aborted when the client goes away. */
@@ -38,6 +40,12 @@ export function openSse(reply: FastifyReply): SseStream {
     },
     ping: () => write(': ping\n\n'),
     end: () => { if (!raw.writableEnded) raw.end(); },
+    drained: () => new Promise((resolve) => {
+      if (!raw.writableNeedDrain || raw.destroyed) { resolve(); return; }
+      const done = () => { raw.off('drain', done); raw.off('close', done); resolve(); };
+      raw.on('drain', done);
+      raw.on('close', done);
+    }),
     destroy: () => { raw.destroy(); },
     closed: controller.signal,
   };

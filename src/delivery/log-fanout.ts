@@ -34,6 +34,11 @@ export interface LogSink<R> {
   push(row: R): boolean;
   /** The fan-out ended the subscription: it stopped, or the subscriber could not keep up. */
   end(reason: EndReason): void;
+  /**
+   * Resolves when the subscriber has taken what it was handed. A backlog is replayed a page at a
+   * time, each after the last has drained: a client resuming from far back is paced, not dropped.
+   */
+  drained?(): Promise<void>;
 }
 
 /** A subscriber's handle: close it when its client goes away. */
@@ -113,8 +118,8 @@ class Fanout implements LogFanout {
     const general = source as unknown as LogSource<Row>;
     const key = logTopic(source.name, scope);
     const tail = this.tails.get(key);
-    if (!tail) this.join(this.startTail(general, scope, afterSeq), member);
-    else if (afterSeq >= tail.position) this.join(tail, member);
+    // At the head of a live tail it joins at once; otherwise it replays its backlog first, paced.
+    if (tail && afterSeq >= tail.position) this.join(tail, member);
     else this.track(this.catchUp(general, scope, member));
     return { close: () => this.leave(member) };
   }
@@ -169,8 +174,11 @@ class Fanout implements LogFanout {
     member.sink.end(reason);
   }
 
-  /** Hands rows to a member past its position; false when it was dropped or has left. */
-  private hand(member: Member, rows: readonly Row[]): boolean {
+  /**
+   * Hands rows to a member past its position; false when it was dropped or has left. A live member
+   * whose buffer is full is dropped; one replaying its backlog is paced by `drained` instead.
+   */
+  private hand(member: Member, rows: readonly Row[], backlog = false): boolean {
     for (const row of rows) {
       if (member.closed) return false;
       if (row.seq <= member.position) continue;
@@ -183,7 +191,7 @@ class Fanout implements LogFanout {
         this.onError(err);
         keeps = false;
       }
-      if (!keeps) { this.expel(member, 'dropped'); return false; }
+      if (!keeps && !(backlog && member.sink.drained)) { this.expel(member, 'dropped'); return false; }
     }
     return true;
   }
@@ -245,18 +253,19 @@ class Fanout implements LogFanout {
   }
 
   /**
-   * A member behind the tail reads its backlog itself, then joins. A short read has seen every row
-   * committed before it started, so every row the tail had read by then: the member counts as being
-   * at least where the tail was (rows pruned meanwhile cannot hold it back).
+   * A member behind the tail (or with no tail yet) reads its backlog itself, a page at a time, each
+   * after the last has drained, then joins the tail (starting it at its own position when there is
+   * none). A short read has seen every row committed before it started, so every row the tail had
+   * read by then: the member counts as being at least where the tail was (rows pruned meanwhile
+   * cannot hold it back).
    */
   private async catchUp(source: LogSource<Row>, scope: string, member: Member): Promise<void> {
     const key = logTopic(source.name, scope);
     let failures = 0;
     while (!member.closed) {
       const tail = this.tails.get(key);
-      if (!tail) { this.join(this.startTail(source, scope, member.position), member); return; }
-      if (member.position >= tail.position) { this.join(tail, member); return; }
-      const target = tail.position;
+      if (tail && member.position >= tail.position) { this.join(tail, member); return; }
+      const target = tail?.position;
       const rows = await this.read(source, scope, member.position);
       if (rows === undefined) {
         failures += 1;
@@ -265,8 +274,11 @@ class Fanout implements LogFanout {
         continue;
       }
       failures = 0;
-      if (!this.hand(member, rows)) return;
-      if (rows.length < this.page) member.position = Math.max(member.position, target);
+      if (!this.hand(member, rows, true)) return;
+      await member.sink.drained?.();
+      if (rows.length === this.page || member.closed) continue;
+      if (target !== undefined) member.position = Math.max(member.position, target);
+      else if (!this.tails.has(key)) { this.join(this.startTail(source, scope, member.position), member); return; }
     }
   }
 }
