@@ -51,10 +51,12 @@ export async function findAllRoutes(parent: FastifyInstance, options: { deps: Fi
     schema: { tags, summary: 'The run and its candidates now', params: FindAllParams, response: { 200: FindAllResultResponse, ...errors } },
   }, async (request) => {
     const run = await requireFindAllRun(deps, request.account.id, request.params.findall_id);
-    // The position is read before the candidates: resuming from it may repeat a change the candidates show, never miss one.
+    // Read in this order, each no older than the one before: the position (resuming from it may repeat
+    // a change the candidates show, never miss one), then the run, then its candidates (a run read as
+    // terminal has every judgement of its candidates committed, so none shows as merely generated).
     const seq = await findLastFindAllSeq(deps.store.db, run.id);
-    const candidates = await listCandidates(deps.store.db, run.id);
     const latest = await requireFindAllRun(deps, request.account.id, run.id);
+    const candidates = await listCandidates(deps.store.db, run.id);
     return { run: findAllRunRecord(latest), candidates: candidates.map(candidateRecord), last_event_id: seq > 0 ? eventIdOf(seq) : null };
   });
 
