@@ -1,18 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { SKIP, capture, launchBrowser, signIn as signInAs, type Browser } from './dashboard-browser.js';
 import { rss, startFixtureSite, startReceiver, startTestVigil, waitFor, type FixtureSite, type RssItem, type TestVigil } from './helpers.js';
-
-// Debian's chromium package, driven by Playwright's library; Playwright never downloads a browser here.
-const CHROMIUM = '/usr/bin/chromium';
-const SKIP = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install -y chromium; .ci/run installs it)`;
-const SHOTS = join(process.cwd(), 'test-output', 'screenshots');
-const AXE = existsSync(CHROMIUM) ? readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8') : '';
-const WIDTHS = [390, 1280];
 
 const pricingPage = (pro: string) => `<!doctype html><html><head><title>Acme pricing</title></head><body>
 <main><h1>Plans and pricing</h1><table>
@@ -24,68 +16,26 @@ const pricingSchema = {
 };
 const oldItems: RssItem[] = [1, 2].map((n) => ({ title: `Old story ${n}`, link: `https://news.example.test/old/${n}`, date: new Date(Date.now() - n * 86_400_000) }));
 
-/** Serious and critical axe violations on the page as it is now, described for an assertion message. */
-async function accessibilityProblems(page: Page): Promise<string[]> {
-  // Evaluated through the DevTools protocol, so the page's CSP (script-src 'self') does not apply.
-  await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => {
-    const result = await (window as any).axe.run(document, { resultTypes: ['violations'] });
-    return result.violations.map((v: any) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n: any) => n.target.join(' ')).slice(0, 3) }));
-  });
-  return violations.filter((v: any) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v: any) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.join(', ')}`);
-}
-
-/** Screenshots of the page at phone and desktop widths, each checked by axe. */
-async function capture(page: Page, name: string): Promise<void> {
-  for (const width of WIDTHS) {
-    await page.setViewportSize({ width, height: 900 });
-    await page.screenshot({ path: join(SHOTS, `${name}-${width}.png`), fullPage: true });
-    const problems = await accessibilityProblems(page);
-    assert.deepEqual(problems, [], `${name} at ${width} px`);
-  }
-  await page.setViewportSize({ width: 1280, height: 900 });
-}
-
 describe('dashboard in a real Chromium', { skip: SKIP }, () => {
   let t: TestVigil;
   let site: FixtureSite;
   let context: BrowserContext;
   let page: Page;
-  let profile: string;
+  let browser: Browser;
 
   before(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     site = await startFixtureSite();
     t = await startTestVigil();
-    profile = mkdtempSync(join(tmpdir(), 'vigil-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 900 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    context.on('dialog', (dialog) => void dialog.accept());
-    context.setDefaultTimeout(15_000);
-    page = await context.newPage();
-    // The page's own errors go to the test's output: a failing step then says why.
-    context.on('weberror', (error) => console.error('page error:', error.error().message));
+    browser = await launchBrowser();
+    ({ context, page } = browser);
   });
   after(async () => {
-    await context?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await browser?.close();
     await t?.stop();
     await site?.close();
   });
 
-  /** Signs the page in with a key from a fresh tab state. */
-  async function signIn(p: Page, key: string) {
-    await p.goto(`${t.url}/`);
-    await p.getByLabel('API key').fill(key);
-    await p.getByRole('button', { name: 'Sign in' }).click();
-    await p.getByRole('heading', { name: 'Monitors', level: 1 }).waitFor();
-  }
+  const signIn = (p: Page, key: string) => signInAs(p, t.url, key);
 
   it('serves the page without a key and keeps API paths behind auth', async () => {
     const home = await fetch(`${t.url}/`);
@@ -94,7 +44,8 @@ describe('dashboard in a real Chromium', { skip: SKIP }, () => {
     assert.equal((await fetch(`${t.url}/ui/app.js`)).status, 200);
     assert.equal((await fetch(`${t.url}/v1/nowhere`)).status, 401, 'unknown API paths still ask for a key first');
     assert.equal((await fetch(`${t.url}/v1/nowhere`, { headers: { 'x-api-key': t.apiKey } })).status, 404);
-    assert.equal((await fetch(`${t.url}/defend/workflows`, { headers: { 'x-api-key': t.apiKey } })).status, 422, 'an unserved feature is a 422');
+    // FindAll is served now; task groups are not, and answer 422 after auth.
+    assert.equal((await fetch(`${t.url}/v1beta/tasks/groups`, { headers: { 'x-api-key': t.apiKey } })).status, 422);
     assert.equal((await fetch(`${t.url}/ui/missing.js`, { headers: { 'x-api-key': t.apiKey } })).status, 404);
     assert.equal((await fetch(`${t.url}/ui/pages/`)).status, 401, 'a directory is not served');
     assert.equal((await fetch(`${t.url}/ui/pages/`, { headers: { 'x-api-key': t.apiKey } })).status, 404);

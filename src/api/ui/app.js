@@ -5,6 +5,8 @@ import { onSubmit } from './forms.js';
 import { monitorsPage } from './pages/monitors.js';
 import { monitorPage } from './pages/monitor.js';
 import { tasksPage, taskPage } from './pages/tasks.js';
+import { findAllPage } from './pages/findall.js';
+import { findAllRunPage } from './pages/findall-run.js';
 import { evaluationsPage, evaluationPage } from './pages/evaluations.js';
 import { webhooksPage } from './pages/webhooks.js';
 import { keysPage } from './pages/keys.js';
@@ -14,6 +16,8 @@ const routes = [
   [/^#\/monitors$/, monitorsPage],
   [/^#\/tasks\/([^/]+)$/, taskPage],
   [/^#\/tasks$/, tasksPage],
+  [/^#\/findall\/([^/]+)$/, findAllRunPage],
+  [/^#\/findall$/, findAllPage],
   [/^#\/evaluations\/([^/]+)$/, evaluationPage],
   [/^#\/evaluations$/, evaluationsPage],
   [/^#\/webhooks$/, webhooksPage],
