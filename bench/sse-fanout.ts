@@ -1,13 +1,17 @@
 // bench/sse-fanout (issue 15, last bullet; issue 18 item 2): 5,000 concurrent subscribers on one
-// monitor's events stream (GET /v1/monitors/{id}/events/stream, served through the shared log
-// fan-out, src/delivery/log-fanout.ts). Events are appended one at a time, each committed as an
-// execution commits it (appendEntries in a transaction, then its log hint); the figure is the
+// FindAll run's events stream (GET /v1beta/findall/runs/{id}/events; BENCH_TARGET=findall, the
+// default) or on one monitor's (GET /v1/monitors/{id}/events/stream; BENCH_TARGET=monitor), both
+// served through the shared log fan-out, src/delivery/log-fanout.ts. Events are appended one at a
+// time, each committed as its writer commits it: a FindAll run's step (the lease-checked hold of the
+// run, its candidate event, then the run's log hint), or an execution (appendEntries in a
+// transaction, then its log hint); the figure is the
 // commit-to-arrival latency at the LAST subscriber (the time until every one of the 5,000 has it),
 // p50 and p99. The floor, in the same run and process: a bare Node HTTP server holding as many SSE
 // connections and writing the same bytes to each of them, timed from the moment it has the event.
 // Vigil and floor events alternate, so both see the same machine load. Target: p99 ratio ≤ 2.
 //
 //   npm run bench:sse-fanout
+//   BENCH_TARGET=monitor npm run bench:sse-fanout
 //   BENCH_SUBSCRIBERS=5000 BENCH_EVENTS=100 BENCH_WARMUP=10 npm run bench:sse-fanout
 //   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:sse-fanout
 //
@@ -21,17 +25,22 @@ import Parallel from 'parallel-web';
 import { sseFrame } from '../src/api/sse.js';
 import { loadConfig } from '../src/config.js';
 import { logTopic } from '../src/delivery/log-fanout.js';
-import { MONITOR_EVENTS_LOG } from '../src/delivery/log-sources.js';
+import { FINDALL_LOG, MONITOR_EVENTS_LOG } from '../src/delivery/log-sources.js';
 import { eventRecord, type LogEntry } from '../src/domain/event.js';
+import { candidateRecord, type FindAllCandidate } from '../src/domain/findall.js';
 import { ID } from '../src/domain/ids.js';
+import { recordCandidate } from '../src/engine/findall-events.js';
 import { startVigil, type Vigil } from '../src/server.js';
 import { appendEntries } from '../src/store/events.repository.js';
+import { claimFindAllRun, holdFindAllRun } from '../src/store/findall-runs.repository.js';
 import { envInt, machineLine, openBenchDatabase, type BenchDatabase } from './lib.js';
 
 const SUBSCRIBERS = envInt('BENCH_SUBSCRIBERS', 5000, 1);
 const EVENTS = envInt('BENCH_EVENTS', 100, 1);
 const WARMUP = envInt('BENCH_WARMUP', 10, 0);
 const TARGET_P99_RATIO = 2;
+const TARGET = process.env.BENCH_TARGET ?? 'findall';
+if (TARGET !== 'findall' && TARGET !== 'monitor') throw new Error(`BENCH_TARGET must be findall or monitor; got ${JSON.stringify(TARGET)}`);
 const API_KEY = 'bench-sse-key';
 const now = () => performance.timeOrigin + performance.now();
 
@@ -102,6 +111,66 @@ function startSubscribers(): { child: ChildProcess; ready: Promise<void>; arriva
   };
 }
 
+/** What the subscribers follow on Vigil: its stream's path, how one event is committed (returns the commit time), and the floor's bytes for it. */
+interface Target { path: string; commit(n: number): Promise<number>; floorFrame(n: number): Buffer }
+
+/** One monitor's events stream; with no worker its creation run stays queued, so the log holds only what this script appends. */
+async function monitorTarget(vigil: Vigil, client: Parallel): Promise<Target> {
+  const monitor = await client.monitor.create({ type: 'event_stream', frequency: '1d', settings: { query: 'https://news.example.test/feed.xml' } });
+  const store = vigil.store;
+  const { account_id: accountId } = await store.db.selectFrom('monitors').select('account_id').where('id', '=', monitor.monitor_id).executeTakeFirstOrThrow();
+  return {
+    path: `/v1/monitors/${monitor.monitor_id}/events/stream`,
+    commit: async (n) => {
+      await store.db.transaction().execute((tx) => appendEntries(tx, accountId, [benchEntry(monitor.monitor_id, n)]));
+      const committed = now();
+      store.logHints.notify(logTopic(MONITOR_EVENTS_LOG, monitor.monitor_id));
+      return committed;
+    },
+    floorFrame: (n) => sseFrame('event_stream', JSON.stringify(eventRecord(benchEntry(monitor.monitor_id, n)))),
+  };
+}
+
+/** A generated candidate with its number in its description, as a run's research would find it. */
+function benchCandidate(runId: string, n: number): FindAllCandidate {
+  return {
+    id: ID.candidate(), runId, ordinal: n, key: `bench-${n}`, name: `Acme Corp ${n}`, url: `https://acme-${n}.example.test/`,
+    description: `bench event ${n}: Acme Corp sells industrial sensor software as a service to manufacturers in three regions.`,
+    matchStatus: 'generated', output: null, basis: null, enrichmentsDone: 0,
+  };
+}
+
+/**
+ * One FindAll run's events stream. With no worker the run stays queued; this script leases it as a
+ * worker would and commits each candidate as the run's step does (src/engine/findall-runner.ts):
+ * the lease-checked hold, the candidate's event, then the run's log hint.
+ */
+async function findAllTarget(vigil: Vigil, client: Parallel): Promise<Target> {
+  const created = await client.beta.findall.create({
+    objective: 'Find SaaS companies that sell industrial sensor software', entity_type: 'companies', generator: 'core',
+    match_conditions: [{ name: 'saas', description: 'The company sells software as a service' }], match_limit: 1000,
+  });
+  const store = vigil.store;
+  const run = await claimFindAllRun(store.db, store.dialect, { workerId: 'bench', now: Date.now(), leaseUntil: Date.now() + 3_600_000 });
+  if (run?.id !== created.findall_id) throw new Error('the bench could not lease its FindAll run');
+  return {
+    path: `/v1beta/findall/runs/${run.id}/events`,
+    commit: async (n) => {
+      await store.db.transaction().execute(async (tx) => {
+        const held = await holdFindAllRun(tx, run.id, 'bench');
+        if (!held) throw new Error('the bench lost its FindAll run\'s lease');
+        await recordCandidate(tx, held, 'generated', benchCandidate(run.id, n), Date.now());
+      });
+      const committed = now();
+      store.logHints.notify(logTopic(FINDALL_LOG, run.id));
+      return committed;
+    },
+    floorFrame: (n) => sseFrame('findall.candidate.generated', JSON.stringify({
+      type: 'findall.candidate.generated', event_id: '0000000000001', timestamp: new Date().toISOString(), data: candidateRecord(benchCandidate(run.id, n)),
+    })),
+  };
+}
+
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
 
 async function main(): Promise<void> {
@@ -114,39 +183,30 @@ async function main(): Promise<void> {
   let subscribers: ReturnType<typeof startSubscribers> | undefined;
   try {
     database = await openBenchDatabase('sse_fanout');
-    console.log(`bench/sse-fanout: ${SUBSCRIBERS} subscribers per server, ${EVENTS} events each (after ${WARMUP} warm-up), ${database.label}`);
+    console.log(`bench/sse-fanout (${TARGET}): ${SUBSCRIBERS} subscribers per server, ${EVENTS} events each (after ${WARMUP} warm-up), ${database.label}`);
     console.log(`machine: ${machineLine()}; ulimit -n ${limit}`);
     const config = loadConfig({
       VIGIL_PORT: '0', VIGIL_HOST: '127.0.0.1', VIGIL_DATABASE_URL: database.url, VIGIL_API_KEY: API_KEY, VIGIL_ROLES: 'api', VIGIL_LOG_LEVEL: 'silent',
     });
     vigil = await startVigil(config);
     const client = new Parallel({ apiKey: API_KEY, baseURL: vigil.url, maxRetries: 0 });
-    // With no worker its creation run stays queued: the log holds only what this script appends.
-    const monitor = await client.monitor.create({ type: 'event_stream', frequency: '1d', settings: { query: 'https://news.example.test/feed.xml' } });
-    const { account_id: accountId } = await vigil.store.db.selectFrom('monitors').select('account_id').where('id', '=', monitor.monitor_id).executeTakeFirstOrThrow();
+    const target = TARGET === 'findall' ? await findAllTarget(vigil, client) : await monitorTarget(vigil, client);
     floor = await startFloor();
     subscribers = startSubscribers();
     const started = performance.now();
     subscribers.child.send({
       type: 'connect', count: SUBSCRIBERS, targets: [
-        { name: 'vigil', url: `${vigil.url}/v1/monitors/${monitor.monitor_id}/events/stream`, headers: { 'x-api-key': API_KEY } },
+        { name: 'vigil', url: `${vigil.url}${target.path}`, headers: { 'x-api-key': API_KEY } },
         { name: 'floor', url: floor.url, headers: {} },
       ],
     });
     await subscribers.ready;
     console.log(`${2 * SUBSCRIBERS} streams open in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
-    const store = vigil.store;
     const emit = {
-      vigil: async (n: number) => {
-        const entry = benchEntry(monitor.monitor_id, n);
-        await store.db.transaction().execute((tx) => appendEntries(tx, accountId, [entry]));
-        const committed = now();
-        store.logHints.notify(logTopic(MONITOR_EVENTS_LOG, monitor.monitor_id));
-        return committed;
-      },
+      vigil: target.commit,
       floor: async (n: number) => {
-        const frame = sseFrame('event_stream', JSON.stringify(eventRecord(benchEntry(monitor.monitor_id, n))));
+        const frame = target.floorFrame(n);
         const had = now();
         floor!.broadcast(frame);
         return had;

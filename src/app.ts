@@ -82,7 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await api.register(legacyMonitorRoutes, { deps, monitorCreatesPerMinute: deps.monitorCreatesPerMinute });
     await api.register(taskRoutes, { deps, taskCreatesPerMinute: deps.taskCreatesPerMinute });
     await api.register(findAllRoutes, {
-      deps: { store: deps.store, clock: deps.clock, wake: deps.wake, ...deps.findAll }, findAllCreatesPerHour: deps.findAllCreatesPerHour,
+      deps: { store: deps.store, clock: deps.clock, wake: deps.wake, ...deps.findAll }, findAllCreatesPerHour: deps.findAllCreatesPerHour, fanout,
     });
     await api.register(webhookRoutes, { store: deps.store, clock: deps.clock, wake: deps.wake });
     await api.register(evaluationMonitorRoutes, { deps, fanout });

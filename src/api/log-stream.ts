@@ -24,6 +24,21 @@ export interface LogStreamSpec<R extends LogRow> {
   frame(row: R): Buffer | undefined;
   /** Seconds after which the stream ends; the default is DEFAULT_STREAM_S. */
   timeoutS?: number;
+  /** A per-stream look at the log's owner: whether to end now, and a heartbeat while idle. */
+  watch?: StreamWatch<R>;
+}
+
+/**
+ * What a stream whose log can finish (a FindAll run's) asks of its owner. `check` runs at the start,
+ * after each row that `mayEnd` picks out, and after `idleMs` without a frame (then `idle` is true);
+ * `position` is the last row handed to this stream. It answers whether everything is sent and the
+ * stream should end, and may give a frame to send (a heartbeat, dropped if rows came meanwhile). Checks are per stream, so they are
+ * kept rare: the rows themselves still come from the shared fan-out.
+ */
+export interface StreamWatch<R> {
+  idleMs: number;
+  mayEnd(row: R): boolean;
+  check(position: number, idle: boolean): Promise<{ end: boolean; frame?: Buffer }>;
 }
 
 /**
@@ -39,6 +54,9 @@ export function serveLogStream<R extends LogRow>(reply: FastifyReply, spec: LogS
     // A replay waiting for the socket to drain must not outlive the stream (a stop ends a stalled one).
     let onFinish!: () => void;
     const ended = new Promise<void>((r) => { onFinish = r; });
+    let position = spec.afterSeq;
+    const watch = spec.watch;
+    let idleTimer: NodeJS.Timeout | undefined;
     const timer = setTimeout(() => finish(false), Math.min((spec.timeoutS ?? DEFAULT_STREAM_S) * 1000, MAX_TIMER_MS));
     const pinger = setInterval(() => {
       if (Date.now() - lastWrite < PING_MS / 2) return;
@@ -47,6 +65,8 @@ export function serveLogStream<R extends LogRow>(reply: FastifyReply, spec: LogS
     }, PING_MS);
     const subscription = spec.fanout.subscribe(spec.source, spec.scope, spec.afterSeq, {
       push: (row) => {
+        position = row.seq;
+        if (watch?.mayEnd(row)) ask(false);
         const frame = spec.frame(row);
         if (frame === undefined) return true;
         lastWrite = Date.now();
@@ -60,14 +80,36 @@ export function serveLogStream<R extends LogRow>(reply: FastifyReply, spec: LogS
       finished = true;
       clearTimeout(timer);
       clearInterval(pinger);
+      clearTimeout(idleTimer);
       subscription.close();
       if (drop) stream.destroy();
       else stream.end();
       onFinish();
       resolve();
     }
+    /** Runs the watch's check; a failed check is retried at the next idle round. */
+    function ask(idle: boolean) {
+      if (!watch || finished) return;
+      const at = position;
+      watch.check(at, idle).then((answer) => {
+        if (finished) return;
+        // A frame built for an older position would go out after newer rows: it is dropped.
+        if (answer.frame !== undefined && position === at) { stream.write(answer.frame); lastWrite = Date.now(); }
+        if (answer.end) finish(false);
+      }, () => {});
+    }
+    /** Wakes when the stream has been idle `idleMs`, checks, and sleeps again. */
+    function idleRound() {
+      if (!watch || finished) return;
+      const due = lastWrite + watch.idleMs - Date.now();
+      if (due > 0) { idleTimer = setTimeout(idleRound, due); return; }
+      ask(true);
+      idleTimer = setTimeout(idleRound, watch.idleMs);
+    }
     if (stream.closed.aborted) finish(false);
     else stream.closed.addEventListener('abort', () => finish(false), { once: true });
+    ask(false);
+    if (watch) idleTimer = setTimeout(idleRound, watch.idleMs);
   });
 }
 

@@ -1,3 +1,5 @@
+import { logTopic } from '../delivery/log-fanout.js';
+import { FINDALL_LOG } from '../delivery/log-sources.js';
 import { AppError, invalid, validationError } from '../errors.js';
 import { ID } from '../domain/ids.js';
 import { schemaRecord, type FindAllGenerator, type FindAllRun } from '../domain/findall.js';
@@ -45,17 +47,28 @@ export async function createFindAllRun(deps: FindAllCommandDeps, accountId: stri
     await insertFindAllRun(tx, run);
     await recordStatus(tx, run, now);
   });
+  appended(deps, run.id);
   deps.wake();
   return run;
 }
 
-/** A change to one of the account's runs, made under the run's lock; 404 when it has none by that id. */
+/** Tells live streams (in every process) that the run's log was appended to and committed. */
+function appended(deps: FindAllCommandDeps, runId: string): void {
+  deps.store.logHints.notify(logTopic(FINDALL_LOG, runId));
+}
+
+/**
+ * A change to one of the account's runs, made under the run's lock; 404 when it has none by that id.
+ * Every change appends to the run's log (or writes nothing), so its commit is announced to streams.
+ */
 async function change<T>(deps: FindAllCommandDeps, accountId: string, id: string, apply: (run: FindAllRun, tx: Tx, now: number) => Promise<T>): Promise<T> {
-  return deps.store.db.transaction().execute(async (tx) => {
+  const result = await deps.store.db.transaction().execute(async (tx) => {
     const run = await lockFindAllRun(tx, accountId, id);
     if (!run) throw new AppError('FINDALL_NOT_FOUND');
     return apply(run, tx, deps.clock());
   });
+  appended(deps, id);
+  return result;
 }
 
 /**

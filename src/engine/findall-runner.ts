@@ -1,4 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { logTopic } from '../delivery/log-fanout.js';
+import { FINDALL_LOG } from '../delivery/log-sources.js';
 import { ID } from '../domain/ids.js';
 import { PREVIEW_CANDIDATES, type FindAllCandidate, type FindAllRun, type TerminationReason } from '../domain/findall.js';
 import type { PoliteFetcher } from '../outbound/polite.js';
@@ -62,6 +64,7 @@ export function findAllWork(deps: FindAllRunnerDeps): LeasedKind<FindAllRun, Run
       ? { status: 'completed', reason: 'timeout', error: message }
       : { status: 'failed', reason: 'error_occurred', error: message }),
     commit: (tx, run, end, now) => commitEnd(deps, tx, run, end, now),
+    logTopic: (run) => logTopic(FINDALL_LOG, run.id),
   };
 }
 

@@ -91,7 +91,8 @@ export interface LeasedKind<T, R, H = never> {
   commitOrder?(item: T): string;
   /**
    * The hint topic of the log its commit appends to (src/delivery/log-fanout.ts `logTopic`), if any:
-   * notified after the commit, so live streams in every process read the new entries at once.
+   * notified after the commit and after each `job.step`, so live streams in every process read the
+   * new entries at once.
    */
   logTopic?(item: T): string;
 }
@@ -208,6 +209,9 @@ function stepper<T, R, H>(kind: LeasedKind<T, R, H>, deps: RunnerSettings, held:
         return write(tx, state, deps.clock());
       });
       if (done.outbox > 0) deps.store.workHints.notify();
+      // A step appends to the item's log as a final commit does: live streams read it at once.
+      const topic = kind.logTopic?.(held.item);
+      if (topic !== undefined) deps.store.logHints.notify(topic);
       return done.value;
     } catch (err) {
       if (err instanceof LeaseLostError && !signal.aborted) held.controller.abort(err);

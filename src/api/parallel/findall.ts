@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { LogFanout } from '../../delivery/log-fanout.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
   cancelFindAllRun, createFindAllRun, enrichFindAllRun, extendFindAllRun, ingestObjective, requireFindAllRun, searchEntities,
@@ -23,7 +24,7 @@ const P = '/v1beta/findall';
  * The FindAll API (`/v1beta/findall…`, api.md §6). The `parallel-beta` header is accepted and not
  * required: without it the V1 shapes are served all the same (the V0 API is not).
  */
-export async function findAllRoutes(parent: FastifyInstance, options: { deps: FindAllCommandDeps; findAllCreatesPerHour: number }): Promise<void> {
+export async function findAllRoutes(parent: FastifyInstance, options: { deps: FindAllCommandDeps; findAllCreatesPerHour: number; fanout: LogFanout }): Promise<void> {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { deps } = options;
 
@@ -77,7 +78,7 @@ export async function findAllRoutes(parent: FastifyInstance, options: { deps: Fi
   }, async (request, reply) => {
     const run = await requireFindAllRun(deps, request.account.id, request.params.findall_id);
     const after = resumeAfter(request);
-    await streamFindAll(deps.store, run, after, request.query.timeout, reply);
+    await streamFindAll(deps.store, options.fanout, run, after, request.query.timeout, reply);
   });
 
   app.post(`${P}/entity-search`, {
