@@ -20,15 +20,24 @@ describe('evaluations across a crash', () => {
       servers.push(first);
       const dr = deepRailsClient(first.url, key);
       const m = (await dr.create({ name: 'crash', guardrail_metrics: ['completeness', 'instruction_adherence', 'comprehensive_safety'], webhook: { url: receiver.url } })).body.monitor_id;
-      // Long outputs keep each evaluation busy for a while, so the kill finds some in progress.
-      const output = Array.from({ length: 400 }, (_, i) => `Sentence ${i} says the sky is blue.`).join(' ');
+      // Long outputs keep each evaluation busy for a while, and submits sent 25 at a time queue work
+      // faster than one process scores it: the kill finds evaluations in progress and more queued.
+      const output = Array.from({ length: 1200 }, (_, i) => `Sentence ${i} says the sky is blue.`).join(' ');
       const ids: string[] = [];
-      for (let i = 0; i < 200; i += 1) {
-        const r = await dr.submitEvent(m, { model_input: { user_prompt: `Explain the sky, part ${i}. Answer in fewer than 50 words.` }, model_output: output });
-        assert.equal(r.status, 200);
-        ids.push(r.body.event_id);
+      for (let start = 0; start < 200; start += 25) {
+        const batch = await Promise.all(Array.from({ length: 25 }, (_, j) => dr.submitEvent(m, {
+          model_input: { user_prompt: `Explain the sky, part ${start + j}. Answer in fewer than 50 words.` }, model_output: output,
+        })));
+        for (const r of batch) {
+          assert.equal(r.status, 200);
+          ids.push(r.body.event_id);
+        }
       }
-      await waitFor(async () => ((await dr.retrieve(m)).body.stats.completed_evaluations ?? 0) >= 5, 60_000, 'some evaluations to finish');
+      await waitFor(async () => {
+        const s = (await dr.retrieve(m)).body.stats;
+        if ((s.completed_evaluations ?? 0) + (s.failed_evaluations ?? 0) === 200) throw new Error('every evaluation finished before the kill: nothing was in progress to test');
+        return (s.completed_evaluations ?? 0) >= 5 && (s.in_progress_evaluations ?? 0) > 0;
+      }, 60_000, 'some evaluations finished and some in progress');
       first.child.kill('SIGKILL');
       await first.exited;
 
