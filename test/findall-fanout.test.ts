@@ -89,6 +89,7 @@ test('many subscribers of one FindAll run share one read of its log per commit',
   const controller = new AbortController();
   const subscribers = Array.from({ length: SUBSCRIBERS }, () => subscribe(created.id, controller));
   await waitFor(() => subscribers.every((s) => s.ids.length === 1), 15_000, 'every subscriber has the queued status');
+  await waitFor(() => fanout.stats().following === SUBSCRIBERS, 15_000, 'every subscriber to follow the tail');
   assert.equal(fanout.stats().tails, 1, 'one tail for the run');
   const readsBefore = fanout.stats().reads;
   for (let n = 1; n <= COMMITS; n += 1) {

@@ -151,7 +151,8 @@ test('a commit costs its subscribers one shared read, however many they are', as
   const monitorId = ID.monitor();
   const fanout = createLogFanout({ hints: store.logHints, pollMs: 60_000 });
   const subscribers = Array.from({ length: 50 }, () => collector(fanout, monitorId, 0));
-  await waitFor(() => fanout.stats().reads >= 1, 5_000, 'the tail\'s first read');
+  // Each new subscriber reads once to find it is at the head, then follows the one tail.
+  await waitFor(() => fanout.stats().following === subscribers.length, 5_000, 'every subscriber to follow the tail');
   const readsBefore = fanout.stats().reads;
   const commits = 10;
   for (let i = 0; i < commits; i += 1) {

@@ -45,7 +45,13 @@ export interface LogSink<R> {
 export interface Subscription { close(): void }
 
 /** Counters, for tests and benchmarks. */
-export interface FanoutStats { tails: number; subscribers: number; reads: number }
+export interface FanoutStats {
+  tails: number;
+  subscribers: number;
+  /** Subscribers that have caught up and follow a tail (the others are replaying their backlog). */
+  following: number;
+  reads: number;
+}
 
 /** One process's fan-out of its logs to live subscribers. */
 export interface LogFanout {
@@ -140,7 +146,9 @@ class Fanout implements LogFanout {
   }
 
   stats(): FanoutStats {
-    return { tails: this.tails.size, subscribers: this.members.size, reads: this.reads };
+    let following = 0;
+    for (const tail of this.tails.values()) following += tail.members.size;
+    return { tails: this.tails.size, subscribers: this.members.size, following, reads: this.reads };
   }
 
   private onHint(topic: string): void {
