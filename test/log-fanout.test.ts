@@ -18,7 +18,16 @@ before(async () => {
   database = await testDatabase(dir.path);
   store = await openStore(database.url);
 });
+// Every fan-out a test made is stopped before the store closes, also when the test failed half-way:
+// a tail left running would keep this file's process alive, and the suite with it.
+const fanouts: LogFanout[] = [];
+function newFanout(options: Parameters<typeof createLogFanout>[0]): LogFanout {
+  const fanout = createLogFanout(options);
+  fanouts.push(fanout);
+  return fanout;
+}
 after(async () => {
+  await Promise.all(fanouts.map((f) => f.stop()));
   await store.close();
   await database.drop();
   dir.remove();
@@ -53,7 +62,7 @@ test('subscribers at many resume points each get exactly their suffix, from one 
   await append(monitorId, 60, 7);
   const before = await positions(monitorId);
   // A small page makes both the tail and the backlogs read in several pages.
-  const fanout = createLogFanout({ hints: store.logHints, page: 8, pollMs: 60_000 });
+  const fanout = newFanout({ hints: store.logHints, page: 8, pollMs: 60_000 });
   const resumes = [0, ...before.filter((_, i) => i % 3 === 0), before.at(-1)!];
   const subscribers = resumes.map((seq) => ({ from: seq, ...collector(fanout, monitorId, seq) }));
   // More subscribers join while the log grows, at points behind and at the head.
@@ -83,7 +92,7 @@ test('subscribers at many resume points each get exactly their suffix, from one 
 
 test('a subscriber that stops draining is dropped; the others go on; a closed one hears nothing more', async () => {
   const monitorId = ID.monitor();
-  const fanout = createLogFanout({ hints: store.logHints, pollMs: 60_000 });
+  const fanout = newFanout({ hints: store.logHints, pollMs: 60_000 });
   const steady = collector(fanout, monitorId, 0);
   const stalled = collector(fanout, monitorId, 0, 5);
   const leaving = collector(fanout, monitorId, 0);
@@ -107,7 +116,7 @@ test('a subscriber replaying a long backlog is paced by its drain, not dropped f
   const monitorId = ID.monitor();
   await append(monitorId, 40, 10);
   const all = await positions(monitorId);
-  const fanout = createLogFanout({ hints: store.logHints, page: 8, pollMs: 60_000 });
+  const fanout = newFanout({ hints: store.logHints, page: 8, pollMs: 60_000 });
   const got: number[] = [];
   let ended: EndReason | undefined;
   let drains = 0;
@@ -128,7 +137,7 @@ test('a subscriber replaying a long backlog is paced by its drain, not dropped f
 test('stop() ends every stream, those still reading their backlog too, and later subscriptions at once; start() again resumes service', async () => {
   const monitorId = ID.monitor();
   await append(monitorId, 30, 10);
-  const fanout = createLogFanout({ hints: store.logHints, page: 2, pollMs: 60_000 });
+  const fanout = newFanout({ hints: store.logHints, page: 2, pollMs: 60_000 });
   fanout.start();
   fanout.start();
   const head = collector(fanout, monitorId, (await positions(monitorId)).at(-1)!);
@@ -149,7 +158,7 @@ test('stop() ends every stream, those still reading their backlog too, and later
 
 test('a commit costs its subscribers one shared read, however many they are', async () => {
   const monitorId = ID.monitor();
-  const fanout = createLogFanout({ hints: store.logHints, pollMs: 60_000 });
+  const fanout = newFanout({ hints: store.logHints, pollMs: 60_000 });
   const subscribers = Array.from({ length: 50 }, () => collector(fanout, monitorId, 0));
   // Each new subscriber reads once to find it is at the head, then follows the one tail.
   await waitFor(() => fanout.stats().following === subscribers.length, 5_000, 'every subscriber to follow the tail');
