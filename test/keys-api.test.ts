@@ -131,7 +131,7 @@ describe('key revocation across processes', { skip: SKIP_MULTI }, () => {
       servers.push(await spawnServer(env));
       servers.push(await spawnServer(env));
       const [a, b] = servers;
-      const { json: minted } = await call(a.url, 'boot-key', 'POST', '/v1/keys', { name: 'shared' });
+      const { json: minted } = await call(a.url, 'boot-key', 'POST', '/v1/keys', { name: 'cross-process' });
       // Used on B first, so that any cache B kept would hold the key as valid.
       for (let i = 0; i < 3; i += 1) assert.equal((await call(b.url, minted.key, 'GET', '/v1/keys')).status, 200);
       assert.equal((await call(a.url, 'boot-key', 'DELETE', `/v1/keys/${minted.key_id}`)).status, 200);
