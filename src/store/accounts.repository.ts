@@ -1,5 +1,6 @@
 import type { ApiKey } from '../domain/api-keys.js';
 import type { Queryable } from './db.js';
+import { prepared } from './prepared.js';
 import type { AccountRow, ApiKeyTable } from './tables.js';
 
 /** How the HMAC key of webhook signatures is made from the secret (api.md §3.2). */
@@ -50,17 +51,20 @@ export async function findAccountByName(db: Queryable, name: string): Promise<Ac
   return row && toAccount(row);
 }
 
+// Every API request reads its key: a prepared statement, built and compiled once, not per request.
+const keyHolderRead = prepared<{ keyHash: string }, AccountRow & { key_id: string; key_last_used_at: number | string | null }>(['keyHash'], (db, v) =>
+  db.selectFrom('api_keys')
+    .innerJoin('accounts', 'accounts.id', 'api_keys.account_id')
+    .selectAll('accounts')
+    .select(['api_keys.id as key_id', 'api_keys.last_used_at as key_last_used_at'])
+    .where('api_keys.key_hash', '=', v.keyHash)
+    .where('api_keys.revoked_at', 'is', null));
+
 /** The account an unrevoked API key (by hash) belongs to, with the key's id and last use, if any. */
 export async function findKeyHolder(
   db: Queryable, keyHash: string,
 ): Promise<{ account: Account; keyId: string; lastUsedAt: number | null } | undefined> {
-  const row = await db.selectFrom('api_keys')
-    .innerJoin('accounts', 'accounts.id', 'api_keys.account_id')
-    .selectAll('accounts')
-    .select(['api_keys.id as key_id', 'api_keys.last_used_at as key_last_used_at'])
-    .where('api_keys.key_hash', '=', keyHash)
-    .where('api_keys.revoked_at', 'is', null)
-    .executeTakeFirst();
+  const [row] = (await keyHolderRead(db, { keyHash })).rows;
   if (!row) return undefined;
   const { key_id: keyId, key_last_used_at: lastUsed, ...account } = row;
   return { account: toAccount(account), keyId, lastUsedAt: lastUsed === null ? null : Number(lastUsed) };

@@ -1,5 +1,7 @@
 import { eventRecord, type LogEntry } from '../domain/event.js';
 import type { ListReader, Queryable } from './db.js';
+import type { DialectInfo } from './dialect.js';
+import { prepared } from './prepared.js';
 import { listFrom, listKey, NOT_COMPLETION } from './list-walk.js';
 
 /** An event as stored: its log position, execution, kind and wire JSON. */
@@ -37,7 +39,10 @@ export interface EventsPage { accountId: string; monitorId: string; beforeSeq?: 
  * from the cursor, stopping after `limit` rows, whose rows are sent as stored.
  */
 export async function listEvents(lists: ListReader, q: EventsPage): Promise<StoredEvent[]> {
-  return eventsPageQuery(lists, q).execute();
+  const read = pageStatements(lists.dialect)[q.includeCompletions ? 1 : 0];
+  // No cursor reads from the top: a bound that every position is below keeps one statement shape.
+  const values = { monitorId: q.monitorId, accountId: q.accountId, beforeSeq: q.beforeSeq ?? Number.MAX_SAFE_INTEGER, limit: q.limit };
+  return (await read(lists.db, values)).rows;
 }
 
 /** The query `listEvents` sends (the plan test explains it). */
@@ -48,6 +53,28 @@ export function eventsPageQuery(lists: ListReader, q: EventsPage) {
   if (q.beforeSeq !== undefined) query = query.where('seq', '<', q.beforeSeq);
   if (!q.includeCompletions) query = query.where(NOT_COMPLETION);
   return query.orderBy('monitor_id', 'desc').orderBy('seq', 'desc').limit(q.limit);
+}
+
+type PageValues = { monitorId: string; accountId: string; beforeSeq: number; limit: number };
+const PAGE_VALUES = ['monitorId', 'accountId', 'beforeSeq', 'limit'] as const;
+const pageStatementsByDialect = new WeakMap<DialectInfo, ReturnType<typeof pageStatement>[]>();
+
+/**
+ * The events page as prepared statements (without and with completions): the hot read of the API,
+ * built and compiled once per store rather than on every request. The dialect decides the SQL's
+ * shape (a named index, a ranged key), so the statements are kept per dialect.
+ */
+function pageStatements(dialect: DialectInfo): ReturnType<typeof pageStatement>[] {
+  let statements = pageStatementsByDialect.get(dialect);
+  if (!statements) {
+    statements = [pageStatement(dialect, false), pageStatement(dialect, true)];
+    pageStatementsByDialect.set(dialect, statements);
+  }
+  return statements;
+}
+
+function pageStatement(dialect: DialectInfo, includeCompletions: boolean) {
+  return prepared<PageValues, StoredEvent>(PAGE_VALUES, (db, v) => eventsPageQuery({ db: db as ListReader['db'], dialect }, { ...v, includeCompletions }));
 }
 
 /** Which execution's events. */
