@@ -49,6 +49,25 @@ const noSideways = TIERS.filter((t) => t.rooms.length > 1).flatMap((tier) => tie
   to: { path: either(tier.rooms.filter((r) => r !== room)) },
 })));
 
+/**
+ * Inside research/, the readers by consumer: items/ (what a watched source holds, read as items) is
+ * the bottom; fields/ (task output fields) and detect/ (what is new) read items but not each other;
+ * processors/, isolate/ and findall/ sit above them. A piece two of them need sits at research/'s root.
+ */
+const RESEARCH_ABOVE_ITEMS = ['fields', 'detect', 'isolate', 'findall', 'processors'];
+const researchRoom = (room) => `^src/research/${room}/`;
+const researchBelow = [
+  { room: 'items', above: RESEARCH_ABOVE_ITEMS },
+  { room: 'fields', above: RESEARCH_ABOVE_ITEMS.filter((r) => r !== 'fields') },
+  { room: 'detect', above: RESEARCH_ABOVE_ITEMS.filter((r) => r !== 'detect') },
+].map(({ room, above }) => ({
+  name: `research-${room}-reads-below`,
+  comment: `research/${room}/ imports no research room above it or beside it (${above.join(', ')})`,
+  severity: 'error',
+  from: { path: researchRoom(room) },
+  to: { path: either(above.map(researchRoom)) },
+}));
+
 module.exports = {
   forbidden: [
     {
@@ -60,6 +79,7 @@ module.exports = {
     },
     ...noUpward,
     ...noSideways,
+    ...researchBelow,
     {
       name: 'config-from-above-only',
       comment: 'research/, evaluation/, outbound/, store/, domain/ and base take settings as arguments',

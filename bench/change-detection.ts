@@ -30,7 +30,7 @@ import type { Monitor } from '../src/domain/monitor.js';
 import { createOutboundClient, type OutboundClient } from '../src/outbound/http.js';
 import { loadConfig } from '../src/config.js';
 import { createParsePool, type SourceParser } from '../src/research/isolate/parse-pool.js';
-import { feedWatch } from '../src/research/processors/feed-watch.js';
+import { feedWatch } from '../src/research/processors/lite-watch.js';
 import { USER_AGENT } from '../src/server.js';
 import { startDbSide } from './change-detection-db.js';
 import { envInt, machineLine, printRate, tempDir } from './lib.js';

@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { startFindAllSite } from '../test/fixtures/findall-site.js';
 import { createOutboundClient } from '../src/outbound/http.js';
-import { DEFAULT_PARSE_LIMITS } from '../src/research/extract/limits.js';
+import { DEFAULT_PARSE_LIMITS } from '../src/research/parse-limits.js';
 import { createParsePool } from '../src/research/isolate/parse-pool.js';
 import { liteFindAll } from '../src/research/findall/lite.js';
 import type { CandidateSeed, ResearchContext } from '../src/research/findall/seam.js';

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { parseDuration } from './domain/duration.js';
 import { createAddressPolicy } from './outbound/guard.js';
-import { DEFAULT_PARSE_LIMITS } from './research/extract/limits.js';
+import { DEFAULT_PARSE_LIMITS } from './research/parse-limits.js';
 import type { ParseSettings } from './research/isolate/parse-pool.js';
 import type { LlmConfig } from './research/model.js';
 import type { SearchConfig } from './research/search.js';

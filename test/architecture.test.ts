@@ -102,6 +102,8 @@ describe('architecture', () => {
         'src/store/rows.ts': "import { api } from '../api/routes.js';\nexport const insertRow = () => api;\nexport const findRow = () => 1;\n",
         'src/research/read.ts': "import { send } from '../delivery/send.js';\nexport const read = () => send;\n",
         'src/delivery/send.ts': 'export const send = 1;\n',
+        'src/research/items/feed.ts': "import { field } from '../fields/field.js';\nexport const feed = () => field;\n",
+        'src/research/fields/field.ts': 'export const field = 1;\n',
         'src/api/routes.ts': "import { findRow, insertRow } from '../store/rows.js';\n"
           + 'export const api = (db: any) => [findRow, insertRow, db.updateTable];\n',
       };
@@ -111,7 +113,7 @@ describe('architecture', () => {
       }
       const { found } = await violations(dir);
       const names = new Set(found.map((f) => f.split(':')[0]));
-      for (const rule of ['no-circular', 'no-upward-from-ways-out', 'no-sideways-from-srcresearch']) assert.ok(names.has(rule), `${rule} in ${found.join('; ')}`);
+      for (const rule of ['no-circular', 'no-upward-from-ways-out', 'no-sideways-from-srcresearch', 'research-items-reads-below']) assert.ok(names.has(rule), `${rule} in ${found.join('; ')}`);
       assert.deepEqual(await apiStoreWrites(dir), [
         'src/api/routes.ts: .updateTable()', 'src/api/routes.ts: insertRow from ../store/rows.js',
       ]);

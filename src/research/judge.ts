@@ -1,6 +1,6 @@
 import type { Confidence } from '../domain/event.js';
 import type { ModelClient, ModelWork } from './model.js';
-import { citedExcerptFound } from './processors/citations.js';
+import { citedExcerptFound } from './citations.js';
 
 /**
  * The judge helper FindAll conditions and evaluation metrics call (issue 17, item 5): one unit is

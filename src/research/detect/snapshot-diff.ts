@@ -1,6 +1,6 @@
 import type { FieldBasis, TaskOutput } from '../../domain/event.js';
-import { collapse } from '../extract/coerce.js';
-import { stableText } from '../extract/normalise.js';
+import { collapse } from '../coerce.js';
+import { stableText } from '../normalise.js';
 
 /**
  * What changed between a snapshot monitor's latest snapshot and a re-run's output: only the changed

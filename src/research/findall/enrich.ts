@@ -1,4 +1,4 @@
-// Enrichment without a model: the task extractor (research/extract/fields.ts) fills the output
+// Enrichment without a model: the task extractor (research/fields/extract-output.ts) fills the output
 // schema from the matched candidate's own page, in a parse worker, as a lite task run does.
 import type { FieldBasis } from '../../domain/event.js';
 import type { OutputSpec } from '../../domain/task.js';

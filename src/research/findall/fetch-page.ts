@@ -1,4 +1,4 @@
-import type { FetchedBody } from '../processors/read-body.js';
+import type { FetchedBody } from '../items/read-body.js';
 import type { FindAllPage } from './page-reading.js';
 import type { ResearchContext } from './seam.js';
 

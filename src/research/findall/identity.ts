@@ -1,5 +1,5 @@
 // When two sightings are one entity: the same canonical URL or the same normalised name.
-import { normaliseLink } from '../extract/normalise.js';
+import { normaliseLink } from '../normalise.js';
 import type { CandidateSeed } from './seam.js';
 import type { Sighting } from './sightings.js';
 

@@ -1,14 +1,14 @@
 // One fetched page read for FindAll: the entities it lists (for generation) and its text as
 // passages (evidence for judging). CPU-heavy: runs in a parse worker (research/isolate/), within
 // the worker's time and memory budget and the parse limits.
-import { collapse } from '../extract/coerce.js';
-import { discoverFeedLinks } from '../extract/discover.js';
-import { parseFeed } from '../extract/feed.js';
-import { parseJsonItems } from '../extract/json-items.js';
-import { checkItemCount, checkJsonDepth, checkMarkupDepth } from '../extract/limits.js';
-import { extractPage } from '../extract/page.js';
-import { pageLines, parsePage, type ParsedPage } from '../extract/parsed-page.js';
-import type { FetchedBody } from '../processors/read-body.js';
+import { collapse } from '../coerce.js';
+import { discoverFeedLinks } from '../items/feed-discovery.js';
+import { parseFeed } from '../items/feed.js';
+import { parseJsonItems } from '../items/json-items.js';
+import { checkItemCount, checkJsonDepth, checkMarkupDepth } from '../parse-limits.js';
+import { extractPage } from '../items/page-blocks.js';
+import { pageLines, parsePage, type ParsedPage } from '../fields/parsed-page.js';
+import type { FetchedBody } from '../items/read-body.js';
 import { jsonLdSightings, nodeSighting, tableSightings, type Sighting } from './sightings.js';
 
 export type { Sighting } from './sightings.js';

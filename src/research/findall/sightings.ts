@@ -1,10 +1,10 @@
 // Entities written on a page: schema.org JSON-LD (ItemList, Organization, Person, Product…) and
 // tables of named things. Runs in a parse worker (page-reading.ts), on an already parsed page.
-import { collapse } from '../extract/coerce.js';
-import { absoluteUrl } from '../extract/discover.js';
-import { elementText, type ParsedPage } from '../extract/parsed-page.js';
-import { jsonLdNodes, typeOf } from '../extract/structured-sources.js';
-import { pageTables, type Table } from '../extract/tables.js';
+import { collapse } from '../coerce.js';
+import { absoluteUrl } from '../items/feed-discovery.js';
+import { elementText, type ParsedPage } from '../fields/parsed-page.js';
+import { jsonLdNodes, typeOf } from '../fields/structured-data.js';
+import { pageTables, type Table } from '../fields/tables.js';
 
 /** An entity seen on a page, before deduplication; `via` says which kind of source showed it. */
 export interface Sighting { name: string; url: string | null; description: string | null; via: string }

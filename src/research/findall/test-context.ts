@@ -2,7 +2,7 @@
 // and a real parse pool, both closed after the test file.
 import { after } from 'node:test';
 import { createOutboundClient } from '../../outbound/http.js';
-import { DEFAULT_PARSE_LIMITS } from '../extract/limits.js';
+import { DEFAULT_PARSE_LIMITS } from '../parse-limits.js';
 import { createParsePool } from '../isolate/parse-pool.js';
 import type { ResearchContext } from './seam.js';
 

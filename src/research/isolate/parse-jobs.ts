@@ -1,7 +1,7 @@
-import { extractOutput, type Extraction, type OutputSpec, type Page } from '../extract/fields.js';
-import { setParseLimits, SourceLimitError, type ParseLimits } from '../extract/limits.js';
-import { readBody, readFeedBody, type BodyReading, type FetchedBody } from '../processors/read-body.js';
-import type { SourcedItem } from '../processors/sourced-item.js';
+import { extractOutput, type Extraction, type OutputSpec, type Page } from '../fields/extract-output.js';
+import { setParseLimits, SourceLimitError, type ParseLimits } from '../parse-limits.js';
+import { readBody, readFeedBody, type BodyReading, type FetchedBody } from '../items/read-body.js';
+import type { SourcedItem } from '../items/sourced-item.js';
 import { compileUserRegex } from '../regex-safety.js';
 import { readFindAllPage, type FindAllPage } from '../findall/page-reading.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_PARSE_LIMITS } from '../extract/limits.js';
+import { DEFAULT_PARSE_LIMITS } from '../parse-limits.js';
 import { createParsePool, type ParseSettings } from './parse-pool.js';
 
 const settings = (over: Partial<ParseSettings> = {}): ParseSettings => ({ threads: 1, timeoutMs: 60_000, memoryMb: 256, ...DEFAULT_PARSE_LIMITS, ...over });

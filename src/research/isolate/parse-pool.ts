@@ -1,8 +1,8 @@
 import { Piscina } from 'piscina';
-import type { Extraction, OutputSpec, Page } from '../extract/fields.js';
-import { SourceLimitError, type ParseLimits } from '../extract/limits.js';
-import type { SourcedItem } from '../processors/sourced-item.js';
-import type { BodyReading, FetchedBody } from '../processors/read-body.js';
+import type { Extraction, OutputSpec, Page } from '../fields/extract-output.js';
+import { SourceLimitError, type ParseLimits } from '../parse-limits.js';
+import type { SourcedItem } from '../items/sourced-item.js';
+import type { BodyReading, FetchedBody } from '../items/read-body.js';
 import type { FindAllPage } from '../findall/page-reading.js';
 import type { ParseJob } from './parse-jobs.js';
 

@@ -2,8 +2,8 @@ import type { Confidence, DetectedEvent, FieldBasis, TaskOutput } from '../../do
 import type { JsonSchemaSpec } from '../../domain/monitor.js';
 import type { ResearchTier } from '../../domain/research-tiers.js';
 import type { ModelClient, ModelWork } from '../model.js';
-import { eventDate } from './feed-events.js';
-import type { SourcedItem } from './sourced-item.js';
+import { eventDate } from './item-events.js';
+import type { SourcedItem } from '../items/sourced-item.js';
 
 /** One pass's verdict on one candidate item. */
 interface Verdict { index: number; relevant: boolean; material: boolean; confidence: Confidence; reasoning: string; content?: string }

@@ -2,9 +2,9 @@ import type { EventStreamSettings } from '../../domain/monitor.js';
 import { isLite, tierOf } from '../../domain/research-tiers.js';
 import { sourcesOf } from '../sources.js';
 import { judgeItems } from './base-judge.js';
-import { itemEvent } from './feed-events.js';
-import { readSources } from './feed-sources.js';
-import { detectFresh, selectReported } from './feed-watch.js';
+import { itemEvent } from './item-events.js';
+import { readSources } from './read-sources.js';
+import { detectFresh, selectReported } from './lite-watch.js';
 import type { Processor, ProcessorContext, ProcessorResult } from './processor.js';
 import { searchReadings } from './search-sources.js';
 

@@ -1,7 +1,7 @@
 import type { Monitor } from '../../domain/monitor.js';
 import { isLite } from '../../domain/research-tiers.js';
 import { baseWatch } from './base-watch.js';
-import { feedWatch } from './feed-watch.js';
+import { feedWatch } from './lite-watch.js';
 import type { Processor } from './processor.js';
 import { snapshotWatch } from './snapshot-watch.js';
 import { sourcesOf } from '../sources.js';

@@ -1,7 +1,7 @@
 import type { SourcePolicy } from '../../domain/monitor.js';
 import type { OutputSpec } from '../../domain/task.js';
 import type { OutboundClient } from '../../outbound/http.js';
-import type { Extraction, Page } from '../extract/fields.js';
+import type { Extraction, Page } from '../fields/extract-output.js';
 import type { SourceParser } from '../isolate/parse-pool.js';
 import { extractUrls } from '../relevance.js';
 import { homePages } from '../sources.js';

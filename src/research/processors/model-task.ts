@@ -1,12 +1,12 @@
 import type { Confidence, FieldBasis, TaskOutput } from '../../domain/event.js';
 import type { ResearchTier } from '../../domain/research-tiers.js';
 import type { OutboundClient } from '../../outbound/http.js';
-import type { Extraction } from '../extract/fields.js';
+import type { Extraction } from '../fields/extract-output.js';
 import type { SourceParser } from '../isolate/parse-pool.js';
 import type { ModelClient, ModelWork } from '../model.js';
 import { queryOf, type LiteTask, type Progress } from './lite-task.js';
 import { readPageText, type PageText } from './page-text.js';
-import { citedExcerptFound, deriveSchema } from './citations.js';
+import { citedExcerptFound, deriveSchema } from '../citations.js';
 
 /** One citation the model gives for a field: the page, the exact excerpt, why, how sure. */
 interface ModelCitation { field: string; url: string; excerpt: string; reasoning?: string; confidence?: Confidence }

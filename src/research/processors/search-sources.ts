@@ -1,7 +1,7 @@
 import type { EventStreamSettings } from '../../domain/monitor.js';
 import type { ResearchTier } from '../../domain/research-tiers.js';
 import type { SearchClient } from '../search.js';
-import type { SourceReading } from './feed-sources.js';
+import type { SourceReading } from './read-sources.js';
 import { readPageText } from './page-text.js';
 import type { ProcessorContext } from './processor.js';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { extractOutput, type OutputSpec, type Page } from './fields.js';
+import { extractOutput, type OutputSpec, type Page } from './extract-output.js';
 import { PRICING_PAGE, PRODUCT_PAGE, URL_A } from './test-pages.js';
 
 function content(result: ReturnType<typeof extractOutput>): Record<string, unknown> {

@@ -2,10 +2,10 @@ import type { EventStreamSettings } from '../../domain/monitor.js';
 import { compileFilter } from '../match.js';
 import { matchesQuery, queryTerms } from '../relevance.js';
 import { sourcesOf } from '../sources.js';
-import { itemEvent } from './feed-events.js';
-import { readSources, type SourceReading } from './feed-sources.js';
-import type { SourcedItem } from './sourced-item.js';
-import { keyItems, novelItems } from './item-identity.js';
+import { itemEvent } from './item-events.js';
+import { readSources, type SourceReading } from './read-sources.js';
+import type { SourcedItem } from '../items/sourced-item.js';
+import { keyItems, novelItems } from '../detect/item-identity.js';
 import type { Processor, ProcessorContext, ProcessorResult } from './processor.js';
 
 /** Items a first execution reports when `include_backfill` is true. */

@@ -1,6 +1,6 @@
 import type { CheerioAPI } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
-import { coerceScalar, excerpt, itemsOf, resolveSchema } from './coerce.js';
+import { coerceScalar, excerpt, itemsOf, resolveSchema } from '../coerce.js';
 import type { FieldQuery, Found } from './field-query.js';
 import { documentOrder, elementText, memo, textLines, type ParsedPage } from './parsed-page.js';
 import { pageTables } from './tables.js';

@@ -1,7 +1,7 @@
 import { load, type CheerioAPI } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
-import { collapse } from './coerce.js';
-import { checkJsonDepth, checkMarkupDepth, checkTree } from './limits.js';
+import { collapse } from '../coerce.js';
+import { checkJsonDepth, checkMarkupDepth, checkTree } from '../parse-limits.js';
 
 /** A fetched page: its final URL after redirects and its decoded body. */
 export interface Page { url: string; body: string; contentType?: string }

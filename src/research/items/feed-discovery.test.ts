@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { discoverFeedLinks } from './discover.js';
+import { discoverFeedLinks } from './feed-discovery.js';
 
 const PAGE = `<!doctype html>
 <html lang="en">

@@ -1,7 +1,7 @@
-import { coerceScalar, excerpt, itemsOf, propertiesOf, resolveSchema } from './coerce.js';
+import { coerceScalar, excerpt, itemsOf, propertiesOf, resolveSchema } from '../coerce.js';
 import { fieldQuery, type FieldQuery, type Found } from './field-query.js';
 import type { ParsedPage } from './parsed-page.js';
-import { flatten, pageCandidates, type Candidate } from './structured-sources.js';
+import { flatten, pageCandidates, type Candidate } from './structured-data.js';
 import { canonical, overlap } from './tokens.js';
 
 /** The best structured-data value for the field on this page (JSON-LD, microdata, OpenGraph, meta, or a JSON page's keys). */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { extractOutput, validateHints, type Page } from './fields.js';
+import { extractOutput, validateHints, type Page } from './extract-output.js';
 import { PRICING_PAGE, PRODUCT_PAGE, URL_A } from './test-pages.js';
 
 function json(body: string, schema: Record<string, unknown>, url = URL_A, query = '') {

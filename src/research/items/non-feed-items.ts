@@ -1,5 +1,5 @@
-import { parseJsonItems } from '../extract/json-items.js';
-import { blockIdentity, entryLinks, extractPage } from '../extract/page.js';
+import { parseJsonItems } from './json-items.js';
+import { blockIdentity, entryLinks, extractPage } from './page-blocks.js';
 import type { SourcedItem } from './sourced-item.js';
 
 const JSON_TYPE = /\bjson\b/i;

@@ -1,5 +1,5 @@
 import { load } from 'cheerio';
-import { checkTree } from './limits.js';
+import { checkTree } from '../parse-limits.js';
 
 /** MIME types that mark a <link rel="alternate"> as a feed (parameters such as charset are ignored). */
 export const FEED_LINK_TYPES: ReadonlySet<string> = new Set([

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { SourcedItem } from './sourced-item.js';
+import type { SourcedItem } from '../items/sourced-item.js';
 import { keyItems, novelItems } from './item-identity.js';
 
 const item = (fields: Partial<SourcedItem>): SourcedItem => ({

@@ -1,9 +1,9 @@
 import { Readability } from '@mozilla/readability';
 import { load } from 'cheerio';
 import { parseHTML } from 'linkedom';
-import { collapse } from './coerce.js';
-import { isDateline } from './normalise.js';
-import { removeChrome } from './page.js';
+import { collapse } from '../coerce.js';
+import { isDateline } from '../normalise.js';
+import { removeChrome } from '../items/page-blocks.js';
 import { textLines, type ParsedPage } from './parsed-page.js';
 
 /**

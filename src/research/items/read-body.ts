@@ -1,8 +1,8 @@
-import { discoverFeedLinks } from '../extract/discover.js';
-import { parseFeed, type ParsedFeed } from '../extract/feed.js';
-import { checkItemCount, checkMarkupDepth } from '../extract/limits.js';
+import { discoverFeedLinks } from './feed-discovery.js';
+import { parseFeed, type ParsedFeed } from './feed.js';
+import { checkItemCount, checkMarkupDepth } from '../parse-limits.js';
 import type { SourcedItem } from './sourced-item.js';
-import { nonFeedItems } from './page-sources.js';
+import { nonFeedItems } from './non-feed-items.js';
 
 /** A fetched body of a monitor's source, as the parse worker receives it. */
 export interface FetchedBody { body: string; url: string; contentType: string | undefined }

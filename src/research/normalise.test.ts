@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isDateline, normaliseLink, stableText } from './normalise.js';
-import { hamming, NEAR_DUPLICATE_BITS, simhash, simhashFromHex, simhashToHex } from './simhash.js';
+import { hamming, NEAR_DUPLICATE_BITS, simhash, simhashFromHex, simhashToHex } from './detect/simhash.js';
 
 test('normaliseLink drops tracking parameters and the fragment, lower-cases the host, sorts the query', () => {
   assert.equal(normaliseLink('HTTPS://News.Example.TEST:443/a/b?utm_source=x&b=2&fbclid=1&a=1&gclid=z&mc_cid=q&ref=tw#top'),

@@ -1,5 +1,5 @@
 import type { Element } from 'domhandler';
-import { coerceScalar, excerpt, itemsOf, propertiesOf, resolveSchema } from './coerce.js';
+import { coerceScalar, excerpt, itemsOf, propertiesOf, resolveSchema } from '../coerce.js';
 import { fieldQuery, type FieldQuery, type Found } from './field-query.js';
 import { elementText, memo, type ParsedPage } from './parsed-page.js';
 import { overlap, tokens } from './tokens.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { checkItemCount, checkJsonDepth } from './limits.js';
+import { checkItemCount, checkJsonDepth } from '../parse-limits.js';
 
 /** One element of a JSON endpoint's main array, read through the keys such APIs commonly use. */
 export interface JsonItem {

@@ -1,4 +1,4 @@
-import type { FeedItem } from '../extract/feed.js';
+import type { FeedItem } from './feed.js';
 
 /** A feed item (or a page block, or a JSON element, read as one) with the source it came from. */
 export interface SourcedItem extends FeedItem {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { normaliseLink, stableText } from '../extract/normalise.js';
-import { hamming, nearDuplicateFingerprint, simhashFromHex, simhashToHex, type SimHash } from '../extract/simhash.js';
-import type { SourcedItem } from './sourced-item.js';
+import { normaliseLink, stableText } from '../normalise.js';
+import { hamming, nearDuplicateFingerprint, simhashFromHex, simhashToHex, type SimHash } from './simhash.js';
+import type { SourcedItem } from '../items/sourced-item.js';
 
 /** An item with every key it is known by and its near-duplicate fingerprint (with its bound in bits). */
 export interface KeyedItem { item: SourcedItem; keys: string[]; fingerprint: SimHash | null; maxBits: number }

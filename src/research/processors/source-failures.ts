@@ -1,5 +1,5 @@
-import { HostBackoffError } from '../outbound/polite.js';
-import { OutboundError } from '../outbound/http.js';
+import { HostBackoffError } from '../../outbound/polite.js';
+import { OutboundError } from '../../outbound/http.js';
 
 /** A source answered with a status that is not a success. */
 export class HttpStatusError extends Error {

@@ -1,4 +1,4 @@
-import { stableWords } from './normalise.js';
+import { stableWords } from '../normalise.js';
 
 /**
  * SimHash (Charikar 2002) over 64 bits: each feature of a text votes on every bit with its own

@@ -1,7 +1,7 @@
 import type { TaskOutput } from '../../domain/event.js';
 import type { Extraction } from './extraction.js';
 import type { ParsedPage } from './parsed-page.js';
-import { jsonLdNodes, microdataItems, typeOf } from './structured-sources.js';
+import { jsonLdNodes, microdataItems, typeOf } from './structured-data.js';
 import { overlap, tokens } from './tokens.js';
 
 type JsonOutput = (pages: ParsedPage[], schema: Record<string, unknown>, contextTokens: string[]) => TaskOutput;

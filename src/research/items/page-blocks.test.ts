@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { blockIdentity, extractPage } from './page.js';
+import { blockIdentity, extractPage } from './page-blocks.js';
 
 const page = (main: string, chrome = { nav: 'Home', ad: 'Buy now', clock: '12:04 UTC' }) => `<!doctype html>
 <html><head><title>Acme changelog</title></head><body>

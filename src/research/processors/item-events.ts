@@ -1,6 +1,6 @@
 import type { DetectedEvent, FieldBasis, TaskOutput } from '../../domain/event.js';
 import type { JsonSchemaSpec } from '../../domain/monitor.js';
-import type { SourcedItem } from './sourced-item.js';
+import type { SourcedItem } from '../items/sourced-item.js';
 
 /** `YYYY-MM-DD` of an item's date, or null when it has none. */
 export function eventDate(item: SourcedItem): string | null {

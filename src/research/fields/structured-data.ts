@@ -1,6 +1,6 @@
 import type { CheerioAPI } from 'cheerio';
 import type { Element } from 'domhandler';
-import { collapse } from './coerce.js';
+import { collapse } from '../coerce.js';
 import { elementText, memo, type ParsedPage } from './parsed-page.js';
 import { tokens } from './tokens.js';
 

@@ -1,6 +1,6 @@
 import type { TaskOutput } from '../../domain/event.js';
 
-// Its own file so that auto.ts (which builds one) need not import fields.ts, which calls auto.ts.
+// Its own file so that auto-schema.ts (which builds one) need not import extract-output.ts, which calls auto-schema.ts.
 /** The task output filled from the pages. */
 export interface Extraction {
   output: TaskOutput;

@@ -1,8 +1,8 @@
 import { load, type CheerioAPI } from 'cheerio';
-import { collapse } from './coerce.js';
-import { absoluteUrl } from './discover.js';
-import { checkTree } from './limits.js';
-import { isDateline, normaliseLink, stableText } from './normalise.js';
+import { collapse } from '../coerce.js';
+import { absoluteUrl } from './feed-discovery.js';
+import { checkTree } from '../parse-limits.js';
+import { isDateline, normaliseLink, stableText } from '../normalise.js';
 
 /** What a block of page content is. */
 export type BlockKind = 'heading' | 'paragraph' | 'item' | 'row' | 'text';

@@ -1,8 +1,8 @@
 import type { OutboundClient } from '../../outbound/http.js';
 import type { SourceParser } from '../isolate/parse-pool.js';
 import { homePages, type MonitorSources } from '../sources.js';
-import { failureKey, HttpStatusError } from '../source-failures.js';
-import type { SourcedItem } from './sourced-item.js';
+import { failureKey, HttpStatusError } from './source-failures.js';
+import type { SourcedItem } from '../items/sourced-item.js';
 
 /** What reading one named source gave: its feeds' items, or why it failed (`errorKey`: see failureKey). */
 export type SourceReading =

@@ -1,4 +1,4 @@
-import { resolveSchema, type FieldKind, type FieldSchema } from './coerce.js';
+import { resolveSchema, type FieldKind, type FieldSchema } from '../coerce.js';
 import { tokens } from './tokens.js';
 
 /** One property to fill, with the normalised words used to match it against the page. */

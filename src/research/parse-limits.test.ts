@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { checkJsonDepth, checkMarkupDepth, DEFAULT_PARSE_LIMITS, setParseLimits, SourceLimitError } from './limits.js';
-import { parseJsonItems } from './json-items.js';
-import { extractPage } from './page.js';
-import { parsePage, textLines } from './parsed-page.js';
+import { checkJsonDepth, checkMarkupDepth, DEFAULT_PARSE_LIMITS, setParseLimits, SourceLimitError } from './parse-limits.js';
+import { parseJsonItems } from './items/json-items.js';
+import { extractPage } from './items/page-blocks.js';
+import { parsePage, textLines } from './fields/parsed-page.js';
 
 after(() => setParseLimits(DEFAULT_PARSE_LIMITS));
 

@@ -1,7 +1,7 @@
 import { load, type Cheerio, type CheerioAPI } from 'cheerio';
 import type { Element } from 'domhandler';
 import { JSONPath } from 'jsonpath-plus';
-import { coerceScalar, excerpt, itemsOf, propertiesOf, resolveSchema, type FieldSchema } from './coerce.js';
+import { coerceScalar, excerpt, itemsOf, propertiesOf, resolveSchema, type FieldSchema } from '../coerce.js';
 import { fieldQuery, type FieldQuery, type Found } from './field-query.js';
 import { elementText, pageLines, textLines, type ParsedPage } from './parsed-page.js';
 import { bestInJson } from './structured.js';
