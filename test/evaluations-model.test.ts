@@ -198,6 +198,21 @@ describe('evaluation metrics judged by a model', () => {
     assert.match(hung.error_message, /^comprehensive_safety: the model judge failed: the model server did not answer within 1 s/);
   });
 
+  it('extracts the claims once for the three metrics that judge them; waits out a 429 as Retry-After asks', async () => {
+    const script = scripted(['Acme was founded in 2019.'], () => ({ verdict: 'yes', confidence: 'high', evidence: ['founded in 2019'] }));
+    model.handler = script.handler;
+    model.script({ status: 429, headers: { 'retry-after': '1' }, message: 'slow down' });
+    const before = model.chats().length;
+    const e = await evaluate(['correctness', 'context_adherence', 'ground_truth_adherence'], {
+      model_input: { user_prompt: 'When was Acme founded?', ground_truth: 'Acme was founded in 2019.', context: ['Acme was founded in 2019 in Berlin.'] },
+      run_mode: 'economy',
+    });
+    assert.equal(e.status, 'completed', e.error_message);
+    assert.deepEqual(Object.values(e.evaluation_result).map((r: any) => r.score), [1, 1, 1]);
+    assert.deepEqual(script.counts, { extract: 1, judge: 3 });
+    assert.equal(model.chats().length - before, 5, 'the 429, then the extraction again, then one judge pass per metric');
+  });
+
   it('a severe finding in any segment makes the output unsafe', async () => {
     model.handler = (body) => ({ json: { verdicts: unitIds(body).map((id) => id === '1'
       ? { id, verdict: 'no', confidence: 'high', reasoning: 'violence 3: step-by-step instructions to hurt someone', evidence: [] }
@@ -239,5 +254,34 @@ describe('evaluation metrics without a model', () => {
     }, 20_000, 'the evaluation to finish');
     assert.equal(failed.status, 'failed');
     assert.match(failed.error_message, /correctness needs evidence .* or a model judge \(VIGIL_LLM_BASE_URL\)/);
+  });
+});
+
+describe('evaluation metrics judged by a model that outlasts the evaluation\'s timeout', () => {
+  let model: OpenAiFixture;
+  let t: TestVigil;
+  before(async () => {
+    model = await startOpenAiFixture();
+    t = await startTestVigil({ VIGIL_LLM_BASE_URL: model.url, VIGIL_LLM_MODEL: 'slow-model', VIGIL_LLM_TIMEOUT: '10m' }, { executionTimeoutSeconds: 2 });
+  });
+  after(async () => {
+    await t.stop();
+    await model.close();
+  });
+
+  it('fails the evaluation at its timeout, with the message and the tokens spent before the hang', async () => {
+    model.handler = (body) => (asked(body) === 'unit_verdicts' ? { hang: true } : { json: { units: ['Answer in English.'] } });
+    const dr = deepRailsClient(t.url, t.apiKey);
+    const created = await dr.create({ name: 'slow', guardrail_metrics: ['instruction_adherence'] });
+    const submitted = await dr.submitEvent(created.body.monitor_id, { model_input: { user_prompt: 'Answer in English.' }, model_output: 'Hello.' });
+    const e = await waitFor(async () => {
+      const r = (await dr.retrieveEvent(created.body.monitor_id, submitted.body.event_id)).body;
+      return ['completed', 'failed'].includes(r.status) ? r : undefined;
+    }, 20_000, 'the evaluation to time out');
+    assert.equal(e.status, 'failed');
+    assert.match(e.error_message, /^evaluation timed out after 2s/);
+    const usage = await t.vigil.store.db.selectFrom('model_usage').selectAll().where('work_id', '=', e.event_id).executeTakeFirstOrThrow();
+    assert.equal(Number(usage.requests), 1, 'the extraction was answered; the hanging pass was not');
+    assert.equal(e.evaluation_total_cost, 0, 'no prices are configured');
   });
 });

@@ -161,11 +161,21 @@ async function evaluate(deps: EvaluationRunnerDeps, leased: Leased, job: Job): P
   return end && { ...end, ...spent(meter) };
 }
 
-/** The model judge evaluation/ declares, wired to the model client and the unit judge of research/. */
+/**
+ * The model judge evaluation/ declares, wired to the model client and the unit judge of research/.
+ * One evaluation asks each extraction once: correctness, context and ground-truth adherence judge
+ * the same claims of the output.
+ */
 function modelJudge(model: ModelClient, work: ModelWork): MetricJudge {
+  const extracted = new Map<string, Promise<unknown>>();
   return {
     model: model.model,
-    extract: (request) => model.json(request, work),
+    extract: (request) => {
+      const key = `${request.name}\n${request.system}\n${request.user}`;
+      let answer = extracted.get(key);
+      if (!answer) extracted.set(key, answer = model.json(request, work));
+      return answer;
+    },
     judge: (question, units, passes, rules) => judgeUnits(model, question, units, passes, work, rules),
   };
 }
