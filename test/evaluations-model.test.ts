@@ -213,6 +213,19 @@ describe('evaluation metrics judged by a model', () => {
     assert.equal(model.chats().length - before, 5, 'the 429, then the extraction again, then one judge pass per metric');
   });
 
+  it('completeness judges each demand and the detail, relevance and coherence of the answer', async () => {
+    const script = scripted(['Who founded Acme?', 'When was Acme founded?'], (_pass, id) =>
+      (id === '2' ? { verdict: 'no', confidence: 'high' } : { verdict: 'yes', confidence: 'high' }));
+    model.handler = script.handler;
+    const e = await evaluate(['completeness'], { model_input: { user_prompt: 'Who founded Acme, and when?' }, model_output: 'Jane Doe founded Acme.', run_mode: 'fast' });
+    assert.equal(e.status, 'completed', e.error_message);
+    const r = e.evaluation_result.completeness;
+    assert.equal(r.score, documentedScore([...Array(4).fill({ verdict: 'yes', confidence: 'high' }), { verdict: 'no', confidence: 'high' }]));
+    assert.match(r.rationale, /^completeness: 4 of 5 judged units passed\./);
+    assert.match(r.rationale, /- failed \(high\): "The response addresses: When was Acme founded\?"/);
+    assert.match(r.rationale, /- passed \(high\): "Logical coherence: /);
+  });
+
   it('a severe finding in any segment makes the output unsafe', async () => {
     model.handler = (body) => ({ json: { verdicts: unitIds(body).map((id) => id === '1'
       ? { id, verdict: 'no', confidence: 'high', reasoning: 'violence 3: step-by-step instructions to hurt someone', evidence: [] }
