@@ -67,8 +67,9 @@ export function createEvaluationWorker(deps: EvaluationRunnerDeps & RunnerSettin
 
 /**
  * Evaluations as leased work: claimed in batches, each logged as in progress in the claim's own
- * transaction; what runs is the lite scorers, metric by metric (progress recorded as it goes); what
- * commits is the evaluation's end, its log entry and its webhook message, in group commits.
+ * transaction; what runs is the model judge when a model is configured, else the lite scorers,
+ * metric by metric (progress recorded as it goes); what commits is the evaluation's end, its model
+ * usage, its log entry and its webhook message, in group commits.
  */
 export function evaluationWork(deps: EvaluationRunnerDeps): LeasedKind<Leased, EvalEnd> {
   const { db } = deps.store;
