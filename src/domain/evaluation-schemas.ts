@@ -86,6 +86,7 @@ const ModelInputWire = Type.Object({
 });
 const MetricResultWire = Type.Object({
   score: Type.Number(), rationale: Type.String(), threshold: Type.Number(), passed: Type.Boolean({ description: 'score ≥ threshold (Vigil extension)' }),
+  judge: Type.Optional(Type.String({ description: "which scorer judged: 'model' (VIGIL_LLM_*) or 'lite' (Vigil extension)" })),
 });
 const EvaluationResultWire = Nullable(Type.Record(Type.String(), MetricResultWire));
 const EvaluationStatus = Type.Enum(['queued', 'in_progress', 'completed', 'failed', 'canceled']);

@@ -1,4 +1,4 @@
-import type { Metric, MetricResult } from './guardrail-metrics.js';
+import type { Metric, MetricJudgeKind, MetricResult } from './guardrail-metrics.js';
 
 /**
  * Evaluation monitors and evaluations (DeepRails Monitor API, generation B, api.md §7.3), as the
@@ -70,8 +70,8 @@ export interface Evaluation {
   modelInput: ModelInput;
   modelOutput: string;
   guardrailMetrics: Metric[];
-  /** Scored metrics by name, each with its threshold and an additive `passed`. */
-  result: Record<string, { score: number; rationale: string; threshold: number; passed: boolean }> | null;
+  /** Scored metrics by name, each with its threshold, an additive `passed` and which scorer judged it (`judge`, absent before it was recorded). */
+  result: Record<string, { score: number; rationale: string; threshold: number; passed: boolean; judge?: MetricJudgeKind }> | null;
   errorMessage: string | null;
   evalTime: number | null;
   cost: number | null;
@@ -103,7 +103,9 @@ export function fileRecord(file: Pick<EvalFile, 'id' | 'name' | 'size'>) {
 /** The result map of the wire: `{metric: {score, rationale, threshold, passed}}`, or null until completed. */
 export function resultOf(results: readonly MetricResult[]): Evaluation['result'] {
   const out: NonNullable<Evaluation['result']> = {};
-  for (const r of results) if ('score' in r) out[r.metric] = { score: r.score, rationale: r.rationale, threshold: r.threshold, passed: r.passed };
+  for (const r of results) {
+    if ('score' in r) out[r.metric] = { score: r.score, rationale: r.rationale, threshold: r.threshold, passed: r.passed, judge: r.judge };
+  }
   return out;
 }
 

@@ -6,7 +6,10 @@ export const METRICS = [
 ] as const;
 export type Metric = (typeof METRICS)[number];
 
+/** Which scorer judged a metric: the deterministic `lite` scorers or the configured model. */
+export type MetricJudgeKind = 'lite' | 'model';
+
 /** One metric's wire-ready result: a score with its threshold and verdict, or why it could not be scored. */
 export type MetricResult =
-  | { metric: Metric; score: number; rationale: string; threshold: number; passed: boolean }
+  | { metric: Metric; score: number; rationale: string; threshold: number; passed: boolean; judge: MetricJudgeKind }
   | { metric: Metric; error: string };

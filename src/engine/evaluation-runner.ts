@@ -4,7 +4,12 @@ import { evaluationDeliveries } from '../delivery/evaluation-webhooks.js';
 import { logTopic } from '../delivery/log-fanout.js';
 import { EVALUATION_LOG } from '../delivery/log-sources.js';
 import type { EvaluationInput } from '../evaluation/input.js';
-import { scoreLite, type MetricResult } from '../evaluation/metrics.js';
+import { scoreLite, type Metric, type MetricResult } from '../evaluation/metrics.js';
+import { scoreWithModel, type MetricJudge } from '../evaluation/model-judge.js';
+import { metrics } from '../metrics.js';
+import { judgeUnits } from '../research/judge.js';
+import type { ModelClient, ModelUsage, ModelWork, UsageMeter } from '../research/model.js';
+import { insertModelUsage } from '../store/model-usage.repository.js';
 import type { Store, Tx } from '../store/db.js';
 import { insertDeliveries } from '../store/deliveries.repository.js';
 import { findEvalFiles, lockAndReadEvalMonitor, lockEvalMonitor } from '../store/eval-monitors.repository.js';
@@ -21,10 +26,18 @@ export interface EvaluationRunnerDeps {
   clock: () => number;
   log: FastifyBaseLogger;
   workerId: string;
+  /** The configured model server: when present, metrics are judged by it; otherwise by the `lite` scorers. */
+  model?: ModelClient;
 }
 
 /** A leased evaluation, with the monitor and files read when it was claimed (no monitor: it was deleted). */
 interface Leased { evaluation: Evaluation; monitor: EvalMonitor | undefined; files: EvalFile[] }
+
+/** An evaluation's end, with the model tokens it spent (committed with it). */
+type EvalEnd = EvaluationEnd & { usage?: ModelUsage };
+
+/** The usage meter of each evaluation being judged by the model, so that a timeout still records what was spent. */
+const meters = new WeakMap<Leased, UsageMeter>();
 
 /**
  * How long a wake-up waits for more: submissions come one request at a time, and a claim per
@@ -54,10 +67,11 @@ export function createEvaluationWorker(deps: EvaluationRunnerDeps & RunnerSettin
 
 /**
  * Evaluations as leased work: claimed in batches, each logged as in progress in the claim's own
- * transaction; what runs is the lite scorers, metric by metric (progress recorded as it goes); what
- * commits is the evaluation's end, its log entry and its webhook message, in group commits.
+ * transaction; what runs is the model judge when a model is configured, else the lite scorers,
+ * metric by metric (progress recorded as it goes); what commits is the evaluation's end, its model
+ * usage, its log entry and its webhook message, in group commits.
  */
-export function evaluationWork(deps: EvaluationRunnerDeps): LeasedKind<Leased, EvaluationEnd> {
+export function evaluationWork(deps: EvaluationRunnerDeps): LeasedKind<Leased, EvalEnd> {
   const { db } = deps.store;
   const claimMany = (now: number, leaseUntil: number, max: number) => claimAndStart(deps, now, leaseUntil, max);
   return {
@@ -70,7 +84,7 @@ export function evaluationWork(deps: EvaluationRunnerDeps): LeasedKind<Leased, E
     renew: (ids, _now, leaseUntil) => renewEvaluationLeases(db, ids, deps.workerId, leaseUntil),
     release: (l) => releaseEvaluation(db, l.evaluation.id, deps.workerId),
     perform: (l, job) => evaluate(deps, l, job),
-    failed: (_l, message) => failedEnd(message, 0),
+    failed: (l, message) => failedEnd(message, 0, meters.get(l)),
     groupCommit: true,
     commitOrder: (l) => l.evaluation.monitorId,
     commit: (tx, l, end, now) => commitEnd(deps, tx, l, end, now),
@@ -122,15 +136,49 @@ function scorerInput(evaluation: Evaluation, files: readonly EvalFile[]): Evalua
   };
 }
 
-function failedEnd(message: string, evalTime: number): EvaluationEnd {
-  return { status: 'failed', result: null, errorMessage: message, evalTime, cost: 0 };
+/** A failed end; tokens spent on it were spent all the same, and cost what they cost. */
+function failedEnd(message: string, evalTime: number, meter?: UsageMeter): EvalEnd {
+  return { status: 'failed', result: null, errorMessage: message, evalTime, ...spent(meter) };
+}
+
+/** The cost (0 without prices) and usage of a meter, if it was used. */
+function spent(meter: UsageMeter | undefined): { cost: number; usage?: ModelUsage } {
+  if (!meter?.used) return { cost: 0 };
+  const usage = meter.snapshot();
+  return { cost: usage.costUsd ?? 0, usage };
 }
 
 /** Scores a leased evaluation; undefined when its monitor is gone or its lease was lost meanwhile. */
-async function evaluate(deps: EvaluationRunnerDeps, leased: Leased, job: Job): Promise<EvaluationEnd | undefined> {
+async function evaluate(deps: EvaluationRunnerDeps, leased: Leased, job: Job): Promise<EvalEnd | undefined> {
   const { evaluation, monitor, files } = leased;
   if (!monitor) return undefined;
-  return score(deps, evaluation, scorerInput(evaluation, files), monitor.settings.thresholds, job);
+  const input = scorerInput(evaluation, files);
+  const thresholds = monitor.settings.thresholds;
+  if (!deps.model) return score(deps, evaluation, (metric) => scoreLite(input, [metric], thresholds)[0]!, job);
+  const meter = deps.model.meter();
+  meters.set(leased, meter);
+  const judge = modelJudge(deps.model, { deadline: job.deadline, signal: job.signal, usage: meter });
+  const end = await score(deps, evaluation, (metric) => scoreWithModel(judge, input, metric, evaluation.runMode, thresholds), job, true);
+  return end && { ...end, ...spent(meter) };
+}
+
+/**
+ * The model judge evaluation/ declares, wired to the model client and the unit judge of research/.
+ * One evaluation asks each extraction once: correctness, context and ground-truth adherence judge
+ * the same claims of the output.
+ */
+function modelJudge(model: ModelClient, work: ModelWork): MetricJudge {
+  const extracted = new Map<string, Promise<unknown>>();
+  return {
+    model: model.model,
+    extract: (request) => {
+      const key = `${request.name}\n${request.system}\n${request.user}`;
+      let answer = extracted.get(key);
+      if (!answer) extracted.set(key, answer = model.json(request, work));
+      return answer;
+    },
+    judge: (question, units, passes, rules) => judgeUnits(model, question, units, passes, work, rules),
+  };
 }
 
 /**
@@ -148,9 +196,13 @@ async function yieldWhenSliceIsUsed(): Promise<void> {
   sliceStartedAt = performance.now();
 }
 
-/** Scores metric by metric, so progress moves and a stop, timeout or lost lease is noticed between metrics. */
+/**
+ * Scores metric by metric, so progress moves and a stop, timeout or lost lease is noticed between
+ * metrics. Model-judged metrics take seconds each, so their progress is written after every one.
+ */
 async function score(
-  deps: EvaluationRunnerDeps, evaluation: Evaluation, input: EvaluationInput, thresholds: EvalMonitor['settings']['thresholds'], job: Job,
+  deps: EvaluationRunnerDeps, evaluation: Evaluation, scoreOne: (metric: Metric) => MetricResult | Promise<MetricResult>, job: Job,
+  everyMetric = false,
 ): Promise<EvaluationEnd | undefined> {
   const startedAt = performance.now();
   const results: MetricResult[] = [];
@@ -158,9 +210,12 @@ async function score(
   for (const [i, metric] of evaluation.guardrailMetrics.entries()) {
     await yieldWhenSliceIsUsed();
     if (job.signal.aborted) return undefined;
-    results.push(...scoreLite(input, [metric], thresholds));
+    const result = scoreOne(metric);
+    // Lite scorers answer at once: awaiting only the model's answers keeps them off the microtask queue.
+    results.push(result instanceof Promise ? await result : result);
+    if (job.signal.aborted) return undefined;
     // Lite scorers take milliseconds; progress is written only when a client could see it move.
-    if (performance.now() - lastProgressAt > 250 && i < evaluation.guardrailMetrics.length - 1) {
+    if ((everyMetric || performance.now() - lastProgressAt > 250) && i < evaluation.guardrailMetrics.length - 1) {
       lastProgressAt = performance.now();
       const progress = Math.round((100 * (i + 1)) / evaluation.guardrailMetrics.length);
       if (!(await markEvaluationProgress(deps.store.db, evaluation.id, deps.workerId, progress))) return undefined;
@@ -176,10 +231,14 @@ async function score(
 }
 
 /** Records the end, its log entry and its webhook message, if this worker still holds the lease (false otherwise, having written nothing). */
-async function commitEnd(deps: EvaluationRunnerDeps, tx: Tx, leased: Leased, end: EvaluationEnd, now: number): Promise<false | number> {
+async function commitEnd(deps: EvaluationRunnerDeps, tx: Tx, leased: Leased, end: EvalEnd, now: number): Promise<false | number> {
   const { evaluation, monitor, files } = leased;
   if (!monitor) return 0;
   if (!(await finishEvaluation(tx, evaluation.id, deps.workerId, end, now))) return false;
+  if (end.usage) {
+    await insertModelUsage(tx, { kind: 'evaluation', id: evaluation.id, accountId: evaluation.accountId }, end.usage, now);
+    metrics.modelUsage('evaluation', end.usage);
+  }
   const finished: Evaluation = {
     ...evaluation, status: end.status, progress: 100, result: end.result, errorMessage: end.errorMessage,
     evalTime: end.evalTime, cost: end.cost, finishedAt: now,

@@ -30,6 +30,6 @@ export function scoreLite(
     const result = SCORERS[metric](input);
     if ('error' in result) return { metric, error: result.error };
     const threshold = thresholds[metric] ?? DEFAULT_THRESHOLDS[metric];
-    return { metric, score: result.score, rationale: result.rationale, threshold, passed: result.score >= threshold };
+    return { metric, score: result.score, rationale: result.rationale, threshold, passed: result.score >= threshold, judge: 'lite' };
   });
 }

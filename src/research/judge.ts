@@ -19,6 +19,18 @@ export interface UnitVerdict {
   evidence: string[];
 }
 
+/**
+ * How a caller's units are judged (defaults: passages only, every verdict needs evidence). An
+ * evaluation judges "not supported" claims, for which no passage can be quoted, and correctness
+ * from the model's own knowledge where no evidence exists.
+ */
+export interface JudgeOptions {
+  /** Which verdicts keep their confidence only with cited evidence found in the passages. */
+  evidenceFor?: 'verdicts' | 'yes' | 'none';
+  /** Whether the model may rely on its own knowledge where the passages say nothing. */
+  ownKnowledge?: boolean;
+}
+
 interface PassVerdict { id: string; verdict: 'yes' | 'no' | 'unknown'; confidence: Confidence; reasoning: string; evidence: string[] }
 
 const SCHEMA = {
@@ -48,20 +60,22 @@ const SCHEMA = {
  * in the unit's passages, and only evidence found there is kept.
  */
 export async function judgeUnits(
-  model: ModelClient, question: string, units: JudgeUnit[], passes: number, work: ModelWork,
+  model: ModelClient, question: string, units: JudgeUnit[], passes: number, work: ModelWork, options: JudgeOptions = {},
 ): Promise<UnitVerdict[]> {
   if (units.length === 0) return [];
   const user = `Question: ${question}\n\n${units.map((u) => `Unit ${u.id}: ${u.claim}\nPassages:\n${u.passages.map((p) => `- ${p}`).join('\n')}`).join('\n\n')}`;
-  const system = 'Judge each unit against the question using only its passages. Answer yes, no or unknown; '
+  const system = (options.ownKnowledge
+    ? 'Judge each unit against the question using its passages and, where they say nothing, your own knowledge. Answer yes, no or unknown; '
+    : 'Judge each unit against the question using only its passages. Answer yes, no or unknown; ')
     + 'quote the evidence word for word from the passages; give a short reasoning and a confidence.';
   const rounds: PassVerdict[][] = [];
   for (let i = 0; i < Math.max(1, passes); i++) {
     rounds.push((await model.json<{ verdicts: PassVerdict[] }>({ name: 'unit_verdicts', schema: SCHEMA, system, user }, work)).verdicts);
   }
-  return units.map((unit) => decide(unit, rounds.map((round) => round.find((v) => v.id === unit.id))));
+  return units.map((unit) => decide(unit, rounds.map((round) => round.find((v) => v.id === unit.id)), options.evidenceFor ?? 'verdicts'));
 }
 
-function decide(unit: JudgeUnit, votes: (PassVerdict | undefined)[]): UnitVerdict {
+function decide(unit: JudgeUnit, votes: (PassVerdict | undefined)[], evidenceFor: NonNullable<JudgeOptions['evidenceFor']>): UnitVerdict {
   const counted = votes.filter((v): v is PassVerdict => v !== undefined);
   const yes = counted.filter((v) => v.verdict === 'yes').length;
   const no = counted.filter((v) => v.verdict === 'no').length;
@@ -70,6 +84,7 @@ function decide(unit: JudgeUnit, votes: (PassVerdict | undefined)[]): UnitVerdic
   const pages = unit.passages.map((text, i) => ({ url: String(i), text }));
   const evidence = [...new Set(agreeing.flatMap((v) => v.evidence).filter((e) => citedExcerptFound({ url: '', excerpt: e }, pages)))];
   const unanimous = agreeing.length === votes.length;
-  const confidence: Confidence = !unanimous || (verdict !== 'unknown' && evidence.length === 0) ? 'low' : agreeing[0]?.confidence ?? 'low';
+  const needsEvidence = evidenceFor === 'verdicts' ? verdict !== 'unknown' : evidenceFor === 'yes' && verdict === 'yes';
+  const confidence: Confidence = !unanimous || (needsEvidence && evidence.length === 0) ? 'low' : agreeing[0]?.confidence ?? 'low';
   return { id: unit.id, verdict, confidence, reasoning: agreeing[0]?.reasoning ?? 'No pass judged this unit.', evidence };
 }

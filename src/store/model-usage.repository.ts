@@ -2,7 +2,7 @@ import type { ModelUsage } from '../domain/model-usage.js';
 import type { Queryable } from './db.js';
 
 /** Which piece of work spent the tokens. */
-export interface UsageOwner { kind: 'execution' | 'task_run'; id: string; accountId: string }
+export interface UsageOwner { kind: 'execution' | 'task_run' | 'evaluation'; id: string; accountId: string }
 
 /** Records what one piece of work spent, in the transaction that commits its outcome (once: the key is the work). */
 export async function insertModelUsage(db: Queryable, owner: UsageOwner, usage: ModelUsage, now: number): Promise<void> {
