@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startOpenAiFixture, type OpenAiFixture } from '../../test/fixtures/openai-server.js';
 import { createOutboundClient, type OutboundClient } from '../outbound/http.js';
-import { judgeUnits } from './judge.js';
+import { judgeUnits, PASS_TEMPERATURE } from './judge.js';
 import { createModelClient, type ModelClient } from './model.js';
 
 describe('judge helper (passes, majority, verified evidence)', () => {
@@ -29,6 +29,7 @@ describe('judge helper (passes, majority, verified evidence)', () => {
     const work = { deadline: Date.now() + 20_000, signal: new AbortController().signal, usage: model.meter() };
     const verdicts = await judgeUnits(model, 'Did it happen?', units, 3, work);
     assert.equal(server.chats().length, 3, 'one request per pass');
+    assert.deepEqual(server.chats().map((c) => c.body.temperature), [0, PASS_TEMPERATURE, PASS_TEMPERATURE], 'later passes sample, so they can disagree');
     assert.deepEqual(verdicts[0], { id: 'a', verdict: 'yes', confidence: 'high', reasoning: 'Stated.', evidence: ['Acme raised $40 million'] });
     assert.equal(verdicts[1]!.verdict, 'no');
     assert.equal(verdicts[1]!.confidence, 'low', 'the passes disagreed');

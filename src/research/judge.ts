@@ -54,6 +54,9 @@ const SCHEMA = {
   required: ['verdicts'],
 };
 
+/** The sampling temperature of every pass after the first. */
+export const PASS_TEMPERATURE = 0.7;
+
 /**
  * Judges each unit with `passes` independent model passes: the verdict is the majority's (a tie is
  * `unknown`), its confidence is `low` when the passes disagree or none of its cited evidence occurs
@@ -70,7 +73,10 @@ export async function judgeUnits(
     + 'quote the evidence word for word from the passages; give a short reasoning and a confidence.';
   const rounds: PassVerdict[][] = [];
   for (let i = 0; i < Math.max(1, passes); i++) {
-    rounds.push((await model.json<{ verdicts: PassVerdict[] }>({ name: 'unit_verdicts', schema: SCHEMA, system, user }, work)).verdicts);
+    // The first pass takes the most likely answer; later ones sample, so that they can disagree
+    // (at temperature 0 a deterministic server repeats the first answer and a second pass adds nothing).
+    const temperature = i === 0 ? 0 : PASS_TEMPERATURE;
+    rounds.push((await model.json<{ verdicts: PassVerdict[] }>({ name: 'unit_verdicts', schema: SCHEMA, system, user, temperature }, work)).verdicts);
   }
   return units.map((unit) => decide(unit, rounds.map((round) => round.find((v) => v.id === unit.id)), options.evidenceFor ?? 'verdicts'));
 }

@@ -27,6 +27,8 @@ export interface JsonRequest {
   schema: Record<string, unknown>;
   system: string;
   user: string;
+  /** Sampling temperature (default 0: the most likely answer). Independent passes ask for more than 0, or they repeat one answer. */
+  temperature?: number;
 }
 
 /** A model call's work: its deadline, abort signal and the meter its tokens are counted on. */
@@ -67,7 +69,7 @@ export function createModelClient(config: LlmConfig, http: OutboundClient): Mode
       try {
         return await slots(() => withRetries(work, config.timeoutMs, async (timeout) => {
           const answer = await sdk.chat.completions.create({
-            model, messages, temperature: 0, response_format: responseFormat(tried, request),
+            model, messages, temperature: request.temperature ?? 0, response_format: responseFormat(tried, request),
           }, { timeout, signal: work.signal });
           work.usage.add(answer.usage);
           return answer.choices[0]?.message?.content ?? '';
