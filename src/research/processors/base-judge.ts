@@ -1,6 +1,7 @@
 import type { Confidence, DetectedEvent, FieldBasis, TaskOutput } from '../../domain/event.js';
 import type { JsonSchemaSpec } from '../../domain/monitor.js';
 import type { ResearchTier } from '../../domain/research-tiers.js';
+import { PASS_TEMPERATURE } from '../judge.js';
 import type { ModelClient, ModelWork } from '../model.js';
 import { eventDate } from './item-events.js';
 import type { SourcedItem } from '../items/sourced-item.js';
@@ -49,7 +50,8 @@ export async function judgeItems(
   const user = `Query: ${query}\n\nItems:\n${items.map((item, i) => describeItem(item, i, tier.chars)).join('\n\n')}`;
   const passes: Verdict[][] = [];
   for (let pass = 0; pass < Math.max(1, tier.passes); pass++) {
-    const answer = await model.json<{ items: Verdict[] }>({ name: 'item_verdicts', schema: VERDICTS_SCHEMA, system: SYSTEM, user }, work);
+    const temperature = pass === 0 ? 0 : PASS_TEMPERATURE;
+    const answer = await model.json<{ items: Verdict[] }>({ name: 'item_verdicts', schema: VERDICTS_SCHEMA, system: SYSTEM, user, temperature }, work);
     passes.push(answer.items);
   }
   const events: DetectedEvent[] = [];
