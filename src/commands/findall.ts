@@ -127,10 +127,10 @@ export async function enrichFindAllRun(deps: FindAllCommandDeps, accountId: stri
 }
 
 /** `POST …/ingest`: the objective's entity type and match conditions, as research reads them. */
-export function ingestObjective(deps: FindAllCommandDeps, objective: string): IngestedSchema {
+export async function ingestObjective(deps: FindAllCommandDeps, objective: string): Promise<IngestedSchema> {
   if (objective.trim() === '') throw invalid(['body', 'objective'], 'must not be empty', 'missing');
   try {
-    return deps.research.ingest(objective);
+    return await deps.research.ingest(objective);
   } catch (err) {
     throw invalid(['body', 'objective'], `could not be read into a schema: ${(err as Error).message}`, 'ingest');
   }
