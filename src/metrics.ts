@@ -80,7 +80,7 @@ export const metrics = {
     deliveries.inc({ outcome });
   },
   /** Model tokens spent by one execution or task run, recorded when its outcome commits. */
-  modelUsage(work: 'execution' | 'task_run', usage: { promptTokens: number; completionTokens: number; costUsd: number | null }): void {
+  modelUsage(work: 'execution' | 'task_run' | 'findall_run', usage: { promptTokens: number; completionTokens: number; costUsd: number | null }): void {
     modelTokens.inc({ kind: 'prompt', work }, usage.promptTokens);
     modelTokens.inc({ kind: 'completion', work }, usage.completionTokens);
     if (usage.costUsd !== null) modelCost.inc({ work }, usage.costUsd);

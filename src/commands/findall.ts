@@ -40,7 +40,7 @@ export async function createFindAllRun(deps: FindAllCommandDeps, accountId: stri
       exclude_list: (body.exclude_list ?? []).map(({ name, url }) => ({ name, url })), sources: body.sources ?? [],
     },
     matchLimit: body.match_limit, enrichments: [], metadata: (body.metadata as FindAllRun['metadata']) ?? null,
-    webhook: body.webhook ?? null, terminationReason: null, error: null, generatedCount: 0, matchedCount: 0, work: 'run',
+    webhook: body.webhook ?? null, terminationReason: null, error: null, warnings: [], generatedCount: 0, matchedCount: 0, work: 'run',
     attempts: 0, createdAt: now, modifiedAt: now,
   };
   await deps.store.db.transaction().execute(async (tx) => {

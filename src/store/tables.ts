@@ -225,7 +225,7 @@ export interface SourceHealthTable {
 
 /** Model tokens one execution or task run spent (0016). */
 export interface ModelUsageTable {
-  work_kind: 'execution' | 'task_run';
+  work_kind: 'execution' | 'task_run' | 'findall_run';
   work_id: string;
   account_id: string;
   model: string;
