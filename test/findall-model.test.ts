@@ -8,7 +8,8 @@ import { liteFindAll } from '../src/research/findall/lite.js';
 import { startFindAllSite, type FindAllSite } from './fixtures/findall-site.js';
 import { startOpenAiFixture, userText, type ChatAnswer, type OpenAiFixture } from './fixtures/openai-server.js';
 import { startSearxFixture, type SearxFixture } from './fixtures/searxng-server.js';
-import { startTestVigil, type TestVigil } from './helpers.js';
+import { openStore } from '../src/store/db.js';
+import { sdkClient, spawnServer, startTestVigil, tempDir, testDatabase, waitFor, type ServerProcess, type TestVigil } from './helpers.js';
 
 const CONDITIONS = [
   { name: 'based_in_berlin', description: 'The company is based in Berlin' },
@@ -228,6 +229,75 @@ describe('FindAll without a model, or without search', () => {
       assert.deepEqual(judgedResult.candidates.filter((c) => c.match_status === 'matched').map((c) => c.name).sort(), ['Acme Robotics', 'Nordwind AI']);
     } finally {
       await Promise.all([noModel.stop(), noSearch.stop()]);
+      await Promise.all([site.close(), search.close(), model.close()]);
+    }
+  });
+});
+
+describe('FindAll with a model across a crash', () => {
+  it('continues a model-backed run after kill -9 and restart: each candidate generated and judged once; usage committed', { timeout: 300_000 }, async () => {
+    const site = await startFindAllSite();
+    const search = await startSearxFixture();
+    const model = await startOpenAiFixture();
+    model.handler = scriptedModel;
+    search.results = () => [{ url: `${site.url}/`, title: 'Startup directory', content: 'Twelve startups' }];
+    for (const company of site.companies) site.site.delay(`/companies/${company.slug}`, 300);
+    const dir = tempDir();
+    const database = await testDatabase(dir.path);
+    const env = {
+      VIGIL_DATABASE_URL: database.url, VIGIL_API_KEY: 'findall-model-crash', VIGIL_ALLOW_NETWORKS: '127.0.0.0/8',
+      VIGIL_POLL_INTERVAL: '200ms', VIGIL_LEASE_DURATION: '2s',
+      VIGIL_SEARCH_URL: search.url, VIGIL_LLM_BASE_URL: model.url, VIGIL_LLM_MODEL: 'fixture-model',
+    };
+    const servers: ServerProcess[] = [];
+    const spawnOne = async () => {
+      const server = await spawnServer(env, { startTimeoutMs: 90_000 });
+      servers.push(server);
+      return server;
+    };
+    try {
+      const first = await spawnOne();
+      const client = sdkClient(first.url, 'findall-model-crash');
+      const run = await client.beta.findall.create({
+        objective: 'Find AI companies in Berlin that raised a Series A', entity_type: 'companies', match_conditions: CONDITIONS,
+        generator: 'base', match_limit: 20,
+      });
+      const before = await waitFor(async () => {
+        const metrics = (await client.beta.findall.retrieve(run.findall_id)).status.metrics;
+        return metrics.generated_candidates_count! >= 3 ? metrics : undefined;
+      }, 60_000, 'three candidates');
+      first.child.kill('SIGKILL');
+      await first.exited;
+      assert.ok(before.generated_candidates_count! < site.companies.length, 'killed while the run was producing');
+
+      const second = await spawnOne();
+      const again = sdkClient(second.url, 'findall-model-crash');
+      const events = await runToEnd(again, run.findall_id);
+      assert.equal(events.at(-1).data.status.status, 'completed', JSON.stringify(events.at(-1)));
+      const byType = (type: string) => events.filter((e) => e.type === type).map((e) => e.data.candidate_id);
+      const generated = byType('findall.candidate.generated');
+      const judged = [...byType('findall.candidate.matched'), ...byType('findall.candidate.unmatched'), ...byType('findall.candidate.discarded')];
+      assert.equal(generated.length, site.companies.length, 'every company on the page searched is a candidate');
+      assert.equal(new Set(generated).size, generated.length, 'none generated twice');
+      assert.deepEqual([...judged].sort(), [...generated].sort(), 'each judged exactly once');
+      const result = await again.beta.findall.result(run.findall_id);
+      assert.deepEqual(result.candidates.filter((c) => c.match_status === 'matched').map((c) => c.name).sort(),
+        ['Acme Robotics', 'Kreuzberg Bikes', 'Nordwind AI', 'Spree Analytics']);
+
+      const store = await openStore(database.url);
+      try {
+        const usage = await store.db.selectFrom('model_usage').selectAll().where('work_id', '=', run.findall_id).executeTakeFirstOrThrow();
+        assert.equal(usage.work_kind, 'findall_run');
+        // What the killed worker spent after its last commit is lost with it; nothing is counted twice.
+        assert.ok(Number(usage.requests) > 0 && Number(usage.requests) <= model.chats().length, `${usage.requests} of ${model.chats().length}`);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      for (const server of servers) if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
+      await Promise.all(servers.map((s) => s.exited));
+      await database.drop();
+      dir.remove();
       await Promise.all([site.close(), search.close(), model.close()]);
     }
   });
