@@ -35,7 +35,7 @@ export interface Vigil {
 /** The User-Agent of every outbound request: honest about who is asking, with the version (package.json). */
 export const USER_AGENT = 'Vigil/0.1.0 (+https://github.com/vigil; self-hosted web monitor)';
 
-/** What a caller may inject into a Vigil: its clock, and the FindAll research (default: `lite`). */
+/** What a caller may inject into a Vigil: its clock, and the FindAll research (default: chosen per run from the configuration). */
 export interface VigilOptions {
   clock?: () => number;
   /** The generator, judge, enricher and ingestor of every FindAll run; when none is given, each run's generator chooses (findAllResearchFor). */

@@ -199,6 +199,31 @@ describe('FindAll with a model and web search', () => {
   });
 });
 
+describe('FindAll with a model that hangs', () => {
+  it('a model that never answers does not keep the run past VIGIL_FINDALL_TIMEOUT', { timeout: 120_000 }, async () => {
+    const site = await startFindAllSite();
+    const search = await startSearxFixture();
+    const model = await startOpenAiFixture();
+    model.handler = (body) => (schemaOf(body) === 'unit_verdicts' ? { hang: true } : scriptedModel(body));
+    search.results = () => [{ url: `${site.url}/lists/listing`, title: 'New companies', content: 'Five companies' }];
+    const t = await startTestVigil({
+      VIGIL_SEARCH_URL: search.url, VIGIL_LLM_BASE_URL: model.url, VIGIL_LLM_MODEL: 'fixture-model', VIGIL_LLM_TIMEOUT: '10m', VIGIL_FINDALL_TIMEOUT: '3s',
+    });
+    try {
+      const run = await t.client.beta.findall.create({
+        objective: 'Find AI companies in Berlin that raised a Series A', entity_type: 'companies', match_conditions: CONDITIONS,
+        generator: 'base', match_limit: 5,
+      });
+      const events = await runToEnd(t.client, run.findall_id);
+      assert.deepEqual([events.at(-1).data.status.status, events.at(-1).data.status.termination_reason], ['completed', 'timeout']);
+      assert.ok(model.chats().some((c) => schemaOf(c.body) === 'unit_verdicts'), 'a judge request was hanging when the run timed out');
+    } finally {
+      await t.stop();
+      await Promise.all([site.close(), search.close(), model.close()]);
+    }
+  });
+});
+
 describe('FindAll without a model, or without search', () => {
   it('runs as lite with a warning without a model; generates as lite with a warning without search', async () => {
     const site = await startFindAllSite();
