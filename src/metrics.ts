@@ -79,8 +79,8 @@ export const metrics = {
   deliveryAttempted(outcome: 'delivered' | 'failed' | 'skipped'): void {
     deliveries.inc({ outcome });
   },
-  /** Model tokens spent by one execution, task run or evaluation, recorded when its outcome commits. */
-  modelUsage(work: 'execution' | 'task_run' | 'evaluation', usage: { promptTokens: number; completionTokens: number; costUsd: number | null }): void {
+  /** Model tokens spent by one execution, task run, evaluation or FindAll run, recorded when its outcome (or step) commits. */
+  modelUsage(work: 'execution' | 'task_run' | 'evaluation' | 'findall_run', usage: { promptTokens: number; completionTokens: number; costUsd: number | null }): void {
     modelTokens.inc({ kind: 'prompt', work }, usage.promptTokens);
     modelTokens.inc({ kind: 'completion', work }, usage.completionTokens);
     if (usage.costUsd !== null) modelCost.inc({ work }, usage.costUsd);

@@ -17,7 +17,7 @@ import { createPoliteFetcher } from './outbound/polite.js';
 import { createParsePool, type SourceParser } from './research/isolate/parse-pool.js';
 import { createModelClient } from './research/model.js';
 import { createSearchClient } from './research/search.js';
-import { liteFindAll } from './research/findall/lite.js';
+import { findAllResearchFor, type ChosenResearch } from './research/findall/index.js';
 import type { FindAllResearch, ResearchContext } from './research/findall/seam.js';
 import { openStore, type Store } from './store/db.js';
 
@@ -35,23 +35,28 @@ export interface Vigil {
 /** The User-Agent of every outbound request: honest about who is asking, with the version (package.json). */
 export const USER_AGENT = 'Vigil/0.1.0 (+https://github.com/vigil; self-hosted web monitor)';
 
-/** What a caller may inject into a Vigil: its clock, and the FindAll research (default: `lite`). */
+/** What a caller may inject into a Vigil: its clock, and the FindAll research (default: chosen per run from the configuration). */
 export interface VigilOptions {
   clock?: () => number;
-  /** The generator, judge, enricher and ingestor of FindAll runs; `liteFindAll` when none is given. */
+  /** The generator, judge, enricher and ingestor of every FindAll run; when none is given, each run's generator chooses (findAllResearchFor). */
   findAllResearch?: FindAllResearch;
 }
 
 /** Opens the store, creates keys, starts the loops and listens, as the config's roles say. */
 export async function startVigil(config: Config, options: VigilOptions = {}): Promise<Vigil> {
   const clock = options.clock ?? Date.now;
-  const research = options.findAllResearch ?? liteFindAll;
   const log = pino({ level: config.logLevel });
   const store = await openStore(config.databaseUrl, (err) => log.warn({ err }, 'wake-up hint channel failed; polling continues'));
   const firstKey = await bootstrapKeys(store, config);
   const http: OutboundClient = createOutboundClient({
     allowNetworks: config.allowNetworks, userAgent: USER_AGENT, timeoutMs: 15_000,
   });
+  // Model and search traffic leaves through the same guarded client (VIGIL_ALLOW_NETWORKS admits a private model server).
+  const model = createModelClient(config.llm, http);
+  const search = createSearchClient(config.search);
+  const injected = options.findAllResearch;
+  const researchFor = (generator: string): ChosenResearch =>
+    (injected ? { research: injected, warning: null } : findAllResearchFor(generator, { model, search }));
   const loops: Loop[] = [];
   let worker: Loop | undefined;
   let taskWorker: Loop | undefined;
@@ -66,9 +71,6 @@ export async function startVigil(config: Config, options: VigilOptions = {}): Pr
     // Loading the parsing code in a worker takes a moment: done before any work is claimed, not on its time.
     await parser.ready();
     // Every kind of leased work goes through the one leased runner (src/engine/leased-runner.ts).
-    // Model and search traffic leaves through the same guarded client (VIGIL_ALLOW_NETWORKS admits a private model server).
-    const model = createModelClient(config.llm, http);
-    const search = createSearchClient(config.search);
     const leased = {
       store, fetcher, parser, model, search, clock, log, timeoutMs, lease: leaseSettings(config.leaseMs),
       concurrency: config.workerConcurrency, intervalMs: config.pollIntervalMs,
@@ -79,7 +81,7 @@ export async function startVigil(config: Config, options: VigilOptions = {}): Pr
     taskWorker = createTaskWorker({ ...leased, workerId: newWorkerId(), perAccountInFlight: config.accountLimits.taskRunsInFlight });
     const evaluationWorker = createEvaluationWorker({ ...leased, workerId: newWorkerId() });
     const findAllWorker = createFindAllWorker({
-      ...leased, research, workerId: newWorkerId(), timeoutMs: config.findAllTimeoutSeconds * 1000,
+      ...leased, researchFor, workerId: newWorkerId(), timeoutMs: config.findAllTimeoutSeconds * 1000,
     });
     const searchParser = parser;
     // Entity search reads the web from the API request, with the same polite fetching as runs.
@@ -108,7 +110,8 @@ export async function startVigil(config: Config, options: VigilOptions = {}): Pr
     app = await buildApp({
       store, clock, config, wake: (topic) => store.workHints.notify(topic), monitorCreatesPerMinute: config.monitorCreatesPerMinute,
       taskCreatesPerMinute: config.taskCreatesPerMinute, findAllCreatesPerHour: config.findAllCreatesPerHour,
-      findAll: { research, searchContext }, logger: log,
+      // Ingest is the same for every generator: the model's reading when one is configured.
+      findAll: { research: researchFor('base').research, searchContext }, logger: log,
     });
     url = await app.listen({ port: config.port, host: config.host });
   }

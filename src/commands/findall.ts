@@ -40,7 +40,7 @@ export async function createFindAllRun(deps: FindAllCommandDeps, accountId: stri
       exclude_list: (body.exclude_list ?? []).map(({ name, url }) => ({ name, url })), sources: body.sources ?? [],
     },
     matchLimit: body.match_limit, enrichments: [], metadata: (body.metadata as FindAllRun['metadata']) ?? null,
-    webhook: body.webhook ?? null, terminationReason: null, error: null, generatedCount: 0, matchedCount: 0, work: 'run',
+    webhook: body.webhook ?? null, terminationReason: null, error: null, warnings: [], generatedCount: 0, matchedCount: 0, work: 'run',
     attempts: 0, createdAt: now, modifiedAt: now,
   };
   await deps.store.db.transaction().execute(async (tx) => {
@@ -127,10 +127,10 @@ export async function enrichFindAllRun(deps: FindAllCommandDeps, accountId: stri
 }
 
 /** `POST …/ingest`: the objective's entity type and match conditions, as research reads them. */
-export function ingestObjective(deps: FindAllCommandDeps, objective: string): IngestedSchema {
+export async function ingestObjective(deps: FindAllCommandDeps, objective: string): Promise<IngestedSchema> {
   if (objective.trim() === '') throw invalid(['body', 'objective'], 'must not be empty', 'missing');
   try {
-    return deps.research.ingest(objective);
+    return await deps.research.ingest(objective);
   } catch (err) {
     throw invalid(['body', 'objective'], `could not be read into a schema: ${(err as Error).message}`, 'ingest');
   }

@@ -61,6 +61,9 @@ export const FindAllRunResponse = Type.Object({
   generator: Type.String(),
   status: RunStatus,
   metadata: Type.Optional(Nullable(Type.Record(Type.String(), Type.Unknown()))),
+  warnings: Type.Optional(Type.Array(Type.Object({ type: Type.String(), message: Type.String(), detail: Nullable(Type.Unknown()) }), {
+    description: 'Our extension: caveats of how the run was researched (e.g. no model configured, so it ran as lite)',
+  })),
   created_at: Type.Optional(Nullable(Type.String())),
   modified_at: Type.Optional(Nullable(Type.String())),
 });

@@ -37,6 +37,8 @@ export interface FindAllRun {
   webhook: FindAllWebhook | null;
   terminationReason: TerminationReason | null;
   error: string | null;
+  /** Caveats of how the run was researched (e.g. no model configured: it ran as lite). */
+  warnings: string[];
   generatedCount: number;
   matchedCount: number;
   work: FindAllWork | null;
@@ -86,6 +88,8 @@ export function findAllRunRecord(run: FindAllRun) {
       termination_reason: run.terminationReason,
     },
     metadata: run.metadata ?? {},
+    // Our extension, shaped as a task run's warnings: only when there are any.
+    ...(run.warnings.length > 0 && { warnings: run.warnings.map((message) => ({ type: 'warning', message, detail: null })) }),
     created_at: iso(run.createdAt),
     modified_at: iso(run.modifiedAt),
   };

@@ -1,3 +1,6 @@
+/** The kinds of work that spend model tokens (the `work_kind` of `model_usage`). */
+export type ModelWorkKind = 'execution' | 'task_run' | 'evaluation' | 'findall_run';
+
 /** Tokens and requests one piece of work (an execution, a task run) spent on the model server. */
 export interface ModelUsage {
   model: string;

@@ -3,10 +3,14 @@ import { logTopic } from '../delivery/log-fanout.js';
 import { FINDALL_LOG } from '../delivery/log-sources.js';
 import { ID } from '../domain/ids.js';
 import { PREVIEW_CANDIDATES, type FindAllCandidate, type FindAllRun, type TerminationReason } from '../domain/findall.js';
+import { metrics } from '../metrics.js';
 import type { PoliteFetcher } from '../outbound/polite.js';
+import type { ChosenResearch } from '../research/findall/index.js';
 import type { CandidateSeed, FindAllResearch, ResearchContext } from '../research/findall/seam.js';
 import type { SourceParser } from '../research/isolate/parse-pool.js';
+import type { ModelClient, UsageMeter } from '../research/model.js';
 import type { Store, Tx } from '../store/db.js';
+import { addModelUsage } from '../store/model-usage.repository.js';
 import { candidateKeys, candidatesIn, insertCandidate, updateCandidate } from '../store/findall-candidates.repository.js';
 import {
   claimFindAllRun, holdFindAllRun, releaseFindAllRun, renewFindAllLeases, updateFindAllRun,
@@ -15,12 +19,17 @@ import { recordCandidate, recordStatus } from './findall-events.js';
 import { createLeasedRunner, WorkTimeoutError, type Job, type LeasedKind, type RunnerSettings } from './leased-runner.js';
 import type { Loop } from './loop.js';
 
-/** What running FindAll runs needs; `research` is the generator, judge and enricher (research/findall/seam.ts). */
+/**
+ * What running FindAll runs needs; `researchFor` gives a run's generator its research (the
+ * generator, judge and enricher of research/findall/seam.ts) and the warning the run carries.
+ */
 export interface FindAllRunnerDeps {
   store: Store;
   fetcher: PoliteFetcher;
   parser: SourceParser;
-  research: FindAllResearch;
+  researchFor: (generator: string) => ChosenResearch;
+  /** The model server, when one is configured: the run's tokens are counted on its meter. */
+  model?: ModelClient;
   clock: () => number;
   log: FastifyBaseLogger;
   workerId: string;
@@ -50,6 +59,8 @@ export function createFindAllWorker(deps: FindAllRunnerDeps & RunnerSettings): L
  */
 export function findAllWork(deps: FindAllRunnerDeps): LeasedKind<FindAllRun, RunEnd, FindAllRun> {
   const { db, dialect } = deps.store;
+  // The usage of each lease of a run, by the claimed run the runner hands to perform and then to commit.
+  const usages = new WeakMap<FindAllRun, StepUsage>();
   return {
     name: 'findall-worker',
     noun: 'FindAll run',
@@ -59,23 +70,36 @@ export function findAllWork(deps: FindAllRunnerDeps): LeasedKind<FindAllRun, Run
     renew: (ids, _now, leaseUntil) => renewFindAllLeases(db, ids, deps.workerId, leaseUntil),
     release: (run) => releaseFindAllRun(db, run.id, deps.workerId),
     hold: (tx, run) => holdFindAllRun(tx, run.id, deps.workerId),
-    perform: (run, job) => perform(deps, run, job),
+    perform: (run, job) => {
+      const usage = deps.model && new StepUsage(deps.model.meter(), run);
+      if (usage) usages.set(run, usage);
+      return perform({ ...deps, research: deps.researchFor(run.generator).research }, run, metered(job, usage), usage?.meter);
+    },
     failed: (_run, message, cause) => (cause instanceof WorkTimeoutError
       ? { status: 'completed', reason: 'timeout', error: message }
       : { status: 'failed', reason: 'error_occurred', error: message }),
-    commit: (tx, run, end, now) => commitEnd(deps, tx, run, end, now),
+    commit: async (tx, run, end, now) => {
+      const outbox = await commitEnd(deps, tx, run, end, now);
+      // Tokens spent after the last step (a generation that found nothing more, a failure) count with the end.
+      if (outbox !== false) await usages.get(run)?.commit(tx, now);
+      return outbox;
+    },
     logTopic: (run) => logTopic(FINDALL_LOG, run.id),
   };
 }
 
-async function perform(deps: FindAllRunnerDeps, claimed: FindAllRun, job: Job<FindAllRun>): Promise<RunEnd> {
+/** The runner's deps with the research chosen for the run at hand. */
+type RunDeps = FindAllRunnerDeps & { research: FindAllResearch };
+
+async function perform(deps: RunDeps, claimed: FindAllRun, job: Job<FindAllRun>, usage: UsageMeter | undefined): Promise<RunEnd> {
   const ctx: ResearchContext = {
     http: deps.fetcher.forExecution({ monitorId: claimed.id, executionId: `${claimed.id}#${claimed.attempts}`, deadline: job.deadline }),
-    parser: deps.parser, signal: job.signal, clock: deps.clock,
+    parser: deps.parser, signal: job.signal, clock: deps.clock, deadline: job.deadline, usage,
   };
   const run = await job.step(async (tx, held, now) => {
     if (held.status !== 'queued') return { value: held, outbox: 0 };
-    const running = await updateFindAllRun(tx, held.id, { status: 'running' }, now);
+    const { warning } = deps.researchFor(held.generator);
+    const running = await updateFindAllRun(tx, held.id, { status: 'running', ...(warning && { warnings: [warning] }) }, now);
     await recordStatus(tx, running, now);
     return { value: running, outbox: 0 };
   });
@@ -97,7 +121,7 @@ function stopNow(run: FindAllRun): Stop | undefined {
 }
 
 /** Judges what an earlier lease left unjudged, then generates and judges new candidates until a stop. */
-async function discover(deps: FindAllRunnerDeps, start: FindAllRun, job: Job<FindAllRun>, ctx: ResearchContext): Promise<Stop> {
+async function discover(deps: RunDeps, start: FindAllRun, job: Job<FindAllRun>, ctx: ResearchContext): Promise<Stop> {
   let run = start;
   for (const candidate of await candidatesIn(deps.store.db, run.id, 'generated')) {
     const early = stopNow(run);
@@ -130,7 +154,7 @@ async function discover(deps: FindAllRunnerDeps, start: FindAllRun, job: Job<Fin
 }
 
 /** Judges one candidate and commits the verdict; a candidate whose evidence cannot be judged is discarded. */
-async function judge(deps: FindAllRunnerDeps, run: FindAllRun, candidate: FindAllCandidate, job: Job<FindAllRun>, ctx: ResearchContext): Promise<FindAllRun> {
+async function judge(deps: RunDeps, run: FindAllRun, candidate: FindAllCandidate, job: Job<FindAllRun>, ctx: ResearchContext): Promise<FindAllRun> {
   let judged: FindAllCandidate;
   try {
     const verdict = await deps.research.judge(seedOf(candidate), run.spec, ctx);
@@ -151,7 +175,7 @@ async function judge(deps: FindAllRunnerDeps, run: FindAllRun, candidate: FindAl
  * Runs every enrichment a matched candidate has not had yet, in order, one commit each; looks again
  * until none is left, since enrichments may be added meanwhile. False when a cancel stopped it.
  */
-async function enrichMatched(deps: FindAllRunnerDeps, runId: string, job: Job<FindAllRun>, ctx: ResearchContext): Promise<boolean> {
+async function enrichMatched(deps: RunDeps, runId: string, job: Job<FindAllRun>, ctx: ResearchContext): Promise<boolean> {
   for (;;) {
     const run = await job.step(async (_tx, held) => ({ value: held, outbox: 0 }));
     if (run.status === 'cancelling') return false;
@@ -169,7 +193,7 @@ async function enrichMatched(deps: FindAllRunnerDeps, runId: string, job: Job<Fi
 
 /** Runs one enrichment on one candidate and commits it; a failed enrichment is logged and counted as done. */
 async function enrichOne(
-  deps: FindAllRunnerDeps, run: FindAllRun, candidate: FindAllCandidate, index: number, job: Job<FindAllRun>, ctx: ResearchContext,
+  deps: RunDeps, run: FindAllRun, candidate: FindAllCandidate, index: number, job: Job<FindAllRun>, ctx: ResearchContext,
 ): Promise<FindAllCandidate> {
   let enriched: FindAllCandidate = { ...candidate, enrichmentsDone: index + 1 };
   try {
@@ -186,6 +210,43 @@ async function enrichOne(
     // A negative count tells the caller a cancel arrived: this enrichment is kept, the rest are not run.
     return { value: held.status === 'cancelling' ? { ...enriched, enrichmentsDone: -1 } : enriched, outbox };
   });
+}
+
+/**
+ * A run's model tokens, committed as it goes: each step (and the end) adds what was spent since the
+ * last commit to the run's `model_usage` row, in the step's own transaction.
+ */
+class StepUsage {
+  private committed = { requests: 0, promptTokens: 0, completionTokens: 0, costUsd: 0 };
+
+  constructor(readonly meter: UsageMeter, private readonly run: FindAllRun) {}
+
+  async commit(tx: Tx, now: number): Promise<void> {
+    const total = this.meter.snapshot();
+    const spent = {
+      model: total.model, requests: total.requests - this.committed.requests, promptTokens: total.promptTokens - this.committed.promptTokens,
+      completionTokens: total.completionTokens - this.committed.completionTokens,
+      costUsd: total.costUsd === null ? null : total.costUsd - this.committed.costUsd,
+    };
+    if (spent.requests === 0) return;
+    await addModelUsage(tx, { kind: 'findall_run', id: this.run.id, accountId: this.run.accountId }, spent, now);
+    this.committed = { ...total, costUsd: total.costUsd ?? 0 };
+    metrics.modelUsage('findall_run', spent);
+  }
+}
+
+/** The job with every step also committing the run's model usage so far (unchanged without a model). */
+function metered(job: Job<FindAllRun>, usage: StepUsage | undefined): Job<FindAllRun> {
+  if (!usage) return job;
+  return {
+    signal: job.signal,
+    deadline: job.deadline,
+    step: (write) => job.step(async (tx, held, now) => {
+      const result = await write(tx, held, now);
+      await usage.commit(tx, now);
+      return result;
+    }),
+  };
 }
 
 const seedOf = (c: FindAllCandidate): CandidateSeed => ({ key: c.key, name: c.name, url: c.url, description: c.description });

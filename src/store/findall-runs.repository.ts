@@ -14,7 +14,7 @@ function toFindAllRun(row: FindAllRunTable): FindAllRun {
     id: row.id, accountId: row.account_id, status: row.status as FindAllStatus, generator: row.generator as FindAllGenerator,
     spec: JSON.parse(row.spec) as FindAllSpec, matchLimit: Number(row.match_limit),
     enrichments: JSON.parse(row.enrichments) as EnrichInput[], metadata: parse(row.metadata), webhook: parse(row.webhook),
-    terminationReason: row.termination_reason as TerminationReason | null, error: row.error,
+    terminationReason: row.termination_reason as TerminationReason | null, error: row.error, warnings: parse<string[]>(row.warnings) ?? [],
     generatedCount: Number(row.generated_count), matchedCount: Number(row.matched_count), work: row.work as FindAllWork | null,
     attempts: Number(row.attempts), createdAt: Number(row.created_at), modifiedAt: Number(row.modified_at),
   };
@@ -26,7 +26,7 @@ export async function insertFindAllRun(db: Queryable, run: FindAllRun): Promise<
     id: run.id, account_id: run.accountId, status: run.status, generator: run.generator, spec: JSON.stringify(run.spec),
     match_limit: run.matchLimit, enrichments: JSON.stringify(run.enrichments),
     metadata: run.metadata ? JSON.stringify(run.metadata) : null, webhook: run.webhook ? JSON.stringify(run.webhook) : null,
-    termination_reason: null, error: null, generated_count: 0, matched_count: 0, work: run.work, attempts: 0,
+    termination_reason: null, error: null, warnings: run.warnings.length > 0 ? JSON.stringify(run.warnings) : null, generated_count: 0, matched_count: 0, work: run.work, attempts: 0,
     locked_by: null, locked_until: null, created_at: run.createdAt, modified_at: run.modifiedAt,
   }).execute();
 }
@@ -87,6 +87,7 @@ export interface RunPatch {
   enrichments?: EnrichInput[];
   terminationReason?: TerminationReason | null;
   error?: string | null;
+  warnings?: string[];
   generatedCount?: number;
   matchedCount?: number;
   work?: FindAllWork | null;
@@ -102,6 +103,7 @@ export async function updateFindAllRun(tx: Queryable, id: string, patch: RunPatc
     ...(patch.enrichments !== undefined && { enrichments: JSON.stringify(patch.enrichments) }),
     ...(patch.terminationReason !== undefined && { termination_reason: patch.terminationReason }),
     ...(patch.error !== undefined && { error: patch.error }),
+    ...(patch.warnings !== undefined && { warnings: patch.warnings.length > 0 ? JSON.stringify(patch.warnings) : null }),
     ...(patch.generatedCount !== undefined && { generated_count: patch.generatedCount }),
     ...(patch.matchedCount !== undefined && { matched_count: patch.matchedCount }),
     ...(patch.work !== undefined && { work: patch.work }),

@@ -15,6 +15,8 @@ export interface FindAllRunTable {
   webhook: string | null;
   termination_reason: string | null;
   error: string | null;
+  /** JSON: the run's warning messages (migration 0018); null when it has none. */
+  warnings: string | null;
   generated_count: number;
   matched_count: number;
   /** What a worker still has to do (`run` or `enrich`); null when nothing, and then the run holds no lease. */

@@ -1,4 +1,5 @@
 import type { Generated, Selectable } from 'kysely';
+import type { ModelWorkKind } from '../domain/model-usage.js';
 import type { EvalFileTable, EvalMonitorTable, EvaluationLogTable, EvaluationTable } from './evaluation-tables.js';
 import type { FindAllCandidateTable, FindAllEventTable, FindAllRunTable } from './findall-tables.js';
 
@@ -225,7 +226,7 @@ export interface SourceHealthTable {
 
 /** Model tokens one execution or task run spent (0016). */
 export interface ModelUsageTable {
-  work_kind: 'execution' | 'task_run' | 'evaluation';
+  work_kind: ModelWorkKind;
   work_id: string;
   account_id: string;
   model: string;

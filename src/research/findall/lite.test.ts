@@ -11,8 +11,12 @@ const ctx: ResearchContext = testResearchContext();
 before(async () => { site = await startFindAllSite(); });
 after(() => site.close());
 
-it('every generator uses lite today', () => {
-  for (const generator of ['preview', 'base', 'core', 'pro', 'anything']) assert.equal(findAllResearchFor(generator), liteFindAll);
+it('without a model every generator uses lite, and the run is told so', () => {
+  for (const generator of ['preview', 'base', 'core', 'pro', 'anything']) {
+    const chosen = findAllResearchFor(generator);
+    assert.equal(chosen.research, liteFindAll);
+    assert.match(chosen.warning ?? '', /no model is configured/);
+  }
 });
 
 it('an objective naming the directory: ingest, generate, judge; exactly the expected companies match', async () => {

@@ -7,9 +7,9 @@ import { judgeCandidate } from './judge.js';
 import type { FindAllResearch } from './seam.js';
 
 /** The deterministic `lite` FindAll research. */
-export const liteFindAll: FindAllResearch = {
+export const liteFindAll = {
   ingest: ingestObjective,
   generate: generateCandidates,
   judge: judgeCandidate,
   enrich: enrichCandidate,
-};
+} satisfies FindAllResearch;

@@ -6,6 +6,7 @@
 import type { FieldBasis } from '../../domain/event.js';
 import type { OutputSpec } from '../../domain/task.js';
 import type { OutboundClient } from '../../outbound/http.js';
+import type { UsageMeter } from '../model-usage.js';
 import type { SourceParser } from '../isolate/parse-pool.js';
 import type { FindAllSpec, IngestedSchema, MatchCondition } from '../../domain/findall-spec.js';
 
@@ -20,6 +21,10 @@ export interface ResearchContext {
   /** Aborted when the run is cancelled, times out, loses its lease or the process stops. */
   readonly signal: AbortSignal;
   readonly clock: () => number;
+  /** When the work runs out of time (epoch ms): model calls never wait past it. Absent: a model call's own timeout. */
+  readonly deadline?: number;
+  /** Where model-backed research counts the tokens it spends; the run commits them with its steps. */
+  readonly usage?: UsageMeter;
 }
 
 /** An entity found, before it is judged. `key` is stable across re-runs of generation (canonical URL, else normalised name). */
@@ -48,7 +53,7 @@ export interface Enrichment {
 
 /** Turns a plain-language objective into an entity type and match conditions (`POST …/ingest`). */
 export interface Ingestor {
-  ingest(objective: string): IngestedSchema;
+  ingest(objective: string): IngestedSchema | Promise<IngestedSchema>;
 }
 
 /**

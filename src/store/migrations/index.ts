@@ -12,6 +12,7 @@ import * as evaluations from './0013_evaluations.js';
 import * as findAll from './0014_findall.js';
 import * as keyRevocation from './0015_key_revocation.js';
 import * as modelUsage from './0016_model_usage.js';
+import * as findAllWarnings from './0018_findall_warnings.js';
 
 /** Migrations in order; append only, never edit a released one. */
 export function migrationProvider(dialect: DialectInfo): MigrationProvider {
@@ -28,6 +29,7 @@ export function migrationProvider(dialect: DialectInfo): MigrationProvider {
     '0014_findall': { up: (db) => findAll.up(db, dialect) },
     '0015_key_revocation': { up: (db) => keyRevocation.up(db) },
     '0016_model_usage': { up: (db) => modelUsage.up(db) },
+    '0018_findall_warnings': { up: (db) => findAllWarnings.up(db) },
   };
   return { getMigrations: async () => all };
 }
