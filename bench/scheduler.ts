@@ -7,9 +7,12 @@
 //   B          many monitors at 1 h (default 100,000) with due times backdated over the past hour:
 //              all due at once, an overload that must level off with bounded memory
 //   C          claim cost with 10k … 2M executions of history (EXPLAIN plans printed)
+//   D          (PostgreSQL) A's monitors run by 1, then 2 … worker processes (BENCH_WORKER_PROCESSES),
+//              with the CPU per execution of the workers, the database and the feed fixture
 //
 // Settings (env): BENCH_MONITORS, BENCH_FREQUENCY_S, BENCH_LARGE_MONITORS (0 skips B), BENCH_SECONDS,
-// BENCH_CONCURRENCY, BENCH_ACCOUNTS, BENCH_HISTORY (comma list; empty skips C), BENCH_IDLE_MONITORS
+// BENCH_CONCURRENCY, BENCH_ACCOUNTS, BENCH_HISTORY (comma list; empty skips C), BENCH_WORKER_PROCESSES
+// (0 skips D; not BENCH_WORKERS, which other benches use for autocannon threads), BENCH_IDLE_MONITORS
 // (RSS of a fresh process holding that many monitors not yet due; 0 skips it), BENCH_DATABASE_URL.
 // Everything runs in this process against loopback only; the fixture's CPU is in both figures.
 import { createServer, type Server } from 'node:http';
@@ -21,6 +24,7 @@ import { startVigil } from '../src/server.js';
 import { machineLine, envInt, openBenchDatabase, printRate } from './lib.js';
 import { runFloor, seedMonitors, percentile, startLags } from './scheduler-lib.js';
 import { claimCosts } from './scheduler-claims.js';
+import { printProcessesRun, runProcesses } from './scheduler-processes.js';
 
 const MONITORS = envInt('BENCH_MONITORS', 1000, 1);
 const FREQUENCY_S = envInt('BENCH_FREQUENCY_S', 1, 1);
@@ -28,6 +32,7 @@ const LARGE = envInt('BENCH_LARGE_MONITORS', 100_000);
 const SECONDS = envInt('BENCH_SECONDS', 20, 2);
 const CONCURRENCY = envInt('BENCH_CONCURRENCY', 64, 1);
 const ACCOUNTS = envInt('BENCH_ACCOUNTS', 10, 1);
+const PROCESSES = envInt('BENCH_WORKER_PROCESSES', 0);
 const HISTORY = (process.env.BENCH_HISTORY ?? '10000,100000,1000000').split(',').map((s) => s.trim()).filter(Boolean).map(Number);
 
 const FEED = `<?xml version="1.0"?><rss version="2.0"><channel><title>Bench</title>${Array.from({ length: 20 }, (_, i) =>
@@ -40,17 +45,22 @@ async function startFeed(): Promise<{ origin: string; server: Server }> {
   return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
+/** The configuration of a Vigil worker under the bench (every run and process alike). */
+function vigilEnv(): Record<string, string> {
+  return {
+    VIGIL_ALLOW_NETWORKS: '127.0.0.0/8', VIGIL_LOG_LEVEL: 'error', VIGIL_ROLES: 'worker',
+    VIGIL_WORKER_CONCURRENCY: String(CONCURRENCY), VIGIL_MIN_FREQUENCY: '1s', VIGIL_POLL_INTERVAL: '200ms',
+    VIGIL_ACCOUNT_EXECUTIONS_IN_FLIGHT: String(Math.ceil(CONCURRENCY / 2)),
+    // One fixture host stands in for many sites, and every run must really fetch: no politeness, no reuse.
+    VIGIL_FETCH_HOST_CONCURRENCY: String(CONCURRENCY), VIGIL_FETCH_HOST_SPACING: '0', VIGIL_FETCH_REUSE_WINDOW: '0',
+  };
+}
+
 /** Runs Vigil (scheduler and worker) over seeded monitors for SECONDS; the measured window is the second half. */
 async function runVigil(label: string, origin: string, count: number, frequencyS: number, backdateMs: number) {
   const database = await openBenchDatabase('vigil_bench_scheduler');
   try {
-    const config = loadConfig({
-      VIGIL_DATABASE_URL: database.url, VIGIL_ALLOW_NETWORKS: '127.0.0.0/8', VIGIL_LOG_LEVEL: 'error', VIGIL_ROLES: 'worker',
-      VIGIL_WORKER_CONCURRENCY: String(CONCURRENCY), VIGIL_MIN_FREQUENCY: '1s', VIGIL_POLL_INTERVAL: '200ms',
-      VIGIL_ACCOUNT_EXECUTIONS_IN_FLIGHT: String(Math.ceil(CONCURRENCY / 2)),
-      // One fixture host stands in for many sites, and every run must really fetch: no politeness, no reuse.
-      VIGIL_FETCH_HOST_CONCURRENCY: String(CONCURRENCY), VIGIL_FETCH_HOST_SPACING: '0', VIGIL_FETCH_REUSE_WINDOW: '0',
-    });
+    const config = loadConfig({ ...vigilEnv(), VIGIL_DATABASE_URL: database.url });
     const seedStart = performance.now();
     const now = Date.now();
     await seedMonitors(database.url, { count, accounts: ACCOUNTS, frequencyS, origin, firstDue: (i) => now - backdateMs + Math.floor((i / count) * (backdateMs || frequencyS * 1000)) });
@@ -81,6 +91,23 @@ async function runVigil(label: string, origin: string, count: number, frequencyS
   }
 }
 
+/** Part D: the A monitors run by 1, then 2 … PROCESSES worker processes sharing one PostgreSQL database (target: 0.8 × n times one, 1.6 for two). */
+async function twoProcesses(origin: string): Promise<void> {
+  if (!/^postgres/.test(process.env.BENCH_DATABASE_URL ?? '')) {
+    console.log('D skipped: several worker processes share a store only on PostgreSQL (set BENCH_DATABASE_URL)');
+    return;
+  }
+  const runs = [];
+  for (let processes = 1; processes <= PROCESSES; processes += 1) {
+    const run = await runProcesses({
+      processes, monitors: MONITORS, frequencyS: FREQUENCY_S, accounts: ACCOUNTS, seconds: SECONDS, origin, vigilEnv: vigilEnv(),
+    });
+    printProcessesRun(run);
+    runs.push(run);
+  }
+  for (const run of runs.slice(1)) printRate(`D ${run.processes} processes / 1`, run.rate, runs[0].rate, 'executions/s', 0.8 * run.processes);
+}
+
 async function main(): Promise<void> {
   console.log(`bench/scheduler — ${machineLine()}; concurrency ${CONCURRENCY}, ${ACCOUNTS} accounts, ${SECONDS} s per run`);
   if (envInt('BENCH_IDLE_MONITORS', 100_000) > 0) {
@@ -98,6 +125,7 @@ async function main(): Promise<void> {
       // Every backdated monitor is due at once: the demand is the whole backlog, so the floor is the bound.
       printRate(`B sustained / floor`, b.rate, floor.rate, 'executions/s', 0.5);
     }
+    if (PROCESSES > 0) await twoProcesses(feed.origin);
     if (HISTORY.length > 0) await claimCosts(HISTORY);
   } finally {
     feed.server.closeAllConnections();

@@ -4,7 +4,7 @@ import { CompiledQuery, Kysely, sql } from 'kysely';
 import { openStore, type Store } from '../src/store/db.js';
 import { openDialect } from '../src/store/dialect.js';
 import type { Database } from '../src/store/tables.js';
-import { claimExecution, finishExecution, releaseExecution } from '../src/store/executions.repository.js';
+import { claimExecution, claimExecutions, finishExecution, releaseExecution } from '../src/store/executions.repository.js';
 import { claimTaskRun, insertTaskRun } from '../src/store/task-runs.repository.js';
 import type { ClaimFairness } from '../src/store/fair-claim.js';
 import { apiFailure, startTestVigil, tempDir, testDatabase, type TestDatabase } from './helpers.js';
@@ -104,6 +104,42 @@ describe('fair claims across accounts', () => {
     } finally {
       await logged.destroy();
     }
+  });
+
+  it('claims a batch in one go with the same rotation and caps, and never two executions of one monitor', async () => {
+    await seedAccount('acct_batch_a');
+    await seedAccount('acct_batch_b');
+    // Distinct ids from the first test's rows, all older than them: the batch sees these first.
+    const seed = async (accountId: string, count: number) => {
+      for (let i = 0; i < count; i += 1) {
+        const monitorId = `${accountId}_m${i}`;
+        await store.db.insertInto('monitors').values({
+          id: monitorId, account_id: accountId, type: 'event_stream', status: 'active', frequency: '1h', frequency_seconds: 3600,
+          processor: 'lite', settings: '{}', created_at: 0, updated_at: 0, next_run_at: null,
+        }).execute();
+        // Two queued executions of each monitor (a trigger beside a scheduled run): one may run at a time.
+        for (const n of [0, 1]) {
+          await store.db.insertInto('executions').values({
+            id: `${monitorId}_e${n}`, monitor_id: monitorId, account_id: accountId, reason: 'trigger', scheduled_for: null,
+            status: 'queued', attempts: 0, created_at: 100 + i * 2 + n,
+          }).execute();
+        }
+      }
+    };
+    await seed('acct_batch_a', 10);
+    await seed('acct_batch_b', 3);
+    const now = NOW + 200_000;
+    const fairness: ClaimFairness = { perAccount: 4, after: 'acct_batch' };
+    const batch = await claimExecutions(store.db, store.dialect, { workerId: 'w9', now, leaseUntil: now + 60_000, max: 64 }, fairness);
+    const mine = batch.filter((e) => e.accountId.startsWith('acct_batch'));
+    const monitors = mine.map((e) => e.monitorId);
+    assert.equal(new Set(monitors).size, monitors.length, `one execution per monitor: ${monitors.join(' ')}`);
+    assert.equal(mine.filter((e) => e.accountId === 'acct_batch_a').length, 4, 'the busy account stops at its cap');
+    assert.equal(mine.filter((e) => e.accountId === 'acct_batch_b').length, 3, 'the small account gets one run of each monitor');
+    assert.deepEqual(mine.slice(0, 6).map((e) => e.accountId.slice(-1)).join(''), 'ababab', 'picks alternate between the accounts');
+    assert.ok(mine.every((e) => e.status === 'running' && e.startedAt === now && e.attempts === 1));
+    const again = await claimExecutions(store.db, store.dialect, { workerId: 'w9', now, leaseUntil: now + 60_000, max: 64 }, fairness);
+    assert.deepEqual(again.filter((e) => e.accountId.startsWith('acct_batch')), [], 'nothing more is runnable: caps reached, monitors leased');
   });
 
   it('rotates task runs across accounts under their own cap', async () => {

@@ -18,7 +18,7 @@ import { MONITOR_EVENTS_LOG } from '../delivery/log-sources.js';
 import { insertDeliveries } from '../store/deliveries.repository.js';
 import { appendEntries } from '../store/events.repository.js';
 import {
-  claimExecution, finishExecution, pruneExecutions, releaseExecution, renewExecutionLeases, type Execution,
+  claimExecutions, finishExecution, pruneExecutions, releaseExecution, renewExecutionLeases, type Execution,
 } from '../store/executions.repository.js';
 import { findMonitorById, markMonitorRun } from '../store/monitors.repository.js';
 import {
@@ -45,32 +45,44 @@ export interface RunnerDeps {
   perAccountInFlight?: number;
 }
 
+/** How long after an execution ends its worker claims again: ends close together share one claim. */
+export const REFILL_MS = 10;
+
 /** What an execution commits: its processor's result, with the monitor as it was read at the start (if it was). */
 export interface ExecutionResult { monitor?: Monitor; result: ProcessorResult }
 
 /**
  * Monitor executions as leased work (see leased-runner.ts): what runs is the monitor's processor;
- * what commits is its one outcome with the monitor's state and webhook deliveries. The claim goes
- * through `claimExecution` only, so its internals (queue, caps, indexes) can change freely.
+ * what commits is its one outcome with the monitor's state and webhook deliveries. Claims lease
+ * batches (`claimExecutions`, fair across accounts); outcomes commit in groups.
  */
 export function executionWork(deps: RunnerDeps): LeasedKind<Execution, ExecutionResult> {
   const { db, dialect } = deps.store;
   // The claim's fair rotation over accounts, and each account's cap on executions in flight.
   const fairness = { perAccount: deps.perAccountInFlight ?? Number.MAX_SAFE_INTEGER };
+  const claimMany = async (now: number, leaseUntil: number, max: number) => {
+    const claimed = await claimExecutions(db, dialect, { workerId: deps.workerId, now, leaseUntil, max }, fairness);
+    for (const execution of claimed) metrics.executionStarted(execution, now);
+    return claimed;
+  };
   return {
     name: 'worker',
     noun: 'execution',
     id: (execution) => execution.id,
     attempts: (execution) => execution.attempts,
-    claim: async (now, leaseUntil) => {
-      const claimed = await claimExecution(db, dialect, deps.workerId, now, leaseUntil, fairness);
-      metrics.executionStarted(claimed, now);
-      return claimed;
-    },
-    renew: (ids, _now, leaseUntil) => renewExecutionLeases(db, ids, deps.workerId, leaseUntil),
+    claim: async (now, leaseUntil) => (await claimMany(now, leaseUntil, 1))[0],
+    claimMany,
+    // A short batch may be short because of the accounts' caps: ended work frees them. Ends within
+    // a few ms share one claim.
+    refillMs: REFILL_MS,
+    renew: (ids, _now, leaseUntil) => renewExecutionLeases(db, dialect, ids, deps.workerId, leaseUntil),
     release: (execution) => releaseExecution(db, execution, deps.workerId),
     perform: (execution, job) => research(deps, execution, job),
     failed: (_execution, message) => ({ result: failure(message) }),
+    // commitOutcome writes nothing before its lease check, so outcomes finishing together share a
+    // transaction; in monitor order, the order every transaction locks monitor rows in.
+    groupCommit: true,
+    commitOrder: (execution) => execution.monitorId,
     commit: (tx, execution, { monitor, result }, now) => commitOutcome(deps, tx, execution, monitor, result, now),
     // Every outcome appends to the monitor's log (its events, or a completion or error).
     logTopic: (execution) => logTopic(MONITOR_EVENTS_LOG, execution.monitorId),

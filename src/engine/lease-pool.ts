@@ -22,6 +22,12 @@ export interface LeasePoolOptions<T> {
   claimMany?(inFlight: readonly T[], max: number): Promise<T[]>;
   /** Runs a leased item to its end; `stop` aborts when the stop grace has run out, and the item must then be given back. */
   run(item: T, stop: AbortSignal): Promise<void>;
+  /**
+   * With claimMany: after work ends, claim again this many ms later, also after a short batch (its
+   * shortness may come from per-account caps that the ended work frees), so that ends close
+   * together refill their slots with one claim. Without it an end claims at once, unless drained.
+   */
+  refillMs?: number;
   /** Gives back items claimed ahead and not started, when the pool stops. */
   releaseUnstarted?(): Promise<void>;
   graceMs?: number;
@@ -41,6 +47,18 @@ export function createLeasePool<T>(options: LeasePoolOptions<T>): Loop {
   let stopping = false;
   // The last batch claim found the queue empty: items ending free no work for their slots.
   let drained = false;
+  let refill: NodeJS.Timeout | undefined;
+
+  function ended(): void {
+    if (options.refillMs === undefined) {
+      if (!drained) loop.wake();
+      return;
+    }
+    refill ??= setTimeout(() => {
+      refill = undefined;
+      loop.wake();
+    }, options.refillMs);
+  }
 
   async function tick(): Promise<boolean> {
     // `stopping` is checked between claims: a stop under a deep backlog must not wait for a round of claims.
@@ -69,7 +87,7 @@ export function createLeasePool<T>(options: LeasePoolOptions<T>): Loop {
       .catch((err) => options.log.error({ err, pool: options.name }, `${options.name}: work could not be completed`))
       .finally(() => {
         inFlight.delete(item);
-        if (!drained) loop.wake();
+        ended();
       });
     inFlight.set(item, work);
   }
@@ -83,6 +101,7 @@ export function createLeasePool<T>(options: LeasePoolOptions<T>): Loop {
     wake: () => loop.wake(),
     stop: () => (stopped ??= (async () => {
       stopping = true;
+      clearTimeout(refill);
       await loop.stop();
       await options.releaseUnstarted?.();
       const drained = Promise.allSettled(inFlight.values());

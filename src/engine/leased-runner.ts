@@ -65,6 +65,8 @@ export interface LeasedKind<T, R, H = never> {
    * is claimed in batches: one statement for many items instead of one round each.
    */
   claimMany?(now: number, leaseUntil: number, max: number): Promise<T[]>;
+  /** With claimMany: how long after work ends to claim again (src/engine/lease-pool.ts `refillMs`). */
+  readonly refillMs?: number;
   /** Extends the leases this worker still holds among `ids`; returns those ids. */
   renew(ids: string[], now: number, leaseUntil: number): Promise<string[]>;
   /** Gives an item back to the queue (on stop), if this worker still holds it. */
@@ -138,6 +140,7 @@ export function createLeasedRunner<T, R, H = never>(kind: LeasedKind<T, R, H>, d
       const now = deps.clock();
       return (await claimMany(now, now + deps.lease.leaseMs, max)).map((item) => ({ item, sentAt }));
     }),
+    refillMs: kind.refillMs,
     run: ({ item, sentAt }, stop) => runOne(kind, deps, keeper.hold(item, kind.id(item), sentAt), stop, grouped),
   });
   return {

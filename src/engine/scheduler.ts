@@ -1,11 +1,11 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import { ID } from '../domain/ids.js';
 import type { Store } from '../store/db.js';
-import { queueScheduledExecution } from '../store/executions.repository.js';
+import { queueScheduledExecutions, type DueSlot } from '../store/executions.repository.js';
 import { findDueMonitors } from '../store/monitors.repository.js';
 import { createLoop, type Loop } from './loop.js';
 
+/** Due monitors queued per transaction: one commit for many slots, and the writer is held for a few ms at most. */
 const BATCH = 100;
 
 /**
@@ -18,11 +18,12 @@ export function nextDueTime(due: number, periodMs: number, now: number): number 
 }
 
 /**
- * Turns due schedule slots into queued executions. Advancing the monitor's next due time and
+ * Turns due schedule slots into queued executions. Advancing a monitor's next due time and
  * queueing the slot's execution happen in one transaction, guarded by the old due time and by a
  * unique (monitor, slot) key, so a slot is queued exactly once however many schedulers run and
- * whenever a process dies. A monitor whose previous execution is still queued or running is not
- * due (coalescing): under overload lag grows, but the queue holds at most one execution per monitor.
+ * whenever a process dies; each transaction queues a batch of due monitors. A monitor whose
+ * previous execution is still queued or running is not due (coalescing): under overload lag
+ * grows, but the queue holds at most one execution per monitor.
  */
 export function createScheduler(deps: {
   store: Store; clock: () => number; intervalMs: number; log: FastifyBaseLogger; onQueued: () => void;
@@ -30,19 +31,15 @@ export function createScheduler(deps: {
   async function tick(): Promise<boolean> {
     const now = deps.clock();
     const due = await findDueMonitors(deps.store.db, now, BATCH);
-    let queued = 0;
-    for (const monitor of due) {
-      // SQLite answers synchronously, so without a turn of the event loop a backlog of 100,000 due
-      // monitors would be queued in one unbroken chain of promises, starving the API and timers.
-      await nextTurn();
-      const slot = monitor.nextRunAt as number;
-      const next = nextDueTime(slot, monitor.frequencySeconds * 1000, now);
-      const won = await deps.store.db.transaction().execute((tx) => queueScheduledExecution(tx, {
-        id: ID.execution(), monitorId: monitor.id, accountId: monitor.accountId, slot, next, createdAt: now,
-      }));
-      if (won) queued += 1;
-    }
+    if (due.length === 0) return false;
+    const slots: DueSlot[] = due.map((monitor) => ({
+      id: ID.execution(), monitorId: monitor.id, accountId: monitor.accountId, slot: monitor.nextRunAt,
+      next: nextDueTime(monitor.nextRunAt, monitor.frequencySeconds * 1000, now),
+    }));
+    const queued = await deps.store.db.transaction().execute((tx) => queueScheduledExecutions(tx, slots, now));
     if (queued > 0) deps.onQueued();
+    // A full batch means more may be due: the loop yields a turn of the event loop before the next
+    // (SQLite answers synchronously; a backlog of 100,000 must not starve the API and timers).
     return due.length === BATCH;
   }
   return createLoop('scheduler', tick, { intervalMs: deps.intervalMs, log: deps.log });

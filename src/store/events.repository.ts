@@ -3,6 +3,7 @@ import type { ListReader, Queryable } from './db.js';
 import type { DialectInfo } from './dialect.js';
 import { prepared } from './prepared.js';
 import { listFrom, listKey, NOT_COMPLETION } from './list-walk.js';
+import { prepared } from './prepared.js';
 
 /** An event as stored: its log position, execution, kind and wire JSON. */
 export interface StoredEvent { seq: number; executionId: string; kind: string; body: string }
@@ -20,13 +21,16 @@ export async function appendEntries(db: Queryable, accountId: string, entries: L
   if (entries.length === 0) return;
   const monitorIds = [...new Set(entries.map((e) => e.monitorId))].sort();
   for (const monitorId of monitorIds) {
-    await db.updateTable('monitors').set((eb) => ({ id: eb.ref('id') })).where('id', '=', monitorId).execute();
+    await lockMonitorStatement(db, { id: monitorId });
   }
   await db.insertInto('events').values(entries.map((entry) => ({
     id: entry.id, account_id: accountId, monitor_id: entry.monitorId, execution_id: entry.executionId,
     kind: entry.kind, body: JSON.stringify(eventRecord(entry)), created_at: entry.createdAt,
   }))).execute();
 }
+
+const lockMonitorStatement = prepared<{ id: string }>(['id'], (db, v) => db.updateTable('monitors')
+  .set((eb) => ({ id: eb.ref('id') })).where('id', '=', v.id));
 
 const columns = ['seq', 'execution_id as executionId', 'kind', 'body'] as const;
 

@@ -1,12 +1,15 @@
 import type { SelectQueryBuilder } from 'kysely';
 import type { Db, Queryable } from './db.js';
+import { prepared } from './prepared.js';
 import type { DialectInfo } from './dialect.js';
 import {
   foundExpired, inClaimTransaction, lookForExpired, pickFairly, type ClaimFairness, type FairQueue,
 } from './fair-claim.js';
 import type { ExecutionRow } from './tables.js';
+import type { ExecutionReason } from './execution-queue.js';
 
-export type ExecutionReason = 'create' | 'schedule' | 'trigger';
+export type { ExecutionReason } from './execution-queue.js';
+export { dropQueuedExecutions, insertExecution, queueScheduledExecutions, type DueSlot } from './execution-queue.js';
 
 /** One run of a monitor (an "event group"), as the engine sees it. */
 export interface Execution {
@@ -38,106 +41,113 @@ const toExecution = (row: ExecutionRow): Execution => ({
   finishedAt: row.finished_at === null ? null : Number(row.finished_at),
 });
 
-/**
- * Queues an execution; it is run by whichever worker leases it first. A schedule slot is queued at
- * most once. A creation execution becomes its monitor's pending one, so no slot is queued beside it.
- */
-export async function insertExecution(
-  db: Queryable,
-  e: { id: string; monitorId: string; accountId: string; reason: ExecutionReason; scheduledFor: number | null; createdAt: number },
-): Promise<void> {
-  await db.insertInto('executions').values({
-    id: e.id, monitor_id: e.monitorId, account_id: e.accountId, reason: e.reason,
-    scheduled_for: e.scheduledFor, status: 'queued', created_at: e.createdAt, attempts: 0,
-  }).onConflict((oc) => oc.columns(['monitor_id', 'scheduled_for']).doNothing()).execute();
-  if (e.reason === 'create') {
-    await db.updateTable('monitors').set({ pending_execution_id: e.id }).where('id', '=', e.monitorId).execute();
-  }
-}
-
-/**
- * Queues the execution of a due schedule slot and moves the monitor's next due time to `next`, only
- * if the due time is still `slot` (no other scheduler won it) and the monitor has no pending
- * execution: a slot that comes due while one is queued or running is coalesced into it, and the
- * monitor, left due, gets one catch-up execution when it finishes. False when nothing was queued.
- */
-export async function queueScheduledExecution(
-  db: Queryable, e: { id: string; monitorId: string; accountId: string; slot: number; next: number; createdAt: number },
-): Promise<boolean> {
-  const won = await db.updateTable('monitors').set({ next_run_at: e.next, pending_execution_id: e.id })
-    .where('id', '=', e.monitorId).where('next_run_at', '=', e.slot).where('pending_execution_id', 'is', null)
-    .executeTakeFirst();
-  if (Number(won.numUpdatedRows) !== 1) return false;
-  await insertExecution(db, {
-    id: e.id, monitorId: e.monitorId, accountId: e.accountId, reason: 'schedule', scheduledFor: e.slot, createdAt: e.createdAt,
-  });
-  return true;
-}
-
 /** An execution just leased; `takenOver` when it was running under an expired lease (its worker died). */
 export type ClaimedExecution = Execution & { takenOver: boolean };
 
-/**
- * Leases a runnable execution: first one running under an expired lease (its worker died), else
- * the oldest queued one of the next account in rotation that is under its in-flight cap. Its
- * monitor's lease is taken in the same transaction, and an execution whose monitor is leased is
- * not runnable, so one monitor's executions never overlap, across processes too: on PostgreSQL the
- * candidate rows are locked (SKIP LOCKED) and the monitor's lease condition is re-checked on the
- * locked row. Every read is a seek in a partial index of open rows (migration 0007), so the
- * claim's cost does not grow with the history.
- */
+/** Leases one runnable execution (see claimExecutions); undefined when none is. */
 export async function claimExecution(
   db: Db, dialect: DialectInfo, workerId: string, now: number, leaseUntil: number,
   fairness: ClaimFairness = { perAccount: Number.MAX_SAFE_INTEGER },
 ): Promise<ClaimedExecution | undefined> {
+  return (await claimExecutions(db, dialect, { workerId, now, leaseUntil, max: 1 }, fairness))[0];
+}
+
+/**
+ * Leases up to `max` runnable executions in one transaction: first those running under an expired
+ * lease (their worker died), then, one at a time, the oldest queued one of the next account in
+ * rotation that is under its in-flight cap. Each pick takes its monitor's lease at once, and an
+ * execution whose monitor is leased is not runnable, so one monitor's executions never overlap,
+ * across processes too: on PostgreSQL the candidate rows are locked (SKIP LOCKED) and the monitor's
+ * lease condition is re-checked on the locked row. Every read is a seek in a partial index of open
+ * rows (migration 0007), so the claim's cost does not grow with the history; the picked executions
+ * are then leased by one statement.
+ */
+export async function claimExecutions(
+  db: Db, dialect: DialectInfo, q: { workerId: string; now: number; leaseUntil: number; max: number },
+  fairness: ClaimFairness = { perAccount: Number.MAX_SAFE_INTEGER },
+): Promise<ClaimedExecution[]> {
+  const { now, leaseUntil } = q;
   return inClaimTransaction(db, dialect, async (tx) => {
-    const look = lookForExpired(fairness, now);
-    const expired = look ? await lockCandidate(dialect, tx.selectFrom('executions as e')
-      .innerJoin('monitors as m', 'm.id', 'e.monitor_id')
-      .select(['e.id', 'e.monitor_id', 'e.account_id'])
-      .where('e.status', '=', 'running').where('e.locked_until', '<', now)
-      .where((eb) => eb.or([eb('m.lease_until', 'is', null), eb('m.lease_until', '<', now)]))
-      .orderBy('e.locked_until').limit(1)) : undefined;
-    if (look) foundExpired(fairness, now, expired !== undefined);
-    const picked = expired ?? await pickFairly(queuedExecutions(tx, dialect, now), fairness);
-    if (!picked) return undefined;
-    const leased = await tx.updateTable('monitors')
-      .set({ running_execution_id: picked.id, lease_until: leaseUntil })
-      .where('id', '=', picked.monitor_id)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
-      .executeTakeFirst();
-    if (Number(leased.numUpdatedRows) !== 1) return undefined;
-    const row = await tx.updateTable('executions')
-      .set((eb) => ({ status: 'running', locked_by: workerId, locked_until: leaseUntil, started_at: now, attempts: eb('attempts', '+', 1) }))
-      .where('id', '=', picked.id)
+    const picked: Candidate[] = [];
+    const takenOver = new Set<string>();
+    if (lookForExpired(fairness, now)) {
+      const expired = await lockCandidates(dialect, tx.selectFrom('executions as e')
+        .innerJoin('monitors as m', 'm.id', 'e.monitor_id')
+        .select(['e.id', 'e.monitor_id', 'e.account_id'])
+        .where('e.status', '=', 'running').where('e.locked_until', '<', now)
+        .where((eb) => eb.or([eb('m.lease_until', 'is', null), eb('m.lease_until', '<', now)]))
+        .orderBy('e.locked_until').limit(q.max));
+      foundExpired(fairness, now, expired.length > 0);
+      for (const candidate of expired) {
+        if (!(await leaseMonitor(tx, candidate, leaseUntil, now))) continue;
+        picked.push(candidate);
+        takenOver.add(candidate.id);
+      }
+    }
+    const queue = queuedExecutions(tx, dialect, now, picked);
+    while (picked.length < q.max) {
+      const candidate = await pickFairly(queue, fairness);
+      // A monitor leased since the locked read (only possible across processes) ends this claim: the pick would repeat.
+      if (!candidate || !(await leaseMonitor(tx, candidate, leaseUntil, now))) break;
+      picked.push(candidate);
+    }
+    if (picked.length === 0) return [];
+    const rows = await tx.updateTable('executions')
+      .set((eb) => ({ status: 'running', locked_by: q.workerId, locked_until: leaseUntil, started_at: now, attempts: eb('attempts', '+', 1) }))
+      .where('id', 'in', picked.map((c) => c.id))
       .returningAll()
-      .executeTakeFirstOrThrow();
-    return { ...toExecution(row), takenOver: expired !== undefined };
+      .execute();
+    const order = new Map(picked.map((c, i) => [c.id, i]));
+    return rows.map((row) => ({ ...toExecution(row), takenOver: takenOver.has(row.id) }))
+      .sort((a, b) => order.get(a.id)! - order.get(b.id)!);
   });
 }
 
 type Candidate = { id: string; monitor_id: string; account_id: string };
 
-async function lockCandidate(dialect: DialectInfo, query: SelectQueryBuilder<any, any, Candidate>): Promise<Candidate | undefined> {
-  return (dialect.supportsSkipLocked ? query.forUpdate().skipLocked() : query).executeTakeFirst();
+async function lockCandidates(dialect: DialectInfo, query: SelectQueryBuilder<any, any, Candidate>): Promise<Candidate[]> {
+  return (dialect.supportsSkipLocked ? query.forUpdate().skipLocked() : query).execute();
 }
+
+/** Takes the lease of a picked execution's monitor, if no live lease holds it; false when one does. */
+async function leaseMonitor(tx: Queryable, candidate: Candidate, leaseUntil: number, now: number): Promise<boolean> {
+  const leased = await leaseMonitorStatement(tx, { id: candidate.monitor_id, executionId: candidate.id, leaseUntil, now });
+  return Number(leased.numAffectedRows) === 1;
+}
+
+const leaseMonitorStatement = prepared<{ id: string; executionId: string; leaseUntil: number; now: number }>(
+  ['id', 'executionId', 'leaseUntil', 'now'], (db, v) => db.updateTable('monitors')
+    .set({ running_execution_id: v.executionId, lease_until: v.leaseUntil })
+    .where('id', '=', v.id)
+    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', v.now)])),
+);
 
 /**
  * The queued executions as a fair queue: the oldest runnable (its monitor not leased) of the first
- * account after one, read in the order of the partial index `executions_queued`; an account's load.
+ * account after one, read in the order of the partial index `executions_queued`; an account's load,
+ * read once per claim and counting what the claim has `picked` so far.
  */
-function queuedExecutions(tx: Queryable, dialect: DialectInfo, now: number): FairQueue<Candidate> {
+function queuedExecutions(tx: Queryable, dialect: DialectInfo, now: number, picked: readonly Candidate[]): FairQueue<Candidate> {
+  const running = new Map<string, number>();
   return {
-    next: (after) => lockCandidate(dialect, tx.selectFrom('executions as e')
+    next: async (after) => (await lockCandidates(dialect, tx.selectFrom('executions as e')
       .innerJoin('monitors as m', 'm.id', 'e.monitor_id')
       .select(['e.id', 'e.monitor_id', 'e.account_id'])
       .where('e.status', '=', 'queued').where('e.account_id', '>', after)
       .where((eb) => eb.or([eb('m.lease_until', 'is', null), eb('m.lease_until', '<', now)]))
-      .orderBy('e.account_id').orderBy('e.created_at').orderBy('e.id').limit(1)),
-    inFlight: async (accountId) => Number((await tx.selectFrom('executions')
-      .select((eb) => eb.fn.countAll().as('n'))
-      .where('status', '=', 'running').where('account_id', '=', accountId).where('locked_until', '>=', now)
-      .executeTakeFirstOrThrow()).n),
+      .orderBy('e.account_id').orderBy('e.created_at').orderBy('e.id').limit(1)))[0],
+    inFlight: async (accountId) => {
+      let n = running.get(accountId);
+      if (n === undefined) {
+        n = Number((await tx.selectFrom('executions')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('status', '=', 'running').where('account_id', '=', accountId).where('locked_until', '>=', now)
+          .executeTakeFirstOrThrow()).n);
+        running.set(accountId, n);
+      }
+      // This claim's picks are not running yet (taken over ones ran under expired leases, not counted either).
+      return n + picked.filter((c) => c.account_id === accountId).length;
+    },
   };
 }
 
@@ -150,32 +160,46 @@ export async function finishExecution(
   db: Queryable, execution: { id: string; monitorId: string }, workerId: string,
   outcome: NonNullable<Execution['outcome']>, now: number,
 ): Promise<boolean> {
-  const result = await db.updateTable('executions')
-    .set({ status: 'done', outcome, finished_at: now, locked_by: null, locked_until: null })
-    .where('id', '=', execution.id).where('locked_by', '=', workerId).where('status', '=', 'running')
-    .executeTakeFirst();
-  if (Number(result.numUpdatedRows) !== 1) return false;
+  const result = await finishStatement(db, { id: execution.id, workerId, outcome, now });
+  if (Number(result.numAffectedRows) !== 1) return false;
   await freeMonitorLease(db, execution);
-  await db.updateTable('monitors').set({ pending_execution_id: null })
-    .where('id', '=', execution.monitorId).where('pending_execution_id', '=', execution.id).execute();
+  await clearPendingStatement(db, { id: execution.monitorId, executionId: execution.id });
   return true;
 }
 
+const finishStatement = prepared<{ id: string; workerId: string; outcome: string; now: number }>(
+  ['id', 'workerId', 'outcome', 'now'], (db, v) => db.updateTable('executions')
+    .set({ status: 'done', outcome: v.outcome, finished_at: v.now, locked_by: null, locked_until: null })
+    .where('id', '=', v.id).where('locked_by', '=', v.workerId).where('status', '=', 'running'),
+);
+
+const clearPendingStatement = prepared<{ id: string; executionId: string }>(['id', 'executionId'], (db, v) => db.updateTable('monitors')
+  .set({ pending_execution_id: null }).where('id', '=', v.id).where('pending_execution_id', '=', v.executionId));
+
 async function freeMonitorLease(db: Queryable, execution: { id: string; monitorId: string }): Promise<void> {
-  await db.updateTable('monitors').set({ running_execution_id: null, lease_until: null })
-    .where('id', '=', execution.monitorId).where('running_execution_id', '=', execution.id).execute();
+  await freeLeaseStatement(db, { id: execution.monitorId, executionId: execution.id });
 }
+
+const freeLeaseStatement = prepared<{ id: string; executionId: string }>(['id', 'executionId'], (db, v) => db.updateTable('monitors')
+  .set({ running_execution_id: null, lease_until: null }).where('id', '=', v.id).where('running_execution_id', '=', v.executionId));
 
 /**
  * Heartbeat: extends the leases this worker still holds among `ids` to `leaseUntil`, and their
  * monitors' leases with them (one monitor runs one execution at a time); returns the ids still held.
- * Executions first, then monitors: the order every claim and commit takes its row locks in.
+ * Executions first, in monitor order, then monitors: the order every claim and (group) commit takes
+ * its row locks in, so a heartbeat never deadlocks with this worker's commits on PostgreSQL.
  */
-export async function renewExecutionLeases(db: Db, ids: string[], workerId: string, leaseUntil: number): Promise<string[]> {
+export async function renewExecutionLeases(
+  db: Db, dialect: DialectInfo, ids: string[], workerId: string, leaseUntil: number,
+): Promise<string[]> {
   if (ids.length === 0) return [];
   return db.transaction().execute(async (tx) => {
     const rows = await tx.updateTable('executions').set({ locked_until: leaseUntil })
-      .where('id', 'in', ids).where('locked_by', '=', workerId).where('status', '=', 'running')
+      .where('id', 'in', (eb) => {
+        const held = eb.selectFrom('executions').select('id')
+          .where('id', 'in', ids).where('locked_by', '=', workerId).where('status', '=', 'running').orderBy('monitor_id');
+        return dialect.supportsSkipLocked ? held.forUpdate() : held;
+      })
       .returning('id').execute();
     const held = rows.map((r) => r.id);
     if (held.length > 0) {
@@ -193,12 +217,6 @@ export async function releaseExecution(db: Db, execution: { id: string; monitorI
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) === 1) await freeMonitorLease(tx, execution);
   });
-}
-
-/** Drops a monitor's queued executions that no worker has started (the monitor was cancelled). */
-export async function dropQueuedExecutions(db: Queryable, monitorId: string): Promise<void> {
-  await db.deleteFrom('executions').where('monitor_id', '=', monitorId).where('status', '=', 'queued').execute();
-  await db.updateTable('monitors').set({ pending_execution_id: null }).where('id', '=', monitorId).execute();
 }
 
 /** An execution of a monitor, by id. */
@@ -220,13 +238,17 @@ export async function listExecutions(db: Queryable, monitorId: string): Promise<
  * 100 a call: the outcome's transaction that calls it stays short even after retention is lowered.
  */
 export async function pruneExecutions(db: Queryable, monitorId: string, keep: number): Promise<number> {
-  const old = await db.selectFrom('executions').select('id')
-    .where('monitor_id', '=', monitorId).where('status', '=', 'done')
-    .orderBy('finished_at', 'desc').orderBy('id', 'desc')
-    .limit(100).offset(keep).execute();
-  if (old.length === 0) return 0;
-  const ids = old.map((r) => r.id);
+  const { rows } = await beyondRetentionStatement(db, { monitorId, keep });
+  if (rows.length === 0) return 0;
+  const ids = rows.map((r) => r.id);
   await db.deleteFrom('events').where('execution_id', 'in', ids).execute();
   await db.deleteFrom('executions').where('id', 'in', ids).execute();
   return ids.length;
 }
+
+const beyondRetentionStatement = prepared<{ monitorId: string; keep: number }, { id: string }>(
+  ['monitorId', 'keep'], (db, v) => db.selectFrom('executions').select('id')
+    .where('monitor_id', '=', v.monitorId).where('status', '=', 'done')
+    .orderBy('finished_at', 'desc').orderBy('id', 'desc')
+    .limit(100).offset(v.keep),
+);

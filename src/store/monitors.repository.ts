@@ -1,6 +1,7 @@
 import type { Monitor } from '../domain/monitor.js';
 import type { ListReader, Queryable } from './db.js';
 import { listFrom, listKey } from './list-walk.js';
+import { prepared } from './prepared.js';
 import type { MonitorRow } from './tables.js';
 
 const parse = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
@@ -139,15 +140,27 @@ export function monitorsByIdQuery(lists: ListReader, q: MonitorsById) {
 
 /** Records that an execution of the monitor finished. */
 export async function markMonitorRun(db: Queryable, id: string, at: number, output?: Monitor['output']): Promise<void> {
-  await db.updateTable('monitors')
-    .set(output === undefined ? { last_run_at: at } : { last_run_at: at, output: json(output) })
-    .where('id', '=', id).execute();
+  if (output === undefined) {
+    await lastRunStatement(db, { id, at });
+    return;
+  }
+  await db.updateTable('monitors').set({ last_run_at: at, output: json(output) }).where('id', '=', id).execute();
 }
 
+const lastRunStatement = prepared<{ id: string; at: number }>(['id', 'at'], (db, v) => db.updateTable('monitors')
+  .set({ last_run_at: v.at }).where('id', '=', v.id));
+
+/** A monitor whose schedule slot is due: what queueing the slot needs, and no more. */
+export interface DueMonitor { id: string; accountId: string; frequencySeconds: number; nextRunAt: number }
+
 /** Active monitors whose next scheduled execution is due at `now` and that have none pending (it coalesces). */
-export async function findDueMonitors(db: Queryable, now: number, limit: number): Promise<Monitor[]> {
-  const rows = await db.selectFrom('monitors').selectAll()
-    .where('next_run_at', '<=', now).where('pending_execution_id', 'is', null).where('status', '=', 'active')
-    .orderBy('next_run_at').limit(limit).execute();
-  return rows.map(toMonitor);
+export async function findDueMonitors(db: Queryable, now: number, limit: number): Promise<DueMonitor[]> {
+  const { rows } = await dueStatement(db, { now, limit });
+  return rows.map((r) => ({ id: r.id, accountId: r.account_id, frequencySeconds: Number(r.frequency_seconds), nextRunAt: Number(r.next_run_at) }));
 }
+
+const dueStatement = prepared<{ now: number; limit: number }, Pick<MonitorRow, 'id' | 'account_id' | 'frequency_seconds' | 'next_run_at'>>(
+  ['now', 'limit'], (db, v) => db.selectFrom('monitors').select(['id', 'account_id', 'frequency_seconds', 'next_run_at'])
+    .where('next_run_at', '<=', v.now).where('pending_execution_id', 'is', null).where('status', '=', 'active')
+    .orderBy('next_run_at').limit(v.limit),
+);
