@@ -3,7 +3,6 @@ import type { ListReader, Queryable } from './db.js';
 import type { DialectInfo } from './dialect.js';
 import { prepared } from './prepared.js';
 import { listFrom, listKey, NOT_COMPLETION } from './list-walk.js';
-import { prepared } from './prepared.js';
 
 /** An event as stored: its log position, execution, kind and wire JSON. */
 export interface StoredEvent { seq: number; executionId: string; kind: string; body: string }
