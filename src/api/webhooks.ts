@@ -1,23 +1,22 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Nullable } from './nullable.js';
+import { Nullable } from '../domain/nullable.js';
 import { Type } from 'typebox';
 import {
   enableEndpoint, redeliverOne, redeliverRange, requireAccount, requireDelivery, rotateSecret, setKeyMode,
 } from '../commands/webhooks.js';
-import { REQUEST_LIMITS } from '../domain/monitor-rules.js';
+import { REQUEST_LIMITS } from '../domain/request-limits.js';
 import { invalid } from '../errors.js';
 import type { Account } from '../store/accounts.repository.js';
 import type { Store } from '../store/db.js';
 import { listDeliveries, type Delivery } from '../store/deliveries.repository.js';
 import { listEndpoints, listNotices } from '../store/endpoints.repository.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { byCreation, iso, keysetPage } from '../domain/wire.js';
 import { splitArrayParams } from './query.js';
-import { ErrorResponse } from './parallel/monitor-schemas.js';
+import { ErrorResponse } from '../domain/monitor-schemas.js';
 
 const tags = ['Webhooks (Vigil)'];
 const errors = { 401: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse };
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const KeyMode = Type.Union([Type.Literal('raw'), Type.Literal('standard')]);
 const DeliveryStatus = Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')]);
 const Time = Nullable(Type.String({ format: 'date-time' }));
@@ -107,14 +106,10 @@ export async function webhookRoutes(parent: FastifyInstance, options: { store: S
     preValidation: splitArrayParams(['status']),
   }, async (request) => {
     const { status, resource_id: resourceId, event_type: eventType, cursor, limit } = request.query;
-    const after = cursor ? decodeCursor(cursor, { c: 'number', i: 'string' }) : undefined;
-    const page = await listDeliveries(store.lists, {
-      accountId: request.account.id, statuses: status, resourceId, eventType, limit: limit + 1,
-      after: after && { createdAt: after.c, id: after.i },
-    });
-    const shown = page.slice(0, limit);
-    const last = shown.at(-1);
-    return { deliveries: shown.map((d) => wireDelivery(d)), next_cursor: page.length > limit && last ? encodeCursor({ c: last.createdAt, i: last.id }) : null };
+    const page = await keysetPage(byCreation, cursor, limit, (after, n) => listDeliveries(store.lists, {
+      accountId: request.account.id, statuses: status, resourceId, eventType, limit: n, after,
+    }));
+    return { deliveries: page.rows.map((d) => wireDelivery(d)), next_cursor: page.nextCursor };
   });
 
   const DeliveryParams = Type.Object({ delivery_id: Type.String() });

@@ -1,7 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { LogFanout } from '../../delivery/log-fanout.js';
 import { findAllLog } from '../../delivery/log-sources.js';
-import { eventIdOf, findAllRunRecord, isRunActive, type FindAllLogEntry, type FindAllRun } from '../../domain/findall.js';
+import { eventIdOf, isRunActive, type FindAllLogEntry, type FindAllRun } from '../../domain/findall.js';
+import { findAllRunRecord, iso } from '../../domain/wire.js';
 import { invalid } from '../../errors.js';
 import type { Store } from '../../store/db.js';
 import { findLastFindAllSeq } from '../../store/findall-events.repository.js';
@@ -23,7 +24,7 @@ export function resumeAfter(request: FastifyRequest): number {
 }
 
 const eventJson = (type: string, seq: number, at: number, data: string) =>
-  `{"type":${JSON.stringify(type)},"event_id":"${eventIdOf(seq)}","timestamp":"${new Date(at).toISOString()}","data":${data}}`;
+  `{"type":${JSON.stringify(type)},"event_id":"${eventIdOf(seq)}","timestamp":"${iso(at)}","data":${data}}`;
 
 // Rows hold the event's data as appended (JSON text): each is framed once for every subscriber.
 const frameOf = memoFrames((row: FindAllLogEntry) => sseFrame(row.type, eventJson(row.type, row.seq, row.createdAt, row.body)));

@@ -2,10 +2,9 @@ import { legacyTime } from '../../delivery/monitor-webhooks.js';
 import type { TaskOutput } from '../../domain/event.js';
 import { CADENCE_FREQUENCIES, type EventStreamSettings, type Monitor } from '../../domain/monitor.js';
 import { invalid } from '../../errors.js';
+import { iso } from '../../domain/wire.js';
 import type { StoredEvent } from '../../store/events.repository.js';
 import type { LegacyEvent } from './monitors-legacy-schemas.js';
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
  * A monitor in its legacy wire shape (`V0MonitorResponse`, api.md §4.3): the v1 settings lifted to
@@ -27,7 +26,7 @@ export function toLegacyMonitor(m: Monitor) {
     source_policy: settings.advanced_settings?.source_policy ?? null,
     include_backfill: settings.include_backfill ?? false,
     created_at: iso(m.createdAt),
-    last_run_at: m.lastRunAt === null ? null : iso(m.lastRunAt),
+    last_run_at: iso(m.lastRunAt),
   };
 }
 
