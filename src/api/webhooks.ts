@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Nullable } from '../domain/nullable.js';
+import { DeliveryStatus, DeliveryView, EndpointView, KeyMode, NoticeView, Secret } from '../domain/webhook-schemas.js';
 import { Type } from 'typebox';
 import {
   enableEndpoint, redeliverOne, redeliverRange, requireAccount, requireDelivery, rotateSecret, setKeyMode,
@@ -17,27 +18,8 @@ import { ErrorResponse } from '../domain/monitor-schemas.js';
 
 const tags = ['Webhooks (Vigil)'];
 const errors = { 401: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse };
-const KeyMode = Type.Union([Type.Literal('raw'), Type.Literal('standard')]);
-const DeliveryStatus = Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')]);
-const Time = Nullable(Type.String({ format: 'date-time' }));
-const Secret = Type.Object({
-  secret: Type.String(), key_mode: KeyMode, previous_secret: Nullable(Type.String()), previous_secret_expires_at: Time,
-});
-const DeliveryView = Type.Object({
-  delivery_id: Type.String({ description: 'The webhook-id header of every attempt' }),
-  resource_type: Type.String(), resource_id: Type.String(), event_type: Type.String(), url: Type.String(),
-  status: DeliveryStatus, attempts: Type.Integer(), last_status_code: Nullable(Type.Integer()), last_error: Nullable(Type.String()),
-  next_attempt_at: Time, created_at: Time, delivered_at: Time, payload: Type.Optional(Type.Unknown()),
-});
-const EndpointView = Type.Object({
-  url: Type.String(), status: Type.Union([Type.Literal('active'), Type.Literal('disabled')]),
-  failing_since: Time, last_success_at: Time, disabled_reason: Nullable(Type.String()),
-});
-const NoticeView = Type.Object({
-  notice_id: Type.String(), kind: Type.String(), message: Type.String(), detail: Type.Unknown(), created_at: Time,
-});
 
-function wireSecret(account: Account, now: number) {
+function wireSecret(account: Account, now: number): Secret {
   const previous = account.previousSecret && account.previousSecret.until > now ? account.previousSecret : null;
   return {
     secret: account.webhookSecret,
@@ -47,7 +29,7 @@ function wireSecret(account: Account, now: number) {
   };
 }
 
-function wireDelivery(d: Delivery, withBody = false) {
+function wireDelivery(d: Delivery, withBody = false): DeliveryView {
   return {
     delivery_id: d.id, resource_type: d.resourceType, resource_id: d.resourceId, event_type: d.eventType, url: d.url,
     status: d.status, attempts: d.attempts, last_status_code: d.lastStatus, last_error: d.lastError,

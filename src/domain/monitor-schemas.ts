@@ -78,6 +78,11 @@ export type EventStreamSettings = Static<typeof EventStreamSettings>;
 /** `snapshot` settings as the wire shows them: the baseline task run and what was made of it. */
 export const SnapshotSettings = Type.Object({ task_run_id: Type.String(), query: Type.String(), output_schema: Type.Optional(Nullable(JsonSchemaSpec)) });
 
+/** Either type's settings. Written as a plain object, so that a field added to either is never dropped by the serialiser. */
+const MonitorSettings = Type.Unsafe<EventStreamSettings | Static<typeof SnapshotSettings>>(
+  Type.Record(Type.String(), Type.Unknown(), { description: 'EventStreamSettings or SnapshotSettings, by type' }),
+);
+
 /** Settings of either monitor type; which fields are required depends on `type` and is checked by the command. */
 export const CreateSettings = Type.Object({
   query: Type.Optional(Type.String()),
@@ -137,7 +142,7 @@ export const MonitorResponse = Type.Object({
   frequency: Type.String(),
   processor: ProcessorName,
   created_at: Type.String({ format: 'date-time' }),
-  settings: Type.Record(Type.String(), Type.Unknown(), { description: 'EventStreamSettings or SnapshotSettings, by type' }),
+  settings: MonitorSettings,
   last_run_at: Nullable(Type.String({ format: 'date-time' })),
   metadata: Nullable(Metadata),
   webhook: Nullable(Webhook),
@@ -194,4 +199,5 @@ export type CreateMonitorBody = Static<typeof CreateMonitorBody>;
 export type UpdateMonitorBody = Static<typeof UpdateMonitorBody>;
 export type MonitorResponse = Static<typeof MonitorResponse>;
 export type MonitorEvent = Static<typeof MonitorEvent>;
+export type EventList = Static<typeof EventList>;
 export type SourceRecord = Static<typeof SourceRecord>;

@@ -1,5 +1,6 @@
 import { legacyTime } from '../../delivery/monitor-webhooks.js';
 import type { TaskOutput } from '../../domain/event.js';
+import type { MonitorEvent } from '../../domain/monitor-schemas.js';
 import { CADENCE_FREQUENCIES, type EventStreamSettings, type Monitor } from '../../domain/monitor.js';
 import { invalid } from '../../errors.js';
 import { iso } from '../../domain/wire.js';
@@ -30,24 +31,13 @@ export function toLegacyMonitor(m: Monitor) {
   };
 }
 
-/** The v1 record the log stores for each event (see eventRecord). */
-interface V1Record {
-  event_type: 'event_stream' | 'snapshot' | 'completion' | 'error';
-  event_group_id: string;
-  timestamp: string;
-  event_date?: string | null;
-  output?: TaskOutput;
-  changed_output?: TaskOutput;
-  error_message?: string;
-}
-
 /**
  * A logged event in its legacy shape (api.md §4.5): detected events keep only their result and the
  * urls their basis cites; completions and errors get the ids their webhooks carried
  * (`completed_<time>`, `error_<time>`, the time being when the outcome committed).
  */
 export function toLegacyEvent(stored: StoredEvent): LegacyEvent {
-  const record = JSON.parse(stored.body) as V1Record;
+  const record = JSON.parse(stored.body) as MonitorEvent & { timestamp: string };
   const at = Date.parse(record.timestamp);
   if (record.event_type === 'completion') return { type: 'completion', monitor_ts: `completed_${legacyTime(at)}` };
   if (record.event_type === 'error') {

@@ -119,9 +119,9 @@ function sendPage(reply: FastifyReply, events: StoredEvent[], nextCursor: string
 }
 
 /** One `Warning` per distinct warning of an execution on the page (an execution's events all carry the same ones). */
-function pageWarnings(events: StoredEvent[]): { type: 'warning'; message: string; detail: { event_group_id: string } }[] {
+function pageWarnings(events: StoredEvent[]): NonNullable<EventList['warnings']> {
   const seen = new Set<string>();
-  const warnings: { type: 'warning'; message: string; detail: { event_group_id: string } }[] = [];
+  const warnings: NonNullable<EventList['warnings']> = [];
   for (const event of events) {
     if (!event.body.includes('"warnings":')) continue;
     const messages = (JSON.parse(event.body) as { warnings?: unknown }).warnings;
