@@ -237,18 +237,9 @@ export function fileRecord(file: Pick<EvalFile, 'id' | 'name' | 'size'>): FileWi
 /** An evaluation as the monitor detail lists it (`evaluations[]`). */
 function evaluationSummaryRecord(e: Evaluation): EvaluationSummary {
   return {
-    event_id: e.id,
-    evaluation_status: e.status,
-    model_input: e.modelInput,
-    model_output: e.modelOutput,
-    run_mode: e.runMode,
-    created_at: iso(e.createdAt),
-    error_message: e.errorMessage,
-    evaluation_result: e.result,
-    evaluation_total_cost: e.cost,
-    guardrail_metrics: e.guardrailMetrics,
-    nametag: e.nametag,
-    progress: e.progress,
+    event_id: e.id, evaluation_status: e.status, model_input: e.modelInput, model_output: e.modelOutput, run_mode: e.runMode,
+    created_at: iso(e.createdAt), error_message: e.errorMessage, evaluation_result: e.result, evaluation_total_cost: e.cost,
+    guardrail_metrics: e.guardrailMetrics, nametag: e.nametag, progress: e.progress,
   };
 }
 
@@ -277,22 +268,11 @@ export function evalMonitorDetailRecord(
 /** `MonitorEventDetailResponse`: every documented field (api.md §7.3). */
 export function evaluationDetailRecord(e: Evaluation, monitor: EvalMonitor, files: readonly EvalFile[]): EvaluationDetail {
   return {
-    event_id: e.id,
-    monitor_id: e.monitorId,
-    timestamp: iso(e.createdAt),
-    status: e.status,
-    model_input: e.modelInput,
-    model_output: e.modelOutput,
-    eval_time: e.evalTime,
-    run_mode: e.runMode,
-    nametag: e.nametag,
-    evaluation_result: e.status === 'completed' ? e.result : null,
-    guardrail_metrics: e.guardrailMetrics,
-    capabilities: capabilitiesOf(monitor.settings),
-    files: files.map(fileRecord),
-    progress: e.progress,
-    error_message: e.errorMessage,
-    evaluation_total_cost: e.cost,
+    event_id: e.id, monitor_id: e.monitorId, timestamp: iso(e.createdAt), status: e.status,
+    model_input: e.modelInput, model_output: e.modelOutput, eval_time: e.evalTime, run_mode: e.runMode, nametag: e.nametag,
+    evaluation_result: e.status === 'completed' ? e.result : null, guardrail_metrics: e.guardrailMetrics,
+    capabilities: capabilitiesOf(monitor.settings), files: files.map(fileRecord),
+    progress: e.progress, error_message: e.errorMessage, evaluation_total_cost: e.cost,
   };
 }
 
