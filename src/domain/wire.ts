@@ -3,7 +3,7 @@ import type { ApiKey } from './api-keys.js';
 import type { EvalFile, EvalMonitor, EvalMonitorSettings, Evaluation } from './evaluation.js';
 import type { EvalMonitorDetail, EvaluationDetail, EvaluationSummary, FileWire } from './evaluation-schemas.js';
 import type { LogEntry } from './event.js';
-import { isRunActive, type FindAllCandidate, type FindAllRun } from './findall.js';
+import { eventIdOf, isRunActive, type FindAllCandidate, type FindAllRun } from './findall.js';
 import type { FindAllCandidateResponse, FindAllRunResponse, FindAllSchemaResponse } from './findall-schemas.js';
 import type { CreatedKey, KeyView } from './key-schemas.js';
 import type { Monitor, SnapshotSettings } from './monitor.js';
@@ -23,6 +23,14 @@ export function iso(ms: number): string;
 export function iso(ms: number | null): string | null;
 export function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
+}
+
+/**
+ * One entry of a run's or a monitor's own log as its SSE stream sends it (FindAll, evaluations):
+ * `data` is the entry's JSON as appended, wrapped without being decoded and encoded again.
+ */
+export function logEventJson(type: string, seq: number, at: number, data: string): string {
+  return `{"type":${JSON.stringify(type)},"event_id":"${eventIdOf(seq)}","timestamp":"${iso(at)}","data":${data}}`;
 }
 
 // ── Keyset paging ────────────────────────────────────────────────────────────────────────────
