@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Nullable } from '../domain/nullable.js';
+import { Nullable } from '../domain/schema-types.js';
 import { DeliveryStatus, DeliveryView, EndpointView, KeyMode, NoticeView, Secret } from '../domain/webhook-schemas.js';
 import { Type } from 'typebox';
 import {

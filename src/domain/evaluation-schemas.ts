@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { METRICS } from './guardrail-metrics.js';
-import { Nullable } from './nullable.js';
+import { Nullable } from './schema-types.js';
 
 /**
  * Wire schemas of the DeepRails Monitor API (generation B, api.md §7.3). They live in domain/ so

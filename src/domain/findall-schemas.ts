@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Nullable } from './nullable.js';
+import { Nullable, StringEnum } from './schema-types.js';
 import { REQUEST_LIMITS } from './request-limits.js';
 import { FieldBasis } from './task-schemas.js';
 
@@ -62,10 +62,10 @@ export const EventsQuery = Type.Object({
   timeout: Type.Optional(Nullable(Type.Number({ minimum: 0 }))),
 });
 
-export const FindAllStatus = Type.Union([Type.Literal('queued'), Type.Literal('running'), Type.Literal('completed'), Type.Literal('failed'), Type.Literal('cancelling'), Type.Literal('cancelled')]);
-export const FindAllGenerator = Type.Union([Type.Literal('base'), Type.Literal('core'), Type.Literal('pro'), Type.Literal('preview')]);
-export const TerminationReason = Type.Union([Type.Literal('match_limit_met'), Type.Literal('candidates_exhausted'), Type.Literal('low_match_rate'), Type.Literal('user_cancelled'), Type.Literal('error_occurred'), Type.Literal('timeout')]);
-export const MatchStatus = Type.Union([Type.Literal('generated'), Type.Literal('matched'), Type.Literal('unmatched'), Type.Literal('discarded')]);
+export const FindAllStatus = StringEnum(['queued', 'running', 'completed', 'failed', 'cancelling', 'cancelled']);
+export const FindAllGenerator = StringEnum(['base', 'core', 'pro', 'preview']);
+export const TerminationReason = StringEnum(['match_limit_met', 'candidates_exhausted', 'low_match_rate', 'user_cancelled', 'error_occurred', 'timeout']);
+export const MatchStatus = StringEnum(['generated', 'matched', 'unmatched', 'discarded']);
 
 const RunStatus = Type.Object({
   status: FindAllStatus,

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { KEY_NAME_MAX } from './api-keys.js';
-import { Nullable } from './nullable.js';
+import { Nullable } from './schema-types.js';
 
 /** Wire schemas of Vigil's additive API key management (`/v1/keys`). */
 const Time = Type.String({ format: 'date-time' });

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Nullable } from './nullable.js';
+import { Nullable } from './schema-types.js';
 import { REQUEST_LIMITS } from './request-limits.js';
 import { PROCESSOR_NAMES } from './research-tiers.js';
 import { SourcePolicy } from './source-policy.js';

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Nullable } from './nullable.js';
+import { Nullable } from './schema-types.js';
 import { REQUEST_LIMITS } from './request-limits.js';
 
 // Its own file because monitors, tasks and their schemas all carry one.

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Nullable } from './nullable.js';
+import { Nullable } from './schema-types.js';
 
 /** Wire schemas of Vigil's additive webhook API (`/v1/webhooks…`, `/v1/account/notices`). */
 export const KeyMode = Type.Union([Type.Literal('raw'), Type.Literal('standard')]);

@@ -1,4 +1,4 @@
-import { Nullable } from '../../domain/nullable.js';
+import { Nullable } from '../../domain/schema-types.js';
 import { Type, type Static } from 'typebox';
 import { JsonSchemaSpec, Metadata, SourcePolicy, Webhook } from '../../domain/monitor-schemas.js';
 
