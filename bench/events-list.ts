@@ -23,7 +23,7 @@ import SQLite from 'better-sqlite3';
 import Fastify from 'fastify';
 import pg from 'pg';
 import { createApiKey } from '../src/accounts.js';
-import { encodeCursor } from '../src/api/cursor.js';
+import { encodeCursor } from '../src/domain/wire.js';
 import { loadConfig } from '../src/config.js';
 import { startVigil, type Vigil } from '../src/server.js';
 import { openStore } from '../src/store/db.js';

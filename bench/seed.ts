@@ -5,7 +5,8 @@
 // same rows, made by one generator.
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { eventRecord, type TaskOutput } from '../src/domain/event.js';
+import type { TaskOutput } from '../src/domain/event.js';
+import { eventRecord } from '../src/domain/wire.js';
 import { ID } from '../src/domain/ids.js';
 
 /** The shape of the log to seed. */

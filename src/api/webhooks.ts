@@ -1,44 +1,25 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Nullable } from './nullable.js';
+import { Nullable } from '../domain/schema-types.js';
+import { DeliveryStatus, DeliveryView, EndpointView, KeyMode, NoticeView, Secret } from '../domain/webhook-schemas.js';
 import { Type } from 'typebox';
 import {
   enableEndpoint, redeliverOne, redeliverRange, requireAccount, requireDelivery, rotateSecret, setKeyMode,
 } from '../commands/webhooks.js';
-import { REQUEST_LIMITS } from '../domain/monitor-rules.js';
+import { REQUEST_LIMITS } from '../domain/request-limits.js';
 import { invalid } from '../errors.js';
 import type { Account } from '../store/accounts.repository.js';
 import type { Store } from '../store/db.js';
 import { listDeliveries, type Delivery } from '../store/deliveries.repository.js';
 import { listEndpoints, listNotices } from '../store/endpoints.repository.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { byCreation, iso, keysetPage } from '../domain/wire.js';
 import { splitArrayParams } from './query.js';
-import { ErrorResponse } from './parallel/monitor-schemas.js';
+import { ErrorResponse } from '../domain/monitor-schemas.js';
 
 const tags = ['Webhooks (Vigil)'];
 const errors = { 401: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse };
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-const KeyMode = Type.Union([Type.Literal('raw'), Type.Literal('standard')]);
-const DeliveryStatus = Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')]);
-const Time = Nullable(Type.String({ format: 'date-time' }));
-const Secret = Type.Object({
-  secret: Type.String(), key_mode: KeyMode, previous_secret: Nullable(Type.String()), previous_secret_expires_at: Time,
-});
-const DeliveryView = Type.Object({
-  delivery_id: Type.String({ description: 'The webhook-id header of every attempt' }),
-  resource_type: Type.String(), resource_id: Type.String(), event_type: Type.String(), url: Type.String(),
-  status: DeliveryStatus, attempts: Type.Integer(), last_status_code: Nullable(Type.Integer()), last_error: Nullable(Type.String()),
-  next_attempt_at: Time, created_at: Time, delivered_at: Time, payload: Type.Optional(Type.Unknown()),
-});
-const EndpointView = Type.Object({
-  url: Type.String(), status: Type.Union([Type.Literal('active'), Type.Literal('disabled')]),
-  failing_since: Time, last_success_at: Time, disabled_reason: Nullable(Type.String()),
-});
-const NoticeView = Type.Object({
-  notice_id: Type.String(), kind: Type.String(), message: Type.String(), detail: Type.Unknown(), created_at: Time,
-});
 
-function wireSecret(account: Account, now: number) {
+function wireSecret(account: Account, now: number): Secret {
   const previous = account.previousSecret && account.previousSecret.until > now ? account.previousSecret : null;
   return {
     secret: account.webhookSecret,
@@ -48,7 +29,7 @@ function wireSecret(account: Account, now: number) {
   };
 }
 
-function wireDelivery(d: Delivery, withBody = false) {
+function wireDelivery(d: Delivery, withBody = false): DeliveryView {
   return {
     delivery_id: d.id, resource_type: d.resourceType, resource_id: d.resourceId, event_type: d.eventType, url: d.url,
     status: d.status, attempts: d.attempts, last_status_code: d.lastStatus, last_error: d.lastError,
@@ -107,14 +88,10 @@ export async function webhookRoutes(parent: FastifyInstance, options: { store: S
     preValidation: splitArrayParams(['status']),
   }, async (request) => {
     const { status, resource_id: resourceId, event_type: eventType, cursor, limit } = request.query;
-    const after = cursor ? decodeCursor(cursor, { c: 'number', i: 'string' }) : undefined;
-    const page = await listDeliveries(store.lists, {
-      accountId: request.account.id, statuses: status, resourceId, eventType, limit: limit + 1,
-      after: after && { createdAt: after.c, id: after.i },
-    });
-    const shown = page.slice(0, limit);
-    const last = shown.at(-1);
-    return { deliveries: shown.map((d) => wireDelivery(d)), next_cursor: page.length > limit && last ? encodeCursor({ c: last.createdAt, i: last.id }) : null };
+    const page = await keysetPage(byCreation, cursor, limit, (after, n) => listDeliveries(store.lists, {
+      accountId: request.account.id, statuses: status, resourceId, eventType, limit: n, after,
+    }));
+    return { deliveries: page.rows.map((d) => wireDelivery(d)), next_cursor: page.nextCursor };
   });
 
   const DeliveryParams = Type.Object({ delivery_id: Type.String() });

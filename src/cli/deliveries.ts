@@ -2,12 +2,7 @@ import type { Command } from 'commander';
 import { CliFailure, EXIT } from './client.js';
 import { collect, connect, positiveInt, type CliContext } from './context.js';
 import { json, table, type Column } from './format.js';
-
-/** A webhook delivery as the API returns it (the fields the CLI shows). */
-interface WireDelivery {
-  delivery_id: string; resource_id: string; event_type: string; url: string; status: string; attempts: number;
-  last_status_code: number | null; last_error: string | null; next_attempt_at: string | null; created_at: string;
-}
+import type { DeliveryView as WireDelivery } from '../domain/webhook-schemas.js';
 
 const COLUMNS: Column<WireDelivery>[] = [
   { title: 'id', value: (d) => d.delivery_id },

@@ -4,12 +4,7 @@ import { parseDuration } from '../domain/duration.js';
 import type { ApiClient } from './client.js';
 import { connect, positiveInt, type CliContext } from './context.js';
 import { cell, json, table, type Column, type Io } from './format.js';
-
-/** An event as the events list returns it (the fields the CLI shows). */
-interface WireEvent {
-  event_id: string; event_type: string; event_group_id: string; timestamp: string;
-  output?: { content: unknown }; changed_output?: { content: unknown }; error_message?: string; warnings?: string[];
-}
+import type { MonitorEvent as WireEvent } from '../domain/monitor-schemas.js';
 
 /** What an event says, in one line. */
 function summary(e: WireEvent): unknown {

@@ -1,12 +1,7 @@
 import type { Command } from 'commander';
 import { connect, type CliContext } from './context.js';
 import { json, table, type Column } from './format.js';
-
-/** A key as `GET /v1/keys` lists it. */
-interface WireKey {
-  key_id: string; prefix: string; name: string | null; created_at: string;
-  last_used_at: string | null; revoked_at: string | null; current: boolean;
-}
+import type { KeyView as WireKey } from '../domain/key-schemas.js';
 
 const COLUMNS: Column<WireKey>[] = [
   { title: 'id', value: (k) => k.key_id },

@@ -3,13 +3,11 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { EXIT, CliFailure } from './client.js';
 import { collect, connect, pairs, positiveInt, type CliContext } from './context.js';
 import { details, json, table, type Column } from './format.js';
+import type { EventStreamSettings, MonitorResponse as WireMonitor } from '../domain/monitor-schemas.js';
+import type { SnapshotSettings } from '../domain/monitor.js';
 
-/** A monitor as the API returns it (the fields the CLI shows). */
-interface WireMonitor {
-  monitor_id: string; type: string; status: string; frequency: string; processor: string;
-  created_at: string; last_run_at: string | null; settings: { query?: string; sources?: string[]; task_run_id?: string };
-  metadata: Record<string, string> | null; webhook: { url: string } | null;
-}
+/** Either type's settings, read field by field. */
+const settingsOf = (m: WireMonitor): Partial<EventStreamSettings & SnapshotSettings> => m.settings;
 
 const COLUMNS: Column<WireMonitor>[] = [
   { title: 'id', value: (m) => m.monitor_id },
@@ -17,7 +15,7 @@ const COLUMNS: Column<WireMonitor>[] = [
   { title: 'status', value: (m) => m.status },
   { title: 'frequency', value: (m) => m.frequency },
   { title: 'last run', value: (m) => m.last_run_at },
-  { title: 'query', value: (m) => m.settings.query ?? m.settings.task_run_id },
+  { title: 'query', value: (m) => m.settings.query ?? settingsOf(m).task_run_id },
 ];
 
 const monitorPath = (id: string) => `/v1/monitors/${encodeURIComponent(id)}`;
@@ -25,7 +23,7 @@ const monitorPath = (id: string) => `/v1/monitors/${encodeURIComponent(id)}`;
 function showMonitor(m: WireMonitor): string {
   return details([
     ['id', m.monitor_id], ['type', m.type], ['status', m.status], ['frequency', m.frequency], ['processor', m.processor],
-    ['query', m.settings.query], ['sources', m.settings.sources?.join(', ')], ['task run', m.settings.task_run_id],
+    ['query', m.settings.query], ['sources', settingsOf(m).sources?.join(', ')], ['task run', settingsOf(m).task_run_id],
     ['webhook', m.webhook?.url], ['metadata', m.metadata], ['created', m.created_at], ['last run', m.last_run_at],
   ]);
 }

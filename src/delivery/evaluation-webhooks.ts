@@ -1,5 +1,6 @@
 import type { EvalMonitor, EvaluationEventType } from '../domain/evaluation.js';
 import { ID } from '../domain/ids.js';
+import { iso } from '../domain/wire.js';
 import type { NewDelivery } from '../store/deliveries.repository.js';
 
 /**
@@ -11,7 +12,7 @@ export function evaluationDeliveries(
 ): NewDelivery[] {
   const webhook = monitor.settings.webhook;
   if (!webhook || (webhook.event_types?.length && !webhook.event_types.includes(type))) return [];
-  const body = { type, timestamp: new Date(now).toISOString(), data };
+  const body = { type, timestamp: iso(now), data };
   return [{
     id: ID.delivery(), accountId: monitor.accountId, resourceType: 'evaluation', resourceId: evaluationId,
     eventType: type, url: webhook.url, body: JSON.stringify(body), createdAt: now,

@@ -1,6 +1,7 @@
 import { ID } from '../domain/ids.js';
 import type { FindAllRun } from '../domain/findall.js';
 import { FINDALL_WEBHOOK_TYPES, RUN_STATUS_ALIAS } from '../domain/findall-rules.js';
+import { iso } from '../domain/wire.js';
 import type { NewDelivery } from '../store/deliveries.repository.js';
 
 const TYPES: ReadonlySet<string> = new Set(FINDALL_WEBHOOK_TYPES);
@@ -19,7 +20,7 @@ function wanted(eventTypes: string[] | undefined, type: string): boolean {
  */
 export function findAllDeliveries(run: FindAllRun, type: string, data: unknown, now: number): NewDelivery[] {
   if (!run.webhook || !TYPES.has(type) || !wanted(run.webhook.event_types, type)) return [];
-  const body = { type, timestamp: new Date(now).toISOString(), data };
+  const body = { type, timestamp: iso(now), data };
   return [{
     id: ID.delivery(), accountId: run.accountId, resourceType: 'findall_run', resourceId: run.id,
     eventType: type, url: run.webhook.url, body: JSON.stringify(body), createdAt: now,

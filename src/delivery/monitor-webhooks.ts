@@ -1,9 +1,8 @@
 import type { LogEntry, Outcome } from '../domain/event.js';
 import { ID } from '../domain/ids.js';
 import { WEBHOOK_EVENT_TYPES, type Monitor, type MonitorWebhook, type WebhookEventType } from '../domain/monitor.js';
+import { iso } from '../domain/wire.js';
 import type { NewDelivery } from '../store/deliveries.repository.js';
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 /** A time as the legacy ids carry it: RFC 3339 to the second, `Z` (`completed_2025-01-15T10:30:00Z`). */
 export const legacyTime = (ms: number) => iso(ms).replace(/\.\d{3}Z$/, 'Z');

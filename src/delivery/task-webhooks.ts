@@ -1,5 +1,6 @@
 import { ID } from '../domain/ids.js';
-import { taskRunRecord, type TaskRun } from '../domain/task.js';
+import type { TaskRun } from '../domain/task.js';
+import { iso, taskRunRecord } from '../domain/wire.js';
 import type { NewDelivery } from '../store/deliveries.repository.js';
 
 /** The one event type of task webhooks (api.md §5.5). */
@@ -12,7 +13,7 @@ export const TASK_RUN_STATUS = 'task_run.status';
 export function taskRunDeliveries(run: TaskRun, now: number): NewDelivery[] {
   const webhook = run.input.webhook;
   if (!webhook || (webhook.event_types?.length && !webhook.event_types.includes(TASK_RUN_STATUS))) return [];
-  const body = { timestamp: new Date(now).toISOString(), type: TASK_RUN_STATUS, data: taskRunRecord(run) };
+  const body = { timestamp: iso(now), type: TASK_RUN_STATUS, data: taskRunRecord(run) };
   return [{
     id: ID.delivery(), accountId: run.accountId, resourceType: 'task_run', resourceId: run.id,
     eventType: TASK_RUN_STATUS, url: webhook.url, body: JSON.stringify(body), createdAt: now,

@@ -1,11 +1,19 @@
 import { Type, type Static } from 'typebox';
-import { EVALUATION_EVENT_TYPES, RUN_MODES } from './evaluation.js';
 import { METRICS } from './guardrail-metrics.js';
+import { Nullable } from './schema-types.js';
 
 /**
  * Wire schemas of the DeepRails Monitor API (generation B, api.md §7.3). They live in domain/ so
  * that api/ (validation, OpenAPI) and commands/ (request types) both derive from one definition.
  */
+
+/** Every run mode of generations B and C; stored and echoed verbatim (api.md §7.2). */
+export const RUN_MODES = [
+  'precision_plus', 'precision_plus_codex', 'precision', 'smart', 'economy',
+  'super_fast', 'ultra_fast', 'fast', 'precision_codex', 'precision_max', 'precision_max_codex',
+] as const;
+/** The webhook event types of evaluation monitors (a Vigil extension to the DeepRails API). */
+export const EVALUATION_EVENT_TYPES = ['evaluation.completed', 'evaluation.failed'] as const;
 
 const Metric = Type.Enum(METRICS, { description: 'A guardrail metric' });
 const Metrics = Type.Array(Metric, { minItems: 1, maxItems: METRICS.length, uniqueItems: true });
@@ -17,7 +25,9 @@ const Webhook = Type.Object({
   url: Type.String({ minLength: 1, maxLength: 2048 }),
   event_types: Type.Optional(Type.Array(Type.Enum(EVALUATION_EVENT_TYPES), { maxItems: 2 })),
 }, { description: 'Where evaluation outcomes are pushed, signed (Vigil extension)' });
+export type EvalWebhook = Static<typeof Webhook>;
 const Status = Type.Union([Type.Literal('active'), Type.Literal('inactive')]);
+export type EvalMonitorStatus = Static<typeof Status>;
 const Text = (max: number) => Type.String({ maxLength: max });
 
 export const CreateEvalMonitorBody = Type.Object({
@@ -79,19 +89,23 @@ export const StreamQuery = Type.Object({
 
 export const DeepRailsError = Type.Object({ success: Type.Boolean(), message: Type.String() }, { additionalProperties: true });
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const ModelInputWire = Type.Object({
   user_prompt: Type.String(), system_prompt: Type.Optional(Type.String()), ground_truth: Type.Optional(Type.String()),
   context: Type.Optional(Type.Array(ContextEntry)),
 });
+/** `model_input` as submitted; context entries kept in the shape they came in. */
+export type ModelInput = Static<typeof ModelInputWire>;
 const MetricResultWire = Type.Object({
   score: Type.Number(), rationale: Type.String(), threshold: Type.Number(), passed: Type.Boolean({ description: 'score ≥ threshold (Vigil extension)' }),
   judge: Type.Optional(Type.String({ description: "which scorer judged: 'model' (VIGIL_LLM_*) or 'lite' (Vigil extension)" })),
 });
 const EvaluationResultWire = Nullable(Type.Record(Type.String(), MetricResultWire));
+/** Scored metrics by name, each with its threshold and an additive `passed`; null until completed. */
+export type EvaluationResult = Static<typeof EvaluationResultWire>;
 const EvaluationStatus = Type.Enum(['queued', 'in_progress', 'completed', 'failed', 'canceled']);
+export type EvaluationStatus = Static<typeof EvaluationStatus>;
 const Capability = Type.Object({ capability: Type.String() });
-const FileWire = Type.Object({ file_id: Type.String(), file_name: Type.String(), file_size: Type.Integer() });
+export const FileWire = Type.Object({ file_id: Type.String(), file_name: Type.String(), file_size: Type.Integer() });
 
 export const CreateEvalMonitorResponse = Type.Object({ monitor_id: Type.String(), status: Status, created_at: Type.String() });
 export const UpdateEvalMonitorResponse = Type.Object({ monitor_id: Type.String(), status: Status, modified_at: Type.String(), name: Type.String() });
@@ -124,3 +138,11 @@ export const UploadResponse = Type.Object({
   file_id: Type.String(), file_name: Type.String(), file_size: Type.Integer(),
   files: Type.Array(FileWire, { description: 'Every uploaded file (Vigil extension; the first is also at the top level)' }),
 });
+
+export type CreateEvalMonitorResponse = Static<typeof CreateEvalMonitorResponse>;
+export type UpdateEvalMonitorResponse = Static<typeof UpdateEvalMonitorResponse>;
+export type SubmitEventResponse = Static<typeof SubmitEventResponse>;
+export type EvaluationSummary = Static<typeof EvaluationSummary>;
+export type EvalMonitorDetail = Static<typeof EvalMonitorDetail>;
+export type EvaluationDetail = Static<typeof EvaluationDetail>;
+export type FileWire = Static<typeof FileWire>;

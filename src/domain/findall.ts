@@ -1,5 +1,12 @@
+import type { Static } from 'typebox';
 import type { FieldBasis } from './event.js';
+import type {
+  Enrichment, FindAllGenerator as Generator, FindAllStatus as Status, FindAllWebhook, MatchStatus as CandidateStatus,
+  TerminationReason as Reason,
+} from './findall-schemas.js';
 import type { FindAllSpec } from './findall-spec.js';
+
+export type { FindAllWebhook } from './findall-schemas.js';
 
 /**
  * Glossary. A *FindAll run* discovers entities that satisfy an objective's match conditions
@@ -7,22 +14,15 @@ import type { FindAllSpec } from './findall-spec.js';
  * all match), and enriches matched ones on request. Every status change and candidate transition
  * is appended to the run's own event log, which the SSE stream and webhooks report.
  */
-export type FindAllStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelling' | 'cancelled';
-export type FindAllGenerator = 'base' | 'core' | 'pro' | 'preview';
-export type TerminationReason = 'match_limit_met' | 'candidates_exhausted' | 'low_match_rate' | 'user_cancelled' | 'error_occurred' | 'timeout';
-export type MatchStatus = 'generated' | 'matched' | 'unmatched' | 'discarded';
+export type FindAllStatus = Static<typeof Status>;
+export type FindAllGenerator = Static<typeof Generator>;
+export type TerminationReason = Static<typeof Reason>;
+export type MatchStatus = Static<typeof CandidateStatus>;
 /** What a worker still has to do for a run: everything (`run`), or only enrichments of matched candidates. */
 export type FindAllWork = 'run' | 'enrich';
 
-/** An enrichment asked for with `POST …/enrich` (`FindAllEnrichInput`). */
-export interface EnrichInput {
-  output_schema: { type?: 'json'; json_schema: Record<string, unknown> };
-  processor?: string;
-  mcp_servers?: unknown[] | null;
-}
-
-/** A run's webhook (`findall.*` event types, api.md §6.7). */
-export interface FindAllWebhook { url: string; event_types?: string[] }
+/** An enrichment asked for with `POST …/enrich` (`FindAllEnrichInput`), as checked and kept. */
+export type EnrichInput = Enrichment;
 
 /** A FindAll run as the engine and the API see it. Times are epoch milliseconds. */
 export interface FindAllRun {
@@ -73,43 +73,6 @@ export const PREVIEW_CANDIDATES = 10;
  * cancelling run is active until its in-flight work is done.
  */
 export const isRunActive = (run: Pick<FindAllRun, 'status' | 'work'>): boolean => run.work !== null || !TERMINAL.has(run.status);
-
-const iso = (ms: number) => new Date(ms).toISOString();
-
-/** A run in its wire shape (`FindAllRun`, api.md §6.3): responses, `findall.status` events and run webhooks. */
-export function findAllRunRecord(run: FindAllRun) {
-  return {
-    findall_id: run.id,
-    generator: run.generator,
-    status: {
-      status: run.status,
-      is_active: isRunActive(run),
-      metrics: { generated_candidates_count: run.generatedCount, matched_candidates_count: run.matchedCount },
-      termination_reason: run.terminationReason,
-    },
-    metadata: run.metadata ?? {},
-    // Our extension, shaped as a task run's warnings: only when there are any.
-    ...(run.warnings.length > 0 && { warnings: run.warnings.map((message) => ({ type: 'warning', message, detail: null })) }),
-    created_at: iso(run.createdAt),
-    modified_at: iso(run.modifiedAt),
-  };
-}
-
-/** A candidate in its wire shape (`FindAllCandidate`). */
-export function candidateRecord(c: FindAllCandidate) {
-  return {
-    candidate_id: c.id, name: c.name, url: c.url, description: c.description, match_status: c.matchStatus,
-    output: c.output, basis: c.basis,
-  };
-}
-
-/** The run's schema in its wire shape (`FindAllSchema`). */
-export function schemaRecord(run: FindAllRun) {
-  return {
-    objective: run.spec.objective, entity_type: run.spec.entity_type, match_conditions: run.spec.match_conditions,
-    generator: run.generator, match_limit: run.matchLimit, enrichments: run.enrichments.length > 0 ? run.enrichments : null,
-  };
-}
 
 /** One entry of a run's event log, as the stream sends it (`event_id` is the position in 13 hex digits). */
 export interface FindAllLogEntry { seq: number; type: string; body: string; createdAt: number }

@@ -1,5 +1,6 @@
 import type { Problem } from '../errors.js';
 import { parseDuration } from './duration.js';
+import { REQUEST_LIMITS } from './request-limits.js';
 import {
   MAX_FREQUENCY_SECONDS, METADATA_MAX_KEY_LENGTH, METADATA_MAX_VALUE_LENGTH, PARALLEL_MIN_FREQUENCY_SECONDS,
 } from './monitor.js';
@@ -44,17 +45,6 @@ export function checkMetadata(metadata: Record<string, string> | null | undefine
   return problems;
 }
 
-/** Request-shape limits of monitors and webhooks (README, "Limits and isolation"). */
-export const REQUEST_LIMITS = {
-  /** Characters of a webhook or source URL (what browsers and most servers accept). */
-  urlChars: 2048,
-  /** Entries of `settings.sources`. */
-  sources: 100,
-  /** Entries of `include_domains` and of `exclude_domains` (api.md §1.7: 200 together). */
-  domains: 200,
-  /** Keys of `metadata`. */
-  metadataKeys: 50,
-} as const;
 
 /** Problems with a webhook (or source) URL: an absolute http(s) URL of at most 2,048 characters. */
 export function checkWebhookUrl(url: string, loc: (string | number)[]): Problem[] {

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { evaluationDetailRecord, resultOf, type EvalFile, type EvalMonitor, type Evaluation } from '../domain/evaluation.js';
+import { resultOf, type EvalFile, type EvalMonitor, type Evaluation } from '../domain/evaluation.js';
+import { evaluationDetailRecord } from '../domain/wire.js';
 import { evaluationDeliveries } from '../delivery/evaluation-webhooks.js';
 import { logTopic } from '../delivery/log-fanout.js';
 import { EVALUATION_LOG } from '../delivery/log-sources.js';

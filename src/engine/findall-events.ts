@@ -1,4 +1,5 @@
-import { candidateRecord, findAllRunRecord, type FindAllCandidate, type FindAllRun } from '../domain/findall.js';
+import type { FindAllCandidate, FindAllRun } from '../domain/findall.js';
+import { candidateRecord, findAllRunRecord } from '../domain/wire.js';
 import { findAllDeliveries } from '../delivery/findall-webhooks.js';
 import type { Tx } from '../store/db.js';
 import { insertDeliveries } from '../store/deliveries.repository.js';

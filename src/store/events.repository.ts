@@ -1,4 +1,5 @@
-import { eventRecord, type LogEntry } from '../domain/event.js';
+import type { LogEntry } from '../domain/event.js';
+import { eventRecord } from '../domain/wire.js';
 import type { ListReader, Queryable } from './db.js';
 import type { DialectInfo } from './dialect.js';
 import { prepared } from './prepared.js';

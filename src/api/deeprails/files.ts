@@ -2,7 +2,7 @@ import multipart from '@fastify/multipart';
 import * as cheerio from 'cheerio';
 import type { FastifyInstance } from 'fastify';
 import { storeEvalFiles, type UploadedFile } from '../../commands/eval-files.js';
-import { fileRecord } from '../../domain/evaluation.js';
+import { fileRecord } from '../../domain/wire.js';
 import { invalid } from '../../errors.js';
 import type { Store } from '../../store/db.js';
 import { DeepRailsError, UploadResponse } from '../../domain/evaluation-schemas.js';

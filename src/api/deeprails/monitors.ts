@@ -3,19 +3,18 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
   createEvalMonitor, requireEvalMonitor, requireEvaluation, submitEvaluation, updateEvalMonitorCommand, type EvaluationCommandDeps,
 } from '../../commands/evaluations.js';
-import { capabilitiesOf, evaluationDetailRecord, evaluationSummaryRecord, fileRecord } from '../../domain/evaluation.js';
 import { findEvalFiles } from '../../store/eval-monitors.repository.js';
 import { countEvaluations, recentEvaluations } from '../../store/evaluations.repository.js';
 import {
   CreateEvalMonitorBody, CreateEvalMonitorResponse, DeepRailsError, DetailQuery, EvalMonitorDetail, EvaluationDetail, EventParams, MonitorParams,
   StreamQuery, SubmitEventBody, SubmitEventResponse, UpdateEvalMonitorBody, UpdateEvalMonitorResponse,
 } from '../../domain/evaluation-schemas.js';
+import { evalMonitorDetailRecord, evaluationDetailRecord, iso } from '../../domain/wire.js';
 import { streamEvaluations } from './stream.js';
 import type { LogFanout } from '../../delivery/log-fanout.js';
 
 const tags = ['Evaluation monitors (DeepRails)'];
 const errors = { 401: DeepRailsError, 404: DeepRailsError, 409: DeepRailsError, 422: DeepRailsError };
-const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The DeepRails Monitor API (generation B, api.md §7.3), plus a resumable event stream per monitor. */
 export async function evaluationMonitorRoutes(parent: FastifyInstance, options: { deps: EvaluationCommandDeps; fanout: LogFanout }): Promise<void> {
@@ -39,22 +38,7 @@ export async function evaluationMonitorRoutes(parent: FastifyInstance, options: 
       recentEvaluations(deps.store.db, m.id, request.query.limit),
       findEvalFiles(deps.store.db, m.accountId, m.settings.fileSearch),
     ]);
-    const count = (s: string) => counts[s] ?? 0;
-    return {
-      monitor_id: m.id, name: m.name, description: m.description, status: m.status,
-      created_at: iso(m.createdAt), updated_at: iso(m.updatedAt),
-      stats: {
-        total_evaluations: Object.values(counts).reduce((a, b) => a + b, 0),
-        completed_evaluations: count('completed'), failed_evaluations: count('failed'),
-        queued_evaluations: count('queued'), in_progress_evaluations: count('in_progress'), canceled_evaluations: count('canceled'),
-      },
-      evaluations: evaluations.map(evaluationSummaryRecord),
-      capabilities: capabilitiesOf(m.settings),
-      files: files.map(fileRecord),
-      guardrail_metrics: m.settings.guardrailMetrics,
-      thresholds: m.settings.thresholds,
-      webhook: m.settings.webhook,
-    };
+    return evalMonitorDetailRecord(m, counts, evaluations, files);
   });
 
   app.put('/monitor/:monitor_id', {

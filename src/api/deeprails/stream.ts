@@ -6,10 +6,8 @@ import type { EvalMonitor } from '../../domain/evaluation.js';
 import { invalid } from '../../errors.js';
 import type { LogRow } from '../../store/evaluations.repository.js';
 import { lastEventIdOf, memoFrames, serveLogStream } from '../log-stream.js';
+import { logEventJson } from '../../domain/wire.js';
 import { sseFrame } from '../sse.js';
-
-/** A log position as an event id: 13 hex digits, ordered as the log is (FindAll's ids are 13 hex too). */
-export const eventIdOf = (seq: number) => seq.toString(16).padStart(13, '0');
 
 /** The position after which a resumed stream continues: `last_event_id` (query) or `Last-Event-ID` (header). */
 function resumeAfter(request: FastifyRequest): number {
@@ -21,8 +19,7 @@ function resumeAfter(request: FastifyRequest): number {
 }
 
 // The stored body is the entry's JSON already: the envelope is written around it, never re-encoded.
-const frameOf = memoFrames((row: LogRow) => sseFrame(row.type,
-  `{"type":${JSON.stringify(row.type)},"event_id":"${eventIdOf(row.seq)}","timestamp":"${new Date(row.createdAt).toISOString()}","data":${row.body}}`));
+const frameOf = memoFrames((row: LogRow) => sseFrame(row.type, logEventJson(row.type, row.seq, row.createdAt, row.body)));
 
 /**
  * A monitor's evaluation events over SSE: every entry of its log after the resume point, in log

@@ -1,7 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { LogFanout } from '../../delivery/log-fanout.js';
 import { findAllLog } from '../../delivery/log-sources.js';
-import { eventIdOf, findAllRunRecord, isRunActive, type FindAllLogEntry, type FindAllRun } from '../../domain/findall.js';
+import { isRunActive, type FindAllLogEntry, type FindAllRun } from '../../domain/findall.js';
+import { findAllRunRecord, logEventJson } from '../../domain/wire.js';
 import { invalid } from '../../errors.js';
 import type { Store } from '../../store/db.js';
 import { findLastFindAllSeq } from '../../store/findall-events.repository.js';
@@ -22,11 +23,8 @@ export function resumeAfter(request: FastifyRequest): number {
   return parseInt(raw, 16);
 }
 
-const eventJson = (type: string, seq: number, at: number, data: string) =>
-  `{"type":${JSON.stringify(type)},"event_id":"${eventIdOf(seq)}","timestamp":"${new Date(at).toISOString()}","data":${data}}`;
-
 // Rows hold the event's data as appended (JSON text): each is framed once for every subscriber.
-const frameOf = memoFrames((row: FindAllLogEntry) => sseFrame(row.type, eventJson(row.type, row.seq, row.createdAt, row.body)));
+const frameOf = memoFrames((row: FindAllLogEntry) => sseFrame(row.type, logEventJson(row.type, row.seq, row.createdAt, row.body)));
 
 /** A `findall.status` entry that says the run is no longer active: the stream may be at its end. */
 function saysInactive(row: FindAllLogEntry): boolean {
@@ -53,7 +51,7 @@ function runWatch(store: Store, run: FindAllRun): StreamWatch<FindAllLogEntry> {
       const current = (await findFindAllRun(store.db, run.accountId, run.id)) ?? run;
       if (!isRunActive(current)) return { end: (await findLastFindAllSeq(store.db, run.id)) <= position };
       if (!idle) return { end: false };
-      const json = eventJson('findall.status', position, Date.now(), JSON.stringify(findAllRunRecord(current)));
+      const json = logEventJson('findall.status', position, Date.now(), JSON.stringify(findAllRunRecord(current)));
       return { end: false, frame: sseFrame('findall.status', json) };
     },
   };

@@ -5,14 +5,15 @@ import {
   cancelFindAllRun, createFindAllRun, enrichFindAllRun, extendFindAllRun, ingestObjective, requireFindAllRun, searchEntities,
   type FindAllCommandDeps,
 } from '../../commands/findall.js';
-import { candidateRecord, eventIdOf, findAllRunRecord, schemaRecord } from '../../domain/findall.js';
+import { eventIdOf } from '../../domain/findall.js';
+import { candidateRecord, findAllRunRecord, schemaRecord } from '../../domain/wire.js';
 import {
   CandidateSetResponse, CreateFindAllBody, EnrichBody, EntitySearchBody, EntitySearchResponse, EventsQuery, ExtendBody,
   FindAllParams, FindAllResultResponse, FindAllRunResponse, FindAllSchemaResponse, IngestBody,
 } from '../../domain/findall-schemas.js';
 import { listCandidates } from '../../store/findall-candidates.repository.js';
 import { findLastFindAllSeq } from '../../store/findall-events.repository.js';
-import { ErrorResponse } from './monitor-schemas.js';
+import { ErrorResponse } from '../../domain/monitor-schemas.js';
 import { resumeAfter, streamFindAll } from './findall-stream.js';
 import { createLimit } from './rate-limits.js';
 

@@ -8,7 +8,7 @@ import { invalid } from '../../errors.js';
 import { findEventPosition, type StoredEvent } from '../../store/events.repository.js';
 import { lastEventIdOf, memoFrames, serveLogStream } from '../log-stream.js';
 import { sseFrame } from '../sse.js';
-import { ErrorResponse, MonitorEvent, MonitorParams } from './monitor-schemas.js';
+import { ErrorResponse, MonitorEvent, MonitorParams } from '../../domain/monitor-schemas.js';
 
 // The stream's query lives beside its one route (a Vigil addition, not in Parallel's contract).
 const MonitorEventStreamQuery = Type.Object({

@@ -1,6 +1,6 @@
-import { Nullable } from '../nullable.js';
+import { Nullable } from '../../domain/schema-types.js';
 import { Type, type Static } from 'typebox';
-import { JsonSchemaSpec, Metadata, SourcePolicy, Webhook } from './monitor-schemas.js';
+import { JsonSchemaSpec, Metadata, SourcePolicy, Webhook } from '../../domain/monitor-schemas.js';
 
 /**
  * Wire schemas of the legacy Monitor API (`/v1alpha/monitors`, api.md §4 and

@@ -1,11 +1,11 @@
 import { legacyTime } from '../../delivery/monitor-webhooks.js';
 import type { TaskOutput } from '../../domain/event.js';
+import type { MonitorEvent } from '../../domain/monitor-schemas.js';
 import { CADENCE_FREQUENCIES, type EventStreamSettings, type Monitor } from '../../domain/monitor.js';
 import { invalid } from '../../errors.js';
+import { iso } from '../../domain/wire.js';
 import type { StoredEvent } from '../../store/events.repository.js';
 import type { LegacyEvent } from './monitors-legacy-schemas.js';
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
  * A monitor in its legacy wire shape (`V0MonitorResponse`, api.md §4.3): the v1 settings lifted to
@@ -27,19 +27,8 @@ export function toLegacyMonitor(m: Monitor) {
     source_policy: settings.advanced_settings?.source_policy ?? null,
     include_backfill: settings.include_backfill ?? false,
     created_at: iso(m.createdAt),
-    last_run_at: m.lastRunAt === null ? null : iso(m.lastRunAt),
+    last_run_at: iso(m.lastRunAt),
   };
-}
-
-/** The v1 record the log stores for each event (see eventRecord). */
-interface V1Record {
-  event_type: 'event_stream' | 'snapshot' | 'completion' | 'error';
-  event_group_id: string;
-  timestamp: string;
-  event_date?: string | null;
-  output?: TaskOutput;
-  changed_output?: TaskOutput;
-  error_message?: string;
 }
 
 /**
@@ -48,7 +37,7 @@ interface V1Record {
  * (`completed_<time>`, `error_<time>`, the time being when the outcome committed).
  */
 export function toLegacyEvent(stored: StoredEvent): LegacyEvent {
-  const record = JSON.parse(stored.body) as V1Record;
+  const record = JSON.parse(stored.body) as MonitorEvent & { timestamp: string };
   const at = Date.parse(record.timestamp);
   if (record.event_type === 'completion') return { type: 'completion', monitor_ts: `completed_${legacyTime(at)}` };
   if (record.event_type === 'error') {

@@ -10,8 +10,8 @@ import { AppError, invalid } from '../../errors.js';
 import { listExecutionEvents, listRecentEvents } from '../../store/events.repository.js';
 import { listMonitors, listMonitorsById } from '../../store/monitors.repository.js';
 import { findTestEventGroup } from '../../store/test-event-groups.repository.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
-import { ErrorResponse } from './monitor-schemas.js';
+import { byCreation, keysetPage } from '../../domain/wire.js';
+import { ErrorResponse } from '../../domain/monitor-schemas.js';
 import {
   LegacyCreateBody, LegacyEventGroupParams, LegacyEventList, LegacyEventsQuery, LegacyListQuery, LegacyMonitorArray,
   LegacyMonitorPage, LegacyMonitorParams, LegacyMonitorResponse, LegacyPageQuery, LegacyUpdateBody, SimulateQuery,
@@ -87,17 +87,10 @@ export async function legacyMonitorRoutes(
     schema: { tags, summary: 'Active monitors, newest first, by cursor', querystring: LegacyPageQuery, response: { 200: LegacyMonitorPage, ...errors } },
   }, async (request) => {
     const { cursor, limit } = request.query;
-    const after = cursor ? decodeCursor(cursor, { c: 'number', i: 'string' }) : undefined;
-    const page = await listMonitors(deps.store.lists, {
-      accountId: request.account.id, statuses: ['active'], types: ['event_stream', 'snapshot'],
-      after: after && { createdAt: after.c, id: after.i }, limit: limit + 1,
-    });
-    const shown = page.slice(0, limit);
-    const last = shown.at(-1);
-    return {
-      data: shown.map(toLegacyMonitor),
-      next_cursor: page.length > limit && last ? encodeCursor({ c: last.createdAt, i: last.id }) : null,
-    };
+    const page = await keysetPage(byCreation, cursor, limit, (after, n) => listMonitors(deps.store.lists, {
+      accountId: request.account.id, statuses: ['active'], types: ['event_stream', 'snapshot'], after, limit: n,
+    }));
+    return { data: page.rows.map(toLegacyMonitor), next_cursor: page.nextCursor };
   });
 
   app.get('/v1alpha/monitors/:monitor_id', {

@@ -7,13 +7,12 @@ import {
 import { findExecution } from '../../store/executions.repository.js';
 import { listEvents, listExecutionEvents, type StoredEvent } from '../../store/events.repository.js';
 import { listMonitors } from '../../store/monitors.repository.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
 import { splitArrayParams } from '../query.js';
 import {
   CreateMonitorBody, ErrorResponse, EventList, ListEventsQuery, ListMonitorsQuery, MonitorList, MonitorParams,
   MonitorResponse, UpdateMonitorBody,
-} from './monitor-schemas.js';
-import { toWireMonitor } from './monitor-wire.js';
+} from '../../domain/monitor-schemas.js';
+import { byCreation, keysetPage, monitorRecord, type Keyset } from '../../domain/wire.js';
 import { monitorStreamRoutes } from './monitor-stream.js';
 import type { LogFanout } from '../../delivery/log-fanout.js';
 import { createLimit } from './rate-limits.js';
@@ -35,7 +34,7 @@ export async function monitorRoutes(
     config: createLimit(options.monitorCreatesPerMinute),
   }, async (request, reply) => {
     const monitor = await createMonitor(deps, request.account.id, request.body);
-    return reply.status(201).send(toWireMonitor(monitor));
+    return reply.status(201).send(monitorRecord(monitor));
   });
 
   app.get('/v1/monitors', {
@@ -43,37 +42,30 @@ export async function monitorRoutes(
     preValidation: splitArrayParams(['status', 'type']),
   }, async (request) => {
     const { cursor, limit, status, type } = request.query;
-    const after = cursor ? decodeCursor(cursor, { c: 'number', i: 'string' }) : undefined;
-    const page = await listMonitors(deps.store.lists, {
+    const page = await keysetPage(byCreation, cursor, limit, (after, n) => listMonitors(deps.store.lists, {
       accountId: request.account.id,
       statuses: status?.length ? status : ['active'],
       types: type?.length ? type : ['event_stream', 'snapshot'],
-      after: after && { createdAt: after.c, id: after.i },
-      limit: limit + 1,
-    });
-    const more = page.length > limit;
-    const shown = page.slice(0, limit);
-    const last = shown.at(-1);
-    return {
-      monitors: shown.map(toWireMonitor),
-      next_cursor: more && last ? encodeCursor({ c: last.createdAt, i: last.id }) : null,
-    };
+      after,
+      limit: n,
+    }));
+    return { monitors: page.rows.map(monitorRecord), next_cursor: page.nextCursor };
   });
 
   app.get('/v1/monitors/:monitor_id', {
     schema: { tags, summary: 'Retrieve a monitor', params: MonitorParams, response: { 200: MonitorResponse, ...errors } },
-  }, async (request) => toWireMonitor(await requireMonitor(deps, request.account.id, request.params.monitor_id)));
+  }, async (request) => monitorRecord(await requireMonitor(deps, request.account.id, request.params.monitor_id)));
 
   app.post('/v1/monitors/:monitor_id/update', {
     schema: { tags, summary: 'Update a monitor', params: MonitorParams, body: UpdateMonitorBody, response: { 200: MonitorResponse, ...errors } },
   }, async (request) => {
     const body = (request.body ?? {}) as UpdateMonitorBody;
-    return toWireMonitor(await updateMonitor(deps, request.account.id, request.params.monitor_id, body));
+    return monitorRecord(await updateMonitor(deps, request.account.id, request.params.monitor_id, body));
   });
 
   app.post('/v1/monitors/:monitor_id/cancel', {
     schema: { tags, summary: 'Cancel a monitor (idempotent)', params: MonitorParams, response: { 200: MonitorResponse, ...errors } },
-  }, async (request) => toWireMonitor(await cancelMonitor(deps, request.account.id, request.params.monitor_id)));
+  }, async (request) => monitorRecord(await cancelMonitor(deps, request.account.id, request.params.monitor_id)));
 
   app.post('/v1/monitors/:monitor_id/trigger', {
     schema: { tags, summary: 'Run a monitor now, outside its schedule', params: MonitorParams, response: { 204: { type: 'null' }, ...errors } },
@@ -95,17 +87,24 @@ export async function monitorRoutes(
       const events = await listExecutionEvents(deps.store.lists, { monitorId: monitor.id, executionId: groupId, includeCompletions });
       return sendPage(reply, events, null);
     }
-    const position = cursor ? decodeCursor(cursor, { m: 'string', s: 'number' }) : undefined;
-    if (position && position.m !== monitorId) {
-      throw new AppError('INVALID_CURSOR', { explain: 'query.cursor: was returned for another monitor' });
-    }
-    const page = await listEvents(deps.store.lists, { accountId, monitorId, beforeSeq: position?.s, limit: limit + 1, includeCompletions });
+    const page = await keysetPage(eventsOf(monitorId), cursor, limit, (beforeSeq, n) =>
+      listEvents(deps.store.lists, { accountId, monitorId, beforeSeq, limit: n, includeCompletions }));
     // Rows prove the monitor is the account's; only an empty page needs the monitor looked up (for a 404).
-    if (page.length === 0) await requireMonitor(deps, accountId, monitorId);
-    const shown = page.slice(0, limit);
-    const last = shown.at(-1);
-    return sendPage(reply, shown, page.length > limit && last ? encodeCursor({ m: monitorId, s: last.seq }) : null);
+    if (page.rows.length === 0) await requireMonitor(deps, accountId, monitorId);
+    return sendPage(reply, page.rows, page.nextCursor);
   });
+}
+
+/** A monitor's events, newest first: the cursor names the monitor and the log position to continue below. */
+function eventsOf(monitorId: string): Keyset<StoredEvent, number, { m: 'string'; s: 'number' }> {
+  return {
+    shape: { m: 'string', s: 'number' },
+    positionOf: (event) => ({ m: monitorId, s: event.seq }),
+    afterOf: (position) => {
+      if (position.m !== monitorId) throw new AppError('INVALID_CURSOR', { explain: 'query.cursor: was returned for another monitor' });
+      return position.s;
+    },
+  };
 }
 
 /**
@@ -120,9 +119,9 @@ function sendPage(reply: FastifyReply, events: StoredEvent[], nextCursor: string
 }
 
 /** One `Warning` per distinct warning of an execution on the page (an execution's events all carry the same ones). */
-function pageWarnings(events: StoredEvent[]): { type: 'warning'; message: string; detail: { event_group_id: string } }[] {
+function pageWarnings(events: StoredEvent[]): NonNullable<EventList['warnings']> {
   const seen = new Set<string>();
-  const warnings: { type: 'warning'; message: string; detail: { event_group_id: string } }[] = [];
+  const warnings: NonNullable<EventList['warnings']> = [];
   for (const event of events) {
     if (!event.body.includes('"warnings":')) continue;
     const messages = (JSON.parse(event.body) as { warnings?: unknown }).warnings;

@@ -4,14 +4,15 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError } from '../../errors.js';
 import type { TaskOutput } from '../../domain/event.js';
 import { wantsElementBasis, withElementBasis } from '../../domain/element-basis.js';
-import { isActive, taskRunRecord, type TaskRun } from '../../domain/task.js';
+import { isActive, type TaskRun } from '../../domain/task.js';
+import { iso, taskRunRecord } from '../../domain/wire.js';
 import { createTaskRun, requireTaskRun, type TaskCommandDeps } from '../../commands/tasks.js';
 import { liteProgressStats } from '../../research/processors/lite-task.js';
 import { findTaskRun, listTaskMessages } from '../../store/task-runs.repository.js';
 import { openSse, type SseStream } from '../sse.js';
-import { ErrorResponse } from './monitor-schemas.js';
+import { ErrorResponse } from '../../domain/monitor-schemas.js';
 import { createLimit } from './rate-limits.js';
-import { CreateTaskRunBody, ResultQuery, RunInputResponse, RunParams, TaskRunResponse, TaskRunResult } from './task-schemas.js';
+import { CreateTaskRunBody, ResultQuery, RunInputResponse, RunParams, TaskRunResponse, TaskRunResult } from '../../domain/task-schemas.js';
 
 const errors = { 401: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse };
 const tags = ['Tasks'];
@@ -119,7 +120,7 @@ async function streamRun(deps: TaskCommandDeps, run: TaskRun, stream: SseStream,
   let lastStats = '';
   const sendNewMessages = async (current: TaskRun) => {
     for (const message of await listTaskMessages(deps.store.lists, run.id, seq)) {
-      stream.send(message.type, { type: message.type, message: message.message, timestamp: new Date(message.createdAt).toISOString() });
+      stream.send(message.type, { type: message.type, message: message.message, timestamp: iso(message.createdAt) });
       if (message.type === 'task_run.progress_msg.exec_status') exec.push(message.message);
       seq = message.seq;
     }

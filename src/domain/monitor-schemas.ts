@@ -1,7 +1,11 @@
-import { PROCESSOR_NAMES } from '../../domain/research-tiers.js';
-import { Nullable } from '../nullable.js';
 import { Type, type Static } from 'typebox';
-import { REQUEST_LIMITS } from '../../domain/monitor-rules.js';
+import { Nullable } from './schema-types.js';
+import { REQUEST_LIMITS } from './request-limits.js';
+import { PROCESSOR_NAMES } from './research-tiers.js';
+import { SourcePolicy } from './source-policy.js';
+import { TaskOutput } from './task-schemas.js';
+
+export { SourcePolicy };
 
 /**
  * Wire schemas of the Monitor API v1 (api.md §2). Request schemas validate and strip unknown
@@ -12,26 +16,25 @@ const closed = { additionalProperties: false } as const;
 export const MonitorType = Type.Union([Type.Literal('event_stream'), Type.Literal('snapshot')]);
 export const MonitorStatus = Type.Union([Type.Literal('active'), Type.Literal('cancelled')]);
 export const ProcessorName = Type.Unsafe<string>({ type: 'string', enum: [...PROCESSOR_NAMES] });
+export type MonitorType = Static<typeof MonitorType>;
+export type MonitorStatus = Static<typeof MonitorStatus>;
 export const WebhookEventType = Type.Union([
   Type.Literal('monitor.event.detected'), Type.Literal('monitor.execution.completed'), Type.Literal('monitor.execution.failed'),
 ]);
+export type WebhookEventType = Static<typeof WebhookEventType>;
+export const WEBHOOK_EVENT_TYPES: readonly WebhookEventType[] = WebhookEventType.anyOf.map((t) => t.const);
 
 export const JsonSchemaSpec = Type.Object({
   type: Type.Optional(Type.Literal('json')),
   json_schema: Type.Record(Type.String(), Type.Unknown()),
 }, closed);
 
-export const SourcePolicy = Type.Object({
-  include_domains: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 253 }), { maxItems: REQUEST_LIMITS.domains })),
-  exclude_domains: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 253 }), { maxItems: REQUEST_LIMITS.domains })),
-  // A real calendar date: "2020-13-45" has the shape but no meaning, and would be ignored silently.
-  after_date: Type.Optional(Nullable(Type.String({ format: 'date', description: 'YYYY-MM-DD' }))),
-}, closed);
-
 export const AdvancedSettings = Type.Object({
   location: Type.Optional(Nullable(Type.String())),
   source_policy: Type.Optional(Nullable(SourcePolicy)),
 }, closed);
+export type JsonSchemaSpec = Static<typeof JsonSchemaSpec>;
+export type AdvancedSettings = Static<typeof AdvancedSettings>;
 
 /** Vigil extension: a precise item filter, applied with the query's terms (README, "Matching"). */
 export const MatchSettings = Type.Object({
@@ -46,13 +49,39 @@ export const MatchSettings = Type.Object({
 export const RepeatedFailures = Type.Union([Type.Literal('warning'), Type.Literal('error')], {
   description: "'warning' (default): a completion carrying warnings, reported once; 'error': an error event every time",
 });
+export type MatchSettings = Static<typeof MatchSettings>;
+export type RepeatedFailures = Static<typeof RepeatedFailures>;
 
 export const Webhook = Type.Object({
   url: Type.String({ minLength: 1, maxLength: REQUEST_LIMITS.urlChars }),
   event_types: Type.Optional(Type.Array(WebhookEventType)),
 }, closed);
 
+export type MonitorWebhook = Static<typeof Webhook>;
+
 export const Metadata = Type.Record(Type.String(), Type.String());
+
+const Sources = Type.Array(Type.String({ maxLength: REQUEST_LIMITS.urlChars }), { maxItems: REQUEST_LIMITS.sources, description: 'Vigil extension: URLs of feeds, pages or JSON endpoints to watch' });
+
+/** `event_stream` settings, in their wire shape; `sources`, `match` and `repeated_failures` are Vigil's extensions. */
+export const EventStreamSettings = Type.Object({
+  query: Type.String(),
+  output_schema: Type.Optional(Nullable(JsonSchemaSpec)),
+  include_backfill: Type.Optional(Nullable(Type.Boolean())),
+  advanced_settings: Type.Optional(Nullable(AdvancedSettings)),
+  sources: Type.Optional(Sources),
+  match: Type.Optional(Nullable(MatchSettings)),
+  repeated_failures: Type.Optional(RepeatedFailures),
+});
+export type EventStreamSettings = Static<typeof EventStreamSettings>;
+
+/** `snapshot` settings as the wire shows them: the baseline task run and what was made of it. */
+export const SnapshotSettings = Type.Object({ task_run_id: Type.String(), query: Type.String(), output_schema: Type.Optional(Nullable(JsonSchemaSpec)) });
+
+/** Either type's settings. Written as a plain object, so that a field added to either is never dropped by the serialiser. */
+const MonitorSettings = Type.Unsafe<EventStreamSettings | Static<typeof SnapshotSettings>>(
+  Type.Record(Type.String(), Type.Unknown(), { description: 'EventStreamSettings or SnapshotSettings, by type' }),
+);
 
 /** Settings of either monitor type; which fields are required depends on `type` and is checked by the command. */
 export const CreateSettings = Type.Object({
@@ -60,7 +89,7 @@ export const CreateSettings = Type.Object({
   output_schema: Type.Optional(Nullable(JsonSchemaSpec)),
   include_backfill: Type.Optional(Nullable(Type.Boolean())),
   advanced_settings: Type.Optional(Nullable(AdvancedSettings)),
-  sources: Type.Optional(Type.Array(Type.String({ maxLength: REQUEST_LIMITS.urlChars }), { maxItems: REQUEST_LIMITS.sources, description: 'Vigil extension: URLs of feeds, pages or JSON endpoints to watch' })),
+  sources: Type.Optional(Sources),
   match: Type.Optional(Nullable(MatchSettings)),
   repeated_failures: Type.Optional(RepeatedFailures),
   task_run_id: Type.Optional(Type.String()),
@@ -106,19 +135,6 @@ export const ListEventsQuery = Type.Object({
   event_group_id: Type.Optional(Type.String()),
 });
 
-const Citation = Type.Object({
-  url: Type.String(), title: Type.Optional(Nullable(Type.String())), excerpts: Type.Optional(Nullable(Type.Array(Type.String()))),
-});
-const FieldBasis = Type.Object({
-  field: Type.String(), reasoning: Type.String(), citations: Type.Array(Citation),
-  confidence: Type.Optional(Nullable(Type.String())),
-});
-const TaskOutput = Type.Object({
-  type: Type.Union([Type.Literal('text'), Type.Literal('json')]),
-  content: Type.Unknown(),
-  basis: Type.Array(FieldBasis),
-});
-
 export const MonitorResponse = Type.Object({
   monitor_id: Type.String(),
   type: MonitorType,
@@ -126,7 +142,7 @@ export const MonitorResponse = Type.Object({
   frequency: Type.String(),
   processor: ProcessorName,
   created_at: Type.String({ format: 'date-time' }),
-  settings: Type.Record(Type.String(), Type.Unknown()),
+  settings: MonitorSettings,
   last_run_at: Nullable(Type.String({ format: 'date-time' })),
   metadata: Nullable(Metadata),
   webhook: Nullable(Webhook),
@@ -138,12 +154,14 @@ export const MonitorEvent = Type.Object({
   event_type: Type.Union([Type.Literal('event_stream'), Type.Literal('snapshot'), Type.Literal('completion'), Type.Literal('error')]),
   event_id: Type.String({ description: 'Stable id; on completion and error events a Vigil addition' }),
   event_group_id: Type.String({ description: 'The execution; on completion and error events a Vigil addition' }),
+  monitor_group_id: Type.Optional(Type.String({ description: 'The execution, by its May 2026 name (detected events)' })),
   event_date: Type.Optional(Nullable(Type.String())),
   output: Type.Optional(TaskOutput),
   changed_output: Type.Optional(TaskOutput),
   previous_output: Type.Optional(TaskOutput),
   error_message: Type.Optional(Type.String()),
   timestamp: Type.Optional(Type.String({ format: 'date-time' })),
+  warnings: Type.Optional(Type.Array(Type.String(), { description: 'Sources that failed in this execution (additive)' })),
 });
 
 export const MonitorList = Type.Object({ monitors: Type.Array(MonitorResponse), next_cursor: Nullable(Type.String()) });
@@ -162,5 +180,24 @@ export const ErrorResponse = Type.Object({
   error: Type.Object({ ref_id: Type.String(), message: Type.String(), detail: Nullable(Type.Unknown()) }),
 });
 
+const Time = Nullable(Type.String({ format: 'date-time' }));
+
+/** One source's health record (additive endpoint `GET /v1/monitors/{monitor_id}/sources`). */
+export const SourceRecord = Type.Object({
+  source: Type.String({ description: 'the source as the monitor names it: a URL, or a domain of source_policy.include_domains' }),
+  url: Nullable(Type.String({ description: 'the URL last fetched for it' })),
+  status: Type.Union([Type.Literal('ok'), Type.Literal('failing')]),
+  consecutive_failures: Type.Integer({ minimum: 0 }),
+  last_success_at: Time,
+  last_error: Nullable(Type.String()),
+  last_error_at: Time,
+  last_checked_at: Type.String({ format: 'date-time' }),
+});
+export const SourceList = Type.Object({ sources: Type.Array(SourceRecord) });
+
 export type CreateMonitorBody = Static<typeof CreateMonitorBody>;
 export type UpdateMonitorBody = Static<typeof UpdateMonitorBody>;
+export type MonitorResponse = Static<typeof MonitorResponse>;
+export type MonitorEvent = Static<typeof MonitorEvent>;
+export type EventList = Static<typeof EventList>;
+export type SourceRecord = Static<typeof SourceRecord>;
