@@ -14,7 +14,7 @@
  *   7. domain/   types, wire schemas and rules that every room speaks
  *   8. base      errors.ts (the error catalog) and metrics.ts (the Prometheus registry), used everywhere
  *
- * config.ts stands aside: it is parsed at the edge and its type is read by entry, commands, engine
+ * config.ts (with src/config/) stands aside: it is parsed at the edge and its type is read by entry, commands, engine
  * and delivery; it imports only parsers and defaults from research/, outbound/ and domain/. The
  * rooms below delivery take their settings as arguments and never import it.
  */
@@ -28,7 +28,7 @@ const TIERS = [
   { name: 'domain', rooms: ['^src/domain/'] },
   { name: 'base', rooms: ['^src/(errors|metrics)\\.ts$'] },
 ];
-const CONFIG = '^src/config\\.ts$';
+const CONFIG = '^src/config(\\.ts$|/)';
 const either = (patterns) => `(${patterns.join('|')})`;
 
 /** One rule per tier: nothing on it imports a tier above it. */

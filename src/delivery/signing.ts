@@ -1,4 +1,5 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { Account, WebhookKeyMode } from '../store/accounts.repository.js';
 
 /**
@@ -12,14 +13,12 @@ export function signingKey(secret: string, mode: WebhookKeyMode): Buffer {
 
 // Key objects by mode and secret: decoding and importing a key for every message cost as much as
 // the HMAC itself. Accounts have one or two live secrets, so the cache stays small.
-const keyObjects = new Map<string, KeyObject>();
-const KEY_CACHE_SIZE = 1000;
+const keyObjects = new LRUCache<string, KeyObject>({ max: 1000 });
 
 function keyObject(secret: string, mode: WebhookKeyMode): KeyObject {
   const cacheKey = `${mode} ${secret}`;
   let key = keyObjects.get(cacheKey);
   if (!key) {
-    if (keyObjects.size >= KEY_CACHE_SIZE) keyObjects.clear();
     key = createSecretKey(signingKey(secret, mode));
     keyObjects.set(cacheKey, key);
   }

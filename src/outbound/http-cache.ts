@@ -1,6 +1,8 @@
+import CachePolicy from 'http-cache-semantics';
+import { LRUCache } from 'lru-cache';
 import type { OutboundResponse } from './http.js';
 
-/** What a response says about caching it (RFC 9111, as much of it as a fetcher for monitors needs). */
+/** What a response says about caching it (RFC 9111, as `http-cache-semantics` reads it for a private cache). */
 export interface Freshness {
   /** `no-store`: keep neither the body nor its validators. */
   noStore: boolean;
@@ -11,32 +13,34 @@ export interface Freshness {
 /** The longest a server may make us skip fetching: longer hints are cut to this. */
 export const MAX_FRESHNESS_MS = 24 * 3600_000;
 
-/** Reads `Cache-Control` (`no-store`, `no-cache`, `max-age`, minus `Age`) and `Expires` (relative to `Date`). */
-export function freshnessOf(headers: Record<string, string>, now: number): Freshness {
-  const directives = parseCacheControl(headers['cache-control'] ?? '');
-  if (directives.has('no-store')) return { noStore: true, freshUntil: 0 };
-  if (directives.has('no-cache')) return { noStore: false, freshUntil: 0 };
-  let lifetime: number | undefined;
-  const maxAge = Number(directives.get('max-age'));
-  if (directives.has('max-age') && Number.isFinite(maxAge)) {
-    lifetime = maxAge * 1000 - (Number(headers.age) * 1000 || 0);
-  } else if (headers.expires !== undefined) {
-    // Expires is compared with the server's own Date, so a skewed server clock does not matter.
-    const expires = Date.parse(headers.expires);
-    const date = Date.parse(headers.date ?? '');
-    lifetime = Number.isNaN(expires) ? 0 : expires - (Number.isNaN(date) ? now : date);
+/**
+ * A policy read at a given time. Vigil is the client of the sites it reads (a private cache: `private`
+ * counts, `s-maxage` does not), and it never guesses: no heuristic freshness from `Last-Modified`,
+ * no minimum for `immutable`.
+ */
+class PolicyAt extends CachePolicy {
+  /** The time the policy is read at: the library asks its clock while constructing, and freshnessOf reads it synchronously. */
+  static at = 0;
+
+  now(): number {
+    return PolicyAt.at;
   }
-  if (lifetime === undefined || lifetime <= 0) return { noStore: false, freshUntil: 0 };
-  return { noStore: false, freshUntil: now + Math.min(lifetime, MAX_FRESHNESS_MS) };
 }
 
-function parseCacheControl(value: string): Map<string, string> {
-  const directives = new Map<string, string>();
-  for (const part of value.split(',')) {
-    const [name, raw = ''] = part.trim().split('=', 2);
-    if (name) directives.set(name.toLowerCase(), raw.replace(/^"|"$/g, ''));
-  }
-  return directives;
+const OPTIONS = { shared: false, cacheHeuristic: 0, immutableMinTimeToLive: 0 };
+const GET = { method: 'GET', url: '/', headers: {} };
+
+/** Reads `Cache-Control`, `Expires` (against `Date`), `Age` and `Vary: *` of a 200 received at `now`. */
+export function freshnessOf(headers: Record<string, string>, now: number): Freshness {
+  // Directive names are case-insensitive (RFC 9111 §5.2); the library compares them as written.
+  const control = headers['cache-control'];
+  PolicyAt.at = now;
+  const response = { status: 200, headers: control === undefined ? headers : { ...headers, 'cache-control': control.toLowerCase() } };
+  const policy = new PolicyAt(GET, response, OPTIONS);
+  if (!policy.storable()) return { noStore: true, freshUntil: 0 };
+  // Only the freshness lifetime counts: Vigil never serves a stale copy (stale-while-revalidate, stale-if-error).
+  const lifetime = (policy.maxAge() - policy.age()) * 1000;
+  return { noStore: false, freshUntil: lifetime > 0 ? now + Math.min(lifetime, MAX_FRESHNESS_MS) : 0 };
 }
 
 /** The longest a `Retry-After` may hold anything back (a host's fetches, a webhook's next attempt). */
@@ -64,42 +68,10 @@ export interface CacheEntry {
   readers: Map<string, string>;
 }
 
-/** Remembered responses, least recently used dropped first once their bodies exceed `maxBytes`. */
-export class ResponseCache {
-  private readonly entries = new Map<string, CacheEntry>();
-  private bytes = 0;
-
-  constructor(private readonly maxBytes: number) {}
-
-  /** The entry of a key, marked as recently used. */
-  get(key: string): CacheEntry | undefined {
-    const entry = this.entries.get(key);
-    if (entry) {
-      this.entries.delete(key);
-      this.entries.set(key, entry);
-    }
-    return entry;
-  }
-
-  /** Remembers an entry (a body larger than the whole cache is not kept). */
-  set(key: string, entry: CacheEntry): void {
-    this.delete(key);
-    const size = entry.response.body.length;
-    if (size > this.maxBytes) return;
-    this.entries.set(key, entry);
-    this.bytes += size;
-    for (const [oldest, old] of this.entries) {
-      if (this.bytes <= this.maxBytes) break;
-      this.entries.delete(oldest);
-      this.bytes -= old.response.body.length;
-    }
-  }
-
-  /** Forgets a key (e.g. after `no-store`). */
-  delete(key: string): void {
-    const old = this.entries.get(key);
-    if (!old) return;
-    this.entries.delete(key);
-    this.bytes -= old.response.body.length;
+/** Remembered responses, least recently used dropped first once their bodies exceed `maxBytes` (a larger body is not kept). */
+export class ResponseCache extends LRUCache<string, CacheEntry> {
+  constructor(maxBytes: number) {
+    // lru-cache counts sizes from 1 and needs a positive bound: an empty body counts as one byte.
+    super({ maxSize: Math.max(1, maxBytes), sizeCalculation: (entry) => Math.max(1, entry.response.body.length) });
   }
 }

@@ -1,4 +1,5 @@
 import { errors as undiciErrors, type Agent } from 'undici';
+import { LRUCache } from 'lru-cache';
 import { readBody } from './body.js';
 import { createGuardedAgent, type Resolver } from './connect.js';
 import { OutboundError } from './errors.js';
@@ -62,7 +63,7 @@ interface Settings {
   agent: Agent;
   userAgent: string;
   /** Hosts whose literal-address check passed (names always pass; they are judged at connect time). */
-  literals: Map<string, true>;
+  literals: LRUCache<string, true>;
 }
 
 interface Hop {
@@ -91,7 +92,7 @@ export function createOutboundClient(options: OutboundOptions): OutboundClient {
   const timeoutMs = options.timeoutMs ?? 15_000;
   const policy = createAddressPolicy(options.allowNetworks);
   const agent = createGuardedAgent(policy, { connectTimeoutMs: timeoutMs, resolve: options.resolve });
-  const settings: Settings = { policy, agent, userAgent: options.userAgent, literals: new Map() };
+  const settings: Settings = { policy, agent, userAgent: options.userAgent, literals: new LRUCache({ max: 1000 }) };
   return {
     request: (url, init = {}) =>
       send(settings, url, init, {
@@ -159,7 +160,6 @@ function checkLiteral(s: Settings, url: URL): void {
   const known = s.literals.get(url.hostname);
   if (known === true) return;
   checkUrlAddress(s.policy, url);
-  if (s.literals.size >= 1000) s.literals.clear();
   s.literals.set(url.hostname, true);
 }
 

@@ -21,6 +21,24 @@ describe('freshness', () => {
     assert.equal(freshnessOf({}, NOW).freshUntil, 0);
   });
 
+  // Cases where the hand-written reading departed from RFC 9111 (it kept Expires despite Age, ignored
+  // Vary: *, and fell back to Expires when max-age was unreadable); the rest pin what Vigil chooses.
+  it('follows RFC 9111 where a simple reading goes wrong', () => {
+    const date = new Date(NOW).toUTCString();
+    const expires = new Date(NOW + 120_000).toUTCString();
+    assert.equal(freshnessOf({ date, expires, age: '100' }, NOW).freshUntil, NOW + 20_000, 'Age counts against Expires too (§4.2.3)');
+    assert.equal(freshnessOf({ 'cache-control': 'max-age=60', vary: '*' }, NOW).freshUntil, 0, 'Vary: * never matches a later request (§4.1)');
+    assert.equal(freshnessOf({ 'cache-control': 'max-age=soon', date, expires }, NOW).freshUntil, 0, 'an invalid max-age is stale, Expires ignored (§4.2.1)');
+    assert.equal(freshnessOf({ 'cache-control': 'Max-Age=60' }, NOW).freshUntil, NOW + 60_000, 'directive names are case-insensitive (§5.2)');
+    assert.equal(freshnessOf({ 'cache-control': 'max-age=60, must-revalidate' }, NOW).freshUntil, NOW + 60_000, 'must-revalidate binds only once stale');
+    assert.equal(freshnessOf({ 'cache-control': 'private, max-age=60' }, NOW).freshUntil, NOW + 60_000, 'Vigil is a private cache: private counts');
+    assert.equal(freshnessOf({ 'cache-control': 's-maxage=600, max-age=0' }, NOW).freshUntil, 0, 'and s-maxage (shared caches only) does not');
+    assert.equal(freshnessOf({ 'cache-control': 'max-age=0, stale-while-revalidate=600, stale-if-error=600' }, NOW).freshUntil, 0, 'a stale copy is never served');
+    const lastModified = new Date(NOW - 10 * 86_400_000).toUTCString();
+    assert.equal(freshnessOf({ date, 'last-modified': lastModified }, NOW).freshUntil, 0, 'no heuristic freshness: a monitor asks');
+    assert.equal(freshnessOf({ 'cache-control': 'immutable, max-age=5' }, NOW).freshUntil, NOW + 5_000, 'immutable adds no lifetime');
+  });
+
   it('reads Retry-After as seconds or an HTTP date', () => {
     assert.equal(retryAfterMs('120', NOW), 120_000);
     assert.equal(retryAfterMs(new Date(NOW + 30_000).toUTCString(), NOW), 30_000);

@@ -1,9 +1,11 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
+import { LRUCache } from 'lru-cache';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 addFormats.default(ajv);
-const compiled = new Map<string, ValidateFunction>();
+// Compiled validators by schema text: a task's schema is compiled once, not on every model answer.
+const compiled = new LRUCache<string, ValidateFunction>({ max: 500 });
 
 /** The JSON value in a model's answer (a bare object, or one inside a ```json fence), or why there is none. */
 export function parseModelJson(text: string): { value: unknown } | { problem: string } {
@@ -25,7 +27,6 @@ export function schemaProblem(schema: Record<string, unknown>, value: unknown): 
   let validate = compiled.get(key);
   if (!validate) {
     validate = ajv.compile(schema);
-    if (compiled.size > 500) compiled.clear();
     compiled.set(key, validate);
   }
   if (validate(value)) return null;

@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { CompiledQuery, PostgresDialect, SqliteDialect, type ColumnDefinitionBuilder, type Dialect, type Driver } from 'kysely';
 import pg from 'pg';
+import { LRUCache } from 'lru-cache';
 
 /** A wake-up hint between processes (or within one): never the truth, only a reason to look now. */
 export interface HintChannel {
@@ -133,11 +134,10 @@ class ImmediateSqliteDialect extends SqliteDialect {
  */
 function cacheStatements(database: SQLite.Database, max = 500): void {
   const prepare = database.prepare.bind(database);
-  const cache = new Map<string, SQLite.Statement>();
+  const cache = new LRUCache<string, SQLite.Statement>({ max });
   database.prepare = ((source: string) => {
     let statement = cache.get(source);
     if (!statement) {
-      if (cache.size >= max) cache.clear();
       statement = prepare(source);
       cache.set(source, statement);
     }
