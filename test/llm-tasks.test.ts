@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startOpenAiFixture, userText, type OpenAiFixture } from './fixtures/openai-server.js';
-import { startFixtureSite, startTestVigil, type FixtureSite, type TestVigil } from './helpers.js';
+import { allEvents, startFixtureSite, startTestVigil, waitFor, type FixtureSite, type TestVigil } from './helpers.js';
 
 const ARTICLE = `<!doctype html><html><head><title>Acme AI raises $40M</title></head><body><main><h1>Acme AI raises $40M</h1>
 <p>Acme AI, a two-year-old startup, raised a $40 million Series B on Monday.</p>
@@ -96,6 +96,39 @@ describe('task runs with a model (base and up)', () => {
     const result = await t.client.taskRun.result(run.run_id, { timeout: 30 });
     assert.equal(result.run.status, 'completed', JSON.stringify(result.run.error));
     assert.equal(model.chats().length - before, 2, 'one 429, one retry');
+  });
+
+  it('re-runs a base snapshot monitor\'s task with the model: a changed field is reported with its checked citation, usage counted', async () => {
+    const answer = (amount: string, excerpt: string) => ({ json: {
+      output: { company: 'Acme AI', amount, investors: ['Example Ventures'] },
+      citations: [
+        { field: 'company', url: `${site.url}/acme`, excerpt: 'Acme AI, a two-year-old startup', confidence: 'high' },
+        { field: 'amount', url: `${site.url}/acme`, excerpt, confidence: 'high' },
+        { field: 'investors', url: `${site.url}/acme`, excerpt: 'led by Example Ventures', confidence: 'high' },
+      ],
+    } });
+    model.script(answer('$40 million', 'raised a $40 million Series B'));
+    const run = await t.client.taskRun.create({ input: `${site.url}/acme`, processor: 'base', task_spec: { output_schema: schema } });
+    assert.equal((await t.client.taskRun.result(run.run_id, { timeout: 30 })).run.status, 'completed');
+    // The creation execution re-reads the page and the model answers the same: a completion.
+    model.script(answer('$40 million', 'raised a $40 million Series B'));
+    const monitor = await t.client.monitor.create({ type: 'snapshot', frequency: '1d', processor: 'base', settings: { task_run_id: run.run_id } } as any);
+    await waitFor(async () => (await allEvents(t.client, monitor.monitor_id, { include_completions: true })).length === 1);
+    const chatsBefore = model.chats().length;
+    site.set('/acme', ARTICLE.replaceAll('$40', '$45'), 'text/html');
+    model.script(answer('$45 million', 'raised a $45 million Series B'));
+    await t.client.monitor.trigger(monitor.monitor_id);
+    const [event] = await waitFor(async () => {
+      const list = await allEvents(t.client, monitor.monitor_id);
+      return list.length === 1 ? list : undefined;
+    }) as any[];
+    assert.equal(model.chats().length - chatsBefore, 1, 'the model filled the re-run');
+    assert.match(userText(model.chats().at(-1)!.body), /raised a \$45 million Series B/, 'from the page as it is now');
+    assert.deepEqual(event.changed_output.content, { amount: '$45 million' });
+    assert.deepEqual(event.changed_output.basis[0].citations, [{ url: `${site.url}/acme`, excerpts: ['raised a $45 million Series B'] }]);
+    const usage = await t.vigil.store.db.selectFrom('model_usage').select(['work_kind', 'requests']).where('work_kind', '=', 'execution').execute();
+    assert.ok(usage.length >= 2, 'each execution of the monitor recorded its model usage');
+    site.set('/acme', ARTICLE, 'text/html');
   });
 
   it('fails a run whose model hangs with a message, within the model timeout (not the run timeout)', async () => {
