@@ -7,6 +7,7 @@ import { readSources } from './read-sources.js';
 import { detectFresh, selectReported } from './lite-watch.js';
 import type { Processor, ProcessorContext, ProcessorResult } from './processor.js';
 import { searchReadings } from './search-sources.js';
+import { semanticCandidates } from './semantic-rank.js';
 
 /** The warning on every record of an execution of a model processor when no model is configured. */
 export const NO_MODEL_WARNING =
@@ -46,9 +47,11 @@ export const baseWatch: Processor = {
       };
     }
     // Relevance is the model's to judge; `settings.match`, the source policy and the first-execution rule still apply.
-    const candidates = selectReported(ctx, settings, detected.fresh, detected.regexHits, false).slice(-tier.items);
     const usage = ctx.model.meter();
-    const events = await judgeItems(ctx.model, settings.query, candidates, tier, { deadline: ctx.deadline, signal: ctx.signal, usage }, settings.output_schema);
+    const work = { deadline: ctx.deadline, signal: ctx.signal, usage };
+    const fresh = selectReported(ctx, settings, detected.fresh, detected.regexHits, false);
+    const candidates = await semanticCandidates(ctx.model, settings.query, fresh, tier.items, work);
+    const events = await judgeItems(ctx.model, settings.query, candidates, tier, work, settings.output_schema);
     return {
       ...detected.result,
       outcome: { kind: 'events', events },
