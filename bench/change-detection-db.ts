@@ -78,7 +78,7 @@ async function allDone(vigil: Vigil, ids: string[], count: number): Promise<(str
     let misses = 0;
     for (const i of pending) {
       if (misses >= 20) { still.push(i); continue; }
-      const done = (await listExecutions(vigil.store.db, ids[i]!)).filter((e) => e.status === 'done');
+      const done = (await listExecutions(vigil.store.db, ids[i])).filter((e) => e.status === 'done');
       if (done.length >= count) outcomes[i] = done.at(-1)!.outcome;
       else { still.push(i); misses += 1; }
     }

@@ -83,7 +83,7 @@ async function vigilCheck(http: OutboundClient, parser: SourceParser, pages: Pag
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
     while (next < pages.length) {
       const i = next++;
-      const state = pages[i]!;
+      const state = pages[i];
       const result = await feedWatch.run({
         monitor: state.monitor, isFirstExecution: first, http, parser, clock: Date.now, signal: AbortSignal.timeout(60_000), deadline: Date.now() + 60_000,
         seen: async (keys) => new Set(keys.filter((k) => state.seen.has(k))),

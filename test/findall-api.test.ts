@@ -192,7 +192,7 @@ describe('FindAll API', () => {
       method: 'POST', headers: { 'x-api-key': t.apiKey, 'content-type': 'application/json' },
       body: JSON.stringify({ entity_type: 'company', objective: `Companies at ${listing}` }),
     });
-    const older = await response.json() as any;
+    const older = await response.json();
     assert.equal(response.status, 200);
     assert.equal(older.candidates.length, 7);
     assert.match(older.candidate_set_id, /^candset_/);
@@ -218,7 +218,7 @@ describe('FindAll API', () => {
 
   it('sends signed findall.* webhooks of the subscribed types', async () => {
     const listing = putCompanies(site, 2, 'e');
-    const secret = (await (await fetch(`${t.url}/v1/webhooks/secret`, { headers: { 'x-api-key': t.apiKey } })).json() as any).secret;
+    const secret = (await (await fetch(`${t.url}/v1/webhooks/secret`, { headers: { 'x-api-key': t.apiKey } })).json()).secret;
     const run = await t.client.beta.findall.create({
       ...saasRun(listing, 5),
       webhook: { url: receiver.url, event_types: ['findall.candidate.matched', 'findall.run.completed'] as any },

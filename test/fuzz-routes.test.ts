@@ -178,7 +178,7 @@ function requestFor(route: Route) {
   }).map(({ params, query, extra, body }) => {
     let url = route.template;
     route.params.forEach((name, i) => { url = url.replace(`{${name}}`, encode(params[i])); });
-    const pairs = route.query.map((name, i) => (query[i] === undefined ? undefined : `${name}=${encode(query[i] as string)}`)).filter(Boolean);
+    const pairs = route.query.map((name, i) => (query[i] === undefined ? undefined : `${name}=${encode(query[i])}`)).filter(Boolean);
     if (extra) pairs.push(`${encode(extra[0])}=${encode(extra[1])}`);
     return { method: route.method, url: pairs.length ? `${url}?${pairs.join('&')}` : url, ...body };
   });

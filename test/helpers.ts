@@ -140,7 +140,7 @@ export async function apiFailure(promise: Promise<unknown>): Promise<{ status: n
   try {
     await promise;
   } catch (err) {
-    if (err instanceof APIError) return { status: err.status as number, message: (err.error as any)?.error?.message ?? '' };
+    if (err instanceof APIError) return { status: err.status as number, message: (err.error)?.error?.message ?? '' };
     throw err;
   }
   throw new Error('expected the request to fail');

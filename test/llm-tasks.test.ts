@@ -65,12 +65,12 @@ describe('task runs with a model (base and up)', () => {
     assert.deepEqual(result.output.content, FILLED.json.output);
     const basis = Object.fromEntries(result.output.basis.map((b) => [b.field, b]));
     assert.deepEqual(Object.keys(basis), ['company', 'amount', 'investors', 'investors.0', 'investors.1']);
-    assert.equal(basis.company!.confidence, 'high');
-    assert.deepEqual(basis.company!.citations, [{ url: `${site.url}/acme`, excerpts: ['Acme AI, a two-year-old startup'] }]);
-    assert.equal(basis.amount!.confidence, 'low');
-    assert.deepEqual(basis.amount!.citations, [], 'an excerpt not on the page is not shown as one');
-    assert.match(basis.amount!.reasoning, /was found on the page it cites: the value is unverified/);
-    assert.match(JSON.stringify(basis['investors.1']!.citations), /Sample Capital/);
+    assert.equal(basis.company.confidence, 'high');
+    assert.deepEqual(basis.company.citations, [{ url: `${site.url}/acme`, excerpts: ['Acme AI, a two-year-old startup'] }]);
+    assert.equal(basis.amount.confidence, 'low');
+    assert.deepEqual(basis.amount.citations, [], 'an excerpt not on the page is not shown as one');
+    assert.match(basis.amount.reasoning, /was found on the page it cites: the value is unverified/);
+    assert.match(JSON.stringify(basis['investors.1'].citations), /Sample Capital/);
     assert.match(userText(model.chats().at(-1)!.body), /raised a \$40 million Series B/, 'the model read the page text');
     const usage = await t.vigil.store.db.selectFrom('model_usage').selectAll().where('work_id', '=', run.run_id).executeTakeFirst();
     assert.equal(Number(usage?.completion_tokens), 20);

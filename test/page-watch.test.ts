@@ -227,7 +227,7 @@ describe('settings.match', () => {
     ] as const) {
       const response = await post(match);
       assert.equal(response.status, 422, JSON.stringify(match));
-      const body = await response.json() as any;
+      const body = await response.json();
       assert.match(body.error.message, new RegExp(loc.replace(/\./g, '\\.')), body.error.message);
       assert.match(body.error.message, rule, body.error.message);
     }

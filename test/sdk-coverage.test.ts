@@ -104,7 +104,7 @@ describe('the official SDK against Vigil', () => {
     const broken = `${site.url}/status.xml`;
     const own: string[] = (page.events[0] as any).warnings;
     assert.equal(own.length, 1, 'the per-event warnings stay');
-    assert.ok(own[0]!.startsWith(`${broken}: ${broken} answered HTTP 502`), own[0]);
+    assert.ok(own[0].startsWith(`${broken}: ${broken} answered HTTP 502`), own[0]);
     assert.deepEqual(page.warnings, [{ type: 'warning', message: own[0], detail: { event_group_id: (page.events[0] as any).event_group_id } }],
       'the documented page-level field carries the execution\'s warning');
     const next = await client.monitor.events(created.monitor_id, { include_completions: true, cursor: page.next_cursor! });
@@ -149,8 +149,8 @@ describe('the official SDK against Vigil', () => {
     assert.deepEqual(result.output.basis.map((b) => b.field), ['pro_price', 'plans', 'plans.0', 'plans.1', 'plans.2']);
     const second = result.output.basis.find((b) => b.field === 'plans.1')!;
     assert.deepEqual((result.output.content as any).plans[1], { name: 'Pro', price: '$25/mo' });
-    assert.equal(second.citations![0]!.url, `${site.url}/pricing`);
+    assert.equal(second.citations![0].url, `${site.url}/pricing`);
     assert.match(second.reasoning, /^Element 2 of 3 of plans\. 3 rows of the table/);
-    assert.deepEqual(second.citations![0]!.excerpts, ['Pro | $25/mo'], 'the element as read from the page');
+    assert.deepEqual(second.citations![0].excerpts, ['Pro | $25/mo'], 'the element as read from the page');
   });
 });

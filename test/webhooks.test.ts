@@ -36,7 +36,7 @@ async function api(vigil: TestVigil, method: string, path: string, body?: unknow
     headers: { 'x-api-key': vigil.apiKey, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  return { status: response.status, body: await response.json() as any };
+  return { status: response.status, body: await response.json() };
 }
 
 describe('webhooks', () => {

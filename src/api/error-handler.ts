@@ -30,7 +30,7 @@ const UNSERVED: { prefix: RegExp; feature: string }[] = [
  */
 export function installErrorHandler(app: FastifyInstance, authenticate: onRequestHookHandler): void {
   app.setErrorHandler((err: FastifyError, request, reply) => sendError(request, reply, toAppError(err), err));
-  app.setNotFoundHandler({ preHandler: authenticate as never }, (request, reply) => {
+  app.setNotFoundHandler({ preHandler: authenticate }, (request, reply) => {
     const path = request.url.split('?')[0];
     const unserved = UNSERVED.find((u) => u.prefix.test(path));
     const error = unserved

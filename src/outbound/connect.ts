@@ -65,13 +65,13 @@ export function createGuardedAgent(policy: AddressPolicy, options: GuardedAgentO
     }
     base(opts, (...args) => {
       const [err, socket] = args;
-      if (err !== null) return callback(err, null);
+      if (err !== null) { callback(err, null); return; }
       // Last line of defence: whatever path led here, the peer must be an allowed address.
       const peer = socket.remoteAddress;
       const viaName = isIP(opts.hostname) === 0 ? opts.hostname : undefined;
       if (peer === undefined || !policy.isAllowed(peer, viaName)) {
         socket.destroy();
-        return callback(refusal(peer ?? opts.hostname, viaName), null);
+        callback(refusal(peer ?? opts.hostname, viaName), null); return;
       }
       callback(null, socket);
     });

@@ -30,7 +30,7 @@ describe('judge helper (passes, majority, verified evidence)', () => {
     const verdicts = await judgeUnits(model, 'Did it happen?', units, 3, work);
     assert.equal(server.chats().length, 3, 'one request per pass');
     assert.deepEqual(verdicts[0], { id: 'a', verdict: 'yes', confidence: 'high', reasoning: 'Stated.', evidence: ['Acme raised $40 million'] });
-    assert.equal(verdicts[1]!.verdict, 'no');
-    assert.equal(verdicts[1]!.confidence, 'low', 'the passes disagreed');
+    assert.equal(verdicts[1].verdict, 'no');
+    assert.equal(verdicts[1].confidence, 'low', 'the passes disagreed');
   });
 });

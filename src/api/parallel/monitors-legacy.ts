@@ -149,7 +149,7 @@ export async function legacyMonitorRoutes(
     schema: { tags, summary: 'Send a test webhook of a type (body ignored)', params: LegacyMonitorParams, querystring: SimulateQuery, response: { 204: { type: 'null' }, 400: ErrorResponse, ...errors } },
   }, async (request, reply) => {
     const monitor = await live(request.account.id, request.params.monitor_id);
-    await simulateEvent(deps, monitor, request.query.event_type as WebhookEventType);
+    await simulateEvent(deps, monitor, request.query.event_type);
     return reply.status(204).send(null);
   });
 }

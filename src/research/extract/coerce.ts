@@ -60,11 +60,11 @@ const SCALE: Record<string, number> = {
 export function parseNumber(text: string): number | null {
   const found = [...text.matchAll(NUMBER)];
   if (found.length !== 1) return null;
-  const match = found[0]!;
+  const match = found[0];
   const value = Number(match[0].replace(/,/g, '').replace('−', '-'));
-  const suffix = MAGNITUDE.exec(text.slice(match.index! + match[0].length));
+  const suffix = MAGNITUDE.exec(text.slice(match.index + match[0].length));
   if (suffix?.[3]) return null;
-  const scale = suffix ? SCALE[(suffix[1] ?? suffix[2]!).toLowerCase()]! : 1;
+  const scale = suffix ? SCALE[(suffix[1] ?? suffix[2]).toLowerCase()] : 1;
   // Scaling in decimal steps keeps 1.2k at 1200 rather than 1199.9999999999998.
   const scaled = scale === 1 ? value : Number((value * scale).toPrecision(15));
   return Number.isFinite(scaled) ? scaled : null;

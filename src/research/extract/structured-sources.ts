@@ -136,11 +136,11 @@ function metaCandidates($: CheerioAPI): Candidate[] {
     if (key === '' || content === '' || el.attribs.itemprop !== undefined) return;
     const segments = key.split(':');
     const namespaced = segments.length > 1;
-    const source = namespaced && OG_NAMESPACES.has(segments[0]!.toLowerCase()) ? 'OpenGraph' : 'meta tag';
+    const source = namespaced && OG_NAMESPACES.has(segments[0].toLowerCase()) ? 'OpenGraph' : 'meta tag';
     out.push({
       source, path: key, value: content, depth: 0, demoted: false,
       keyTokens: tokens(namespaced ? segments.slice(1).join(' ') : key),
-      contextTokens: namespaced ? tokens(segments[0]!) : [],
+      contextTokens: namespaced ? tokens(segments[0]) : [],
     });
   });
   return out;

@@ -11,6 +11,6 @@ export { liteFindAll } from './lite.js';
  * for the others; nothing else in a run changes.
  */
 export function findAllResearchFor(generator: string): FindAllResearch {
-  void generator;
+  generator;
   return liteFindAll;
 }
