@@ -125,7 +125,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<void> {
     stopping = true;
     io.out(`${signal}: stopping\n`);
     // A signal during start-up stops Vigil once it has started (below).
-    if (vigil) vigil.stop().then(() => process.exit(0), (err) => { console.error(err); process.exit(1); });
+    if (vigil) vigil.stop().then(() => process.exit(0), (err: unknown) => { console.error(err); process.exit(1); });
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));

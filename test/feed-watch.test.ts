@@ -1,24 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type Parallel from 'parallel-web';
 import {
-  allEvents, rss, startFixtureSite, startTestVigil, waitFor, type FixtureSite, type RssItem, type TestVigil,
+  allEvents, rss, startTestVigil, waitFor, type RssItem,
 } from './helpers.js';
+import { useFixtureSite, useTestVigil } from './hooks.js';
 
-let vigil: TestVigil;
-let site: FixtureSite;
-let client: Parallel;
 let feedCount = 0;
 
-before(async () => {
-  site = await startFixtureSite();
-  vigil = await startTestVigil();
-  client = vigil.client;
-});
-after(async () => {
-  await vigil.stop();
-  await site.close();
-});
+const vigil = useTestVigil();
+const site = useFixtureSite();
 
 const DAY = 86_400_000;
 const old = (n: number): RssItem => ({
@@ -35,22 +26,22 @@ function newFeed(items: RssItem[], title = 'Fixture News'): { path: string; url:
 
 /** Number of outcomes (executions) logged so far, completions included. */
 async function outcomes(monitorId: string): Promise<number> {
-  return (await allEvents(client, monitorId, { include_completions: true })).length;
+  return (await allEvents(vigil.client, monitorId, { include_completions: true })).length;
 }
 
 /** Triggers a run and waits until its outcome is in the log; returns that execution's events. */
 async function triggerAndWait(monitorId: string) {
-  const before = new Set((await allEvents(client, monitorId, { include_completions: true })).map((e: any) => e.event_group_id));
-  await client.monitor.trigger(monitorId);
+  const before = new Set((await allEvents(vigil.client, monitorId, { include_completions: true })).map((e: any) => e.event_group_id));
+  await vigil.client.monitor.trigger(monitorId);
   return waitFor(async () => {
-    const all = await allEvents(client, monitorId, { include_completions: true });
+    const all = await allEvents(vigil.client, monitorId, { include_completions: true });
     const fresh = all.filter((e: any) => !before.has(e.event_group_id));
     return fresh.length > 0 ? fresh : undefined;
   }, 15_000, 'the triggered outcome');
 }
 
 async function createAndSettle(body: Parameters<Parallel['monitor']['create']>[0]) {
-  const monitor = await client.monitor.create(body);
+  const monitor = await vigil.client.monitor.create(body);
   await waitFor(async () => (await outcomes(monitor.monitor_id)) >= 1, 15_000, 'the creation run');
   return monitor;
 }
@@ -60,7 +51,7 @@ describe('feed watching (event_stream, lite)', () => {
     const items = [old(1), old(2), old(3)];
     const feed = newFeed(items);
     const monitor = await createAndSettle({ type: 'event_stream', frequency: '1d', settings: { query: `New posts from ${feed.url}` } });
-    const first = await allEvents(client, monitor.monitor_id, { include_completions: true });
+    const first = await allEvents(vigil.client, monitor.monitor_id, { include_completions: true });
     assert.deepEqual(first.map((e) => e.event_type), ['completion'], 'existing items are recorded, not reported');
 
     const fresh: RssItem[] = [
@@ -87,7 +78,7 @@ describe('feed watching (event_stream, lite)', () => {
     const unchanged = await triggerAndWait(monitor.monitor_id) as any[];
     assert.deepEqual(unchanged.map((e) => e.event_type), ['completion']);
     assert.match(unchanged[0].event_id, /^cmpl_/);
-    const visible = await allEvents(client, monitor.monitor_id);
+    const visible = await allEvents(vigil.client, monitor.monitor_id);
     assert.deepEqual(visible.map((e: any) => e.event_id).sort(), detected.map((e) => e.event_id).sort(),
       'completions are listed only with include_completions');
   });
@@ -100,11 +91,11 @@ describe('feed watching (event_stream, lite)', () => {
     assert.equal(failed.length, 1);
     assert.equal(failed[0].event_type, 'error');
     assert.match(failed[0].error_message, new RegExp(`${feed.url.replace(/[.?]/g, '\\$&')}: .*HTTP 503`));
-    const listed = await client.monitor.events(monitor.monitor_id);
+    const listed = await vigil.client.monitor.events(monitor.monitor_id);
     assert.ok(listed.events.some((e: any) => e.event_id === failed[0].event_id), 'errors are listed by default');
 
     const closed = await createAndSettle({ type: 'event_stream', frequency: '1d', settings: { query: 'x', sources: ['http://127.0.0.1:1/feed.xml'] } as any });
-    const [refused] = await allEvents(client, closed.monitor_id) as any[];
+    const [refused] = await allEvents(vigil.client, closed.monitor_id) as any[];
     assert.equal(refused.event_type, 'error');
     assert.match(refused.error_message, /http:\/\/127\.0\.0\.1:1\/feed\.xml: .*ECONNREFUSED/);
   });
@@ -131,7 +122,7 @@ describe('feed watching (event_stream, lite)', () => {
     const backfilled = await createAndSettle({
       type: 'event_stream', frequency: '1d', settings: { query: `posts ${feed.url}`, include_backfill: true },
     });
-    const backfill = await allEvents(client, backfilled.monitor_id) as any[];
+    const backfill = await allEvents(vigil.client, backfilled.monitor_id) as any[];
     assert.equal(backfill.length, 10);
     const links = backfill.map((e) => e.output.basis[0].citations[0].url);
     assert.deepEqual(links, items.slice(0, 10).map((i) => i.link), 'the 10 most recent, newest first');
@@ -139,7 +130,7 @@ describe('feed watching (event_stream, lite)', () => {
     const future: RssItem = { title: 'Scheduled post', link: 'https://news.example.test/future', date: new Date(Date.now() + DAY) };
     const dated = newFeed([future, ...items]);
     const plain = await createAndSettle({ type: 'event_stream', frequency: '1d', settings: { query: `posts ${dated.url}` } });
-    const reported = await allEvents(client, plain.monitor_id) as any[];
+    const reported = await allEvents(vigil.client, plain.monitor_id) as any[];
     assert.deepEqual(reported.map((e) => e.output.basis[0].citations[0].url), ['https://news.example.test/future']);
   });
 
@@ -196,7 +187,7 @@ describe('feed watching (event_stream, lite)', () => {
       type: 'event_stream', frequency: '1d',
       settings: { query: 'company news', advanced_settings: { source_policy: { include_domains: [host] } } },
     });
-    assert.deepEqual((await allEvents(client, monitor.monitor_id, { include_completions: true })).map((e) => e.event_type), ['completion']);
+    assert.deepEqual((await allEvents(vigil.client, monitor.monitor_id, { include_completions: true })).map((e) => e.event_type), ['completion']);
     feed.set([{ title: 'Company news: new office', link: 'https://news.example.test/office', date: new Date() }, old(1)]);
     const detected = await triggerAndWait(monitor.monitor_id) as any[];
     assert.deepEqual(detected.map((e) => e.event_type), ['event_stream']);

@@ -101,7 +101,7 @@ describe('task runs with a model (base and up)', () => {
   it('fails a run whose model hangs with a message, within the model timeout (not the run timeout)', async () => {
     model.script({ hang: true });
     const run = await t.client.taskRun.create({ input: `${site.url}/acme`, processor: 'pro', task_spec: { output_schema: schema } });
-    const result = await t.client.taskRun.result(run.run_id, { timeout: 30 }).catch((err) => err);
+    const result = await t.client.taskRun.result(run.run_id, { timeout: 30 }).catch((err: unknown) => err);
     const failed = await t.client.taskRun.retrieve(run.run_id);
     assert.equal(failed.status, 'failed', String(result));
     assert.match(failed.error!.message, /the model server did not answer within 1 s/);

@@ -2,26 +2,19 @@
 // (query) or Last-Event-ID (header) without gap or repeat, with the list's JSON per event. Sources
 // are feeds on a local fixture site; traffic stays on 127.0.0.1.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
-  allEvents, rss, spawnServer, startFixtureSite, startTestVigil, sdkClient, tempDir, testDatabase, triggerAndWait, waitFor,
-  type FixtureSite, type RssItem, type ServerProcess, type TestVigil,
+  allEvents, rss, spawnServer, startTestVigil, sdkClient, tempDir, testDatabase, triggerAndWait, waitFor,
+  type RssItem, type ServerProcess,
 } from './helpers.js';
 import { readSse, type SseEvent } from './sse-reader.js';
+import { useFixtureSite, useTestVigil } from './hooks.js';
 
 const isPostgres = /^postgres/.test(process.env.VIGIL_TEST_DATABASE_URL ?? '');
 const SKIP_MULTI = isPostgres ? false : 'several processes share a store only on PostgreSQL (set VIGIL_TEST_DATABASE_URL)';
 
-let t: TestVigil;
-let site: FixtureSite;
-before(async () => {
-  site = await startFixtureSite();
-  t = await startTestVigil();
-});
-after(async () => {
-  await t.stop();
-  await site.close();
-});
+const t = useTestVigil();
+const site = useFixtureSite();
 
 const old: RssItem = { title: 'Old story', link: 'https://news.example.test/old', date: new Date('2020-01-01') };
 

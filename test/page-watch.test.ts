@@ -1,34 +1,24 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type Parallel from 'parallel-web';
+import { describe, it } from 'node:test';
 import {
-  allEvents, rss, startFixtureSite, startTestVigil, waitFor, type FixtureSite, type RssItem, type TestVigil,
+  allEvents, rss, waitFor, type RssItem,
 } from './helpers.js';
+import { useFixtureSite, useTestVigil } from './hooks.js';
 
-let vigil: TestVigil;
-let site: FixtureSite;
-let client: Parallel;
 let count = 0;
 
-before(async () => {
-  site = await startFixtureSite();
-  vigil = await startTestVigil();
-  client = vigil.client;
-});
-after(async () => {
-  await vigil.stop();
-  await site.close();
-});
+const vigil = useTestVigil();
+const site = useFixtureSite();
 
 /** A fresh path on the fixture site. */
 const nextPath = (ext: string) => `/p/${++count}.${ext}`;
 
 /** Triggers a run and waits until its outcome is in the log; returns that execution's events. */
 async function triggerAndWait(monitorId: string): Promise<any[]> {
-  const before = new Set((await allEvents(client, monitorId, { include_completions: true })).map((e: any) => e.event_group_id));
-  await client.monitor.trigger(monitorId);
+  const before = new Set((await allEvents(vigil.client, monitorId, { include_completions: true })).map((e: any) => e.event_group_id));
+  await vigil.client.monitor.trigger(monitorId);
   return waitFor(async () => {
-    const all = await allEvents(client, monitorId, { include_completions: true });
+    const all = await allEvents(vigil.client, monitorId, { include_completions: true });
     const fresh = all.filter((e: any) => !before.has(e.event_group_id));
     return fresh.length > 0 ? fresh : undefined;
   }, 15_000, 'the triggered outcome');
@@ -36,11 +26,11 @@ async function triggerAndWait(monitorId: string): Promise<any[]> {
 
 /** Creates an event_stream monitor on these sources and waits for its first (recording) execution. */
 async function watch(sources: string[], extra: Record<string, unknown> = {}) {
-  const monitor = await client.monitor.create({
+  const monitor = await vigil.client.monitor.create({
     type: 'event_stream', frequency: '1d', settings: { query: 'anything new', sources, ...extra } as any,
   });
   const first = await waitFor(async () => {
-    const events = await allEvents(client, monitor.monitor_id, { include_completions: true });
+    const events = await allEvents(vigil.client, monitor.monitor_id, { include_completions: true });
     return events.length > 0 ? events : undefined;
   }, 15_000, 'the creation run');
   assert.deepEqual(first.map((e) => e.event_type), ['completion'], 'what exists at creation is recorded, not reported');
@@ -94,7 +84,7 @@ describe('page watching (event_stream, lite)', () => {
     const listing = nextPath('html');
     const feed = nextPath('xml');
     const post = (i: number, tracking = 'utm_source=blog') => `<article><h2><a href="/posts/${i}?${tracking}">Release notes for build ${i}</a></h2>
-      <p>What changed in build ${i} of the Acme client.</p><p class="byline">Posted Nov ${i}, 2026</p></article>`;
+      <p>What changed in build ${i} of the Acme vigil.client.</p><p class="byline">Posted Nov ${i}, 2026</p></article>`;
     const page = (ids: number[]) => `<html><head><title>Acme blog</title></head><body><nav><a href="/">Home</a></nav>
       <main><h1>Blog</h1>${ids.map((i) => post(i)).join('')}</main></body></html>`;
     const item = (i: number): RssItem => ({
@@ -121,7 +111,7 @@ describe('page watching (event_stream, lite)', () => {
   it('never re-reports what it saw when a page turns into a listing or back into blocks', async () => {
     const path = nextPath('html');
     const post = (i: number) => `<article><h2><a href="/notes/${i}">Release notes for build ${i}</a></h2>
-      <p>What changed in build ${i} of the Acme client.</p></article>`;
+      <p>What changed in build ${i} of the Acme vigil.client.</p></article>`;
     const page = (ids: number[]) => `<html><head><title>Acme notes</title></head><body>
       <main><h1>Notes</h1><p>Everything we shipped, newest first.</p>${ids.map(post).join('')}</main></body></html>`;
     // Two entries are too few for a listing: the page is read as blocks.
@@ -192,7 +182,7 @@ describe('settings.match', () => {
     site.set(feed, rss('M', []));
     const match = { any: ['price increase', 'new plan'], all: ['acme'], none: ['rumour'], regex: '\\bpro\\b|enterprise' };
     const monitorId = await watch([`${site.url}${feed}`], { match });
-    const monitor = await client.monitor.retrieve(monitorId);
+    const monitor = await vigil.client.monitor.retrieve(monitorId);
     assert.deepEqual((monitor.settings as any).match, match, 'returned in the settings');
 
     site.set(feed, rss('M', items([
@@ -210,7 +200,7 @@ describe('settings.match', () => {
 
   it('rejects invalid filters with a 422 naming the field and rule, and writes nothing', async () => {
     const source = `${site.url}/nothing.xml`;
-    const before = (await client.monitor.list({ limit: 1000 })).monitors.length;
+    const before = (await vigil.client.monitor.list({ limit: 1000 })).monitors.length;
     const post = (match: unknown) => fetch(`${vigil.url}/v1/monitors`, {
       method: 'POST', headers: { 'x-api-key': vigil.apiKey, 'content-type': 'application/json' },
       body: JSON.stringify({ type: 'event_stream', frequency: '1d', settings: { query: 'x', sources: [source], match } }),
@@ -231,7 +221,7 @@ describe('settings.match', () => {
       assert.match(body.error.message, new RegExp(loc.replace(/\./g, '\\.')), body.error.message);
       assert.match(body.error.message, rule, body.error.message);
     }
-    assert.equal((await client.monitor.list({ limit: 1000 })).monitors.length, before, 'no monitor was created');
+    assert.equal((await vigil.client.monitor.list({ limit: 1000 })).monitors.length, before, 'no monitor was created');
 
     const feed = nextPath('xml');
     site.set(feed, rss('M', []));
@@ -242,10 +232,10 @@ describe('settings.match', () => {
     });
     const rejected = await patch({ regex: '[z-a]' });
     assert.equal(rejected.status, 422);
-    assert.deepEqual((await client.monitor.retrieve(monitorId) as any).settings.match, { any: ['acme'] }, 'unchanged after a rejected update');
+    assert.deepEqual((await vigil.client.monitor.retrieve(monitorId) as any).settings.match, { any: ['acme'] }, 'unchanged after a rejected update');
     assert.equal((await patch({ none: ['beta'] })).status, 200);
-    assert.deepEqual((await client.monitor.retrieve(monitorId) as any).settings.match, { none: ['beta'] });
+    assert.deepEqual((await vigil.client.monitor.retrieve(monitorId) as any).settings.match, { none: ['beta'] });
     assert.equal((await patch(null)).status, 200);
-    assert.equal((await client.monitor.retrieve(monitorId) as any).settings.match, undefined, 'null clears the filter');
+    assert.equal((await vigil.client.monitor.retrieve(monitorId) as any).settings.match, undefined, 'null clears the filter');
   });
 });

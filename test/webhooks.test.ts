@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import {
-  rss, startFixtureSite, startReceiver, startTestVigil, waitFor, type FixtureSite, type Receiver, type TestVigil,
+  rss, startFixtureSite, startReceiver, startTestVigil, waitFor, type FixtureSite, type TestVigil,
 } from './helpers.js';
 
 let site: FixtureSite;

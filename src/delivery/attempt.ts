@@ -62,7 +62,7 @@ export function createSuccessRecorder(deps: AttemptDeps) {
     const batch = pending;
     pending = [];
     const done: Promise<void> = recordDelivered(deps.store.db, deps.workerId, batch)
-      .catch((err) => deps.log.error({ err, count: batch.length }, 'webhooks: successes could not be recorded; they will be sent again'))
+      .catch((err: unknown) => deps.log.error({ err, count: batch.length }, 'webhooks: successes could not be recorded; they will be sent again'))
       .finally(() => {
         writing.delete(done);
         if (pending.length >= FLUSH_SIZE) write();

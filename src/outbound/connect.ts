@@ -38,8 +38,9 @@ export function createGuardedLookup(policy: AddressPolicy, resolve: Resolver): L
         else if (options.all) callback(null, allowed.map((a) => ({ address: a.address, family: a.family })));
         else callback(null, allowed[0].address, allowed[0].family);
       },
-      (err: NodeJS.ErrnoException) => {
-        callback(new OutboundError('dns_failed', '', { hostname, reason: err.code ?? err.message, cause: err }), '');
+      (err: unknown) => {
+        const { code, message } = err as NodeJS.ErrnoException;
+        callback(new OutboundError('dns_failed', '', { hostname, reason: code ?? message, cause: err }), '');
       },
     );
   };

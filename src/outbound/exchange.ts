@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { util as undiciUtil, type Agent, type Dispatcher } from 'undici';
+import { util as undiciUtil, type Agent } from 'undici';
 import { OutboundError } from './errors.js';
 
 /** One request to send over the agent; `path` includes the query. */

@@ -121,7 +121,7 @@ function responseFormat(mode: JsonMode, request: JsonRequest): OpenAI.Chat.Compl
 }
 
 function isFormatRejection(err: unknown): boolean {
-  const status = err instanceof ModelError || err instanceof APIError ? err.status : undefined;
+  const status: unknown = err instanceof ModelError || err instanceof APIError ? err.status : undefined;
   return status === 400 || status === 422;
 }
 

@@ -118,6 +118,7 @@ export async function claimExecution(
 
 type Candidate = { id: string; monitor_id: string; account_id: string };
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely's builder, generic over the table it reads
 async function lockCandidate(dialect: DialectInfo, query: SelectQueryBuilder<any, any, Candidate>): Promise<Candidate | undefined> {
   return (dialect.supportsSkipLocked ? query.forUpdate().skipLocked() : query).executeTakeFirst();
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
-  CADENCE_FREQUENCIES, type EventStreamSettings, type Monitor, type UpdateMonitorInput, type WebhookEventType,
+  CADENCE_FREQUENCIES, type EventStreamSettings, type Monitor, type UpdateMonitorInput,
 } from '../../domain/monitor.js';
 import {
   cancelMonitor, createMonitor, requireMonitor, simulateEvent, updateMonitor, type CommandDeps,

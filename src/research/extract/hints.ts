@@ -49,7 +49,7 @@ export function fromHints(page: ParsedPage, field: FieldQuery, scope?: Element):
 }
 
 function fromJsonPath(json: unknown, field: FieldQuery, hints: Hints): Found | null {
-  let results = JSONPath({ path: hints.jsonpath!, json: json as object, eval: false, wrap: true }) as unknown[];
+  let results = JSONPath<unknown[]>({ path: hints.jsonpath!, json: json as object, eval: false, wrap: true });
   const rule = `JSONPath ${hints.jsonpath} (x-jsonpath${hints.regex ? ', x-regex' : ''})`;
   if (field.kind === 'array') {
     if (results.length === 1 && Array.isArray(results[0])) results = results[0] as unknown[];
@@ -64,7 +64,7 @@ function fromJsonPath(json: unknown, field: FieldQuery, hints: Hints): Found | n
 }
 
 function scalar(raw: unknown, field: FieldQuery, regex: string | undefined) {
-  const text = regex && raw !== null && typeof raw !== 'object' ? applyRegex(String(raw), regex) : raw;
+  const text = regex && raw !== null && typeof raw !== 'object' ? applyRegex(`${raw as string | number | boolean}`, regex) : raw;
   return coerceScalar(text, field.kind, field.schema);
 }
 

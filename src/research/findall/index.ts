@@ -10,7 +10,6 @@ export { liteFindAll } from './lite.js';
  * FindAllResearch for the generators they serve (e.g. when Config.llm is set), keeping `lite`
  * for the others; nothing else in a run changes.
  */
-export function findAllResearchFor(generator: string): FindAllResearch {
-  generator;
+export function findAllResearchFor(_generator: string): FindAllResearch {
   return liteFindAll;
 }

@@ -5,7 +5,6 @@ import { feedWatch } from './feed-watch.js';
 import type { Processor } from './processor.js';
 import { snapshotWatch } from './snapshot-watch.js';
 import { sourcesOf } from '../sources.js';
-import type { EventStreamSettings } from '../../domain/monitor.js';
 
 /** The processor that runs a monitor's executions, by its type and processor setting. */
 export function processorFor(monitor: Monitor): Processor {
