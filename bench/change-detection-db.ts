@@ -71,7 +71,7 @@ export async function startDbSide(pageUrls: string[], concurrency: number): Prom
  * stays a small share of the work it waits for.
  */
 async function allDone(vigil: Vigil, ids: string[], count: number): Promise<(string | null)[]> {
-  const outcomes: (string | null)[] = new Array(ids.length).fill(null);
+  const outcomes = new Array<string | null>(ids.length).fill(null);
   let pending = ids.map((_, i) => i);
   while (pending.length > 0) {
     const still: number[] = [];

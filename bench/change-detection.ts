@@ -120,8 +120,8 @@ async function urlwatchCheck(args: string[], home: string): Promise<{ seconds: n
   const start = performance.now();
   const child = spawn('urlwatch', args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: home } });
   let out = '';
-  child.stdout.on('data', (c) => { out += c; });
-  child.stderr.on('data', (c) => { out += c; });
+  child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+  child.stderr.on('data', (c: Buffer) => { out += c.toString(); });
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   const seconds = (performance.now() - start) / 1000;
   if (process.env.BENCH_DEBUG) console.log(out.slice(0, 3000));

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
   createEvalMonitor, requireEvalMonitor, requireEvaluation, submitEvaluation, updateEvalMonitorCommand, type EvaluationCommandDeps,
 } from '../../commands/evaluations.js';
-import { capabilitiesOf, evaluationDetailRecord, evaluationSummaryRecord, fileRecord } from '../../domain/evaluation.js';
+import { capabilitiesOf, evaluationDetailRecord, evaluationSummaryRecord, fileRecord, type EvalMonitor } from '../../domain/evaluation.js';
 import { findEvalFiles } from '../../store/eval-monitors.repository.js';
 import { countEvaluations, recentEvaluations } from '../../store/evaluations.repository.js';
 import {
@@ -34,27 +34,7 @@ export async function evaluationMonitorRoutes(parent: FastifyInstance, options: 
     config, schema: { tags, summary: 'Retrieve an evaluation monitor with its latest evaluations', params: MonitorParams, querystring: DetailQuery, response: { 200: EvalMonitorDetail, ...errors } },
   }, async (request) => {
     const m = await requireEvalMonitor(deps, request.account.id, request.params.monitor_id);
-    const [counts, evaluations, files] = await Promise.all([
-      countEvaluations(deps.store.db, m.id),
-      recentEvaluations(deps.store.db, m.id, request.query.limit),
-      findEvalFiles(deps.store.db, m.accountId, m.settings.fileSearch),
-    ]);
-    const count = (s: string) => counts[s] ?? 0;
-    return {
-      monitor_id: m.id, name: m.name, description: m.description, status: m.status,
-      created_at: iso(m.createdAt), updated_at: iso(m.updatedAt),
-      stats: {
-        total_evaluations: Object.values(counts).reduce((a, b) => a + b, 0),
-        completed_evaluations: count('completed'), failed_evaluations: count('failed'),
-        queued_evaluations: count('queued'), in_progress_evaluations: count('in_progress'), canceled_evaluations: count('canceled'),
-      },
-      evaluations: evaluations.map(evaluationSummaryRecord),
-      capabilities: capabilitiesOf(m.settings),
-      files: files.map(fileRecord),
-      guardrail_metrics: m.settings.guardrailMetrics,
-      thresholds: m.settings.thresholds,
-      webhook: m.settings.webhook,
-    };
+    return monitorDetail(deps, m, request.query.limit);
   });
 
   app.put('/monitor/:monitor_id', {
@@ -85,4 +65,29 @@ export async function evaluationMonitorRoutes(parent: FastifyInstance, options: 
     const e = await requireEvaluation(deps, request.account.id, m.id, request.params.event_id);
     return evaluationDetailRecord(e, m, await findEvalFiles(deps.store.db, m.accountId, m.settings.fileSearch));
   });
+}
+
+/** A monitor with its evaluation counts, latest evaluations and files, as GET /monitor/{id} answers. */
+async function monitorDetail(deps: EvaluationCommandDeps, m: EvalMonitor, limit: number) {
+  const [counts, evaluations, files] = await Promise.all([
+    countEvaluations(deps.store.db, m.id),
+    recentEvaluations(deps.store.db, m.id, limit),
+    findEvalFiles(deps.store.db, m.accountId, m.settings.fileSearch),
+  ]);
+  const count = (s: string) => counts[s] ?? 0;
+  return {
+    monitor_id: m.id, name: m.name, description: m.description, status: m.status,
+    created_at: iso(m.createdAt), updated_at: iso(m.updatedAt),
+    stats: {
+      total_evaluations: Object.values(counts).reduce((a, b) => a + b, 0),
+      completed_evaluations: count('completed'), failed_evaluations: count('failed'),
+      queued_evaluations: count('queued'), in_progress_evaluations: count('in_progress'), canceled_evaluations: count('canceled'),
+    },
+    evaluations: evaluations.map(evaluationSummaryRecord),
+    capabilities: capabilitiesOf(m.settings),
+    files: files.map(fileRecord),
+    guardrail_metrics: m.settings.guardrailMetrics,
+    thresholds: m.settings.thresholds,
+    webhook: m.settings.webhook,
+  };
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Static } from 'typebox';
 import { AppError } from '../../errors.js';
 import {
   cancelMonitor, createMonitor, requireMonitor, triggerMonitor, updateMonitor, type CommandDeps,
@@ -41,24 +42,7 @@ export async function monitorRoutes(
   app.get('/v1/monitors', {
     schema: { tags, summary: 'List monitors', querystring: ListMonitorsQuery, response: { 200: MonitorList, ...errors } },
     preValidation: splitArrayParams(['status', 'type']),
-  }, async (request) => {
-    const { cursor, limit, status, type } = request.query;
-    const after = cursor ? decodeCursor(cursor, { c: 'number', i: 'string' }) : undefined;
-    const page = await listMonitors(deps.store.lists, {
-      accountId: request.account.id,
-      statuses: status?.length ? status : ['active'],
-      types: type?.length ? type : ['event_stream', 'snapshot'],
-      after: after && { createdAt: after.c, id: after.i },
-      limit: limit + 1,
-    });
-    const more = page.length > limit;
-    const shown = page.slice(0, limit);
-    const last = shown.at(-1);
-    return {
-      monitors: shown.map(toWireMonitor),
-      next_cursor: more && last ? encodeCursor({ c: last.createdAt, i: last.id }) : null,
-    };
-  });
+  }, async (request) => monitorPage(deps, request.account.id, request.query));
 
   app.get('/v1/monitors/:monitor_id', {
     schema: { tags, summary: 'Retrieve a monitor', params: MonitorParams, response: { 200: MonitorResponse, ...errors } },
@@ -135,4 +119,24 @@ function pageWarnings(events: StoredEvent[]): { type: 'warning'; message: string
     }
   }
   return warnings;
+}
+
+/** A page of an account's monitors, newest first, with the cursor of the next page. */
+async function monitorPage(deps: CommandDeps, accountId: string, query: Static<typeof ListMonitorsQuery>) {
+  const { cursor, limit, status, type } = query;
+  const after = cursor ? decodeCursor(cursor, { c: 'number', i: 'string' }) : undefined;
+  const page = await listMonitors(deps.store.lists, {
+    accountId,
+    statuses: status?.length ? status : ['active'],
+    types: type?.length ? type : ['event_stream', 'snapshot'],
+    after: after && { createdAt: after.c, id: after.i },
+    limit: limit + 1,
+  });
+  const more = page.length > limit;
+  const shown = page.slice(0, limit);
+  const last = shown.at(-1);
+  return {
+    monitors: shown.map(toWireMonitor),
+    next_cursor: more && last ? encodeCursor({ c: last.createdAt, i: last.id }) : null,
+  };
 }
