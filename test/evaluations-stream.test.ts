@@ -1,37 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import { deepRailsClient } from './deeprails-client.js';
-import { startTestVigil, type TestVigil } from './helpers.js';
-import { readSse, type SseEvent } from './sse-reader.js';
+import { useTestVigil } from './hooks.js';
+import { readStreamEvents, type Resume, type SseEvent } from './sse-reader.js';
 
-let t: TestVigil;
+const t = useTestVigil();
 let dr: ReturnType<typeof deepRailsClient>;
-before(async () => {
-  t = await startTestVigil();
-  dr = deepRailsClient(t.url, t.apiKey);
-});
-after(() => t.stop());
+before(() => { dr = deepRailsClient(t.url, t.apiKey); });
 
 /** Opens the monitor's stream (after `lastEventId` when given, by query or header) and reads `count` events, then disconnects. */
-async function readEvents(monitorId: string, count: number, resume?: { lastEventId: string; via: 'query' | 'header' }): Promise<SseEvent[]> {
-  const query = resume?.via === 'query' ? `?last_event_id=${resume.lastEventId}` : '';
-  const controller = new AbortController();
-  const res = await fetch(`${t.url}/monitor/${monitorId}/events/stream${query}`, {
-    headers: { authorization: `Bearer ${t.apiKey}`, accept: 'text/event-stream', ...(resume?.via === 'header' ? { 'last-event-id': resume.lastEventId } : {}) },
-    signal: controller.signal,
-  });
-  assert.equal(res.status, 200);
-  assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
-  const out: SseEvent[] = [];
-  try {
-    for await (const e of readSse(res.body!)) {
-      out.push(e);
-      if (out.length === count) break;
-    }
-  } finally {
-    controller.abort();
-  }
-  return out;
+function readEvents(monitorId: string, count: number, resume?: Resume): Promise<SseEvent[]> {
+  return readStreamEvents(`${t.url}/monitor/${monitorId}/events/stream`, { authorization: `Bearer ${t.apiKey}` }, count, resume);
 }
 
 const submit = (m: string, i: number) => dr.submitEvent(m, { model_input: { user_prompt: `Question ${i}: what is up?` }, model_output: `Answer ${i}: the sky is up.` });

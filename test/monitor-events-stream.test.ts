@@ -7,7 +7,7 @@ import {
   allEvents, rss, spawnServer, startTestVigil, sdkClient, tempDir, testDatabase, triggerAndWait, waitFor,
   type RssItem, type ServerProcess,
 } from './helpers.js';
-import { readSse, type SseEvent } from './sse-reader.js';
+import { readStreamEvents, type Resume, type SseEvent } from './sse-reader.js';
 import { useFixtureSite, useTestVigil } from './hooks.js';
 
 const isPostgres = /^postgres/.test(process.env.VIGIL_TEST_DATABASE_URL ?? '');
@@ -39,30 +39,9 @@ async function feedMonitor(baseUrl: string, client = t.client) {
   };
 }
 
-interface Resume { lastEventId: string; via: 'query' | 'header' }
-
 /** Opens a stream and reads `count` events, then disconnects. */
-async function readEvents(url: string, apiKey: string, count: number, resume?: Resume, query = ''): Promise<SseEvent[]> {
-  const params = new URLSearchParams(query);
-  if (resume?.via === 'query') params.set('last_event_id', resume.lastEventId);
-  const controller = new AbortController();
-  const res = await fetch(`${url}?${params}`, {
-    headers: { 'x-api-key': apiKey, accept: 'text/event-stream', ...(resume?.via === 'header' ? { 'last-event-id': resume.lastEventId } : {}) },
-    signal: controller.signal,
-  });
-  assert.equal(res.status, 200, await (res.status === 200 ? '' : res.text()));
-  assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
-  const out: SseEvent[] = [];
-  if (count === 0) { controller.abort(); return out; }
-  try {
-    for await (const e of readSse(res.body!)) {
-      out.push(e);
-      if (out.length === count) break;
-    }
-  } finally {
-    controller.abort();
-  }
-  return out;
+function readEvents(url: string, apiKey: string, count: number, resume?: Resume, query = ''): Promise<SseEvent[]> {
+  return readStreamEvents(query ? `${url}?${query}` : url, { 'x-api-key': apiKey }, count, resume);
 }
 
 /** The monitor's events as the list returns them, oldest first. */
