@@ -118,7 +118,8 @@ async function serve(flags: ServeFlags, io: Io): Promise<void> {
   });
   // Signals are handled before anything starts, and certainly before "listening" is printed:
   // a supervisor may signal as soon as it reads that line, and must get a clean stop.
-  let vigil: Vigil | undefined;
+  // Assigned once started, read by a signal that may come before: hence `let` with an explicit start.
+  let vigil: Vigil | undefined = undefined;
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

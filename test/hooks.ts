@@ -1,7 +1,9 @@
 // The before/after pairs test files share. Each `use…` registers its hooks in the suite it is called
 // in (a describe, or the file) and returns the part it starts; the part's fields are there once the
-// suite's `before` hooks have run, i.e. inside tests. Hooks of one suite run in the order they were
-// registered, `after` hooks too: call useTestVigil first so that Vigil stops before the sites it reads.
+// suite's `before` hooks have run, i.e. inside tests. In a describe, hooks run one after another in
+// the order registered, `after` hooks too: call useTestVigil first so that Vigil stops before the
+// sites it reads. At a file's top level Node 20 runs them side by side, so no hook may read another's
+// part there (derive it inside the tests instead, as evaluations-stream does with its client).
 import { after, before } from 'node:test';
 import { startFixtureSite, startReceiver, startTestVigil, type FixtureSite, type Receiver, type TestVigil } from './helpers.js';
 
