@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type Parallel from 'parallel-web';
 import {
-  allEvents, rss, startTestVigil, waitFor, type RssItem,
+  allEvents, rss, startTestVigil, triggerAndWait, waitFor, type RssItem,
 } from './helpers.js';
 import { useFixtureSite, useTestVigil } from './hooks.js';
 
@@ -29,17 +29,6 @@ async function outcomes(monitorId: string): Promise<number> {
   return (await allEvents(vigil.client, monitorId, { include_completions: true })).length;
 }
 
-/** Triggers a run and waits until its outcome is in the log; returns that execution's events. */
-async function triggerAndWait(monitorId: string) {
-  const before = new Set((await allEvents(vigil.client, monitorId, { include_completions: true })).map((e: any) => e.event_group_id));
-  await vigil.client.monitor.trigger(monitorId);
-  return waitFor(async () => {
-    const all = await allEvents(vigil.client, monitorId, { include_completions: true });
-    const fresh = all.filter((e: any) => !before.has(e.event_group_id));
-    return fresh.length > 0 ? fresh : undefined;
-  }, 15_000, 'the triggered outcome');
-}
-
 async function createAndSettle(body: Parameters<Parallel['monitor']['create']>[0]) {
   const monitor = await vigil.client.monitor.create(body);
   await waitFor(async () => (await outcomes(monitor.monitor_id)) >= 1, 15_000, 'the creation run');
@@ -59,7 +48,7 @@ describe('feed watching (event_stream, lite)', () => {
       { title: 'Beta ships 2.0', link: 'https://news.example.test/beta', description: 'Beta Corp released version 2.0.', date: new Date() },
     ];
     feed.set([...fresh, ...items]);
-    const detected = await triggerAndWait(monitor.monitor_id) as any[];
+    const detected = await triggerAndWait(vigil.client, monitor.monitor_id);
     assert.equal(detected.length, 2);
     assert.ok(detected.every((e) => e.event_type === 'event_stream'));
     assert.equal(new Set(detected.map((e) => e.event_group_id)).size, 1, 'one execution, one group');
@@ -75,7 +64,7 @@ describe('feed watching (event_stream, lite)', () => {
     assert.equal(acme.event_date, new Date().toISOString().slice(0, 10));
     assert.ok(acme.output.basis[0].reasoning.length > 0);
 
-    const unchanged = await triggerAndWait(monitor.monitor_id) as any[];
+    const unchanged = await triggerAndWait(vigil.client, monitor.monitor_id);
     assert.deepEqual(unchanged.map((e) => e.event_type), ['completion']);
     assert.match(unchanged[0].event_id, /^cmpl_/);
     const visible = await allEvents(vigil.client, monitor.monitor_id);
@@ -87,7 +76,7 @@ describe('feed watching (event_stream, lite)', () => {
     const feed = newFeed([old(1)]);
     const monitor = await createAndSettle({ type: 'event_stream', frequency: '1d', settings: { query: `Posts from ${feed.url}` } });
     site.fail(feed.path, 503);
-    const failed = await triggerAndWait(monitor.monitor_id) as any[];
+    const failed = await triggerAndWait(vigil.client, monitor.monitor_id);
     assert.equal(failed.length, 1);
     assert.equal(failed[0].event_type, 'error');
     assert.match(failed[0].error_message, new RegExp(`${feed.url.replace(/[.?]/g, '\\$&')}: .*HTTP 503`));
@@ -107,11 +96,11 @@ describe('feed watching (event_stream, lite)', () => {
     const monitor = await createAndSettle({ type: 'event_stream', frequency: '1d', settings: { query: 'anything new', sources: [a.url, b.url] } as any });
     a.set([shared, old(1)]);
     b.set([shared, old(2)]);
-    const detected = await triggerAndWait(monitor.monitor_id) as any[];
+    const detected = await triggerAndWait(vigil.client, monitor.monitor_id);
     assert.deepEqual(detected.map((e) => e.event_type), ['event_stream'], 'the same item through two sources is one event');
     site.fail(b.path, 500);
     a.set([{ title: 'Only in A', link: 'https://news.example.test/a-only', date: new Date() }, shared, old(1)]);
-    const partial = await triggerAndWait(monitor.monitor_id) as any[];
+    const partial = await triggerAndWait(vigil.client, monitor.monitor_id);
     assert.deepEqual(partial.map((e) => e.event_type), ['event_stream']);
     assert.equal(partial[0].output.basis[0].citations[0].url, 'https://news.example.test/a-only');
   });
@@ -142,7 +131,7 @@ describe('feed watching (event_stream, lite)', () => {
       { title: 'Weather is sunny today', link: 'https://news.example.test/weather', date: new Date() },
       old(1),
     ]);
-    const detected = await triggerAndWait(monitor.monitor_id) as any[];
+    const detected = await triggerAndWait(vigil.client, monitor.monitor_id);
     assert.deepEqual(detected.map((e) => e.output.basis[0].citations[0].url), ['https://news.example.test/funded']);
   });
 
@@ -166,7 +155,7 @@ describe('feed watching (event_stream, lite)', () => {
     });
     const date = new Date('2030-05-06T07:08:09Z');
     feed.set([{ title: 'Acme IPO', link: 'https://news.example.test/ipo', description: 'Acme files for an IPO.', date }, old(1)]);
-    const [event] = await triggerAndWait(monitor.monitor_id) as any[];
+    const [event] = await triggerAndWait(vigil.client, monitor.monitor_id);
     assert.equal(event.output.type, 'json');
     assert.deepEqual(event.output.content, {
       headline: 'Acme IPO', url: 'https://news.example.test/ipo', published: '2030-05-06',
@@ -189,7 +178,7 @@ describe('feed watching (event_stream, lite)', () => {
     });
     assert.deepEqual((await allEvents(vigil.client, monitor.monitor_id, { include_completions: true })).map((e) => e.event_type), ['completion']);
     feed.set([{ title: 'Company news: new office', link: 'https://news.example.test/office', date: new Date() }, old(1)]);
-    const detected = await triggerAndWait(monitor.monitor_id) as any[];
+    const detected = await triggerAndWait(vigil.client, monitor.monitor_id);
     assert.deepEqual(detected.map((e) => e.event_type), ['event_stream']);
     assert.equal(detected[0].output.basis[0].citations[0].url, 'https://news.example.test/office');
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  allEvents, rss, waitFor, type RssItem,
+  allEvents, rss, triggerAndWait, waitFor, type RssItem,
 } from './helpers.js';
 import { useFixtureSite, useTestVigil } from './hooks.js';
 
@@ -12,17 +12,6 @@ const site = useFixtureSite();
 
 /** A fresh path on the fixture site. */
 const nextPath = (ext: string) => `/p/${++count}.${ext}`;
-
-/** Triggers a run and waits until its outcome is in the log; returns that execution's events. */
-async function triggerAndWait(monitorId: string): Promise<any[]> {
-  const before = new Set((await allEvents(vigil.client, monitorId, { include_completions: true })).map((e: any) => e.event_group_id));
-  await vigil.client.monitor.trigger(monitorId);
-  return waitFor(async () => {
-    const all = await allEvents(vigil.client, monitorId, { include_completions: true });
-    const fresh = all.filter((e: any) => !before.has(e.event_group_id));
-    return fresh.length > 0 ? fresh : undefined;
-  }, 15_000, 'the triggered outcome');
-}
 
 /** Creates an event_stream monitor on these sources and waits for its first (recording) execution. */
 async function watch(sources: string[], extra: Record<string, unknown> = {}) {
@@ -69,14 +58,14 @@ describe('page watching (event_stream, lite)', () => {
       .replace('<li>New dashboard</li>', '<li>New dashboard</li><li>Dark mode</li>')
       .replace('</table>', '<tr><td>Team</td><td>$25</td></tr></table>');
     site.set(path, changelog(grown), 'text/html; charset=utf-8');
-    const detected = await triggerAndWait(monitorId);
+    const detected = await triggerAndWait(vigil.client, monitorId);
     assert.deepEqual(detected.map((e) => e.event_type), ['event_stream', 'event_stream', 'event_stream']);
     assert.deepEqual(excerpts(detected).sort(), ['Dark mode', 'Queries on large tables now use parallel scans.', 'Team | $25']);
     assert.ok(urls(detected).every((u) => u === `${site.url}${path}#v2`), 'cited by the page URL and the heading id');
     assert.equal(detected[0].output.basis[0].citations[0].title, 'Version 2.0');
 
     site.set(path, changelog(grown, { nav: 'Pricing', ad: 'Black Friday: 50% off', time: '1 hour ago' }), 'text/html; charset=utf-8');
-    const quiet = await triggerAndWait(monitorId);
+    const quiet = await triggerAndWait(vigil.client, monitorId);
     assert.deepEqual(quiet.map((e) => e.event_type), ['completion'], 'navigation, ad slot and timestamps are no news');
   });
 
@@ -96,7 +85,7 @@ describe('page watching (event_stream, lite)', () => {
 
     site.set(listing, page([5, 4, 3, 2, 1]), 'text/html');
     site.set(feed, rss('Acme', [item(5), item(1)]));
-    const detected = await triggerAndWait(monitorId);
+    const detected = await triggerAndWait(vigil.client, monitorId);
     assert.equal(detected.length, 2, 'posts 4 and 5, each once');
     assert.deepEqual(urls(detected).map((u) => new URL(u).pathname).sort(), ['/posts/4', '/posts/5']);
     const four = detected.find((e) => urls([e])[0].includes('/posts/4'));
@@ -104,7 +93,7 @@ describe('page watching (event_stream, lite)', () => {
 
     // The same links with changed tracking parameters are the same items.
     site.set(listing, page([5, 4, 3, 2, 1]).replace(/utm_source=blog/g, 'utm_source=newsletter&mc_cid=42'), 'text/html');
-    const quiet = await triggerAndWait(monitorId);
+    const quiet = await triggerAndWait(vigil.client, monitorId);
     assert.deepEqual(quiet.map((e) => e.event_type), ['completion']);
   });
 
@@ -120,17 +109,17 @@ describe('page watching (event_stream, lite)', () => {
 
     // Four entries make it a listing: only the two new entries are news.
     site.set(path, page([4, 3, 2, 1]), 'text/html');
-    const grown = await triggerAndWait(monitorId);
+    const grown = await triggerAndWait(vigil.client, monitorId);
     assert.deepEqual(urls(grown).map((u) => new URL(u).pathname).sort(), ['/notes/3', '/notes/4']);
 
     // Back to two entries (blocks again), all of them seen as listing entries: nothing is news.
     site.set(path, page([4, 3]), 'text/html');
-    const shrunk = await triggerAndWait(monitorId);
+    const shrunk = await triggerAndWait(vigil.client, monitorId);
     assert.deepEqual(shrunk.map((e) => e.event_type), ['completion']);
 
     // A block added to the page is still reported.
     site.set(path, page([4, 3]).replace('</main>', '<p>Build 5 is delayed by a week.</p></main>'), 'text/html');
-    const added = await triggerAndWait(monitorId);
+    const added = await triggerAndWait(vigil.client, monitorId);
     assert.deepEqual(excerpts(added), ['Build 5 is delayed by a week.']);
   });
 
@@ -144,7 +133,7 @@ describe('page watching (event_stream, lite)', () => {
     const fresh = story(3, 'https://news.example.test/3', 'Gamma Labs opened an office in Lisbon and hired forty engineers for its robotics work');
     const republished = { ...first, link: 'https://mirror.example.test/acme-series-b', description: 'Acme AI has raised a fifty million dollar Series B round led by Example Ventures to expand its research team in Berlin.' };
     site.set(feed, rss('Broken', [fresh, republished, first]));
-    const detected = await triggerAndWait(monitorId);
+    const detected = await triggerAndWait(vigil.client, monitorId);
     assert.deepEqual(urls(detected), ['https://news.example.test/3'], 'a shared guid is no identity; a near-duplicate is no news');
   });
 
@@ -161,7 +150,7 @@ describe('page watching (event_stream, lite)', () => {
     // Release 2's text changes (same id: not new); release 3 appears; the bare list gains one element.
     site.set(keyed, releases([3, 1, 2]).replace('Notes for 2.0', 'Notes for 2.0, revised'), 'application/json');
     site.set(bare, JSON.stringify([{ msg: 'service up', level: 'info' }, { level: 'warn', msg: 'disk at 91%' }]), 'application/json');
-    const detected = await triggerAndWait(monitorId);
+    const detected = await triggerAndWait(vigil.client, monitorId);
     assert.equal(detected.length, 2);
     const release = detected.find((e) => /Release 3\.0/.test(e.output.content));
     assert.ok(release, 'release 3 is reported');
@@ -169,7 +158,7 @@ describe('page watching (event_stream, lite)', () => {
     assert.equal(release.event_date, '2026-11-20');
     assert.ok(detected.some((e) => /disk at 91%/.test(e.output.content)), 'the keyless element is reported by its content');
 
-    const quiet = await triggerAndWait(monitorId);
+    const quiet = await triggerAndWait(vigil.client, monitorId);
     assert.deepEqual(quiet.map((e) => e.event_type), ['completion']);
   });
 });
@@ -192,7 +181,7 @@ describe('settings.match', () => {
       'Beta announces a price increase for Pro',         // all (acme) missing → dropped
       'Acme price increase for Starter',                 // regex fails → dropped
     ])));
-    const detected = await triggerAndWait(monitorId);
+    const detected = await triggerAndWait(vigil.client, monitorId);
     assert.deepEqual(detected.map((e) => e.output.content).sort(), [
       'Acme announces price increases for Pro', 'Acme launches a new plan for Enterprise teams',
     ]);
