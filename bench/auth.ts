@@ -94,7 +94,7 @@ try {
   console.log(`bench/auth on ${database.label}; ${machineLine()}; ${settings.connections} connections, ${settings.duration} s × ${rounds} rounds`);
   const headers = { 'x-api-key': apiKey };
   const best = { floor: undefined as LoadResult | undefined, figure: undefined as LoadResult | undefined, vigil: undefined as LoadResult | undefined };
-  const keep = (slot: keyof typeof best, r: LoadResult) => { if (!best[slot] || r.rps > best[slot]!.rps) best[slot] = r; };
+  const keep = (slot: keyof typeof best, r: LoadResult) => { if (!best[slot] || r.rps > best[slot].rps) best[slot] = r; };
   for (let round = 0; round < rounds; round += 1) {
     keep('floor', await runLoad({ title: 'floor: key cached', origin: floor.origin, path: `/m/${monitor.monitor_id}`, headers }, settings));
     keep('figure', await runLoad({ title: 'key read per request', origin: figure.origin, path: `/m/${monitor.monitor_id}`, headers }, settings));

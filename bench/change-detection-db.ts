@@ -71,14 +71,14 @@ export async function startDbSide(pageUrls: string[], concurrency: number): Prom
  * stays a small share of the work it waits for.
  */
 async function allDone(vigil: Vigil, ids: string[], count: number): Promise<(string | null)[]> {
-  const outcomes: (string | null)[] = new Array(ids.length).fill(null);
+  const outcomes = new Array<string | null>(ids.length).fill(null);
   let pending = ids.map((_, i) => i);
   while (pending.length > 0) {
     const still: number[] = [];
     let misses = 0;
     for (const i of pending) {
       if (misses >= 20) { still.push(i); continue; }
-      const done = (await listExecutions(vigil.store.db, ids[i]!)).filter((e) => e.status === 'done');
+      const done = (await listExecutions(vigil.store.db, ids[i])).filter((e) => e.status === 'done');
       if (done.length >= count) outcomes[i] = done.at(-1)!.outcome;
       else { still.push(i); misses += 1; }
     }

@@ -83,7 +83,7 @@ async function vigilCheck(http: OutboundClient, parser: SourceParser, pages: Pag
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
     while (next < pages.length) {
       const i = next++;
-      const state = pages[i]!;
+      const state = pages[i];
       const result = await feedWatch.run({
         monitor: state.monitor, isFirstExecution: first, http, parser, clock: Date.now, signal: AbortSignal.timeout(60_000), deadline: Date.now() + 60_000,
         seen: async (keys) => new Set(keys.filter((k) => state.seen.has(k))),
@@ -120,8 +120,8 @@ async function urlwatchCheck(args: string[], home: string): Promise<{ seconds: n
   const start = performance.now();
   const child = spawn('urlwatch', args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: home } });
   let out = '';
-  child.stdout.on('data', (c) => { out += c; });
-  child.stderr.on('data', (c) => { out += c; });
+  child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+  child.stderr.on('data', (c: Buffer) => { out += c.toString(); });
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   const seconds = (performance.now() - start) / 1000;
   if (process.env.BENCH_DEBUG) console.log(out.slice(0, 3000));

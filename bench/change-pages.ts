@@ -15,10 +15,10 @@ function sentence(seed: number, length: number): string {
   const words: string[] = [];
   for (let i = 0; i < length; i += 1) {
     x = (Math.imul(x ^ (x >>> 15), 2246822519) + 0x9e3779b9) >>> 0;
-    words.push(WORDS[x % WORDS.length]!);
+    words.push(WORDS[x % WORDS.length]);
   }
   const text = words.join(' ');
-  return `${text[0]!.toUpperCase()}${text.slice(1)}.`;
+  return `${text[0].toUpperCase()}${text.slice(1)}.`;
 }
 
 /** What version 1 of a changed page adds (one of four kinds of real change, by page number). */

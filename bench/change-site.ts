@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { fixturePage } from './change-pages.js';
 
-const changed = new Set<number>(workerData.changed as number[]);
+const changed = new Set<number>((workerData as { changed: number[] }).changed);
 let version = 0;
 let requests = 0;
 

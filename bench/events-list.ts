@@ -63,7 +63,7 @@ async function cleanup(): Promise<void> {
   cleaned = true;
   await floor?.close().catch(() => {});
   await vigil?.stop().catch(() => {});
-  await database?.remove().catch((err) => console.error(`could not remove the bench database: ${String(err)}`));
+  await database?.remove().catch((err: unknown) => console.error(`could not remove the bench database: ${String(err)}`));
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => { void cleanup().finally(() => process.exit(130)); });

@@ -149,7 +149,7 @@ export async function runLoad(target: LoadTarget, settings: LoadSettings): Promi
   };
   if (target.paths && target.paths.length > 1) {
     request.paths = target.paths;
-    request.setupRequest = inWorkers ? RANDOM_PATH_MODULE : require(RANDOM_PATH_MODULE);
+    request.setupRequest = inWorkers ? RANDOM_PATH_MODULE : require(RANDOM_PATH_MODULE) as (request: unknown) => unknown;
   }
   const result = await autocannon({
     title: target.title,

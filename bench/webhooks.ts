@@ -333,7 +333,7 @@ async function cleanup(): Promise<void> {
   await http?.close().catch(() => {});
   await receiver?.close().catch(() => {});
   await store?.close().catch(() => {});
-  await database?.remove().catch((err) => console.error(`could not remove the bench database: ${String(err)}`));
+  await database?.remove().catch((err: unknown) => console.error(`could not remove the bench database: ${String(err)}`));
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => { void cleanup().finally(() => process.exit(130)); });

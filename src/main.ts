@@ -118,14 +118,15 @@ async function serve(flags: ServeFlags, io: Io): Promise<void> {
   });
   // Signals are handled before anything starts, and certainly before "listening" is printed:
   // a supervisor may signal as soon as it reads that line, and must get a clean stop.
-  let vigil: Vigil | undefined;
+  // Assigned once started, read by a signal that may come before: hence `let` with an explicit start.
+  let vigil: Vigil | undefined = undefined;
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     io.out(`${signal}: stopping\n`);
     // A signal during start-up stops Vigil once it has started (below).
-    if (vigil) vigil.stop().then(() => process.exit(0), (err) => { console.error(err); process.exit(1); });
+    if (vigil) vigil.stop().then(() => process.exit(0), (err: unknown) => { console.error(err); process.exit(1); });
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));

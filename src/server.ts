@@ -11,12 +11,11 @@ import { createEvaluationWorker } from './engine/evaluation-runner.js';
 import { createTaskWorker } from './engine/task-runner.js';
 import { createFindAllWorker } from './engine/findall-runner.js';
 import { createWorker, newWorkerId } from './engine/worker.js';
-import type { Loop } from './engine/loop.js';
 import { createOutboundClient, type OutboundClient } from './outbound/http.js';
 import { createPoliteFetcher } from './outbound/polite.js';
-import { createParsePool, type SourceParser } from './research/isolate/parse-pool.js';
-import { createModelClient } from './research/model.js';
-import { createSearchClient } from './research/search.js';
+import { createParsePool } from './research/isolate/parse-pool.js';
+import { createModelClient, type ModelClient } from './research/model.js';
+import { createSearchClient, type SearchClient } from './research/search.js';
 import { findAllResearchFor, type ChosenResearch } from './research/findall/index.js';
 import type { FindAllResearch, ResearchContext } from './research/findall/seam.js';
 import { openStore, type Store } from './store/db.js';
@@ -57,53 +56,9 @@ export async function startVigil(config: Config, options: VigilOptions = {}): Pr
   const injected = options.findAllResearch;
   const researchFor = (generator: string): ChosenResearch =>
     (injected ? { research: injected, warning: null } : findAllResearchFor(generator, { model, search }));
-  const loops: Loop[] = [];
-  let worker: Loop | undefined;
-  let taskWorker: Loop | undefined;
-  let parser: SourceParser | undefined;
-  let searchContext: ((signal: AbortSignal) => ResearchContext) | undefined;
-  if (config.roles.worker) {
-    const timeoutMs = config.executionTimeoutSeconds * 1000;
-    // Research fetching (monitors and task runs) is made polite; webhooks have their own retry and per-endpoint limits.
-    const fetcher = createPoliteFetcher(http, config.fetch);
-    // Fetched bodies are parsed in worker threads, so a hostile or huge one cannot stall the API.
-    parser = createParsePool(config.parse);
-    // Loading the parsing code in a worker takes a moment: done before any work is claimed, not on its time.
-    await parser.ready();
-    // Every kind of leased work goes through the one leased runner (src/engine/leased-runner.ts).
-    const leased = {
-      store, fetcher, parser, model, search, clock, log, timeoutMs, lease: leaseSettings(config.leaseMs),
-      concurrency: config.workerConcurrency, intervalMs: config.pollIntervalMs,
-    };
-    worker = createWorker({
-      ...leased, workerId: newWorkerId(), retainExecutions: config.retainExecutions, perAccountInFlight: config.accountLimits.executionsInFlight,
-    });
-    taskWorker = createTaskWorker({ ...leased, workerId: newWorkerId(), perAccountInFlight: config.accountLimits.taskRunsInFlight });
-    const evaluationWorker = createEvaluationWorker({ ...leased, workerId: newWorkerId() });
-    const findAllWorker = createFindAllWorker({
-      ...leased, researchFor, workerId: newWorkerId(), timeoutMs: config.findAllTimeoutSeconds * 1000,
-    });
-    const searchParser = parser;
-    // Entity search reads the web from the API request, with the same polite fetching as runs.
-    searchContext = (signal) => ({
-      http: fetcher.forExecution({ monitorId: 'entity-search', executionId: `entity-search#${Date.now()}`, deadline: Date.now() + 30_000 }),
-      parser: searchParser, signal, clock,
-    });
-    const scheduler = createScheduler({ store, clock, intervalMs: config.pollIntervalMs, log, onQueued: () => store.workHints.notify() });
-    const dispatcher = createDispatcher({
-      store, http, clock, log, workerId: newWorkerId(), intervalMs: config.pollIntervalMs, webhooks: config.webhooks,
-    });
-    store.workHints.subscribe((topic) => {
-      // A submitted evaluation concerns its worker alone: waking every claim loop per submit cost more than the evaluation.
-      evaluationWorker.wake();
-      if (topic === EVALUATION_HINT) return;
-      worker?.wake();
-      taskWorker?.wake();
-      findAllWorker.wake();
-      dispatcher.wake();
-    });
-    loops.push(scheduler, worker, taskWorker, evaluationWorker, findAllWorker, dispatcher);
-  }
+  const workers = config.roles.worker ? await startWorkers(config, { store, http, clock, log, model, search, researchFor }) : undefined;
+  const loops = workers?.loops ?? [];
+  const parser = workers?.parser;
   let app: FastifyInstance | undefined;
   let url: string | undefined;
   if (config.roles.api) {
@@ -111,7 +66,7 @@ export async function startVigil(config: Config, options: VigilOptions = {}): Pr
       store, clock, config, wake: (topic) => store.workHints.notify(topic), monitorCreatesPerMinute: config.monitorCreatesPerMinute,
       taskCreatesPerMinute: config.taskCreatesPerMinute, findAllCreatesPerHour: config.findAllCreatesPerHour,
       // Ingest is the same for every generator: the model's reading when one is configured.
-      findAll: { research: researchFor('base').research, searchContext }, logger: log,
+      findAll: { research: researchFor('base').research, searchContext: workers?.searchContext }, logger: log,
     });
     url = await app.listen({ port: config.port, host: config.host });
   }
@@ -130,4 +85,59 @@ export async function startVigil(config: Config, options: VigilOptions = {}): Pr
       await store.close();
     })()),
   };
+}
+
+/** The parts every background loop shares. */
+interface WorkerParts {
+  store: Store; http: OutboundClient; clock: () => number; log: pino.Logger;
+  model?: ModelClient; search?: SearchClient;
+  /** The research of a FindAll run's generator, with the warning the run carries. */
+  researchFor: (generator: string) => ChosenResearch;
+}
+
+/**
+ * Starts the parse pool and builds the worker role's loops (scheduler, the leased runners, the
+ * webhook dispatcher), woken by the store's work hints; the caller starts and stops them.
+ */
+async function startWorkers(config: Config, parts: WorkerParts) {
+  const { store, http, clock, log, model, search, researchFor } = parts;
+  const timeoutMs = config.executionTimeoutSeconds * 1000;
+  // Research fetching (monitors and task runs) is made polite; webhooks have their own retry and per-endpoint limits.
+  const fetcher = createPoliteFetcher(http, config.fetch);
+  // Fetched bodies are parsed in worker threads, so a hostile or huge one cannot stall the API.
+  const parser = createParsePool(config.parse);
+  // Loading the parsing code in a worker takes a moment: done before any work is claimed, not on its time.
+  await parser.ready();
+  // Every kind of leased work goes through the one leased runner (src/engine/leased-runner.ts).
+  const leased = {
+    store, fetcher, parser, model, search, clock, log, timeoutMs, lease: leaseSettings(config.leaseMs),
+    concurrency: config.workerConcurrency, intervalMs: config.pollIntervalMs,
+  };
+  const worker = createWorker({
+    ...leased, workerId: newWorkerId(), retainExecutions: config.retainExecutions, perAccountInFlight: config.accountLimits.executionsInFlight,
+  });
+  const taskWorker = createTaskWorker({ ...leased, workerId: newWorkerId(), perAccountInFlight: config.accountLimits.taskRunsInFlight });
+  const evaluationWorker = createEvaluationWorker({ ...leased, workerId: newWorkerId() });
+  const findAllWorker = createFindAllWorker({
+    ...leased, researchFor, workerId: newWorkerId(), timeoutMs: config.findAllTimeoutSeconds * 1000,
+  });
+  // Entity search reads the web from the API request, with the same polite fetching as runs.
+  const searchContext = (signal: AbortSignal): ResearchContext => ({
+    http: fetcher.forExecution({ monitorId: 'entity-search', executionId: `entity-search#${Date.now()}`, deadline: Date.now() + 30_000 }),
+    parser, signal, clock,
+  });
+  const scheduler = createScheduler({ store, clock, intervalMs: config.pollIntervalMs, log, onQueued: () => store.workHints.notify() });
+  const dispatcher = createDispatcher({
+    store, http, clock, log, workerId: newWorkerId(), intervalMs: config.pollIntervalMs, webhooks: config.webhooks,
+  });
+  store.workHints.subscribe((topic) => {
+    // A submitted evaluation concerns its worker alone: waking every claim loop per submit cost more than the evaluation.
+    evaluationWorker.wake();
+    if (topic === EVALUATION_HINT) return;
+    worker.wake();
+    taskWorker.wake();
+    findAllWorker.wake();
+    dispatcher.wake();
+  });
+  return { loops: [scheduler, worker, taskWorker, evaluationWorker, findAllWorker, dispatcher], parser, searchContext };
 }

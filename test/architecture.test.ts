@@ -63,7 +63,7 @@ async function apiStoreWrites(baseDir: string): Promise<string[]> {
 }
 
 function typeOnly(statement: ts.ImportDeclaration | ts.ExportDeclaration): boolean {
-  return ts.isImportDeclaration(statement) ? Boolean(statement.importClause?.isTypeOnly) : statement.isTypeOnly;
+  return ts.isImportDeclaration(statement) ? statement.importClause?.phaseModifier === ts.SyntaxKind.TypeKeyword : statement.isTypeOnly;
 }
 
 /** The value names an import (or re-export) takes from a store module that are not reads. */

@@ -315,7 +315,7 @@ function scenario(site: CountingSite, databaseUrl: string, servers: ServerProces
           assert.ok(own.every((x) => x.monitor_id === id), `${where}: its entries belong to its monitor`);
           const kinds = own.map((x) => x.kind);
           if (e.outcome === 'events') {
-            assert.ok(kinds.length >= 1 && kinds.every((k) => k === 'event_stream'), `${where}: events outcome → event_stream entries, got ${kinds}`);
+            assert.ok(kinds.length >= 1 && kinds.every((k) => k === 'event_stream'), `${where}: events outcome → event_stream entries, got ${kinds.join(', ')}`);
           } else {
             assert.deepEqual(kinds, [e.outcome], `${where}: ${e.outcome} outcome → exactly one ${e.outcome} entry`);
           }
@@ -351,7 +351,7 @@ function scenario(site: CountingSite, databaseUrl: string, servers: ServerProces
 
         // Every new item reported exactly once; items older than the monitor never.
         const links = await reportedLinks(store, id);
-        assert.equal(new Set(links).size, links.length, `monitor ${i}: no feed item reported twice (${links})`);
+        assert.equal(new Set(links).size, links.length, `monitor ${i}: no feed item reported twice (${links.join(', ')})`);
         assert.deepEqual([...links].sort(), i === FAILING ? [] : [...added.get(feeds[i])!].sort(), `monitor ${i}: every new item reported`);
       }
       for (const id of crash.running) assert.equal(all.get(id)?.status, 'done', `execution ${id}, running at the crash, is done after the restart`);

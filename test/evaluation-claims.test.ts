@@ -42,7 +42,7 @@ describe('evaluation claims and commits', () => {
     const ids: string[] = [];
     for (let i = 0; i < n; i += 1) {
       clock += 1;
-      ids.push((await submitEvaluation(deps, accountId, monitor.id, { model_input: { user_prompt: `Name ${i} colour.` }, model_output: 'Blue.' } as never)).id);
+      ids.push((await submitEvaluation(deps, accountId, monitor.id, { model_input: { user_prompt: `Name ${i} colour.` }, model_output: 'Blue.' })).id);
     }
     return { monitorId: monitor.id, ids };
   }

@@ -1,43 +1,22 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { deepRailsClient } from './deeprails-client.js';
-import { startTestVigil, type TestVigil } from './helpers.js';
-import { readSse, type SseEvent } from './sse-reader.js';
+import { useTestVigil } from './hooks.js';
+import { readStreamEvents, type Resume, type SseEvent } from './sse-reader.js';
 
-let t: TestVigil;
-let dr: ReturnType<typeof deepRailsClient>;
-before(async () => {
-  t = await startTestVigil();
-  dr = deepRailsClient(t.url, t.apiKey);
-});
-after(() => t.stop());
+const t = useTestVigil();
+/** The DeepRails client of the test Vigil (its url and key are there once the hooks have run). */
+const dr = () => deepRailsClient(t.url, t.apiKey);
 
 /** Opens the monitor's stream (after `lastEventId` when given, by query or header) and reads `count` events, then disconnects. */
-async function readEvents(monitorId: string, count: number, resume?: { lastEventId: string; via: 'query' | 'header' }): Promise<SseEvent[]> {
-  const query = resume?.via === 'query' ? `?last_event_id=${resume.lastEventId}` : '';
-  const controller = new AbortController();
-  const res = await fetch(`${t.url}/monitor/${monitorId}/events/stream${query}`, {
-    headers: { authorization: `Bearer ${t.apiKey}`, accept: 'text/event-stream', ...(resume?.via === 'header' ? { 'last-event-id': resume.lastEventId } : {}) },
-    signal: controller.signal,
-  });
-  assert.equal(res.status, 200);
-  assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
-  const out: SseEvent[] = [];
-  try {
-    for await (const e of readSse(res.body!)) {
-      out.push(e);
-      if (out.length === count) break;
-    }
-  } finally {
-    controller.abort();
-  }
-  return out;
+function readEvents(monitorId: string, count: number, resume?: Resume): Promise<SseEvent[]> {
+  return readStreamEvents(`${t.url}/monitor/${monitorId}/events/stream`, { authorization: `Bearer ${t.apiKey}` }, count, resume);
 }
 
-const submit = (m: string, i: number) => dr.submitEvent(m, { model_input: { user_prompt: `Question ${i}: what is up?` }, model_output: `Answer ${i}: the sky is up.` });
+const submit = (m: string, i: number) => dr().submitEvent(m, { model_input: { user_prompt: `Question ${i}: what is up?` }, model_output: `Answer ${i}: the sky is up.` });
 
 test('the stream replays the log and follows it live; resuming after any event gives exactly the rest, by query or header', async () => {
-  const m = (await dr.create({ name: 'streamed', guardrail_metrics: ['completeness', 'comprehensive_safety'] })).body.monitor_id;
+  const m = (await dr().create({ name: 'streamed', guardrail_metrics: ['completeness', 'comprehensive_safety'] })).body.monitor_id;
   // Submissions keep arriving while clients read, disconnect and resume.
   const producing = (async () => { for (let i = 0; i < 12; i += 1) { await submit(m, i); await new Promise((r) => setTimeout(r, 20)); } })();
   const total = 12 * 3; // queued, in_progress, completed for each
@@ -74,7 +53,7 @@ test('the stream replays the log and follows it live; resuming after any event g
 });
 
 test('timeout ends the stream; a bad last_event_id is a 422; another account gets a 404', async () => {
-  const m = (await dr.create({ name: 'quiet', guardrail_metrics: ['completeness'] })).body.monitor_id;
+  const m = (await dr().create({ name: 'quiet', guardrail_metrics: ['completeness'] })).body.monitor_id;
   const started = Date.now();
   const res = await fetch(`${t.url}/monitor/${m}/events/stream?timeout=0.5`, { headers: { authorization: `Bearer ${t.apiKey}` } });
   assert.equal(await res.text(), '');

@@ -1,24 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type Parallel from 'parallel-web';
 import {
-  allEvents, rss, startFixtureSite, startTestVigil, waitFor, type FixtureSite, type RssItem, type TestVigil,
+  allEvents, rss, startTestVigil, triggerAndWait, waitFor, type RssItem,
 } from './helpers.js';
+import { useFixtureSite, useTestVigil } from './hooks.js';
 
-let vigil: TestVigil;
-let site: FixtureSite;
-let client: Parallel;
 let feedCount = 0;
 
-before(async () => {
-  site = await startFixtureSite();
-  vigil = await startTestVigil();
-  client = vigil.client;
-});
-after(async () => {
-  await vigil.stop();
-  await site.close();
-});
+const vigil = useTestVigil();
+const site = useFixtureSite();
 
 const DAY = 86_400_000;
 const old = (n: number): RssItem => ({
@@ -35,22 +26,11 @@ function newFeed(items: RssItem[], title = 'Fixture News'): { path: string; url:
 
 /** Number of outcomes (executions) logged so far, completions included. */
 async function outcomes(monitorId: string): Promise<number> {
-  return (await allEvents(client, monitorId, { include_completions: true })).length;
-}
-
-/** Triggers a run and waits until its outcome is in the log; returns that execution's events. */
-async function triggerAndWait(monitorId: string) {
-  const before = new Set((await allEvents(client, monitorId, { include_completions: true })).map((e: any) => e.event_group_id));
-  await client.monitor.trigger(monitorId);
-  return waitFor(async () => {
-    const all = await allEvents(client, monitorId, { include_completions: true });
-    const fresh = all.filter((e: any) => !before.has(e.event_group_id));
-    return fresh.length > 0 ? fresh : undefined;
-  }, 15_000, 'the triggered outcome');
+  return (await allEvents(vigil.client, monitorId, { include_completions: true })).length;
 }
 
 async function createAndSettle(body: Parameters<Parallel['monitor']['create']>[0]) {
-  const monitor = await client.monitor.create(body);
+  const monitor = await vigil.client.monitor.create(body);
   await waitFor(async () => (await outcomes(monitor.monitor_id)) >= 1, 15_000, 'the creation run');
   return monitor;
 }
@@ -60,7 +40,7 @@ describe('feed watching (event_stream, lite)', () => {
     const items = [old(1), old(2), old(3)];
     const feed = newFeed(items);
     const monitor = await createAndSettle({ type: 'event_stream', frequency: '1d', settings: { query: `New posts from ${feed.url}` } });
-    const first = await allEvents(client, monitor.monitor_id, { include_completions: true });
+    const first = await allEvents(vigil.client, monitor.monitor_id, { include_completions: true });
     assert.deepEqual(first.map((e) => e.event_type), ['completion'], 'existing items are recorded, not reported');
 
     const fresh: RssItem[] = [
@@ -68,7 +48,7 @@ describe('feed watching (event_stream, lite)', () => {
       { title: 'Beta ships 2.0', link: 'https://news.example.test/beta', description: 'Beta Corp released version 2.0.', date: new Date() },
     ];
     feed.set([...fresh, ...items]);
-    const detected = await triggerAndWait(monitor.monitor_id) as any[];
+    const detected = await triggerAndWait(vigil.client, monitor.monitor_id);
     assert.equal(detected.length, 2);
     assert.ok(detected.every((e) => e.event_type === 'event_stream'));
     assert.equal(new Set(detected.map((e) => e.event_group_id)).size, 1, 'one execution, one group');
@@ -84,10 +64,10 @@ describe('feed watching (event_stream, lite)', () => {
     assert.equal(acme.event_date, new Date().toISOString().slice(0, 10));
     assert.ok(acme.output.basis[0].reasoning.length > 0);
 
-    const unchanged = await triggerAndWait(monitor.monitor_id) as any[];
+    const unchanged = await triggerAndWait(vigil.client, monitor.monitor_id);
     assert.deepEqual(unchanged.map((e) => e.event_type), ['completion']);
     assert.match(unchanged[0].event_id, /^cmpl_/);
-    const visible = await allEvents(client, monitor.monitor_id);
+    const visible = await allEvents(vigil.client, monitor.monitor_id);
     assert.deepEqual(visible.map((e: any) => e.event_id).sort(), detected.map((e) => e.event_id).sort(),
       'completions are listed only with include_completions');
   });
@@ -96,15 +76,15 @@ describe('feed watching (event_stream, lite)', () => {
     const feed = newFeed([old(1)]);
     const monitor = await createAndSettle({ type: 'event_stream', frequency: '1d', settings: { query: `Posts from ${feed.url}` } });
     site.fail(feed.path, 503);
-    const failed = await triggerAndWait(monitor.monitor_id) as any[];
+    const failed = await triggerAndWait(vigil.client, monitor.monitor_id);
     assert.equal(failed.length, 1);
     assert.equal(failed[0].event_type, 'error');
     assert.match(failed[0].error_message, new RegExp(`${feed.url.replace(/[.?]/g, '\\$&')}: .*HTTP 503`));
-    const listed = await client.monitor.events(monitor.monitor_id);
+    const listed = await vigil.client.monitor.events(monitor.monitor_id);
     assert.ok(listed.events.some((e: any) => e.event_id === failed[0].event_id), 'errors are listed by default');
 
     const closed = await createAndSettle({ type: 'event_stream', frequency: '1d', settings: { query: 'x', sources: ['http://127.0.0.1:1/feed.xml'] } as any });
-    const [refused] = await allEvents(client, closed.monitor_id) as any[];
+    const [refused] = await allEvents(vigil.client, closed.monitor_id) as any[];
     assert.equal(refused.event_type, 'error');
     assert.match(refused.error_message, /http:\/\/127\.0\.0\.1:1\/feed\.xml: .*ECONNREFUSED/);
   });
@@ -116,11 +96,11 @@ describe('feed watching (event_stream, lite)', () => {
     const monitor = await createAndSettle({ type: 'event_stream', frequency: '1d', settings: { query: 'anything new', sources: [a.url, b.url] } as any });
     a.set([shared, old(1)]);
     b.set([shared, old(2)]);
-    const detected = await triggerAndWait(monitor.monitor_id) as any[];
+    const detected = await triggerAndWait(vigil.client, monitor.monitor_id);
     assert.deepEqual(detected.map((e) => e.event_type), ['event_stream'], 'the same item through two sources is one event');
     site.fail(b.path, 500);
     a.set([{ title: 'Only in A', link: 'https://news.example.test/a-only', date: new Date() }, shared, old(1)]);
-    const partial = await triggerAndWait(monitor.monitor_id) as any[];
+    const partial = await triggerAndWait(vigil.client, monitor.monitor_id);
     assert.deepEqual(partial.map((e) => e.event_type), ['event_stream']);
     assert.equal(partial[0].output.basis[0].citations[0].url, 'https://news.example.test/a-only');
   });
@@ -131,7 +111,7 @@ describe('feed watching (event_stream, lite)', () => {
     const backfilled = await createAndSettle({
       type: 'event_stream', frequency: '1d', settings: { query: `posts ${feed.url}`, include_backfill: true },
     });
-    const backfill = await allEvents(client, backfilled.monitor_id) as any[];
+    const backfill = await allEvents(vigil.client, backfilled.monitor_id) as any[];
     assert.equal(backfill.length, 10);
     const links = backfill.map((e) => e.output.basis[0].citations[0].url);
     assert.deepEqual(links, items.slice(0, 10).map((i) => i.link), 'the 10 most recent, newest first');
@@ -139,7 +119,7 @@ describe('feed watching (event_stream, lite)', () => {
     const future: RssItem = { title: 'Scheduled post', link: 'https://news.example.test/future', date: new Date(Date.now() + DAY) };
     const dated = newFeed([future, ...items]);
     const plain = await createAndSettle({ type: 'event_stream', frequency: '1d', settings: { query: `posts ${dated.url}` } });
-    const reported = await allEvents(client, plain.monitor_id) as any[];
+    const reported = await allEvents(vigil.client, plain.monitor_id) as any[];
     assert.deepEqual(reported.map((e) => e.output.basis[0].citations[0].url), ['https://news.example.test/future']);
   });
 
@@ -151,7 +131,7 @@ describe('feed watching (event_stream, lite)', () => {
       { title: 'Weather is sunny today', link: 'https://news.example.test/weather', date: new Date() },
       old(1),
     ]);
-    const detected = await triggerAndWait(monitor.monitor_id) as any[];
+    const detected = await triggerAndWait(vigil.client, monitor.monitor_id);
     assert.deepEqual(detected.map((e) => e.output.basis[0].citations[0].url), ['https://news.example.test/funded']);
   });
 
@@ -175,7 +155,7 @@ describe('feed watching (event_stream, lite)', () => {
     });
     const date = new Date('2030-05-06T07:08:09Z');
     feed.set([{ title: 'Acme IPO', link: 'https://news.example.test/ipo', description: 'Acme files for an IPO.', date }, old(1)]);
-    const [event] = await triggerAndWait(monitor.monitor_id) as any[];
+    const [event] = await triggerAndWait(vigil.client, monitor.monitor_id);
     assert.equal(event.output.type, 'json');
     assert.deepEqual(event.output.content, {
       headline: 'Acme IPO', url: 'https://news.example.test/ipo', published: '2030-05-06',
@@ -196,9 +176,9 @@ describe('feed watching (event_stream, lite)', () => {
       type: 'event_stream', frequency: '1d',
       settings: { query: 'company news', advanced_settings: { source_policy: { include_domains: [host] } } },
     });
-    assert.deepEqual((await allEvents(client, monitor.monitor_id, { include_completions: true })).map((e) => e.event_type), ['completion']);
+    assert.deepEqual((await allEvents(vigil.client, monitor.monitor_id, { include_completions: true })).map((e) => e.event_type), ['completion']);
     feed.set([{ title: 'Company news: new office', link: 'https://news.example.test/office', date: new Date() }, old(1)]);
-    const detected = await triggerAndWait(monitor.monitor_id) as any[];
+    const detected = await triggerAndWait(vigil.client, monitor.monitor_id);
     assert.deepEqual(detected.map((e) => e.event_type), ['event_stream']);
     assert.equal(detected[0].output.basis[0].citations[0].url, 'https://news.example.test/office');
   });

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import Parallel from 'parallel-web';
 import { Webhook } from 'standardwebhooks';
-import { apiFailure, startFixtureSite, startReceiver, startTestVigil, waitFor, type FixtureSite, type Receiver, type TestVigil } from './helpers.js';
+import { apiFailure, startTestVigil, waitFor } from './helpers.js';
 import { fixtureFindAll, putCompanies, saasRun } from './findall-research-fixture.js';
+import { useFixtureSite, useReceiver, useTestVigil } from './hooks.js';
 
 /** Every event of a run's stream until it closes (the run is terminal and all is sent). */
 async function allEvents(client: Parallel, id: string, query: { last_event_id?: string } = {}): Promise<any[]> {
@@ -20,19 +21,9 @@ function lastStatuses(events: any[]): Map<string, string> {
 }
 
 describe('FindAll API', () => {
-  let t: TestVigil;
-  let site: FixtureSite;
-  let receiver: Receiver;
-  before(async () => {
-    site = await startFixtureSite();
-    receiver = await startReceiver();
-    t = await startTestVigil({ VIGIL_WEBHOOK_RETRY_DELAY: '200ms' }, {}, { findAllResearch: fixtureFindAll });
-  });
-  after(async () => {
-    await t.stop();
-    await receiver.close();
-    await site.close();
-  });
+  const t = useTestVigil({ VIGIL_WEBHOOK_RETRY_DELAY: '200ms' }, {}, { findAllResearch: fixtureFindAll });
+  const site = useFixtureSite();
+  const receiver = useReceiver();
 
   const count = async () => Number((await t.vigil.store.db.selectFrom('findall_runs').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
 
@@ -192,7 +183,7 @@ describe('FindAll API', () => {
       method: 'POST', headers: { 'x-api-key': t.apiKey, 'content-type': 'application/json' },
       body: JSON.stringify({ entity_type: 'company', objective: `Companies at ${listing}` }),
     });
-    const older = await response.json() as any;
+    const older = await response.json();
     assert.equal(response.status, 200);
     assert.equal(older.candidates.length, 7);
     assert.match(older.candidate_set_id, /^candset_/);
@@ -218,7 +209,7 @@ describe('FindAll API', () => {
 
   it('sends signed findall.* webhooks of the subscribed types', async () => {
     const listing = putCompanies(site, 2, 'e');
-    const secret = (await (await fetch(`${t.url}/v1/webhooks/secret`, { headers: { 'x-api-key': t.apiKey } })).json() as any).secret;
+    const secret = (await (await fetch(`${t.url}/v1/webhooks/secret`, { headers: { 'x-api-key': t.apiKey } })).json()).secret;
     const run = await t.client.beta.findall.create({
       ...saasRun(listing, 5),
       webhook: { url: receiver.url, event_types: ['findall.candidate.matched', 'findall.run.completed'] as any },

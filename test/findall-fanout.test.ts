@@ -93,7 +93,7 @@ test('many subscribers of one FindAll run share one read of its log per commit',
   assert.equal(fanout.stats().tails, 1, 'one tail for the run');
   const readsBefore = fanout.stats().reads;
   for (let n = 1; n <= COMMITS; n += 1) {
-    await appendCandidate(run!, n);
+    await appendCandidate(run, n);
     await waitFor(() => subscribers.every((s) => s.ids.length === n + 1), 15_000, `every subscriber has entry ${n}`);
   }
   const reads = fanout.stats().reads - readsBefore;

@@ -56,7 +56,7 @@ export const fixtureFindAll: FindAllResearch = {
   },
   async enrich(seed, outputSchema, ctx) {
     const html = await read(seed.url, ctx);
-    const properties = outputSchema.type === 'json' ? Object.keys((outputSchema.json_schema.properties ?? {}) as object) : [];
+    const properties = outputSchema.type === 'json' ? Object.keys((outputSchema.json_schema.properties ?? {})) : [];
     const output: Record<string, { value: string; type: 'enrichment' }> = {};
     for (const field of properties) {
       const value = new RegExp(`<span class="${field}">([^<]*)</span>`).exec(html)?.[1] ?? '';

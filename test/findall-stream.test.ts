@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type Parallel from 'parallel-web';
 import {
-  sdkClient, spawnServer, startFixtureSite, startTestVigil, tempDir, testDatabase, type FixtureSite, type ServerProcess, type TestVigil,
+  sdkClient, spawnServer, tempDir, testDatabase, type ServerProcess,
 } from './helpers.js';
 import { fixtureFindAll, putCompanies, saasRun } from './findall-research-fixture.js';
 import { readSse } from './sse-reader.js';
+import { useFixtureSite, useTestVigil } from './hooks.js';
 
 const isPostgres = /^postgres/.test(process.env.VIGIL_TEST_DATABASE_URL ?? '');
 const FIXTURE_SERVER = join(import.meta.dirname, 'fixtures', 'serve-findall-fixture.ts');
@@ -64,16 +65,8 @@ function logEntries(events: any[], start = ''): any[] {
 const summary = (events: any[]) => events.map((e) => `${e.event_id} ${e.type} ${e.data.candidate_id ?? e.data.status?.status ?? ''}`);
 
 describe('FindAll event stream', () => {
-  let t: TestVigil;
-  let site: FixtureSite;
-  before(async () => {
-    site = await startFixtureSite();
-    t = await startTestVigil({}, {}, { findAllResearch: fixtureFindAll });
-  });
-  after(async () => {
-    await t.stop();
-    await site.close();
-  });
+  const t = useTestVigil({}, {}, { findAllResearch: fixtureFindAll });
+  const site = useFixtureSite();
 
   it('resumes after disconnects at several points, while the run is producing, with exactly the remaining events', async () => {
     const listing = putCompanies(site, 10, 'r');

@@ -110,7 +110,7 @@ function mutate(template: unknown, mutations: Mutation[]): unknown {
   return doc;
 }
 const mutation = fc.record({
-  at: fc.nat(), op: fc.constantFrom('replace', 'replace', 'delete', 'add') as fc.Arbitrary<Mutation['op']>,
+  at: fc.nat(), op: fc.constantFrom<Mutation['op']>('replace', 'replace', 'delete', 'add'),
   key: fc.oneof(fc.constantFrom('__proto__', 'constructor', 'type', 'url', ''), fc.string()), value: json,
 });
 
@@ -134,7 +134,7 @@ function bodyFor(route: string): fc.Arbitrary<{ body?: string; type?: string }> 
 /** Percent-encodes a fuzzed value for a URL, keeping a few raw escapes that are themselves the test. */
 function encode(value: string): string {
   if (/^%(ff|00|zz)?$/.test(value)) return value;
-  try { return encodeURIComponent(value); } catch { return [...value].map((ch) => { try { return encodeURIComponent(ch); } catch { return '%ED%A0%80'; } }).join(''); }
+  try { return encodeURIComponent(value); } catch { return Array.from(value).map((ch) => { try { return encodeURIComponent(ch); } catch { return '%ED%A0%80'; } }).join(''); }
 }
 
 interface Route { method: string; template: string; params: string[]; query: string[] }
@@ -171,14 +171,14 @@ function requestFor(route: Route) {
     return text;
   };
   return fc.record({
-    params: fc.tuple(...route.params.map(param)) as fc.Arbitrary<string[]>,
-    query: fc.tuple(...route.query.map((n) => fc.option(queryValue(n), { nil: undefined }))) as fc.Arbitrary<(string | undefined)[]>,
+    params: fc.tuple<string[]>(...route.params.map(param)),
+    query: fc.tuple<(string | undefined)[]>(...route.query.map((n) => fc.option(queryValue(n), { nil: undefined }))),
     extra: fc.option(fc.tuple(text, text), { nil: undefined }),
     body: route.method === 'GET' || route.method === 'DELETE' ? fc.constant({}) : bodyFor(key),
   }).map(({ params, query, extra, body }) => {
     let url = route.template;
     route.params.forEach((name, i) => { url = url.replace(`{${name}}`, encode(params[i])); });
-    const pairs = route.query.map((name, i) => (query[i] === undefined ? undefined : `${name}=${encode(query[i] as string)}`)).filter(Boolean);
+    const pairs = route.query.map((name, i) => (query[i] === undefined ? undefined : `${name}=${encode(query[i])}`)).filter(Boolean);
     if (extra) pairs.push(`${encode(extra[0])}=${encode(extra[1])}`);
     return { method: route.method, url: pairs.length ? `${url}?${pairs.join('&')}` : url, ...body };
   });

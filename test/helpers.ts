@@ -140,7 +140,7 @@ export async function apiFailure(promise: Promise<unknown>): Promise<{ status: n
   try {
     await promise;
   } catch (err) {
-    if (err instanceof APIError) return { status: err.status as number, message: (err.error as any)?.error?.message ?? '' };
+    if (err instanceof APIError) return { status: err.status as number, message: (err.error)?.error?.message ?? '' };
     throw err;
   }
   throw new Error('expected the request to fail');
@@ -317,7 +317,7 @@ export async function spawnServer(env: Record<string, string>, options: { script
   await waitFor(() => {
     if (gone) throw new Error('vigil serve exited before it started');
     return /Vigil started/.test(output);
-  }, options.startTimeoutMs ?? 30_000, 'the server to start').catch(async (err) => {
+  }, options.startTimeoutMs ?? 30_000, 'the server to start').catch(async (err: unknown) => {
     child.kill('SIGKILL');
     await exited;
     throw new Error(`${(err as Error).message}; output: ${output}`, { cause: err });

@@ -28,7 +28,7 @@ const send = (body: string | Buffer, type: string, headers: Record<string, strin
 
 before(async () => {
   server = createServer((req, res) => {
-    const handler = routes.get((req.url ?? '/').split('?')[0]!);
+    const handler = routes.get((req.url ?? '/').split('?')[0]);
     if (handler) handler(res); else res.writeHead(404).end('not found');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -57,7 +57,7 @@ describe('API keys', () => {
   });
 
   it('documents the key endpoints in /openapi.json', async () => {
-    const spec = await (await fetch(`${vigil.url}/openapi.json`)).json() as any;
+    const spec = await (await fetch(`${vigil.url}/openapi.json`)).json();
     assert.ok(spec.paths['/v1/keys']?.get && spec.paths['/v1/keys']?.post, 'GET and POST /v1/keys');
     assert.ok(spec.paths['/v1/keys/{key_id}']?.delete, 'DELETE /v1/keys/{key_id}');
     const listed = spec.paths['/v1/keys'].get.responses['200'].content['application/json'].schema;
@@ -68,7 +68,7 @@ describe('API keys', () => {
   it('accepts a POST without a body', async () => {
     const response = await fetch(`${vigil.url}/v1/keys`, { method: 'POST', headers: { 'x-api-key': vigil.apiKey } });
     assert.equal(response.status, 200);
-    assert.match((await response.json() as any).key, /^vgl_/);
+    assert.match((await response.json()).key, /^vgl_/);
   });
 
   it('refuses a revoked key at once, revokes idempotently, and lets a key revoke itself', async () => {

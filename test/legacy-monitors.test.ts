@@ -125,7 +125,7 @@ describe('Legacy Monitor API (v1alpha): monitors', () => {
       ['no query', { frequency: '1d' }, /query: is required/],
       ['no schedule', { query: query() }, /frequency: is required \(or the deprecated cadence/],
     ];
-    for (const [what, body, message] of invalid) assertError(await legacy('POST', '/v1alpha/monitors', { body }), 422, message);
+    for (const [, body, message] of invalid) assertError(await legacy('POST', '/v1alpha/monitors', { body }), 422, message);
     assertError(await legacy('POST', `/v1alpha/monitors/${id}`, { body: {} }), 422, /body: at least one field must be non-null/);
     assertError(await legacy('POST', `/v1alpha/monitors/${id}`, { body: { query: null, webhook: null } }), 422, /at least one field/);
     assertError(await legacy('POST', `/v1alpha/monitors/${id}`, { body: { cadence: 'every_minute' } }), 422, /cadence/);

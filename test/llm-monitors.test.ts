@@ -16,7 +16,7 @@ const ADVERT = 'Sign up for our newsletter about artificial intelligence and sta
  */
 function judge(body: any) {
   const text = userText(body);
-  const items = [...text.matchAll(/^\[(\d+)\][^\n]*\n(?:[^\n]*\n)*?Text: ([^\n]*)/gm)].map((m) => ({ index: Number(m[1]), text: m[2]! }));
+  const items = [...text.matchAll(/^\[(\d+)\][^\n]*\n(?:[^\n]*\n)*?Text: ([^\n]*)/gm)].map((m) => ({ index: Number(m[1]), text: m[2] }));
   return {
     json: {
       items: items.map(({ index, text: itemText }) => ({
@@ -56,7 +56,7 @@ describe('model-backed monitors (base) with web search', () => {
   it('"AI startup funding announcements": events cite the pages search returned, only those the model judged material', async () => {
     const monitor = await t.client.monitor.create({
       type: 'event_stream', frequency: '1d', processor: 'base',
-      settings: { query: 'AI startup funding announcements', advanced_settings: { source_policy: { exclude_domains: ['excluded.test'] } } } as any,
+      settings: { query: 'AI startup funding announcements', advanced_settings: { source_policy: { exclude_domains: ['excluded.test'] } } },
     });
     const events = await waitFor(async () => {
       const all = await allEvents(t.client, monitor.monitor_id, { include_completions: true });
@@ -72,17 +72,17 @@ describe('model-backed monitors (base) with web search', () => {
     assert.equal(basis.confidence, 'high');
 
     assert.deepEqual(search.queries, ['AI startup funding announcements']);
-    const judged = userText(model.chats()[0]!.body);
+    const judged = userText(model.chats()[0].body);
     assert.match(judged, /Acme AI/);
     assert.doesNotMatch(judged, /excluded\.test/, 'an excluded domain never reaches the model');
 
     const res = await fetch(`${t.url}/v1/monitors/${monitor.monitor_id}/sources`, { headers: { 'x-api-key': t.apiKey } });
-    const listed = ((await res.json()) as any).sources.map((s: any) => s.source).sort();
+    const listed = ((await res.json())).sources.map((s: any) => s.source).sort();
     assert.deepEqual(listed, [`${site.url}/acme-series-b`, `${site.url}/newsletter`]);
 
     const usage = await t.vigil.store.db.selectFrom('model_usage').selectAll().where('work_kind', '=', 'execution').execute();
     assert.equal(usage.length, 1);
-    assert.equal(Number(usage[0]!.prompt_tokens), 100);
+    assert.equal(Number(usage[0].prompt_tokens), 100);
     const metrics = await (await fetch(`${t.url}/metrics`)).text();
     assert.match(metrics, /vigil_model_tokens_total\{kind="prompt",work="execution"\} 100/);
   });

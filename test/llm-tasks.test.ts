@@ -65,12 +65,12 @@ describe('task runs with a model (base and up)', () => {
     assert.deepEqual(result.output.content, FILLED.json.output);
     const basis = Object.fromEntries(result.output.basis.map((b) => [b.field, b]));
     assert.deepEqual(Object.keys(basis), ['company', 'amount', 'investors', 'investors.0', 'investors.1']);
-    assert.equal(basis.company!.confidence, 'high');
-    assert.deepEqual(basis.company!.citations, [{ url: `${site.url}/acme`, excerpts: ['Acme AI, a two-year-old startup'] }]);
-    assert.equal(basis.amount!.confidence, 'low');
-    assert.deepEqual(basis.amount!.citations, [], 'an excerpt not on the page is not shown as one');
-    assert.match(basis.amount!.reasoning, /was found on the page it cites: the value is unverified/);
-    assert.match(JSON.stringify(basis['investors.1']!.citations), /Sample Capital/);
+    assert.equal(basis.company.confidence, 'high');
+    assert.deepEqual(basis.company.citations, [{ url: `${site.url}/acme`, excerpts: ['Acme AI, a two-year-old startup'] }]);
+    assert.equal(basis.amount.confidence, 'low');
+    assert.deepEqual(basis.amount.citations, [], 'an excerpt not on the page is not shown as one');
+    assert.match(basis.amount.reasoning, /was found on the page it cites: the value is unverified/);
+    assert.match(JSON.stringify(basis['investors.1'].citations), /Sample Capital/);
     assert.match(userText(model.chats().at(-1)!.body), /raised a \$40 million Series B/, 'the model read the page text');
     const usage = await t.vigil.store.db.selectFrom('model_usage').selectAll().where('work_id', '=', run.run_id).executeTakeFirst();
     assert.equal(Number(usage?.completion_tokens), 20);
@@ -134,7 +134,7 @@ describe('task runs with a model (base and up)', () => {
   it('fails a run whose model hangs with a message, within the model timeout (not the run timeout)', async () => {
     model.script({ hang: true });
     const run = await t.client.taskRun.create({ input: `${site.url}/acme`, processor: 'pro', task_spec: { output_schema: schema } });
-    const result = await t.client.taskRun.result(run.run_id, { timeout: 30 }).catch((err) => err);
+    const result = await t.client.taskRun.result(run.run_id, { timeout: 30 }).catch((err: unknown) => err);
     const failed = await t.client.taskRun.retrieve(run.run_id);
     assert.equal(failed.status, 'failed', String(result));
     assert.match(failed.error!.message, /the model server did not answer within 1 s/);

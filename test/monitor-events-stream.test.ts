@@ -2,26 +2,19 @@
 // (query) or Last-Event-ID (header) without gap or repeat, with the list's JSON per event. Sources
 // are feeds on a local fixture site; traffic stays on 127.0.0.1.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
-  allEvents, rss, spawnServer, startFixtureSite, startTestVigil, sdkClient, tempDir, testDatabase, triggerAndWait, waitFor,
-  type FixtureSite, type RssItem, type ServerProcess, type TestVigil,
+  allEvents, rss, spawnServer, startTestVigil, sdkClient, tempDir, testDatabase, triggerAndWait, waitFor,
+  type RssItem, type ServerProcess,
 } from './helpers.js';
-import { readSse, type SseEvent } from './sse-reader.js';
+import { readStreamEvents, type Resume, type SseEvent } from './sse-reader.js';
+import { useFixtureSite, useTestVigil } from './hooks.js';
 
 const isPostgres = /^postgres/.test(process.env.VIGIL_TEST_DATABASE_URL ?? '');
 const SKIP_MULTI = isPostgres ? false : 'several processes share a store only on PostgreSQL (set VIGIL_TEST_DATABASE_URL)';
 
-let t: TestVigil;
-let site: FixtureSite;
-before(async () => {
-  site = await startFixtureSite();
-  t = await startTestVigil();
-});
-after(async () => {
-  await t.stop();
-  await site.close();
-});
+const t = useTestVigil();
+const site = useFixtureSite();
 
 const old: RssItem = { title: 'Old story', link: 'https://news.example.test/old', date: new Date('2020-01-01') };
 
@@ -46,30 +39,9 @@ async function feedMonitor(baseUrl: string, client = t.client) {
   };
 }
 
-interface Resume { lastEventId: string; via: 'query' | 'header' }
-
 /** Opens a stream and reads `count` events, then disconnects. */
-async function readEvents(url: string, apiKey: string, count: number, resume?: Resume, query = ''): Promise<SseEvent[]> {
-  const params = new URLSearchParams(query);
-  if (resume?.via === 'query') params.set('last_event_id', resume.lastEventId);
-  const controller = new AbortController();
-  const res = await fetch(`${url}?${params}`, {
-    headers: { 'x-api-key': apiKey, accept: 'text/event-stream', ...(resume?.via === 'header' ? { 'last-event-id': resume.lastEventId } : {}) },
-    signal: controller.signal,
-  });
-  assert.equal(res.status, 200, await (res.status === 200 ? '' : res.text()));
-  assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
-  const out: SseEvent[] = [];
-  if (count === 0) { controller.abort(); return out; }
-  try {
-    for await (const e of readSse(res.body!)) {
-      out.push(e);
-      if (out.length === count) break;
-    }
-  } finally {
-    controller.abort();
-  }
-  return out;
+function readEvents(url: string, apiKey: string, count: number, resume?: Resume, query = ''): Promise<SseEvent[]> {
+  return readStreamEvents(query ? `${url}?${query}` : url, { 'x-api-key': apiKey }, count, resume);
 }
 
 /** The monitor's events as the list returns them, oldest first. */

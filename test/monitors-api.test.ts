@@ -321,7 +321,7 @@ describe('errors', () => {
 describe('OpenAPI', () => {
   it('serves /openapi.json generated from the route schemas', async () => {
     const response = await fetch(`${vigil.url}/openapi.json`);
-    const doc = await response.json() as any;
+    const doc = await response.json();
     assert.match(doc.openapi, /^3\./);
     for (const path of ['/v1/monitors', '/v1/monitors/{monitor_id}', '/v1/monitors/{monitor_id}/update',
       '/v1/monitors/{monitor_id}/cancel', '/v1/monitors/{monitor_id}/trigger', '/v1/monitors/{monitor_id}/events']) {

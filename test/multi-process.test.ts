@@ -79,7 +79,7 @@ async function scenario(t: TestContext, killWorker: boolean): Promise<void> {
       for (const e of entries) byExecution.set(e.execution_id, [...(byExecution.get(e.execution_id) ?? []), e.kind]);
       for (const e of executions) {
         const kinds = byExecution.get(e.id) ?? [];
-        if (e.outcome === 'events') assert.ok(kinds.length >= 1 && kinds.every((k) => k === 'event_stream'), `${e.id}: ${kinds}`);
+        if (e.outcome === 'events') assert.ok(kinds.length >= 1 && kinds.every((k) => k === 'event_stream'), `${e.id}: ${kinds.join(', ')}`);
         else assert.deepEqual(kinds, [e.outcome], `${e.id} has exactly one ${e.outcome} entry`);
       }
       const failed = executions.filter((e) => e.outcome === 'error').map((e) => entries.find((x) => x.execution_id === e.id)?.body);

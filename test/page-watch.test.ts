@@ -1,46 +1,25 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type Parallel from 'parallel-web';
+import { describe, it } from 'node:test';
 import {
-  allEvents, rss, startFixtureSite, startTestVigil, waitFor, type FixtureSite, type RssItem, type TestVigil,
+  allEvents, rss, triggerAndWait, waitFor, type RssItem,
 } from './helpers.js';
+import { useFixtureSite, useTestVigil } from './hooks.js';
 
-let vigil: TestVigil;
-let site: FixtureSite;
-let client: Parallel;
 let count = 0;
 
-before(async () => {
-  site = await startFixtureSite();
-  vigil = await startTestVigil();
-  client = vigil.client;
-});
-after(async () => {
-  await vigil.stop();
-  await site.close();
-});
+const vigil = useTestVigil();
+const site = useFixtureSite();
 
 /** A fresh path on the fixture site. */
 const nextPath = (ext: string) => `/p/${++count}.${ext}`;
 
-/** Triggers a run and waits until its outcome is in the log; returns that execution's events. */
-async function triggerAndWait(monitorId: string): Promise<any[]> {
-  const before = new Set((await allEvents(client, monitorId, { include_completions: true })).map((e: any) => e.event_group_id));
-  await client.monitor.trigger(monitorId);
-  return waitFor(async () => {
-    const all = await allEvents(client, monitorId, { include_completions: true });
-    const fresh = all.filter((e: any) => !before.has(e.event_group_id));
-    return fresh.length > 0 ? fresh : undefined;
-  }, 15_000, 'the triggered outcome');
-}
-
 /** Creates an event_stream monitor on these sources and waits for its first (recording) execution. */
 async function watch(sources: string[], extra: Record<string, unknown> = {}) {
-  const monitor = await client.monitor.create({
+  const monitor = await vigil.client.monitor.create({
     type: 'event_stream', frequency: '1d', settings: { query: 'anything new', sources, ...extra } as any,
   });
   const first = await waitFor(async () => {
-    const events = await allEvents(client, monitor.monitor_id, { include_completions: true });
+    const events = await allEvents(vigil.client, monitor.monitor_id, { include_completions: true });
     return events.length > 0 ? events : undefined;
   }, 15_000, 'the creation run');
   assert.deepEqual(first.map((e) => e.event_type), ['completion'], 'what exists at creation is recorded, not reported');
@@ -79,14 +58,14 @@ describe('page watching (event_stream, lite)', () => {
       .replace('<li>New dashboard</li>', '<li>New dashboard</li><li>Dark mode</li>')
       .replace('</table>', '<tr><td>Team</td><td>$25</td></tr></table>');
     site.set(path, changelog(grown), 'text/html; charset=utf-8');
-    const detected = await triggerAndWait(monitorId);
+    const detected = await triggerAndWait(vigil.client, monitorId);
     assert.deepEqual(detected.map((e) => e.event_type), ['event_stream', 'event_stream', 'event_stream']);
     assert.deepEqual(excerpts(detected).sort(), ['Dark mode', 'Queries on large tables now use parallel scans.', 'Team | $25']);
     assert.ok(urls(detected).every((u) => u === `${site.url}${path}#v2`), 'cited by the page URL and the heading id');
     assert.equal(detected[0].output.basis[0].citations[0].title, 'Version 2.0');
 
     site.set(path, changelog(grown, { nav: 'Pricing', ad: 'Black Friday: 50% off', time: '1 hour ago' }), 'text/html; charset=utf-8');
-    const quiet = await triggerAndWait(monitorId);
+    const quiet = await triggerAndWait(vigil.client, monitorId);
     assert.deepEqual(quiet.map((e) => e.event_type), ['completion'], 'navigation, ad slot and timestamps are no news');
   });
 
@@ -94,7 +73,7 @@ describe('page watching (event_stream, lite)', () => {
     const listing = nextPath('html');
     const feed = nextPath('xml');
     const post = (i: number, tracking = 'utm_source=blog') => `<article><h2><a href="/posts/${i}?${tracking}">Release notes for build ${i}</a></h2>
-      <p>What changed in build ${i} of the Acme client.</p><p class="byline">Posted Nov ${i}, 2026</p></article>`;
+      <p>What changed in build ${i} of the Acme vigil.client.</p><p class="byline">Posted Nov ${i}, 2026</p></article>`;
     const page = (ids: number[]) => `<html><head><title>Acme blog</title></head><body><nav><a href="/">Home</a></nav>
       <main><h1>Blog</h1>${ids.map((i) => post(i)).join('')}</main></body></html>`;
     const item = (i: number): RssItem => ({
@@ -106,7 +85,7 @@ describe('page watching (event_stream, lite)', () => {
 
     site.set(listing, page([5, 4, 3, 2, 1]), 'text/html');
     site.set(feed, rss('Acme', [item(5), item(1)]));
-    const detected = await triggerAndWait(monitorId);
+    const detected = await triggerAndWait(vigil.client, monitorId);
     assert.equal(detected.length, 2, 'posts 4 and 5, each once');
     assert.deepEqual(urls(detected).map((u) => new URL(u).pathname).sort(), ['/posts/4', '/posts/5']);
     const four = detected.find((e) => urls([e])[0].includes('/posts/4'));
@@ -114,14 +93,14 @@ describe('page watching (event_stream, lite)', () => {
 
     // The same links with changed tracking parameters are the same items.
     site.set(listing, page([5, 4, 3, 2, 1]).replace(/utm_source=blog/g, 'utm_source=newsletter&mc_cid=42'), 'text/html');
-    const quiet = await triggerAndWait(monitorId);
+    const quiet = await triggerAndWait(vigil.client, monitorId);
     assert.deepEqual(quiet.map((e) => e.event_type), ['completion']);
   });
 
   it('never re-reports what it saw when a page turns into a listing or back into blocks', async () => {
     const path = nextPath('html');
     const post = (i: number) => `<article><h2><a href="/notes/${i}">Release notes for build ${i}</a></h2>
-      <p>What changed in build ${i} of the Acme client.</p></article>`;
+      <p>What changed in build ${i} of the Acme vigil.client.</p></article>`;
     const page = (ids: number[]) => `<html><head><title>Acme notes</title></head><body>
       <main><h1>Notes</h1><p>Everything we shipped, newest first.</p>${ids.map(post).join('')}</main></body></html>`;
     // Two entries are too few for a listing: the page is read as blocks.
@@ -130,17 +109,17 @@ describe('page watching (event_stream, lite)', () => {
 
     // Four entries make it a listing: only the two new entries are news.
     site.set(path, page([4, 3, 2, 1]), 'text/html');
-    const grown = await triggerAndWait(monitorId);
+    const grown = await triggerAndWait(vigil.client, monitorId);
     assert.deepEqual(urls(grown).map((u) => new URL(u).pathname).sort(), ['/notes/3', '/notes/4']);
 
     // Back to two entries (blocks again), all of them seen as listing entries: nothing is news.
     site.set(path, page([4, 3]), 'text/html');
-    const shrunk = await triggerAndWait(monitorId);
+    const shrunk = await triggerAndWait(vigil.client, monitorId);
     assert.deepEqual(shrunk.map((e) => e.event_type), ['completion']);
 
     // A block added to the page is still reported.
     site.set(path, page([4, 3]).replace('</main>', '<p>Build 5 is delayed by a week.</p></main>'), 'text/html');
-    const added = await triggerAndWait(monitorId);
+    const added = await triggerAndWait(vigil.client, monitorId);
     assert.deepEqual(excerpts(added), ['Build 5 is delayed by a week.']);
   });
 
@@ -154,7 +133,7 @@ describe('page watching (event_stream, lite)', () => {
     const fresh = story(3, 'https://news.example.test/3', 'Gamma Labs opened an office in Lisbon and hired forty engineers for its robotics work');
     const republished = { ...first, link: 'https://mirror.example.test/acme-series-b', description: 'Acme AI has raised a fifty million dollar Series B round led by Example Ventures to expand its research team in Berlin.' };
     site.set(feed, rss('Broken', [fresh, republished, first]));
-    const detected = await triggerAndWait(monitorId);
+    const detected = await triggerAndWait(vigil.client, monitorId);
     assert.deepEqual(urls(detected), ['https://news.example.test/3'], 'a shared guid is no identity; a near-duplicate is no news');
   });
 
@@ -171,7 +150,7 @@ describe('page watching (event_stream, lite)', () => {
     // Release 2's text changes (same id: not new); release 3 appears; the bare list gains one element.
     site.set(keyed, releases([3, 1, 2]).replace('Notes for 2.0', 'Notes for 2.0, revised'), 'application/json');
     site.set(bare, JSON.stringify([{ msg: 'service up', level: 'info' }, { level: 'warn', msg: 'disk at 91%' }]), 'application/json');
-    const detected = await triggerAndWait(monitorId);
+    const detected = await triggerAndWait(vigil.client, monitorId);
     assert.equal(detected.length, 2);
     const release = detected.find((e) => /Release 3\.0/.test(e.output.content));
     assert.ok(release, 'release 3 is reported');
@@ -179,7 +158,7 @@ describe('page watching (event_stream, lite)', () => {
     assert.equal(release.event_date, '2026-11-20');
     assert.ok(detected.some((e) => /disk at 91%/.test(e.output.content)), 'the keyless element is reported by its content');
 
-    const quiet = await triggerAndWait(monitorId);
+    const quiet = await triggerAndWait(vigil.client, monitorId);
     assert.deepEqual(quiet.map((e) => e.event_type), ['completion']);
   });
 });
@@ -192,7 +171,7 @@ describe('settings.match', () => {
     site.set(feed, rss('M', []));
     const match = { any: ['price increase', 'new plan'], all: ['acme'], none: ['rumour'], regex: '\\bpro\\b|enterprise' };
     const monitorId = await watch([`${site.url}${feed}`], { match });
-    const monitor = await client.monitor.retrieve(monitorId);
+    const monitor = await vigil.client.monitor.retrieve(monitorId);
     assert.deepEqual((monitor.settings as any).match, match, 'returned in the settings');
 
     site.set(feed, rss('M', items([
@@ -202,7 +181,7 @@ describe('settings.match', () => {
       'Beta announces a price increase for Pro',         // all (acme) missing → dropped
       'Acme price increase for Starter',                 // regex fails → dropped
     ])));
-    const detected = await triggerAndWait(monitorId);
+    const detected = await triggerAndWait(vigil.client, monitorId);
     assert.deepEqual(detected.map((e) => e.output.content).sort(), [
       'Acme announces price increases for Pro', 'Acme launches a new plan for Enterprise teams',
     ]);
@@ -210,7 +189,7 @@ describe('settings.match', () => {
 
   it('rejects invalid filters with a 422 naming the field and rule, and writes nothing', async () => {
     const source = `${site.url}/nothing.xml`;
-    const before = (await client.monitor.list({ limit: 1000 })).monitors.length;
+    const before = (await vigil.client.monitor.list({ limit: 1000 })).monitors.length;
     const post = (match: unknown) => fetch(`${vigil.url}/v1/monitors`, {
       method: 'POST', headers: { 'x-api-key': vigil.apiKey, 'content-type': 'application/json' },
       body: JSON.stringify({ type: 'event_stream', frequency: '1d', settings: { query: 'x', sources: [source], match } }),
@@ -227,11 +206,11 @@ describe('settings.match', () => {
     ] as const) {
       const response = await post(match);
       assert.equal(response.status, 422, JSON.stringify(match));
-      const body = await response.json() as any;
+      const body = await response.json();
       assert.match(body.error.message, new RegExp(loc.replace(/\./g, '\\.')), body.error.message);
       assert.match(body.error.message, rule, body.error.message);
     }
-    assert.equal((await client.monitor.list({ limit: 1000 })).monitors.length, before, 'no monitor was created');
+    assert.equal((await vigil.client.monitor.list({ limit: 1000 })).monitors.length, before, 'no monitor was created');
 
     const feed = nextPath('xml');
     site.set(feed, rss('M', []));
@@ -242,10 +221,10 @@ describe('settings.match', () => {
     });
     const rejected = await patch({ regex: '[z-a]' });
     assert.equal(rejected.status, 422);
-    assert.deepEqual((await client.monitor.retrieve(monitorId) as any).settings.match, { any: ['acme'] }, 'unchanged after a rejected update');
+    assert.deepEqual((await vigil.client.monitor.retrieve(monitorId) as any).settings.match, { any: ['acme'] }, 'unchanged after a rejected update');
     assert.equal((await patch({ none: ['beta'] })).status, 200);
-    assert.deepEqual((await client.monitor.retrieve(monitorId) as any).settings.match, { none: ['beta'] });
+    assert.deepEqual((await vigil.client.monitor.retrieve(monitorId) as any).settings.match, { none: ['beta'] });
     assert.equal((await patch(null)).status, 200);
-    assert.equal((await client.monitor.retrieve(monitorId) as any).settings.match, undefined, 'null clears the filter');
+    assert.equal((await vigil.client.monitor.retrieve(monitorId) as any).settings.match, undefined, 'null clears the filter');
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type Parallel from 'parallel-web';
-import { rss, startFixtureSite, startTestVigil, triggerAndWait, waitFor, type FixtureSite, type TestVigil } from './helpers.js';
+import { describe, it } from 'node:test';
+import { rss, triggerAndWait, waitFor } from './helpers.js';
+import { useFixtureSite, useTestVigil } from './hooks.js';
 
 // Every method of the official SDK (parallel-web, node_modules) that Vigil serves, called with the
 // arguments a real user passes, against a server on a loopback port. The first test lists the SDK's
@@ -20,19 +20,9 @@ const UNSERVED = {
   client: ['extract', 'search'],
 };
 
-let vigil: TestVigil;
-let client: Parallel;
-let site: FixtureSite;
 
-before(async () => {
-  site = await startFixtureSite();
-  vigil = await startTestVigil();
-  client = vigil.client;
-});
-after(async () => {
-  await vigil.stop();
-  await site.close();
-});
+const vigil = useTestVigil();
+const site = useFixtureSite();
 
 function methodsOf(target: object): string[] {
   return Object.getOwnPropertyNames(Object.getPrototypeOf(target))
@@ -59,7 +49,7 @@ const PLANS_SCHEMA = {
 
 describe('the official SDK against Vigil', () => {
   it('has exactly the methods this file knows as served or unserved', () => {
-    const sdk = client as unknown as Record<string, any>;
+    const sdk = vigil.client as unknown as Record<string, any>;
     assert.deepEqual({ monitor: methodsOf(sdk.monitor), taskRun: methodsOf(sdk.taskRun) }, SERVED);
     assert.deepEqual({
       taskGroup: methodsOf(sdk.taskGroup),
@@ -71,11 +61,11 @@ describe('the official SDK against Vigil', () => {
     assert.equal(sdk.webhooks, undefined, 'this SDK version has no webhooks resource');
   });
 
-  it('drives every client.monitor method, and an events page carries its executions\' warnings', async () => {
+  it('drives every vigil.client.monitor method, and an events page carries its executions\' warnings', async () => {
     site.set('/news.xml', rss('Acme news', [{ title: 'Acme launches Rocket', link: 'https://news.example.test/rocket', date: new Date('2020-01-01') }]));
     site.set('/status.xml', 'down');
     site.fail('/status.xml', 502);
-    const created = await client.monitor.create({
+    const created = await vigil.client.monitor.create({
       type: 'event_stream',
       frequency: '1d',
       settings: {
@@ -85,52 +75,52 @@ describe('the official SDK against Vigil', () => {
       },
       metadata: { team: 'launches' },
     });
-    assert.equal((await client.monitor.retrieve(created.monitor_id)).metadata?.team, 'launches');
-    const updated = await client.monitor.update(created.monitor_id, { frequency: '12h', metadata: { team: 'launches', owner: 'ana' } });
+    assert.equal((await vigil.client.monitor.retrieve(created.monitor_id)).metadata?.team, 'launches');
+    const updated = await vigil.client.monitor.update(created.monitor_id, { frequency: '12h', metadata: { team: 'launches', owner: 'ana' } });
     assert.equal(updated.frequency, '12h');
-    const listed = await client.monitor.list({ status: ['active'], type: ['event_stream'], limit: 100 });
+    const listed = await vigil.client.monitor.list({ status: ['active'], type: ['event_stream'], limit: 100 });
     assert.ok(listed.monitors.some((m) => m.monitor_id === created.monitor_id));
 
-    await waitFor(async () => (await client.monitor.events(created.monitor_id, { include_completions: true })).events.length >= 1, 20_000, 'the creation run');
+    await waitFor(async () => (await vigil.client.monitor.events(created.monitor_id, { include_completions: true })).events.length >= 1, 20_000, 'the creation run');
     site.set('/news.xml', rss('Acme news', [
       { title: 'Acme launches Comet', link: 'https://news.example.test/comet', date: new Date() },
       { title: 'Acme launches Rocket', link: 'https://news.example.test/rocket', date: new Date('2020-01-01') },
     ]));
-    const triggered = await triggerAndWait(client, created.monitor_id);
+    const triggered = await triggerAndWait(vigil.client, created.monitor_id);
     assert.deepEqual(triggered.map((e) => e.event_type), ['event_stream']);
 
-    const page = await client.monitor.events(created.monitor_id, { include_completions: true, limit: 1 });
+    const page = await vigil.client.monitor.events(created.monitor_id, { include_completions: true, limit: 1 });
     assert.equal(page.events.length, 1);
     const broken = `${site.url}/status.xml`;
     const own: string[] = (page.events[0] as any).warnings;
     assert.equal(own.length, 1, 'the per-event warnings stay');
-    assert.ok(own[0]!.startsWith(`${broken}: ${broken} answered HTTP 502`), own[0]);
+    assert.ok(own[0].startsWith(`${broken}: ${broken} answered HTTP 502`), own[0]);
     assert.deepEqual(page.warnings, [{ type: 'warning', message: own[0], detail: { event_group_id: (page.events[0] as any).event_group_id } }],
       'the documented page-level field carries the execution\'s warning');
-    const next = await client.monitor.events(created.monitor_id, { include_completions: true, cursor: page.next_cursor! });
+    const next = await vigil.client.monitor.events(created.monitor_id, { include_completions: true, cursor: page.next_cursor! });
     assert.ok(next.events.length >= 1, 'the cursor pages on');
-    const group = await client.monitor.events(created.monitor_id, { event_group_id: (page.events[0] as any).event_group_id });
+    const group = await vigil.client.monitor.events(created.monitor_id, { event_group_id: (page.events[0] as any).event_group_id });
     assert.equal(group.warnings?.length, 1);
 
-    const cancelled = await client.monitor.cancel(created.monitor_id);
+    const cancelled = await vigil.client.monitor.cancel(created.monitor_id);
     assert.equal(cancelled.status, 'cancelled');
   });
 
-  it('drives every client.taskRun method: progress stats on the stream, per-element basis under the field-basis beta', async () => {
+  it('drives every vigil.client.taskRun method: progress stats on the stream, per-element basis under the field-basis beta', async () => {
     site.set('/pricing', PRICING);
     site.delay('/pricing', 600); // so that the stream opens while the run is active
-    const run = await client.taskRun.create({
+    const run = await vigil.client.taskRun.create({
       input: `Extract the plans and prices from ${site.url}/pricing`,
       processor: 'lite',
       task_spec: { output_schema: { type: 'json', json_schema: PLANS_SCHEMA } },
       metadata: { ticket: 'PRICE-42' },
       betas: ['field-basis-2025-11-25'],
     });
-    assert.equal((await client.taskRun.retrieve(run.run_id)).metadata?.ticket, 'PRICE-42');
-    assert.equal((await client.taskRun.retrieveInput(run.run_id)).processor, 'lite');
+    assert.equal((await vigil.client.taskRun.retrieve(run.run_id)).metadata?.ticket, 'PRICE-42');
+    assert.equal((await vigil.client.taskRun.retrieveInput(run.run_id)).processor, 'lite');
 
     const events: any[] = [];
-    for await (const event of await client.taskRun.events(run.run_id, { headers: { 'parallel-beta': 'field-basis-2025-11-25' } })) events.push(event);
+    for await (const event of await vigil.client.taskRun.events(run.run_id, { headers: { 'parallel-beta': 'field-basis-2025-11-25' } })) events.push(event);
     const stats = events.filter((e) => e.type === 'task_run.progress_stats');
     assert.ok(stats.length >= 1, `the stream sends task_run.progress_stats: ${events.map((e) => e.type).join(', ')}`);
     assert.deepEqual(stats.at(-1), {
@@ -143,14 +133,14 @@ describe('the official SDK against Vigil', () => {
     assert.equal(final.run.status, 'completed');
     assert.ok(final.output.basis.some((b: any) => b.field === 'plans.2'), 'the stream\'s output has per-element basis too');
 
-    const plain = await client.taskRun.result(run.run_id, { timeout: 20 });
+    const plain = await vigil.client.taskRun.result(run.run_id, { timeout: 20 });
     assert.deepEqual(plain.output.basis.map((b) => b.field), ['pro_price', 'plans'], 'without the beta, one entry per top-level field');
-    const result = await client.taskRun.result(run.run_id, { timeout: 20, betas: ['field-basis-2025-11-25'] });
+    const result = await vigil.client.taskRun.result(run.run_id, { timeout: 20, betas: ['field-basis-2025-11-25'] });
     assert.deepEqual(result.output.basis.map((b) => b.field), ['pro_price', 'plans', 'plans.0', 'plans.1', 'plans.2']);
     const second = result.output.basis.find((b) => b.field === 'plans.1')!;
     assert.deepEqual((result.output.content as any).plans[1], { name: 'Pro', price: '$25/mo' });
-    assert.equal(second.citations![0]!.url, `${site.url}/pricing`);
+    assert.equal(second.citations![0].url, `${site.url}/pricing`);
     assert.match(second.reasoning, /^Element 2 of 3 of plans\. 3 rows of the table/);
-    assert.deepEqual(second.citations![0]!.excerpts, ['Pro | $25/mo'], 'the element as read from the page');
+    assert.deepEqual(second.citations![0].excerpts, ['Pro | $25/mo'], 'the element as read from the page');
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { allEvents, apiFailure, startFixtureSite, startTestVigil, waitFor, type FixtureSite, type TestVigil } from './helpers.js';
+import { describe, it } from 'node:test';
+import { allEvents, apiFailure, waitFor } from './helpers.js';
+import { useFixtureSite, useTestVigil } from './hooks.js';
 
 /** A pricing page: a table of plans, as real pricing pages have, with nav chrome around it. */
 const pricingPage = (prices: { basic: string; pro: string; team: string }) => `<!doctype html>
@@ -30,16 +31,8 @@ const pricingSchema = {
 };
 
 describe('snapshot monitors', () => {
-  let t: TestVigil;
-  let site: FixtureSite;
-  before(async () => {
-    site = await startFixtureSite();
-    t = await startTestVigil();
-  });
-  after(async () => {
-    await t.stop();
-    await site.close();
-  });
+  const t = useTestVigil();
+  const site = useFixtureSite();
 
   it('reports exactly the changed field, with the previous output, and keeps latest_snapshot current (SDK)', async () => {
     site.set('/pricing', pricingPage({ basic: '$10/mo', pro: '$25/mo', team: '$60/mo' }));

@@ -40,7 +40,7 @@ async function create(sources: string[], webhook?: string) {
 
 async function sources(monitorId: string, apiKey = vigil.apiKey) {
   const res = await fetch(`${vigil.url}/v1/monitors/${monitorId}/sources`, { headers: { 'x-api-key': apiKey } });
-  return { status: res.status, body: await res.json() as any };
+  return { status: res.status, body: await res.json() };
 }
 
 describe('source health and noise control', () => {
@@ -163,7 +163,7 @@ describe('source health and noise control', () => {
       assert.equal(res.status, 404);
       assert.equal(res.body.error.message, 'Monitor not found');
     }
-    const openapi = await (await fetch(`${vigil.url}/openapi.json`)).json() as any;
+    const openapi = await (await fetch(`${vigil.url}/openapi.json`)).json();
     assert.ok(openapi.paths['/v1/monitors/{monitor_id}/sources']?.get, 'documented in the OpenAPI document');
   });
 });

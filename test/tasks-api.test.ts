@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
-import { apiFailure, startFixtureSite, startReceiver, startTestVigil, waitFor, type FixtureSite, type TestVigil } from './helpers.js';
+import { apiFailure, startReceiver, waitFor } from './helpers.js';
 import { startScriptedSite } from './scripted-site.js';
+import { useFixtureSite, useTestVigil } from './hooks.js';
 
 const PRODUCT_PAGE = (price: string) => `<!doctype html><html><head><title>Widget Pro</title></head><body>
 <nav><a href="/">Home</a></nav>
@@ -23,16 +24,8 @@ const schema = {
 };
 
 describe('Task API', () => {
-  let t: TestVigil;
-  let site: FixtureSite;
-  before(async () => {
-    site = await startFixtureSite();
-    t = await startTestVigil();
-  });
-  after(async () => {
-    await t.stop();
-    await site.close();
-  });
+  const t = useTestVigil();
+  const site = useFixtureSite();
 
   it('runs a task through the SDK: queued, then a result with a basis per field, its input, and 404s for others', async () => {
     site.set('/product', PRODUCT_PAGE('$19.99'));

@@ -38,7 +38,7 @@ describe('webhooks across a crash', () => {
       }
       const deliveries = async (url: string) => {
         const response = await fetch(`${url}/v1/webhooks/deliveries?limit=1000`, { headers: { 'x-api-key': 'crash-key' } });
-        return (await response.json() as any).deliveries as any[];
+        return (await response.json()).deliveries as any[];
       };
       const expected = await waitFor(async () => {
         const list = await deliveries(first.url);

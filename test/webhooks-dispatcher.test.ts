@@ -32,7 +32,7 @@ async function startCountingReceiver() {
   let onRequest: (id: string) => Promise<void> = async () => {};
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     req.resume();
-    req.on('end', async () => {
+    const onEnd = async () => {
       const path = req.url ?? '';
       const id = String(req.headers['webhook-id']);
       seen.push({ path, id });
@@ -48,7 +48,8 @@ async function startCountingReceiver() {
       };
       if (hold) held.push({ path, id, release: answer });
       else setTimeout(answer, 5);
-    });
+    };
+    req.on('end', () => { void onEnd(); });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

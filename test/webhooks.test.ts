@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import {
-  rss, startFixtureSite, startReceiver, startTestVigil, waitFor, type FixtureSite, type Receiver, type TestVigil,
+  rss, startFixtureSite, startReceiver, startTestVigil, waitFor, type FixtureSite, type TestVigil,
 } from './helpers.js';
 
 let site: FixtureSite;
@@ -36,7 +36,7 @@ async function api(vigil: TestVigil, method: string, path: string, body?: unknow
     headers: { 'x-api-key': vigil.apiKey, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  return { status: response.status, body: await response.json() as any };
+  return { status: response.status, body: await response.json() };
 }
 
 describe('webhooks', () => {

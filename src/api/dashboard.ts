@@ -15,7 +15,7 @@ export async function dashboardRoutes(app: FastifyInstance): Promise<void> {
   // A directory under /ui/ (the static plugin's 403) is as absent as a missing file: the usual
   // not-found path (auth, then 404), never the envelope's 422 for a malformed request.
   app.setErrorHandler((err: FastifyError, _request, reply) => {
-    if (err.statusCode === 403 || err.statusCode === 404) return reply.callNotFound();
+    if (err.statusCode === 403 || err.statusCode === 404) { reply.callNotFound(); return; }
     throw err;
   });
   await app.register(fastifyStatic, {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { AppError, invalid, validationError, type Problem } from '../errors.js';
 
 declare module 'fastify' {
@@ -28,9 +28,9 @@ const UNSERVED: { prefix: RegExp; feature: string }[] = [
  * authenticated first (401), then a 422 for an unserved feature or a 404.
  * Non-retryable 4xx responses carry `x-should-retry: false` so SDKs do not repeat them.
  */
-export function installErrorHandler(app: FastifyInstance, authenticate: onRequestHookHandler): void {
+export function installErrorHandler(app: FastifyInstance, authenticate: onRequestAsyncHookHandler): void {
   app.setErrorHandler((err: FastifyError, request, reply) => sendError(request, reply, toAppError(err), err));
-  app.setNotFoundHandler({ preHandler: authenticate as never }, (request, reply) => {
+  app.setNotFoundHandler({ preHandler: authenticate }, (request, reply) => {
     const path = request.url.split('?')[0];
     const unserved = UNSERVED.find((u) => u.prefix.test(path));
     const error = unserved

@@ -121,9 +121,9 @@ export function installJsonBodyParser(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     const text = String(body);
-    if (text.trim() === '') return done(null, undefined);
+    if (text.trim() === '') { done(null, undefined); return; }
     const problem = scanJson(text);
-    if (problem) return done(validationError([problem]), undefined);
+    if (problem) { done(validationError([problem]), undefined); return; }
     try {
       done(null, JSON.parse(text));
     } catch (err) {

@@ -49,7 +49,7 @@ export interface StreamWatch<R> {
 export function serveLogStream<R extends LogRow>(reply: FastifyReply, spec: LogStreamSpec<R>): Promise<void> {
   const stream = openSse(reply);
   return new Promise((resolve) => {
-    let lastWrite = Date.now();
+    const activity = { lastWrite: Date.now() };
     let finished = false;
     // A replay waiting for the socket to drain must not outlive the stream (a stop ends a stalled one).
     let onFinish!: () => void;
@@ -58,18 +58,14 @@ export function serveLogStream<R extends LogRow>(reply: FastifyReply, spec: LogS
     const watch = spec.watch;
     let idleTimer: NodeJS.Timeout | undefined;
     const timer = setTimeout(() => finish(false), Math.min((spec.timeoutS ?? DEFAULT_STREAM_S) * 1000, MAX_TIMER_MS));
-    const pinger = setInterval(() => {
-      if (Date.now() - lastWrite < PING_MS / 2) return;
-      stream.ping();
-      lastWrite = Date.now();
-    }, PING_MS);
+    const pinger = startPinger(stream, activity);
     const subscription = spec.fanout.subscribe(spec.source, spec.scope, spec.afterSeq, {
       push: (row) => {
         position = row.seq;
         if (watch?.mayEnd(row)) ask(false);
         const frame = spec.frame(row);
         if (frame === undefined) return true;
-        lastWrite = Date.now();
+        activity.lastWrite = Date.now();
         return stream.write(frame) <= MAX_BUFFERED_BYTES;
       },
       end: (reason) => finish(reason === 'dropped'),
@@ -94,14 +90,14 @@ export function serveLogStream<R extends LogRow>(reply: FastifyReply, spec: LogS
       watch.check(at, idle).then((answer) => {
         if (finished) return;
         // A frame built for an older position would go out after newer rows: it is dropped.
-        if (answer.frame !== undefined && position === at) { stream.write(answer.frame); lastWrite = Date.now(); }
+        if (answer.frame !== undefined && position === at) { stream.write(answer.frame); activity.lastWrite = Date.now(); }
         if (answer.end) finish(false);
       }, () => {});
     }
     /** Wakes when the stream has been idle `idleMs`, checks, and sleeps again. */
     function idleRound() {
       if (!watch || finished) return;
-      const due = lastWrite + watch.idleMs - Date.now();
+      const due = activity.lastWrite + watch.idleMs - Date.now();
       if (due > 0) { idleTimer = setTimeout(idleRound, due); return; }
       ask(true);
       idleTimer = setTimeout(idleRound, watch.idleMs);
@@ -137,4 +133,13 @@ export function lastEventIdOf(request: FastifyRequest): { value: string; via: 'q
   }
   const header = request.headers['last-event-id'];
   return typeof header === 'string' && header !== '' ? { value: header, via: 'header' } : undefined;
+}
+
+/** Pings a stream that has written nothing for half of PING_MS, so that proxies and clients keep it open. */
+function startPinger(stream: { ping(): void }, activity: { lastWrite: number }): NodeJS.Timeout {
+  return setInterval(() => {
+    if (Date.now() - activity.lastWrite < PING_MS / 2) return;
+    stream.ping();
+    activity.lastWrite = Date.now();
+  }, PING_MS);
 }

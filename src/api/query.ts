@@ -21,7 +21,7 @@ export function splitArrayParams(names: string[]) {
  * the boolean it means; anything else is left for the validator to refuse.
  */
 export function normaliseQueryValue(value: unknown): unknown {
-  const one = Array.isArray(value) && value.length === 1 ? value[0] : value;
+  const one: unknown = Array.isArray(value) && value.length === 1 ? value[0] : value;
   if (typeof one !== 'string') return value;
   const text = one.trim().toLowerCase();
   if (text === 'true' || text === '1') return true;

@@ -46,14 +46,16 @@ const instant = (value: string | undefined, field: string): number | undefined =
   return ms;
 };
 
+/** What the webhook routes need: the store, the clock, and a way to wake the dispatcher. */
+interface WebhookRouteOptions { store: Store; clock: () => number; wake: () => void }
+
 /**
  * Vigil's additive webhook API: the signing secret (read, rotate, key mode), deliveries (list,
  * inspect, redeliver), endpoint health (list, re-enable) and the account's notices.
  */
-export async function webhookRoutes(parent: FastifyInstance, options: { store: Store; clock: () => number; wake: () => void }): Promise<void> {
+export async function webhookRoutes(parent: FastifyInstance, options: WebhookRouteOptions): Promise<void> {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
-  const { store, clock } = options;
-  const db = store.db;
+  const { clock } = options;
 
   app.get('/v1/webhooks/secret', { schema: { tags, summary: 'The account\'s webhook signing secret', response: { 200: Secret, ...errors } } },
     async (request) => wireSecret(await requireAccount(options, request.account.id), clock()));
@@ -72,6 +74,14 @@ export async function webhookRoutes(parent: FastifyInstance, options: { store: S
   app.post('/v1/webhooks/settings', {
     schema: { tags, summary: 'How the HMAC key is made from the secret', body: Type.Object({ key_mode: KeyMode }, { additionalProperties: false }), response: { 200: Secret, ...errors } },
   }, async (request) => wireSecret(await setKeyMode(options, request.account.id, request.body.key_mode), clock()));
+  deliveryRoutes(parent, options);
+  endpointRoutes(parent, options);
+}
+
+/** Deliveries: list, inspect, redeliver one or a time range. */
+function deliveryRoutes(parent: FastifyInstance, options: WebhookRouteOptions): void {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+  const { store } = options;
 
   app.get('/v1/webhooks/deliveries', {
     schema: {
@@ -123,6 +133,12 @@ export async function webhookRoutes(parent: FastifyInstance, options: { store: S
     });
     return reply.status(202).send({ redelivered: count });
   });
+}
+
+/** Endpoint health (list, re-enable) and the account's notices. */
+function endpointRoutes(parent: FastifyInstance, options: WebhookRouteOptions): void {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+  const db = options.store.db;
 
   app.get('/v1/webhooks/endpoints', {
     schema: { tags, summary: 'Health of each webhook URL', response: { 200: Type.Object({ endpoints: Type.Array(EndpointView) }), ...errors } },

@@ -15,7 +15,7 @@ export type Query = Record<string, string | number | boolean | string[] | undefi
 
 /** A small client for a running Vigil: JSON in and out, the key in `x-api-key`, failures as CliFailures. */
 export interface ApiClient {
-  request<T = any>(method: string, path: string, options?: { query?: Query; body?: unknown }): Promise<T>;
+  request<T = unknown>(method: string, path: string, options?: { query?: Query; body?: unknown }): Promise<T>;
 }
 
 /** Requests may take this long before the server counts as unreachable. */
@@ -62,8 +62,8 @@ export function createApiClient(config: ClientConfig, fetchImpl: typeof fetch = 
         const reason = (err as { cause?: { code?: string; message?: string } }).cause;
         throw new CliFailure(`cannot reach ${config.url}: ${reason?.code ?? reason?.message ?? (err as Error).message}`, EXIT.unreachable);
       }
-      const text = await response.text().catch((err: Error) => {
-        throw new CliFailure(`the connection to ${config.url} broke: ${err.message}`, EXIT.unreachable);
+      const text = await response.text().catch((err: unknown) => {
+        throw new CliFailure(`the connection to ${config.url} broke: ${(err as Error).message}`, EXIT.unreachable);
       });
       if (!response.ok) {
         throw new CliFailure(`${response.status}: ${envelopeMessage(response.status, text)}`, EXIT.apiError, response.status);

@@ -101,7 +101,7 @@ export function registerEventCommands(program: Command, ctx: CliContext): void {
       const page = await api.request<Page>('GET', path, {
         query: { limit: flags.limit, include_completions: flags.includeCompletions, cursor: flags.cursor, event_group_id: flags.group },
       });
-      if (asJson) return ctx.io.out(json(page));
+      if (asJson) { ctx.io.out(json(page)); return; }
       ctx.io.out(table(page.events, COLUMNS));
       if (page.next_cursor) ctx.io.out(`(older events: --cursor ${page.next_cursor})\n`);
     });

@@ -20,7 +20,7 @@ const BORDERLESS = {
 /** A cell's text: empty for null, dates shortened, long text cut at `max` characters. */
 export function cell(value: unknown, max = 60): string {
   if (value === null || value === undefined) return '-';
-  const text = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  const text = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : `${value as number | boolean | bigint}`;
   const shown = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(text) ? text.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : text;
   const flat = shown.replace(/\s+/g, ' ');
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;

@@ -30,7 +30,7 @@ export function registerRemoteKeyCommands(keys: Command, ctx: CliContext): void 
     .action(async (flags: { name?: string }, command: Command) => {
       const { api, asJson } = connect(command, ctx);
       const created = await api.request<{ key_id: string; key: string }>('POST', '/v1/keys', { body: flags.name ? { name: flags.name } : {} });
-      if (asJson) return ctx.io.out(json(created));
+      if (asJson) { ctx.io.out(json(created)); return; }
       ctx.io.out(`${created.key}\n`);
       ctx.io.err(`(key ${created.key_id}; the secret is shown only this once)\n`);
     });

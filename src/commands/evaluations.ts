@@ -103,7 +103,7 @@ export async function submitEvaluation(deps: EvaluationCommandDeps, accountId: s
 
 /** A new queued evaluation of a submitted body, or a 4xx naming what its run mode lacks. */
 function queuedEvaluation(deps: EvaluationCommandDeps, accountId: string, monitor: EvalMonitor, body: SubmitEventBody): Evaluation {
-  const runMode = (body.run_mode ?? DEFAULT_RUN_MODE) as RunMode;
+  const runMode = (body.run_mode ?? DEFAULT_RUN_MODE);
   const problems = checkRunMode(runMode, monitor.settings);
   if (problems.length > 0) throw validationError(problems);
   const { user_prompt, system_prompt, ground_truth, context } = body.model_input;

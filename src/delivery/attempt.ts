@@ -53,16 +53,16 @@ export function createSuccessRecorder(deps: AttemptDeps) {
   let pending: { id: string; status: number; at: number }[] = [];
   let timer: NodeJS.Timeout | undefined;
   const writing = new Set<Promise<void>>();
-  const later = () => { timer ??= setTimeout(() => void write(), FLUSH_MS); };
+  const later = () => { timer ??= setTimeout(() => write(), FLUSH_MS); };
   function write(): void {
     clearTimeout(timer);
     timer = undefined;
     if (pending.length === 0) return;
-    if (writing.size >= MAX_WRITES) return later();
+    if (writing.size >= MAX_WRITES) { later(); return; }
     const batch = pending;
     pending = [];
     const done: Promise<void> = recordDelivered(deps.store.db, deps.workerId, batch)
-      .catch((err) => deps.log.error({ err, count: batch.length }, 'webhooks: successes could not be recorded; they will be sent again'))
+      .catch((err: unknown) => deps.log.error({ err, count: batch.length }, 'webhooks: successes could not be recorded; they will be sent again'))
       .finally(() => {
         writing.delete(done);
         if (pending.length >= FLUSH_SIZE) write();

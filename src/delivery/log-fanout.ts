@@ -113,7 +113,7 @@ class Fanout implements LogFanout {
   }
 
   subscribe<R extends LogRow>(source: LogSource<R>, scope: string, afterSeq: number, sink: LogSink<R>): Subscription {
-    const member: Member = { sink: sink as unknown as LogSink<Row>, position: afterSeq, closed: false };
+    const member: Member = { sink: sink, position: afterSeq, closed: false };
     if (this.stopped) {
       member.closed = true;
       queueMicrotask(() => sink.end('stopped'));

@@ -28,7 +28,7 @@ test('list fields get one entry per element after their own; other fields and te
     reasoning: 'Element 1 of 2 of executives. List under heading \'Team\'.',
     confidence: 'medium',
   });
-  assert.deepEqual(basis[3]!.citations[0]!.excerpts, ['Ann Lee'], 'no list excerpt holds it: its own text');
+  assert.deepEqual(basis[3].citations[0].excerpts, ['Ann Lee'], 'no list excerpt holds it: its own text');
   const text = { type: 'text' as const, content: 'x', basis: [{ field: 'output', citations: [], reasoning: 'r' }] };
   assert.equal(withElementBasis(text), text);
 });

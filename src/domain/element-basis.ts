@@ -17,7 +17,7 @@ export function wantsElementBasis(header: string | string[] | undefined): boolea
  */
 export function withElementBasis(output: TaskOutput): TaskOutput {
   if (output.type !== 'json') return output;
-  const content = output.content as Record<string, unknown>;
+  const content = output.content;
   const basis: FieldBasis[] = [];
   for (const entry of output.basis) {
     basis.push(entry);

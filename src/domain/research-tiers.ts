@@ -25,7 +25,7 @@ export const PROCESSOR_NAMES: readonly string[] = Object.keys(TIERS).flatMap((na
 /** The settings of a processor name (unknown names read as `base`). */
 export function tierOf(processor: string): ResearchTier {
   const fast = processor.endsWith('-fast');
-  const tier = TIERS[fast ? processor.slice(0, -'-fast'.length) : processor] ?? TIERS.base!;
+  const tier = TIERS[fast ? processor.slice(0, -'-fast'.length) : processor] ?? TIERS.base;
   return fast ? { passes: Math.min(1, tier.passes), items: tier.items, chars: Math.ceil(tier.chars / 2) } : tier;
 }
 

@@ -93,7 +93,7 @@ function walk(
       if (BASIS_NAMES.has(name.toLowerCase())) {
         warnings.push(specWarning(`the field "${[...path, name].join('.')}" is named like the basis (citations, reasoning, confidence) returned beside every output`));
       }
-      const child = (node.properties as Record<string, unknown>)[name];
+      const child = (node.properties)[name];
       if (isObject(child)) walk(child, [...path, 'properties', name], depth + 1, counts, problems, warnings, loc);
     }
   }

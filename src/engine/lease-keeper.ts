@@ -44,6 +44,13 @@ interface Slot<T> extends Held<T> {
   startedAt: number;
 }
 
+/** Stops an item's work because its lease is lost, unless it is already committing or stopped so. */
+function loseLease<T>(slot: Slot<T>, message: string): void {
+  if (slot.committing || slot.controller.signal.reason instanceof LeaseLostError) return;
+  // A timed-out or stopping item holds on to nothing it could still commit either: the loss wins.
+  slot.controller.abort(new LeaseLostError(message));
+}
+
 /**
  * Renews held leases every `heartbeatMs` in one statement per kind. Each item also has a watchdog
  * timer, re-armed by every renewal, that aborts it one heartbeat before the store's lease would run
@@ -61,11 +68,7 @@ export function createLeaseKeeper<T>(
   let interval: NodeJS.Timeout | undefined;
   let beating = false;
 
-  const lose = (slot: Slot<T>, why: string) => {
-    if (slot.committing || slot.controller.signal.reason instanceof LeaseLostError) return;
-    // A timed-out or stopping item holds on to nothing it could still commit either: the loss wins.
-    slot.controller.abort(new LeaseLostError(`${kind.noun} ${slot.id}: ${why}`));
-  };
+  const lose = (slot: Slot<T>, why: string) => { loseLease(slot, `${kind.noun} ${slot.id}: ${why}`); };
 
   const arm = (slot: Slot<T>, sentAt: number) => {
     clearTimeout(slot.watchdog);

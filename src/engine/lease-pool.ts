@@ -84,7 +84,7 @@ export function createLeasePool<T>(options: LeasePoolOptions<T>): Loop {
 
   function start(item: T): void {
     const work = options.run(item, stopController.signal)
-      .catch((err) => options.log.error({ err, pool: options.name }, `${options.name}: work could not be completed`))
+      .catch((err: unknown) => options.log.error({ err, pool: options.name }, `${options.name}: work could not be completed`))
       .finally(() => {
         inFlight.delete(item);
         ended();

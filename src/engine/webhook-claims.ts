@@ -90,7 +90,7 @@ export class ClaimAhead {
       }
       this.asked += BATCH;
       const claim: Promise<void> = this.claimBatch(busy)
-        .catch((err) => {
+        .catch((err: unknown) => {
           // The loop's next tick claims again.
           this.deps.log.error({ err }, 'webhooks: claiming deliveries failed');
           this.drained = true;

@@ -118,7 +118,7 @@ class WebhookDispatcher implements Loop {
 
   private send(claimed: Claimed): void {
     const work = deliver(this.deps, claimed, this.successes, this.disabledHere)
-      .catch((err) => this.deps.log.error({ err }, 'webhooks: a delivery could not be completed'))
+      .catch((err: unknown) => this.deps.log.error({ err }, 'webhooks: a delivery could not be completed'))
       .finally(() => {
         this.running.delete(work);
         this.giveBack(this.lanes.finished(claimed).map((c) => c.delivery.id));
@@ -132,7 +132,7 @@ class WebhookDispatcher implements Loop {
   private giveBack(ids: string[]): void {
     if (ids.length === 0) return;
     const work = releaseDeliveries(this.deps.store.db, ids, this.deps.workerId)
-      .catch((err) => this.deps.log.error({ err, count: ids.length }, 'webhooks: deliveries could not be released; their leases will expire'))
+      .catch((err: unknown) => this.deps.log.error({ err, count: ids.length }, 'webhooks: deliveries could not be released; their leases will expire'))
       .finally(() => this.releasing.delete(work));
     this.releasing.add(work);
   }

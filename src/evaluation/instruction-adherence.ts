@@ -31,7 +31,7 @@ export function findInstructions(prompt: string): Instruction[] {
       if (m[0].length === 0) { pattern.lastIndex += 1; continue; }
       const built = phrasing.build(m, prompt);
       const end = m.index + m[0].length;
-      const overlaps = found.some((f) => f.type === phrasing.type && f.at < end && m!.index < f.at + f.phrase.length);
+      const overlaps = found.some((f) => f.type === phrasing.type && f.at < end && m.index < f.at + f.phrase.length);
       if (built && !overlaps) found.push({ type: phrasing.type, phrase: m[0].trim(), at: m.index, ...built });
     }
   }

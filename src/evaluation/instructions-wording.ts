@@ -61,7 +61,7 @@ export const WORDING_PHRASINGS: Phrasing[] = [
       const wanted = parseCount(m[3]);
       if (wanted === undefined) return undefined;
       const rel = countRelation(m[2], 'exactly');
-      return { check: (o) => { const n = [...o.toLowerCase()].filter((c) => c === letter).length; return { followed: rel.test(n, wanted), reason: `the letter "${letter}" appears ${n} times (wanted ${rel.label} ${wanted})` }; } };
+      return { check: (o) => { const n = Array.from(o.toLowerCase()).filter((c) => c === letter).length; return { followed: rel.test(n, wanted), reason: `the letter "${letter}" appears ${n} times (wanted ${rel.label} ${wanted})` }; } };
     },
   },
   {

@@ -39,7 +39,7 @@ function decodersFor(contentEncoding: string | undefined): Transform[] | undefin
     .filter((c) => c !== '' && c !== 'identity')
     .reverse();
   const decoders = codings.map(decoderFor);
-  return decoders.every((d) => d !== undefined) ? (decoders as Transform[]) : undefined;
+  return decoders.every((d) => d !== undefined) ? (decoders) : undefined;
 }
 
 /**

@@ -38,8 +38,9 @@ export function createGuardedLookup(policy: AddressPolicy, resolve: Resolver): L
         else if (options.all) callback(null, allowed.map((a) => ({ address: a.address, family: a.family })));
         else callback(null, allowed[0].address, allowed[0].family);
       },
-      (err: NodeJS.ErrnoException) => {
-        callback(new OutboundError('dns_failed', '', { hostname, reason: err.code ?? err.message, cause: err }), '');
+      (err: unknown) => {
+        const { code, message } = err as NodeJS.ErrnoException;
+        callback(new OutboundError('dns_failed', '', { hostname, reason: code ?? message, cause: err }), '');
       },
     );
   };
@@ -65,13 +66,13 @@ export function createGuardedAgent(policy: AddressPolicy, options: GuardedAgentO
     }
     base(opts, (...args) => {
       const [err, socket] = args;
-      if (err !== null) return callback(err, null);
+      if (err !== null) { callback(err, null); return; }
       // Last line of defence: whatever path led here, the peer must be an allowed address.
       const peer = socket.remoteAddress;
       const viaName = isIP(opts.hostname) === 0 ? opts.hostname : undefined;
       if (peer === undefined || !policy.isAllowed(peer, viaName)) {
         socket.destroy();
-        return callback(refusal(peer ?? opts.hostname, viaName), null);
+        callback(refusal(peer ?? opts.hostname, viaName), null); return;
       }
       callback(null, socket);
     });

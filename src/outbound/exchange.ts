@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { util as undiciUtil, type Agent, type Dispatcher } from 'undici';
+import { util as undiciUtil, type Agent } from 'undici';
 import { OutboundError } from './errors.js';
 
 /** One request to send over the agent; `path` includes the query. */
@@ -53,13 +53,13 @@ export function exchange(agent: Agent, req: ExchangeRequest, limits: ExchangeLim
   agent.dispatch({
     origin: req.url.origin,
     path: `${req.url.pathname}${req.url.search}`,
-    method: req.method as Dispatcher.HttpMethod,
+    method: req.method,
     headers: req.headers,
     body: req.body,
     // The caller's deadline aborts the exchange; these only stop undici's own 300 s defaults from mattering.
     headersTimeout: limits.timeoutMs,
     bodyTimeout: limits.timeoutMs,
-  }, handler as unknown as Dispatcher.DispatchHandler);
+  }, handler);
   return { response, control: handler };
 }
 
@@ -100,7 +100,7 @@ class Handler implements Abortable {
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     if (statusCode < 200) return true;
     this.status = statusCode;
-    this.headers = flattenHeaders(undiciUtil.parseHeaders(rawHeaders) as RawHeaders);
+    this.headers = flattenHeaders(undiciUtil.parseHeaders(rawHeaders));
     this.resumeRequest = resume;
     const { maxBytes, truncateBody, skipBody } = this.limits;
     const encoding = this.headers['content-encoding'];

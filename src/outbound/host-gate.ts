@@ -54,7 +54,7 @@ export class HostGates {
         start: (release) => { signal.removeEventListener('abort', onAbort); resolve(release); },
         fail: (err) => { signal.removeEventListener('abort', onAbort); reject(err); },
       };
-      if (signal.aborted) return reject(signal.reason ?? new Error('aborted'));
+      if (signal.aborted) { reject(signal.reason ?? new Error('aborted')); return; }
       signal.addEventListener('abort', onAbort, { once: true });
       state.queue.push(waiter);
       this.pump(host, state);

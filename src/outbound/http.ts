@@ -146,7 +146,7 @@ async function send(s: Settings, rawUrl: string, init: OutboundRequest, limits: 
     }
   } catch (err) {
     if (init.signal?.aborted && !timedOut) {
-      throw new OutboundError('aborted', current, { reason: String(init.signal.reason?.message ?? 'the caller stopped'), cause: err });
+      throw new OutboundError('aborted', current, { reason: String((init.signal.reason as Error | undefined)?.message ?? 'the caller stopped'), cause: err });
     }
     throw toOutboundError(err, current, timedOut, limits.timeoutMs);
   } finally {

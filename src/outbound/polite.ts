@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { metrics } from '../metrics.js';
 import { OutboundError } from './errors.js';
-import { HostBackoffError, HostGates } from './host-gate.js';
+import { HostGates } from './host-gate.js';
 import { freshnessOf, MAX_RETRY_AFTER_MS, ResponseCache, retryAfterMs, type CacheEntry } from './http-cache.js';
 import type { OutboundClient, OutboundRequest, OutboundResponse } from './http.js';
 
@@ -99,7 +99,7 @@ class Polite {
       }
       const wait = attempt < this.options.attempts && !signal.aborted ? retryWait(response, error, attempt, this.options.retryDelayMs, this.now()) : undefined;
       if (wait === undefined || this.now() + wait >= scope.deadline) {
-        if (error !== undefined) throw error;
+        if (error !== undefined) throw error as Error;
         return response as OutboundResponse;
       }
       // A referenced timer: a waiting retry is work in flight, which keeps a stopping process alive until it settles.

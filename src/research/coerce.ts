@@ -15,7 +15,7 @@ export function resolveSchema(schema: FieldSchema): { kind: FieldKind; schema: F
     const branch = branches.find((b) => b && typeof b === 'object' && b.type !== 'null');
     if (branch) return resolveSchema({ ...schema, anyOf: undefined, oneOf: undefined, ...branch });
   }
-  const declared = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
+  const declared: unknown = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
   if (typeof declared === 'string' && KINDS.has(declared)) return { kind: declared as FieldKind, schema };
   if (schema.properties && typeof schema.properties === 'object') return { kind: 'object', schema };
   if (schema.items && typeof schema.items === 'object') return { kind: 'array', schema };
@@ -60,11 +60,11 @@ const SCALE: Record<string, number> = {
 export function parseNumber(text: string): number | null {
   const found = [...text.matchAll(NUMBER)];
   if (found.length !== 1) return null;
-  const match = found[0]!;
+  const match = found[0];
   const value = Number(match[0].replace(/,/g, '').replace('−', '-'));
-  const suffix = MAGNITUDE.exec(text.slice(match.index! + match[0].length));
+  const suffix = MAGNITUDE.exec(text.slice(match.index + match[0].length));
   if (suffix?.[3]) return null;
-  const scale = suffix ? SCALE[(suffix[1] ?? suffix[2]!).toLowerCase()]! : 1;
+  const scale = suffix ? SCALE[(suffix[1] ?? suffix[2]).toLowerCase()] : 1;
   // Scaling in decimal steps keeps 1.2k at 1200 rather than 1199.9999999999998.
   const scaled = scale === 1 ? value : Number((value * scale).toPrecision(15));
   return Number.isFinite(scaled) ? scaled : null;
@@ -92,7 +92,7 @@ export function coerceScalar(value: unknown, kind: FieldKind, schema: FieldSchem
   if (coerced === null || !Array.isArray(schema.enum)) return coerced;
   // An enum value is matched case-insensitively and answered with the schema's own spelling.
   const wanted = String(coerced).toLowerCase();
-  const hit = schema.enum.find((option) => String(option).toLowerCase() === wanted);
+  const hit: unknown = schema.enum.find((option) => String(option).toLowerCase() === wanted);
   return hit === undefined || hit === null ? null : hit as Scalar;
 }
 
@@ -108,7 +108,7 @@ function coerceRaw(value: unknown, kind: FieldKind): Scalar | null {
     case 'boolean':
       return typeof value === 'boolean' ? value : typeof value === 'string' ? parseBoolean(value) : null;
     default: {
-      const text = collapse(String(value));
+      const text = collapse(`${value as string | number | boolean}`);
       return text === '' ? null : text;
     }
   }
@@ -121,7 +121,7 @@ function coerceRaw(value: unknown, kind: FieldKind): Scalar | null {
 function nameOf(value: object): unknown {
   if (Array.isArray(value)) {
     if (!value.every((v) => v !== null && typeof v === 'object')) return value.find((v) => v !== null && typeof v !== 'object') ?? null;
-    const parts = value.map((v) => nameOf(v)).filter((v) => typeof v === 'string' || typeof v === 'number');
+    const parts = value.map((v: object) => nameOf(v)).filter((v) => typeof v === 'string' || typeof v === 'number');
     return parts.length > 0 ? parts.join(', ') : null;
   }
   const record = value as Record<string, unknown>;

@@ -31,7 +31,7 @@ describe('judge helper (passes, majority, verified evidence)', () => {
     assert.equal(server.chats().length, 3, 'one request per pass');
     assert.deepEqual(server.chats().map((c) => c.body.temperature), [0, PASS_TEMPERATURE, PASS_TEMPERATURE], 'later passes sample, so they can disagree');
     assert.deepEqual(verdicts[0], { id: 'a', verdict: 'yes', confidence: 'high', reasoning: 'Stated.', evidence: ['Acme raised $40 million'] });
-    assert.equal(verdicts[1]!.verdict, 'no');
-    assert.equal(verdicts[1]!.confidence, 'low', 'the passes disagreed');
+    assert.equal(verdicts[1].verdict, 'no');
+    assert.equal(verdicts[1].confidence, 'low', 'the passes disagreed');
   });
 });

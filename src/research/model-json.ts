@@ -10,7 +10,7 @@ const compiled = new LRUCache<string, ValidateFunction>({ max: 500 });
 /** The JSON value in a model's answer (a bare object, or one inside a ```json fence), or why there is none. */
 export function parseModelJson(text: string): { value: unknown } | { problem: string } {
   const fenced = /```(?:json)?\s*([\s\S]*?)```/i.exec(text);
-  const candidate = (fenced ? fenced[1]! : text).trim();
+  const candidate = (fenced ? fenced[1] : text).trim();
   const start = candidate.indexOf('{');
   const end = candidate.lastIndexOf('}');
   if (start < 0 || end < start) return { problem: 'contains no JSON object' };

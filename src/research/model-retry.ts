@@ -54,7 +54,7 @@ export async function withRetries<T>(
 /** How long to wait before retrying after `err`, or undefined when it is not to be retried. */
 function retryWait(err: unknown, attempt: number, now: number): number | undefined {
   if (!(err instanceof APIError) || err instanceof APIUserAbortError || attempt >= MODEL_ATTEMPTS) return undefined;
-  const status = err.status;
+  const status: unknown = err.status;
   if (status !== 429 && !(typeof status === 'number' && status >= 500)) return undefined;
   const headers = err.headers as Headers | undefined;
   const ms = Number(headers?.get('retry-after-ms'));
@@ -68,7 +68,7 @@ export function describe(err: unknown, timeoutMs: number, signal: AbortSignal): 
   if (err instanceof APIConnectionTimeoutError) return new ModelError(`the model server did not answer within ${Math.round(timeoutMs / 1000)} s`);
   if (err instanceof APIUserAbortError || signal.aborted) return new ModelError('the model request was stopped: the work was stopped or ran out of time');
   if (err instanceof APIError && err.status !== undefined) {
-    return new ModelError(`the model server answered HTTP ${err.status}: ${err.message}`, err.status);
+    return new ModelError(`the model server answered HTTP ${err.status}: ${err.message}`, err.status as number);
   }
   // Connection errors carry the outbound client's reason (e.g. an address the guard refused) as their cause.
   const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';

@@ -83,8 +83,8 @@ describe('model client (against a local OpenAI-compatible fixture)', () => {
   it('returns embeddings in order', async () => {
     const vectors = await model.embed(['abc', 'zzz'], work());
     assert.equal(vectors.length, 2);
-    assert.equal(vectors[0]![0], 1);
-    assert.equal(vectors[1]![25], 3);
+    assert.equal(vectors[0][0], 1);
+    assert.equal(vectors[1][25], 3);
   });
 
   it('sends through the address guard: a loopback model server is refused unless allowed', async () => {

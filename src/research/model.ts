@@ -123,7 +123,7 @@ function responseFormat(mode: JsonMode, request: JsonRequest): OpenAI.Chat.Compl
 }
 
 function isFormatRejection(err: unknown): boolean {
-  const status = err instanceof ModelError || err instanceof APIError ? err.status : undefined;
+  const status: unknown = err instanceof ModelError || err instanceof APIError ? err.status : undefined;
   return status === 400 || status === 422;
 }
 
@@ -153,6 +153,6 @@ function semaphore(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
 /** Cosine similarity of two embedding vectors (1: same direction). */
 export function cosineSimilarity(a: number[], b: number[]): number {
   let dot = 0; let na = 0; let nb = 0;
-  for (let i = 0; i < Math.min(a.length, b.length); i++) { dot += a[i]! * b[i]!; na += a[i]! ** 2; nb += b[i]! ** 2; }
+  for (let i = 0; i < Math.min(a.length, b.length); i++) { dot += a[i] * b[i]; na += a[i] ** 2; nb += b[i] ** 2; }
   return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
 }

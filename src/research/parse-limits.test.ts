@@ -31,7 +31,7 @@ test('page walkers are iterative: a page nested far deeper than the call stack a
     const page = extractPage(nested(20_000, '<p>AI deep paragraph</p>'), 'http://x.test/');
     assert.deepEqual(page.blocks.map((b) => b.text), ['AI deep paragraph']);
     const parsed = parsePage({ url: 'http://x.test/', body: nested(20_000, '<p>AI deep</p>') });
-    assert.deepEqual(textLines(parsed.$('body')[0]!), ['AI deep']);
+    assert.deepEqual(textLines(parsed.$('body')[0]), ['AI deep']);
   } finally {
     setParseLimits(DEFAULT_PARSE_LIMITS);
   }

@@ -38,7 +38,7 @@ interface TreeNode { children?: TreeNode[] }
 
 /** Throws a SourceLimitError when an HTML tree nests deeper or holds more nodes than allowed; iterative. */
 export function checkTree(root: object, what: string): void {
-  const stack: [TreeNode, number][] = [[root as TreeNode, 0]];
+  const stack: [TreeNode, number][] = [[root, 0]];
   let nodes = 0;
   while (stack.length > 0) {
     const [node, depth] = stack.pop()!;
@@ -78,10 +78,10 @@ export function checkMarkupDepth(markup: string, what: string): void {
     if (close === -1) return;
     const tag = TAG_NAME.exec(lower.slice(i + 1, Math.min(close, i + 64)));
     i = close + 1;
-    if (!tag || lower[close - 1] === '/' || FLAT_ELEMENTS.has(tag[2]!)) continue;
+    if (!tag || lower[close - 1] === '/' || FLAT_ELEMENTS.has(tag[2])) continue;
     if (tag[1] === '/') {
       depth = Math.max(0, depth - 1);
-    } else if (RAW_TEXT.has(tag[2]!)) {
+    } else if (RAW_TEXT.has(tag[2])) {
       // Its text is no markup: skip past its end tag.
       const end = lower.indexOf(`</${tag[2]}`, i);
       if (end === -1) return;

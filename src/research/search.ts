@@ -43,7 +43,7 @@ async function searxngSearch(http: OutboundClient, endpoint: string, query: stri
   const url = new URL(endpoint);
   if (!/\/search\/?$/.test(url.pathname)) url.pathname = `${url.pathname.replace(/\/$/, '')}/search`;
   // One included domain narrows the engines' own search; several are applied to the results below.
-  const site = options.includeDomains?.length === 1 ? ` site:${bareDomain(options.includeDomains[0]!)}` : '';
+  const site = options.includeDomains?.length === 1 ? ` site:${bareDomain(options.includeDomains[0])}` : '';
   url.searchParams.set('q', `${query}${site}`);
   url.searchParams.set('format', 'json');
   const answer = await http.request(url.href, { headers: { accept: 'application/json' }, signal: options.signal });

@@ -146,8 +146,8 @@ function cacheStatements(database: SQLite.Database, max = 500): void {
 }
 
 // BIGINT columns hold epoch milliseconds and log positions, all far below 2^53: read them as numbers.
-const int8AsNumber = (oid: number, format?: 'text' | 'binary') =>
-  oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text');
+const int8AsNumber = (oid: Parameters<typeof pg.types.getTypeParser>[0], format?: 'text' | 'binary') =>
+  oid === pg.types.builtins.INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format) as (value: string) => unknown;
 
 /**
  * An outbox's due rows always have the newest timestamps, beyond the column's statistics, so the

@@ -73,6 +73,6 @@ export async function listNotices(db: Queryable, accountId: string, limit: numbe
   const rows = await db.selectFrom('account_notices').selectAll().where('account_id', '=', accountId)
     .orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
   return rows.map((r) => ({
-    id: r.id, kind: r.kind, message: r.message, detail: r.detail ? JSON.parse(r.detail) : null, createdAt: Number(r.created_at),
+    id: r.id, kind: r.kind, message: r.message, detail: r.detail ? JSON.parse(r.detail) as Record<string, unknown> : null, createdAt: Number(r.created_at),
   }));
 }

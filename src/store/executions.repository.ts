@@ -105,6 +105,7 @@ export async function claimExecutions(
 
 type Candidate = { id: string; monitor_id: string; account_id: string };
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely's builder, generic over the table it reads
 async function lockCandidates(dialect: DialectInfo, query: SelectQueryBuilder<any, any, Candidate>): Promise<Candidate[]> {
   return (dialect.supportsSkipLocked ? query.forUpdate().skipLocked() : query).execute();
 }

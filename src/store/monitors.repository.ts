@@ -16,7 +16,7 @@ export function toMonitor(row: MonitorRow): Monitor {
     status: row.status as Monitor['status'],
     frequency: row.frequency,
     frequencySeconds: Number(row.frequency_seconds),
-    processor: row.processor as Monitor['processor'],
+    processor: row.processor,
     settings: JSON.parse(row.settings) as Monitor['settings'],
     webhook: parse(row.webhook),
     metadata: parse(row.metadata),

@@ -32,7 +32,7 @@ export function prepared<P extends Record<string, unknown>, R = unknown>(
       byAdapter.set(adapter, compiled);
     }
     const { query, slots } = compiled;
-    const parameters = query.parameters.map((p, i) => (slots[i] === undefined ? p : values[slots[i]!]));
+    const parameters = query.parameters.map((p, i) => (slots[i] === undefined ? p : values[slots[i]]));
     return db.executeQuery<R>({ ...query, parameters });
   };
 }

@@ -55,6 +55,7 @@ export async function claimTaskRun(
   db: Db, dialect: DialectInfo, workerId: string, now: number, leaseUntil: number,
   fairness: ClaimFairness = { perAccount: Number.MAX_SAFE_INTEGER },
 ): Promise<ClaimedTaskRun | undefined> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely's builder, generic over the table it reads
   const lock = <Q extends SelectQueryBuilder<any, any, { id: string; account_id: string }>>(query: Q) =>
     (dialect.supportsSkipLocked ? query.forUpdate().skipLocked() : query).executeTakeFirst();
   return inClaimTransaction(db, dialect, async (tx) => {

@@ -70,3 +70,4 @@ export async function evaluationMonitorRoutes(parent: FastifyInstance, options: 
     return evaluationDetailRecord(e, m, await findEvalFiles(deps.store.db, m.accountId, m.settings.fileSearch));
   });
 }
+

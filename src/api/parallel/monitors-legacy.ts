@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
-  CADENCE_FREQUENCIES, type EventStreamSettings, type Monitor, type UpdateMonitorInput, type WebhookEventType,
+  CADENCE_FREQUENCIES, type EventStreamSettings, type Monitor, type UpdateMonitorInput,
 } from '../../domain/monitor.js';
 import {
   cancelMonitor, createMonitor, requireMonitor, simulateEvent, updateMonitor, type CommandDeps,
@@ -38,7 +38,6 @@ export async function legacyMonitorRoutes(
 ): Promise<void> {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { deps } = options;
-  const db = deps.store.db;
   // The engine's 404 says "Monitor not found"; this API's says "Schedule not found". Rethrown
   // errors go on to the app's one error handler, which writes the envelope.
   app.setErrorHandler((err) => {
@@ -47,11 +46,7 @@ export async function legacyMonitorRoutes(
   // simulate_event's body is documented as arbitrary bytes, and ignored: accept any content type.
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, _body, done) => done(null, undefined));
 
-  const live = async (accountId: string, id: string): Promise<Monitor> => {
-    const monitor = await requireMonitor(deps, accountId, id);
-    if (monitor.status === 'cancelled') throw new AppError('SCHEDULE_NOT_FOUND');
-    return monitor;
-  };
+  const live = (accountId: string, id: string) => liveMonitor(deps, accountId, id);
 
   app.post('/v1alpha/monitors', {
     schema: { tags, summary: 'Create a monitor (frequency, or the deprecated cadence)', body: LegacyCreateBody, response: { 201: LegacyMonitorResponse, ...errors, 429: ErrorResponse } },
@@ -76,23 +71,6 @@ export async function legacyMonitorRoutes(
     return reply.status(201).send(toLegacyMonitor(monitor));
   });
 
-  app.get('/v1alpha/monitors', {
-    schema: { tags, summary: 'Every monitor, any status, in lexicographic order of id', querystring: LegacyListQuery, response: { 200: LegacyMonitorArray, ...errors } },
-  }, async (request) => {
-    const { monitor_id: fromId, limit } = request.query;
-    return (await listMonitorsById(deps.store.lists, { accountId: request.account.id, fromId, limit })).map(toLegacyMonitor);
-  });
-
-  app.get('/v1alpha/monitors/list', {
-    schema: { tags, summary: 'Active monitors, newest first, by cursor', querystring: LegacyPageQuery, response: { 200: LegacyMonitorPage, ...errors } },
-  }, async (request) => {
-    const { cursor, limit } = request.query;
-    const page = await keysetPage(byCreation, cursor, limit, (after, n) => listMonitors(deps.store.lists, {
-      accountId: request.account.id, statuses: ['active'], types: ['event_stream', 'snapshot'], after, limit: n,
-    }));
-    return { data: page.rows.map(toLegacyMonitor), next_cursor: page.nextCursor };
-  });
-
   app.get('/v1alpha/monitors/:monitor_id', {
     schema: { tags, summary: 'Retrieve a monitor', params: LegacyMonitorParams, response: { 200: LegacyMonitorResponse, ...errors } },
   }, async (request) => toLegacyMonitor(await live(request.account.id, request.params.monitor_id)));
@@ -111,6 +89,43 @@ export async function legacyMonitorRoutes(
     const monitor = await live(request.account.id, request.params.monitor_id);
     return toLegacyMonitor(await cancelMonitor(deps, request.account.id, monitor.id));
   });
+  legacyListRoutes(parent, deps);
+  legacyEventRoutes(parent, deps);
+}
+
+/** A monitor of the account that is not cancelled ("deleted" here); else the legacy 404. */
+async function liveMonitor(deps: CommandDeps, accountId: string, id: string): Promise<Monitor> {
+  const monitor = await requireMonitor(deps, accountId, id);
+  if (monitor.status === 'cancelled') throw new AppError('SCHEDULE_NOT_FOUND');
+  return monitor;
+}
+
+/** The two monitor lists: every monitor (cancelled ones too) and the paged one. */
+function legacyListRoutes(parent: FastifyInstance, deps: CommandDeps): void {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+  app.get('/v1alpha/monitors', {
+    schema: { tags, summary: 'Every monitor, any status, in lexicographic order of id', querystring: LegacyListQuery, response: { 200: LegacyMonitorArray, ...errors } },
+  }, async (request) => {
+    const { monitor_id: fromId, limit } = request.query;
+    return (await listMonitorsById(deps.store.lists, { accountId: request.account.id, fromId, limit })).map(toLegacyMonitor);
+  });
+
+  app.get('/v1alpha/monitors/list', {
+    schema: { tags, summary: 'Active monitors, newest first, by cursor', querystring: LegacyPageQuery, response: { 200: LegacyMonitorPage, ...errors } },
+  }, async (request) => {
+    const { cursor, limit } = request.query;
+    const page = await keysetPage(byCreation, cursor, limit, (after, n) => listMonitors(deps.store.lists, {
+      accountId: request.account.id, statuses: ['active'], types: ['event_stream', 'snapshot'], after, limit: n,
+    }));
+    return { data: page.rows.map(toLegacyMonitor), next_cursor: page.nextCursor };
+  });
+}
+
+/** A monitor's events, one event group, and simulated webhooks. */
+function legacyEventRoutes(parent: FastifyInstance, deps: CommandDeps): void {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+  const db = deps.store.db;
+  const live = (accountId: string, id: string) => liveMonitor(deps, accountId, id);
 
   app.get('/v1alpha/monitors/:monitor_id/events', {
     schema: { tags, summary: 'Events of the newest event groups within the lookback period, newest first', params: LegacyMonitorParams, querystring: LegacyEventsQuery, response: { 200: LegacyEventList, ...errors } },
@@ -142,7 +157,7 @@ export async function legacyMonitorRoutes(
     schema: { tags, summary: 'Send a test webhook of a type (body ignored)', params: LegacyMonitorParams, querystring: SimulateQuery, response: { 204: { type: 'null' }, 400: ErrorResponse, ...errors } },
   }, async (request, reply) => {
     const monitor = await live(request.account.id, request.params.monitor_id);
-    await simulateEvent(deps, monitor, request.query.event_type as WebhookEventType);
+    await simulateEvent(deps, monitor, request.query.event_type);
     return reply.status(204).send(null);
   });
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Static } from 'typebox';
 import { AppError } from '../../errors.js';
 import {
   cancelMonitor, createMonitor, requireMonitor, triggerMonitor, updateMonitor, type CommandDeps,
@@ -40,17 +41,7 @@ export async function monitorRoutes(
   app.get('/v1/monitors', {
     schema: { tags, summary: 'List monitors', querystring: ListMonitorsQuery, response: { 200: MonitorList, ...errors } },
     preValidation: splitArrayParams(['status', 'type']),
-  }, async (request) => {
-    const { cursor, limit, status, type } = request.query;
-    const page = await keysetPage(byCreation, cursor, limit, (after, n) => listMonitors(deps.store.lists, {
-      accountId: request.account.id,
-      statuses: status?.length ? status : ['active'],
-      types: type?.length ? type : ['event_stream', 'snapshot'],
-      after,
-      limit: n,
-    }));
-    return { monitors: page.rows.map(monitorRecord), next_cursor: page.nextCursor };
-  });
+  }, async (request) => monitorPage(deps, request.account.id, request.query));
 
   app.get('/v1/monitors/:monitor_id', {
     schema: { tags, summary: 'Retrieve a monitor', params: MonitorParams, response: { 200: MonitorResponse, ...errors } },
@@ -134,4 +125,17 @@ function pageWarnings(events: StoredEvent[]): NonNullable<EventList['warnings']>
     }
   }
   return warnings;
+}
+
+/** A page of an account's monitors, newest first, with the cursor of the next page. */
+async function monitorPage(deps: CommandDeps, accountId: string, query: Static<typeof ListMonitorsQuery>) {
+  const { cursor, limit, status, type } = query;
+  const page = await keysetPage(byCreation, cursor, limit, (after, n) => listMonitors(deps.store.lists, {
+    accountId,
+    statuses: status?.length ? status : ['active'],
+    types: type?.length ? type : ['event_stream', 'snapshot'],
+    after,
+    limit: n,
+  }));
+  return { monitors: page.rows.map(monitorRecord), next_cursor: page.nextCursor };
 }

@@ -126,7 +126,7 @@ async function streamRun(deps: TaskCommandDeps, run: TaskRun, stream: SseStream,
     }
     // Only the current aggregate, and only when it changed (api.md §5.4).
     const stats = JSON.stringify({ type: 'task_run.progress_stats', ...statsOf(current, exec) });
-    if (stats !== lastStats) stream.send('task_run.progress_stats', JSON.parse(stats));
+    if (stats !== lastStats) stream.send('task_run.progress_stats', JSON.parse(stats) as Record<string, unknown>);
     lastStats = stats;
   };
   let current = run;

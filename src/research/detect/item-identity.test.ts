@@ -16,7 +16,7 @@ test('identity degrades from a shared guid to the link, and from a shared link t
     item({ link: 'https://x.test/', title: 'Status: degraded' }),
   ]);
   assert.equal(new Set(keyed.flatMap((k) => k.keys)).size, 4, 'four items, four identities');
-  assert.equal(keyed[0]!.keys.length, 1, 'the shared guid is dropped, the link kept');
+  assert.equal(keyed[0].keys.length, 1, 'the shared guid is dropped, the link kept');
 });
 
 test('a changed tracking parameter, another guid for the same link, or a trivial edit is no new item', () => {
@@ -50,6 +50,6 @@ test("a shadow (a page's other form) is never reported and decides nothing, but 
     item({ feedUrl: 'https://b.test/', link: 'https://x.test/post', title: 'A post', summary: STORY }),
   ]), new Set(), []);
   assert.deepEqual(novelty.fresh.map((i) => i.summary), ['A post', STORY], 'the feed item with the shadow link is still news');
-  assert.ok(keyItems([shadow])[0]!.keys.every((key) => novelty.seenKeys.includes(key)), "the shadow's keys are recorded");
+  assert.ok(keyItems([shadow])[0].keys.every((key) => novelty.seenKeys.includes(key)), "the shadow's keys are recorded");
   assert.ok(novelty.fingerprints.length === 1, 'only the reported story leaves a fingerprint');
 });

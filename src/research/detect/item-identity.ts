@@ -91,7 +91,7 @@ export function novelItems(keyed: KeyedItem[], seen: Set<string>, pastFingerprin
     for (const key of k.keys) known.add(key);
     if (k.fingerprint) {
       prints.push(k.fingerprint);
-      fingerprints.push({ key: k.keys[0]!, simhash: simhashToHex(k.fingerprint) });
+      fingerprints.push({ key: k.keys[0], simhash: simhashToHex(k.fingerprint) });
     }
     if (!duplicate) fresh.push(k.item);
   }

@@ -37,13 +37,13 @@ function fingerprintOf(words: string[]): { hash: SimHash; maxBits: number } | nu
   const votes = new Int32Array(64);
   for (let i = 0; i < words.length; i += 1) {
     // Numbers weigh heavily: "version 2.1 released" and "version 2.2 released" are two stories.
-    vote(votes, words[i]!, /\d/.test(words[i]!) ? NUMBER_WEIGHT : 1);
+    vote(votes, words[i], /\d/.test(words[i]) ? NUMBER_WEIGHT : 1);
   }
   let hi = 0;
   let lo = 0;
   for (let bit = 0; bit < 32; bit += 1) {
-    if (votes[bit]! > 0) hi |= 1 << bit;
-    if (votes[bit + 32]! > 0) lo |= 1 << bit;
+    if (votes[bit] > 0) hi |= 1 << bit;
+    if (votes[bit + 32] > 0) lo |= 1 << bit;
   }
   const maxBits = words.length < SHORT_TEXT_WORDS ? NEAR_DUPLICATE_BITS_SHORT : NEAR_DUPLICATE_BITS;
   return { hash: { hi: hi >>> 0, lo: lo >>> 0 }, maxBits };
@@ -55,8 +55,8 @@ function vote(votes: Int32Array, feature: string, weight: number): void {
   const hi = fnv1a(feature, 0x811c9dc5);
   const lo = fnv1a(feature, 0x050c5d1f);
   for (let bit = 0; bit < 32; bit += 1) {
-    votes[bit]! += (hi >>> bit) & 1 ? weight : -weight;
-    votes[bit + 32]! += (lo >>> bit) & 1 ? weight : -weight;
+    votes[bit] += (hi >>> bit) & 1 ? weight : -weight;
+    votes[bit + 32] += (lo >>> bit) & 1 ? weight : -weight;
   }
 }
 

@@ -14,7 +14,7 @@ export function diffSnapshots(previous: TaskOutput | null | undefined, next: Tas
   if (!previous || previous.type !== next.type) return next;
   if (next.type === 'text') {
     // A page's text carries clocks and "updated 3 minutes ago" lines: page watching's volatile-token rule applies.
-    return stableText(String(previous.content)) === stableText(next.content) ? null : next;
+    return stableText(previous.content as string) === stableText(next.content) ? null : next;
   }
   const before = previous.content as Record<string, unknown>;
   const properties = (schema?.properties ?? {}) as Record<string, Record<string, unknown> | undefined>;

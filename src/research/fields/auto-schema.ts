@@ -26,7 +26,7 @@ export function autoOutput(pages: ParsedPage[], queryTokens: string[], jsonOutpu
     const kept = output.basis.filter((b) => output.content[b.field] !== null).map((b) => b.field);
     if (kept.length === 0) continue;
     const properties = derived.properties as Record<string, Schema>;
-    const outputSchema = { type: 'object', properties: Object.fromEntries(kept.map((k) => [k, properties[k]!])) };
+    const outputSchema = { type: 'object', properties: Object.fromEntries(kept.map((k) => [k, properties[k]])) };
     return {
       output: { type: 'json', content: Object.fromEntries(kept.map((k) => [k, output.content[k]])), basis: output.basis.filter((b) => kept.includes(b.field)) },
       outputSchema,
@@ -88,11 +88,11 @@ function entityProperties(node: Schema, source: string, prefix: string): [string
 
 function arrayItems(list: unknown[]): Schema | null {
   if (list.length === 0) return null;
-  if (list.every(isScalar)) return { type: scalarType(list[0] as string | number | boolean) };
+  if (list.every(isScalar)) return { type: scalarType(list[0]) };
   if (!list.every((v) => v !== null && typeof v === 'object' && !Array.isArray(v))) return null;
   const records = list as Schema[];
   if (records.every((r) => isScalar(r.name))) return { type: 'string' };
-  const properties = Object.entries(records[0]!).filter(([k, v]) => !k.startsWith('@') && isScalar(v))
+  const properties = Object.entries(records[0]).filter(([k, v]) => !k.startsWith('@') && isScalar(v))
     .map(([k, v]) => [snake(k), { type: scalarType(v as string | number | boolean) }] as const);
   return properties.length > 0 ? { type: 'object', properties: Object.fromEntries(properties) } : null;
 }

@@ -9,13 +9,13 @@ function json(body: string, schema: Record<string, unknown>, url = URL_A, query 
 
 function content(result: ReturnType<typeof extractOutput>): Record<string, unknown> {
   assert.equal(result.output.type, 'json');
-  return result.output.content as Record<string, unknown>;
+  return result.output.content;
 }
 
 function basisOf(result: ReturnType<typeof extractOutput>, field: string) {
   const entries = result.output.basis.filter((b) => b.field === field);
   assert.equal(entries.length, 1, `exactly one basis entry for ${field}`);
-  return entries[0]!;
+  return entries[0];
 }
 
 test('JSON-LD: a Product in an @graph fills name, price, currency, brand; site furniture does not win', () => {
@@ -89,7 +89,7 @@ test('x-jsonpath reads a JSON page (scalars and arrays); JSON keys also match by
   assert.deepEqual(content(result), { price: 129.5, reviewers: ['Ana', 'Bo'], currency: 'EUR' });
   assert.equal(basisOf(result, 'price').reasoning, 'JSONPath $.data.product.pricing.amount (x-jsonpath).');
   assert.equal(basisOf(result, 'currency').reasoning, 'JSON key data.product.pricing.currency.');
-  assert.equal(basisOf(result, 'currency').citations[0]!.title, null);
+  assert.equal(basisOf(result, 'currency').citations[0].title, null);
 });
 
 test('x-regex takes the first capture group from the page text, or from the selected text', () => {
@@ -99,7 +99,7 @@ test('x-regex takes the first capture group from the page text, or from the sele
   });
   assert.deepEqual(content(result), { firmware: '2.4', outlet_price: 999 });
   assert.equal(basisOf(result, 'firmware').reasoning, 'Regular expression Version (\\d+\\.\\d+) on the page text (x-regex).');
-  assert.deepEqual(basisOf(result, 'firmware').citations[0]!.excerpts, ['Version 2.4']);
+  assert.deepEqual(basisOf(result, 'firmware').citations[0].excerpts, ['Version 2.4']);
 });
 
 test('microdata (nested itemscope) and OpenGraph fill fields by name', () => {
@@ -160,7 +160,7 @@ test('definition lists, "Label: value" text and headings followed by content', (
   });
   assert.equal(basisOf(result, 'founded').reasoning, "Definition list term 'Founded'.");
   assert.equal(basisOf(result, 'ceo').reasoning, "Text labelled 'CEO'.");
-  assert.deepEqual(basisOf(result, 'ceo').citations[0]!.excerpts, ['CEO: Marie Curtis']);
+  assert.deepEqual(basisOf(result, 'ceo').citations[0].excerpts, ['CEO: Marie Curtis']);
   assert.equal(basisOf(result, 'mission').reasoning, "Content under heading 'Mission'.");
 });
 
@@ -212,8 +212,8 @@ test('several pages: the first page that yields a value wins, per field', () => 
   ];
   const result = extractOutput(pages, { type: 'json', json_schema: { properties: { founded: { type: 'integer' }, ceo: { type: 'string' } } } }, { query: '' });
   assert.deepEqual(content(result), { founded: 2014, ceo: 'Ana Lima' });
-  assert.equal(basisOf(result, 'founded').citations[0]!.url, 'http://127.0.0.1:8080/a');
-  assert.equal(basisOf(result, 'ceo').citations[0]!.url, 'http://127.0.0.1:8080/b');
+  assert.equal(basisOf(result, 'founded').citations[0].url, 'http://127.0.0.1:8080/a');
+  assert.equal(basisOf(result, 'ceo').citations[0].url, 'http://127.0.0.1:8080/b');
 });
 
 test('nested objects are filled property by property, with one basis entry for the top-level field', () => {
@@ -235,12 +235,12 @@ test('validateHints names the property and the rule of each bad hint', () => {
     g: { type: 'string', 'x-regex': '(\\d+)\\s+\\1' },
   } });
   assert.equal(problems.length, 6, problems.join('\n'));
-  assert.match(problems[0]!, /^a: x-selector is not a valid CSS selector/);
-  assert.match(problems[1]!, /^b: x-regex is not a valid regular expression/);
-  assert.match(problems[2]!, /^c\[\]\.d: x-jsonpath is not a supported JSONPath/);
-  assert.match(problems[3]!, /^e: x-attribute must be a string/);
-  assert.match(problems[4]!, /^f: x-attribute needs an x-selector/);
-  assert.match(problems[5]!, /^g: x-regex uses a construct the linear-time regular expression engine \(RE2\) refuses \(invalid escape sequence: `\\1`\): backreferences, lookahead and lookbehind/);
+  assert.match(problems[0], /^a: x-selector is not a valid CSS selector/);
+  assert.match(problems[1], /^b: x-regex is not a valid regular expression/);
+  assert.match(problems[2], /^c\[\]\.d: x-jsonpath is not a supported JSONPath/);
+  assert.match(problems[3], /^e: x-attribute must be a string/);
+  assert.match(problems[4], /^f: x-attribute needs an x-selector/);
+  assert.match(problems[5], /^g: x-regex uses a construct the linear-time regular expression engine \(RE2\) refuses \(invalid escape sequence: `\\1`\): backreferences, lookahead and lookbehind/);
 });
 
 test('a description alone does not pull in a loosely related value (no CEO from a product name)', () => {

@@ -86,7 +86,7 @@ function objectOnPage(page: ParsedPage, field: FieldQuery): Hit | null {
   const excerpts: string[] = [];
   let confidence: Hit['confidence'] = 'high';
   for (const [name, schema] of propertiesOf(field.schema)) {
-    const sub = fieldQuery(`${field.path}.${name}`, name, schema as FieldSchema, [...field.contextTokens, ...field.nameTokens]);
+    const sub = fieldQuery(`${field.path}.${name}`, name, schema, [...field.contextTokens, ...field.nameTokens]);
     const hit = onPage(page, sub);
     value[name] = hit?.value ?? null;
     rules.push(`${sub.path}: ${hit ? hit.rules.join('; ') : 'not found'}`);

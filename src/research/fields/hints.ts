@@ -13,7 +13,7 @@ export interface Hints { selector?: string; attribute?: string; jsonpath?: strin
 
 /** The hints a property's schema carries (non-string values are ignored; validateHints reports them). */
 export function hintsOf(schema: FieldSchema): Hints | null {
-  const pick = (key: string) => (typeof schema[key] === 'string' && schema[key] !== '' ? schema[key] as string : undefined);
+  const pick = (key: string) => (typeof schema[key] === 'string' && schema[key] !== '' ? schema[key] : undefined);
   const hints = { selector: pick('x-selector'), attribute: pick('x-attribute'), jsonpath: pick('x-jsonpath'), regex: pick('x-regex') };
   return hints.selector || hints.jsonpath || hints.regex ? hints : null;
 }
@@ -24,7 +24,7 @@ export function hintsOf(schema: FieldSchema): Hints | null {
  */
 export function compileRegex(source: string): UserRegex {
   const literal = /^\/(.+)\/([imsu]*)$/s.exec(source);
-  const [pattern, flags] = literal ? [literal[1]!, literal[2]!] : [source, ''];
+  const [pattern, flags] = literal ? [literal[1], literal[2]] : [source, ''];
   return compileUserRegex(pattern, { ignoreCase: flags.includes('i'), multiline: flags.includes('m'), dotAll: flags.includes('s') });
 }
 
@@ -49,7 +49,7 @@ export function fromHints(page: ParsedPage, field: FieldQuery, scope?: Element):
 }
 
 function fromJsonPath(json: unknown, field: FieldQuery, hints: Hints): Found | null {
-  let results = JSONPath({ path: hints.jsonpath!, json: json as object, eval: false, wrap: true }) as unknown[];
+  let results = JSONPath<unknown[]>({ path: hints.jsonpath!, json: json as object, eval: false, wrap: true });
   const rule = `JSONPath ${hints.jsonpath} (x-jsonpath${hints.regex ? ', x-regex' : ''})`;
   if (field.kind === 'array') {
     if (results.length === 1 && Array.isArray(results[0])) results = results[0] as unknown[];
@@ -64,7 +64,7 @@ function fromJsonPath(json: unknown, field: FieldQuery, hints: Hints): Found | n
 }
 
 function scalar(raw: unknown, field: FieldQuery, regex: string | undefined) {
-  const text = regex && raw !== null && typeof raw !== 'object' ? applyRegex(String(raw), regex) : raw;
+  const text = regex && raw !== null && typeof raw !== 'object' ? applyRegex(`${raw as string | number | boolean}`, regex) : raw;
   return coerceScalar(text, field.kind, field.schema);
 }
 
@@ -91,7 +91,7 @@ function jsonObject(raw: unknown, field: FieldQuery): Record<string, unknown> | 
 function fromSelector(page: ParsedPage, field: FieldQuery, hints: Hints, scope?: Element): Found | null {
   const $ = page.$;
   // A selector only ever matches elements.
-  const matches = (scope ? $(scope).find(hints.selector!) : $(hints.selector!)) as Cheerio<Element>;
+  const matches = (scope ? $(scope).find(hints.selector) : $(hints.selector)) as Cheerio<Element>;
   const via = [hints.attribute ? `attribute ${hints.attribute} of ` : '', `CSS selector ${hints.selector}`].join('');
   const keys = ['x-selector', hints.attribute ? 'x-attribute' : '', hints.regex ? 'x-regex' : ''].filter(Boolean).join(', ');
   const rule = `${via} (${keys})`;
@@ -148,7 +148,7 @@ function fromRegex(page: ParsedPage, field: FieldQuery, regex: string, scope?: E
     const item = fieldQuery(`${field.path}[]`, field.name, itemsOf(field.schema), field.contextTokens);
     const matches = [...compileRegex(regex).matchAll(text)];
     const values = matches.map((m) => coerceScalar(m[1] ?? m[0], item.kind, item.schema)).filter((v) => v !== null);
-    return values.length > 0 ? { value: values, rule, excerpt: excerpt(matches[0]![0]), confidence: 'high' } : null;
+    return values.length > 0 ? { value: values, rule, excerpt: excerpt(matches[0][0]), confidence: 'high' } : null;
   }
   for (const match of compileRegex(regex).matchAll(text)) {
     const value = coerceScalar(match[1] ?? match[0], field.kind, field.schema);

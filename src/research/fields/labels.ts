@@ -80,7 +80,7 @@ function tableLabels(page: ParsedPage, at: (el: Element | undefined) => number):
       const [label, ...rest] = row.cells;
       if (!label || rest.length === 0) continue;
       if (!table.header) {
-        out.push(simple(`table row labelled '${label}'`, label, rest[0]!, `${label} | ${rest.join(' | ')}`, at(row.elements[1])));
+        out.push(simple(`table row labelled '${label}'`, label, rest[0], `${label} | ${rest.join(' | ')}`, at(row.elements[1])));
         continue;
       }
       rest.forEach((value, i) => {
@@ -104,7 +104,7 @@ function definitionLabels($: CheerioAPI, at: (el: Element | undefined) => number
     const dds = $(dt).nextUntil('dt', 'dd').toArray();
     const values = dds.map((dd) => elementText(dd)).filter(Boolean);
     if (!label || values.length === 0) return [];
-    const candidate = simple(`definition list term '${label}'`, label, values[0]!, `${label}: ${values.join('; ')}`, at(dds[0]));
+    const candidate = simple(`definition list term '${label}'`, label, values[0], `${label}: ${values.join('; ')}`, at(dds[0]));
     return [{ ...candidate, list: values.length > 1 ? values : candidate.list }];
   });
 }
@@ -133,7 +133,7 @@ function leafBlocks(root: AnyNode): Element[] {
     for (const child of el.children ?? []) {
       if (child.type !== 'tag') continue;
       if (walk(child)) hasBlock = true;
-      if (BLOCK_CHILDREN.has((child as Element).name)) hasBlock = true;
+      if (BLOCK_CHILDREN.has((child).name)) hasBlock = true;
     }
     if (el.type === 'tag' && LEAF_BLOCKS.has(el.name) && !hasBlock) out[slot] = el;
     return hasBlock;

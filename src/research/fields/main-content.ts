@@ -28,7 +28,7 @@ const contentLines = (lines: string[]) => lines.filter((line) => !isDateline(lin
 function readable(html: string): string | null {
   try {
     const { document } = parseHTML(html);
-    const article = new Readability(document as unknown as Document).parse();
+    const article = new Readability(document).parse();
     if (!article?.content) return null;
     const $ = load(article.content);
     const root = $.root().get(0);

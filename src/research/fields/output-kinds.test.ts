@@ -5,7 +5,7 @@ import { PRICING_PAGE, PRODUCT_PAGE, URL_A } from './test-pages.js';
 
 function content(result: ReturnType<typeof extractOutput>): Record<string, unknown> {
   assert.equal(result.output.type, 'json');
-  return result.output.content as Record<string, unknown>;
+  return result.output.content;
 }
 
 test('text spec: the main content, without navigation, header and footer', () => {
@@ -19,14 +19,14 @@ test('text spec: the main content, without navigation, header and footer', () =>
   </body></html>`;
   const result = extractOutput([{ url: 'http://127.0.0.1:8080/blog/4-2', body: article }], { type: 'text' }, { query: 'release notes' });
   assert.equal(result.output.type, 'text');
-  const text = result.output.content as string;
+  const text = result.output.content;
   assert.match(text, /^Release notes 4\.2\nVersion 4\.2 adds offline sync/, 'the title heads the content');
   assert.match(text, /fixes the export of large reports/);
   for (const chrome of ['Careers', 'Privacy policy', '© 2026']) assert.ok(!text.includes(chrome), `no "${chrome}" in ${JSON.stringify(text)}`);
   assert.equal(result.outputSchema, undefined);
   assert.equal(result.output.basis.length, 1);
-  assert.equal(result.output.basis[0]!.field, 'output');
-  assert.equal(result.output.basis[0]!.citations[0]!.title, 'Release notes 4.2');
+  assert.equal(result.output.basis[0].field, 'output');
+  assert.equal(result.output.basis[0].citations[0].title, 'Release notes 4.2');
 });
 
 test('auto spec: JSON with a derived schema from structured data, which a re-run with that schema reproduces', () => {
@@ -41,7 +41,7 @@ test('auto spec: JSON with a derived schema from structured data, which a re-run
   assert.deepEqual(Object.keys((result.outputSchema as { properties: object }).properties), Object.keys(auto));
   assert.deepEqual(result.output.basis.map((b) => b.field), Object.keys(auto));
   // A snapshot monitor re-runs with the derived schema: the same output, byte for byte.
-  const rerun = extractOutput(pages, { type: 'json', json_schema: result.outputSchema! }, { query: 'Trail Runner 2 price' });
+  const rerun = extractOutput(pages, { type: 'json', json_schema: result.outputSchema }, { query: 'Trail Runner 2 price' });
   assert.equal(JSON.stringify(rerun.output), JSON.stringify(result.output));
 });
 
@@ -49,7 +49,7 @@ test('auto spec without structured data falls back to the text output', () => {
   const page = '<html><body><main><p>Opening hours: Monday to Friday, nine to five, closed on public holidays.</p></main></body></html>';
   const result = extractOutput([{ url: 'http://127.0.0.1:8080/hours', body: page }], { type: 'auto' }, { query: 'opening hours' });
   assert.equal(result.output.type, 'text');
-  assert.match(result.output.content as string, /Monday to Friday/);
+  assert.match(result.output.content, /Monday to Friday/);
   assert.equal(result.outputSchema, undefined);
 });
 

@@ -34,7 +34,7 @@ export function parsePage(page: Page): ParsedPage {
   if (json !== undefined) return { url: page.url, title: null, kind: 'json', $: load(''), json, body: page.body, memo: new Map() };
   checkMarkupDepth(page.body, 'the page');
   const $ = load(page.body);
-  checkTree($.root()[0]!, 'the page');
+  checkTree($.root()[0], 'the page');
   const title = collapse($('title').first().text()) || null;
   return { url: page.url, title, kind: 'html', $, body: page.body, memo: new Map() };
 }
@@ -85,7 +85,7 @@ export function textLines(node: AnyNode): string[] {
     if (n !== node && (el.name === 'td' || el.name === 'th') && hasCellBefore(el)) current += ' | ';
     if (block) stack.push(FLUSH);
     const children = el.children ?? [];
-    for (let i = children.length - 1; i >= 0; i -= 1) stack.push(children[i]!);
+    for (let i = children.length - 1; i >= 0; i -= 1) stack.push(children[i]);
   }
   flush();
   return lines;

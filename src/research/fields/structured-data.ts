@@ -30,7 +30,7 @@ const OG_NAMESPACES = new Set(['og', 'article', 'product', 'book', 'profile', 'm
 export function typeOf(node: unknown): string | null {
   if (node === null || typeof node !== 'object') return null;
   const type = (node as Record<string, unknown>)['@type'];
-  const first = Array.isArray(type) ? type[0] : type;
+  const first: unknown = Array.isArray(type) ? type[0] : type;
   return typeof first === 'string' ? first.replace(/^.*[/#]/, '') : null;
 }
 
@@ -108,7 +108,7 @@ function microdataItem($: CheerioAPI, scope: Element, depth = 0): Record<string,
     const value = el.attribs.itemscope !== undefined && depth < MAX_DEPTH ? microdataItem($, el, depth + 1) : propertyValue(el);
     for (const name of (el.attribs.itemprop ?? '').trim().split(/\s+/).filter(Boolean)) {
       const existing = item[name];
-      item[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+      item[name] = existing === undefined ? value : Array.isArray(existing) ? [...(existing as unknown[]), value] : [existing, value];
     }
   });
   return item;
@@ -136,11 +136,11 @@ function metaCandidates($: CheerioAPI): Candidate[] {
     if (key === '' || content === '' || el.attribs.itemprop !== undefined) return;
     const segments = key.split(':');
     const namespaced = segments.length > 1;
-    const source = namespaced && OG_NAMESPACES.has(segments[0]!.toLowerCase()) ? 'OpenGraph' : 'meta tag';
+    const source = namespaced && OG_NAMESPACES.has(segments[0].toLowerCase()) ? 'OpenGraph' : 'meta tag';
     out.push({
       source, path: key, value: content, depth: 0, demoted: false,
       keyTokens: tokens(namespaced ? segments.slice(1).join(' ') : key),
-      contextTokens: namespaced ? tokens(segments[0]!) : [],
+      contextTokens: namespaced ? tokens(segments[0]) : [],
     });
   });
   return out;

@@ -72,7 +72,7 @@ export function fromTables(page: ParsedPage, field: FieldQuery): Found | null {
   if (!best) return null;
   const { table, mapping } = best;
   const values = table.rows.map((row) => {
-    const cells = mapping.columns.map((j, k) => (j === null ? null : coerceScalar(row.cells[j], subs[k]!.kind, subs[k]!.schema)));
+    const cells = mapping.columns.map((j, k) => (j === null ? null : coerceScalar(row.cells[j], subs[k].kind, subs[k].schema)));
     if (cells.every((v) => v === null)) return null;
     return items.kind === 'object' ? Object.fromEntries(subs.map((s, k) => [s.name, cells[k]])) : cells[0];
   }).filter((v) => v !== null);
@@ -82,7 +82,7 @@ export function fromTables(page: ParsedPage, field: FieldQuery): Found | null {
   return {
     value: values,
     rule: `${values.length} ${across} of the table with ${along} ${labels} (${mapping.notes.join(', ')})`,
-    excerpt: excerpt(`${table.header!.join(' | ')} / ${table.rows[0]!.cells.join(' | ')}`),
+    excerpt: excerpt(`${table.header!.join(' | ')} / ${table.rows[0].cells.join(' | ')}`),
     confidence: 'medium',
   };
 }

@@ -29,7 +29,7 @@ const SYNONYM_GROUPS: readonly (readonly string[])[] = [
 ];
 
 const CANONICAL: ReadonlyMap<string, string> = new Map(
-  SYNONYM_GROUPS.flatMap((group) => group.map((word) => [stemmer(word), stemmer(group[0]!)] as const)),
+  SYNONYM_GROUPS.flatMap((group) => group.map((word) => [stemmer(word), stemmer(group[0])] as const)),
 );
 
 /**

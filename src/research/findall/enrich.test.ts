@@ -39,15 +39,15 @@ describe('enriching a matched candidate from its page', () => {
     });
     assert.deepEqual(enrichment.basis.map((b) => b.field), ['ceo', 'city', 'founding_date', 'employees', 'stock_ticker']);
     const city = enrichment.basis.find((b) => b.field === 'city')!;
-    assert.equal(city.citations[0]!.url, site.companyUrl('acme-robotics'));
-    assert.deepEqual(city.citations[0]!.excerpts, ['Organization.address.addressLocality: Berlin']);
+    assert.equal(city.citations[0].url, site.companyUrl('acme-robotics'));
+    assert.deepEqual(city.citations[0].excerpts, ['Organization.address.addressLocality: Berlin']);
     assert.match(enrichment.basis.find((b) => b.field === 'stock_ticker')!.reasoning, /^Not found/);
   });
 
   it('a page that cannot be read: every field empty, its basis saying why', async () => {
     const enrichment = await enrichCandidate(seed('mitte-security'), schema, ctx);
     assert.deepEqual(Object.values(enrichment.output).map((v) => v.value), ['', '', '', '', '']);
-    assert.match(enrichment.basis[0]!.reasoning, /could not be read \(answered HTTP 500\)/);
-    assert.equal(enrichment.basis[0]!.confidence, 'low');
+    assert.match(enrichment.basis[0].reasoning, /could not be read \(answered HTTP 500\)/);
+    assert.equal(enrichment.basis[0].confidence, 'low');
   });
 });

@@ -36,7 +36,7 @@ export async function* generateCandidates(spec: FindAllSpec, ctx: ResearchContex
     if (ctx.signal.aborted) return;
     let page;
     try {
-      page = await readPage(ctx, queue[i]!);
+      page = await readPage(ctx, queue[i]);
     } catch {
       // One unreadable source does not end generation; the others may still list entities.
       continue;

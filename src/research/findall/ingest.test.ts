@@ -44,7 +44,7 @@ test('never without a condition; URLs are no conditions; the same objective give
   const bare = ingestObjective('https://x.test/list');
   assert.equal(bare.entity_type, 'entities');
   assert.equal(bare.match_conditions.length, 1);
-  assert.equal(bare.match_conditions[0]!.name, 'matches_objective');
+  assert.equal(bare.match_conditions[0].name, 'matches_objective');
   assert.deepEqual(names('Berlin bakeries https://x.test/list'), ['berlin_bakery']);
   assert.deepEqual(names('Find AI companies listed on https://x.test/list, in Berlin'), ['ai_company', 'based_in_berlin']);
   assert.deepEqual(names('Find AI companies in Berlin from https://x.test/'), ['ai_company', 'based_in_berlin']);

@@ -56,9 +56,9 @@ function headNoun(asked: string): Head | null {
     const family = FAMILIES.find((f) => f.nouns.includes(word));
     if (!family) continue;
     const modifiers = asked.slice(0, match.index).trim();
-    return { noun: word, type: family.type, subject: family.subject, modifiers, end: match.index! + match[0].length, plural: word !== singularOf(word) || word === 'people' };
+    return { noun: word, type: family.type, subject: family.subject, modifiers, end: match.index + match[0].length, plural: word !== singularOf(word) || word === 'people' };
   }
-  const first = asked.split(CLAUSE_BREAK)[0]!.split(/\s+(?:in|with|from|based|located|founded|for|of|on|at|by)\s+/i)[0]!.trim();
+  const first = asked.split(CLAUSE_BREAK)[0].split(/\s+(?:in|with|from|based|located|founded|for|of|on|at|by)\s+/i)[0].trim();
   const noun = first.split(/\s+/).at(-1);
   if (!noun) return null;
   const end = asked.indexOf(first) + first.length;
@@ -72,7 +72,7 @@ function clauseCondition(clause: string, subject: string, plural: boolean): Matc
   const words = clause.split(/\s+/).filter(Boolean);
   if (!words.some((w) => /[\p{L}\p{N}]/u.test(w) && !FILLER.has(w.toLowerCase()))) return null;
   const place = /^(?:(?:are|is)\s+)?(?:based|located|headquartered)?\s*(?:in|from)\s+(.+)$/i.exec(clause);
-  if (place && /^\p{Lu}/u.test(place[1]!.replace(/^the\s+/i, ''))) {
+  if (place && /^\p{Lu}/u.test(place[1].replace(/^the\s+/i, ''))) {
     return { name: snake(`based in ${place[1]}`), description: `${subject} is based in ${place[1]}` };
   }
   if (/^in\s/i.test(clause)) return { name: snake(clause), description: `${subject} operates ${clause}` };
@@ -86,11 +86,11 @@ function clauseCondition(clause: string, subject: string, plural: boolean): Matc
 /** The clause's verb made to agree with a singular subject ("are" → "is", "build" → "builds"). */
 function agree(words: string[], plural: boolean): string[] {
   const [first, ...rest] = words;
-  const lower = first!.toLowerCase();
-  if (PLURAL_VERBS[lower]) return [PLURAL_VERBS[lower]!, ...rest];
+  const lower = first.toLowerCase();
+  if (PLURAL_VERBS[lower]) return [PLURAL_VERBS[lower], ...rest];
   if (/^(?:founded|established|launched|created|started|incorporated|acquired)$/.test(lower)) return ['was', ...words];
   if (!plural || !PRESENT_VERBS.has(lower)) return words;
-  const verb = /[^aeiou]y$/.test(lower) ? `${first!.slice(0, -1)}ies` : /(?:ch|sh|x|o|z)$/.test(lower) ? `${first}es` : `${first}s`;
+  const verb = /[^aeiou]y$/.test(lower) ? `${first.slice(0, -1)}ies` : /(?:ch|sh|x|o|z)$/.test(lower) ? `${first}es` : `${first}s`;
   return [verb, ...rest];
 }
 

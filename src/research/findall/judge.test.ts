@@ -32,9 +32,9 @@ describe('judging a candidate on its own page', () => {
     assert.deepEqual(judgement.basis.map((b) => b.field), ['ai_company', 'based_in_berlin', 'raised_series_a_2024']);
     for (const basis of judgement.basis) {
       assert.equal(basis.citations.length, 1);
-      assert.equal(basis.citations[0]!.url, site.companyUrl('acme-robotics'));
-      assert.equal(basis.citations[0]!.title, 'Acme Robotics — company profile');
-      assert.deepEqual(basis.citations[0]!.excerpts, [judgement.output[basis.field]!.value]);
+      assert.equal(basis.citations[0].url, site.companyUrl('acme-robotics'));
+      assert.equal(basis.citations[0].title, 'Acme Robotics — company profile');
+      assert.deepEqual(basis.citations[0].excerpts, [judgement.output[basis.field].value]);
       assert.match(basis.reasoning, /carries/);
       assert.ok(basis.confidence === 'high' || basis.confidence === 'medium');
     }
@@ -43,8 +43,8 @@ describe('judging a candidate on its own page', () => {
   it('unmatched: one condition without evidence is enough, and says where it looked', async () => {
     const judgement = await judgeCandidate(seed('spree-analytics'), spec(), ctx);
     assert.equal(judgement.matched, false);
-    assert.equal(judgement.output.ai_company!.is_matched, true);
-    assert.equal(judgement.output.based_in_berlin!.is_matched, true);
+    assert.equal(judgement.output.ai_company.is_matched, true);
+    assert.equal(judgement.output.based_in_berlin.is_matched, true);
     assert.deepEqual(judgement.output.raised_series_a_2024, {
       value: `no evidence found on ${site.companyUrl('spree-analytics')}`, type: 'match_condition', is_matched: false,
     });
@@ -56,7 +56,7 @@ describe('judging a candidate on its own page', () => {
   it('a negated passage decides against the condition and is cited', async () => {
     const judgement = await judgeCandidate(seed('tiergarten-labs'), spec(), ctx);
     assert.equal(judgement.matched, false);
-    const verdict = judgement.output.based_in_berlin!;
+    const verdict = judgement.output.based_in_berlin;
     assert.equal(verdict.is_matched, false);
     assert.equal(verdict.value, 'Tiergarten Labs is not based in Berlin any more; it moved to Vienna in 2022.');
     assert.match(judgement.basis.find((b) => b.field === 'based_in_berlin')!.reasoning, /negates/);
@@ -71,21 +71,21 @@ describe('judging a candidate on its own page', () => {
     }
     assert.equal(judgement.basis.length, 3);
     const missing = await judgeCandidate({ ...seed('acme-robotics'), url: `${site.url}/companies/gone` }, spec(), ctx);
-    assert.match(missing.output.ai_company!.value, /answered HTTP 404/);
+    assert.match(missing.output.ai_company.value, /answered HTTP 404/);
   });
 
   it('a page over the parse limits, or at an address the outbound client refuses, is a page that fails to load', async () => {
     site.site.set('/companies/deep', `<html><body>${'<div>'.repeat(600)}Based in Berlin${'</div>'.repeat(600)}</body></html>`, 'text/html');
     const deep = await judgeCandidate({ ...seed('acme-robotics'), url: `${site.url}/companies/deep` }, spec(), ctx);
     assert.equal(deep.matched, false);
-    assert.match(deep.output.based_in_berlin!.value, /^could not read .*nests/);
+    assert.match(deep.output.based_in_berlin.value, /^could not read .*nests/);
     // Loopback not allowed: the guard refuses the fixture site (no request leaves for anywhere else).
     const guarded = { ...ctx, http: createOutboundClient({ allowNetworks: [], userAgent: 'vigil-test/1' }) };
     try {
       const refused = await judgeCandidate(seed('acme-robotics'), spec(), guarded);
       assert.equal(refused.matched, false);
-      assert.match(refused.output.ai_company!.value, /^could not read /);
-      assert.equal(refused.basis[0]!.confidence, 'low');
+      assert.match(refused.output.ai_company.value, /^could not read /);
+      assert.equal(refused.basis[0].confidence, 'low');
     } finally {
       await guarded.http.close();
     }
@@ -95,8 +95,8 @@ describe('judging a candidate on its own page', () => {
     site.site.set('/lists/names', '<html><body><main><p>Zeta Systems builds AI tools in Berlin.</p><p>Omega Works is based in Berlin.</p></main></body></html>', 'text/html');
     const candidate = { key: 'name:omega works', name: 'Omega Works', url: `${site.url}/lists/names`, description: null };
     const judgement = await judgeCandidate(candidate, spec(), ctx);
-    assert.equal(judgement.output.based_in_berlin!.value, 'Omega Works is based in Berlin.');
-    assert.equal(judgement.output.ai_company!.is_matched, false, "Zeta's passage does not speak for Omega");
+    assert.equal(judgement.output.based_in_berlin.value, 'Omega Works is based in Berlin.');
+    assert.equal(judgement.output.ai_company.is_matched, false, "Zeta's passage does not speak for Omega");
   });
 });
 

@@ -35,7 +35,7 @@ const SYNONYMS: readonly (readonly string[])[] = [
   ['employ', 'staff', 'team', 'worker', 'headcount', 'employe'],
   ['ai', 'artifici', 'machin'],
 ];
-const CANONICAL = new Map(SYNONYMS.flatMap((group) => group.map((stem) => [stem, group[0]!] as const)));
+const CANONICAL = new Map(SYNONYMS.flatMap((group) => group.map((stem) => [stem, group[0]] as const)));
 const COMPARISON = /\b(more than|over|above|greater than|at least|fewer than|less than|under|below|at most|after|before|since|by)\s+\$?(\d[\d,]*(?:\.\d+)?)\s*(k|m|b|thousand|million|billion)?\b/i;
 const OPS: Record<string, Comparison['op']> = {
   'more than': '>', over: '>', above: '>', 'greater than': '>', after: '>', 'at least': '>=', since: '>=',
@@ -54,14 +54,14 @@ export function termOf(word: string): string {
 export function wordsOf(text: string): { word: string; index: number }[] {
   const joined = text.replace(/\b(series|round)\s+([a-z])\b/gi, (_, a: string, b: string) => `${a}_${b}`.toLowerCase());
   // "1,000" is one number, written as "1000" wherever it appears.
-  return [...joined.matchAll(/\d{1,3}(?:,\d{3})+(?!\d)|[\p{L}\p{N}_]+/gu)].map((m) => ({ word: m[0].replace(/,/g, ''), index: m.index! }));
+  return [...joined.matchAll(/\d{1,3}(?:,\d{3})+(?!\d)|[\p{L}\p{N}_]+/gu)].map((m) => ({ word: m[0].replace(/,/g, ''), index: m.index }));
 }
 
 /** The terms of a condition's description; `entityType`'s own words are left out. */
 export function conditionTerms(description: string, entityType: string): ConditionTerms {
   const entity = new Set([...ENTITY_WORDS, ...wordsOf(entityType).map((w) => stemmer(w.word.toLowerCase()))]);
   const match = COMPARISON.exec(description);
-  const comparison = match ? { op: OPS[match[1]!.toLowerCase()]!, value: amount(match[2]!, match[3]), text: match[0] } : null;
+  const comparison = match ? { op: OPS[match[1].toLowerCase()], value: amount(match[2], match[3]), text: match[0] } : null;
   const rest = match ? description.replace(match[0], ' ') : description;
   const required = new Set<string>();
   const soft = new Set<string>();
@@ -83,7 +83,7 @@ export function amount(digits: string, scale?: string): number {
 /** Every amount written in a passage ("$12M" → 12000000, "2024" → 2024). */
 export function amountsIn(passage: string): number[] {
   return [...passage.matchAll(/(\d[\d,]*(?:\.\d+)?)\s*(k|m|b|thousand|million|billion)?(?![\p{L}])/giu)]
-    .map((m) => amount(m[1]!, m[2]));
+    .map((m) => amount(m[1], m[2]));
 }
 
 /** Whether a number satisfies a comparison. */

@@ -14,7 +14,7 @@ test('a worker reads a feed as the process would: items with their dates', async
     assert.ok('items' in reading);
     assert.deepEqual(reading.items.map((i) => [i.title, i.link, i.feedUrl, i.feedTitle]), [
       ['AI 0', 'https://x.test/0', 'http://x.test/f', 'F'], ['AI 1', 'https://x.test/1', 'http://x.test/f', 'F']]);
-    assert.ok(reading.items[0]!.publishedAt instanceof Date);
+    assert.ok(reading.items[0].publishedAt instanceof Date);
   } finally {
     await pool.close();
   }

@@ -13,7 +13,7 @@ export const FEED_LINK_TYPES: ReadonlySet<string> = new Set([
 /** Feed URLs advertised by an HTML page (<link rel="alternate" type="application/rss+xml|atom+xml|feed+json|json">), absolute, de-duplicated, in document order. */
 export function discoverFeedLinks(html: string, baseUrl: string): string[] {
   const $ = load(html);
-  checkTree($.root()[0]!, 'the page');
+  checkTree($.root()[0], 'the page');
   // Per HTML, only the first <base href> counts, and it may itself be relative.
   const base = absoluteUrl($('base[href]').first().attr('href'), baseUrl) ?? baseUrl;
   const found = new Set<string>();

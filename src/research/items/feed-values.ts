@@ -40,7 +40,7 @@ export function innerXml(raw: string): { value: string; markup: boolean } {
 /** Decodes the five XML entities and character references; HTML's named entities are left to the HTML reader. */
 function decodeXml(text: string): string {
   return text.replace(XML_ENTITY, (whole, name: string | undefined, dec: string | undefined, hex: string | undefined) => {
-    if (name) return NAMED[name]!;
+    if (name) return NAMED[name];
     const code = dec !== undefined ? Number(dec) : parseInt(hex!, 16);
     return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
   });

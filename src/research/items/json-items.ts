@@ -41,11 +41,11 @@ export function parseJsonItems(body: string, baseUrl: string): JsonItem[] | null
  * array (looking inside `data`-like objects too), else its largest array of objects.
  */
 function mainArray(doc: unknown, depth: number): unknown[] | null {
-  if (Array.isArray(doc)) return doc;
+  if (Array.isArray(doc)) return doc as unknown[];
   if (!isObject(doc) || depth > 3) return null;
   for (const field of ARRAY_FIELDS) {
     const value = doc[field];
-    if (Array.isArray(value)) return value;
+    if (Array.isArray(value)) return value as unknown[];
     if (isObject(value)) {
       const inner = mainArray(value, depth + 1);
       if (inner) return inner;

@@ -28,9 +28,9 @@ test('splits main content into headings, paragraphs, list items and table rows; 
     ['heading', 'Changelog'], ['heading', 'Version 2.0'], ['paragraph', 'We shipped the new API today.'],
     ['item', 'Faster builds'], ['item', 'New dashboard'], ['row', 'Plan | Price'], ['row', 'Pro | $10'],
   ]);
-  assert.equal(blocks[2]!.anchor, 'v2', 'blocks carry the id of the heading above');
-  assert.equal(blocks[2]!.section, 'Version 2.0');
-  assert.deepEqual(blocks[2]!.links, [{ url: 'http://127.0.0.1/api', text: 'the new API' }]);
+  assert.equal(blocks[2].anchor, 'v2', 'blocks carry the id of the heading above');
+  assert.equal(blocks[2].section, 'Version 2.0');
+  assert.deepEqual(blocks[2].links, [{ url: 'http://127.0.0.1/api', text: 'the new API' }]);
   assert.deepEqual(entries, [], 'a changelog of prose is not a listing');
 });
 

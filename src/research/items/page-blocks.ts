@@ -60,7 +60,7 @@ const LISTING_MIN_SHARE = 0.25;
 export function extractPage(html: string, pageUrl: string): ExtractedPage {
   // htmlparser2 in HTML mode: several times faster than parse5, and as lenient for this purpose.
   const $ = load(html, { xml: { xmlMode: false, decodeEntities: true } });
-  checkTree($.root()[0]!, 'the page');
+  checkTree($.root()[0], 'the page');
   const base = absoluteUrl($('base[href]').first().attr('href'), pageUrl) ?? pageUrl;
   const title = collapse($('title').first().text()) || null;
   const main = $('main, [role="main"]').first();
@@ -78,7 +78,7 @@ interface Visit { node: DomNode; inArticle: boolean }
 /** Pushes a node's children so that they pop in document order. */
 function pushChildren(stack: (Visit | (() => void))[], node: DomNode, inArticle: boolean): void {
   const children = node.children ?? [];
-  for (let i = children.length - 1; i >= 0; i -= 1) stack.push({ node: children[i]!, inArticle });
+  for (let i = children.length - 1; i >= 0; i -= 1) stack.push({ node: children[i], inArticle });
 }
 
 /** Accumulates text into blocks while walking the tree in document order. */

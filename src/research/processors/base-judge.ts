@@ -59,7 +59,7 @@ export async function judgeItems(
     const votes = passes.map((verdicts) => verdicts.find((v) => v.index === index));
     const yes = votes.filter((v): v is Verdict => v !== undefined && v.relevant && v.material);
     if (yes.length * 2 <= passes.length) continue;
-    const first = yes[0]!;
+    const first = yes[0];
     const confidence: Confidence = yes.length === passes.length ? first.confidence : 'low';
     const output = schema?.json_schema
       ? await fillSchema(model, query, item, schema.json_schema, tier, work, first, confidence)
@@ -99,7 +99,7 @@ async function fillSchema(
     system: 'Fill the JSON schema from the item\'s text only. Use null for anything the text does not state; never guess.',
     user: `Query: ${query}\n\n${describeItem(item, 0, tier.chars)}`,
   }, work);
-  const properties = Object.keys((schema.properties ?? {}) as Record<string, unknown>);
+  const properties = Object.keys((schema.properties ?? {}));
   const basis: FieldBasis[] = (properties.length > 0 ? properties : Object.keys(content)).map((field) => ({
     field, citations: [citation(item)], reasoning: `Written by the model from the item's text. ${verdict.reasoning}`,
     confidence: content[field] === null || content[field] === undefined ? 'low' : confidence,

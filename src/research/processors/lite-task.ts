@@ -29,7 +29,7 @@ export type Progress = (type: 'plan' | 'exec_status' | 'result', message: string
  */
 export function targetUrls(task: Pick<LiteTask, 'input' | 'sourcePolicy'>): string[] {
   const urls = [...urlsIn(task.input)];
-  for (const domain of task.sourcePolicy?.include_domains ?? []) urls.push(homePages(domain)[0]!);
+  for (const domain of task.sourcePolicy?.include_domains ?? []) urls.push(homePages(domain)[0]);
   return [...new Set(urls)].slice(0, MAX_TASK_PAGES);
 }
 

@@ -86,7 +86,7 @@ export function selectReported(
   let chosen = fresh.filter((item, i) =>
     (!lexical || matchesQuery(terms, `${item.title ?? ''} ${item.summary ?? ''} ${item.section ?? ''}`))
     && passes(filterText(item))
-    && (regexHits === null || regexHits[i] === true)
+    && (regexHits === null || regexHits[i])
     && !(after !== undefined && item.publishedAt && item.publishedAt.getTime() < after)
     && !isExcluded(item.link, excluded));
   chosen = chosen.sort(byDateAscending);

@@ -67,7 +67,7 @@ export async function runModelTask(
     return { output: { type: 'text', content, basis: [fieldBasis('output', content, answer.citations, pages)] } };
   }
   const content = (answer.output && typeof answer.output === 'object' ? answer.output : {}) as Record<string, unknown>;
-  const fields = spec.type === 'json' ? Object.keys((spec.json_schema.properties ?? {}) as object) : Object.keys(content);
+  const fields = spec.type === 'json' ? Object.keys((spec.json_schema.properties ?? {})) : Object.keys(content);
   const output: TaskOutput = {
     type: 'json', content,
     basis: (fields.length > 0 ? fields : Object.keys(content)).map((field) => fieldBasis(field, content[field], answer.citations, pages)),

@@ -20,7 +20,7 @@ export function deliveriesTable(deliveries, reload) {
 }
 
 /** #/webhooks */
-export async function webhooksPage(context) {
+export async function webhooksPage() {
   document.title = 'Webhooks · Vigil';
   const secret = h('div', { id: 'secret' });
   const endpoints = h('div', { id: 'endpoints' });
