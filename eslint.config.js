@@ -66,7 +66,7 @@ export default tseslint.config(
     languageOptions: { globals: globals.browser, sourceType: 'module' },
   },
   {
-    files: ['**/*.cjs', '**/*.mjs'],
+    files: ['**/*.cjs', '**/*.mjs', 'bin/*.js'],
     languageOptions: { globals: globals.node },
   },
   {

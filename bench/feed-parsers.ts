@@ -19,6 +19,8 @@ const text = (v: unknown): string | null => (typeof v === 'string' ? toText(v, '
 const PARSERS: Record<string, (body: string) => First[]> = {
   vigil: (body) => (vigil(body, BASE)?.items ?? []).map((item) => ({ title: item.title, link: item.link, summary: item.summary })),
   feedsmith: (body) => {
+    // feedsmith's item is a union over five feed formats: read loosely, as the comparison needs.
+    /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument */
     const { feed } = feedsmith(body) as { feed: { items?: Record<string, any>[]; entries?: Record<string, any>[] } };
     return (feed.items ?? feed.entries ?? []).map((item) => {
       const link = item.link ?? item.url ?? item.links?.find((l: { rel?: string }) => !l.rel || l.rel === 'alternate')?.href ?? null;
@@ -26,6 +28,7 @@ const PARSERS: Record<string, (body: string) => First[]> = {
       return { title: text(item.title), link: resolveUrl(link, BASE), summary: text(typeof summary === 'string' ? summary : summary?.value) };
     });
   },
+  /* eslint-enable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument */
   '@rowanmanning/feed-parser': (body) =>
     rowan(body).items.map((item) => ({ title: text(item.title), link: resolveUrl(item.url, BASE), summary: text(item.description ?? item.content) })),
 };

@@ -75,7 +75,7 @@ export async function runProcesses(
     };
   } finally {
     await Promise.all(children.map((child) => new Promise((resolve) => {
-      if (child.exitCode !== null) return resolve(undefined);
+      if (child.exitCode !== null) { resolve(undefined); return; }
       child.once('exit', resolve);
       child.send('stop');
     })));

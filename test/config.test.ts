@@ -30,8 +30,8 @@ describe('configuration', () => {
   });
 
   it('reads every variable the README lists, and only those', () => {
-    const table = readFileSync(new URL('../README.md', import.meta.url), 'utf8').split('## Configuration')[1]!.split('\n## ')[0]!;
-    const listed = new Set([...table.matchAll(/`(VIGIL_[A-Z_]+)`/g)].map((m) => m[1]!));
+    const table = readFileSync(new URL('../README.md', import.meta.url), 'utf8').split('## Configuration')[1].split('\n## ')[0];
+    const listed = new Set([...table.matchAll(/`(VIGIL_[A-Z_]+)`/g)].map((m) => m[1]));
     listed.delete('VIGIL_URL'); // the CLI client's, not read by serve
     listed.delete('VIGIL_KEY');
     assert.deepEqual([...listed].sort(), Object.keys(VARIABLES.properties).sort());

@@ -11,7 +11,7 @@ interface Verdict { verdict: 'yes' | 'no' | 'unknown'; confidence: 'low' | 'medi
 const asked = (body: any): string | undefined => body?.response_format?.json_schema?.name;
 
 /** Unit ids in a judge request, as the judge numbers them ("Unit 1: …"). */
-const unitIds = (body: any): string[] => [...userText(body).matchAll(/^Unit (\S+): /gm)].map((m) => m[1]!);
+const unitIds = (body: any): string[] => [...userText(body).matchAll(/^Unit (\S+): /gm)].map((m) => m[1]);
 
 /**
  * A scripted model: `units` for any extraction, and per judge pass (0, 1, …) the verdict of each
@@ -37,8 +37,8 @@ function scripted(units: string[], verdict: (pass: number, id: string) => Verdic
 function documentedScore(verdicts: { verdict: string; confidence: string }[]): number {
   const weight: Record<string, number> = { low: 0, medium: 0.6, high: 1 };
   const judged = verdicts.filter((v) => v.verdict !== 'unknown');
-  const total = judged.reduce((n, v) => n + weight[v.confidence]!, 0);
-  return judged.filter((v) => v.verdict === 'yes').reduce((n, v) => n + weight[v.confidence]!, 0) / total;
+  const total = judged.reduce((n, v) => n + weight[v.confidence], 0);
+  return judged.filter((v) => v.verdict === 'yes').reduce((n, v) => n + weight[v.confidence], 0) / total;
 }
 
 describe('evaluation metrics judged by a model', () => {
@@ -80,7 +80,7 @@ describe('evaluation metrics judged by a model', () => {
       // Cites evidence the context does not hold: its confidence drops to low, and it counts for nothing.
       5: { verdict: 'yes', confidence: 'high', evidence: ['Acme sells robots to factories'] },
     };
-    const script = scripted(claims, (_pass, id) => verdicts[id]!);
+    const script = scripted(claims, (_pass, id) => verdicts[id]);
     model.handler = script.handler;
     const before = model.chats().length;
     const e = await evaluate(['context_adherence'], {
@@ -89,7 +89,7 @@ describe('evaluation metrics judged by a model', () => {
     });
     assert.equal(e.status, 'completed', e.error_message);
     const r = e.evaluation_result.context_adherence;
-    const expected = documentedScore([verdicts[1]!, verdicts[2]!, verdicts[3]!, verdicts[4]!, { ...verdicts[5]!, confidence: 'low' }]);
+    const expected = documentedScore([verdicts[1], verdicts[2], verdicts[3], verdicts[4], { ...verdicts[5], confidence: 'low' }]);
     assert.equal(r.score, expected);
     assert.equal(r.judge, 'model');
     assert.equal(r.passed, r.score >= r.threshold);

@@ -33,9 +33,9 @@ const queryFor = (objective: string) => `startups: ${objective}`;
  */
 function scriptedModel(body: any): ChatAnswer {
   const text = userText(body);
-  if (schemaOf(body) === 'findall_queries') return { json: { queries: [queryFor(/^Objective: (.*)$/m.exec(text)![1]!)] } };
+  if (schemaOf(body) === 'findall_queries') return { json: { queries: [queryFor(/^Objective: (.*)$/m.exec(text)![1])] } };
   if (schemaOf(body) === 'findall_candidates') {
-    const linked = [...text.matchAll(/^- (.+): https?:\/\/\S+$/gm)].map((m) => m[1]!);
+    const linked = [...text.matchAll(/^- (.+): https?:\/\/\S+$/gm)].map((m) => m[1]);
     const own = /^Page: \S+ \((.+?) —/m.exec(text)?.[1];
     const names = linked.length > 0 ? linked : own ? [own] : [];
     return { json: { candidates: [...names, 'Invented Robotics'].map((name) => ({ name, description: `${name}, from the page.` })) } };
@@ -43,7 +43,7 @@ function scriptedModel(body: any): ChatAnswer {
   const name = judgedName(body);
   const units = text.split(/\n\nUnit /).slice(1).map((block) => {
     const [head, ...lines] = block.split('\n');
-    return { id: head!.slice(0, head!.indexOf(':')), passages: lines.filter((l) => l.startsWith('- ')).map((l) => l.slice(2)) };
+    return { id: head.slice(0, head.indexOf(':')), passages: lines.filter((l) => l.startsWith('- ')).map((l) => l.slice(2)) };
   });
   return {
     json: {
@@ -117,9 +117,9 @@ describe('FindAll with a model and web search', () => {
     for (const candidate of result.candidates.filter((c) => c.match_status === 'matched')) {
       const text = pageText(await (await fetch(candidate.url)).text());
       for (const basis of candidate.basis!) {
-        assert.equal(basis.citations![0]!.url, candidate.url);
-        assert.ok(basis.citations![0]!.excerpts!.length > 0);
-        for (const excerpt of basis.citations![0]!.excerpts!) assert.ok(text.includes(excerpt), `"${excerpt}" occurs on ${candidate.url}`);
+        assert.equal(basis.citations![0].url, candidate.url);
+        assert.ok(basis.citations![0].excerpts!.length > 0);
+        for (const excerpt of basis.citations![0].excerpts!) assert.ok(text.includes(excerpt), `"${excerpt}" occurs on ${candidate.url}`);
       }
       assert.deepEqual(Object.values(candidate.output!).map((o: any) => o.is_matched), [true, true]);
     }
@@ -127,7 +127,7 @@ describe('FindAll with a model and web search', () => {
     assert.equal(rhein.match_status, 'unmatched', 'a yes whose evidence is not on the page is no match');
     const berlin = rhein.basis!.find((b) => b.field === 'based_in_berlin')!;
     assert.equal(berlin.confidence, 'low');
-    assert.deepEqual(berlin.citations![0]!.excerpts, []);
+    assert.deepEqual(berlin.citations![0].excerpts, []);
     assert.match(berlin.reasoning, /none of the evidence the model cited occurs/);
 
     // base: one judge pass per candidate.

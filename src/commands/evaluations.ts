@@ -1,6 +1,6 @@
 import type { CreateEvalMonitorBody, SubmitEventBody, UpdateEvalMonitorBody } from '../domain/evaluation-schemas.js';
 import {
-  DEFAULT_RUN_MODE, EVALUATION_HINT, type EvalMonitor, type EvalMonitorSettings, type Evaluation, type RunMode,
+  DEFAULT_RUN_MODE, EVALUATION_HINT, type EvalMonitor, type EvalMonitorSettings, type Evaluation,
 } from '../domain/evaluation.js';
 import { evaluationDetailRecord } from '../domain/wire.js';
 import { checkEvalMonitorSettings, checkRunMode } from '../domain/evaluation-rules.js';

@@ -33,7 +33,7 @@ function closed(schema: TSchema): TSchema {
     Object.values(object).forEach(close);
   };
   close(copy);
-  return copy as TSchema;
+  return copy;
 }
 
 function assertFits(schema: TSchema, value: unknown): void {

@@ -155,7 +155,7 @@ async function evaluate(deps: EvaluationRunnerDeps, leased: Leased, job: Job): P
   if (!monitor) return undefined;
   const input = scorerInput(evaluation, files);
   const thresholds = monitor.settings.thresholds;
-  if (!deps.model) return score(deps, evaluation, (metric) => scoreLite(input, [metric], thresholds)[0]!, job);
+  if (!deps.model) return score(deps, evaluation, (metric) => scoreLite(input, [metric], thresholds)[0], job);
   const meter = deps.model.meter();
   meters.set(leased, meter);
   const judge = modelJudge(deps.model, { deadline: job.deadline, signal: job.signal, usage: meter });

@@ -104,13 +104,18 @@ export function createLeasePool<T>(options: LeasePoolOptions<T>): Loop {
       clearTimeout(refill);
       await loop.stop();
       await options.releaseUnstarted?.();
-      const drained = Promise.allSettled(inFlight.values());
-      let timer: NodeJS.Timeout | undefined;
-      const grace = new Promise((resolve) => { timer = setTimeout(resolve, options.graceMs ?? STOP_GRACE_MS); });
-      await Promise.race([drained, grace]);
-      clearTimeout(timer);
-      stopController.abort();
-      await drained;
+      await finishOrAbort([...inFlight.values()], stopController, options.graceMs ?? STOP_GRACE_MS);
     })()),
   };
+}
+
+/** Lets the work in flight finish for `graceMs`, then aborts what is left (which gives its items back) and waits for it. */
+async function finishOrAbort(inFlight: Promise<void>[], stopController: AbortController, graceMs: number): Promise<void> {
+  const drained = Promise.allSettled(inFlight);
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise((resolve) => { timer = setTimeout(resolve, graceMs); });
+  await Promise.race([drained, grace]);
+  clearTimeout(timer);
+  stopController.abort();
+  await drained;
 }

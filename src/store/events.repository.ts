@@ -78,7 +78,7 @@ function pageStatements(dialect: DialectInfo): ReturnType<typeof pageStatement>[
 }
 
 function pageStatement(dialect: DialectInfo, includeCompletions: boolean) {
-  return prepared<PageValues, StoredEvent>(PAGE_VALUES, (db, v) => eventsPageQuery({ db: db as ListReader['db'], dialect }, { ...v, includeCompletions }));
+  return prepared<PageValues, StoredEvent>(PAGE_VALUES, (db, v) => eventsPageQuery({ db: db, dialect }, { ...v, includeCompletions }));
 }
 
 /** Which execution's events. */

@@ -50,7 +50,7 @@ export async function monitorRoutes(
   app.post('/v1/monitors/:monitor_id/update', {
     schema: { tags, summary: 'Update a monitor', params: MonitorParams, body: UpdateMonitorBody, response: { 200: MonitorResponse, ...errors } },
   }, async (request) => {
-    const body = (request.body ?? {}) as UpdateMonitorBody;
+    const body = (request.body ?? {});
     return monitorRecord(await updateMonitor(deps, request.account.id, request.params.monitor_id, body));
   });
 

@@ -2,7 +2,7 @@ import type { FieldBasis, TaskOutput } from '../../domain/event.js';
 import { queryTerms } from '../relevance.js';
 import { autoOutput } from './auto-schema.js';
 import type { Extraction } from './extraction.js';
-import { excerpt, propertiesOf, type FieldSchema } from '../coerce.js';
+import { excerpt, propertiesOf } from '../coerce.js';
 import { fieldQuery, type FieldQuery, type Found } from './field-query.js';
 import { fromHints, hintsOf } from './hints.js';
 import { fromLabels } from './labels.js';

@@ -29,7 +29,7 @@ export async function judgeWithModel(deps: ModelJudging, seed: CandidateSeed, sp
   const output: Record<string, ConditionVerdict> = {};
   const basis: FieldBasis[] = [];
   for (const [i, condition] of spec.match_conditions.entries()) {
-    const { verdict, why } = fromUnit(verdicts[i]!, evidence);
+    const { verdict, why } = fromUnit(verdicts[i], evidence);
     output[condition.name] = verdict;
     basis.push({ field: condition.name, ...why });
   }
@@ -52,7 +52,7 @@ function fromUnit(unit: UnitVerdict, evidence: Evidence): { verdict: ConditionVe
     ? `${unit.reasoning} Not matched: none of the evidence the model cited occurs on ${evidence.url}.`
     : unit.reasoning;
   return {
-    verdict: { value: supported ? unit.evidence[0]! : unit.reasoning, type: 'match_condition', is_matched: supported },
+    verdict: { value: supported ? unit.evidence[0] : unit.reasoning, type: 'match_condition', is_matched: supported },
     why: {
       citations: [{ url: evidence.url, title: evidence.title, excerpts: unit.evidence }],
       reasoning,

@@ -28,9 +28,9 @@ export async function semanticCandidates(
   if (!queryVector || itemVectors.length !== candidates.length) return newest;
   const kept: number[] = [];
   for (let i = 0; i < candidates.length; i++) {
-    if (!kept.some((k) => cosineSimilarity(itemVectors[k]!, itemVectors[i]!) >= NEAR_DUPLICATE_SIMILARITY)) kept.push(i);
+    if (!kept.some((k) => cosineSimilarity(itemVectors[k], itemVectors[i]) >= NEAR_DUPLICATE_SIMILARITY)) kept.push(i);
   }
-  const closest = [...kept].sort((a, b) => cosineSimilarity(queryVector, itemVectors[b]!) - cosineSimilarity(queryVector, itemVectors[a]!));
+  const closest = [...kept].sort((a, b) => cosineSimilarity(queryVector, itemVectors[b]) - cosineSimilarity(queryVector, itemVectors[a]));
   const chosen = new Set(closest.slice(0, limit));
   return candidates.filter((_, i) => chosen.has(i));
 }
