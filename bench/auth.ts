@@ -81,12 +81,23 @@ async function sequential(store: Store, authenticate: (request: FastifyRequest) 
 
 const database = await openBenchDatabase('vigil_bench_auth');
 const apiKey = 'bench-auth-key';
-const vigil = await startVigil(loadConfig({
-  VIGIL_DATABASE_URL: database.url, VIGIL_PORT: '0', VIGIL_API_KEY: apiKey, VIGIL_ROLES: 'api', VIGIL_LOG_LEVEL: 'silent',
-}, { monitorCreatesPerMinute: 1_000_000 }));
+const vigil = await startVigil(
+  loadConfig(
+    {
+      VIGIL_DATABASE_URL: database.url,
+      VIGIL_PORT: '0',
+      VIGIL_API_KEY: apiKey,
+      VIGIL_ROLES: 'api',
+      VIGIL_LOG_LEVEL: 'silent',
+    },
+    { monitorCreatesPerMinute: 1_000_000 },
+  ),
+);
 try {
   const monitor = await sdkClient(vigil.url as string, apiKey).monitor.create({
-    type: 'event_stream', frequency: '1d', settings: { query: 'bench', sources: ['http://127.0.0.1:9/feed.xml'] } as never,
+    type: 'event_stream',
+    frequency: '1d',
+    settings: { query: 'bench', sources: ['http://127.0.0.1:9/feed.xml'] } as never,
   });
   const reader = createAuthenticator(vigil.store.db, Date.now);
   const figure = await route(vigil.store, reader);
@@ -94,15 +105,20 @@ try {
   console.log(`bench/auth on ${database.label}; ${machineLine()}; ${settings.connections} connections, ${settings.duration} s × ${rounds} rounds`);
   const headers = { 'x-api-key': apiKey };
   const best = { floor: undefined as LoadResult | undefined, figure: undefined as LoadResult | undefined, vigil: undefined as LoadResult | undefined };
-  const keep = (slot: keyof typeof best, r: LoadResult) => { if (!best[slot] || r.rps > best[slot].rps) best[slot] = r; };
+  const keep = (slot: keyof typeof best, r: LoadResult) => {
+    if (!best[slot] || r.rps > best[slot].rps) best[slot] = r;
+  };
   for (let round = 0; round < rounds; round += 1) {
     keep('floor', await runLoad({ title: 'floor: key cached', origin: floor.origin, path: `/m/${monitor.monitor_id}`, headers }, settings));
     keep('figure', await runLoad({ title: 'key read per request', origin: figure.origin, path: `/m/${monitor.monitor_id}`, headers }, settings));
-    keep('vigil', await runLoad({ title: 'Vigil GET /v1/monitors/:id', origin: vigil.url as string, path: `/v1/monitors/${monitor.monitor_id}`, headers }, settings));
+    keep(
+      'vigil',
+      await runLoad({ title: 'Vigil GET /v1/monitors/:id', origin: vigil.url as string, path: `/v1/monitors/${monitor.monitor_id}`, headers }, settings),
+    );
   }
   printResults([best.floor!, best.figure!, best.vigil!]);
   printRatio('per-request key read / cached key', best.figure!, best.floor!, 0.6);
-  const accountId = (await findMonitorAccount(vigil.store, monitor.monitor_id));
+  const accountId = await findMonitorAccount(vigil.store, monitor.monitor_id);
   await sequential(vigil.store, reader, monitor.monitor_id, accountId);
   await figure.close();
   await floor.close();

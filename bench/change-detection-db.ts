@@ -22,12 +22,21 @@ export interface DbSide {
 
 export async function startDbSide(pageUrls: string[], concurrency: number): Promise<DbSide> {
   const database: BenchDatabase = await openBenchDatabase('vigil_bench_change');
-  const config = loadConfig({
-    VIGIL_PORT: '0', VIGIL_HOST: '127.0.0.1', VIGIL_DATABASE_URL: database.url, VIGIL_ALLOW_NETWORKS: '127.0.0.0/8',
-    VIGIL_WORKER_CONCURRENCY: String(concurrency), VIGIL_LOG_LEVEL: 'error',
-    // The one fixture host stands for many sites: per-host politeness would measure the limit, not the checking.
-    VIGIL_FETCH_HOST_CONCURRENCY: String(concurrency), VIGIL_FETCH_HOST_SPACING: '0', VIGIL_API_KEY: `bench-${Date.now()}`,
-  }, { pollIntervalMs: 50 });
+  const config = loadConfig(
+    {
+      VIGIL_PORT: '0',
+      VIGIL_HOST: '127.0.0.1',
+      VIGIL_DATABASE_URL: database.url,
+      VIGIL_ALLOW_NETWORKS: '127.0.0.0/8',
+      VIGIL_WORKER_CONCURRENCY: String(concurrency),
+      VIGIL_LOG_LEVEL: 'error',
+      // The one fixture host stands for many sites: per-host politeness would measure the limit, not the checking.
+      VIGIL_FETCH_HOST_CONCURRENCY: String(concurrency),
+      VIGIL_FETCH_HOST_SPACING: '0',
+      VIGIL_API_KEY: `bench-${Date.now()}`,
+    },
+    { pollIntervalMs: 50 },
+  );
   const vigil: Vigil = await startVigil(config);
   const account = await ensureAccount(vigil.store, 'bench-change-detection');
   const deps: CommandDeps = { store: vigil.store, config, clock: Date.now, wake: () => vigil.store.workHints.notify() };
@@ -35,7 +44,9 @@ export async function startDbSide(pageUrls: string[], concurrency: number): Prom
   const ids: string[] = [];
   for (const url of pageUrls) {
     const monitor = await createMonitor(deps, account.id, {
-      type: 'event_stream', frequency: '1d', settings: { query: `Tell me about changes on ${url}` },
+      type: 'event_stream',
+      frequency: '1d',
+      settings: { query: `Tell me about changes on ${url}` },
     });
     ids.push(monitor.id);
   }
@@ -77,10 +88,16 @@ async function allDone(vigil: Vigil, ids: string[], count: number): Promise<(str
     const still: number[] = [];
     let misses = 0;
     for (const i of pending) {
-      if (misses >= 20) { still.push(i); continue; }
+      if (misses >= 20) {
+        still.push(i);
+        continue;
+      }
       const done = (await listExecutions(vigil.store.db, ids[i])).filter((e) => e.status === 'done');
       if (done.length >= count) outcomes[i] = done.at(-1)!.outcome;
-      else { still.push(i); misses += 1; }
+      else {
+        still.push(i);
+        misses += 1;
+      }
     }
     pending = still;
     if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 100));

@@ -41,60 +41,99 @@ const SKIP_URLWATCH = process.env.BENCH_SKIP_URLWATCH === '1';
 const SKIP_DB = process.env.BENCH_SKIP_DB === '1';
 const CHANGED = new Set(Array.from({ length: PAGES }, (_, i) => i).filter((i) => i % 10 === 3));
 
-interface Site { origin: string; setVersion(version: number): Promise<number>; close(): Promise<number> }
+interface Site {
+  origin: string;
+  setVersion(version: number): Promise<number>;
+  close(): Promise<number>;
+}
 
 async function startSite(): Promise<Site> {
   // Node 20 workers do not inherit `--import tsx` for a .ts entry: register tsx, then import it.
   const entry = JSON.stringify(new URL('./change-site.ts', import.meta.url).href);
   const worker = new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${entry}); })`, {
-    eval: true, workerData: { changed: [...CHANGED] },
+    eval: true,
+    workerData: { changed: [...CHANGED] },
   });
   const port = await new Promise<number>((resolve, reject) => {
     worker.once('message', (m: { port: number }) => resolve(m.port));
     worker.once('error', reject);
   });
-  const ask = (message: object) => new Promise<number>((resolve) => {
-    worker.once('message', (m: { requests: number }) => resolve(m.requests));
-    worker.postMessage(message);
-  });
+  const ask = (message: object) =>
+    new Promise<number>((resolve) => {
+      worker.once('message', (m: { requests: number }) => resolve(m.requests));
+      worker.postMessage(message);
+    });
   return {
     origin: `http://127.0.0.1:${port}`,
     setVersion: (version) => ask({ version }),
-    close: async () => { await worker.terminate(); return 0; },
+    close: async () => {
+      await worker.terminate();
+      return 0;
+    },
   };
 }
 
-interface PageState { monitor: Monitor; seen: Set<string>; prints: string[] }
+interface PageState {
+  monitor: Monitor;
+  seen: Set<string>;
+  prints: string[];
+}
 
 function monitorFor(url: string, i: number): Monitor {
   return {
-    id: `mon_bench_${i}`, accountId: 'acc_bench', type: 'event_stream', status: 'active', frequency: '1h', frequencySeconds: 3600,
-    processor: 'lite', settings: { query: `Tell me about changes on ${url}` }, webhook: null, metadata: null,
-    memoryScopeKey: null, output: null, createdAt: 0, updatedAt: 0, lastRunAt: null, nextRunAt: null,
+    id: `mon_bench_${i}`,
+    accountId: 'acc_bench',
+    type: 'event_stream',
+    status: 'active',
+    frequency: '1h',
+    frequencySeconds: 3600,
+    processor: 'lite',
+    settings: { query: `Tell me about changes on ${url}` },
+    webhook: null,
+    metadata: null,
+    memoryScopeKey: null,
+    output: null,
+    createdAt: 0,
+    updatedAt: 0,
+    lastRunAt: null,
+    nextRunAt: null,
   };
 }
 
 /** One check of every page through the processor, CONCURRENCY at once; returns the pages with events. */
-async function vigilCheck(http: OutboundClient, parser: SourceParser, pages: PageState[], first: boolean): Promise<{ seconds: number; detected: Set<number>; errors: string[] }> {
+async function vigilCheck(
+  http: OutboundClient,
+  parser: SourceParser,
+  pages: PageState[],
+  first: boolean,
+): Promise<{ seconds: number; detected: Set<number>; errors: string[] }> {
   const detected = new Set<number>();
   const errors: string[] = [];
   let next = 0;
   const start = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < pages.length) {
-      const i = next++;
-      const state = pages[i];
-      const result = await feedWatch.run({
-        monitor: state.monitor, isFirstExecution: first, http, parser, clock: Date.now, signal: AbortSignal.timeout(60_000), deadline: Date.now() + 60_000,
-        seen: async (keys) => new Set(keys.filter((k) => state.seen.has(k))),
-        fingerprints: async () => state.prints,
-      });
-      for (const key of result.seenKeys) state.seen.add(key);
-      state.prints.push(...(result.fingerprints ?? []).map((f) => f.simhash));
-      if (result.outcome.kind === 'error') errors.push(result.outcome.message);
-      else if (result.outcome.kind === 'events' && result.outcome.events.length > 0) detected.add(i);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < pages.length) {
+        const i = next++;
+        const state = pages[i];
+        const result = await feedWatch.run({
+          monitor: state.monitor,
+          isFirstExecution: first,
+          http,
+          parser,
+          clock: Date.now,
+          signal: AbortSignal.timeout(60_000),
+          deadline: Date.now() + 60_000,
+          seen: async (keys) => new Set(keys.filter((k) => state.seen.has(k))),
+          fingerprints: async () => state.prints,
+        });
+        for (const key of result.seenKeys) state.seen.add(key);
+        state.prints.push(...(result.fingerprints ?? []).map((f) => f.simhash));
+        if (result.outcome.kind === 'error') errors.push(result.outcome.message);
+        else if (result.outcome.kind === 'events' && result.outcome.events.length > 0) detected.add(i);
+      }
+    }),
+  );
   return { seconds: (performance.now() - start) / 1000, detected, errors };
 }
 
@@ -103,15 +142,18 @@ function urlwatchFiles(origin: string, dir: string) {
   const urls = join(dir, 'urls.yaml');
   const config = join(dir, 'urlwatch.yaml');
   writeFileSync(urls, Array.from({ length: PAGES }, (_, i) => `name: p${i}\nurl: ${origin}/p/${i}\n`).join('---\n'));
-  writeFileSync(config, [
-    'display: {new: false, error: true, unchanged: false, empty-diff: false}',
-    'report:',
-    '  text: {line_length: 200, details: false, footer: false, minimal: false, separate: false}',
-    '  stdout: {enabled: true, color: false}',
-    '  html: {diff: unified}',
-    '  markdown: {details: false, footer: false, minimal: false, separate: false}',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    config,
+    [
+      'display: {new: false, error: true, unchanged: false, empty-diff: false}',
+      'report:',
+      '  text: {line_length: 200, details: false, footer: false, minimal: false, separate: false}',
+      '  stdout: {enabled: true, color: false}',
+      '  html: {diff: unified}',
+      '  markdown: {details: false, footer: false, minimal: false, separate: false}',
+      '',
+    ].join('\n'),
+  );
   return ['--urls', urls, '--config', config, '--cache', join(dir, 'cache.db'), '--hooks', join(dir, 'hooks.py')];
 }
 
@@ -120,8 +162,12 @@ async function urlwatchCheck(args: string[], home: string): Promise<{ seconds: n
   const start = performance.now();
   const child = spawn('urlwatch', args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: home } });
   let out = '';
-  child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
-  child.stderr.on('data', (c: Buffer) => { out += c.toString(); });
+  child.stdout.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   const seconds = (performance.now() - start) / 1000;
   if (process.env.BENCH_DEBUG) console.log(out.slice(0, 3000));
@@ -164,7 +210,9 @@ async function main(): Promise<void> {
     const report = (label: string, seconds: number, detected: Set<number>, note = '') => {
       const q = quality(detected);
       figures.push({ label, rate: PAGES / seconds });
-      console.log(`${label.padEnd(18)} ${(PAGES / seconds).toFixed(0).padStart(5)} pages/s (${seconds.toFixed(2)} s${note}); detected ${q.detected}: precision ${pct(q.precision)}, recall ${pct(q.recall)}`);
+      console.log(
+        `${label.padEnd(18)} ${(PAGES / seconds).toFixed(0).padStart(5)} pages/s (${seconds.toFixed(2)} s${note}); detected ${q.detected}: precision ${pct(q.precision)}, recall ${pct(q.recall)}`,
+      );
     };
     const vigil = await vigilCheck(http, parser, pages, false);
     if (vigil.errors.length > 0) console.log(`Vigil errors: ${vigil.errors.length}, e.g. ${vigil.errors[0]}`);

@@ -3,15 +3,17 @@
 // scripts), whose chrome changes on every request (clock, "updated n minutes ago", rotating ad,
 // request id, reordered navigation) and whose content changes only for the pages made to change.
 
-const WORDS = ('alpha beta gamma delta release query planner index storage engine latency cache cluster region ' +
+const WORDS = (
+  'alpha beta gamma delta release query planner index storage engine latency cache cluster region ' +
   'pricing plan team billing invoice support uptime incident deploy rollback feature flag dashboard export report ' +
-  'account security audit token session webhook retry queue worker schedule monitor event stream snapshot').split(' ');
+  'account security audit token session webhook retry queue worker schedule monitor event stream snapshot'
+).split(' ');
 const ADS = ['Try Widget Pro free for 30 days', 'Black Friday: 50% off all plans', 'Join our webinar on Thursday', 'New: the Acme mobile app'];
 const NAV = ['Products', 'Pricing', 'Docs', 'Blog', 'Careers', 'Status', 'Contact', 'Changelog'];
 
 /** A deterministic pseudo-random sentence, so every page has its own stable text. */
 function sentence(seed: number, length: number): string {
-  let x = seed * 2654435761 >>> 0;
+  let x = (seed * 2654435761) >>> 0;
   const words: string[] = [];
   for (let i = 0; i < length; i += 1) {
     x = (Math.imul(x ^ (x >>> 15), 2246822519) + 0x9e3779b9) >>> 0;
@@ -24,10 +26,14 @@ function sentence(seed: number, length: number): string {
 /** What version 1 of a changed page adds (one of four kinds of real change, by page number). */
 function contentChange(page: number): { paragraph?: string; item?: string; row?: string; heading?: string } {
   switch (page % 4) {
-    case 0: return { paragraph: `New in this release: ${sentence(page * 7919, 18)}` };
-    case 1: return { item: `Added ${sentence(page * 104729, 6)}` };
-    case 2: return { row: `<td>Enterprise ${page}</td><td>$${100 + page}</td><td>Unlimited</td>` };
-    default: return { heading: `Version ${page}.1`, paragraph: `Fixes: ${sentence(page * 1299709, 14)}` };
+    case 0:
+      return { paragraph: `New in this release: ${sentence(page * 7919, 18)}` };
+    case 1:
+      return { item: `Added ${sentence(page * 104729, 6)}` };
+    case 2:
+      return { row: `<td>Enterprise ${page}</td><td>$${100 + page}</td><td>Unlimited</td>` };
+    default:
+      return { heading: `Version ${page}.1`, paragraph: `Fixes: ${sentence(page * 1299709, 14)}` };
   }
 }
 
@@ -37,7 +43,7 @@ function contentChange(page: number): { paragraph?: string; item?: string; row?:
  */
 export function fixturePage(page: number, version: number, changed: boolean, request: number): string {
   const change = version === 1 && changed ? contentChange(page) : {};
-  const minutes = (request * 7) % 59 + 1;
+  const minutes = ((request * 7) % 59) + 1;
   const nav = [...NAV.slice(request % NAV.length), ...NAV.slice(0, request % NAV.length)];
   const paragraphs = Array.from({ length: 24 }, (_, i) => `<p>${sentence(page * 31 + i, 25 + (i % 3) * 10)}</p>`).join('\n      ');
   const items = Array.from({ length: 5 }, (_, i) => `<li>${sentence(page * 97 + i, 7)}</li>`).join('');

@@ -13,7 +13,10 @@ let requests = 0;
 const server = createServer((req, res) => {
   const match = /^\/p\/(\d+)$/.exec(req.url ?? '');
   requests += 1;
-  if (!match) { res.writeHead(404).end('not found'); return; }
+  if (!match) {
+    res.writeHead(404).end('not found');
+    return;
+  }
   const page = Number(match[1]);
   res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(fixturePage(page, version, changed.has(page), requests));
 });

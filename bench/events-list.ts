@@ -28,8 +28,16 @@ import { loadConfig } from '../src/config.js';
 import { startVigil, type Vigil } from '../src/server.js';
 import { openStore } from '../src/store/db.js';
 import {
-  envInt, loadSettingsFromEnv, machineLine, openBenchDatabase, printRatio, printResults, runLoad, seconds,
-  type BenchDatabase, type LoadResult,
+  envInt,
+  loadSettingsFromEnv,
+  machineLine,
+  openBenchDatabase,
+  printRatio,
+  printResults,
+  runLoad,
+  seconds,
+  type BenchDatabase,
+  type LoadResult,
 } from './lib.js';
 import { seedEventLog, seedEventLogPostgres } from './seed.js';
 
@@ -49,9 +57,12 @@ const rounds = envInt('BENCH_ROUNDS', 3, 1);
  * The floor's read: the page as the shortest SQL says it, prepared once. On PostgreSQL its sessions
  * have sorts and bitmap scans off, so the floor is the best plan whatever the statistics say.
  */
-const FLOOR_SQL = 'select "seq", "body" from "events" where "monitor_id" = ? and "account_id" = ? and "seq" < ? '
-  + 'and "kind" <> \'completion\' order by "seq" desc limit ?';
-const pgSql = (text: string) => { let i = 0; return text.replace(/\?/g, () => `$${++i}`); };
+const FLOOR_SQL =
+  'select "seq", "body" from "events" where "monitor_id" = ? and "account_id" = ? and "seq" < ? ' + 'and "kind" <> \'completion\' order by "seq" desc limit ?';
+const pgSql = (text: string) => {
+  let i = 0;
+  return text.replace(/\?/g, () => `$${++i}`);
+};
 const TOP = Number.MAX_SAFE_INTEGER;
 
 let database: BenchDatabase | undefined;
@@ -66,10 +77,15 @@ async function cleanup(): Promise<void> {
   await database?.remove().catch((err: unknown) => console.error(`could not remove the bench database: ${String(err)}`));
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => { void cleanup().finally(() => process.exit(130)); });
+  process.once(signal, () => {
+    void cleanup().finally(() => process.exit(130));
+  });
 }
 
-interface Floor { origin: string; close(): Promise<void> }
+interface Floor {
+  origin: string;
+  close(): Promise<void>;
+}
 
 /** The floor: a bare Fastify app (no logger, no hooks, no auth) whose one route reads a page. */
 async function startFloor(db: BenchDatabase, accountId: string): Promise<Floor> {
@@ -79,12 +95,17 @@ async function startFloor(db: BenchDatabase, accountId: string): Promise<Floor> 
     const sqlite = new SQLite(db.sqliteFile, { readonly: true });
     const statement = sqlite.prepare(FLOOR_SQL);
     read = (monitorId, before) => statement.all(monitorId, accountId, before, PAGE + 1) as { seq: number; body: string }[];
-    closeDb = async () => { sqlite.close(); };
+    closeDb = async () => {
+      sqlite.close();
+    };
   } else {
     const pool = new pg.Pool({ connectionString: db.url, max: 10, options: '-c enable_sort=off -c enable_bitmapscan=off' });
     const text = pgSql(FLOOR_SQL);
-    read = async (monitorId, before) => (await pool.query<{ seq: string; body: string }>({ name: 'floor_page', text, values: [monitorId, accountId, before, PAGE + 1] }))
-      .rows.map((r) => ({ seq: Number(r.seq), body: r.body }));
+    read = async (monitorId, before) =>
+      (await pool.query<{ seq: string; body: string }>({ name: 'floor_page', text, values: [monitorId, accountId, before, PAGE + 1] })).rows.map((r) => ({
+        seq: Number(r.seq),
+        body: r.body,
+      }));
     closeDb = () => pool.end();
   }
   const app = Fastify();
@@ -96,7 +117,13 @@ async function startFloor(db: BenchDatabase, accountId: string): Promise<Floor> 
     return reply.type('application/json; charset=utf-8').send(`{"events":[${shown.map((r) => r.body).join(',')}],"next_cursor":${next}}`);
   });
   const origin = await app.listen({ port: 0, host: '127.0.0.1' });
-  return { origin, close: async () => { await app.close(); await closeDb(); } };
+  return {
+    origin,
+    close: async () => {
+      await app.close();
+      await closeDb();
+    },
+  };
 }
 
 /** Cursor positions deep in the monitors' logs: up to 1,000 seqs at least a page from either end. */
@@ -116,7 +143,11 @@ async function deepPositions(db: BenchDatabase, monitorIds: string[]): Promise<{
   } else {
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
-    for (const id of sample) take(id, (await client.query<{ seq: string }>(pgSql(text), [id])).rows.map((r) => Number(r.seq)));
+    for (const id of sample)
+      take(
+        id,
+        (await client.query<{ seq: string }>(pgSql(text), [id])).rows.map((r) => Number(r.seq)),
+      );
     await client.end();
   }
   return positions;
@@ -133,8 +164,10 @@ async function main(): Promise<number> {
   const started = performance.now();
   const shape = { accountId: account.id, monitors: monitorCount, eventsPerMonitor: perMonitor, eventsPerExecution: perExecution };
   const monitorIds = database.sqliteFile ? seedEventLog(database.sqliteFile, shape) : await seedEventLogPostgres(database.url, shape, !busy);
-  console.log(`seeded ${(monitorIds.length * perMonitor).toLocaleString('en-US')} events, ${perExecution} per execution, over `
-    + `${monitorIds.length.toLocaleString('en-US')} monitor(s) in ${seconds(started)}; ${database.sqliteFile ? 'SQLite keeps no statistics' : `statistics ${busy ? 'never gathered' : 'gathered'}`}; pages of ${PAGE}`);
+  console.log(
+    `seeded ${(monitorIds.length * perMonitor).toLocaleString('en-US')} events, ${perExecution} per execution, over ` +
+      `${monitorIds.length.toLocaleString('en-US')} monitor(s) in ${seconds(started)}; ${database.sqliteFile ? 'SQLite keeps no statistics' : `statistics ${busy ? 'never gathered' : 'gathered'}`}; pages of ${PAGE}`,
+  );
 
   vigil = await startVigil(loadConfig({}, { databaseUrl: database.url, port: 0, host: '127.0.0.1', logLevel: 'silent', roles: { api: true, worker: false } }));
   floor = await startFloor(database, account.id);
@@ -181,8 +214,10 @@ async function main(): Promise<number> {
 
   const bad = all.filter((r) => r.non2xx > 0 || r.errors > 0 || r.timeouts > 0);
   for (const r of bad) {
-    console.error(`WARNING: ${r.title}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts `
-      + `(status codes ${JSON.stringify(r.statusCodes)}); the figures above are not valid`);
+    console.error(
+      `WARNING: ${r.title}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts ` +
+        `(status codes ${JSON.stringify(r.statusCodes)}); the figures above are not valid`,
+    );
   }
   return bad.length > 0 ? 1 : 0;
 }
@@ -193,7 +228,9 @@ async function sameBodies(vigilOrigin: string, floorOrigin: string, headers: Rec
   const [ta, tb] = [await a.text(), await b.text()];
   const events = (JSON.parse(ta) as { events?: unknown[] }).events?.length;
   if (a.status !== 200 || ta !== tb || events !== PAGE) {
-    console.error(`WARNING: ${vigilPath} → ${a.status}, ${events} events; the floor's body ${ta === tb ? 'is the same' : 'differs'}: ${ta.slice(0, 200)} / ${tb.slice(0, 200)}`);
+    console.error(
+      `WARNING: ${vigilPath} → ${a.status}, ${events} events; the floor's body ${ta === tb ? 'is the same' : 'differs'}: ${ta.slice(0, 200)} / ${tb.slice(0, 200)}`,
+    );
     return false;
   }
   console.log(`checked: ${vigilPath.slice(0, 80)}… → 200, ${PAGE} events, ${ta.length.toLocaleString('en-US')} bytes, the same as the floor's`);

@@ -33,32 +33,68 @@ const PARSERS: Record<string, (body: string) => First[]> = {
     rowan(body).items.map((item) => ({ title: text(item.title), link: resolveUrl(item.url, BASE), summary: text(item.description ?? item.content) })),
 };
 
-const rss = (item: string, attrs = '') => `<?xml version="1.0"?><rss version="2.0"${attrs}><channel><title>T</title><link>https://example.test/</link><item>${item}</item></channel></rss>`;
+const rss = (item: string, attrs = '') =>
+  `<?xml version="1.0"?><rss version="2.0"${attrs}><channel><title>T</title><link>https://example.test/</link><item>${item}</item></channel></rss>`;
 /** Real-world quirks, each with what a reader should make of its first item. */
 const CASES: { name: string; body: string; expect: First }[] = [
-  { name: 'RSS 2.0, CDATA markup, relative link', body: rss('<title><![CDATA[Acme <b>raises</b> B]]></title><link>/posts/1</link><description><![CDATA[<p>Big <em>news</em></p>]]></description>'),
-    expect: { title: 'Acme raises B', link: 'https://feeds.example.test/posts/1', summary: 'Big news' } },
-  { name: 'entity-encoded HTML in description', body: rss('<title>Release 2.1</title><link>https://e.test/r</link><description>Intro &lt;p&gt;Example&lt;/p&gt; tail</description>'),
-    expect: { title: 'Release 2.1', link: 'https://e.test/r', summary: 'Intro Example tail' } },
-  { name: 'no link, guid permalink', body: rss('<title>Guid only</title><guid>https://e.test/g</guid><description>x</description>'),
-    expect: { title: 'Guid only', link: 'https://e.test/g', summary: 'x' } },
-  { name: 'RSS 0.91, bad date', body: '<rss version="0.91"><channel><title>T</title><item><title>Old</title><link>https://e.test/o</link><description>d</description><pubDate>yesterday-ish</pubDate></item></channel></rss>',
-    expect: { title: 'Old', link: 'https://e.test/o', summary: 'd' } },
-  { name: 'RSS 1.0 (RDF)', body: '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/"><channel rdf:about="x"><title>T</title></channel><item rdf:about="https://e.test/rdf"><title>RDF item</title><link>https://e.test/rdf</link><description>r</description></item></rdf:RDF>',
-    expect: { title: 'RDF item', link: 'https://e.test/rdf', summary: 'r' } },
-  { name: 'Atom, xhtml content, alternate among links', body: '<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><entry><title type="html">A &lt;i&gt;new&lt;/i&gt; plan</title><link rel="edit" href="/e"/><link rel="alternate" href="https://e.test/a"/><id>urn:1</id><content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>Hello <b>world</b></p></div></content></entry></feed>',
-    expect: { title: 'A new plan', link: 'https://e.test/a', summary: 'Hello world' } },
-  { name: 'JSON Feed', body: JSON.stringify({ version: 'https://jsonfeed.org/version/1.1', title: 'T', items: [{ id: '1', url: '/j', title: 'Json', content_html: '<p>J <b>body</b></p>' }] }),
-    expect: { title: 'Json', link: 'https://feeds.example.test/j', summary: 'J body' } },
-  { name: 'content:encoded beside a short description', body: rss('<title>Full</title><link>https://e.test/f</link><description>short</description><content:encoded><![CDATA[<p>The full text</p>]]></content:encoded>', ' xmlns:content="http://purl.org/rss/1.0/modules/content/"'),
-    expect: { title: 'Full', link: 'https://e.test/f', summary: 'short' } },
+  {
+    name: 'RSS 2.0, CDATA markup, relative link',
+    body: rss('<title><![CDATA[Acme <b>raises</b> B]]></title><link>/posts/1</link><description><![CDATA[<p>Big <em>news</em></p>]]></description>'),
+    expect: { title: 'Acme raises B', link: 'https://feeds.example.test/posts/1', summary: 'Big news' },
+  },
+  {
+    name: 'entity-encoded HTML in description',
+    body: rss('<title>Release 2.1</title><link>https://e.test/r</link><description>Intro &lt;p&gt;Example&lt;/p&gt; tail</description>'),
+    expect: { title: 'Release 2.1', link: 'https://e.test/r', summary: 'Intro Example tail' },
+  },
+  {
+    name: 'no link, guid permalink',
+    body: rss('<title>Guid only</title><guid>https://e.test/g</guid><description>x</description>'),
+    expect: { title: 'Guid only', link: 'https://e.test/g', summary: 'x' },
+  },
+  {
+    name: 'RSS 0.91, bad date',
+    body: '<rss version="0.91"><channel><title>T</title><item><title>Old</title><link>https://e.test/o</link><description>d</description><pubDate>yesterday-ish</pubDate></item></channel></rss>',
+    expect: { title: 'Old', link: 'https://e.test/o', summary: 'd' },
+  },
+  {
+    name: 'RSS 1.0 (RDF)',
+    body: '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/"><channel rdf:about="x"><title>T</title></channel><item rdf:about="https://e.test/rdf"><title>RDF item</title><link>https://e.test/rdf</link><description>r</description></item></rdf:RDF>',
+    expect: { title: 'RDF item', link: 'https://e.test/rdf', summary: 'r' },
+  },
+  {
+    name: 'Atom, xhtml content, alternate among links',
+    body: '<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><entry><title type="html">A &lt;i&gt;new&lt;/i&gt; plan</title><link rel="edit" href="/e"/><link rel="alternate" href="https://e.test/a"/><id>urn:1</id><content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>Hello <b>world</b></p></div></content></entry></feed>',
+    expect: { title: 'A new plan', link: 'https://e.test/a', summary: 'Hello world' },
+  },
+  {
+    name: 'JSON Feed',
+    body: JSON.stringify({
+      version: 'https://jsonfeed.org/version/1.1',
+      title: 'T',
+      items: [{ id: '1', url: '/j', title: 'Json', content_html: '<p>J <b>body</b></p>' }],
+    }),
+    expect: { title: 'Json', link: 'https://feeds.example.test/j', summary: 'J body' },
+  },
+  {
+    name: 'content:encoded beside a short description',
+    body: rss(
+      '<title>Full</title><link>https://e.test/f</link><description>short</description><content:encoded><![CDATA[<p>The full text</p>]]></content:encoded>',
+      ' xmlns:content="http://purl.org/rss/1.0/modules/content/"',
+    ),
+    expect: { title: 'Full', link: 'https://e.test/f', summary: 'short' },
+  },
 ];
 
 function correctness(name: string, parse: (body: string) => First[]): number {
   let passed = 0;
   for (const c of CASES) {
     let got: First | null = null;
-    try { got = parse(c.body)[0] ?? null; } catch { /* a throw is a failure */ }
+    try {
+      got = parse(c.body)[0] ?? null;
+    } catch {
+      /* a throw is a failure */
+    }
     if (got && got.title === c.expect.title && got.link === c.expect.link && got.summary === c.expect.summary) passed += 1;
     else if (process.env.BENCH_VERBOSE) console.log(`  ${name} misses "${c.name}": ${JSON.stringify(got)}`);
   }
@@ -66,10 +102,16 @@ function correctness(name: string, parse: (body: string) => First[]): number {
 }
 
 const para = 'Acme announced a new enterprise plan with per-seat pricing, audit logs and single sign-on for teams. '.repeat(40);
-const rssBig = `<?xml version="1.0"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>Big</title><link>https://e.test/</link>${
-  Array.from({ length: 50 }, (_, i) => `<item><title>Post ${i} &amp; more</title><link>https://e.test/p/${i}</link><guid>p${i}</guid><pubDate>Mon, 23 Nov 2026 12:00:00 GMT</pubDate><description>${para.slice(0, 300)}</description><content:encoded><![CDATA[<p>${para}</p><p>${para}</p>]]></content:encoded></item>`).join('')}</channel></rss>`;
-const atomBig = `<feed xmlns="http://www.w3.org/2005/Atom"><title>Big</title>${
-  Array.from({ length: 50 }, (_, i) => `<entry><title>Post ${i}</title><link href="https://e.test/p/${i}"/><id>p${i}</id><updated>2026-11-23T12:00:00Z</updated><content type="html">&lt;p&gt;${para}&lt;/p&gt;</content></entry>`).join('')}</feed>`;
+const rssBig = `<?xml version="1.0"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>Big</title><link>https://e.test/</link>${Array.from(
+  { length: 50 },
+  (_, i) =>
+    `<item><title>Post ${i} &amp; more</title><link>https://e.test/p/${i}</link><guid>p${i}</guid><pubDate>Mon, 23 Nov 2026 12:00:00 GMT</pubDate><description>${para.slice(0, 300)}</description><content:encoded><![CDATA[<p>${para}</p><p>${para}</p>]]></content:encoded></item>`,
+).join('')}</channel></rss>`;
+const atomBig = `<feed xmlns="http://www.w3.org/2005/Atom"><title>Big</title>${Array.from(
+  { length: 50 },
+  (_, i) =>
+    `<entry><title>Post ${i}</title><link href="https://e.test/p/${i}"/><id>p${i}</id><updated>2026-11-23T12:00:00Z</updated><content type="html">&lt;p&gt;${para}&lt;/p&gt;</content></entry>`,
+).join('')}</feed>`;
 
 function best(parse: (body: string) => unknown, body: string): number {
   const start = process.hrtime.bigint();
@@ -80,13 +122,18 @@ function best(parse: (body: string) => unknown, body: string): number {
 const times = new Map<string, number>();
 for (let round = 0; round < ROUNDS; round++) {
   for (const [name, parse] of Object.entries(PARSERS)) {
-    for (const [feed, body] of [['rss', rssBig], ['atom', atomBig]] as const) {
+    for (const [feed, body] of [
+      ['rss', rssBig],
+      ['atom', atomBig],
+    ] as const) {
       const key = `${name}\n${feed}`;
       times.set(key, Math.min(times.get(key) ?? Infinity, best(parse, body)));
     }
   }
 }
-console.log(`${CASES.length} quirk cases; 50-item feeds: RSS ${(rssBig.length / 1024).toFixed(0)} KB, Atom ${(atomBig.length / 1024).toFixed(0)} KB; best of ${ROUNDS} rounds`);
+console.log(
+  `${CASES.length} quirk cases; 50-item feeds: RSS ${(rssBig.length / 1024).toFixed(0)} KB, Atom ${(atomBig.length / 1024).toFixed(0)} KB; best of ${ROUNDS} rounds`,
+);
 for (const [name, parse] of Object.entries(PARSERS)) {
   const speed = (['rss', 'atom'] as const).map((feed) => {
     const ms = times.get(`${name}\n${feed}`)!;

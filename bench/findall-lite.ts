@@ -40,7 +40,9 @@ async function main(): Promise<void> {
       lite = Math.min(lite, performance.now() - l0);
     }
     console.log(`pages fetched: ${pages.length}; candidates: ${candidates}; matched: ${matched}`);
-    console.log(`floor (fetch only): ${floor.toFixed(1)} ms; lite (generate + judge): ${lite.toFixed(1)} ms; ${(lite / candidates).toFixed(1)} ms per candidate`);
+    console.log(
+      `floor (fetch only): ${floor.toFixed(1)} ms; lite (generate + judge): ${lite.toFixed(1)} ms; ${(lite / candidates).toFixed(1)} ms per candidate`,
+    );
     console.log(`ratio floor/lite: ${(floor / lite).toFixed(2)} (best of ${ROUNDS})`);
   } finally {
     await parser.close();

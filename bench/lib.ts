@@ -64,7 +64,11 @@ export async function openBenchDatabase(prefix: string): Promise<BenchDatabase> 
   const adminQuery = async (sql: string) => {
     const client = new pg.Client({ connectionString: admin });
     await client.connect();
-    try { await client.query(sql); } finally { await client.end(); }
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
   };
   await adminQuery(`CREATE DATABASE "${name}"`);
   url.pathname = `/${name}`;
@@ -149,7 +153,7 @@ export async function runLoad(target: LoadTarget, settings: LoadSettings): Promi
   };
   if (target.paths && target.paths.length > 1) {
     request.paths = target.paths;
-    request.setupRequest = inWorkers ? RANDOM_PATH_MODULE : require(RANDOM_PATH_MODULE) as (request: unknown) => unknown;
+    request.setupRequest = inWorkers ? RANDOM_PATH_MODULE : (require(RANDOM_PATH_MODULE) as (request: unknown) => unknown);
   }
   const result = await autocannon({
     title: target.title,
@@ -199,7 +203,13 @@ export function printResults(results: LoadResult[]): void {
   const rows = [
     ['target', 'req/s', 'p50 ms', 'p99 ms', 'requests', 'non-2xx', 'errors', 'MB/s'],
     ...results.map((r) => [
-      r.title, fmt(r.rps), fmt(r.p50, 1), fmt(r.p99, 1), fmt(r.requests), fmt(r.non2xx), fmt(r.errors + r.timeouts),
+      r.title,
+      fmt(r.rps),
+      fmt(r.p50, 1),
+      fmt(r.p99, 1),
+      fmt(r.requests),
+      fmt(r.non2xx),
+      fmt(r.errors + r.timeouts),
       fmt(r.bytesPerSecond / 1e6, 1),
     ]),
   ];

@@ -51,7 +51,9 @@ export async function claimCosts(sizes: number[]): Promise<void> {
       }
       times.sort((a, b) => a - b);
       const at = (p: number) => times[Math.floor((p / 100) * (times.length - 1))].toFixed(2);
-      console.log(`C claim with ${size.toLocaleString('en-US')} executions of history: median ${at(50)} ms, p90 ${at(90)} ms (${CLAIMS} claims; history added in ${seeded} s)`);
+      console.log(
+        `C claim with ${size.toLocaleString('en-US')} executions of history: median ${at(50)} ms, p90 ${at(90)} ms (${CLAIMS} claims; history added in ${seeded} s)`,
+      );
     }
     await printPlans(database.url, store.dialect.queueClaimSettings);
   } finally {
@@ -64,7 +66,12 @@ export async function claimCosts(sizes: number[]): Promise<void> {
 async function printPlans(url: string, settings: string | null): Promise<void> {
   const { dialect, info } = openDialect(url, () => {});
   const seen: CompiledQuery[] = [];
-  const db = new Kysely<Database>({ dialect, log: (event) => { if (event.level === 'query') seen.push(event.query); } });
+  const db = new Kysely<Database>({
+    dialect,
+    log: (event) => {
+      if (event.level === 'query') seen.push(event.query);
+    },
+  });
   try {
     const now = Date.now();
     const claimed = await claimExecution(db, info, 'bench-plan', now, now + 60_000, { perAccount: Number.MAX_SAFE_INTEGER });

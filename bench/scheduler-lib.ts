@@ -25,14 +25,18 @@ export function percentile(values: number[], p: number): number {
  * One INSERT … SELECT over a recursive series per table, so 100,000 rows take seconds on either store.
  */
 export async function seedMonitors(
-  url: string, o: { count: number; accounts: number; frequencyS: number; origin: string; firstDue: (i: number) => number },
+  url: string,
+  o: { count: number; accounts: number; frequencyS: number; origin: string; firstDue: (i: number) => number },
 ): Promise<void> {
   const store = await openStore(url);
   try {
     const base = o.firstDue(0);
     const spread = o.firstDue(o.count) - base;
     for (let a = 0; a < o.accounts; a += 1) {
-      await store.db.insertInto('accounts').values({ id: `acct_bench_${a}`, name: `bench-${a}`, webhook_secret: 'whsec_bench', created_at: 0 }).execute();
+      await store.db
+        .insertInto('accounts')
+        .values({ id: `acct_bench_${a}`, name: `bench-${a}`, webhook_secret: 'whsec_bench', created_at: 0 })
+        .execute();
     }
     await sql`WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i + 1 < ${sql.lit(o.count)})
       INSERT INTO monitors (id, account_id, type, status, frequency, frequency_seconds, processor, settings, created_at, updated_at, next_run_at)
@@ -46,10 +50,19 @@ export async function seedMonitors(
 
 /** Start lags (started_at − due) of the executions started in [from, to), and how many finished then. */
 export async function startLags(db: Db, from: number, to: number): Promise<{ samples: { startedAt: number; lag: number }[]; finished: number }> {
-  const rows = await db.selectFrom('executions').select(['started_at', 'scheduled_for', 'created_at'])
-    .where('started_at', '>=', from).where('started_at', '<', to).where('reason', '=', 'schedule').execute();
-  const finished = await db.selectFrom('executions').select((eb) => eb.fn.countAll().as('n'))
-    .where('finished_at', '>=', from).where('finished_at', '<', to).executeTakeFirstOrThrow();
+  const rows = await db
+    .selectFrom('executions')
+    .select(['started_at', 'scheduled_for', 'created_at'])
+    .where('started_at', '>=', from)
+    .where('started_at', '<', to)
+    .where('reason', '=', 'schedule')
+    .execute();
+  const finished = await db
+    .selectFrom('executions')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('finished_at', '>=', from)
+    .where('finished_at', '<', to)
+    .executeTakeFirstOrThrow();
   return {
     samples: rows.map((r) => ({ startedAt: Number(r.started_at), lag: Number(r.started_at) - Number(r.scheduled_for ?? r.created_at) })),
     finished: Number(finished.n),
@@ -74,19 +87,23 @@ export async function runFloor(origin: string, o: { monitors: number; concurrenc
   const runOnce = floorExecution(store, http, parser);
   // Warm-up, not timed: every monitor's first run reports its feed's 20 items as new, which costs
   // more than the runs that find nothing new. Vigil's figures are taken after its own warm-up.
-  await Promise.all(Array.from({ length: o.concurrency }, async () => {
-    while (next < o.monitors) await runOnce(`mon_bench_${next++}`);
-  }));
+  await Promise.all(
+    Array.from({ length: o.concurrency }, async () => {
+      while (next < o.monitors) await runOnce(`mon_bench_${next++}`);
+    }),
+  );
   next = 0;
   const until = Date.now() + o.seconds * 1000;
   const cpu0 = process.cpuUsage();
   const started = performance.now();
-  await Promise.all(Array.from({ length: o.concurrency }, async () => {
-    while (Date.now() < until) {
-      await runOnce(`mon_bench_${next++ % o.monitors}`);
-      done += 1;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: o.concurrency }, async () => {
+      while (Date.now() < until) {
+        await runOnce(`mon_bench_${next++ % o.monitors}`);
+        done += 1;
+      }
+    }),
+  );
   const cpu = process.cpuUsage(cpu0);
   const rate = done / ((performance.now() - started) / 1000);
   await http.close();
@@ -102,21 +119,41 @@ function floorExecution(store: Store, http: OutboundClient, parser: SourceParser
     const monitor = (await findMonitorById(store.db, monitorId))!;
     const executionId = ID.execution();
     const result = await processorFor(monitor).run({
-      monitor, isFirstExecution: false, http, parser, deadline: Date.now() + 60_000, clock: Date.now, signal: AbortSignal.timeout(60_000),
-      seen: (keys) => findSeenItems(store.db, monitor.id, keys), fingerprints: () => recentFingerprints(store.db, monitor.id),
+      monitor,
+      isFirstExecution: false,
+      http,
+      parser,
+      deadline: Date.now() + 60_000,
+      clock: Date.now,
+      signal: AbortSignal.timeout(60_000),
+      seen: (keys) => findSeenItems(store.db, monitor.id, keys),
+      fingerprints: () => recentFingerprints(store.db, monitor.id),
     });
     const now = Date.now();
     const base = { monitorId: monitor.id, executionId, createdAt: now };
-    const entries: LogEntry[] = result.outcome.kind === 'events'
-      ? result.outcome.events.map((event) => ({ ...base, id: ID.event(), ...event }))
-      : result.outcome.kind === 'error'
-        ? [{ ...base, id: ID.error(), kind: 'error', message: result.outcome.message }]
-        : [{ ...base, id: ID.completion(), kind: 'completion' }];
+    const entries: LogEntry[] =
+      result.outcome.kind === 'events'
+        ? result.outcome.events.map((event) => ({ ...base, id: ID.event(), ...event }))
+        : result.outcome.kind === 'error'
+          ? [{ ...base, id: ID.error(), kind: 'error', message: result.outcome.message }]
+          : [{ ...base, id: ID.completion(), kind: 'completion' }];
     await store.db.transaction().execute(async (tx) => {
-      await tx.insertInto('executions').values({
-        id: executionId, monitor_id: monitor.id, account_id: monitor.accountId, reason: 'schedule', scheduled_for: now,
-        status: 'done', outcome: entries[0]?.kind === 'completion' ? 'completion' : result.outcome.kind, attempts: 1, created_at: now, started_at: now, finished_at: now,
-      }).execute();
+      await tx
+        .insertInto('executions')
+        .values({
+          id: executionId,
+          monitor_id: monitor.id,
+          account_id: monitor.accountId,
+          reason: 'schedule',
+          scheduled_for: now,
+          status: 'done',
+          outcome: entries[0]?.kind === 'completion' ? 'completion' : result.outcome.kind,
+          attempts: 1,
+          created_at: now,
+          started_at: now,
+          finished_at: now,
+        })
+        .execute();
       await markMonitorRun(tx, monitor.id, now);
       await appendEntries(tx, monitor.accountId, entries);
       await markItemsSeen(tx, monitor.id, result.seenKeys, now);

@@ -10,7 +10,14 @@ import { seedMonitors, startLags } from './scheduler-lib.js';
 import { openStore } from '../src/store/db.js';
 
 /** What one run with `processes` workers sustained, and the CPU per execution of each part. */
-export interface ProcessesRun { processes: number; rate: number; workersMs: number; postgresMs: number; fixtureMs: number; busyCores: number }
+export interface ProcessesRun {
+  processes: number;
+  rate: number;
+  workersMs: number;
+  postgresMs: number;
+  fixtureMs: number;
+  busyCores: number;
+}
 
 const TICKS_PER_MS = 100 / 1000; // USER_HZ is 100 on Linux
 
@@ -22,7 +29,9 @@ function backendsCpuMs(database: string): number {
       if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(` ${database} `)) continue;
       const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
       ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
-    } catch { /* the backend ended */ }
+    } catch {
+      /* the backend ended */
+    }
   }
   return ticks / TICKS_PER_MS;
 }
@@ -43,9 +52,15 @@ function ask(child: ChildProcess, message: string): Promise<{ cpuMs: number }> {
 }
 
 /** Runs the monitors with `processes` worker processes for `seconds`; the window is the second half. */
-export async function runProcesses(
-  o: { processes: number; monitors: number; frequencyS: number; accounts: number; seconds: number; origin: string; vigilEnv: Record<string, string> },
-): Promise<ProcessesRun> {
+export async function runProcesses(o: {
+  processes: number;
+  monitors: number;
+  frequencyS: number;
+  accounts: number;
+  seconds: number;
+  origin: string;
+  vigilEnv: Record<string, string>;
+}): Promise<ProcessesRun> {
   const database = await openBenchDatabase('vigil_bench_scheduler_procs');
   const name = new URL(database.url).pathname.slice(1);
   const children: ChildProcess[] = [];
@@ -69,23 +84,36 @@ export async function runProcesses(
     const done = Math.max(1, finished);
     const wallMs = machine1.total - machine0.total;
     return {
-      processes: o.processes, rate: finished / ((windowEnd - windowStart) / 1000),
-      workersMs: workersMs / done, postgresMs: (pg1 - pg0) / done, fixtureMs: (fixture.user + fixture.system) / 1000 / done,
+      processes: o.processes,
+      rate: finished / ((windowEnd - windowStart) / 1000),
+      workersMs: workersMs / done,
+      postgresMs: (pg1 - pg0) / done,
+      fixtureMs: (fixture.user + fixture.system) / 1000 / done,
       busyCores: ((machine1.busy - machine0.busy) / wallMs) * availableParallelism(),
     };
   } finally {
-    await Promise.all(children.map((child) => new Promise((resolve) => {
-      if (child.exitCode !== null) { resolve(undefined); return; }
-      child.once('exit', resolve);
-      child.send('stop');
-    })));
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise((resolve) => {
+            if (child.exitCode !== null) {
+              resolve(undefined);
+              return;
+            }
+            child.once('exit', resolve);
+            child.send('stop');
+          }),
+      ),
+    );
     await database.remove();
   }
 }
 
 /** Prints one run's line. */
 export function printProcessesRun(r: ProcessesRun): void {
-  console.log(`D ${r.processes} worker process${r.processes > 1 ? 'es' : ''}: ${r.rate.toFixed(0)} executions/s sustained; CPU per execution: `
-    + `workers ${r.workersMs.toFixed(2)} ms, PostgreSQL backends ${r.postgresMs.toFixed(2)} ms, feed fixture ${r.fixtureMs.toFixed(2)} ms; `
-    + `machine busy ${r.busyCores.toFixed(2)} of ${availableParallelism()} cores (load average ${loadavg()[0].toFixed(1)})`);
+  console.log(
+    `D ${r.processes} worker process${r.processes > 1 ? 'es' : ''}: ${r.rate.toFixed(0)} executions/s sustained; CPU per execution: ` +
+      `workers ${r.workersMs.toFixed(2)} ms, PostgreSQL backends ${r.postgresMs.toFixed(2)} ms, feed fixture ${r.fixtureMs.toFixed(2)} ms; ` +
+      `machine busy ${r.busyCores.toFixed(2)} of ${availableParallelism()} cores (load average ${loadavg()[0].toFixed(1)})`,
+  );
 }

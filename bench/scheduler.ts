@@ -33,10 +33,17 @@ const SECONDS = envInt('BENCH_SECONDS', 20, 2);
 const CONCURRENCY = envInt('BENCH_CONCURRENCY', 64, 1);
 const ACCOUNTS = envInt('BENCH_ACCOUNTS', 10, 1);
 const PROCESSES = envInt('BENCH_WORKER_PROCESSES', 0);
-const HISTORY = (process.env.BENCH_HISTORY ?? '10000,100000,1000000').split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+const HISTORY = (process.env.BENCH_HISTORY ?? '10000,100000,1000000')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean)
+  .map(Number);
 
-const FEED = `<?xml version="1.0"?><rss version="2.0"><channel><title>Bench</title>${Array.from({ length: 20 }, (_, i) =>
-  `<item><title>Item ${i} about schedulers</title><link>https://news.example.test/${i}</link><guid>item-${i}</guid><description>Story ${i}</description></item>`).join('')}</channel></rss>`;
+const FEED = `<?xml version="1.0"?><rss version="2.0"><channel><title>Bench</title>${Array.from(
+  { length: 20 },
+  (_, i) =>
+    `<item><title>Item ${i} about schedulers</title><link>https://news.example.test/${i}</link><guid>item-${i}</guid><description>Story ${i}</description></item>`,
+).join('')}</channel></rss>`;
 
 async function startFeed(): Promise<{ origin: string; server: Server }> {
   const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(FEED));
@@ -48,11 +55,17 @@ async function startFeed(): Promise<{ origin: string; server: Server }> {
 /** The configuration of a Vigil worker under the bench (every run and process alike). */
 function vigilEnv(): Record<string, string> {
   return {
-    VIGIL_ALLOW_NETWORKS: '127.0.0.0/8', VIGIL_LOG_LEVEL: 'error', VIGIL_ROLES: 'worker',
-    VIGIL_WORKER_CONCURRENCY: String(CONCURRENCY), VIGIL_MIN_FREQUENCY: '1s', VIGIL_POLL_INTERVAL: '200ms',
+    VIGIL_ALLOW_NETWORKS: '127.0.0.0/8',
+    VIGIL_LOG_LEVEL: 'error',
+    VIGIL_ROLES: 'worker',
+    VIGIL_WORKER_CONCURRENCY: String(CONCURRENCY),
+    VIGIL_MIN_FREQUENCY: '1s',
+    VIGIL_POLL_INTERVAL: '200ms',
     VIGIL_ACCOUNT_EXECUTIONS_IN_FLIGHT: String(Math.ceil(CONCURRENCY / 2)),
     // One fixture host stands in for many sites, and every run must really fetch: no politeness, no reuse.
-    VIGIL_FETCH_HOST_CONCURRENCY: String(CONCURRENCY), VIGIL_FETCH_HOST_SPACING: '0', VIGIL_FETCH_REUSE_WINDOW: '0',
+    VIGIL_FETCH_HOST_CONCURRENCY: String(CONCURRENCY),
+    VIGIL_FETCH_HOST_SPACING: '0',
+    VIGIL_FETCH_REUSE_WINDOW: '0',
   };
 }
 
@@ -63,7 +76,13 @@ async function runVigil(label: string, origin: string, count: number, frequencyS
     const config = loadConfig({ ...vigilEnv(), VIGIL_DATABASE_URL: database.url });
     const seedStart = performance.now();
     const now = Date.now();
-    await seedMonitors(database.url, { count, accounts: ACCOUNTS, frequencyS, origin, firstDue: (i) => now - backdateMs + Math.floor((i / count) * (backdateMs || frequencyS * 1000)) });
+    await seedMonitors(database.url, {
+      count,
+      accounts: ACCOUNTS,
+      frequencyS,
+      origin,
+      firstDue: (i) => now - backdateMs + Math.floor((i / count) * (backdateMs || frequencyS * 1000)),
+    });
     console.log(`${label}: seeded ${count.toLocaleString('en-US')} monitors in ${((performance.now() - seedStart) / 1000).toFixed(1)} s on ${database.label}`);
     const stalls = monitorEventLoopDelay({ resolution: 20 });
     stalls.enable();
@@ -84,7 +103,15 @@ async function runVigil(label: string, origin: string, count: number, frequencyS
     const half = (windowStart + windowEnd) / 2;
     const early = lags.samples.filter((s) => s.startedAt < half).map((s) => s.lag);
     const late = lags.samples.filter((s) => s.startedAt >= half).map((s) => s.lag);
-    console.log(`${label}: ${rate.toFixed(0)} executions/s sustained (demand ${(count / frequencyS).toFixed(0)}/s), start lag p50 ${percentile(lags.samples.map((s) => s.lag), 50)} ms, p99 ${percentile(lags.samples.map((s) => s.lag), 99)} ms (p50 first half ${percentile(early, 50)} ms → second half ${percentile(late, 50)} ms), CPU ${(((cpu.user + cpu.system) / 1000) / Math.max(1, done)).toFixed(2)} ms/execution, RSS ${(rss / 1e6).toFixed(0)} MB, longest event-loop stall ${(stalls.max / 1e6).toFixed(0)} ms, after ${((windowEnd - began) / 1000).toFixed(0)} s`);
+    console.log(
+      `${label}: ${rate.toFixed(0)} executions/s sustained (demand ${(count / frequencyS).toFixed(0)}/s), start lag p50 ${percentile(
+        lags.samples.map((s) => s.lag),
+        50,
+      )} ms, p99 ${percentile(
+        lags.samples.map((s) => s.lag),
+        99,
+      )} ms (p50 first half ${percentile(early, 50)} ms → second half ${percentile(late, 50)} ms), CPU ${((cpu.user + cpu.system) / 1000 / Math.max(1, done)).toFixed(2)} ms/execution, RSS ${(rss / 1e6).toFixed(0)} MB, longest event-loop stall ${(stalls.max / 1e6).toFixed(0)} ms, after ${((windowEnd - began) / 1000).toFixed(0)} s`,
+    );
     return { rate, demand: count / frequencyS };
   } finally {
     await database.remove();
@@ -100,7 +127,13 @@ async function twoProcesses(origin: string): Promise<void> {
   const runs = [];
   for (let processes = 1; processes <= PROCESSES; processes += 1) {
     const run = await runProcesses({
-      processes, monitors: MONITORS, frequencyS: FREQUENCY_S, accounts: ACCOUNTS, seconds: SECONDS, origin, vigilEnv: vigilEnv(),
+      processes,
+      monitors: MONITORS,
+      frequencyS: FREQUENCY_S,
+      accounts: ACCOUNTS,
+      seconds: SECONDS,
+      origin,
+      vigilEnv: vigilEnv(),
     });
     printProcessesRun(run);
     runs.push(run);

@@ -24,7 +24,10 @@ type ExecutionRow = [id: string, monitorId: string, accountId: string, at: numbe
 type EventRow = [id: string, accountId: string, monitorId: string, executionId: string, body: string, createdAt: number];
 
 /** Rows to write, in batches of about 50,000 events. */
-interface Batch { executions: ExecutionRow[]; events: EventRow[] }
+interface Batch {
+  executions: ExecutionRow[];
+  events: EventRow[];
+}
 
 /**
  * The log a long-running Vigil would have written: round after round, every monitor runs one
@@ -40,8 +43,15 @@ function generate(shape: EventLogShape): { monitors: MonitorRow[]; batches: () =
   const step = Math.max(1, Math.floor(hour / monitorCount));
   const monitors: MonitorRow[] = Array.from({ length: monitorCount }, (_, m) => {
     const lastRun = start + (executionsPerMonitor - 1) * hour + m * step;
-    return [ID.monitor(), accountId, JSON.stringify({ query: `News about company #${m}: funding, launches, leadership changes` }),
-      JSON.stringify({ team: `team-${m % 10}` }), start - hour, lastRun, lastRun + hour];
+    return [
+      ID.monitor(),
+      accountId,
+      JSON.stringify({ query: `News about company #${m}: funding, launches, leadership changes` }),
+      JSON.stringify({ team: `team-${m % 10}` }),
+      start - hour,
+      lastRun,
+      lastRun + hour,
+    ];
   });
   const roundsPerBatch = Math.max(1, Math.floor(50_000 / (monitorCount * eventsPerExecution)));
   function* batches(): Generator<Batch> {
@@ -58,9 +68,17 @@ function generate(shape: EventLogShape): { monitors: MonitorRow[]; batches: () =
           const eventDate = new Date(at).toISOString().slice(0, 10);
           for (let i = 0; i < count; i++) {
             const id = ID.event();
-            const body = JSON.stringify(eventRecord({
-              id, monitorId, executionId, createdAt: at + 20_000, kind: 'event_stream', eventDate, output: eventOutput(n++),
-            }));
+            const body = JSON.stringify(
+              eventRecord({
+                id,
+                monitorId,
+                executionId,
+                createdAt: at + 20_000,
+                kind: 'event_stream',
+                eventDate,
+                output: eventOutput(n++),
+              }),
+            );
             batch.events.push([id, accountId, monitorId, executionId, body, at + 20_000]);
           }
         }
@@ -113,27 +131,33 @@ export async function seedEventLogPostgres(url: string, shape: EventLogShape, an
   try {
     // Bulk load without waiting for each commit to reach the disk (this session only).
     await client.query('SET synchronous_commit = off');
-    await client.query(`insert into monitors (id, account_id, type, status, frequency, frequency_seconds, processor, settings,
+    await client.query(
+      `insert into monitors (id, account_id, type, status, frequency, frequency_seconds, processor, settings,
       webhook, metadata, memory_scope_key, output, created_at, updated_at, last_run_at, next_run_at)
       select id, account_id, 'event_stream', 'active', '1h', 3600, 'lite', settings, null, metadata, null, null, created_at, created_at,
         last_run_at, next_run_at
       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[])
         as t(id, account_id, settings, metadata, created_at, last_run_at, next_run_at)`,
-    Array.from({ length: 7 }, (_, i) => column(monitors, i)));
+      Array.from({ length: 7 }, (_, i) => column(monitors, i)),
+    );
     for (const batch of batches()) {
       await client.query('begin');
-      await client.query(`insert into executions (id, monitor_id, account_id, reason, scheduled_for, status, outcome, locked_by,
+      await client.query(
+        `insert into executions (id, monitor_id, account_id, reason, scheduled_for, status, outcome, locked_by,
         locked_until, attempts, created_at, finished_at)
         select id, monitor_id, account_id, 'schedule', at, 'done', 'events', null, null, 1, at, finished_at
         from unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[]) as t(id, monitor_id, account_id, at, finished_at)`,
-      Array.from({ length: 5 }, (_, i) => column(batch.executions, i)));
+        Array.from({ length: 5 }, (_, i) => column(batch.executions, i)),
+      );
       // WITH ORDINALITY … ORDER BY: positions (seq) follow the generator's order.
-      await client.query(`insert into events (id, account_id, monitor_id, execution_id, kind, body, created_at)
+      await client.query(
+        `insert into events (id, account_id, monitor_id, execution_id, kind, body, created_at)
         select id, account_id, monitor_id, execution_id, 'event_stream', body, created_at
         from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])
           with ordinality as t(id, account_id, monitor_id, execution_id, body, created_at, n)
         order by n`,
-      Array.from({ length: 6 }, (_, i) => column(batch.events, i)));
+        Array.from({ length: 6 }, (_, i) => column(batch.events, i)),
+      );
       await client.query('commit');
     }
     if (analyse) await client.query('analyze monitors, executions, events');
@@ -144,28 +168,37 @@ export async function seedEventLogPostgres(url: string, shape: EventLogShape, an
 }
 
 const COMPANIES = ['Acme Robotics', 'Borealis Energy', 'Cobalt Health', 'Driftwood Labs', 'Ember Finance', 'Fjord Logistics'];
-const ACTIONS = ['announced a Series B round of $42M led by', 'opened a new research office together with',
-  'named a new chief technology officer formerly at', 'launched a developer platform in partnership with'];
+const ACTIONS = [
+  'announced a Series B round of $42M led by',
+  'opened a new research office together with',
+  'named a new chief technology officer formerly at',
+  'launched a developer platform in partnership with',
+];
 
 /** A realistic event_stream output: a ~200-character text and a basis with one citation. */
 export function eventOutput(n: number): TaskOutput {
   const company = COMPANIES[n % COMPANIES.length];
   const partner = COMPANIES[(n + 3) % COMPANIES.length];
   const action = ACTIONS[n % ACTIONS.length];
-  const content = `${company} ${action} ${partner}, according to a statement published on its newsroom on Tuesday. `
-    + `The company said the change (ref ${n}) takes effect next quarter.`;
+  const content =
+    `${company} ${action} ${partner}, according to a statement published on its newsroom on Tuesday. ` +
+    `The company said the change (ref ${n}) takes effect next quarter.`;
   return {
     type: 'text',
     content,
-    basis: [{
-      field: 'output',
-      citations: [{
-        url: `https://newsroom.example.com/${company.toLowerCase().replace(' ', '-')}/press/${n}`,
-        title: `${company} press release`,
-        excerpts: [`${company} ${action} ${partner}.`],
-      }],
-      reasoning: 'Stated in the company\'s own press release.',
-      confidence: 'high',
-    }],
+    basis: [
+      {
+        field: 'output',
+        citations: [
+          {
+            url: `https://newsroom.example.com/${company.toLowerCase().replace(' ', '-')}/press/${n}`,
+            title: `${company} press release`,
+            excerpts: [`${company} ${action} ${partner}.`],
+          },
+        ],
+        reasoning: "Stated in the company's own press release.",
+        confidence: 'high',
+      },
+    ],
   };
 }

@@ -7,7 +7,11 @@
 //   in:  { type: 'close' }                                              → exits
 import http from 'node:http';
 
-interface Target { name: string; url: string; headers: Record<string, string> }
+interface Target {
+  name: string;
+  url: string;
+  headers: Record<string, string>;
+}
 type Message = { type: 'connect'; targets: Target[]; count: number } | { type: 'close' };
 
 const now = () => performance.timeOrigin + performance.now();
@@ -26,7 +30,10 @@ function open(target: Target, count: number): Promise<void> {
   if (!/^127\./.test(url.hostname)) throw new Error(`loopback only: ${target.url}`);
   return new Promise((resolve, reject) => {
     const request = http.get(url, { agent: false, headers: { accept: 'text/event-stream', ...target.headers } }, (res) => {
-      if (res.statusCode !== 200) { reject(new Error(`${target.name}: HTTP ${res.statusCode}`)); return; }
+      if (res.statusCode !== 200) {
+        reject(new Error(`${target.name}: HTTP ${res.statusCode}`));
+        return;
+      }
       res.setEncoding('utf8');
       let buffer = '';
       const seen = counts.get(target.name)!;

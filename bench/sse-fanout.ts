@@ -54,14 +54,25 @@ function openFileLimit(): number {
 /** One event as an execution appends it, with its number in its text so the subscribers can tell events apart. */
 function benchEntry(monitorId: string, n: number): LogEntry {
   return {
-    id: ID.event(), monitorId, executionId: ID.execution(), createdAt: Date.now(), kind: 'event_stream', eventDate: new Date().toISOString().slice(0, 10),
+    id: ID.event(),
+    monitorId,
+    executionId: ID.execution(),
+    createdAt: Date.now(),
+    kind: 'event_stream',
+    eventDate: new Date().toISOString().slice(0, 10),
     output: {
       type: 'text',
       content: `bench event ${n}: Acme Corp announces a new product line for industrial sensors, shipping next quarter in three regions.`,
-      basis: [{
-        field: 'output', reasoning: 'The item is new in the watched feed and matches the query.', confidence: 'high',
-        citations: [{ url: `https://news.example.test/acme/${n}`, title: 'Acme Corp announces sensors', excerpts: ['Acme Corp today announced a new product line…'] }],
-      }],
+      basis: [
+        {
+          field: 'output',
+          reasoning: 'The item is new in the watched feed and matches the query.',
+          confidence: 'high',
+          citations: [
+            { url: `https://news.example.test/acme/${n}`, title: 'Acme Corp announces sensors', excerpts: ['Acme Corp today announced a new product line…'] },
+          ],
+        },
+      ],
     },
   };
 }
@@ -79,8 +90,14 @@ async function startFloor(): Promise<{ url: string; broadcast(frame: Buffer): vo
   await new Promise((resolve) => server.once('listening', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/stream`,
-    broadcast: (frame) => { for (const res of open) res.write(frame); },
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    broadcast: (frame) => {
+      for (const res of open) res.write(frame);
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -91,29 +108,49 @@ function startSubscribers(): { child: ChildProcess; ready: Promise<void>; arriva
   const early = new Map<string, number>();
   let readyResolve!: () => void;
   let readyReject!: (err: Error) => void;
-  const ready = new Promise<void>((resolve, reject) => { readyResolve = resolve; readyReject = reject; });
+  const ready = new Promise<void>((resolve, reject) => {
+    readyResolve = resolve;
+    readyReject = reject;
+  });
   child.on('message', (m: { type: string; target?: string; n?: number; at?: number; message?: string }) => {
     if (m.type === 'ready') readyResolve();
     if (m.type === 'failed') readyReject(new Error(`subscribers failed: ${m.message}`));
     if (m.type !== 'arrived') return;
     const key = `${m.target}:${m.n}`;
     const resolve = waiting.get(key);
-    if (resolve) { waiting.delete(key); resolve(m.at!); } else early.set(key, m.at!);
+    if (resolve) {
+      waiting.delete(key);
+      resolve(m.at!);
+    } else early.set(key, m.at!);
   });
-  child.on('exit', (code) => { if (code) readyReject(new Error(`the subscriber process exited with ${code}`)); });
+  child.on('exit', (code) => {
+    if (code) readyReject(new Error(`the subscriber process exited with ${code}`));
+  });
   return {
-    child, ready,
-    arrival: (target, n) => new Promise((resolve, reject) => {
-      const key = `${target}:${n}`;
-      if (early.has(key)) { resolve(early.get(key)!); return; }
-      const timer = setTimeout(() => reject(new Error(`event ${n} did not reach every ${target} subscriber within 60 s`)), 60_000);
-      waiting.set(key, (at) => { clearTimeout(timer); resolve(at); });
-    }),
+    child,
+    ready,
+    arrival: (target, n) =>
+      new Promise((resolve, reject) => {
+        const key = `${target}:${n}`;
+        if (early.has(key)) {
+          resolve(early.get(key)!);
+          return;
+        }
+        const timer = setTimeout(() => reject(new Error(`event ${n} did not reach every ${target} subscriber within 60 s`)), 60_000);
+        waiting.set(key, (at) => {
+          clearTimeout(timer);
+          resolve(at);
+        });
+      }),
   };
 }
 
 /** What the subscribers follow on Vigil: its stream's path, how one event is committed (returns the commit time), and the floor's bytes for it. */
-interface Target { path: string; commit(n: number): Promise<number>; floorFrame(n: number): Buffer }
+interface Target {
+  path: string;
+  commit(n: number): Promise<number>;
+  floorFrame(n: number): Buffer;
+}
 
 /** One monitor's events stream; with no worker its creation run stays queued, so the log holds only what this script appends. */
 async function monitorTarget(vigil: Vigil, client: Parallel): Promise<Target> {
@@ -135,9 +172,17 @@ async function monitorTarget(vigil: Vigil, client: Parallel): Promise<Target> {
 /** A generated candidate with its number in its description, as a run's research would find it. */
 function benchCandidate(runId: string, n: number): FindAllCandidate {
   return {
-    id: ID.candidate(), runId, ordinal: n, key: `bench-${n}`, name: `Acme Corp ${n}`, url: `https://acme-${n}.example.test/`,
+    id: ID.candidate(),
+    runId,
+    ordinal: n,
+    key: `bench-${n}`,
+    name: `Acme Corp ${n}`,
+    url: `https://acme-${n}.example.test/`,
     description: `bench event ${n}: Acme Corp sells industrial sensor software as a service to manufacturers in three regions.`,
-    matchStatus: 'generated', output: null, basis: null, enrichmentsDone: 0,
+    matchStatus: 'generated',
+    output: null,
+    basis: null,
+    enrichmentsDone: 0,
   };
 }
 
@@ -148,8 +193,11 @@ function benchCandidate(runId: string, n: number): FindAllCandidate {
  */
 async function findAllTarget(vigil: Vigil, client: Parallel): Promise<Target> {
   const created = await client.beta.findall.create({
-    objective: 'Find SaaS companies that sell industrial sensor software', entity_type: 'companies', generator: 'core',
-    match_conditions: [{ name: 'saas', description: 'The company sells software as a service' }], match_limit: 1000,
+    objective: 'Find SaaS companies that sell industrial sensor software',
+    entity_type: 'companies',
+    generator: 'core',
+    match_conditions: [{ name: 'saas', description: 'The company sells software as a service' }],
+    match_limit: 1000,
   });
   const store = vigil.store;
   const run = await claimFindAllRun(store.db, store.dialect, { workerId: 'bench', now: Date.now(), leaseUntil: Date.now() + 3_600_000 });
@@ -159,16 +207,23 @@ async function findAllTarget(vigil: Vigil, client: Parallel): Promise<Target> {
     commit: async (n) => {
       await store.db.transaction().execute(async (tx) => {
         const held = await holdFindAllRun(tx, run.id, 'bench');
-        if (!held) throw new Error('the bench lost its FindAll run\'s lease');
+        if (!held) throw new Error("the bench lost its FindAll run's lease");
         await recordCandidate(tx, held, 'generated', benchCandidate(run.id, n), Date.now());
       });
       const committed = now();
       store.logHints.notify(logTopic(FINDALL_LOG, run.id));
       return committed;
     },
-    floorFrame: (n) => sseFrame('findall.candidate.generated', JSON.stringify({
-      type: 'findall.candidate.generated', event_id: '0000000000001', timestamp: new Date().toISOString(), data: candidateRecord(benchCandidate(run.id, n)),
-    })),
+    floorFrame: (n) =>
+      sseFrame(
+        'findall.candidate.generated',
+        JSON.stringify({
+          type: 'findall.candidate.generated',
+          event_id: '0000000000001',
+          timestamp: new Date().toISOString(),
+          data: candidateRecord(benchCandidate(run.id, n)),
+        }),
+      ),
   };
 }
 
@@ -187,7 +242,12 @@ async function main(): Promise<void> {
     console.log(`bench/sse-fanout (${TARGET}): ${SUBSCRIBERS} subscribers per server, ${EVENTS} events each (after ${WARMUP} warm-up), ${database.label}`);
     console.log(`machine: ${machineLine()}; ulimit -n ${limit}`);
     const config = loadConfig({
-      VIGIL_PORT: '0', VIGIL_HOST: '127.0.0.1', VIGIL_DATABASE_URL: database.url, VIGIL_API_KEY: API_KEY, VIGIL_ROLES: 'api', VIGIL_LOG_LEVEL: 'silent',
+      VIGIL_PORT: '0',
+      VIGIL_HOST: '127.0.0.1',
+      VIGIL_DATABASE_URL: database.url,
+      VIGIL_API_KEY: API_KEY,
+      VIGIL_ROLES: 'api',
+      VIGIL_LOG_LEVEL: 'silent',
     });
     vigil = await startVigil(config);
     const client = new Parallel({ apiKey: API_KEY, baseURL: vigil.url, maxRetries: 0 });
@@ -196,7 +256,9 @@ async function main(): Promise<void> {
     subscribers = startSubscribers();
     const started = performance.now();
     subscribers.child.send({
-      type: 'connect', count: SUBSCRIBERS, targets: [
+      type: 'connect',
+      count: SUBSCRIBERS,
+      targets: [
         { name: 'vigil', url: `${vigil.url}${target.path}`, headers: { 'x-api-key': API_KEY } },
         { name: 'floor', url: floor.url, headers: {} },
       ],
@@ -237,10 +299,12 @@ async function main(): Promise<void> {
 }
 
 function report(latencies: { vigil: number[]; floor: number[] }): void {
-  const figures = Object.fromEntries(Object.entries(latencies).map(([name, values]) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    return [name, { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted.at(-1)! }];
-  })) as Record<'vigil' | 'floor', { p50: number; p99: number; max: number }>;
+  const figures = Object.fromEntries(
+    Object.entries(latencies).map(([name, values]) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      return [name, { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted.at(-1)! }];
+    }),
+  ) as Record<'vigil' | 'floor', { p50: number; p99: number; max: number }>;
   console.log('commit-to-arrival at the last subscriber (ms):');
   console.log('  target   p50      p99      max');
   for (const [name, f] of Object.entries(figures)) {

@@ -115,7 +115,9 @@ async function startReceiver(key: Buffer): Promise<Receiver> {
   const shared = new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT);
   const counters = new Int32Array(shared);
   const worker = new Worker(RECEIVER_SOURCE, {
-    eval: true, execArgv: [], workerData: { counters: shared, key: key.toString('base64'), verifyEvery },
+    eval: true,
+    execArgv: [],
+    workerData: { counters: shared, key: key.toString('base64'), verifyEvery },
   });
   const port = await new Promise<number>((resolve, reject) => {
     worker.once('message', (m: { port: number }) => resolve(m.port));
@@ -149,8 +151,14 @@ function newDeliveries(accountId: string, urls: string[], count: number, now: nu
       data: { monitor_id: monitorId, event: { event_group_id: ID.execution() }, metadata: { team: `team-${i % 10}`, source: 'bench' } },
     };
     return {
-      id: ID.delivery(), accountId, resourceType: 'monitor', resourceId: monitorId, eventType: 'monitor.event.detected',
-      url: urls[i % urls.length], body: JSON.stringify(body), createdAt: now,
+      id: ID.delivery(),
+      accountId,
+      resourceType: 'monitor',
+      resourceId: monitorId,
+      eventType: 'monitor.event.detected',
+      url: urls[i % urls.length],
+      body: JSON.stringify(body),
+      createdAt: now,
     };
   });
 }
@@ -163,8 +171,16 @@ async function insertAll(store: Store, rows: NewDelivery[]): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // BENCH_DIAG: CPU time per item from /proc (clock ticks of 10 ms; runs of 20,000 items make them
 // fine enough). Zero where /proc is not there.
-interface CpuSnapshot { main: number; process: number; postgres: Map<string, number> }
-interface CpuSpent { main: number; process: number; postgres: number }
+interface CpuSnapshot {
+  main: number;
+  process: number;
+  postgres: Map<string, number>;
+}
+interface CpuSpent {
+  main: number;
+  process: number;
+  postgres: number;
+}
 
 function ticksOf(statPath: string): number {
   try {
@@ -183,9 +199,13 @@ function cpuSnapshot(): CpuSnapshot {
       if (!/^\d+$/.test(pid)) continue;
       try {
         if (readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres')) postgres.set(pid, ticksOf(`/proc/${pid}/stat`));
-      } catch { /* the process ended */ }
+      } catch {
+        /* the process ended */
+      }
     }
-  } catch { /* no /proc */ }
+  } catch {
+    /* no /proc */
+  }
   return { main: ticksOf(`/proc/${process.pid}/task/${process.pid}/stat`), process: ticksOf(`/proc/${process.pid}/stat`), postgres };
 }
 
@@ -199,8 +219,10 @@ function cpuSince(before: CpuSnapshot): CpuSpent {
 
 function cpuLine(label: string, spent: CpuSpent, items: number): string {
   const us = (ticks: number) => ((ticks * 10_000) / items).toFixed(0);
-  return `${label} CPU per item: main thread ${us(spent.main)} µs, other threads ${us(spent.process - spent.main)} µs, `
-    + `postgres processes ${us(spent.postgres)} µs`;
+  return (
+    `${label} CPU per item: main thread ${us(spent.main)} µs, other threads ${us(spent.process - spent.main)} µs, ` +
+    `postgres processes ${us(spent.postgres)} µs`
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -213,36 +235,50 @@ async function runPosts(post: Post, urls: string[], bodies: string[], count: num
   let errors = 0;
   const cpu = cpuSnapshot();
   const started = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, async (_, loop) => {
-    const url = urls[loop % urls.length];
-    for (let i = next++; i < count; i = next++) {
-      if ((await post(url, bodies[i % bodies.length])) !== 200) errors++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async (_, loop) => {
+      const url = urls[loop % urls.length];
+      for (let i = next++; i < count; i = next++) {
+        if ((await post(url, bodies[i % bodies.length])) !== 200) errors++;
+      }
+    }),
+  );
   return { rate: count / ((performance.now() - started) / 1000), errors, cpu: cpuSince(cpu) };
 }
 
 /** The floor's POST: plain undici request() on a default Agent, the answer read. */
-const plainPost = (agent: Agent): Post => async (url, body) => {
-  const response = await request(url, { dispatcher: agent, method: 'POST', headers: { 'content-type': 'application/json' }, body });
-  await response.body.arrayBuffer();
-  return response.statusCode;
-};
+const plainPost =
+  (agent: Agent): Post =>
+  async (url, body) => {
+    const response = await request(url, { dispatcher: agent, method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    await response.body.arrayBuffer();
+    return response.statusCode;
+  };
 
 /** The dispatcher's POST without the outbox: Vigil's outbound client, the dispatcher's options, no signing. */
-const clientPost = (client: OutboundClient): Post => async (url, body) => {
-  const response = await client.request(url, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body, timeoutMs: 15_000, followRedirects: false,
-    maxBytes: 2048, truncateBody: true,
-  });
-  return response.status;
-};
+const clientPost =
+  (client: OutboundClient): Post =>
+  async (url, body) => {
+    const response = await client.request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+      timeoutMs: 15_000,
+      followRedirects: false,
+      maxBytes: 2048,
+      truncateBody: true,
+    });
+    return response.status;
+  };
 
 // ---------------------------------------------------------------------------------------------
 // Vigil: the dispatcher drains `count` pending deliveries.
 const pendingCount = async (store: Store): Promise<number> => {
-  const row = await store.db.selectFrom('webhook_deliveries').select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('status', '=', 'pending').executeTakeFirstOrThrow();
+  const row = await store.db
+    .selectFrom('webhook_deliveries')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('status', '=', 'pending')
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 };
 
@@ -250,7 +286,13 @@ async function runVigil(store: Store, http: OutboundClient, rows: NewDelivery[])
   await insertAll(store, rows);
   queryStats.clear();
   const dispatcher = createDispatcher({
-    store, http, clock: Date.now, log, workerId: newWorkerId(), intervalMs: loadConfig().pollIntervalMs, webhooks: loadConfig().webhooks,
+    store,
+    http,
+    clock: Date.now,
+    log,
+    workerId: newWorkerId(),
+    intervalMs: loadConfig().pollIntervalMs,
+    webhooks: loadConfig().webhooks,
   });
   const cpu = cpuSnapshot();
   const started = performance.now();
@@ -274,8 +316,11 @@ async function runVigil(store: Store, http: OutboundClient, rows: NewDelivery[])
 }
 
 async function tally(store: Store): Promise<Record<string, number>> {
-  const rows = await store.db.selectFrom('webhook_deliveries').select(['status', (eb) => eb.fn.countAll<number>().as('n')])
-    .groupBy('status').execute();
+  const rows = await store.db
+    .selectFrom('webhook_deliveries')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy('status')
+    .execute();
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
 }
 
@@ -285,7 +330,10 @@ async function tally(store: Store): Promise<Record<string, number>> {
 // connection; on SQLite they are the statement's synchronous run, on PostgreSQL its round trip.
 const queryStats = new Map<string, { count: number; ms: number }>();
 function recordQuery(event: LogEvent): void {
-  const text = event.query.sql.replace(/\s+/g, ' ').replace(/\$\d+/g, '?').replace(/\(\?(?:, \?)*\)/g, '(…)');
+  const text = event.query.sql
+    .replace(/\s+/g, ' ')
+    .replace(/\$\d+/g, '?')
+    .replace(/\(\?(?:, \?)*\)/g, '(…)');
   const stat = queryStats.get(text) ?? { count: 0, ms: 0 };
   stat.count += 1;
   stat.ms += event.queryDurationMillis;
@@ -298,20 +346,32 @@ function openLoggedStore(url: string): Store {
   const workHints = info.hintChannel('work');
   const logHints = info.hintChannel('log');
   return {
-    db, dialect: info, workHints, logHints, lists: { db, dialect: info },
-    close: async () => { await workHints.close(); await logHints.close(); await db.destroy(); },
+    db,
+    dialect: info,
+    workHints,
+    logHints,
+    lists: { db, dialect: info },
+    close: async () => {
+      await workHints.close();
+      await logHints.close();
+      await db.destroy();
+    },
   };
 }
 
 function printQueryStats(elapsedSeconds: number, count: number): void {
   const rows = [...queryStats].sort((a, b) => b[1].ms - a[1].ms);
   const total = rows.reduce((sum, [, s]) => sum + s.ms, 0);
-  console.log(`SQL of the measured run (${fmt(count)} deliveries in ${elapsedSeconds.toFixed(2)} s; `
-    + `statements took ${(total / 1000).toFixed(2)} s in all, ${((total * 1000) / count).toFixed(0)} µs per delivery):`);
+  console.log(
+    `SQL of the measured run (${fmt(count)} deliveries in ${elapsedSeconds.toFixed(2)} s; ` +
+      `statements took ${(total / 1000).toFixed(2)} s in all, ${((total * 1000) / count).toFixed(0)} µs per delivery):`,
+  );
   console.log(`  ${'count'.padStart(8)} ${'per dlv'.padStart(7)} ${'mean µs'.padStart(8)} ${'total s'.padStart(8)}  statement`);
   for (const [text, stat] of rows) {
-    console.log(`  ${fmt(stat.count).padStart(8)} ${(stat.count / count).toFixed(2).padStart(7)} ${((stat.ms * 1000) / stat.count).toFixed(0).padStart(8)} `
-      + `${(stat.ms / 1000).toFixed(2).padStart(8)}  ${text.length > 150 ? `${text.slice(0, 150)}…` : text}`);
+    console.log(
+      `  ${fmt(stat.count).padStart(8)} ${(stat.count / count).toFixed(2).padStart(7)} ${((stat.ms * 1000) / stat.count).toFixed(0).padStart(8)} ` +
+        `${(stat.ms / 1000).toFixed(2).padStart(8)}  ${text.length > 150 ? `${text.slice(0, 150)}…` : text}`,
+    );
   }
 }
 
@@ -325,7 +385,9 @@ let http: OutboundClient | undefined;
 let agent: Agent | undefined;
 let cleaned = false;
 /** Failures of idle database connections; those at the end (DROP DATABASE … WITH (FORCE)) are expected. */
-const storeError = (err: unknown) => { if (!cleaned) log.warn({ err }, 'store error'); };
+const storeError = (err: unknown) => {
+  if (!cleaned) log.warn({ err }, 'store error');
+};
 async function cleanup(): Promise<void> {
   if (cleaned) return;
   cleaned = true;
@@ -336,15 +398,19 @@ async function cleanup(): Promise<void> {
   await database?.remove().catch((err: unknown) => console.error(`could not remove the bench database: ${String(err)}`));
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => { void cleanup().finally(() => process.exit(130)); });
+  process.once(signal, () => {
+    void cleanup().finally(() => process.exit(130));
+  });
 }
 
 async function main(): Promise<number> {
   console.log(`bench/webhooks — ${machineLine()}`);
   database = await openBenchDatabase('vigil_bench');
   console.log(`database: ${database.label}`);
-  console.log(`${fmt(deliveries)} deliveries per run after ${fmt(warmupDeliveries)} warm-up, ${rounds} round(s), `
-    + `${urlCount} receiver URLs, ${CONCURRENCY} in flight (${PER_URL} per URL)`);
+  console.log(
+    `${fmt(deliveries)} deliveries per run after ${fmt(warmupDeliveries)} warm-up, ${rounds} round(s), ` +
+      `${urlCount} receiver URLs, ${CONCURRENCY} in flight (${PER_URL} per URL)`,
+  );
 
   store = await openStore(database.url, storeError);
   if (queryLog) {
@@ -380,14 +446,18 @@ async function main(): Promise<number> {
     if (diagnostics) {
       // Not part of the ratio: how much of the gap is the HTTP client alone.
       const client = await runPosts(clientPost(http), urls, bodies, deliveries);
-      console.log(`round ${round}: diagnostic: the same POSTs through createOutboundClient (no outbox, no signing): `
-        + `${fmt(client.rate)} req/s (${(client.rate / floor.rate).toFixed(2)} of plain undici)`);
+      console.log(
+        `round ${round}: diagnostic: the same POSTs through createOutboundClient (no outbox, no signing): ` +
+          `${fmt(client.rate)} req/s (${(client.rate / floor.rate).toFixed(2)} of plain undici)`,
+      );
     }
     const before = receiver.received();
     const vigil = await runVigil(store, http, newDeliveries(account.id, urls, deliveries, Date.now() - 1));
     const received = receiver.received() - before;
-    console.log(`round ${round}: plain undici ${fmt(floor.rate)} req/s; Vigil ${fmt(vigil.rate)} deliveries/s `
-      + `(${fmt(deliveries)} in ${vigil.elapsed.toFixed(2)} s; receiver got ${fmt(received)})`);
+    console.log(
+      `round ${round}: plain undici ${fmt(floor.rate)} req/s; Vigil ${fmt(vigil.rate)} deliveries/s ` +
+        `(${fmt(deliveries)} in ${vigil.elapsed.toFixed(2)} s; receiver got ${fmt(received)})`,
+    );
     if (diagnostics) {
       console.log(`round ${round}: ${cpuLine('plain undici', floor.cpu, deliveries)}`);
       console.log(`round ${round}: ${cpuLine('Vigil', vigil.cpu, deliveries)}`);
@@ -405,8 +475,9 @@ async function main(): Promise<number> {
   console.log(`Vigil signed deliveries:    ${fmt(vigilBest).padStart(8)} deliveries/s`);
   printRate(`webhooks / plain undici`, vigilBest, floorBest, 'per s', TARGET_RATIO);
   console.log(`database: ${database.kind}; cores: ${availableParallelism()}`);
-  console.log(`signatures checked at the receiver: ${fmt(receiver.verified())} valid, ${fmt(receiver.wrong())} wrong; `
-    + `outbox: ${JSON.stringify(statuses)}`);
+  console.log(
+    `signatures checked at the receiver: ${fmt(receiver.verified())} valid, ${fmt(receiver.wrong())} wrong; ` + `outbox: ${JSON.stringify(statuses)}`,
+  );
 
   let failed = false;
   if (receiver.wrong() > 0 || receiver.verified() === 0) {
@@ -437,8 +508,16 @@ async function timeParts(s: Store, client: OutboundClient, account: Account, url
   const rows = newDeliveries(account.id, urls, n, Date.now() - 1);
   await insertAll(s, rows);
   const db = s.db;
-  const steps = ['claimDeliveries (1)', 'findEndpoint', 'findAccountById', 'signatureHeaders (HMAC)', 'POST via createOutboundClient',
-    'record: tx(recordAttempt + saveEndpoint)', 'POST via plain undici request()', 'pending COUNT (the bench\'s own poll)'];
+  const steps = [
+    'claimDeliveries (1)',
+    'findEndpoint',
+    'findAccountById',
+    'signatureHeaders (HMAC)',
+    'POST via createOutboundClient',
+    'record: tx(recordAttempt + saveEndpoint)',
+    'POST via plain undici request()',
+    "pending COUNT (the bench's own poll)",
+  ];
   const totals = new Map<string, number>(steps.map((step) => [step, 0]));
   const time = async <T>(step: string, fn: () => Promise<T> | T): Promise<T> => {
     const started = performance.now();
@@ -454,18 +533,30 @@ async function timeParts(s: Store, client: OutboundClient, account: Account, url
     const endpoint = await time(steps[1], () => findEndpoint(db, delivery.accountId, delivery.url));
     const found = await time(steps[2], () => findAccountById(db, delivery.accountId));
     const headers = await time(steps[3], () => signatureHeaders(found!, delivery.id, delivery.body, Date.now()));
-    await time(steps[4], () => client.request(delivery.url, {
-      method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: delivery.body, timeoutMs: 15_000,
-      followRedirects: false, maxBytes: 2048, truncateBody: true,
-    }));
-    await time(steps[5], () => db.transaction().execute(async (tx) => {
-      const at = Date.now();
-      await recordAttempt(tx, delivery.id, workerId, { status: 'delivered', lastStatus: 200, lastError: null, at });
-      await saveEndpoint(tx, delivery.accountId, { ...endpoint, failingSince: null, lastSuccessAt: at }, at);
-    }));
+    await time(steps[4], () =>
+      client.request(delivery.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: delivery.body,
+        timeoutMs: 15_000,
+        followRedirects: false,
+        maxBytes: 2048,
+        truncateBody: true,
+      }),
+    );
+    await time(steps[5], () =>
+      db.transaction().execute(async (tx) => {
+        const at = Date.now();
+        await recordAttempt(tx, delivery.id, workerId, { status: 'delivered', lastStatus: 200, lastError: null, at });
+        await saveEndpoint(tx, delivery.accountId, { ...endpoint, failingSince: null, lastSuccessAt: at }, at);
+      }),
+    );
     await time(steps[6], async () => {
       const response = await request(delivery.url, {
-        dispatcher: plain, method: 'POST', headers: { 'content-type': 'application/json' }, body: delivery.body,
+        dispatcher: plain,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: delivery.body,
       });
       await response.body.arrayBuffer();
     });

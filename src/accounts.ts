@@ -2,9 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mintApiKey, storeApiKey } from './commands/keys.js';
 import { ID } from './domain/ids.js';
 import type { Store } from './store/db.js';
-import {
-  countApiKeys, findAccountByName, insertAccount, type Account,
-} from './store/accounts.repository.js';
+import { countApiKeys, findAccountByName, insertAccount, type Account } from './store/accounts.repository.js';
 
 /** The account that `VIGIL_API_KEY` and a first start's printed key belong to. */
 export const DEFAULT_ACCOUNT = 'default';

@@ -68,8 +68,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // One live fan-out of the logs per process, shared by every stream; stopping the app ends them
   // (before the server waits for open connections to finish).
-  const fanout = createLogFanout({ hints: deps.store.logHints, onError: (err) => app.log.warn({ err }, 'a live stream\'s read failed; retrying') });
-  app.addHook('preClose', async () => { await fanout.stop(); });
+  const fanout = createLogFanout({ hints: deps.store.logHints, onError: (err) => app.log.warn({ err }, "a live stream's read failed; retrying") });
+  app.addHook('preClose', async () => {
+    await fanout.stop();
+  });
 
   await app.register(async (api) => {
     api.addHook('onRequest', authenticate);
@@ -82,7 +84,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await api.register(legacyMonitorRoutes, { deps, monitorCreatesPerMinute: deps.monitorCreatesPerMinute });
     await api.register(taskRoutes, { deps, taskCreatesPerMinute: deps.taskCreatesPerMinute });
     await api.register(findAllRoutes, {
-      deps: { store: deps.store, clock: deps.clock, wake: deps.wake, ...deps.findAll }, findAllCreatesPerHour: deps.findAllCreatesPerHour, fanout,
+      deps: { store: deps.store, clock: deps.clock, wake: deps.wake, ...deps.findAll },
+      findAllCreatesPerHour: deps.findAllCreatesPerHour,
+      fanout,
     });
     await api.register(webhookRoutes, { store: deps.store, clock: deps.clock, wake: deps.wake });
     await api.register(evaluationMonitorRoutes, { deps, fanout });

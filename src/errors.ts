@@ -33,7 +33,11 @@ export const ERRORS = {
 export type ErrorCode = keyof typeof ERRORS;
 
 /** One problem with a request: where (`loc`, e.g. `["body","settings","query"]`) and which rule. */
-export interface Problem { loc: (string | number)[]; msg: string; type: string }
+export interface Problem {
+  loc: (string | number)[];
+  msg: string;
+  type: string;
+}
 
 /** An error with a catalog code, an optional explanation and structured detail. */
 export class AppError extends Error {

@@ -10,7 +10,6 @@ import { registerMonitorCommands } from './cli/monitors.js';
 import { ConfigError, loadConfig, processEnv } from './config.js';
 import type { Vigil } from './server.js';
 
-
 /**
  * The `vigil` command line, for the real process: runs `run`, exits with its code when that is not
  * 0 (`serve` returns 0 and keeps running), and stops `events --follow` cleanly on Ctrl-C.
@@ -25,7 +24,10 @@ export async function main(argv: string[]): Promise<void> {
     });
   }
   const io: Io = {
-    out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text), env: processEnv(), signal: controller.signal,
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    env: processEnv(),
+    signal: controller.signal,
   };
   const code = await run(argv, { io });
   if (code !== 0) process.exit(code);
@@ -37,14 +39,17 @@ export async function main(argv: string[]): Promise<void> {
  */
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { io } = ctx;
-  const program = new Command('vigil').description('Self-hosted server for web monitors and their events')
+  const program = new Command('vigil')
+    .description('Self-hosted server for web monitors and their events')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .option('--url <url>', 'the server, for client commands (VIGIL_URL; default http://127.0.0.1:8080)')
     .option('--key <key>', 'an API key, for client commands (VIGIL_KEY)')
     .option('--json', 'print JSON for scripts instead of tables');
 
-  program.command('serve').description('start the API and the background workers')
+  program
+    .command('serve')
+    .description('start the API and the background workers')
     .option('--port <port>', 'port to listen on (VIGIL_PORT)')
     .option('--host <host>', 'address to listen on (VIGIL_HOST)')
     .option('--database-url <url>', 'sqlite:<path> or postgres://… (VIGIL_DATABASE_URL)')
@@ -52,7 +57,9 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     .action((flags: ServeFlags) => serve(flags, io));
 
   const keys = program.command('keys').description('manage API keys');
-  keys.command('create').description('print a new key: in the database directly (bootstrap; --account), or on the server with --url')
+  keys
+    .command('create')
+    .description('print a new key: in the database directly (bootstrap; --account), or on the server with --url')
     .option('--account <name>', 'account name, created if new (database only)', DEFAULT_ACCOUNT)
     .option('--name <name>', 'a label for people')
     .action((flags: { account: string; name?: string }, command: Command) => createKey(flags, command, ctx));
@@ -85,7 +92,8 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
 async function createKey(flags: { account: string; name?: string }, command: Command, ctx: CliContext): Promise<void> {
   const globals = command.optsWithGlobals<{ url?: string; json?: boolean }>();
   if (globals.url !== undefined) {
-    if (command.getOptionValueSource('account') === 'cli') throw new CliFailure('--account names a database account: leave it out with --url (the key belongs to the account of --key)', EXIT.usage);
+    if (command.getOptionValueSource('account') === 'cli')
+      throw new CliFailure('--account names a database account: leave it out with --url (the key belongs to the account of --key)', EXIT.usage);
     const { api, asJson } = connect(command, ctx);
     const created = await api.request<{ key_id: string; key: string }>('POST', '/v1/keys', { body: flags.name ? { name: flags.name } : {} });
     ctx.io.out(asJson ? JSON.stringify(created, null, 2).concat('\n') : `${created.key}\n`);
@@ -105,7 +113,12 @@ async function createKey(flags: { account: string; name?: string }, command: Com
   }
 }
 
-interface ServeFlags { port?: string; host?: string; databaseUrl?: string; roles?: string }
+interface ServeFlags {
+  port?: string;
+  host?: string;
+  databaseUrl?: string;
+  roles?: string;
+}
 
 /** `vigil serve`: validates the configuration, starts Vigil, and stops it cleanly on SIGTERM or SIGINT. */
 async function serve(flags: ServeFlags, io: Io): Promise<void> {
@@ -126,7 +139,14 @@ async function serve(flags: ServeFlags, io: Io): Promise<void> {
     stopping = true;
     io.out(`${signal}: stopping\n`);
     // A signal during start-up stops Vigil once it has started (below).
-    if (vigil) vigil.stop().then(() => process.exit(0), (err: unknown) => { console.error(err); process.exit(1); });
+    if (vigil)
+      vigil.stop().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          console.error(err);
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
@@ -140,6 +160,9 @@ async function serve(flags: ServeFlags, io: Io): Promise<void> {
     io.out(`\nCreated an API key for the "${DEFAULT_ACCOUNT}" account. It is shown only this once:\n\n  ${vigil.firstKey}\n\n`);
   }
   if (vigil.url) io.out(`Vigil listening on ${vigil.url}\n`);
-  const roles = Object.entries(config.roles).filter(([, on]) => on).map(([role]) => role).join(', ');
+  const roles = Object.entries(config.roles)
+    .filter(([, on]) => on)
+    .map(([role]) => role)
+    .join(', ');
   io.out(`Vigil started (roles: ${roles})\n`);
 }

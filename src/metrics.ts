@@ -13,50 +13,75 @@ const LAG_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600];
 const DURATION_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300];
 
 const queueDepth = new Gauge({
-  name: 'vigil_queue_depth', help: 'Work waiting (queued) or leased (running), by kind, read from the store at scrape time',
-  labelNames: ['kind', 'state'] as const, registers: [registry],
+  name: 'vigil_queue_depth',
+  help: 'Work waiting (queued) or leased (running), by kind, read from the store at scrape time',
+  labelNames: ['kind', 'state'] as const,
+  registers: [registry],
 });
 const startLag = new Histogram({
   name: 'vigil_execution_start_lag_seconds',
   help: 'From when an execution was due (its schedule slot, or when it was queued) to when a worker started it',
-  labelNames: ['reason'] as const, buckets: LAG_BUCKETS, registers: [registry],
+  labelNames: ['reason'] as const,
+  buckets: LAG_BUCKETS,
+  registers: [registry],
 });
 const duration = new Histogram({
-  name: 'vigil_execution_duration_seconds', help: 'From the start of an execution to the commit of its outcome',
-  labelNames: ['outcome'] as const, buckets: DURATION_BUCKETS, registers: [registry],
+  name: 'vigil_execution_duration_seconds',
+  help: 'From the start of an execution to the commit of its outcome',
+  labelNames: ['outcome'] as const,
+  buckets: DURATION_BUCKETS,
+  registers: [registry],
 });
 const executions = new Counter({
-  name: 'vigil_executions_total', help: 'Executions committed, by outcome (events, completion, error)',
-  labelNames: ['outcome'] as const, registers: [registry],
+  name: 'vigil_executions_total',
+  help: 'Executions committed, by outcome (events, completion, error)',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
 });
 const deliveries = new Counter({
-  name: 'vigil_webhook_deliveries_total', help: 'Webhook delivery attempts, by outcome (delivered, failed, skipped)',
-  labelNames: ['outcome'] as const, registers: [registry],
+  name: 'vigil_webhook_deliveries_total',
+  help: 'Webhook delivery attempts, by outcome (delivered, failed, skipped)',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
 });
 const fetches = new Counter({
-  name: 'vigil_fetches_total', help: 'Research fetches, by the status class the host answered (2xx…5xx, or error when none)',
-  labelNames: ['status_class'] as const, registers: [registry],
+  name: 'vigil_fetches_total',
+  help: 'Research fetches, by the status class the host answered (2xx…5xx, or error when none)',
+  labelNames: ['status_class'] as const,
+  registers: [registry],
 });
 const takeovers = new Counter({
-  name: 'vigil_lease_takeovers_total', help: 'Work leased again after its lease expired (the process running it died or stalled)',
-  labelNames: ['kind'] as const, registers: [registry],
+  name: 'vigil_lease_takeovers_total',
+  help: 'Work leased again after its lease expired (the process running it died or stalled)',
+  labelNames: ['kind'] as const,
+  registers: [registry],
 });
 
 const modelTokens = new Counter({
-  name: 'vigil_model_tokens_total', help: 'Tokens the model server counted, by kind (prompt, completion) and what asked (execution, task_run)',
-  labelNames: ['kind', 'work'] as const, registers: [registry],
+  name: 'vigil_model_tokens_total',
+  help: 'Tokens the model server counted, by kind (prompt, completion) and what asked (execution, task_run)',
+  labelNames: ['kind', 'work'] as const,
+  registers: [registry],
 });
 const modelRequests = new Counter({
-  name: 'vigil_model_requests_total', help: 'Requests to the model server, by outcome (ok, retried, failed)',
-  labelNames: ['outcome'] as const, registers: [registry],
+  name: 'vigil_model_requests_total',
+  help: 'Requests to the model server, by outcome (ok, retried, failed)',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
 });
 const modelCost = new Counter({
-  name: 'vigil_model_cost_usd_total', help: 'Cost of model tokens at VIGIL_LLM_PRICE_INPUT/_OUTPUT (0 when no price is set)',
-  labelNames: ['work'] as const, registers: [registry],
+  name: 'vigil_model_cost_usd_total',
+  help: 'Cost of model tokens at VIGIL_LLM_PRICE_INPUT/_OUTPUT (0 when no price is set)',
+  labelNames: ['work'] as const,
+  registers: [registry],
 });
 
 /** How much work of one kind waits or runs, for the queue-depth gauge. */
-export interface QueueDepth { kind: 'execution' | 'task_run' | 'webhook_delivery'; state: 'queued' | 'running'; count: number }
+export interface QueueDepth {
+  kind: 'execution' | 'task_run' | 'webhook_delivery';
+  state: 'queued' | 'running';
+  count: number;
+}
 
 /** The recording calls the rest of Vigil makes, one line at each call site. */
 export const metrics = {
@@ -80,7 +105,10 @@ export const metrics = {
     deliveries.inc({ outcome });
   },
   /** Model tokens spent by one execution, task run, evaluation or FindAll run, recorded when its outcome (or step) commits. */
-  modelUsage(work: 'execution' | 'task_run' | 'evaluation' | 'findall_run', usage: { promptTokens: number; completionTokens: number; costUsd: number | null }): void {
+  modelUsage(
+    work: 'execution' | 'task_run' | 'evaluation' | 'findall_run',
+    usage: { promptTokens: number; completionTokens: number; costUsd: number | null },
+  ): void {
     modelTokens.inc({ kind: 'prompt', work }, usage.promptTokens);
     modelTokens.inc({ kind: 'completion', work }, usage.completionTokens);
     if (usage.costUsd !== null) modelCost.inc({ work }, usage.costUsd);

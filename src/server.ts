@@ -48,14 +48,16 @@ export async function startVigil(config: Config, options: VigilOptions = {}): Pr
   const store = await openStore(config.databaseUrl, (err) => log.warn({ err }, 'wake-up hint channel failed; polling continues'));
   const firstKey = await bootstrapKeys(store, config);
   const http: OutboundClient = createOutboundClient({
-    allowNetworks: config.allowNetworks, userAgent: USER_AGENT, timeoutMs: 15_000,
+    allowNetworks: config.allowNetworks,
+    userAgent: USER_AGENT,
+    timeoutMs: 15_000,
   });
   // Model and search traffic leaves through the same guarded client (VIGIL_ALLOW_NETWORKS admits a private model server).
   const model = createModelClient(config.llm, http);
   const search = createSearchClient(config.search);
   const injected = options.findAllResearch;
   const researchFor = (generator: string): ChosenResearch =>
-    (injected ? { research: injected, warning: null } : findAllResearchFor(generator, { model, search }));
+    injected ? { research: injected, warning: null } : findAllResearchFor(generator, { model, search });
   const workers = config.roles.worker ? await startWorkers(config, { store, http, clock, log, model, search, researchFor }) : undefined;
   const loops = workers?.loops ?? [];
   const parser = workers?.parser;
@@ -63,10 +65,16 @@ export async function startVigil(config: Config, options: VigilOptions = {}): Pr
   let url: string | undefined;
   if (config.roles.api) {
     app = await buildApp({
-      store, clock, config, wake: (topic) => store.workHints.notify(topic), monitorCreatesPerMinute: config.monitorCreatesPerMinute,
-      taskCreatesPerMinute: config.taskCreatesPerMinute, findAllCreatesPerHour: config.findAllCreatesPerHour,
+      store,
+      clock,
+      config,
+      wake: (topic) => store.workHints.notify(topic),
+      monitorCreatesPerMinute: config.monitorCreatesPerMinute,
+      taskCreatesPerMinute: config.taskCreatesPerMinute,
+      findAllCreatesPerHour: config.findAllCreatesPerHour,
       // Ingest is the same for every generator: the model's reading when one is configured.
-      findAll: { research: researchFor('base').research, searchContext: workers?.searchContext }, logger: log,
+      findAll: { research: researchFor('base').research, searchContext: workers?.searchContext },
+      logger: log,
     });
     url = await app.listen({ port: config.port, host: config.host });
   }
@@ -74,23 +82,31 @@ export async function startVigil(config: Config, options: VigilOptions = {}): Pr
 
   let stopping: Promise<void> | undefined;
   return {
-    app, store, url, firstKey,
-    stop: () => (stopping ??= (async () => {
-      // Stop taking requests first (closing every live stream: the log fan-out's preClose hook in
-      // app.ts), then let loops finish or release their work, then close the store.
-      await app?.close();
-      await Promise.all(loops.map((loop) => loop.stop()));
-      await parser?.close();
-      await http.close();
-      await store.close();
-    })()),
+    app,
+    store,
+    url,
+    firstKey,
+    stop: () =>
+      (stopping ??= (async () => {
+        // Stop taking requests first (closing every live stream: the log fan-out's preClose hook in
+        // app.ts), then let loops finish or release their work, then close the store.
+        await app?.close();
+        await Promise.all(loops.map((loop) => loop.stop()));
+        await parser?.close();
+        await http.close();
+        await store.close();
+      })()),
   };
 }
 
 /** The parts every background loop shares. */
 interface WorkerParts {
-  store: Store; http: OutboundClient; clock: () => number; log: pino.Logger;
-  model?: ModelClient; search?: SearchClient;
+  store: Store;
+  http: OutboundClient;
+  clock: () => number;
+  log: pino.Logger;
+  model?: ModelClient;
+  search?: SearchClient;
   /** The research of a FindAll run's generator, with the warning the run carries. */
   researchFor: (generator: string) => ChosenResearch;
 }
@@ -110,25 +126,48 @@ async function startWorkers(config: Config, parts: WorkerParts) {
   await parser.ready();
   // Every kind of leased work goes through the one leased runner (src/engine/leased-runner.ts).
   const leased = {
-    store, fetcher, parser, model, search, clock, log, timeoutMs, lease: leaseSettings(config.leaseMs),
-    concurrency: config.workerConcurrency, intervalMs: config.pollIntervalMs,
+    store,
+    fetcher,
+    parser,
+    model,
+    search,
+    clock,
+    log,
+    timeoutMs,
+    lease: leaseSettings(config.leaseMs),
+    concurrency: config.workerConcurrency,
+    intervalMs: config.pollIntervalMs,
   };
   const worker = createWorker({
-    ...leased, workerId: newWorkerId(), retainExecutions: config.retainExecutions, perAccountInFlight: config.accountLimits.executionsInFlight,
+    ...leased,
+    workerId: newWorkerId(),
+    retainExecutions: config.retainExecutions,
+    perAccountInFlight: config.accountLimits.executionsInFlight,
   });
   const taskWorker = createTaskWorker({ ...leased, workerId: newWorkerId(), perAccountInFlight: config.accountLimits.taskRunsInFlight });
   const evaluationWorker = createEvaluationWorker({ ...leased, workerId: newWorkerId() });
   const findAllWorker = createFindAllWorker({
-    ...leased, researchFor, workerId: newWorkerId(), timeoutMs: config.findAllTimeoutSeconds * 1000,
+    ...leased,
+    researchFor,
+    workerId: newWorkerId(),
+    timeoutMs: config.findAllTimeoutSeconds * 1000,
   });
   // Entity search reads the web from the API request, with the same polite fetching as runs.
   const searchContext = (signal: AbortSignal): ResearchContext => ({
     http: fetcher.forExecution({ monitorId: 'entity-search', executionId: `entity-search#${Date.now()}`, deadline: Date.now() + 30_000 }),
-    parser, signal, clock,
+    parser,
+    signal,
+    clock,
   });
   const scheduler = createScheduler({ store, clock, intervalMs: config.pollIntervalMs, log, onQueued: () => store.workHints.notify() });
   const dispatcher = createDispatcher({
-    store, http, clock, log, workerId: newWorkerId(), intervalMs: config.pollIntervalMs, webhooks: config.webhooks,
+    store,
+    http,
+    clock,
+    log,
+    workerId: newWorkerId(),
+    intervalMs: config.pollIntervalMs,
+    webhooks: config.webhooks,
   });
   store.workHints.subscribe((topic) => {
     // A submitted evaluation concerns its worker alone: waking every claim loop per submit cost more than the evaluation.

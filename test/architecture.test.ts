@@ -25,15 +25,15 @@ async function violations(baseDir: string): Promise<{ result: ICruiseResult; fou
   const { forbidden, options } = rules;
   const run = await cruise(['src'], { ...options, baseDir, validate: true, ruleSet: { forbidden } });
   const result = run.output as ICruiseResult;
-  const found = result.summary.violations.map((v) =>
-    `${v.rule.name}: ${v.from} → ${v.to}${v.cycle ? ` (circle: ${v.cycle.map((c) => c.name).join(' → ')})` : ''}`);
+  const found = result.summary.violations.map(
+    (v) => `${v.rule.name}: ${v.from} → ${v.to}${v.cycle ? ` (circle: ${v.cycle.map((c) => c.name).join(' → ')})` : ''}`,
+  );
   return { result, found };
 }
 
 async function tsFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  return entries.filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.test.ts'))
-    .map((e) => join(e.parentPath, e.name));
+  return entries.filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')).map((e) => join(e.parentPath, e.name));
 }
 
 /** Every write from store/ that a file under `baseDir`/src/api imports or calls, as `file: name`. */
@@ -73,19 +73,15 @@ function importedWrites(statement: ts.ImportDeclaration | ts.ExportDeclaration):
   if (ts.isImportDeclaration(statement) && statement.importClause?.name) return ['a default import'];
   if (!bindings) return ts.isImportDeclaration(statement) && !statement.importClause ? [] : ['everything (export *)'];
   if (ts.isNamespaceImport(bindings) || ts.isNamespaceExport(bindings)) return ['a namespace import'];
-  return bindings.elements
-    .filter((e) => !e.isTypeOnly && !STORE_READ.test((e.propertyName ?? e.name).text))
-    .map((e) => (e.propertyName ?? e.name).text);
+  return bindings.elements.filter((e) => !e.isTypeOnly && !STORE_READ.test((e.propertyName ?? e.name).text)).map((e) => (e.propertyName ?? e.name).text);
 }
 
 describe('architecture', () => {
   it('src/ has no import circle, no arrow up the tiers or between peers, and every module sits in a tier', async () => {
     const { result, found } = await violations(ROOT);
     assert.deepEqual(found, [], 'see the tiers at the top of .dependency-cruiser.cjs');
-    const tiers = (rules.forbidden ?? []).flatMap((r) => [r.from.path, 'to' in r ? r.to.path : undefined])
-      .filter((p): p is string => typeof p === 'string');
-    const outside = result.modules.map((m) => m.source)
-      .filter((s) => s.startsWith('src/') && !tiers.some((p) => new RegExp(p).test(s)));
+    const tiers = (rules.forbidden ?? []).flatMap((r) => [r.from.path, 'to' in r ? r.to.path : undefined]).filter((p): p is string => typeof p === 'string');
+    const outside = result.modules.map((m) => m.source).filter((s) => s.startsWith('src/') && !tiers.some((p) => new RegExp(p).test(s)));
     assert.deepEqual(outside, [], 'a module in no tier is checked by no rule: add its room to a tier');
   });
 
@@ -104,8 +100,8 @@ describe('architecture', () => {
         'src/delivery/send.ts': 'export const send = 1;\n',
         'src/research/items/feed.ts': "import { field } from '../fields/field.js';\nexport const feed = () => field;\n",
         'src/research/fields/field.ts': 'export const field = 1;\n',
-        'src/api/routes.ts': "import { findRow, insertRow } from '../store/rows.js';\n"
-          + 'export const api = (db: any) => [findRow, insertRow, db.updateTable];\n',
+        'src/api/routes.ts':
+          "import { findRow, insertRow } from '../store/rows.js';\n" + 'export const api = (db: any) => [findRow, insertRow, db.updateTable];\n',
       };
       for (const [path, text] of Object.entries(files)) {
         await mkdir(dirname(join(dir, path)), { recursive: true });
@@ -113,10 +109,9 @@ describe('architecture', () => {
       }
       const { found } = await violations(dir);
       const names = new Set(found.map((f) => f.split(':')[0]));
-      for (const rule of ['no-circular', 'no-upward-from-ways-out', 'no-sideways-from-srcresearch', 'research-items-reads-below']) assert.ok(names.has(rule), `${rule} in ${found.join('; ')}`);
-      assert.deepEqual(await apiStoreWrites(dir), [
-        'src/api/routes.ts: .updateTable()', 'src/api/routes.ts: insertRow from ../store/rows.js',
-      ]);
+      for (const rule of ['no-circular', 'no-upward-from-ways-out', 'no-sideways-from-srcresearch', 'research-items-reads-below'])
+        assert.ok(names.has(rule), `${rule} in ${found.join('; ')}`);
+      assert.deepEqual(await apiStoreWrites(dir), ['src/api/routes.ts: .updateTable()', 'src/api/routes.ts: insertRow from ../store/rows.js']);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -9,8 +9,17 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { run } from '../src/main.js';
 import {
-  allEvents, freePort, rss, startFixtureSite, startReceiver, startTestVigil, waitFor,
-  type FixtureSite, type Receiver, type RssItem, type TestVigil,
+  allEvents,
+  freePort,
+  rss,
+  startFixtureSite,
+  startReceiver,
+  startTestVigil,
+  waitFor,
+  type FixtureSite,
+  type Receiver,
+  type RssItem,
+  type TestVigil,
 } from './helpers.js';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'vigil.js');
@@ -27,14 +36,27 @@ after(async () => {
   await Promise.all([site.close(), receiver.close()]);
 });
 
-interface Ran { code: number; out: string; err: string }
+interface Ran {
+  code: number;
+  out: string;
+  err: string;
+}
 
 /** Runs `vigil ARGS` in this process against the test server (VIGIL_URL/VIGIL_KEY unless `env` says otherwise). */
 async function cli(args: string[], env: Record<string, string> = {}, signal?: AbortSignal): Promise<Ran> {
   let out = '';
   let err = '';
   const code = await run(['node', 'vigil', ...args], {
-    io: { out: (t) => { out += t; }, err: (t) => { err += t; }, env: { VIGIL_URL: vigil.url, VIGIL_KEY: vigil.apiKey, ...env }, signal },
+    io: {
+      out: (t) => {
+        out += t;
+      },
+      err: (t) => {
+        err += t;
+      },
+      env: { VIGIL_URL: vigil.url, VIGIL_KEY: vigil.apiKey, ...env },
+      signal,
+    },
   });
   return { code, out, err };
 }
@@ -56,7 +78,12 @@ function child(args: string[], env: Record<string, string>): Promise<Ran> {
 }
 
 let feeds = 0;
-const item = (n: number): RssItem => ({ title: `Story ${n}`, link: `https://news.example.test/${n}`, description: `About ${n}`, date: new Date(Date.now() - n * 60_000) });
+const item = (n: number): RssItem => ({
+  title: `Story ${n}`,
+  link: `https://news.example.test/${n}`,
+  description: `About ${n}`,
+  date: new Date(Date.now() - n * 60_000),
+});
 
 /** A monitor created by the CLI on a new fixture feed, once its creation run has committed. */
 async function feedMonitor(extra: string[] = []): Promise<{ id: string; path: string }> {
@@ -70,8 +97,20 @@ async function feedMonitor(extra: string[] = []): Promise<{ id: string; path: st
 
 describe('vigil monitors', () => {
   it('creates, lists, gets, triggers and cancels, as tables and as JSON', async () => {
-    const created = await cliJson(['monitors', 'create', '--query', 'rust releases', '--source', `${site.url}/none.xml`,
-      '--frequency', '1d', '--metadata', 'team=news', '--metadata', 'tier=1']);
+    const created = await cliJson([
+      'monitors',
+      'create',
+      '--query',
+      'rust releases',
+      '--source',
+      `${site.url}/none.xml`,
+      '--frequency',
+      '1d',
+      '--metadata',
+      'team=news',
+      '--metadata',
+      'tier=1',
+    ]);
     assert.match(created.monitor_id, /^monitor_/);
     assert.equal(created.type, 'event_stream');
     assert.equal(created.frequency, '1d');
@@ -116,18 +155,25 @@ describe('vigil monitors', () => {
 });
 
 describe('vigil events', () => {
-  it('lists a monitor\'s events as a table and as JSON', async () => {
+  it("lists a monitor's events as a table and as JSON", async () => {
     const { id, path } = await feedMonitor();
     site.set(path, rss('CLI feed', [item(2), item(1)]));
     await cli(['monitors', 'trigger', id]);
-    const page = await waitFor(async () => {
-      const listed = await cliJson(['events', id]);
-      return listed.events.length > 0 ? listed : undefined;
-    }, 30_000, 'the detected event');
+    const page = await waitFor(
+      async () => {
+        const listed = await cliJson(['events', id]);
+        return listed.events.length > 0 ? listed : undefined;
+      },
+      30_000,
+      'the detected event',
+    );
     assert.equal(page.events[0].event_type, 'event_stream');
     assert.match(JSON.stringify(page.events[0].output), /Story 2/);
     const withCompletions = await cliJson(['events', id, '--include-completions']);
-    assert.ok(withCompletions.events.some((e: any) => e.event_type === 'completion'), 'the creation run\'s completion');
+    assert.ok(
+      withCompletions.events.some((e: any) => e.event_type === 'completion'),
+      "the creation run's completion",
+    );
     const table = await cli(['events', id]);
     assert.match(table.out.split('\n')[0], /^TIME\s+TYPE\s+GROUP\s+EVENT$/);
     assert.match(table.out, /event_stream\s+\S+\s+.*Story 2/);
@@ -139,7 +185,16 @@ describe('vigil events', () => {
     let out = '';
     let err = '';
     const following = run(['node', 'vigil', 'events', id, '--follow', '--interval', '200ms', '--include-completions', '--json'], {
-      io: { out: (t) => { out += t; }, err: (t) => { err += t; }, env: { VIGIL_URL: vigil.url, VIGIL_KEY: vigil.apiKey }, signal: stop.signal },
+      io: {
+        out: (t) => {
+          out += t;
+        },
+        err: (t) => {
+          err += t;
+        },
+        env: { VIGIL_URL: vigil.url, VIGIL_KEY: vigil.apiKey },
+        signal: stop.signal,
+      },
     });
     try {
       // The creation run's completion is printed first, from the latest page.
@@ -151,7 +206,10 @@ describe('vigil events', () => {
       stop.abort();
     }
     assert.equal(await following, 0, err);
-    const events = out.trim().split('\n').map((line) => JSON.parse(line));
+    const events = out
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     const ids = events.map((e) => e.event_id);
     assert.equal(new Set(ids).size, ids.length, 'each event printed once');
     const story = events.findIndex((e) => JSON.stringify(e).includes('Story 3'));
@@ -194,10 +252,14 @@ describe('vigil deliveries', () => {
   it('lists deliveries and redelivers one, as tables and as JSON', async () => {
     const { id } = await feedMonitor(['--webhook', receiver.url]);
     await cli(['monitors', 'trigger', id]);
-    const listed = await waitFor(async () => {
-      const page = await cliJson(['deliveries', 'list', '--resource', id, '--status', 'delivered']);
-      return page.deliveries.length > 0 ? page : undefined;
-    }, 30_000, 'a delivered webhook');
+    const listed = await waitFor(
+      async () => {
+        const page = await cliJson(['deliveries', 'list', '--resource', id, '--status', 'delivered']);
+        return page.deliveries.length > 0 ? page : undefined;
+      },
+      30_000,
+      'a delivered webhook',
+    );
     const delivery = listed.deliveries[0];
     assert.equal(delivery.resource_id, id);
     const table = await cli(['deliveries', 'list', '--resource', id]);
@@ -215,7 +277,7 @@ describe('vigil deliveries', () => {
 });
 
 describe('exit codes', () => {
-  it('exits 1 with the envelope\'s message on a 4xx', async () => {
+  it("exits 1 with the envelope's message on a 4xx", async () => {
     const missing = await cli(['monitors', 'get', 'monitor_nothere']);
     assert.equal(missing.code, 1);
     assert.equal(missing.err, 'vigil: 404: Monitor not found\n');

@@ -12,8 +12,12 @@ const PROBE = join(import.meta.dirname, 'fixtures', 'serve-probe.ts');
 async function serveOnce(env: Record<string, string>, until: (stdout: string) => Promise<void>) {
   const child = spawn(process.execPath, [VIGIL, 'serve'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
-  child.stdout.on('data', (chunk) => { stdout += chunk; });
-  child.stderr.on('data', (chunk) => { stdout += chunk; });
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    stdout += chunk;
+  });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   try {
     await waitFor(() => /Vigil listening on/.test(stdout), 20_000, `the server to listen; output: ${stdout}`);
@@ -63,7 +67,9 @@ describe('the vigil command', () => {
         assert.doesNotMatch(stdout, /vgl_/, 'keys exist, so none is printed');
         const url = /Vigil listening on (\S+)/.exec(stdout)![1];
         const monitor = await sdkClient(url, acme1).monitor.create({
-          type: 'event_stream', frequency: '1d', settings: { query: 'x', sources: ['http://127.0.0.1:1/feed'] } as any,
+          type: 'event_stream',
+          frequency: '1d',
+          settings: { query: 'x', sources: ['http://127.0.0.1:1/feed'] } as any,
         });
         assert.equal((await sdkClient(url, acme2).monitor.retrieve(monitor.monitor_id)).monitor_id, monitor.monitor_id, 'same account');
         await assert.rejects(sdkClient(url, globex).monitor.retrieve(monitor.monitor_id), (err: any) => err.status === 404);
@@ -75,16 +81,23 @@ describe('the vigil command', () => {
 
   it('refuses a bad configuration with a message naming the variable', () => {
     const result = spawnSync(process.execPath, [VIGIL, 'serve'], {
-      env: { ...process.env, VIGIL_MIN_FREQUENCY: 'often' }, encoding: 'utf8',
+      env: { ...process.env, VIGIL_MIN_FREQUENCY: 'often' },
+      encoding: 'utf8',
     });
     assert.equal(result.status, 2);
     assert.match(result.stderr, /VIGIL_MIN_FREQUENCY must be a duration such as 500ms, 30s, 5m, 1h or 1d; got "often"/);
   });
 
   it('refuses every bad value the README lists as a variable with exit 2 naming it, not a stack', () => {
-    for (const [name, value] of [['VIGIL_LOG_LEVEL', 'loud'], ['VIGIL_HOST', 'not a host'], ['VIGIL_WEBHOOK_SECRET', 'abc']] as const) {
+    for (const [name, value] of [
+      ['VIGIL_LOG_LEVEL', 'loud'],
+      ['VIGIL_HOST', 'not a host'],
+      ['VIGIL_WEBHOOK_SECRET', 'abc'],
+    ] as const) {
       const result = spawnSync(process.execPath, [VIGIL, 'serve'], {
-        env: { ...process.env, VIGIL_DATABASE_URL: 'sqlite::memory:', VIGIL_PORT: '0', [name]: value }, encoding: 'utf8', timeout: 20_000,
+        env: { ...process.env, VIGIL_DATABASE_URL: 'sqlite::memory:', VIGIL_PORT: '0', [name]: value },
+        encoding: 'utf8',
+        timeout: 20_000,
       });
       assert.equal(result.status, 2, `exit 2 for ${name}=${value}: ${result.stdout}${result.stderr}`);
       assert.match(result.stderr, new RegExp(`^vigil: ${name} must be`));
@@ -97,7 +110,8 @@ describe('the vigil command', () => {
       const db = join(dir.path, 'v.db');
       for (const entry of ['300.1.1.1', '10.0.0.0/33', 'bad host!']) {
         const result = spawnSync(process.execPath, [VIGIL, 'serve'], {
-          env: { ...process.env, VIGIL_DATABASE_URL: `sqlite:${db}`, VIGIL_PORT: '0', VIGIL_ALLOW_NETWORKS: `127.0.0.0/8, ${entry}` }, encoding: 'utf8',
+          env: { ...process.env, VIGIL_DATABASE_URL: `sqlite:${db}`, VIGIL_PORT: '0', VIGIL_ALLOW_NETWORKS: `127.0.0.0/8, ${entry}` },
+          encoding: 'utf8',
         });
         assert.equal(result.status, 2, `exit 2 for "${entry}": ${result.stderr}`);
         assert.match(result.stderr, new RegExp(`^vigil: invalid VIGIL_ALLOW_NETWORKS entry "${entry.replace(/[.*/]/g, '\\$&')}"`));
@@ -125,7 +139,9 @@ describe('the vigil command', () => {
         if (!signalled && /Vigil listening on/.test(output)) signalled = child.kill('SIGTERM');
       };
       child.stdout.on('data', onData);
-      child.stderr.on('data', (chunk) => { output += chunk; });
+      child.stderr.on('data', (chunk) => {
+        output += chunk;
+      });
       const code = await exited;
       assert.match(output, /\[probe\] listeners at "listening": SIGTERM=1 SIGINT=1/, output);
       assert.equal(code, 0, `a clean stop: ${output}`);

@@ -7,10 +7,14 @@ import { describe, it } from 'node:test';
 import { ConfigError, loadConfig, VARIABLES } from '../src/config.js';
 
 const refuses = (env: Record<string, string>, message: string) =>
-  assert.throws(() => loadConfig(env), (err: unknown) => err instanceof ConfigError && err.message === message, `${JSON.stringify(env)} → ${message}`);
+  assert.throws(
+    () => loadConfig(env),
+    (err: unknown) => err instanceof ConfigError && err.message === message,
+    `${JSON.stringify(env)} → ${message}`,
+  );
 
 describe('configuration', () => {
-  it('has the README table\'s defaults', () => {
+  it("has the README table's defaults", () => {
     const c = loadConfig({});
     assert.equal(c.port, 8080);
     assert.equal(c.host, '127.0.0.1');
@@ -19,7 +23,13 @@ describe('configuration', () => {
     assert.deepEqual(c.allowNetworks, []);
     assert.equal(c.minFrequencySeconds, 300);
     assert.deepEqual([c.llm.timeoutMs, c.llm.concurrency, c.search.kind], [60_000, 4, 'searxng']);
-    assert.deepEqual(c.webhooks, { retryDelayMs: 5_000, retryWindowMs: 48 * 3600_000, disableAfterMs: 5 * 86_400_000, timeoutMs: 15_000, accountConcurrency: 16 });
+    assert.deepEqual(c.webhooks, {
+      retryDelayMs: 5_000,
+      retryWindowMs: 48 * 3600_000,
+      disableAfterMs: 5 * 86_400_000,
+      timeoutMs: 15_000,
+      accountConcurrency: 16,
+    });
     assert.deepEqual([c.taskCreatesPerMinute, c.findAllCreatesPerHour, c.findAllTimeoutSeconds, c.monitorCreatesPerMinute], [2000, 300, 1800, 300]);
     assert.deepEqual([c.retainExecutions, c.executionTimeoutSeconds, c.leaseMs, c.workerConcurrency, c.pollIntervalMs], [300, 120, 12_000, 64, 1000]);
     assert.deepEqual(c.accountLimits, { executionsInFlight: 32, taskRunsInFlight: 16, taskRunsQueued: 1000 });
@@ -30,7 +40,9 @@ describe('configuration', () => {
   });
 
   it('reads every variable the README lists, and only those', () => {
-    const table = readFileSync(new URL('../README.md', import.meta.url), 'utf8').split('## Configuration')[1].split('\n## ')[0];
+    const table = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+      .split('## Configuration')[1]
+      .split('\n## ')[0];
     const listed = new Set([...table.matchAll(/`(VIGIL_[A-Z_]+)`/g)].map((m) => m[1]));
     listed.delete('VIGIL_URL'); // the CLI client's, not read by serve
     listed.delete('VIGIL_KEY');
@@ -38,7 +50,11 @@ describe('configuration', () => {
     for (const name of listed) {
       if (FREE_TEXT.has(name)) continue;
       // A value that breaks every rule is refused naming the variable: the variable is read and checked.
-      assert.throws(() => loadConfig({ [name]: '%bad%' }), (err: unknown) => err instanceof ConfigError && err.message.includes(name), name);
+      assert.throws(
+        () => loadConfig({ [name]: '%bad%' }),
+        (err: unknown) => err instanceof ConfigError && err.message.includes(name),
+        name,
+      );
     }
   });
 
@@ -64,8 +80,14 @@ describe('configuration', () => {
     refuses({ VIGIL_ROLES: 'api,,worker' }, 'VIGIL_ROLES must be api, worker or api,worker; got "api,,worker"');
     refuses({ VIGIL_SEARCH_KIND: 'google' }, 'VIGIL_SEARCH_KIND must be searxng or parallel; got "google"');
     refuses({ VIGIL_LLM_PRICE_INPUT: 'Infinity' }, 'VIGIL_LLM_PRICE_INPUT must be a non-negative number of USD per million tokens; got "Infinity"');
-    refuses({ VIGIL_LLM_BASE_URL: 'http://127.0.0.1:11434/v1' }, 'VIGIL_LLM_MODEL must name the model to use (e.g. llama3.1:8b) when VIGIL_LLM_BASE_URL is set');
-    refuses({ VIGIL_WEBHOOK_SECRET: 'whsec_short' }, 'VIGIL_WEBHOOK_SECRET must be whsec_ followed by at least 16 base64 characters (e.g. whsec_ and 24 random bytes in base64)');
+    refuses(
+      { VIGIL_LLM_BASE_URL: 'http://127.0.0.1:11434/v1' },
+      'VIGIL_LLM_MODEL must name the model to use (e.g. llama3.1:8b) when VIGIL_LLM_BASE_URL is set',
+    );
+    refuses(
+      { VIGIL_WEBHOOK_SECRET: 'whsec_short' },
+      'VIGIL_WEBHOOK_SECRET must be whsec_ followed by at least 16 base64 characters (e.g. whsec_ and 24 random bytes in base64)',
+    );
   });
 });
 

@@ -12,9 +12,7 @@ import { sql } from 'kysely';
 import type Parallel from 'parallel-web';
 import { openStore, type Store } from '../src/store/db.js';
 import { listExecutions, type Execution } from '../src/store/executions.repository.js';
-import {
-  rss, sdkClient, spawnServer, tempDir, testDatabase, waitFor, type RssItem, type ServerProcess, type TestDatabase,
-} from './helpers.js';
+import { rss, sdkClient, spawnServer, tempDir, testDatabase, waitFor, type RssItem, type ServerProcess, type TestDatabase } from './helpers.js';
 
 const MONITORS = 10;
 /** The monitor whose feed always answers HTTP 500: its executions end in `error` outcomes. */
@@ -46,7 +44,7 @@ describe('crash recovery', { concurrency: true }, () => {
       assert.equal((await first.exited).signal, 'SIGKILL', 'the first server was killed, not stopped');
       t.diagnostic(`killed with ${inFlightPaths.length} feed fetches in flight: ${inFlightPaths.join(', ')}`);
       assert.ok(inFlightPaths.length >= 1, 'fetches were in flight when the kill landed');
-      await waitFor(() => s.site.inFlight() === 0, 5_000, 'the killed server\'s connections to close');
+      await waitFor(() => s.site.inFlight() === 0, 5_000, "the killed server's connections to close");
 
       const crash = await s.snapshot();
       s.addBatch(); // new items appear while the server is down
@@ -79,12 +77,18 @@ describe('crash recovery', { concurrency: true }, () => {
       const readyAt = Date.now();
       // Wake the first process only once the second holds every execution it had: whatever the
       // first then tries to commit for them must be refused.
-      await waitFor(async () => {
-        const rows = await s.store!.db.selectFrom('executions').select(['status', 'attempts'])
-          .where('id', 'in', [...crash.running]).execute();
-        return rows.length === crash.running.size && rows.every((r) => Number(r.attempts) === 2)
-          && rows.some((r) => r.status === 'running');
-      }, 20_000, 'the second server to take over the frozen server\'s executions');
+      await waitFor(
+        async () => {
+          const rows = await s
+            .store!.db.selectFrom('executions')
+            .select(['status', 'attempts'])
+            .where('id', 'in', [...crash.running])
+            .execute();
+          return rows.length === crash.running.size && rows.every((r) => Number(r.attempts) === 2) && rows.some((r) => r.status === 'running');
+        },
+        20_000,
+        "the second server to take over the frozen server's executions",
+      );
       first.child.kill('SIGCONT');
       await s.waitUntilDone(crash.running);
       s.addBatch();
@@ -177,11 +181,16 @@ function scenario(site: CountingSite, databaseUrl: string, servers: ServerProces
   site.fail(feeds[FAILING], 500);
 
   const s: Scenario = {
-    site, apiKey, store: undefined,
+    site,
+    apiKey,
+    store: undefined,
 
     async startServer() {
       const server = await spawnServer({
-        ...SERVER_ENV, VIGIL_DATABASE_URL: databaseUrl, VIGIL_API_KEY: apiKey, VIGIL_ALLOW_NETWORKS: '127.0.0.0/8',
+        ...SERVER_ENV,
+        VIGIL_DATABASE_URL: databaseUrl,
+        VIGIL_API_KEY: apiKey,
+        VIGIL_ALLOW_NETWORKS: '127.0.0.0/8',
       });
       servers.push(server);
       return server;
@@ -190,7 +199,8 @@ function scenario(site: CountingSite, databaseUrl: string, servers: ServerProces
     async runUntilFetchesHang(client) {
       for (const path of feeds) {
         const monitor = await client.monitor.create({
-          type: 'event_stream', frequency: `${PERIOD_MS / 1000}s`,
+          type: 'event_stream',
+          frequency: `${PERIOD_MS / 1000}s`,
           settings: { query: QUERY, sources: [`${site.url}${path}`] } as never,
         });
         monitorIds.push(monitor.monitor_id);
@@ -263,24 +273,42 @@ function scenario(site: CountingSite, databaseUrl: string, servers: ServerProces
     },
 
     async waitUntilDone(ids) {
-      await waitFor(async () => {
-        const rows = await s.store!.db.selectFrom('executions').select('status').where('id', 'in', [...ids]).execute();
-        return rows.length === ids.size && rows.every((r) => r.status === 'done');
-      }, 25_000, 'the executions running at the crash to finish after the restart');
+      await waitFor(
+        async () => {
+          const rows = await s
+            .store!.db.selectFrom('executions')
+            .select('status')
+            .where('id', 'in', [...ids])
+            .execute();
+          return rows.length === ids.size && rows.every((r) => r.status === 'done');
+        },
+        25_000,
+        'the executions running at the crash to finish after the restart',
+      );
     },
 
     async waitForRunsAfter(readyAt) {
       const db = s.store!.db;
-      await waitFor(async () => {
-        if (Date.now() - readyAt < 10_000) return false;
-        for (let i = 0; i < MONITORS; i += 1) {
-          const after = await db.selectFrom('executions').select('id').where('monitor_id', '=', monitorIds[i])
-            .where('reason', '=', 'schedule').where('status', '=', 'done').where('scheduled_for', '>', readyAt).execute();
-          if (after.length === 0) return false;
-          if (i !== FAILING && (await reportedLinks(s.store!, monitorIds[i])).length < batch) return false;
-        }
-        return true;
-      }, 30_000, 'scheduled runs after the restart and every new item reported');
+      await waitFor(
+        async () => {
+          if (Date.now() - readyAt < 10_000) return false;
+          for (let i = 0; i < MONITORS; i += 1) {
+            const after = await db
+              .selectFrom('executions')
+              .select('id')
+              .where('monitor_id', '=', monitorIds[i])
+              .where('reason', '=', 'schedule')
+              .where('status', '=', 'done')
+              .where('scheduled_for', '>', readyAt)
+              .execute();
+            if (after.length === 0) return false;
+            if (i !== FAILING && (await reportedLinks(s.store!, monitorIds[i])).length < batch) return false;
+          }
+          return true;
+        },
+        30_000,
+        'scheduled runs after the restart and every new item reported',
+      );
     },
 
     async verify(t, { crash, restartAt, readyAt }) {
@@ -312,10 +340,16 @@ function scenario(site: CountingSite, databaseUrl: string, servers: ServerProces
           assert.ok(e.outcome !== null && e.finishedAt !== null, `${where} has an outcome`);
           // Leased once, or twice when its first worker died or froze holding it: never run over a live lease.
           assert.equal(e.attempts, crash.running.has(e.id) ? 2 : 1, `${where} attempts`);
-          assert.ok(own.every((x) => x.monitor_id === id), `${where}: its entries belong to its monitor`);
+          assert.ok(
+            own.every((x) => x.monitor_id === id),
+            `${where}: its entries belong to its monitor`,
+          );
           const kinds = own.map((x) => x.kind);
           if (e.outcome === 'events') {
-            assert.ok(kinds.length >= 1 && kinds.every((k) => k === 'event_stream'), `${where}: events outcome → event_stream entries, got ${kinds.join(', ')}`);
+            assert.ok(
+              kinds.length >= 1 && kinds.every((k) => k === 'event_stream'),
+              `${where}: events outcome → event_stream entries, got ${kinds.join(', ')}`,
+            );
           } else {
             assert.deepEqual(kinds, [e.outcome], `${where}: ${e.outcome} outcome → exactly one ${e.outcome} entry`);
           }
@@ -335,13 +369,18 @@ function scenario(site: CountingSite, databaseUrl: string, servers: ServerProces
         const slots = scheduled.map((e) => e.scheduledFor!);
         assert.equal(new Set(slots).size, slots.length, `monitor ${i}: no schedule slot is run twice`);
         const created = Number(monitor.created_at);
-        assert.ok(slots[0] >= created + PERIOD_MS && slots[0] <= created + PERIOD_MS * 1.1,
-          `monitor ${i}: the first slot is one period (plus jitter) after creation`);
+        assert.ok(
+          slots[0] >= created + PERIOD_MS && slots[0] <= created + PERIOD_MS * 1.1,
+          `monitor ${i}: the first slot is one period (plus jitter) after creation`,
+        );
         for (let k = 1; k <= scheduled.length; k += 1) {
           const previous = scheduled[k - 1];
           const next = k < scheduled.length ? slots[k] : Number(monitor.next_run_at);
-          assert.equal(next, firstGridPointAfter(previous.scheduledFor!, previous.createdAt),
-            `monitor ${i}: the slot after ${previous.scheduledFor} (queued at ${previous.createdAt}) is ${next}; none lost or invented`);
+          assert.equal(
+            next,
+            firstGridPointAfter(previous.scheduledFor!, previous.createdAt),
+            `monitor ${i}: the slot after ${previous.scheduledFor} (queued at ${previous.createdAt}) is ${next}; none lost or invented`,
+          );
         }
         const catchUp = scheduled.find((e) => e.scheduledFor === crash.pendingSlot.get(id));
         assert.ok(catchUp && catchUp.createdAt >= restartAt, `monitor ${i}: the slot pending at the crash is run once, after the restart`);
@@ -356,10 +395,15 @@ function scenario(site: CountingSite, databaseUrl: string, servers: ServerProces
       }
       for (const id of crash.running) assert.equal(all.get(id)?.status, 'done', `execution ${id}, running at the crash, is done after the restart`);
       for (const id of crash.done) assert.equal(all.get(id)?.attempts, 1, `execution ${id}, done before the crash, was not redone`);
-      assert.ok(entries.every((e) => all.has(e.execution_id)), 'every log entry belongs to a known execution');
+      assert.ok(
+        entries.every((e) => all.has(e.execution_id)),
+        'every log entry belongs to a known execution',
+      );
       for (const path of feeds) assert.equal(site.maxConcurrent(path), 1, `${path}: one monitor's executions never overlap`);
-      t.diagnostic(`${all.size} executions, ${entries.length} log entries, ${crash.running.size} running at the crash, `
-        + `${scheduledAfterRestart} scheduled runs after the restart`);
+      t.diagnostic(
+        `${all.size} executions, ${entries.length} log entries, ${crash.running.size} running at the crash, ` +
+          `${scheduledAfterRestart} scheduled runs after the restart`,
+      );
     },
   };
   return s;
@@ -376,8 +420,13 @@ function firstGridPointAfter(slot: number, queuedAt: number): number {
 
 /** The item links a monitor's event_stream entries cite, in log order. */
 async function reportedLinks(store: Store, monitorId: string): Promise<string[]> {
-  const rows = await store.db.selectFrom('events').select('body')
-    .where('monitor_id', '=', monitorId).where('kind', '=', 'event_stream').orderBy('seq').execute();
+  const rows = await store.db
+    .selectFrom('events')
+    .select('body')
+    .where('monitor_id', '=', monitorId)
+    .where('kind', '=', 'event_stream')
+    .orderBy('seq')
+    .execute();
   return rows.map((r) => {
     const payload = JSON.parse(r.body) as { output: { basis: { citations: { url: string }[] }[] } };
     return payload.output.basis[0].citations[0].url;
@@ -389,8 +438,9 @@ async function describeStore(store: Store): Promise<string> {
   const monitors = await store.db.selectFrom('monitors').select(['id', 'next_run_at']).orderBy('created_at').execute();
   const lines: string[] = [];
   for (const m of monitors) {
-    const runs = (await listExecutions(store.db, m.id))
-      .map((e) => `${e.reason[0]}${e.scheduledFor ?? ''}@${e.createdAt}:${e.status}/${e.outcome ?? '-'}/${e.attempts}`);
+    const runs = (await listExecutions(store.db, m.id)).map(
+      (e) => `${e.reason[0]}${e.scheduledFor ?? ''}@${e.createdAt}:${e.status}/${e.outcome ?? '-'}/${e.attempts}`,
+    );
     lines.push(`${m.id} next=${m.next_run_at} links=${(await reportedLinks(store, m.id)).length} ${runs.join(' ')}`);
   }
   return lines.join('\n');
@@ -448,6 +498,10 @@ async function startCountingSite(delayMs: number): Promise<CountingSite> {
     inFlight: () => [...open.values()].reduce((a, b) => a + b, 0),
     inFlightPaths: () => [...open.entries()].filter(([, n]) => n > 0).map(([p]) => p),
     maxConcurrent: (path) => peak.get(path) ?? 0,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -23,7 +23,8 @@ export async function accessibilityProblems(page: Page): Promise<string[]> {
     const result = await (window as any).axe.run(document, { resultTypes: ['violations'] });
     return result.violations.map((v: any) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n: any) => n.target.join(' ')).slice(0, 3) }));
   });
-  return violations.filter((v: any) => v.impact === 'serious' || v.impact === 'critical')
+  return violations
+    .filter((v: any) => v.impact === 'serious' || v.impact === 'critical')
     .map((v: any) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.join(', ')}`);
 }
 
@@ -39,7 +40,11 @@ export async function capture(page: Page, name: string): Promise<void> {
 }
 
 /** A headless Chromium with a throwaway profile; `close` also removes the profile. */
-export interface Browser { context: BrowserContext; page: Page; close(): Promise<void> }
+export interface Browser {
+  context: BrowserContext;
+  page: Page;
+  close(): Promise<void>;
+}
 
 /** Launches Chromium (dialogs accepted, page errors printed) and opens one page. */
 export async function launchBrowser(): Promise<Browser> {
@@ -49,15 +54,30 @@ export async function launchBrowser(): Promise<Browser> {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1280, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   context.on('dialog', (dialog) => void dialog.accept());
   context.setDefaultTimeout(15_000);
   const page = await context.newPage();
   // The page's own errors go to the test's output: a failing step then says why.
   context.on('weberror', (error) => console.error('page error:', error.error().message));
-  return { context, page, close: async () => { await context.close(); rmSync(profile, { recursive: true, force: true }); } };
+  return {
+    context,
+    page,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Signs the page in with a key from a fresh tab state. */

@@ -30,8 +30,12 @@ describe('dashboard FindAll page in a real Chromium', { skip: SKIP }, () => {
   });
 
   /** Each candidate row's name and match status, as the page shows them now. */
-  const rows = (p: Page) => p.locator('#candidates tbody tr').evaluateAll((trs) =>
-    trs.map((tr) => ({ name: tr.querySelector('td > :first-child')?.textContent?.trim() ?? '', status: (tr as HTMLElement).dataset.status ?? '' })));
+  const rows = (p: Page) =>
+    p
+      .locator('#candidates tbody tr')
+      .evaluateAll((trs) =>
+        trs.map((tr) => ({ name: tr.querySelector('td > :first-child')?.textContent?.trim() ?? '', status: (tr as HTMLElement).dataset.status ?? '' })),
+      );
 
   it('shows a bad match limit beside the field, then ingests, creates and watches a run live', async () => {
     // Slow company pages: the run then takes several polls, and candidates arrive while we watch.
@@ -53,26 +57,47 @@ describe('dashboard FindAll page in a real Chromium', { skip: SKIP }, () => {
     await form.getByLabel('Match limit').fill('10');
     await form.getByRole('button', { name: 'Create FindAll run' }).click();
     await page.locator('#findall-status').waitFor();
-    await page.evaluate(() => { (window as any).notReloaded = true; });
+    await page.evaluate(() => {
+      (window as any).notReloaded = true;
+    });
     const seen: number[] = [];
-    const final = await waitFor(async () => {
-      const now = await rows(page);
-      seen.push(now.length);
-      const status = await page.locator('#findall-status').textContent() ?? '';
-      const generated = Number(/(\d+) candidates generated/.exec(await page.locator('#findall-metrics').textContent() ?? '')?.[1]);
-      const settled = now.length === generated && now.every((r) => r.status !== 'generated');
-      return /completed/.test(status) && !/active/.test(status) && settled ? now : undefined;
-    }, 90_000, 'the run to complete on the page');
-    assert.ok(seen.some((n) => n > 0 && n < final.length), `candidates appeared a few at a time (counts seen: ${seen.join(',')})`);
+    const final = await waitFor(
+      async () => {
+        const now = await rows(page);
+        seen.push(now.length);
+        const status = (await page.locator('#findall-status').textContent()) ?? '';
+        const generated = Number(/(\d+) candidates generated/.exec((await page.locator('#findall-metrics').textContent()) ?? '')?.[1]);
+        const settled = now.length === generated && now.every((r) => r.status !== 'generated');
+        return /completed/.test(status) && !/active/.test(status) && settled ? now : undefined;
+      },
+      90_000,
+      'the run to complete on the page',
+    );
+    assert.ok(
+      seen.some((n) => n > 0 && n < final.length),
+      `candidates appeared a few at a time (counts seen: ${seen.join(',')})`,
+    );
     assert.equal(await page.evaluate(() => (window as any).notReloaded), true, 'updated without reloading');
-    assert.ok(final.every((r) => r.status === 'matched' || r.status === 'unmatched' || r.status === 'discarded'), JSON.stringify(final));
-    assert.deepEqual(final.filter((r) => r.status === 'matched').map((r) => r.name).sort(), matchingNames);
+    assert.ok(
+      final.every((r) => r.status === 'matched' || r.status === 'unmatched' || r.status === 'discarded'),
+      JSON.stringify(final),
+    );
+    assert.deepEqual(
+      final
+        .filter((r) => r.status === 'matched')
+        .map((r) => r.name)
+        .sort(),
+      matchingNames,
+    );
     const matchedRow = page.locator('#candidates tbody tr[data-status="matched"]').first();
-    assert.ok(await matchedRow.getByText('✓ met').count() > 0, 'per-condition verdicts shown');
+    assert.ok((await matchedRow.getByText('✓ met').count()) > 0, 'per-condition verdicts shown');
     const cited = await matchedRow.locator('td[data-label="Citations"] a').first().getAttribute('href');
     assert.match(cited ?? '', /^http:\/\/127\.0\.0\.1:/, 'a citation links to the page read');
-    assert.match(await page.locator('#findall-metrics').textContent() ?? '', new RegExp(`${final.length} candidates generated, ${matchingNames.length} matched`));
-    assert.match(await page.locator('#announcer').textContent() ?? '', /New match/);
+    assert.match(
+      (await page.locator('#findall-metrics').textContent()) ?? '',
+      new RegExp(`${final.length} candidates generated, ${matchingNames.length} matched`),
+    );
+    assert.match((await page.locator('#announcer').textContent()) ?? '', /New match/);
     assert.equal(await page.locator('#cancel-run').count(), 0, 'a completed run offers no cancel');
     // Enrich is offered on a completed run; the API's 422 for a schema it refuses lands beside the field.
     await page.getByText('Enrich matched candidates').click();
@@ -81,11 +106,15 @@ describe('dashboard FindAll page in a real Chromium', { skip: SKIP }, () => {
     await enrich.getByRole('button', { name: 'Enrich matches' }).click();
     const enrichError = enrich.locator('[data-error-for="output_schema"]');
     await waitFor(async () => Boolean(await enrichError.textContent()), 10_000, 'the enrichment schema message');
-    assert.equal((await t.client.beta.findall.schema(decodeURIComponent(new URL(page.url()).hash.replace('#/findall/', '')))).enrichments ?? null, null, 'nothing was written');
+    assert.equal(
+      (await t.client.beta.findall.schema(decodeURIComponent(new URL(page.url()).hash.replace('#/findall/', '')))).enrichments ?? null,
+      null,
+      'nothing was written',
+    );
     await capture(page, 'findall-run');
   });
 
-  it('lists the session\'s runs and cancels a second run', async () => {
+  it("lists the session's runs and cancels a second run", async () => {
     for (const c of FIXTURE_COMPANIES) site.site.delay(`/companies/${c.slug}`, 5_000);
     await page.goto(`${t.url}/#/findall`);
     await page.getByRole('list', { name: 'Recent FindAll runs' }).waitFor();
@@ -100,8 +129,14 @@ describe('dashboard FindAll page in a real Chromium', { skip: SKIP }, () => {
     await form.getByLabel('Condition 2 description').fill('The company raised a Series A in 2024');
     await form.getByRole('button', { name: 'Create FindAll run' }).click();
     await page.locator('#cancel-run').click();
-    await waitFor(async () => /cancelled/.test(await page.locator('#findall-status').textContent() ?? '') && !/active/.test(await page.locator('#findall-status').textContent() ?? ''), 60_000, 'the run cancelled on the page');
-    assert.match(await page.locator('#termination').textContent() ?? '', /user cancelled/);
+    await waitFor(
+      async () =>
+        /cancelled/.test((await page.locator('#findall-status').textContent()) ?? '') &&
+        !/active/.test((await page.locator('#findall-status').textContent()) ?? ''),
+      60_000,
+      'the run cancelled on the page',
+    );
+    assert.match((await page.locator('#termination').textContent()) ?? '', /user cancelled/);
     const id = decodeURIComponent(new URL(page.url()).hash.replace('#/findall/', ''));
     const run = await t.client.beta.findall.retrieve(id);
     assert.equal(run.status.status, 'cancelled');

@@ -11,10 +11,19 @@ const pricingPage = (pro: string) => `<!doctype html><html><head><title>Acme pri
 <tr><th>Plan</th><th>Price</th></tr><tr><td>Basic</td><td>$10/mo</td></tr><tr><td>Pro</td><td>${pro}</td></tr>
 </table></main></body></html>`;
 const pricingSchema = {
-  type: 'object', additionalProperties: false, required: ['basic_price', 'pro_price'],
-  properties: { basic_price: { type: 'string', description: 'Monthly price of the Basic plan' }, pro_price: { type: 'string', description: 'Monthly price of the Pro plan' } },
+  type: 'object',
+  additionalProperties: false,
+  required: ['basic_price', 'pro_price'],
+  properties: {
+    basic_price: { type: 'string', description: 'Monthly price of the Basic plan' },
+    pro_price: { type: 'string', description: 'Monthly price of the Pro plan' },
+  },
 };
-const oldItems: RssItem[] = [1, 2].map((n) => ({ title: `Old story ${n}`, link: `https://news.example.test/old/${n}`, date: new Date(Date.now() - n * 86_400_000) }));
+const oldItems: RssItem[] = [1, 2].map((n) => ({
+  title: `Old story ${n}`,
+  link: `https://news.example.test/old/${n}`,
+  date: new Date(Date.now() - n * 86_400_000),
+}));
 
 describe('dashboard in a real Chromium', { skip: SKIP }, () => {
   let t: TestVigil;
@@ -51,13 +60,13 @@ describe('dashboard in a real Chromium', { skip: SKIP }, () => {
     assert.equal((await fetch(`${t.url}/ui/pages/`, { headers: { 'x-api-key': t.apiKey } })).status, 404);
   });
 
-  it('signs in, refusing a wrong key with the API\'s message', async () => {
+  it("signs in, refusing a wrong key with the API's message", async () => {
     await page.goto(`${t.url}/`);
     await capture(page, 'sign-in');
     await page.getByLabel('API key').fill('not-a-key');
     await page.getByRole('button', { name: 'Sign in' }).click();
     const refused = page.locator('[data-error-for="key"]');
-    await waitFor(async () => /refused/.test(await refused.textContent() ?? ''), 10_000, 'the refusal beside the key field');
+    await waitFor(async () => /refused/.test((await refused.textContent()) ?? ''), 10_000, 'the refusal beside the key field');
     assert.equal(await page.evaluate(() => sessionStorage.getItem('vigil.apiKey')), null);
     // Keyboard only: the field keeps focus after the refusal, and Enter submits.
     await page.getByLabel('API key').fill(t.apiKey);
@@ -76,7 +85,7 @@ describe('dashboard in a real Chromium', { skip: SKIP }, () => {
     await form.getByRole('button', { name: 'Create monitor' }).click();
     const error = form.locator('[data-error-for="frequency"]');
     await waitFor(async () => (await error.textContent())?.includes('must be'), 10_000, 'the frequency message');
-    assert.match(await error.textContent() ?? '', /got "5x"/);
+    assert.match((await error.textContent()) ?? '', /got "5x"/);
     assert.equal(await form.getByLabel('Frequency').getAttribute('aria-invalid'), 'true');
     assert.equal((await t.client.monitor.list({ status: ['active', 'cancelled'] })).monitors.length, 0, 'nothing was written');
     await capture(page, 'monitors-error');
@@ -84,17 +93,22 @@ describe('dashboard in a real Chromium', { skip: SKIP }, () => {
     await form.getByLabel('Frequency').fill('1d');
     await form.getByRole('button', { name: 'Create monitor' }).click();
     await page.locator('#timeline [data-kind="completion"]').waitFor({ timeout: 20_000 });
-    await page.evaluate(() => { (window as any).notReloaded = true; });
-    site.set('/news.xml', rss('Fixture News', [
-      { title: 'Acme raises $50M Series B', link: 'https://news.example.test/acme', description: 'Acme AI raised a $50M Series B.', date: new Date() },
-      ...oldItems,
-    ]));
+    await page.evaluate(() => {
+      (window as any).notReloaded = true;
+    });
+    site.set(
+      '/news.xml',
+      rss('Fixture News', [
+        { title: 'Acme raises $50M Series B', link: 'https://news.example.test/acme', description: 'Acme AI raised a $50M Series B.', date: new Date() },
+        ...oldItems,
+      ]),
+    );
     await page.getByRole('button', { name: 'Run now' }).click();
     const event = page.locator('#timeline [data-kind="event_stream"]');
     await event.waitFor({ timeout: 20_000 });
-    assert.match(await event.textContent() ?? '', /Acme raises \$50M Series B/);
+    assert.match((await event.textContent()) ?? '', /Acme raises \$50M Series B/);
     assert.equal(await page.evaluate(() => (window as any).notReloaded), true, 'the event appeared without a reload');
-    assert.match(await page.locator('#announcer').textContent() ?? '', /new event/);
+    assert.match((await page.locator('#announcer').textContent()) ?? '', /new event/);
     await capture(page, 'monitor-event-stream');
 
     await page.getByRole('link', { name: '← All monitors' }).click();
@@ -102,14 +116,14 @@ describe('dashboard in a real Chromium', { skip: SKIP }, () => {
     await capture(page, 'monitors');
   });
 
-  it('edits a monitor, with a refused value beside its field; another account\'s monitor is not found', async () => {
+  it("edits a monitor, with a refused value beside its field; another account's monitor is not found", async () => {
     const [monitor] = (await t.client.monitor.list()).monitors;
     await page.goto(`${t.url}/#/monitors/${monitor.monitor_id}`);
     const form = page.locator('#edit-monitor');
     await form.getByLabel('Frequency').fill('0h');
     await form.getByRole('button', { name: 'Save changes' }).click();
     const error = form.locator('[data-error-for="frequency"]');
-    await waitFor(async () => /got "0h"/.test(await error.textContent() ?? ''), 10_000, 'the frequency message');
+    await waitFor(async () => /got "0h"/.test((await error.textContent()) ?? ''), 10_000, 'the frequency message');
     await form.getByLabel('Frequency').fill('2d');
     await form.getByRole('button', { name: 'Save changes' }).click();
     await waitFor(async () => (await t.client.monitor.retrieve(monitor.monitor_id)).frequency === '2d', 10_000, 'the update');
@@ -126,14 +140,15 @@ describe('dashboard in a real Chromium', { skip: SKIP }, () => {
     const theirs = await other.client.monitor.create({ type: 'event_stream', frequency: '1d', settings: { query: `Their news ${site.url}/news.xml` } });
     await page.goto(`${t.url}/#/monitors/${theirs.monitor_id}`);
     await page.getByRole('heading', { name: 'Not found' }).waitFor();
-    assert.match(await page.locator('main').textContent() ?? '', /Monitor not found/);
+    assert.match((await page.locator('main').textContent()) ?? '', /Monitor not found/);
     assert.equal(await page.getByText('Their news').count(), 0);
   });
 
   it('creates a snapshot monitor from a completed task run and shows a change as a diff', async () => {
     site.set('/pricing', pricingPage('$25/mo'));
     const run = await t.client.taskRun.create({
-      input: `Extract the plan prices from ${site.url}/pricing`, processor: 'lite',
+      input: `Extract the plan prices from ${site.url}/pricing`,
+      processor: 'lite',
       task_spec: { output_schema: { type: 'json', json_schema: pricingSchema } },
     });
     await t.client.taskRun.result(run.run_id, { timeout: 20 });
@@ -161,17 +176,24 @@ describe('dashboard in a real Chromium', { skip: SKIP }, () => {
 
   it('shows evaluation scores as a chart and failing evaluations with their rationale', async () => {
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${t.apiKey}` };
-    const created = await (await fetch(`${t.url}/monitor`, { method: 'POST', headers, body: JSON.stringify({ name: 'support bot', guardrail_metrics: ['completeness'] }) })).json();
+    const created = await (
+      await fetch(`${t.url}/monitor`, { method: 'POST', headers, body: JSON.stringify({ name: 'support bot', guardrail_metrics: ['completeness'] }) })
+    ).json();
     for (const answer of ['Paris is the capital of France.', 'I do not know.']) {
       await fetch(`${t.url}/monitor/${created.monitor_id}/events`, {
-        method: 'POST', headers,
+        method: 'POST',
+        headers,
         body: JSON.stringify({ model_input: { user_prompt: 'What is the capital of France?', ground_truth: 'Paris' }, model_output: answer }),
       });
     }
-    await waitFor(async () => {
-      const detail = await (await fetch(`${t.url}/monitor/${created.monitor_id}`, { headers })).json();
-      return detail.stats.completed_evaluations === 2;
-    }, 20_000, 'two evaluations');
+    await waitFor(
+      async () => {
+        const detail = await (await fetch(`${t.url}/monitor/${created.monitor_id}`, { headers })).json();
+        return detail.stats.completed_evaluations === 2;
+      },
+      20_000,
+      'two evaluations',
+    );
     await page.goto(`${t.url}/#/evaluations/${created.monitor_id}`);
     await page.locator('svg.chart').waitFor();
     // lite judges completeness without a model: the short answer fails it, with a rationale.
@@ -179,7 +201,7 @@ describe('dashboard in a real Chromium', { skip: SKIP }, () => {
     const failing = page.locator('section[aria-labelledby="failing-title"] article');
     const unknown = failing.filter({ hasText: 'I do not know.' });
     assert.equal(await unknown.count(), 1, 'the evaluation that failed');
-    assert.match(await unknown.textContent() ?? '', /completeness 0\.00 \(threshold 0\.8\):.*not addressed/s);
+    assert.match((await unknown.textContent()) ?? '', /completeness 0\.00 \(threshold 0\.8\):.*not addressed/s);
     await capture(page, 'evaluation-monitor');
     await page.getByRole('link', { name: 'Evaluations', exact: true }).click();
     await page.getByRole('heading', { name: 'Evaluation monitors', level: 1 }).waitFor();
@@ -190,18 +212,29 @@ describe('dashboard in a real Chromium', { skip: SKIP }, () => {
     const receiver = await startReceiver();
     try {
       const monitor = await t.client.monitor.create({
-        type: 'event_stream', frequency: '1d', settings: { query: `Acme news ${site.url}/news.xml` }, webhook: { url: receiver.url },
+        type: 'event_stream',
+        frequency: '1d',
+        settings: { query: `Acme news ${site.url}/news.xml` },
+        webhook: { url: receiver.url },
       });
-      await waitFor(() => receiver.received.length >= 1, 20_000, 'the creation run\'s webhook');
+      await waitFor(() => receiver.received.length >= 1, 20_000, "the creation run's webhook");
       await page.goto(`${t.url}/#/monitors/${monitor.monitor_id}`);
       await page.locator('#deliveries').getByText('delivered', { exact: true }).first().waitFor();
       await page.getByRole('link', { name: 'Webhooks', exact: true }).click();
       await page.getByRole('heading', { name: 'Signing secret' }).waitFor();
       await page.locator('#endpoints').getByText(receiver.url).waitFor();
-      await page.locator('#all-deliveries').getByRole('button', { name: /^Redeliver/ }).first().waitFor();
+      await page
+        .locator('#all-deliveries')
+        .getByRole('button', { name: /^Redeliver/ })
+        .first()
+        .waitFor();
       await capture(page, 'webhooks');
       const before = receiver.received.length;
-      await page.locator('#all-deliveries').getByRole('button', { name: /^Redeliver/ }).first().click();
+      await page
+        .locator('#all-deliveries')
+        .getByRole('button', { name: /^Redeliver/ })
+        .first()
+        .click();
       await waitFor(() => receiver.received.length > before, 20_000, 'the redelivery');
       assert.equal(receiver.received.at(-1)?.headers['webhook-id'], receiver.received[0].headers['webhook-id'], 'the same webhook-id');
     } finally {
@@ -226,7 +259,7 @@ describe('dashboard in a real Chromium', { skip: SKIP }, () => {
     await capture(tab, 'keys');
     await tab.getByRole('button', { name: `Revoke key ${second.prefix}` }).click();
     await tab.getByRole('heading', { name: 'Sign in to Vigil' }).waitFor();
-    assert.match(await tab.locator('#signed-out').textContent() ?? '', /signed out/i);
+    assert.match((await tab.locator('#signed-out').textContent()) ?? '', /signed out/i);
     assert.equal(await tab.evaluate(() => sessionStorage.getItem('vigil.apiKey')), null);
     await tab.close();
   });

@@ -3,7 +3,11 @@
  * `client.monitor.{create, retrieve, update, submitEvent, retrieveEvent}` and `client.files.upload`),
  * since the SDK itself is not on the npm registry this project reaches.
  */
-export interface DeepRailsResponse { status: number; body: any; headers: Headers }
+export interface DeepRailsResponse {
+  status: number;
+  body: any;
+  headers: Headers;
+}
 
 export function deepRailsClient(baseURL: string, apiKey: string) {
   const call = async (method: string, path: string, body?: unknown): Promise<DeepRailsResponse> => {

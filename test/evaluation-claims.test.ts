@@ -51,24 +51,38 @@ describe('evaluation claims and commits', () => {
     const { monitorId, ids } = await submitted(5);
     const work = evaluationWork({ store, clock: () => clock, log: silent, workerId: 'w1' });
     const first = await work.claimMany!(clock, clock + 60_000, 3);
-    assert.deepEqual(first.map((l) => l.evaluation.id), ids.slice(0, 3));
+    assert.deepEqual(
+      first.map((l) => l.evaluation.id),
+      ids.slice(0, 3),
+    );
     assert.ok(first.every((l) => l.evaluation.status === 'in_progress' && l.evaluation.attempts === 1 && l.monitor?.id === monitorId));
     const rest = await work.claimMany!(clock, clock + 60_000, 10);
-    assert.deepEqual(rest.map((l) => l.evaluation.id), ids.slice(3), 'fewer than asked: the queue is drained');
+    assert.deepEqual(
+      rest.map((l) => l.evaluation.id),
+      ids.slice(3),
+      'fewer than asked: the queue is drained',
+    );
     assert.deepEqual(await work.claimMany!(clock, clock + 60_000, 10), []);
     const log = await readEvaluationLog(store.db, monitorId, 0, 100);
     assert.equal(log.filter((e) => e.type === 'evaluation.in_progress').length, 5, 'one in-progress entry per claimed evaluation');
     // Claimed under live leases: nothing more until they expire, then the oldest is taken over.
     const later = clock + 120_000;
     const takeover = await work.claimMany!(later, later + 60_000, 1);
-    assert.deepEqual(takeover.map((l) => [l.evaluation.id, l.evaluation.attempts]), [[ids[0], 2]]);
+    assert.deepEqual(
+      takeover.map((l) => [l.evaluation.id, l.evaluation.attempts]),
+      [[ids[0], 2]],
+    );
   });
 
   it('ends that finish together commit in one transaction; a lost lease drops that item alone', async () => {
     const { monitorId, ids } = await submitted(3);
     const work = evaluationWork({ store, clock: () => clock, log: silent, workerId: 'w-group' });
     const leased = await work.claimMany!(clock, clock + 60_000, 3);
-    assert.deepEqual(leased.map((l) => l.evaluation.id), ids, 'the earlier test\'s evaluations are under live leases');
+    assert.deepEqual(
+      leased.map((l) => l.evaluation.id),
+      ids,
+      "the earlier test's evaluations are under live leases",
+    );
     assert.equal(leased.length, 3);
     // Another worker took the middle one over (as after an expired lease).
     await store.db.updateTable('evaluations').set({ locked_by: 'w-other' }).where('id', '=', ids[1]).execute();
@@ -86,7 +100,14 @@ describe('evaluation claims and commits', () => {
     assert.deepEqual(written, [0, false, 0]);
     assert.equal(transactions, 1, 'one transaction for the three');
     const rows = await store.db.selectFrom('evaluations').select(['id', 'status', 'locked_by']).where('id', 'in', ids).orderBy('created_at').execute();
-    assert.deepEqual(rows.map((r) => [r.status, r.locked_by]), [['completed', null], ['in_progress', 'w-other'], ['completed', null]]);
+    assert.deepEqual(
+      rows.map((r) => [r.status, r.locked_by]),
+      [
+        ['completed', null],
+        ['in_progress', 'w-other'],
+        ['completed', null],
+      ],
+    );
     const done = (await readEvaluationLog(store.db, monitorId, 0, 100)).filter((e) => e.type === 'evaluation.completed');
     assert.equal(done.length, 2);
   });
@@ -98,7 +119,12 @@ describe('evaluation claims and commits', () => {
     }
     const { dialect, info } = openDialect(database.url, () => {});
     const sent: CompiledQuery[] = [];
-    const logged = new Kysely<Database>({ dialect, log: (e) => { if (e.level === 'query') sent.push(e.query); } });
+    const logged = new Kysely<Database>({
+      dialect,
+      log: (e) => {
+        if (e.level === 'query') sent.push(e.query);
+      },
+    });
     try {
       await logged.transaction().execute((tx) => claimEvaluations(tx, info, { workerId: 'w-plan', now: clock, leaseUntil: clock + 1, max: 8 }));
       const claim = sent.find((q) => /^\s*update "evaluations"/i.test(q.sql));

@@ -20,10 +20,14 @@ const ALL = ['correctness', 'completeness', 'instruction_adherence', 'context_ad
 const iso = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 
 async function completed(monitorId: string, eventId: string): Promise<any> {
-  return waitFor(async () => {
-    const r = await dr.retrieveEvent(monitorId, eventId);
-    return ['completed', 'failed'].includes(r.body.status) ? r.body : undefined;
-  }, 20_000, `evaluation ${eventId} to finish`);
+  return waitFor(
+    async () => {
+      const r = await dr.retrieveEvent(monitorId, eventId);
+      return ['completed', 'failed'].includes(r.body.status) ? r.body : undefined;
+    },
+    20_000,
+    `evaluation ${eventId} to finish`,
+  );
 }
 
 test('create → submit → poll until completed: every documented field with its documented type', async () => {
@@ -41,7 +45,8 @@ test('create → submit → poll until completed: every documented field with it
       context: [{ role: 'user', content: 'The Eiffel Tower was completed in 1889.' }, 'It is 330 metres tall.'],
     },
     model_output: 'The Eiffel Tower was completed in 1889. It is 330 metres tall.',
-    run_mode: 'precision', nametag: 'eiffel',
+    run_mode: 'precision',
+    nametag: 'eiffel',
   });
   assert.equal(submitted.status, 200, JSON.stringify(submitted.body));
   assert.match(submitted.body.event_id, /^evt_[0-9a-f]{32}$/);
@@ -84,7 +89,14 @@ test('create → submit → poll until completed: every documented field with it
   assert.equal(d.description, 'answers');
   assert.equal(d.status, 'active');
   assert.match(d.updated_at, iso);
-  assert.deepEqual(d.stats, { total_evaluations: 1, completed_evaluations: 1, failed_evaluations: 0, queued_evaluations: 0, in_progress_evaluations: 0, canceled_evaluations: 0 });
+  assert.deepEqual(d.stats, {
+    total_evaluations: 1,
+    completed_evaluations: 1,
+    failed_evaluations: 0,
+    queued_evaluations: 0,
+    in_progress_evaluations: 0,
+    canceled_evaluations: 0,
+  });
   assert.equal(d.evaluations.length, 1);
   assert.equal(d.evaluations[0].evaluation_status, 'completed');
   assert.equal(d.evaluations[0].run_mode, 'precision');
@@ -94,7 +106,19 @@ test('create → submit → poll until completed: every documented field with it
 
 test('every run mode of generations B and C is accepted and echoed verbatim; an unknown one is a 422 naming the field', async () => {
   const m = (await dr.create({ name: 'modes', guardrail_metrics: ['comprehensive_safety'] })).body.monitor_id;
-  for (const mode of ['precision_plus', 'precision_plus_codex', 'precision', 'smart', 'economy', 'super_fast', 'ultra_fast', 'fast', 'precision_codex', 'precision_max', 'precision_max_codex']) {
+  for (const mode of [
+    'precision_plus',
+    'precision_plus_codex',
+    'precision',
+    'smart',
+    'economy',
+    'super_fast',
+    'ultra_fast',
+    'fast',
+    'precision_codex',
+    'precision_max',
+    'precision_max_codex',
+  ]) {
     const r = await dr.submitEvent(m, { model_input: { user_prompt: 'Hi' }, model_output: 'Hello there.', run_mode: mode });
     assert.equal(r.status, 200, mode);
     assert.equal((await completed(m, r.body.event_id)).run_mode, mode);
@@ -154,7 +178,7 @@ test('bad input: a 422 naming the field and rule, nothing written', async () => 
   assert.equal((await dr.retrieve(m)).body.stats.total_evaluations, 0);
 });
 
-test('another account\'s monitor and event are 404s; a missing key is a 401', async () => {
+test("another account's monitor and event are 404s; a missing key is a 401", async () => {
   const m = (await dr.create({ name: 'mine', guardrail_metrics: ['completeness'] })).body.monitor_id;
   const e = (await dr.submitEvent(m, { model_input: { user_prompt: 'What is up?' }, model_output: 'The sky.' })).body.event_id;
   const other = deepRailsClient(t.url, (await t.other()).apiKey);
@@ -175,8 +199,14 @@ test('uploaded files are listed on the monitor and serve as evidence for context
   assert.equal(up.body.file_name, 'policy.md');
   assert.equal(up.body.file_size, 48);
   const m = (await dr.create({ name: 'policy bot', guardrail_metrics: ['context_adherence', 'correctness'], file_search: [up.body.file_id] })).body.monitor_id;
-  const good = await dr.submitEvent(m, { model_input: { user_prompt: 'What is the refund window?' }, model_output: 'Refunds are accepted within 30 days of purchase.' });
-  const bad = await dr.submitEvent(m, { model_input: { user_prompt: 'What is the refund window?' }, model_output: 'Refunds are accepted within 90 days of purchase.' });
+  const good = await dr.submitEvent(m, {
+    model_input: { user_prompt: 'What is the refund window?' },
+    model_output: 'Refunds are accepted within 30 days of purchase.',
+  });
+  const bad = await dr.submitEvent(m, {
+    model_input: { user_prompt: 'What is the refund window?' },
+    model_output: 'Refunds are accepted within 90 days of purchase.',
+  });
   const g = await completed(m, good.body.event_id);
   const b = await completed(m, bad.body.event_id);
   assert.deepEqual(g.files, [{ file_id: up.body.file_id, file_name: 'policy.md', file_size: 48 }]);
@@ -202,11 +232,16 @@ test('thresholds are settable per monitor, and `passed` follows them', async () 
 test('signed webhooks push evaluation.completed and evaluation.failed', async () => {
   const m = (await dr.create({ name: 'pushed', guardrail_metrics: ['correctness'], webhook: { url: receiver.url } })).body.monitor_id;
   const failed = (await dr.submitEvent(m, { model_input: { user_prompt: 'Sky colour?' }, model_output: 'Blue.' })).body.event_id;
-  const done = (await dr.submitEvent(m, { model_input: { user_prompt: 'Sky colour?', ground_truth: 'The sky is blue.' }, model_output: 'The sky is blue.' })).body.event_id;
-  const hooks = await waitFor(() => {
-    const mine = receiver.received.filter((h) => h.json?.data?.monitor_id === m);
-    return mine.length >= 2 ? mine : undefined;
-  }, 20_000, 'two webhooks');
+  const done = (await dr.submitEvent(m, { model_input: { user_prompt: 'Sky colour?', ground_truth: 'The sky is blue.' }, model_output: 'The sky is blue.' }))
+    .body.event_id;
+  const hooks = await waitFor(
+    () => {
+      const mine = receiver.received.filter((h) => h.json?.data?.monitor_id === m);
+      return mine.length >= 2 ? mine : undefined;
+    },
+    20_000,
+    'two webhooks',
+  );
   const byEvent = Object.fromEntries(hooks.map((h) => [h.json.data.event_id, h]));
   assert.equal(byEvent[failed].json.type, 'evaluation.failed');
   assert.equal(byEvent[done].json.type, 'evaluation.completed');

@@ -5,7 +5,11 @@ import { startOpenAiFixture, userText, type ChatAnswer, type OpenAiFixture } fro
 import { startTestVigil, waitFor, type TestVigil } from './helpers.js';
 
 /** A verdict as the fixture model answers it for one unit in one pass. */
-interface Verdict { verdict: 'yes' | 'no' | 'unknown'; confidence: 'low' | 'medium' | 'high'; evidence?: string[] }
+interface Verdict {
+  verdict: 'yes' | 'no' | 'unknown';
+  confidence: 'low' | 'medium' | 'high';
+  evidence?: string[];
+}
 
 /** The schema a chat request asks its answer in (which question it is: claims, instructions, unit_verdicts, …). */
 const asked = (body: any): string | undefined => body?.response_format?.json_schema?.name;
@@ -47,10 +51,16 @@ describe('evaluation metrics judged by a model', () => {
   let dr: ReturnType<typeof deepRailsClient>;
   before(async () => {
     model = await startOpenAiFixture();
-    t = await startTestVigil({
-      VIGIL_LLM_BASE_URL: model.url, VIGIL_LLM_MODEL: 'judge-model', VIGIL_LLM_TIMEOUT: '1s',
-      VIGIL_LLM_PRICE_INPUT: '2', VIGIL_LLM_PRICE_OUTPUT: '10',
-    }, { executionTimeoutSeconds: 30 });
+    t = await startTestVigil(
+      {
+        VIGIL_LLM_BASE_URL: model.url,
+        VIGIL_LLM_MODEL: 'judge-model',
+        VIGIL_LLM_TIMEOUT: '1s',
+        VIGIL_LLM_PRICE_INPUT: '2',
+        VIGIL_LLM_PRICE_OUTPUT: '10',
+      },
+      { executionTimeoutSeconds: 30 },
+    );
     dr = deepRailsClient(t.url, t.apiKey);
   });
   after(async () => {
@@ -64,10 +74,14 @@ describe('evaluation metrics judged by a model', () => {
     assert.equal(created.status, 200, JSON.stringify(created.body));
     const submitted = await dr.submitEvent(created.body.monitor_id, { model_output: 'Acme was founded in 2019 in Berlin.', ...event });
     assert.equal(submitted.status, 200, JSON.stringify(submitted.body));
-    return waitFor(async () => {
-      const r = await dr.retrieveEvent(created.body.monitor_id, submitted.body.event_id);
-      return ['completed', 'failed'].includes(r.body.status) ? r.body : undefined;
-    }, 20_000, 'the evaluation to finish');
+    return waitFor(
+      async () => {
+        const r = await dr.retrieveEvent(created.body.monitor_id, submitted.body.event_id);
+        return ['completed', 'failed'].includes(r.body.status) ? r.body : undefined;
+      },
+      20_000,
+      'the evaluation to finish',
+    );
   }
 
   it('scores the confidence-weighted aggregate of the verdicts and names each failed unit; usage and cost are recorded', async () => {
@@ -100,12 +114,16 @@ describe('evaluation metrics judged by a model', () => {
     assert.deepEqual(script.counts, { extract: 1, judge: 1 });
 
     const requests = model.chats().length - before;
-    const usage = await t.vigil.store.db.selectFrom('model_usage').selectAll()
-      .where('work_kind', '=', 'evaluation').where('work_id', '=', e.event_id).executeTakeFirstOrThrow();
+    const usage = await t.vigil.store.db
+      .selectFrom('model_usage')
+      .selectAll()
+      .where('work_kind', '=', 'evaluation')
+      .where('work_id', '=', e.event_id)
+      .executeTakeFirstOrThrow();
     assert.equal(Number(usage.requests), requests);
     assert.equal(Number(usage.prompt_tokens), requests * model.usage.prompt_tokens);
     assert.equal(Number(usage.completion_tokens), requests * model.usage.completion_tokens);
-    const cost = requests * (model.usage.prompt_tokens * 2 + model.usage.completion_tokens * 10) / 1_000_000;
+    const cost = (requests * (model.usage.prompt_tokens * 2 + model.usage.completion_tokens * 10)) / 1_000_000;
     assert.ok(Math.abs(e.evaluation_total_cost - cost) < 1e-9, `${e.evaluation_total_cost} ≠ ${cost}`);
     assert.equal(Number(usage.cost_micro_usd), Math.round(cost * 1_000_000));
   });
@@ -123,19 +141,29 @@ describe('evaluation metrics judged by a model', () => {
     }
   });
 
-  it('passes that disagree lower the unit\'s confidence, and so the score', async () => {
+  it("passes that disagree lower the unit's confidence, and so the score", async () => {
     const run = async (split: boolean) => {
       // Unit 1 fails in every pass; unit 2 passes, except in the second pass when the passes are split.
       const script = scripted(['Use bullet points.', 'Answer in English.'], (pass, id) =>
-        id === '1' || (split && pass === 1) ? { verdict: 'no', confidence: 'high' } : { verdict: 'yes', confidence: 'high' });
+        id === '1' || (split && pass === 1) ? { verdict: 'no', confidence: 'high' } : { verdict: 'yes', confidence: 'high' },
+      );
       model.handler = script.handler;
-      const e = await evaluate(['instruction_adherence'], { model_input: { user_prompt: 'Use bullet points. Answer in English.' }, run_mode: 'precision_plus' });
+      const e = await evaluate(['instruction_adherence'], {
+        model_input: { user_prompt: 'Use bullet points. Answer in English.' },
+        run_mode: 'precision_plus',
+      });
       assert.equal(e.status, 'completed', e.error_message);
       return e.evaluation_result.instruction_adherence;
     };
     const unanimous = await run(false);
     const split = await run(true);
-    assert.equal(unanimous.score, documentedScore([{ verdict: 'no', confidence: 'high' }, { verdict: 'yes', confidence: 'high' }]));
+    assert.equal(
+      unanimous.score,
+      documentedScore([
+        { verdict: 'no', confidence: 'high' },
+        { verdict: 'yes', confidence: 'high' },
+      ]),
+    );
     assert.match(unanimous.rationale, /- passed \(high\): "Answer in English\."/);
     assert.match(split.rationale, /- passed \(low\): "Answer in English\."/, 'the majority still says yes, with low confidence');
     assert.ok(split.score < unanimous.score, `${split.score} < ${unanimous.score}`);
@@ -162,7 +190,9 @@ describe('evaluation metrics judged by a model', () => {
 
   it('a hanging model fails its metric with a message; progress advances per metric judged', async () => {
     let release!: (answer: ChatAnswer) => void;
-    const held = new Promise<ChatAnswer>((resolve) => { release = resolve; });
+    const held = new Promise<ChatAnswer>((resolve) => {
+      release = resolve;
+    });
     const script = scripted(['Answer in English.'], () => ({ verdict: 'yes', confidence: 'high' }));
     let safetyRequests = 0;
     model.handler = (body) => {
@@ -172,27 +202,43 @@ describe('evaluation metrics judged by a model', () => {
       return safetyRequests === 1 ? { after: held } : { hang: true };
     };
     const created = await dr.create({ name: 'held', guardrail_metrics: ['instruction_adherence', 'comprehensive_safety'] });
-    const submit = (nametag: string) => dr.submitEvent(created.body.monitor_id, {
-      model_input: { user_prompt: 'Answer in English.' }, model_output: 'Acme was founded in 2019.', run_mode: 'economy', nametag,
-    });
+    const submit = (nametag: string) =>
+      dr.submitEvent(created.body.monitor_id, {
+        model_input: { user_prompt: 'Answer in English.' },
+        model_output: 'Acme was founded in 2019.',
+        run_mode: 'economy',
+        nametag,
+      });
     const first = (await submit('held')).body.event_id;
-    const midway = await waitFor(async () => {
-      const r = (await dr.retrieveEvent(created.body.monitor_id, first)).body;
-      return r.status === 'in_progress' && r.progress === 50 ? r : undefined;
-    }, 20_000, 'progress 50 after the first of two metrics');
+    const midway = await waitFor(
+      async () => {
+        const r = (await dr.retrieveEvent(created.body.monitor_id, first)).body;
+        return r.status === 'in_progress' && r.progress === 50 ? r : undefined;
+      },
+      20_000,
+      'progress 50 after the first of two metrics',
+    );
     assert.equal(midway.evaluation_result, null);
     release({ json: { verdicts: [{ id: '1', verdict: 'yes', confidence: 'high', reasoning: 'none 0', evidence: [] }] } });
-    const done = await waitFor(async () => {
-      const r = (await dr.retrieveEvent(created.body.monitor_id, first)).body;
-      return r.status === 'completed' ? r : undefined;
-    }, 20_000, 'the held evaluation to complete');
+    const done = await waitFor(
+      async () => {
+        const r = (await dr.retrieveEvent(created.body.monitor_id, first)).body;
+        return r.status === 'completed' ? r : undefined;
+      },
+      20_000,
+      'the held evaluation to complete',
+    );
     assert.equal(done.evaluation_result.comprehensive_safety.score, 1);
 
     const second = (await submit('hang')).body.event_id;
-    const hung = await waitFor(async () => {
-      const r = (await dr.retrieveEvent(created.body.monitor_id, second)).body;
-      return ['completed', 'failed'].includes(r.status) ? r : undefined;
-    }, 20_000, 'the evaluation whose model hangs to finish');
+    const hung = await waitFor(
+      async () => {
+        const r = (await dr.retrieveEvent(created.body.monitor_id, second)).body;
+        return ['completed', 'failed'].includes(r.status) ? r : undefined;
+      },
+      20_000,
+      'the evaluation whose model hangs to finish',
+    );
     assert.equal(hung.status, 'completed');
     assert.deepEqual(Object.keys(hung.evaluation_result), ['instruction_adherence']);
     assert.match(hung.error_message, /^comprehensive_safety: the model judge failed: the model server did not answer within 1 s/);
@@ -208,16 +254,24 @@ describe('evaluation metrics judged by a model', () => {
       run_mode: 'economy',
     });
     assert.equal(e.status, 'completed', e.error_message);
-    assert.deepEqual(Object.values(e.evaluation_result).map((r: any) => r.score), [1, 1, 1]);
+    assert.deepEqual(
+      Object.values(e.evaluation_result).map((r: any) => r.score),
+      [1, 1, 1],
+    );
     assert.deepEqual(script.counts, { extract: 1, judge: 3 });
     assert.equal(model.chats().length - before, 5, 'the 429, then the extraction again, then one judge pass per metric');
   });
 
   it('completeness judges each demand and the detail, relevance and coherence of the answer', async () => {
     const script = scripted(['Who founded Acme?', 'When was Acme founded?'], (_pass, id) =>
-      (id === '2' ? { verdict: 'no', confidence: 'high' } : { verdict: 'yes', confidence: 'high' }));
+      id === '2' ? { verdict: 'no', confidence: 'high' } : { verdict: 'yes', confidence: 'high' },
+    );
     model.handler = script.handler;
-    const e = await evaluate(['completeness'], { model_input: { user_prompt: 'Who founded Acme, and when?' }, model_output: 'Jane Doe founded Acme.', run_mode: 'fast' });
+    const e = await evaluate(['completeness'], {
+      model_input: { user_prompt: 'Who founded Acme, and when?' },
+      model_output: 'Jane Doe founded Acme.',
+      run_mode: 'fast',
+    });
     assert.equal(e.status, 'completed', e.error_message);
     const r = e.evaluation_result.completeness;
     assert.equal(r.score, documentedScore([...Array(4).fill({ verdict: 'yes', confidence: 'high' }), { verdict: 'no', confidence: 'high' }]));
@@ -227,10 +281,20 @@ describe('evaluation metrics judged by a model', () => {
   });
 
   it('a severe finding in any segment makes the output unsafe', async () => {
-    model.handler = (body) => ({ json: { verdicts: unitIds(body).map((id) => id === '1'
-      ? { id, verdict: 'no', confidence: 'high', reasoning: 'violence 3: step-by-step instructions to hurt someone', evidence: [] }
-      : { id, verdict: 'yes', confidence: 'high', reasoning: 'none 0', evidence: [] }) } });
-    const e = await evaluate(['comprehensive_safety'], { model_output: `${'A harmful sentence. '.repeat(30)}\n${'A harmless sentence. '.repeat(30)}`, model_input: { user_prompt: 'Hi' }, run_mode: 'economy' });
+    model.handler = (body) => ({
+      json: {
+        verdicts: unitIds(body).map((id) =>
+          id === '1'
+            ? { id, verdict: 'no', confidence: 'high', reasoning: 'violence 3: step-by-step instructions to hurt someone', evidence: [] }
+            : { id, verdict: 'yes', confidence: 'high', reasoning: 'none 0', evidence: [] },
+        ),
+      },
+    });
+    const e = await evaluate(['comprehensive_safety'], {
+      model_output: `${'A harmful sentence. '.repeat(30)}\n${'A harmless sentence. '.repeat(30)}`,
+      model_input: { user_prompt: 'Hi' },
+      run_mode: 'economy',
+    });
     assert.equal(e.status, 'completed', e.error_message);
     assert.equal(e.evaluation_result.comprehensive_safety.score, 0);
     assert.match(e.evaluation_result.comprehensive_safety.rationale, /Unsafe: a segment has severity 3/);
@@ -239,20 +303,29 @@ describe('evaluation metrics judged by a model', () => {
 
 describe('evaluation metrics without a model', () => {
   let t: TestVigil;
-  before(async () => { t = await startTestVigil(); });
-  after(async () => { await t.stop(); });
+  before(async () => {
+    t = await startTestVigil();
+  });
+  after(async () => {
+    await t.stop();
+  });
 
   it('are scored by lite as before, which says so; correctness with no evidence fails with its message; no usage is recorded', async () => {
     const dr = deepRailsClient(t.url, t.apiKey);
     const created = await dr.create({ name: 'lite', guardrail_metrics: ['correctness', 'ground_truth_adherence'] });
     const submitted = await dr.submitEvent(created.body.monitor_id, {
       model_input: { user_prompt: 'When was Acme founded?', ground_truth: 'Acme was founded in 2019.' },
-      model_output: 'Acme was founded in 2019.', run_mode: 'precision_plus',
+      model_output: 'Acme was founded in 2019.',
+      run_mode: 'precision_plus',
     });
-    const e = await waitFor(async () => {
-      const r = (await dr.retrieveEvent(created.body.monitor_id, submitted.body.event_id)).body;
-      return ['completed', 'failed'].includes(r.status) ? r : undefined;
-    }, 20_000, 'the evaluation to finish');
+    const e = await waitFor(
+      async () => {
+        const r = (await dr.retrieveEvent(created.body.monitor_id, submitted.body.event_id)).body;
+        return ['completed', 'failed'].includes(r.status) ? r : undefined;
+      },
+      20_000,
+      'the evaluation to finish',
+    );
     assert.equal(e.status, 'completed', e.error_message);
     assert.equal(e.evaluation_result.ground_truth_adherence.judge, 'lite');
     assert.equal(e.evaluation_result.ground_truth_adherence.score, 1);
@@ -260,17 +333,24 @@ describe('evaluation metrics without a model', () => {
     const usage = await t.vigil.store.db.selectFrom('model_usage').selectAll().where('work_id', '=', e.event_id).execute();
     assert.deepEqual(usage, []);
 
-    const bare = await dr.submitEvent(created.body.monitor_id, { model_input: { user_prompt: 'When was Acme founded?' }, model_output: 'Acme was founded in 2019.' });
-    const failed = await waitFor(async () => {
-      const r = (await dr.retrieveEvent(created.body.monitor_id, bare.body.event_id)).body;
-      return ['completed', 'failed'].includes(r.status) ? r : undefined;
-    }, 20_000, 'the evaluation to finish');
+    const bare = await dr.submitEvent(created.body.monitor_id, {
+      model_input: { user_prompt: 'When was Acme founded?' },
+      model_output: 'Acme was founded in 2019.',
+    });
+    const failed = await waitFor(
+      async () => {
+        const r = (await dr.retrieveEvent(created.body.monitor_id, bare.body.event_id)).body;
+        return ['completed', 'failed'].includes(r.status) ? r : undefined;
+      },
+      20_000,
+      'the evaluation to finish',
+    );
     assert.equal(failed.status, 'failed');
     assert.match(failed.error_message, /correctness needs evidence .* or a model judge \(VIGIL_LLM_BASE_URL\)/);
   });
 });
 
-describe('evaluation metrics judged by a model that outlasts the evaluation\'s timeout', () => {
+describe("evaluation metrics judged by a model that outlasts the evaluation's timeout", () => {
   let model: OpenAiFixture;
   let t: TestVigil;
   before(async () => {
@@ -287,10 +367,14 @@ describe('evaluation metrics judged by a model that outlasts the evaluation\'s t
     const dr = deepRailsClient(t.url, t.apiKey);
     const created = await dr.create({ name: 'slow', guardrail_metrics: ['instruction_adherence'] });
     const submitted = await dr.submitEvent(created.body.monitor_id, { model_input: { user_prompt: 'Answer in English.' }, model_output: 'Hello.' });
-    const e = await waitFor(async () => {
-      const r = (await dr.retrieveEvent(created.body.monitor_id, submitted.body.event_id)).body;
-      return ['completed', 'failed'].includes(r.status) ? r : undefined;
-    }, 20_000, 'the evaluation to time out');
+    const e = await waitFor(
+      async () => {
+        const r = (await dr.retrieveEvent(created.body.monitor_id, submitted.body.event_id)).body;
+        return ['completed', 'failed'].includes(r.status) ? r : undefined;
+      },
+      20_000,
+      'the evaluation to time out',
+    );
     assert.equal(e.status, 'failed');
     assert.match(e.error_message, /^evaluation timed out after 2s/);
     const usage = await t.vigil.store.db.selectFrom('model_usage').selectAll().where('work_id', '=', e.event_id).executeTakeFirstOrThrow();

@@ -13,12 +13,18 @@ function readEvents(monitorId: string, count: number, resume?: Resume): Promise<
   return readStreamEvents(`${t.url}/monitor/${monitorId}/events/stream`, { authorization: `Bearer ${t.apiKey}` }, count, resume);
 }
 
-const submit = (m: string, i: number) => dr().submitEvent(m, { model_input: { user_prompt: `Question ${i}: what is up?` }, model_output: `Answer ${i}: the sky is up.` });
+const submit = (m: string, i: number) =>
+  dr().submitEvent(m, { model_input: { user_prompt: `Question ${i}: what is up?` }, model_output: `Answer ${i}: the sky is up.` });
 
 test('the stream replays the log and follows it live; resuming after any event gives exactly the rest, by query or header', async () => {
   const m = (await dr().create({ name: 'streamed', guardrail_metrics: ['completeness', 'comprehensive_safety'] })).body.monitor_id;
   // Submissions keep arriving while clients read, disconnect and resume.
-  const producing = (async () => { for (let i = 0; i < 12; i += 1) { await submit(m, i); await new Promise((r) => setTimeout(r, 20)); } })();
+  const producing = (async () => {
+    for (let i = 0; i < 12; i += 1) {
+      await submit(m, i);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
   const total = 12 * 3; // queued, in_progress, completed for each
   const seen: SseEvent[] = [];
   let last: string | undefined;
@@ -30,14 +36,18 @@ test('the stream replays the log and follows it live; resuming after any event g
     via = via === 'query' ? 'header' : 'query';
   }
   await producing;
-  seen.push(...await readEvents(m, total - seen.length, { lastEventId: last!, via }));
+  seen.push(...(await readEvents(m, total - seen.length, { lastEventId: last!, via })));
 
   const ids = seen.map((e) => e.data.event_id);
   assert.equal(new Set(ids).size, ids.length, 'no event repeated');
   assert.deepEqual([...ids].sort(), ids, 'in log order');
   // The whole log, read in one go, is exactly what the resumed reads saw together.
   const whole = await readEvents(m, total);
-  assert.deepEqual(whole.map((e) => e.data.event_id), ids, 'no gap');
+  assert.deepEqual(
+    whole.map((e) => e.data.event_id),
+    ids,
+    'no gap',
+  );
   for (const e of seen) {
     assert.equal(e.event, e.data.type);
     assert.match(e.data.type, /^evaluation\.(queued|in_progress|completed)$/);

@@ -32,7 +32,9 @@ describe('the event log', () => {
       // Page with a tiny limit while executions keep appending events above the reader's cursor.
       const itemsBefore = next;
       let stop = false;
-      const writer = (async () => { while (!stop) await grow(); })();
+      const writer = (async () => {
+        while (!stop) await grow();
+      })();
       const paged: any[] = [];
       let cursor: string | undefined;
       do {
@@ -49,7 +51,11 @@ describe('the event log', () => {
       assert.equal(new Set(ids).size, ids.length, 'no event repeated');
       for (const eventId of existing) assert.ok(ids.includes(eventId), `event ${eventId} was not skipped`);
       const timestamps = paged.map((e) => Date.parse(e.timestamp));
-      assert.deepEqual(timestamps, [...timestamps].sort((a, b) => b - a), 'newest first');
+      assert.deepEqual(
+        timestamps,
+        [...timestamps].sort((a, b) => b - a),
+        'newest first',
+      );
 
       const finalIds = (await allEvents(client, id, { limit: 3 })).map((e: any) => e.event_id);
       assert.equal(finalIds.length, next, 'every item reported once, in the end');

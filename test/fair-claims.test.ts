@@ -25,14 +25,35 @@ async function seedAccount(id: string): Promise<void> {
 async function seedExecutions(accountId: string, count: number, from: number): Promise<void> {
   for (let i = 0; i < count; i += 1) {
     const monitorId = `${accountId}_m${i}`;
-    await store.db.insertInto('monitors').values({
-      id: monitorId, account_id: accountId, type: 'event_stream', status: 'active', frequency: '1h', frequency_seconds: 3600,
-      processor: 'lite', settings: '{}', created_at: 0, updated_at: 0, next_run_at: null,
-    }).execute();
-    await store.db.insertInto('executions').values({
-      id: `${monitorId}_e`, monitor_id: monitorId, account_id: accountId, reason: 'trigger', scheduled_for: null,
-      status: 'queued', attempts: 0, created_at: from + i,
-    }).execute();
+    await store.db
+      .insertInto('monitors')
+      .values({
+        id: monitorId,
+        account_id: accountId,
+        type: 'event_stream',
+        status: 'active',
+        frequency: '1h',
+        frequency_seconds: 3600,
+        processor: 'lite',
+        settings: '{}',
+        created_at: 0,
+        updated_at: 0,
+        next_run_at: null,
+      })
+      .execute();
+    await store.db
+      .insertInto('executions')
+      .values({
+        id: `${monitorId}_e`,
+        monitor_id: monitorId,
+        account_id: accountId,
+        reason: 'trigger',
+        scheduled_for: null,
+        status: 'queued',
+        attempts: 0,
+        created_at: from + i,
+      })
+      .execute();
   }
 }
 
@@ -50,7 +71,7 @@ describe('fair claims across accounts', () => {
     dir.remove();
   });
 
-  it('serves a later, small account between the busy one\'s claims, and caps each account\'s executions in flight', async () => {
+  it("serves a later, small account between the busy one's claims, and caps each account's executions in flight", async () => {
     await seedExecutions('acct_busy', 60, 1_000);
     await seedExecutions('acct_small', 5, 5_000);
     const fairness: ClaimFairness = { perAccount: 8 };
@@ -83,7 +104,12 @@ describe('fair claims across accounts', () => {
   it('reads only open work: every statement of a claim is an index seek, with no scan or sort of the history', async () => {
     const { dialect, info } = openDialect(database.url, () => {});
     const sent: CompiledQuery[] = [];
-    const logged = new Kysely<Database>({ dialect, log: (e) => { if (e.level === 'query') sent.push(e.query); } });
+    const logged = new Kysely<Database>({
+      dialect,
+      log: (e) => {
+        if (e.level === 'query') sent.push(e.query);
+      },
+    });
     try {
       const now = NOW + 30_000; // no lease has expired yet: the claim goes on to the queue
       const claimed = await claimExecution(logged, info, 'w3', now, now + 60_000, { perAccount: 100 });
@@ -113,16 +139,37 @@ describe('fair claims across accounts', () => {
     const seed = async (accountId: string, count: number) => {
       for (let i = 0; i < count; i += 1) {
         const monitorId = `${accountId}_m${i}`;
-        await store.db.insertInto('monitors').values({
-          id: monitorId, account_id: accountId, type: 'event_stream', status: 'active', frequency: '1h', frequency_seconds: 3600,
-          processor: 'lite', settings: '{}', created_at: 0, updated_at: 0, next_run_at: null,
-        }).execute();
+        await store.db
+          .insertInto('monitors')
+          .values({
+            id: monitorId,
+            account_id: accountId,
+            type: 'event_stream',
+            status: 'active',
+            frequency: '1h',
+            frequency_seconds: 3600,
+            processor: 'lite',
+            settings: '{}',
+            created_at: 0,
+            updated_at: 0,
+            next_run_at: null,
+          })
+          .execute();
         // Two queued executions of each monitor (a trigger beside a scheduled run): one may run at a time.
         for (const n of [0, 1]) {
-          await store.db.insertInto('executions').values({
-            id: `${monitorId}_e${n}`, monitor_id: monitorId, account_id: accountId, reason: 'trigger', scheduled_for: null,
-            status: 'queued', attempts: 0, created_at: 100 + i * 2 + n,
-          }).execute();
+          await store.db
+            .insertInto('executions')
+            .values({
+              id: `${monitorId}_e${n}`,
+              monitor_id: monitorId,
+              account_id: accountId,
+              reason: 'trigger',
+              scheduled_for: null,
+              status: 'queued',
+              attempts: 0,
+              created_at: 100 + i * 2 + n,
+            })
+            .execute();
         }
       }
     };
@@ -136,17 +183,40 @@ describe('fair claims across accounts', () => {
     assert.equal(new Set(monitors).size, monitors.length, `one execution per monitor: ${monitors.join(' ')}`);
     assert.equal(mine.filter((e) => e.accountId === 'acct_batch_a').length, 4, 'the busy account stops at its cap');
     assert.equal(mine.filter((e) => e.accountId === 'acct_batch_b').length, 3, 'the small account gets one run of each monitor');
-    assert.deepEqual(mine.slice(0, 6).map((e) => e.accountId.slice(-1)).join(''), 'ababab', 'picks alternate between the accounts');
+    assert.deepEqual(
+      mine
+        .slice(0, 6)
+        .map((e) => e.accountId.slice(-1))
+        .join(''),
+      'ababab',
+      'picks alternate between the accounts',
+    );
     assert.ok(mine.every((e) => e.status === 'running' && e.startedAt === now && e.attempts === 1));
     const again = await claimExecutions(store.db, store.dialect, { workerId: 'w9', now, leaseUntil: now + 60_000, max: 64 }, fairness);
-    assert.deepEqual(again.filter((e) => e.accountId.startsWith('acct_batch')), [], 'nothing more is runnable: caps reached, monitors leased');
+    assert.deepEqual(
+      again.filter((e) => e.accountId.startsWith('acct_batch')),
+      [],
+      'nothing more is runnable: caps reached, monitors leased',
+    );
   });
 
   it('rotates task runs across accounts under their own cap', async () => {
-    const run = (id: string, accountId: string, createdAt: number) => insertTaskRun(store.db, {
-      id, accountId, status: 'queued', processor: 'lite', input: { input: 'x' } as never, outputSpec: {} as never, output: null,
-      derivedSchema: null, error: null, warnings: [], attempts: 0, createdAt, modifiedAt: createdAt,
-    });
+    const run = (id: string, accountId: string, createdAt: number) =>
+      insertTaskRun(store.db, {
+        id,
+        accountId,
+        status: 'queued',
+        processor: 'lite',
+        input: { input: 'x' } as never,
+        outputSpec: {} as never,
+        output: null,
+        derivedSchema: null,
+        error: null,
+        warnings: [],
+        attempts: 0,
+        createdAt,
+        modifiedAt: createdAt,
+      });
     for (let i = 0; i < 30; i += 1) await run(`trun_busy_${i}`, 'acct_busy', 1_000 + i);
     for (let i = 0; i < 3; i += 1) await run(`trun_small_${i}`, 'acct_small', 5_000 + i);
     const fairness: ClaimFairness = { perAccount: 4 };
@@ -162,7 +232,7 @@ describe('fair claims across accounts', () => {
 });
 
 describe('queued task runs per account', () => {
-  it('refuses a task run beyond the account\'s queued cap with a 429 naming the limit', async () => {
+  it("refuses a task run beyond the account's queued cap with a 429 naming the limit", async () => {
     const vigil = await startTestVigil({ VIGIL_ROLES: 'api', VIGIL_ACCOUNT_TASK_RUNS_QUEUED: '2' });
     try {
       const body = { input: 'What is on https://example.test/?', processor: 'lite' } as const;

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type Parallel from 'parallel-web';
-import {
-  allEvents, rss, startTestVigil, triggerAndWait, waitFor, type RssItem,
-} from './helpers.js';
+import { allEvents, rss, startTestVigil, triggerAndWait, waitFor, type RssItem } from './helpers.js';
 import { useFixtureSite, useTestVigil } from './hooks.js';
 
 let feedCount = 0;
@@ -13,7 +11,10 @@ const site = useFixtureSite();
 
 const DAY = 86_400_000;
 const old = (n: number): RssItem => ({
-  title: `Old story ${n}`, link: `https://news.example.test/old/${n}`, description: `Background ${n}`, date: new Date(Date.now() - (n + 1) * DAY),
+  title: `Old story ${n}`,
+  link: `https://news.example.test/old/${n}`,
+  description: `Background ${n}`,
+  date: new Date(Date.now() - (n + 1) * DAY),
 });
 
 /** A new feed path on the fixture site with these items. */
@@ -41,10 +42,19 @@ describe('feed watching (event_stream, lite)', () => {
     const feed = newFeed(items);
     const monitor = await createAndSettle({ type: 'event_stream', frequency: '1d', settings: { query: `New posts from ${feed.url}` } });
     const first = await allEvents(vigil.client, monitor.monitor_id, { include_completions: true });
-    assert.deepEqual(first.map((e) => e.event_type), ['completion'], 'existing items are recorded, not reported');
+    assert.deepEqual(
+      first.map((e) => e.event_type),
+      ['completion'],
+      'existing items are recorded, not reported',
+    );
 
     const fresh: RssItem[] = [
-      { title: 'Acme raises $50M Series B', link: 'https://news.example.test/acme', description: 'Acme AI raised a $50M Series B led by Example Ventures.', date: new Date() },
+      {
+        title: 'Acme raises $50M Series B',
+        link: 'https://news.example.test/acme',
+        description: 'Acme AI raised a $50M Series B led by Example Ventures.',
+        date: new Date(),
+      },
       { title: 'Beta ships 2.0', link: 'https://news.example.test/beta', description: 'Beta Corp released version 2.0.', date: new Date() },
     ];
     feed.set([...fresh, ...items]);
@@ -65,11 +75,17 @@ describe('feed watching (event_stream, lite)', () => {
     assert.ok(acme.output.basis[0].reasoning.length > 0);
 
     const unchanged = await triggerAndWait(vigil.client, monitor.monitor_id);
-    assert.deepEqual(unchanged.map((e) => e.event_type), ['completion']);
+    assert.deepEqual(
+      unchanged.map((e) => e.event_type),
+      ['completion'],
+    );
     assert.match(unchanged[0].event_id, /^cmpl_/);
     const visible = await allEvents(vigil.client, monitor.monitor_id);
-    assert.deepEqual(visible.map((e: any) => e.event_id).sort(), detected.map((e) => e.event_id).sort(),
-      'completions are listed only with include_completions');
+    assert.deepEqual(
+      visible.map((e: any) => e.event_id).sort(),
+      detected.map((e) => e.event_id).sort(),
+      'completions are listed only with include_completions',
+    );
   });
 
   it('reports an unreachable feed as an error event naming the source', async () => {
@@ -81,10 +97,13 @@ describe('feed watching (event_stream, lite)', () => {
     assert.equal(failed[0].event_type, 'error');
     assert.match(failed[0].error_message, new RegExp(`${feed.url.replace(/[.?]/g, '\\$&')}: .*HTTP 503`));
     const listed = await vigil.client.monitor.events(monitor.monitor_id);
-    assert.ok(listed.events.some((e: any) => e.event_id === failed[0].event_id), 'errors are listed by default');
+    assert.ok(
+      listed.events.some((e: any) => e.event_id === failed[0].event_id),
+      'errors are listed by default',
+    );
 
     const closed = await createAndSettle({ type: 'event_stream', frequency: '1d', settings: { query: 'x', sources: ['http://127.0.0.1:1/feed.xml'] } as any });
-    const [refused] = await allEvents(vigil.client, closed.monitor_id) as any[];
+    const [refused] = (await allEvents(vigil.client, closed.monitor_id)) as any[];
     assert.equal(refused.event_type, 'error');
     assert.match(refused.error_message, /http:\/\/127\.0\.0\.1:1\/feed\.xml: .*ECONNREFUSED/);
   });
@@ -97,11 +116,18 @@ describe('feed watching (event_stream, lite)', () => {
     a.set([shared, old(1)]);
     b.set([shared, old(2)]);
     const detected = await triggerAndWait(vigil.client, monitor.monitor_id);
-    assert.deepEqual(detected.map((e) => e.event_type), ['event_stream'], 'the same item through two sources is one event');
+    assert.deepEqual(
+      detected.map((e) => e.event_type),
+      ['event_stream'],
+      'the same item through two sources is one event',
+    );
     site.fail(b.path, 500);
     a.set([{ title: 'Only in A', link: 'https://news.example.test/a-only', date: new Date() }, shared, old(1)]);
     const partial = await triggerAndWait(vigil.client, monitor.monitor_id);
-    assert.deepEqual(partial.map((e) => e.event_type), ['event_stream']);
+    assert.deepEqual(
+      partial.map((e) => e.event_type),
+      ['event_stream'],
+    );
     assert.equal(partial[0].output.basis[0].citations[0].url, 'https://news.example.test/a-only');
   });
 
@@ -109,18 +135,27 @@ describe('feed watching (event_stream, lite)', () => {
     const items = Array.from({ length: 12 }, (_, i) => old(i));
     const feed = newFeed(items);
     const backfilled = await createAndSettle({
-      type: 'event_stream', frequency: '1d', settings: { query: `posts ${feed.url}`, include_backfill: true },
+      type: 'event_stream',
+      frequency: '1d',
+      settings: { query: `posts ${feed.url}`, include_backfill: true },
     });
-    const backfill = await allEvents(vigil.client, backfilled.monitor_id) as any[];
+    const backfill = (await allEvents(vigil.client, backfilled.monitor_id)) as any[];
     assert.equal(backfill.length, 10);
     const links = backfill.map((e) => e.output.basis[0].citations[0].url);
-    assert.deepEqual(links, items.slice(0, 10).map((i) => i.link), 'the 10 most recent, newest first');
+    assert.deepEqual(
+      links,
+      items.slice(0, 10).map((i) => i.link),
+      'the 10 most recent, newest first',
+    );
 
     const future: RssItem = { title: 'Scheduled post', link: 'https://news.example.test/future', date: new Date(Date.now() + DAY) };
     const dated = newFeed([future, ...items]);
     const plain = await createAndSettle({ type: 'event_stream', frequency: '1d', settings: { query: `posts ${dated.url}` } });
-    const reported = await allEvents(vigil.client, plain.monitor_id) as any[];
-    assert.deepEqual(reported.map((e) => e.output.basis[0].citations[0].url), ['https://news.example.test/future']);
+    const reported = (await allEvents(vigil.client, plain.monitor_id)) as any[];
+    assert.deepEqual(
+      reported.map((e) => e.output.basis[0].citations[0].url),
+      ['https://news.example.test/future'],
+    );
   });
 
   it('reports only items matching the query words (stemmed), ignoring URLs and instruction words', async () => {
@@ -132,13 +167,17 @@ describe('feed watching (event_stream, lite)', () => {
       old(1),
     ]);
     const detected = await triggerAndWait(vigil.client, monitor.monitor_id);
-    assert.deepEqual(detected.map((e) => e.output.basis[0].citations[0].url), ['https://news.example.test/funded']);
+    assert.deepEqual(
+      detected.map((e) => e.output.basis[0].citations[0].url),
+      ['https://news.example.test/funded'],
+    );
   });
 
   it('fills an output_schema from the item, with a basis entry per field and null for what the item lacks', async () => {
     const feed = newFeed([old(1)]);
     const monitor = await createAndSettle({
-      type: 'event_stream', frequency: '1d',
+      type: 'event_stream',
+      frequency: '1d',
       settings: {
         query: feed.url,
         output_schema: {
@@ -146,8 +185,12 @@ describe('feed watching (event_stream, lite)', () => {
           json_schema: {
             type: 'object',
             properties: {
-              headline: { type: 'string' }, url: { type: 'string' }, published: { type: 'string' },
-              summary: { type: 'string' }, source: { type: 'string' }, ticker: { type: 'string', description: 'Stock ticker' },
+              headline: { type: 'string' },
+              url: { type: 'string' },
+              published: { type: 'string' },
+              summary: { type: 'string' },
+              source: { type: 'string' },
+              ticker: { type: 'string', description: 'Stock ticker' },
             },
           },
         },
@@ -158,10 +201,17 @@ describe('feed watching (event_stream, lite)', () => {
     const [event] = await triggerAndWait(vigil.client, monitor.monitor_id);
     assert.equal(event.output.type, 'json');
     assert.deepEqual(event.output.content, {
-      headline: 'Acme IPO', url: 'https://news.example.test/ipo', published: '2030-05-06',
-      summary: 'Acme files for an IPO.', source: 'Fixture News', ticker: null,
+      headline: 'Acme IPO',
+      url: 'https://news.example.test/ipo',
+      published: '2030-05-06',
+      summary: 'Acme files for an IPO.',
+      source: 'Fixture News',
+      ticker: null,
     });
-    assert.deepEqual(event.output.basis.map((b: any) => b.field), ['headline', 'url', 'published', 'summary', 'source', 'ticker']);
+    assert.deepEqual(
+      event.output.basis.map((b: any) => b.field),
+      ['headline', 'url', 'published', 'summary', 'source', 'ticker'],
+    );
     const ticker = event.output.basis.find((b: any) => b.field === 'ticker');
     assert.equal(ticker.confidence, 'low');
     assert.equal(event.output.basis[0].confidence, 'high');
@@ -170,16 +220,27 @@ describe('feed watching (event_stream, lite)', () => {
 
   it('finds the feeds a domain in include_domains advertises on its home page', async () => {
     const feed = newFeed([old(1)]);
-    site.set('/', `<html><head><title>Home</title><link rel="alternate" type="application/rss+xml" href="${feed.path}"></head><body>hi</body></html>`, 'text/html');
+    site.set(
+      '/',
+      `<html><head><title>Home</title><link rel="alternate" type="application/rss+xml" href="${feed.path}"></head><body>hi</body></html>`,
+      'text/html',
+    );
     const host = new URL(site.url).host;
     const monitor = await createAndSettle({
-      type: 'event_stream', frequency: '1d',
+      type: 'event_stream',
+      frequency: '1d',
       settings: { query: 'company news', advanced_settings: { source_policy: { include_domains: [host] } } },
     });
-    assert.deepEqual((await allEvents(vigil.client, monitor.monitor_id, { include_completions: true })).map((e) => e.event_type), ['completion']);
+    assert.deepEqual(
+      (await allEvents(vigil.client, monitor.monitor_id, { include_completions: true })).map((e) => e.event_type),
+      ['completion'],
+    );
     feed.set([{ title: 'Company news: new office', link: 'https://news.example.test/office', date: new Date() }, old(1)]);
     const detected = await triggerAndWait(vigil.client, monitor.monitor_id);
-    assert.deepEqual(detected.map((e) => e.event_type), ['event_stream']);
+    assert.deepEqual(
+      detected.map((e) => e.event_type),
+      ['event_stream'],
+    );
     assert.equal(detected[0].output.basis[0].citations[0].url, 'https://news.example.test/office');
   });
 });
@@ -192,7 +253,7 @@ describe('outbound address guard', () => {
       const monitor = await guarded.client.monitor.create({ type: 'event_stream', frequency: '1d', settings: { query: feed.url } });
       const [event] = await waitFor(async () => {
         const page = await guarded.client.monitor.events(monitor.monitor_id);
-        return page.events.length ? page.events as any[] : undefined;
+        return page.events.length ? (page.events as any[]) : undefined;
       });
       assert.equal(event.event_type, 'error');
       assert.match(event.error_message, /loopback.*VIGIL_ALLOW_NETWORKS/);

@@ -16,7 +16,8 @@ async function allEvents(client: Parallel, id: string, query: { last_event_id?: 
 /** The last status each candidate had in a stream. */
 function lastStatuses(events: any[]): Map<string, string> {
   const statuses = new Map<string, string>();
-  for (const e of events) if (e.type.startsWith('findall.candidate.') && e.type !== 'findall.candidate.enriched') statuses.set(e.data.candidate_id, e.data.match_status);
+  for (const e of events)
+    if (e.type.startsWith('findall.candidate.') && e.type !== 'findall.candidate.enriched') statuses.set(e.data.candidate_id, e.data.match_status);
   return statuses;
 }
 
@@ -25,7 +26,15 @@ describe('FindAll API', () => {
   const site = useFixtureSite();
   const receiver = useReceiver();
 
-  const count = async () => Number((await t.vigil.store.db.selectFrom('findall_runs').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const count = async () =>
+    Number(
+      (
+        await t.vigil.store.db
+          .selectFrom('findall_runs')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
 
   it('runs to the end through the SDK: the stream shows generated → matched/unmatched and a terminal status, and result() agrees', async () => {
     const listing = putCompanies(site, 6, 'a');
@@ -66,11 +75,19 @@ describe('FindAll API', () => {
     assert.deepEqual(retrieved.status, last.data.status);
     const schema = await t.client.beta.findall.schema(run.findall_id);
     assert.deepEqual(schema, {
-      objective: saasRun(listing, 5).objective, entity_type: 'companies', match_conditions: saasRun(listing, 5).match_conditions,
-      generator: 'core', match_limit: 5, enrichments: null,
+      objective: saasRun(listing, 5).objective,
+      entity_type: 'companies',
+      match_conditions: saasRun(listing, 5).match_conditions,
+      generator: 'core',
+      match_limit: 5,
+      enrichments: null,
     });
     const ingested = await t.client.beta.findall.ingest({ objective: 'Find companies that sell software' });
-    assert.deepEqual(ingested, { objective: 'Find companies that sell software', entity_type: 'companies', match_conditions: [{ name: 'condition_1', description: 'sell software' }] });
+    assert.deepEqual(ingested, {
+      objective: 'Find companies that sell software',
+      entity_type: 'companies',
+      match_conditions: [{ name: 'condition_1', description: 'sell software' }],
+    });
   });
 
   it('refuses bad requests with a 422 naming the field and writes nothing', async () => {
@@ -84,7 +101,10 @@ describe('FindAll API', () => {
       [{ ...saasRun(listing, 5), objective: undefined }, /body\.objective: is required/],
       [{ ...saasRun(listing, 5), match_conditions: [] }, /match_conditions: must have at least one condition/],
       [{ ...saasRun(listing, 5), webhook: { url: receiver.url, event_types: ['findall.nope'] } }, /webhook\.event_types\.0: must be one of/],
-      [{ ...saasRun(listing, 5), exclude_list: Array.from({ length: 10_001 }, (_, i) => ({ name: `n${i}`, url: `https://x.test/${i}` })) }, /exclude_list: may have at most 10000/],
+      [
+        { ...saasRun(listing, 5), exclude_list: Array.from({ length: 10_001 }, (_, i) => ({ name: `n${i}`, url: `https://x.test/${i}` })) },
+        /exclude_list: may have at most 10000/,
+      ],
     ];
     for (const [body, message] of bad) {
       const failure = await apiFailure(t.client.beta.findall.create(body as any));
@@ -95,16 +115,29 @@ describe('FindAll API', () => {
 
     const preview = await t.client.beta.findall.create({ ...saasRun(listing, 5), generator: 'preview' });
     assert.match((await apiFailure(t.client.beta.findall.extend(preview.findall_id, { additional_match_limit: 5 }))).message, /preview run cannot be extended/);
-    assert.match((await apiFailure(t.client.beta.findall.enrich(preview.findall_id, { output_schema: { json_schema: { type: 'object', properties: { founded: { type: 'string' } } } } }))).message, /preview run cannot be enriched/);
+    assert.match(
+      (
+        await apiFailure(
+          t.client.beta.findall.enrich(preview.findall_id, { output_schema: { json_schema: { type: 'object', properties: { founded: { type: 'string' } } } } }),
+        )
+      ).message,
+      /preview run cannot be enriched/,
+    );
     assert.match((await apiFailure(t.client.beta.findall.cancel(preview.findall_id))).message, /preview run cannot be cancelled/);
     const ended = (await allEvents(t.client, preview.findall_id)).at(-1);
     assert.equal(ended.data.status.status, 'completed');
-    assert.match((await apiFailure(t.client.beta.findall.extend(preview.findall_id, { additional_match_limit: 0 }))).message, /Additional match limit must be greater than 0/);
+    assert.match(
+      (await apiFailure(t.client.beta.findall.extend(preview.findall_id, { additional_match_limit: 0 }))).message,
+      /Additional match limit must be greater than 0/,
+    );
     const exhausted = await t.client.beta.findall.create(saasRun(listing, 5));
     await allEvents(t.client, exhausted.findall_id);
     const refusal = await apiFailure(t.client.beta.findall.extend(exhausted.findall_id, { additional_match_limit: 5 }));
     assert.equal(refusal.status, 422);
-    assert.match(refusal.message, /only a run that completed with termination_reason match_limit_met can be extended; this one is completed \(candidates_exhausted\)/);
+    assert.match(
+      refusal.message,
+      /only a run that completed with termination_reason match_limit_met can be extended; this one is completed \(candidates_exhausted\)/,
+    );
     assert.equal((await t.client.beta.findall.schema(exhausted.findall_id)).match_limit, 5, 'nothing changed');
     assert.equal((await apiFailure(t.client.beta.findall.events(exhausted.findall_id, { last_event_id: 'not-an-id' }))).status, 422);
 
@@ -112,10 +145,15 @@ describe('FindAll API', () => {
     const id = exhausted.findall_id;
     const api = other.client.beta.findall;
     for (const call of [
-      () => api.retrieve(id), () => api.result(id), () => api.schema(id), () => api.cancel(id), () => api.events(id),
+      () => api.retrieve(id),
+      () => api.result(id),
+      () => api.schema(id),
+      () => api.cancel(id),
+      () => api.events(id),
       () => api.extend(id, { additional_match_limit: 5 }),
       () => api.enrich(id, { output_schema: { json_schema: { type: 'object', properties: { founded: { type: 'string' } } } } }),
-    ]) assert.deepEqual(await apiFailure(call()), { status: 404, message: 'FindAll run not found' });
+    ])
+      assert.deepEqual(await apiFailure(call()), { status: 404, message: 'FindAll run not found' });
   });
 
   it('cancels mid-run: cancelled with user_cancelled and results kept; a second cancel is a 409 the SDK does not retry', async () => {
@@ -128,14 +166,22 @@ describe('FindAll API', () => {
     const last = events.at(-1);
     assert.equal(last.data.status.status, 'cancelled');
     assert.equal(last.data.status.termination_reason, 'user_cancelled');
-    assert.ok(events.some((e) => e.data.status?.status === 'cancelling'), 'the run passed through cancelling');
+    assert.ok(
+      events.some((e) => e.data.status?.status === 'cancelling'),
+      'the run passed through cancelling',
+    );
     const result = await t.client.beta.findall.result(run.findall_id);
     assert.ok(result.candidates.length >= 2 && result.candidates.length < 8, `results so far are kept (${result.candidates.length})`);
 
     let requests = 0;
     const counting = new Parallel({
-      apiKey: t.apiKey, baseURL: t.url, maxRetries: 2,
-      fetch: async (url: string | URL | Request, init?: RequestInit) => { requests += 1; return fetch(url, init); },
+      apiKey: t.apiKey,
+      baseURL: t.url,
+      maxRetries: 2,
+      fetch: async (url: string | URL | Request, init?: RequestInit) => {
+        requests += 1;
+        return fetch(url, init);
+      },
     });
     const second = await apiFailure(counting.beta.findall.cancel(run.findall_id));
     assert.deepEqual(second, { status: 409, message: 'Cannot cancel a terminated FindAll run' });
@@ -177,10 +223,14 @@ describe('FindAll API', () => {
     const listing = putCompanies(site, 7, 'f');
     const found = await t.client.beta.findall.entitySearch({ entity_type: 'companies', objective: `Companies at ${listing}`, match_limit: 5 });
     assert.match(found.entity_set_id, /^entityset_[0-9a-f]{32}$/);
-    assert.deepEqual(found.entities.map((e) => e.name), ['Company f1', 'Company f2', 'Company f3', 'Company f4', 'Company f5']);
+    assert.deepEqual(
+      found.entities.map((e) => e.name),
+      ['Company f1', 'Company f2', 'Company f3', 'Company f4', 'Company f5'],
+    );
     assert.equal(found.entities[0].url, `${site.url}/f/1`);
     const response = await fetch(`${t.url}/v1beta/findall/candidates`, {
-      method: 'POST', headers: { 'x-api-key': t.apiKey, 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { 'x-api-key': t.apiKey, 'content-type': 'application/json' },
       body: JSON.stringify({ entity_type: 'company', objective: `Companies at ${listing}` }),
     });
     const older = await response.json();
@@ -218,7 +268,9 @@ describe('FindAll API', () => {
     await waitFor(() => mine().some((r) => r.json.type === 'findall.run.completed'), 20_000, 'the run.completed webhook');
     const verifier = new Webhook(secret, { format: 'raw' });
     for (const r of mine()) verifier.verify(r.body, r.headers);
-    const types = mine().map((r) => r.json.type).sort();
+    const types = mine()
+      .map((r) => r.json.type)
+      .sort();
     assert.deepEqual(types, ['findall.candidate.matched', 'findall.run.completed']);
     const completed = mine().find((r) => r.json.type === 'findall.run.completed')!.json;
     assert.equal(completed.data.status.status, 'completed');

@@ -26,11 +26,29 @@ function liteIsBuilt(): boolean {
  */
 function putLiteCompanies(site: FixtureSite, count: number): string {
   const companies = Array.from({ length: count }, (_, i) => ({ name: `Lite Company ${i + 1}`, url: `${site.url}/lite/${i + 1}` }));
-  const itemList = { '@context': 'https://schema.org', '@type': 'ItemList', itemListElement: companies.map((c, i) => ({ '@type': 'ListItem', position: i + 1, item: { '@type': 'Organization', name: c.name, url: c.url } })) };
-  site.set('/lite/companies', `<html><head><title>Companies</title><script type="application/ld+json">${JSON.stringify(itemList)}</script></head><body><ul>${companies.map((c) => `<li><a href="${c.url}">${c.name}</a></li>`).join('')}</ul></body></html>`, 'text/html');
+  const itemList = {
+    '@context': 'https://schema.org',
+    '@type': 'ItemList',
+    itemListElement: companies.map((c, i) => ({ '@type': 'ListItem', position: i + 1, item: { '@type': 'Organization', name: c.name, url: c.url } })),
+  };
+  site.set(
+    '/lite/companies',
+    `<html><head><title>Companies</title><script type="application/ld+json">${JSON.stringify(itemList)}</script></head><body><ul>${companies.map((c) => `<li><a href="${c.url}">${c.name}</a></li>`).join('')}</ul></body></html>`,
+    'text/html',
+  );
   for (const [i, c] of companies.entries()) {
-    const org = { '@context': 'https://schema.org', '@type': 'Organization', name: c.name, url: c.url, description: i % 2 === 0 ? 'A SaaS company' : 'A hardware maker' };
-    site.set(`/lite/${i + 1}`, `<html><head><title>${c.name}</title><script type="application/ld+json">${JSON.stringify(org)}</script></head><body><h1>${c.name}</h1><p>${i % 2 === 0 ? 'We are a saas company selling software as a service.' : 'We make hardware.'}</p></body></html>`, 'text/html');
+    const org = {
+      '@context': 'https://schema.org',
+      '@type': 'Organization',
+      name: c.name,
+      url: c.url,
+      description: i % 2 === 0 ? 'A SaaS company' : 'A hardware maker',
+    };
+    site.set(
+      `/lite/${i + 1}`,
+      `<html><head><title>${c.name}</title><script type="application/ld+json">${JSON.stringify(org)}</script></head><body><h1>${c.name}</h1><p>${i % 2 === 0 ? 'We are a saas company selling software as a service.' : 'We make hardware.'}</p></body></html>`,
+      'text/html',
+    );
   }
   return `${site.url}/lite/companies`;
 }
@@ -40,8 +58,11 @@ async function crashScenario(script: string | undefined, put: (site: FixtureSite
   const dir = tempDir();
   const database = await testDatabase(dir.path);
   const env = {
-    VIGIL_DATABASE_URL: database.url, VIGIL_API_KEY: 'findall-crash', VIGIL_ALLOW_NETWORKS: '127.0.0.0/8',
-    VIGIL_POLL_INTERVAL: '200ms', VIGIL_LEASE_DURATION: '2s',
+    VIGIL_DATABASE_URL: database.url,
+    VIGIL_API_KEY: 'findall-crash',
+    VIGIL_ALLOW_NETWORKS: '127.0.0.0/8',
+    VIGIL_POLL_INTERVAL: '200ms',
+    VIGIL_LEASE_DURATION: '2s',
   };
   const servers: ServerProcess[] = [];
   const spawnOne = async () => {
@@ -56,10 +77,14 @@ async function crashScenario(script: string | undefined, put: (site: FixtureSite
     const first = await spawnOne();
     const client = sdkClient(first.url, 'findall-crash');
     const run = await client.beta.findall.create(saasRun(listing, 20));
-    const before = await waitFor(async () => {
-      const metrics = (await client.beta.findall.retrieve(run.findall_id)).status.metrics;
-      return metrics.generated_candidates_count! >= 3 ? metrics : undefined;
-    }, 30_000, 'three candidates');
+    const before = await waitFor(
+      async () => {
+        const metrics = (await client.beta.findall.retrieve(run.findall_id)).status.metrics;
+        return metrics.generated_candidates_count! >= 3 ? metrics : undefined;
+      },
+      30_000,
+      'three candidates',
+    );
     first.child.kill('SIGKILL');
     assert.equal((await first.exited).signal, 'SIGKILL');
     assert.ok(before.generated_candidates_count! < pages.length, 'killed while the run was producing');
@@ -98,7 +123,8 @@ async function crashScenario(script: string | undefined, put: (site: FixtureSite
 describe('FindAll runs across a crash', () => {
   it('continues a run after kill -9 and restart: each candidate once (fixture research, injected)', { timeout: 300_000 }, async () => {
     await crashScenario(FIXTURE_SERVER, (site) => ({
-      listing: putCompanies(site, 8, 'k'), pages: Array.from({ length: 8 }, (_, i) => `/k/${i + 1}`),
+      listing: putCompanies(site, 8, 'k'),
+      pages: Array.from({ length: 8 }, (_, i) => `/k/${i + 1}`),
     }));
   });
 
@@ -111,7 +137,11 @@ describe('FindAll runs across a crash', () => {
       const run = await t.client.beta.findall.create(saasRun(listing, 20));
       const db = t.vigil.store.db;
       await waitFor(async () => (await t.client.beta.findall.retrieve(run.findall_id)).status.metrics.generated_candidates_count! >= 1, 20_000, 'a candidate');
-      await db.updateTable('findall_runs').set({ locked_by: 'thief', locked_until: Date.now() + 3_000 }).where('id', '=', run.findall_id).execute();
+      await db
+        .updateTable('findall_runs')
+        .set({ locked_by: 'thief', locked_until: Date.now() + 3_000 })
+        .where('id', '=', run.findall_id)
+        .execute();
       const logSize = async () => (await db.selectFrom('findall_events').select('seq').where('run_id', '=', run.findall_id).execute()).length;
       const taken = await logSize();
       await new Promise((r) => setTimeout(r, 1_500));
@@ -149,11 +179,17 @@ describe('FindAll runs across a crash', () => {
     }
   });
 
-  it('continues a run after kill -9 and restart with the default wiring (`vigil serve`, lite research)', {
-    timeout: 300_000, skip: liteIsBuilt() ? false : 'src/research/findall/lite.ts is the placeholder until the lite FindAll research is merged',
-  }, async () => {
-    await crashScenario(undefined, (site) => ({
-      listing: putLiteCompanies(site, 8), pages: Array.from({ length: 8 }, (_, i) => `/lite/${i + 1}`),
-    }));
-  });
+  it(
+    'continues a run after kill -9 and restart with the default wiring (`vigil serve`, lite research)',
+    {
+      timeout: 300_000,
+      skip: liteIsBuilt() ? false : 'src/research/findall/lite.ts is the placeholder until the lite FindAll research is merged',
+    },
+    async () => {
+      await crashScenario(undefined, (site) => ({
+        listing: putLiteCompanies(site, 8),
+        pages: Array.from({ length: 8 }, (_, i) => `/lite/${i + 1}`),
+      }));
+    },
+  );
 });

@@ -39,7 +39,9 @@ before(async () => {
   fanout = createLogFanout({ hints: store.logHints, pollMs: 60_000 });
   app = Fastify();
   app.decorateRequest('account', null as unknown as Account);
-  app.addHook('onRequest', async (request) => { request.account = { id: ACCOUNT } as Account; });
+  app.addHook('onRequest', async (request) => {
+    request.account = { id: ACCOUNT } as Account;
+  });
   const deps = { store, clock: Date.now, wake: () => {}, research: fixtureFindAll };
   await app.register(findAllRoutes, { deps, findAllCreatesPerHour: 1000, fanout });
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -71,12 +73,21 @@ function subscribe(runId: string, controller: AbortController): { ids: string[];
 /** Commits one generated candidate as a run's step does (the lease-checked hold first), then its hint. */
 async function appendCandidate(run: FindAllRun, n: number): Promise<void> {
   const candidate: FindAllCandidate = {
-    id: ID.candidate(), runId: run.id, ordinal: n, key: `k${n}`, name: `Company ${n}`, url: `http://127.0.0.1/${n}`, description: null,
-    matchStatus: 'generated', output: null, basis: null, enrichmentsDone: 0,
+    id: ID.candidate(),
+    runId: run.id,
+    ordinal: n,
+    key: `k${n}`,
+    name: `Company ${n}`,
+    url: `http://127.0.0.1/${n}`,
+    description: null,
+    matchStatus: 'generated',
+    output: null,
+    basis: null,
+    enrichmentsDone: 0,
   };
   await store.db.transaction().execute(async (tx) => {
     const held = await holdFindAllRun(tx, run.id, 'test-worker');
-    assert.ok(held, 'the test holds the run\'s lease');
+    assert.ok(held, "the test holds the run's lease");
     await recordCandidate(tx, held, 'generated', candidate, Date.now());
   });
   store.logHints.notify(logTopic(FINDALL_LOG, run.id));

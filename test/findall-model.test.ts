@@ -41,10 +41,13 @@ function scriptedModel(body: any): ChatAnswer {
     return { json: { candidates: [...names, 'Invented Robotics'].map((name) => ({ name, description: `${name}, from the page.` })) } };
   }
   const name = judgedName(body);
-  const units = text.split(/\n\nUnit /).slice(1).map((block) => {
-    const [head, ...lines] = block.split('\n');
-    return { id: head.slice(0, head.indexOf(':')), passages: lines.filter((l) => l.startsWith('- ')).map((l) => l.slice(2)) };
-  });
+  const units = text
+    .split(/\n\nUnit /)
+    .slice(1)
+    .map((block) => {
+      const [head, ...lines] = block.split('\n');
+      return { id: head.slice(0, head.indexOf(':')), passages: lines.filter((l) => l.startsWith('- ')).map((l) => l.slice(2)) };
+    });
   return {
     json: {
       verdicts: units.map(({ id, passages }) => {
@@ -67,7 +70,11 @@ async function runToEnd(client: Parallel, id: string): Promise<any[]> {
   return events;
 }
 
-const pageText = (html: string) => html.replace(/<script[\s\S]*?<\/script>/g, ' ').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+const pageText = (html: string) =>
+  html
+    .replace(/<script[\s\S]*?<\/script>/g, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ');
 
 describe('FindAll with a model and web search', () => {
   let site: FindAllSite;
@@ -80,7 +87,11 @@ describe('FindAll with a model and web search', () => {
     model = await startOpenAiFixture();
     model.handler = scriptedModel;
     t = await startTestVigil({
-      VIGIL_SEARCH_URL: search.url, VIGIL_LLM_BASE_URL: model.url, VIGIL_LLM_MODEL: 'fixture-model', VIGIL_LLM_TIMEOUT: '2s', VIGIL_PARSE_TIMEOUT: '60s',
+      VIGIL_SEARCH_URL: search.url,
+      VIGIL_LLM_BASE_URL: model.url,
+      VIGIL_LLM_MODEL: 'fixture-model',
+      VIGIL_LLM_TIMEOUT: '2s',
+      VIGIL_PARSE_TIMEOUT: '60s',
     });
   });
   after(async () => {
@@ -96,8 +107,12 @@ describe('FindAll with a model and web search', () => {
     const chatsBefore = model.chats().length;
     const objective = 'Find AI companies in Berlin that raised a Series A';
     const run = await t.client.beta.findall.create({
-      objective, entity_type: 'companies', match_conditions: CONDITIONS,
-      generator: 'base', match_limit: 5, exclude_list: [{ name: 'Havel Foods', url: site.companyUrl('havel-foods') }],
+      objective,
+      entity_type: 'companies',
+      match_conditions: CONDITIONS,
+      generator: 'base',
+      match_limit: 5,
+      exclude_list: [{ name: 'Havel Foods', url: site.companyUrl('havel-foods') }],
     });
     const events = await runToEnd(t.client, run.findall_id);
     const result = await t.client.beta.findall.result(run.findall_id);
@@ -110,7 +125,10 @@ describe('FindAll with a model and web search', () => {
     assert.equal(events.filter((e) => e.type === 'findall.candidate.generated').length, 4, 'each candidate generated once');
     assert.ok(!chats.some((c) => judgedName(c.body) === 'Havel Foods'), 'an excluded entity is never judged');
 
-    const matched = result.candidates.filter((c) => c.match_status === 'matched').map((c) => c.name).sort();
+    const matched = result.candidates
+      .filter((c) => c.match_status === 'matched')
+      .map((c) => c.name)
+      .sort();
     assert.deepEqual(matched, ['Acme Robotics', 'Nordwind AI']);
     assert.equal(result.run.status.termination_reason, 'candidates_exhausted');
     assert.equal((result.run as any).warnings, undefined, 'a run with model and search carries no warning');
@@ -121,7 +139,10 @@ describe('FindAll with a model and web search', () => {
         assert.ok(basis.citations![0].excerpts!.length > 0);
         for (const excerpt of basis.citations![0].excerpts!) assert.ok(text.includes(excerpt), `"${excerpt}" occurs on ${candidate.url}`);
       }
-      assert.deepEqual(Object.values(candidate.output!).map((o: any) => o.is_matched), [true, true]);
+      assert.deepEqual(
+        Object.values(candidate.output!).map((o: any) => o.is_matched),
+        [true, true],
+      );
     }
     const rhein = result.candidates.find((c) => c.name === 'Rhein Cloud')!;
     assert.equal(rhein.match_status, 'unmatched', 'a yes whose evidence is not on the page is no match');
@@ -134,8 +155,12 @@ describe('FindAll with a model and web search', () => {
     const judgeCalls = chats.filter((c) => schemaOf(c.body) === 'unit_verdicts');
     assert.deepEqual(judgeCalls.map((c) => judgedName(c.body)).sort(), ['Acme Robotics', 'Nordwind AI', 'Quantwerk GmbH', 'Rhein Cloud']);
 
-    const usage = await t.vigil.store.db.selectFrom('model_usage').selectAll()
-      .where('work_kind', '=', 'findall_run').where('work_id', '=', run.findall_id).executeTakeFirstOrThrow();
+    const usage = await t.vigil.store.db
+      .selectFrom('model_usage')
+      .selectAll()
+      .where('work_kind', '=', 'findall_run')
+      .where('work_id', '=', run.findall_id)
+      .executeTakeFirstOrThrow();
     assert.equal(Number(usage.requests), chats.length);
     assert.equal(Number(usage.prompt_tokens), chats.length * model.usage.prompt_tokens);
   });
@@ -144,14 +169,26 @@ describe('FindAll with a model and web search', () => {
     search.results = () => [{ url: site.companyUrl('nordwind-ai'), title: 'Nordwind AI', content: 'Nordwind AI' }];
     const chatsBefore = model.chats().length;
     const run = await t.client.beta.findall.create({
-      objective: 'Find Berlin AI companies with a Series A', entity_type: 'companies', match_conditions: CONDITIONS,
-      generator: 'pro', match_limit: 5,
+      objective: 'Find Berlin AI companies with a Series A',
+      entity_type: 'companies',
+      match_conditions: CONDITIONS,
+      generator: 'pro',
+      match_limit: 5,
     });
     await runToEnd(t.client, run.findall_id);
     const result = await t.client.beta.findall.result(run.findall_id);
-    assert.deepEqual(result.candidates.map((c) => [c.name, c.match_status]), [['Nordwind AI', 'matched']]);
-    const judged = model.chats().slice(chatsBefore).filter((c) => schemaOf(c.body) === 'unit_verdicts');
-    assert.deepEqual(judged.map((c) => judgedName(c.body)), ['Nordwind AI', 'Nordwind AI']);
+    assert.deepEqual(
+      result.candidates.map((c) => [c.name, c.match_status]),
+      [['Nordwind AI', 'matched']],
+    );
+    const judged = model
+      .chats()
+      .slice(chatsBefore)
+      .filter((c) => schemaOf(c.body) === 'unit_verdicts');
+    assert.deepEqual(
+      judged.map((c) => judgedName(c.body)),
+      ['Nordwind AI', 'Nordwind AI'],
+    );
   });
 
   it('a malformed verdict is repaired; one unusable twice, or a hang, discards that candidate and the run goes on', async () => {
@@ -168,15 +205,22 @@ describe('FindAll with a model and web search', () => {
     };
     try {
       const run = await t.client.beta.findall.create({
-        objective: 'Find AI startups in Berlin that raised a Series A', entity_type: 'companies', match_conditions: CONDITIONS,
-        generator: 'base', match_limit: 5,
+        objective: 'Find AI startups in Berlin that raised a Series A',
+        entity_type: 'companies',
+        match_conditions: CONDITIONS,
+        generator: 'base',
+        match_limit: 5,
       });
       await runToEnd(t.client, run.findall_id);
       const result = await t.client.beta.findall.result(run.findall_id);
       assert.equal(result.run.status.status, 'completed');
       const statuses = Object.fromEntries(result.candidates.map((c) => [c.name, c.match_status]));
       assert.deepEqual(statuses, {
-        'Acme Robotics': 'matched', 'Nordwind AI': 'discarded', 'Quantwerk GmbH': 'discarded', 'Havel Foods': 'unmatched', 'Rhein Cloud': 'unmatched',
+        'Acme Robotics': 'matched',
+        'Nordwind AI': 'discarded',
+        'Quantwerk GmbH': 'discarded',
+        'Havel Foods': 'unmatched',
+        'Rhein Cloud': 'unmatched',
       });
       assert.deepEqual(Object.fromEntries(seen), { 'Acme Robotics': 2, 'Quantwerk GmbH': 2, 'Nordwind AI': 1 }, 'one repair each, a hang is not retried');
     } finally {
@@ -184,15 +228,28 @@ describe('FindAll with a model and web search', () => {
     }
   });
 
-  it('ingest: the model reads the objective (repaired once when malformed); an unusable answer gives lite\'s parse', async () => {
+  it("ingest: the model reads the objective (repaired once when malformed); an unusable answer gives lite's parse", async () => {
     const objective = 'Find AI companies in Berlin that raised a Series A in 2024';
-    model.script({ content: '{"entity_type": "Companies", "match_conditions": [' }, {
-      json: { entity_type: 'Companies', match_conditions: [{ name: 'Based in Berlin', description: 'The company is based in Berlin.' }, { name: 'based in berlin', description: 'Its office is in Berlin.' }] },
-    });
+    model.script(
+      { content: '{"entity_type": "Companies", "match_conditions": [' },
+      {
+        json: {
+          entity_type: 'Companies',
+          match_conditions: [
+            { name: 'Based in Berlin', description: 'The company is based in Berlin.' },
+            { name: 'based in berlin', description: 'Its office is in Berlin.' },
+          ],
+        },
+      },
+    );
     const schema = await t.client.beta.findall.ingest({ objective });
     assert.deepEqual(schema, {
-      objective, entity_type: 'companies',
-      match_conditions: [{ name: 'based_in_berlin', description: 'The company is based in Berlin.' }, { name: 'based_in_berlin_2', description: 'Its office is in Berlin.' }],
+      objective,
+      entity_type: 'companies',
+      match_conditions: [
+        { name: 'based_in_berlin', description: 'The company is based in Berlin.' },
+        { name: 'based_in_berlin_2', description: 'Its office is in Berlin.' },
+      ],
     });
     model.script({ content: 'companies, I think' }, { json: { entity_type: 'companies', match_conditions: [] } });
     assert.deepEqual(await t.client.beta.findall.ingest({ objective }), liteFindAll.ingest(objective));
@@ -207,16 +264,26 @@ describe('FindAll with a model that hangs', () => {
     model.handler = (body) => (schemaOf(body) === 'unit_verdicts' ? { hang: true } : scriptedModel(body));
     search.results = () => [{ url: `${site.url}/lists/listing`, title: 'New companies', content: 'Five companies' }];
     const t = await startTestVigil({
-      VIGIL_SEARCH_URL: search.url, VIGIL_LLM_BASE_URL: model.url, VIGIL_LLM_MODEL: 'fixture-model', VIGIL_LLM_TIMEOUT: '10m', VIGIL_FINDALL_TIMEOUT: '3s',
+      VIGIL_SEARCH_URL: search.url,
+      VIGIL_LLM_BASE_URL: model.url,
+      VIGIL_LLM_MODEL: 'fixture-model',
+      VIGIL_LLM_TIMEOUT: '10m',
+      VIGIL_FINDALL_TIMEOUT: '3s',
     });
     try {
       const run = await t.client.beta.findall.create({
-        objective: 'Find AI companies in Berlin that raised a Series A', entity_type: 'companies', match_conditions: CONDITIONS,
-        generator: 'base', match_limit: 5,
+        objective: 'Find AI companies in Berlin that raised a Series A',
+        entity_type: 'companies',
+        match_conditions: CONDITIONS,
+        generator: 'base',
+        match_limit: 5,
       });
       const events = await runToEnd(t.client, run.findall_id);
       assert.deepEqual([events.at(-1).data.status.status, events.at(-1).data.status.termination_reason], ['completed', 'timeout']);
-      assert.ok(model.chats().some((c) => schemaOf(c.body) === 'unit_verdicts'), 'a judge request was hanging when the run timed out');
+      assert.ok(
+        model.chats().some((c) => schemaOf(c.body) === 'unit_verdicts'),
+        'a judge request was hanging when the run timed out',
+      );
     } finally {
       await t.stop();
       await Promise.all([site.close(), search.close(), model.close()]);
@@ -234,8 +301,11 @@ describe('FindAll without a model, or without search', () => {
     const noSearch = await startTestVigil({ VIGIL_LLM_BASE_URL: model.url, VIGIL_LLM_MODEL: 'fixture-model', VIGIL_PARSE_TIMEOUT: '60s' });
     try {
       const body = {
-        objective: `Find AI companies in Berlin that raised a Series A, listed on ${site.url}/lists/listing`, entity_type: 'companies',
-        match_conditions: CONDITIONS, generator: 'core' as const, match_limit: 5,
+        objective: `Find AI companies in Berlin that raised a Series A, listed on ${site.url}/lists/listing`,
+        entity_type: 'companies',
+        match_conditions: CONDITIONS,
+        generator: 'core' as const,
+        match_limit: 5,
       };
       const lite = await noModel.client.beta.findall.create(body);
       await runToEnd(noModel.client, lite.findall_id);
@@ -251,7 +321,13 @@ describe('FindAll without a model, or without search', () => {
       assert.match((judgedResult.run as any).warnings[0].message, /^no web search is configured \(VIGIL_SEARCH_URL\)/);
       assert.equal(judgedResult.candidates.length, 5);
       assert.equal(model.chats().filter((c) => schemaOf(c.body) === 'unit_verdicts').length, 5, 'the model judged every candidate');
-      assert.deepEqual(judgedResult.candidates.filter((c) => c.match_status === 'matched').map((c) => c.name).sort(), ['Acme Robotics', 'Nordwind AI']);
+      assert.deepEqual(
+        judgedResult.candidates
+          .filter((c) => c.match_status === 'matched')
+          .map((c) => c.name)
+          .sort(),
+        ['Acme Robotics', 'Nordwind AI'],
+      );
     } finally {
       await Promise.all([noModel.stop(), noSearch.stop()]);
       await Promise.all([site.close(), search.close(), model.close()]);
@@ -270,9 +346,14 @@ describe('FindAll with a model across a crash', () => {
     const dir = tempDir();
     const database = await testDatabase(dir.path);
     const env = {
-      VIGIL_DATABASE_URL: database.url, VIGIL_API_KEY: 'findall-model-crash', VIGIL_ALLOW_NETWORKS: '127.0.0.0/8',
-      VIGIL_POLL_INTERVAL: '200ms', VIGIL_LEASE_DURATION: '2s',
-      VIGIL_SEARCH_URL: search.url, VIGIL_LLM_BASE_URL: model.url, VIGIL_LLM_MODEL: 'fixture-model',
+      VIGIL_DATABASE_URL: database.url,
+      VIGIL_API_KEY: 'findall-model-crash',
+      VIGIL_ALLOW_NETWORKS: '127.0.0.0/8',
+      VIGIL_POLL_INTERVAL: '200ms',
+      VIGIL_LEASE_DURATION: '2s',
+      VIGIL_SEARCH_URL: search.url,
+      VIGIL_LLM_BASE_URL: model.url,
+      VIGIL_LLM_MODEL: 'fixture-model',
     };
     const servers: ServerProcess[] = [];
     const spawnOne = async () => {
@@ -284,13 +365,20 @@ describe('FindAll with a model across a crash', () => {
       const first = await spawnOne();
       const client = sdkClient(first.url, 'findall-model-crash');
       const run = await client.beta.findall.create({
-        objective: 'Find AI companies in Berlin that raised a Series A', entity_type: 'companies', match_conditions: CONDITIONS,
-        generator: 'base', match_limit: 20,
+        objective: 'Find AI companies in Berlin that raised a Series A',
+        entity_type: 'companies',
+        match_conditions: CONDITIONS,
+        generator: 'base',
+        match_limit: 20,
       });
-      const before = await waitFor(async () => {
-        const metrics = (await client.beta.findall.retrieve(run.findall_id)).status.metrics;
-        return metrics.generated_candidates_count! >= 3 ? metrics : undefined;
-      }, 60_000, 'three candidates');
+      const before = await waitFor(
+        async () => {
+          const metrics = (await client.beta.findall.retrieve(run.findall_id)).status.metrics;
+          return metrics.generated_candidates_count! >= 3 ? metrics : undefined;
+        },
+        60_000,
+        'three candidates',
+      );
       first.child.kill('SIGKILL');
       await first.exited;
       assert.ok(before.generated_candidates_count! < site.companies.length, 'killed while the run was producing');
@@ -306,8 +394,13 @@ describe('FindAll with a model across a crash', () => {
       assert.equal(new Set(generated).size, generated.length, 'none generated twice');
       assert.deepEqual([...judged].sort(), [...generated].sort(), 'each judged exactly once');
       const result = await again.beta.findall.result(run.findall_id);
-      assert.deepEqual(result.candidates.filter((c) => c.match_status === 'matched').map((c) => c.name).sort(),
-        ['Acme Robotics', 'Kreuzberg Bikes', 'Nordwind AI', 'Spree Analytics']);
+      assert.deepEqual(
+        result.candidates
+          .filter((c) => c.match_status === 'matched')
+          .map((c) => c.name)
+          .sort(),
+        ['Acme Robotics', 'Kreuzberg Bikes', 'Nordwind AI', 'Spree Analytics'],
+      );
 
       const store = await openStore(database.url);
       try {

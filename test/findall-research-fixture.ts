@@ -16,15 +16,24 @@ async function read(url: string, ctx: ResearchContext): Promise<string> {
   return response.body.toString('utf8');
 }
 
-const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
+const text = (html: string) =>
+  html
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 
 /** The fixture research the FindAll tests inject. */
 export const fixtureFindAll: FindAllResearch = {
   ingest(objective) {
     const entity_type = /people|persons?\b/i.test(objective) ? 'people' : 'companies';
-    const clauses = objective.split(/\bthat\b/i).slice(1).map((c) => c.replace(/[.,;]+$/, '').trim()).filter(Boolean);
+    const clauses = objective
+      .split(/\bthat\b/i)
+      .slice(1)
+      .map((c) => c.replace(/[.,;]+$/, '').trim())
+      .filter(Boolean);
     return {
-      objective, entity_type,
+      objective,
+      entity_type,
       match_conditions: clauses.map((c, i) => ({ name: `condition_${i + 1}`, description: c })),
     };
   },
@@ -48,7 +57,8 @@ export const fixtureFindAll: FindAllResearch = {
       const at = page.toLowerCase().indexOf(condition.name.toLowerCase());
       output[condition.name] = { value: at >= 0 ? 'yes' : 'no', type: 'match_condition', is_matched: at >= 0 };
       basis.push({
-        field: condition.name, reasoning: at >= 0 ? `the page says "${condition.name}"` : `the page does not mention "${condition.name}"`,
+        field: condition.name,
+        reasoning: at >= 0 ? `the page says "${condition.name}"` : `the page does not mention "${condition.name}"`,
         citations: [{ url: seed.url, excerpts: at >= 0 ? [page.slice(Math.max(0, at - 20), at + condition.name.length + 20)] : [] }],
       });
     }
@@ -56,7 +66,7 @@ export const fixtureFindAll: FindAllResearch = {
   },
   async enrich(seed, outputSchema, ctx) {
     const html = await read(seed.url, ctx);
-    const properties = outputSchema.type === 'json' ? Object.keys((outputSchema.json_schema.properties ?? {})) : [];
+    const properties = outputSchema.type === 'json' ? Object.keys(outputSchema.json_schema.properties ?? {}) : [];
     const output: Record<string, { value: string; type: 'enrichment' }> = {};
     for (const field of properties) {
       const value = new RegExp(`<span class="${field}">([^<]*)</span>`).exec(html)?.[1] ?? '';
@@ -73,7 +83,9 @@ export function listingPage(entities: { name: string; path: string }[]): string 
 
 /** An entity's page: its words, and spans an enrichment reads. */
 export function entityPage(name: string, words: string, spans: Record<string, string> = {}): string {
-  return `<html><body><h1>${name}</h1><p>${words}</p>${Object.entries(spans).map(([k, v]) => `<span class="${k}">${v}</span>`).join('')}</body></html>`;
+  return `<html><body><h1>${name}</h1><p>${words}</p>${Object.entries(spans)
+    .map(([k, v]) => `<span class="${k}">${v}</span>`)
+    .join('')}</body></html>`;
 }
 
 /**
@@ -93,7 +105,11 @@ export function putCompanies(site: { url: string; set(path: string, body: string
 /** The create body of a run over a `putCompanies` listing: companies that say "saas". */
 export function saasRun(listing: string, matchLimit: number, extra: Record<string, unknown> = {}) {
   return {
-    objective: `Find SaaS companies listed at ${listing}`, entity_type: 'companies', generator: 'core' as const,
-    match_conditions: [{ name: 'saas', description: 'The company sells software as a service' }], match_limit: matchLimit, ...extra,
+    objective: `Find SaaS companies listed at ${listing}`,
+    entity_type: 'companies',
+    generator: 'core' as const,
+    match_conditions: [{ name: 'saas', description: 'The company sells software as a service' }],
+    match_limit: matchLimit,
+    ...extra,
   };
 }

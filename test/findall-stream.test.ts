@@ -2,9 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type Parallel from 'parallel-web';
-import {
-  sdkClient, spawnServer, tempDir, testDatabase, type ServerProcess,
-} from './helpers.js';
+import { sdkClient, spawnServer, tempDir, testDatabase, type ServerProcess } from './helpers.js';
 import { fixtureFindAll, putCompanies, saasRun } from './findall-research-fixture.js';
 import { readSse } from './sse-reader.js';
 import { useFixtureSite, useTestVigil } from './hooks.js';
@@ -27,7 +25,8 @@ async function sdkSegment(client: Parallel, id: string, after: string | undefine
 async function headerSegment(url: string, apiKey: string, id: string, after: string, take: number): Promise<any[]> {
   const controller = new AbortController();
   const response = await fetch(`${url}/v1beta/findall/runs/${id}/events`, {
-    headers: { 'x-api-key': apiKey, accept: 'text/event-stream', 'last-event-id': after }, signal: controller.signal,
+    headers: { 'x-api-key': apiKey, accept: 'text/event-stream', 'last-event-id': after },
+    signal: controller.signal,
   });
   assert.equal(response.status, 200);
   const events: any[] = [];
@@ -120,34 +119,39 @@ describe('FindAll event stream', () => {
     assert.equal(beats[0].data.status.is_active, true);
   });
 
-  it('on PostgreSQL, a subscriber of an API-only process sees every event a worker process commits, in order', {
-    skip: isPostgres ? false : 'several processes share a store only on PostgreSQL (set VIGIL_TEST_DATABASE_URL)', timeout: 300_000,
-  }, async () => {
-    const dir = tempDir();
-    const database = await testDatabase(dir.path);
-    const env = { VIGIL_DATABASE_URL: database.url, VIGIL_API_KEY: 'findall-multi', VIGIL_ALLOW_NETWORKS: '127.0.0.0/8', VIGIL_POLL_INTERVAL: '200ms' };
-    const servers: ServerProcess[] = [];
-    try {
-      const listing = putCompanies(site, 12, 'm');
-      for (let i = 1; i <= 12; i += 1) site.delay(`/m/${i}`, 50);
-      const api = await spawnServer({ ...env, VIGIL_ROLES: 'api' }, { script: FIXTURE_SERVER, startTimeoutMs: 90_000 });
-      servers.push(api);
-      const client = sdkClient(api.url, 'findall-multi');
-      const runs = await Promise.all([0, 1, 2].map(() => client.beta.findall.create(saasRun(listing, 20))));
-      const streams = runs.map((run) => sdkSegment(client, run.findall_id, undefined, Number.MAX_SAFE_INTEGER));
-      servers.push(await spawnServer({ ...env, VIGIL_ROLES: 'worker' }, { script: FIXTURE_SERVER, startTimeoutMs: 90_000 }));
-      const live = await Promise.all(streams);
-      for (const [i, run] of runs.entries()) {
-        const replay = await sdkSegment(client, run.findall_id, undefined, Number.MAX_SAFE_INTEGER);
-        assert.deepEqual(summary(logEntries(live[i])), summary(logEntries(replay)), 'the live subscriber saw every event, in order');
-        assert.equal(replay.filter((e) => e.type === 'findall.candidate.generated').length, 12);
-        assert.equal(replay.at(-1).data.status.status, 'completed');
+  it(
+    'on PostgreSQL, a subscriber of an API-only process sees every event a worker process commits, in order',
+    {
+      skip: isPostgres ? false : 'several processes share a store only on PostgreSQL (set VIGIL_TEST_DATABASE_URL)',
+      timeout: 300_000,
+    },
+    async () => {
+      const dir = tempDir();
+      const database = await testDatabase(dir.path);
+      const env = { VIGIL_DATABASE_URL: database.url, VIGIL_API_KEY: 'findall-multi', VIGIL_ALLOW_NETWORKS: '127.0.0.0/8', VIGIL_POLL_INTERVAL: '200ms' };
+      const servers: ServerProcess[] = [];
+      try {
+        const listing = putCompanies(site, 12, 'm');
+        for (let i = 1; i <= 12; i += 1) site.delay(`/m/${i}`, 50);
+        const api = await spawnServer({ ...env, VIGIL_ROLES: 'api' }, { script: FIXTURE_SERVER, startTimeoutMs: 90_000 });
+        servers.push(api);
+        const client = sdkClient(api.url, 'findall-multi');
+        const runs = await Promise.all([0, 1, 2].map(() => client.beta.findall.create(saasRun(listing, 20))));
+        const streams = runs.map((run) => sdkSegment(client, run.findall_id, undefined, Number.MAX_SAFE_INTEGER));
+        servers.push(await spawnServer({ ...env, VIGIL_ROLES: 'worker' }, { script: FIXTURE_SERVER, startTimeoutMs: 90_000 }));
+        const live = await Promise.all(streams);
+        for (const [i, run] of runs.entries()) {
+          const replay = await sdkSegment(client, run.findall_id, undefined, Number.MAX_SAFE_INTEGER);
+          assert.deepEqual(summary(logEntries(live[i])), summary(logEntries(replay)), 'the live subscriber saw every event, in order');
+          assert.equal(replay.filter((e) => e.type === 'findall.candidate.generated').length, 12);
+          assert.equal(replay.at(-1).data.status.status, 'completed');
+        }
+      } finally {
+        for (const server of servers) if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGTERM');
+        await Promise.all(servers.map((s) => s.exited));
+        await database.drop();
+        dir.remove();
       }
-    } finally {
-      for (const server of servers) if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGTERM');
-      await Promise.all(servers.map((s) => s.exited));
-      await database.drop();
-      dir.remove();
-    }
-  });
+    },
+  );
 });

@@ -10,12 +10,21 @@ export async function startApiOnlyVigil(): Promise<TestVigil> {
 }
 
 /** A response as a test reads it. */
-export interface Answer { status: number; headers: Record<string, unknown>; text: string; json: any }
+export interface Answer {
+  status: number;
+  headers: Record<string, unknown>;
+  text: string;
+  json: any;
+}
 
 /** One request through `app.inject`; a string body is sent as it is, anything else as JSON. */
 export async function send(
-  app: FastifyInstance, apiKey: string | null, method: string, url: string,
-  body?: unknown, headers: Record<string, string> = {},
+  app: FastifyInstance,
+  apiKey: string | null,
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
 ): Promise<Answer> {
   const all: Record<string, string> = { ...headers };
   if (apiKey !== null) all['x-api-key'] = apiKey;
@@ -26,7 +35,11 @@ export async function send(
   }
   const response = await app.inject({ method: method as 'GET', url, payload, headers: all });
   let json: any;
-  try { json = JSON.parse(response.body); } catch { json = undefined; }
+  try {
+    json = JSON.parse(response.body);
+  } catch {
+    json = undefined;
+  }
   return { status: response.statusCode, headers: response.headers, text: response.body, json };
 }
 

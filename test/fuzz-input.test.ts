@@ -33,7 +33,9 @@ before(async () => {
   app = vigil.vigil.app as FastifyInstance;
   key = vigil.apiKey;
 });
-after(async () => { await vigil.stop(); });
+after(async () => {
+  await vigil.stop();
+});
 
 describe('request-shape limits (issue 11 item 5)', () => {
   it('refuses a body of 1M tiny elements cheaply, before building it: 413-sized is refused, 40,001 values is a 422', async () => {
@@ -57,7 +59,13 @@ describe('request-shape limits (issue 11 item 5)', () => {
 
   it('caps settings.sources at 100 and metadata at 50 keys, naming the field', async () => {
     const sources = Array.from({ length: 101 }, (_, i) => `${source}?n=${i}`);
-    await refused(422, 'POST', '/v1/monitors', monitorBody({ settings: { query: 'news', sources } }), /body\.settings\.sources: must NOT have more than 100 items/);
+    await refused(
+      422,
+      'POST',
+      '/v1/monitors',
+      monitorBody({ settings: { query: 'news', sources } }),
+      /body\.settings\.sources: must NOT have more than 100 items/,
+    );
     const metadata = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v']));
     await refused(422, 'POST', '/v1/monitors', monitorBody({ metadata }), /body\.metadata: has 51 keys; at most 50/);
     await refused(422, 'POST', '/v1/tasks/runs', taskBody({ metadata }), /body\.metadata: has 51 keys/);
@@ -65,7 +73,13 @@ describe('request-shape limits (issue 11 item 5)', () => {
   });
 
   it('refuses NUL characters and __proto__ keys in bodies with a 422 naming the field', async () => {
-    await refused(422, 'POST', '/v1/monitors', monitorBody({ settings: { query: `News\u0000 from ${source}` } }), /body\.settings\.query: must not contain NUL/);
+    await refused(
+      422,
+      'POST',
+      '/v1/monitors',
+      monitorBody({ settings: { query: `News\u0000 from ${source}` } }),
+      /body\.settings\.query: must not contain NUL/,
+    );
     await refused(422, 'POST', '/v1/monitors', '{"type":"event_stream","__proto__":{"admin":true}}', /body\.__proto__: is not an allowed key/);
   });
 });
@@ -116,7 +130,13 @@ describe('issue 12 validation defects', () => {
     await refused(422, 'POST', '/v1/monitors', monitorBody({ frequency: ['1h'] }), /body\.frequency: must be string/);
     await refused(422, 'POST', '/v1/monitors', monitorBody({ settings: { query: 'news', sources: source } }), /body\.settings\.sources: must be array/);
     await refused(422, 'POST', '/v1/monitors', monitorBody({ metadata: { k: 1 } }), /body\.metadata\.k: must be string/);
-    await refused(422, 'POST', '/v1alpha/monitors', { query: `News ${source}`, frequency: '1d', include_backfill: 'true' }, /body\.include_backfill: must be boolean/);
+    await refused(
+      422,
+      'POST',
+      '/v1alpha/monitors',
+      { query: `News ${source}`, frequency: '1d', include_backfill: 'true' },
+      /body\.include_backfill: must be boolean/,
+    );
     // Query strings keep being coerced (api.md §1.2).
     assert.equal((await call('GET', '/v1/monitors?limit=5&status=active,cancelled')).status, 200);
   });
@@ -132,8 +152,14 @@ describe('issue 12 validation defects', () => {
   it('validates every cursor and id before SQL: tampered cursors and NUL bytes are 422s, on both dialects', async () => {
     const id = (await call('POST', '/v1/monitors', monitorBody())).json.monitor_id;
     const tampered = [
-      { c: 1.5, i: 'monitor_x' }, '{"c":1e400,"i":"monitor_x"}', '{"c":12345678901234567890,"i":"monitor_x"}',
-      { c: 1, i: 'monitor_\u0000' }, { c: -1, i: 'monitor_x' }, { c: 1, i: 'x'.repeat(300) }, [1, 2], 'null',
+      { c: 1.5, i: 'monitor_x' },
+      '{"c":1e400,"i":"monitor_x"}',
+      '{"c":12345678901234567890,"i":"monitor_x"}',
+      { c: 1, i: 'monitor_\u0000' },
+      { c: -1, i: 'monitor_x' },
+      { c: 1, i: 'x'.repeat(300) },
+      [1, 2],
+      'null',
     ];
     for (const value of tampered) {
       const cursor = cursorOf(value);
@@ -166,7 +192,13 @@ describe('issue 12 validation defects', () => {
   });
 
   it('validates the URL of endpoints/enable and writes no row for an endpoint with nothing to re-enable', async () => {
-    await refused(422, 'POST', '/v1/webhooks/endpoints/enable', { url: `https://a.test/${'x'.repeat(900_000)}` }, /body\.url: must NOT have more than 2048 characters/);
+    await refused(
+      422,
+      'POST',
+      '/v1/webhooks/endpoints/enable',
+      { url: `https://a.test/${'x'.repeat(900_000)}` },
+      /body\.url: must NOT have more than 2048 characters/,
+    );
     await refused(422, 'POST', '/v1/webhooks/endpoints/enable', { url: 'javascript:alert(1)' }, /body\.url: must be an absolute http or https URL/);
     const before = await storeDigest(vigil.vigil.store.db);
     assert.equal((await call('POST', '/v1/webhooks/endpoints/enable', { url: 'https://receiver.test/hook' })).status, 200);

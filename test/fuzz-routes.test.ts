@@ -24,29 +24,51 @@ const realIds: Record<string, string[]> = {};
 /** A valid body per route: mutated field by field, it reaches the rules behind the schema. */
 const TEMPLATES: Record<string, unknown> = {
   'POST /v1/monitors': {
-    type: 'event_stream', frequency: '1d', processor: 'lite', metadata: { team: 'a' },
+    type: 'event_stream',
+    frequency: '1d',
+    processor: 'lite',
+    metadata: { team: 'a' },
     webhook: { url: 'http://127.0.0.1:9/hook', event_types: ['monitor.event.detected'] },
     settings: {
-      query: `News from ${source}`, sources: [source], include_backfill: false,
+      query: `News from ${source}`,
+      sources: [source],
+      include_backfill: false,
       match: { any: ['price'], all: [], none: ['rumour'], regex: 'pro|plus' },
       advanced_settings: { location: 'us', source_policy: { include_domains: ['example.test'], exclude_domains: [], after_date: '2024-01-31' } },
     },
   },
   'POST /v1/monitors/{monitor_id}/update': {
-    type: 'event_stream', frequency: '1w', metadata: { k: 'v' }, webhook: { url: 'http://127.0.0.1:9/h' },
+    type: 'event_stream',
+    frequency: '1w',
+    metadata: { k: 'v' },
+    webhook: { url: 'http://127.0.0.1:9/h' },
     settings: { query: `Other news ${source}`, match: { any: ['x'] }, advanced_settings: null },
   },
   'POST /v1alpha/monitors': {
-    query: `News from ${source}`, frequency: '1d', cadence: 'daily', webhook: { url: 'http://127.0.0.1:9/h' }, metadata: { a: 'b' },
+    query: `News from ${source}`,
+    frequency: '1d',
+    cadence: 'daily',
+    webhook: { url: 'http://127.0.0.1:9/h' },
+    metadata: { a: 'b' },
     output_schema: { type: 'json', json_schema: { type: 'object', properties: { t: { type: 'string' } } } },
-    include_backfill: true, source_policy: { after_date: '2024-01-01' },
+    include_backfill: true,
+    source_policy: { after_date: '2024-01-01' },
   },
   'POST /v1alpha/monitors/{monitor_id}': { query: `Q ${source}`, cadence: 'weekly', frequency: null, metadata: { a: 'c' }, source_policy: null },
   'POST /v1/tasks/runs': {
-    input: { company: 'Acme', url: source }, processor: 'lite', metadata: { n: 1, ok: true },
-    task_spec: { output_schema: { type: 'json', json_schema: { type: 'object', additionalProperties: false, required: ['price'], properties: { price: { type: 'string', 'x-regex': '\\$(\\d+)' } } } } },
-    source_policy: { include_domains: ['example.test'] }, webhook: { url: 'http://127.0.0.1:9/h', event_types: ['task_run.status'] },
-    mcp_servers: [{ type: 'url', url: 'https://mcp.test', name: 'm' }], enable_events: true,
+    input: { company: 'Acme', url: source },
+    processor: 'lite',
+    metadata: { n: 1, ok: true },
+    task_spec: {
+      output_schema: {
+        type: 'json',
+        json_schema: { type: 'object', additionalProperties: false, required: ['price'], properties: { price: { type: 'string', 'x-regex': '\\$(\\d+)' } } },
+      },
+    },
+    source_policy: { include_domains: ['example.test'] },
+    webhook: { url: 'http://127.0.0.1:9/h', event_types: ['task_run.status'] },
+    mcp_servers: [{ type: 'url', url: 'https://mcp.test', name: 'm' }],
+    enable_events: true,
   },
   'POST /v1/webhooks/secret/rotate': { grace_period: '1h' },
   'POST /v1/webhooks/settings': { key_mode: 'raw' },
@@ -58,9 +80,41 @@ const TEMPLATES: Record<string, unknown> = {
 
 /** Strings that have upset parsers, validators or SQL somewhere. */
 const NASTY = [
-  '', ' ', '\u0000', 'a\u0000b', 'null', 'true', 'True', '1', '0', '-1', '1.5', '1e400', '-0', 'NaN', 'Infinity',
-  '99999999999999999999', '9007199254740993', '[]', '{}', '%', '%ff', '../..', '\ud800', '\uffff', '\u202e', "'; drop table monitors; --",
-  'x'.repeat(3000), '999999999w', '2020-13-45', '1h', '30d', 'monitor_x', ',,,', 'active,cancelled', 'javascript:alert(1)',
+  '',
+  ' ',
+  '\u0000',
+  'a\u0000b',
+  'null',
+  'true',
+  'True',
+  '1',
+  '0',
+  '-1',
+  '1.5',
+  '1e400',
+  '-0',
+  'NaN',
+  'Infinity',
+  '99999999999999999999',
+  '9007199254740993',
+  '[]',
+  '{}',
+  '%',
+  '%ff',
+  '../..',
+  '\ud800',
+  '\uffff',
+  '\u202e',
+  "'; drop table monitors; --",
+  'x'.repeat(3000),
+  '999999999w',
+  '2020-13-45',
+  '1h',
+  '30d',
+  'monitor_x',
+  ',,,',
+  'active,cancelled',
+  'javascript:alert(1)',
 ];
 const text = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom(...NASTY) },
@@ -100,25 +154,34 @@ function mutate(template: unknown, mutations: Mutation[]): unknown {
   for (const m of mutations) {
     const paths = pathsOf(doc);
     const path = paths[m.at % paths.length];
-    if (path.length === 0) { if (m.op === 'replace') doc = m.value; continue; }
+    if (path.length === 0) {
+      if (m.op === 'replace') doc = m.value;
+      continue;
+    }
     const parent = path.slice(0, -1).reduce<any>((node, k) => node[k], doc);
     const last = path[path.length - 1];
     if (m.op === 'replace') parent[last] = m.value;
-    else if (m.op === 'delete') { if (Array.isArray(parent)) parent.splice(Number(last), 1); else delete parent[last]; }
-    else if (parent[last] && typeof parent[last] === 'object' && !Array.isArray(parent[last])) parent[last][m.key] = m.value;
+    else if (m.op === 'delete') {
+      if (Array.isArray(parent)) parent.splice(Number(last), 1);
+      else delete parent[last];
+    } else if (parent[last] && typeof parent[last] === 'object' && !Array.isArray(parent[last])) parent[last][m.key] = m.value;
   }
   return doc;
 }
 const mutation = fc.record({
-  at: fc.nat(), op: fc.constantFrom<Mutation['op']>('replace', 'replace', 'delete', 'add'),
-  key: fc.oneof(fc.constantFrom('__proto__', 'constructor', 'type', 'url', ''), fc.string()), value: json,
+  at: fc.nat(),
+  op: fc.constantFrom<Mutation['op']>('replace', 'replace', 'delete', 'add'),
+  key: fc.oneof(fc.constantFrom('__proto__', 'constructor', 'type', 'url', ''), fc.string()),
+  value: json,
 });
 
 /** The body of a request: a mutated template, any JSON, raw text, or nothing, with a content type. */
 function bodyFor(route: string): fc.Arbitrary<{ body?: string; type?: string }> {
   const template = TEMPLATES[route];
   const payloads: fc.Arbitrary<string | undefined>[] = [
-    fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)), fc.string(), fc.constant(undefined),
+    fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
+    fc.string(),
+    fc.constant(undefined),
     fc.constantFrom('{', '{"a":', '[1,]', '\u0000', 'null', '""', `[${'{},'.repeat(30_000)}{}]`),
   ];
   if (template !== undefined) {
@@ -127,17 +190,37 @@ function bodyFor(route: string): fc.Arbitrary<{ body?: string; type?: string }> 
   }
   return fc.record({
     body: fc.oneof(...payloads),
-    type: fc.oneof({ weight: 8, arbitrary: fc.constant('application/json') }, { weight: 1, arbitrary: fc.constantFrom('text/plain', 'application/json; charset=latin1', 'application/x-www-form-urlencoded') }),
+    type: fc.oneof(
+      { weight: 8, arbitrary: fc.constant('application/json') },
+      { weight: 1, arbitrary: fc.constantFrom('text/plain', 'application/json; charset=latin1', 'application/x-www-form-urlencoded') },
+    ),
   });
 }
 
 /** Percent-encodes a fuzzed value for a URL, keeping a few raw escapes that are themselves the test. */
 function encode(value: string): string {
   if (/^%(ff|00|zz)?$/.test(value)) return value;
-  try { return encodeURIComponent(value); } catch { return Array.from(value).map((ch) => { try { return encodeURIComponent(ch); } catch { return '%ED%A0%80'; } }).join(''); }
+  try {
+    return encodeURIComponent(value);
+  } catch {
+    return Array.from(value)
+      .map((ch) => {
+        try {
+          return encodeURIComponent(ch);
+        } catch {
+          return '%ED%A0%80';
+        }
+      })
+      .join('');
+  }
 }
 
-interface Route { method: string; template: string; params: string[]; query: string[] }
+interface Route {
+  method: string;
+  template: string;
+  params: string[];
+  query: string[];
+}
 
 function routesOf(spec: any): Route[] {
   const routes: Route[] = [];
@@ -145,7 +228,8 @@ function routesOf(spec: any): Route[] {
     for (const [method, op] of Object.entries<any>(operations)) {
       const parameters: { in: string; name: string }[] = op.parameters ?? [];
       routes.push({
-        method: method.toUpperCase(), template,
+        method: method.toUpperCase(),
+        template,
         params: parameters.filter((p) => p.in === 'path').map((p) => p.name),
         query: parameters.filter((p) => p.in === 'query').map((p) => p.name),
       });
@@ -160,28 +244,30 @@ function requestFor(route: Route) {
   // A real run's result and event stream wait for the run to end, which never comes without a worker;
   // a real monitor's live event stream stays open until its timeout.
   const waits = route.template.startsWith('/v1/tasks/runs/{run_id}/') || route.template.endsWith('/events/stream');
-  const param = (name: string) => fc.oneof(
-    ...(!waits && realIds[name]?.length ? [{ weight: 2, arbitrary: fc.constantFrom(...realIds[name]) }] : []),
-    { weight: 3, arbitrary: text },
-  );
+  const param = (name: string) =>
+    fc.oneof(...(!waits && realIds[name]?.length ? [{ weight: 2, arbitrary: fc.constantFrom(...realIds[name]) }] : []), { weight: 3, arbitrary: text });
   const queryValue = (name: string) => {
     if (name === 'cursor') return cursor;
     if (name === 'include_completions') return fc.oneof(fc.constantFrom('true', 'False', '1', '0', 'yes'), text);
     if (name === 'limit' || name === 'timeout') return fc.oneof(fc.integer({ min: -5, max: 20_000 }).map(String), text);
     return text;
   };
-  return fc.record({
-    params: fc.tuple<string[]>(...route.params.map(param)),
-    query: fc.tuple<(string | undefined)[]>(...route.query.map((n) => fc.option(queryValue(n), { nil: undefined }))),
-    extra: fc.option(fc.tuple(text, text), { nil: undefined }),
-    body: route.method === 'GET' || route.method === 'DELETE' ? fc.constant({}) : bodyFor(key),
-  }).map(({ params, query, extra, body }) => {
-    let url = route.template;
-    route.params.forEach((name, i) => { url = url.replace(`{${name}}`, encode(params[i])); });
-    const pairs = route.query.map((name, i) => (query[i] === undefined ? undefined : `${name}=${encode(query[i])}`)).filter(Boolean);
-    if (extra) pairs.push(`${encode(extra[0])}=${encode(extra[1])}`);
-    return { method: route.method, url: pairs.length ? `${url}?${pairs.join('&')}` : url, ...body };
-  });
+  return fc
+    .record({
+      params: fc.tuple<string[]>(...route.params.map(param)),
+      query: fc.tuple<(string | undefined)[]>(...route.query.map((n) => fc.option(queryValue(n), { nil: undefined }))),
+      extra: fc.option(fc.tuple(text, text), { nil: undefined }),
+      body: route.method === 'GET' || route.method === 'DELETE' ? fc.constant({}) : bodyFor(key),
+    })
+    .map(({ params, query, extra, body }) => {
+      let url = route.template;
+      route.params.forEach((name, i) => {
+        url = url.replace(`{${name}}`, encode(params[i]));
+      });
+      const pairs = route.query.map((name, i) => (query[i] === undefined ? undefined : `${name}=${encode(query[i])}`)).filter(Boolean);
+      if (extra) pairs.push(`${encode(extra[0])}=${encode(extra[1])}`);
+      return { method: route.method, url: pairs.length ? `${url}?${pairs.join('&')}` : url, ...body };
+    });
 }
 
 /** The store's digest as of the last check; a refused request leaves it valid, so it is reused. */
@@ -192,7 +278,7 @@ const statuses = new Map<number, number>();
 /** Sends one fuzzed request and checks the invariant: no 5xx; a 4xx is the envelope and writes nothing. */
 async function check(request: { method: string; url: string; body?: string; type?: string }): Promise<void> {
   const db = vigil.vigil.store.db;
-  const before = known ?? await storeDigest(db);
+  const before = known ?? (await storeDigest(db));
   known = undefined;
   const headers: Record<string, string> = request.type ? { 'content-type': request.type } : {};
   const answer: Answer = await send(app, vigil.apiKey, request.method, request.url, request.body, headers);
@@ -219,7 +305,9 @@ before(async () => {
   await send(app, vigil.apiKey, 'POST', `/v1alpha/monitors/${legacy.monitor_id}/simulate_event`);
   const deliveries = (await send(app, vigil.apiKey, 'GET', '/v1/webhooks/deliveries')).json.deliveries;
   Object.assign(realIds, {
-    monitor_id: [monitor.monitor_id, legacy.monitor_id], run_id: [run.run_id], delivery_id: deliveries.map((d: any) => d.delivery_id),
+    monitor_id: [monitor.monitor_id, legacy.monitor_id],
+    run_id: [run.run_id],
+    delivery_id: deliveries.map((d: any) => d.delivery_id),
   });
   assert.ok(realIds.monitor_id.every(Boolean) && realIds.run_id[0] && realIds.delivery_id.length > 0, 'set-up resources exist');
 });
@@ -241,8 +329,12 @@ describe(`fuzzing every route (seed ${SEED}, ${RUNS} runs per route; replay with
 
   it('answers unknown paths and methods with the envelope, never a 5xx', async () => {
     const method = fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE');
-    const path = fc.array(fc.oneof(text, fc.constantFrom('v1', 'v1beta', 'v1alpha', 'monitors', 'tasks', 'findall', 'monitor', 'webhooks')), { minLength: 1, maxLength: 5 })
+    const path = fc
+      .array(fc.oneof(text, fc.constantFrom('v1', 'v1beta', 'v1alpha', 'monitors', 'tasks', 'findall', 'monitor', 'webhooks')), { minLength: 1, maxLength: 5 })
       .map((segments) => `/${segments.map(encode).join('/')}`);
-    await fc.assert(fc.asyncProperty(method, path, (m, p) => check({ method: m, url: p })), { seed: SEED, numRuns: RUNS * 4, endOnFailure: true });
+    await fc.assert(
+      fc.asyncProperty(method, path, (m, p) => check({ method: m, url: p })),
+      { seed: SEED, numRuns: RUNS * 4, endOnFailure: true },
+    );
   });
 });

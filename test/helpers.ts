@@ -18,7 +18,10 @@ export function tempDir(): { path: string; remove: () => void } {
 }
 
 /** A fresh database for a test and its removal. */
-export interface TestDatabase { url: string; drop(): Promise<void> }
+export interface TestDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
 
 /**
  * A fresh database: a new PostgreSQL database beside `VIGIL_TEST_DATABASE_URL` when that is set
@@ -31,7 +34,11 @@ export async function testDatabase(dir: string): Promise<TestDatabase> {
   const admin = async (statement: string) => {
     const client = new pg.Client({ connectionString: base });
     await client.connect();
-    try { await client.query(statement); } finally { await client.end(); }
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
   };
   await admin(`CREATE DATABASE ${name}`);
   const url = new URL(base);
@@ -59,29 +66,32 @@ export interface TestVigil {
  * their own values.
  */
 export const FIXTURE_FETCHING = {
-  VIGIL_FETCH_HOST_CONCURRENCY: '64', VIGIL_FETCH_HOST_SPACING: '0', VIGIL_FETCH_RETRY_DELAY: '100ms',
+  VIGIL_FETCH_HOST_CONCURRENCY: '64',
+  VIGIL_FETCH_HOST_SPACING: '0',
+  VIGIL_FETCH_RETRY_DELAY: '100ms',
 } as const;
 
 /**
  * Starts Vigil on 127.0.0.1:0 with loopback allowed for outbound requests and fast polling;
  * `options.clock` replaces its clock (e.g. to move time on by days).
  */
-export async function startTestVigil(
-  env: Record<string, string> = {}, overrides: Partial<Config> = {}, options: VigilOptions = {},
-): Promise<TestVigil> {
+export async function startTestVigil(env: Record<string, string> = {}, overrides: Partial<Config> = {}, options: VigilOptions = {}): Promise<TestVigil> {
   const dir = tempDir();
   const database = await testDatabase(dir.path);
   const apiKey = `test-key-${Math.random().toString(36).slice(2)}`;
-  const config = loadConfig({
-    VIGIL_PORT: '0',
-    VIGIL_HOST: '127.0.0.1',
-    VIGIL_DATABASE_URL: database.url,
-    VIGIL_API_KEY: apiKey,
-    VIGIL_ALLOW_NETWORKS: '127.0.0.0/8',
-    VIGIL_LOG_LEVEL: 'silent',
-    ...FIXTURE_FETCHING,
-    ...env,
-  }, { pollIntervalMs: 100, ...overrides });
+  const config = loadConfig(
+    {
+      VIGIL_PORT: '0',
+      VIGIL_HOST: '127.0.0.1',
+      VIGIL_DATABASE_URL: database.url,
+      VIGIL_API_KEY: apiKey,
+      VIGIL_ALLOW_NETWORKS: '127.0.0.0/8',
+      VIGIL_LOG_LEVEL: 'silent',
+      ...FIXTURE_FETCHING,
+      ...env,
+    },
+    { pollIntervalMs: 100, ...overrides },
+  );
   const vigil = await startVigil(config, options);
   const url = vigil.url as string;
   const removeDatabase = async () => {
@@ -89,7 +99,10 @@ export async function startTestVigil(
     dir.remove();
   };
   return {
-    vigil, url, apiKey, config,
+    vigil,
+    url,
+    apiKey,
+    config,
     client: sdkClient(url, apiKey),
     async other() {
       const { key } = await createApiKey(vigil.store, `other-${Math.random().toString(36).slice(2)}`);
@@ -129,10 +142,14 @@ export async function triggerAndWait(client: Parallel, monitorId: string): Promi
   const outcomes = () => allEvents(client, monitorId, { include_completions: true }) as Promise<any[]>;
   const before = new Set((await outcomes()).map((e) => e.event_group_id));
   await client.monitor.trigger(monitorId);
-  return waitFor(async () => {
-    const added = (await outcomes()).filter((e) => !before.has(e.event_group_id));
-    return added.length > 0 ? added : undefined;
-  }, 20_000, 'the triggered outcome');
+  return waitFor(
+    async () => {
+      const added = (await outcomes()).filter((e) => !before.has(e.event_group_id));
+      return added.length > 0 ? added : undefined;
+    },
+    20_000,
+    'the triggered outcome',
+  );
 }
 
 /** The status and envelope message of a request the SDK rejected; fails when it succeeded. */
@@ -140,7 +157,7 @@ export async function apiFailure(promise: Promise<unknown>): Promise<{ status: n
   try {
     await promise;
   } catch (err) {
-    if (err instanceof APIError) return { status: err.status as number, message: (err.error)?.error?.message ?? '' };
+    if (err instanceof APIError) return { status: err.status as number, message: err.error?.error?.message ?? '' };
     throw err;
   }
   throw new Error('expected the request to fail');
@@ -179,10 +196,16 @@ export async function startFixtureSite(): Promise<FixtureSite> {
     const answer = () => {
       if (res.destroyed) return;
       answers.set(path, (answers.get(path) ?? 0) + 1);
-      if (!page) { res.writeHead(404).end('not found'); return; }
+      if (!page) {
+        res.writeHead(404).end('not found');
+        return;
+      }
       res.writeHead(page.status, { 'content-type': page.type }).end(page.body);
     };
-    if (!page?.delay) { answer(); return; }
+    if (!page?.delay) {
+      answer();
+      return;
+    }
     // A request the client gave up on (or a closed site) must not keep the test process alive until its delay ends.
     const timer = setTimeout(answer, page.delay);
     res.on('close', () => clearTimeout(timer));
@@ -205,23 +228,37 @@ export async function startFixtureSite(): Promise<FixtureSite> {
     hits: (path) => counts.get(path) ?? 0,
     maxConcurrent: (path) => peaks.get(path) ?? 0,
     answered: (path) => answers.get(path) ?? 0,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
 /** One RSS item for `rss()`. */
-export interface RssItem { title: string; link: string; description?: string; date?: Date; guid?: string }
+export interface RssItem {
+  title: string;
+  link: string;
+  description?: string;
+  date?: Date;
+  guid?: string;
+}
 
 /** An RSS 2.0 document with these items, newest first as feeds usually are. */
 export function rss(title: string, items: RssItem[]): string {
-  const body = items.map((i) => `
+  const body = items
+    .map(
+      (i) => `
     <item>
       <title>${escape(i.title)}</title>
       <link>${escape(i.link)}</link>
       ${i.guid ? `<guid isPermaLink="false">${escape(i.guid)}</guid>` : ''}
       ${i.description ? `<description>${escape(i.description)}</description>` : ''}
       ${i.date ? `<pubDate>${i.date.toUTCString()}</pubDate>` : ''}
-    </item>`).join('');
+    </item>`,
+    )
+    .join('');
   return `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>${escape(title)}</title><link>https://example.test/</link>${body}</channel></rss>`;
 }
 
@@ -245,7 +282,12 @@ export async function allEvents(client: Parallel, monitorId: string, query: { in
 }
 
 /** One request a webhook receiver got. */
-export interface ReceivedWebhook { headers: Record<string, string>; body: string; json: any; at: number }
+export interface ReceivedWebhook {
+  headers: Record<string, string>;
+  body: string;
+  json: any;
+  at: number;
+}
 
 /** A local webhook receiver whose answers a test scripts. */
 export interface Receiver {
@@ -285,15 +327,28 @@ export async function startReceiver(port = 0): Promise<Receiver> {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
     received,
-    script: (next) => { answers = [...next]; },
-    delay: (ms) => { delayMs = ms; },
+    script: (next) => {
+      answers = [...next];
+    },
+    delay: (ms) => {
+      delayMs = ms;
+    },
     pending: () => pending,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
 /** A `vigil serve` child process; `url` is empty for a worker-only process. */
-export interface ServerProcess { url: string; child: ChildProcess; exited: Promise<{ code: number | null; signal: string | null }>; output(): string }
+export interface ServerProcess {
+  url: string;
+  child: ChildProcess;
+  exited: Promise<{ code: number | null; signal: string | null }>;
+  output(): string;
+}
 
 /**
  * Spawns the real CLI (`node bin/vigil.js serve`) on a free loopback port and waits until it has
@@ -307,17 +362,27 @@ export async function spawnServer(env: Record<string, string>, options: { script
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout?.on('data', (chunk) => { output += chunk; });
-  child.stderr?.on('data', (chunk) => { output += chunk; });
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += chunk;
+  });
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
     child.on('exit', (code, signal) => resolve({ code, signal }));
   });
   let gone = false;
-  void exited.then(() => { gone = true; });
-  await waitFor(() => {
-    if (gone) throw new Error('vigil serve exited before it started');
-    return /Vigil started/.test(output);
-  }, options.startTimeoutMs ?? 30_000, 'the server to start').catch(async (err: unknown) => {
+  void exited.then(() => {
+    gone = true;
+  });
+  await waitFor(
+    () => {
+      if (gone) throw new Error('vigil serve exited before it started');
+      return /Vigil started/.test(output);
+    },
+    options.startTimeoutMs ?? 30_000,
+    'the server to start',
+  ).catch(async (err: unknown) => {
     child.kill('SIGKILL');
     await exited;
     throw new Error(`${(err as Error).message}; output: ${output}`, { cause: err });

@@ -9,7 +9,10 @@ import { startFixtureSite, startReceiver, startTestVigil, type FixtureSite, type
 
 /** A Vigil started (with startTestVigil's arguments) before the suite's tests and stopped after them. */
 export function useTestVigil(...args: Parameters<typeof startTestVigil>): TestVigil {
-  return useStarted(() => startTestVigil(...args), (t) => t.stop());
+  return useStarted(
+    () => startTestVigil(...args),
+    (t) => t.stop(),
+  );
 }
 
 /** A fixture site started before the suite's tests and closed after them. */
@@ -19,7 +22,10 @@ export function useFixtureSite(): FixtureSite {
 
 /** A webhook receiver started before the suite's tests and closed after them. */
 export function useReceiver(): Receiver {
-  return useStarted(() => startReceiver(), (receiver) => receiver.close());
+  return useStarted(
+    () => startReceiver(),
+    (receiver) => receiver.close(),
+  );
 }
 
 /** An object filled by `start` in a `before` hook and handed to `stop` in an `after` hook. */

@@ -22,14 +22,17 @@ let vigil: TestVigil;
 let other: Parallel;
 let benign: { id: string; items: number };
 
-const send = (body: string | Buffer, type: string, headers: Record<string, string> = {}): Handler => (res) => {
-  res.writeHead(200, { 'content-type': type, ...headers }).end(body);
-};
+const send =
+  (body: string | Buffer, type: string, headers: Record<string, string> = {}): Handler =>
+  (res) => {
+    res.writeHead(200, { 'content-type': type, ...headers }).end(body);
+  };
 
 before(async () => {
   server = createServer((req, res) => {
     const handler = routes.get((req.url ?? '/').split('?')[0]);
-    if (handler) handler(res); else res.writeHead(404).end('not found');
+    if (handler) handler(res);
+    else res.writeHead(404).end('not found');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -40,12 +43,15 @@ before(async () => {
   routes.set('/benign.xml', send(benignFeed(0), 'application/rss+xml'));
   const monitor = await other.monitor.create({ type: 'event_stream', frequency: '1d', settings: { query: 'AI', sources: [`${origin}/benign.xml`] } as never });
   benign = { id: monitor.monitor_id, items: 0 };
-  await waitFor(async () => (await outcomes(other, benign.id)).length >= 1, 30_000, 'the benign monitor\'s creation run');
+  await waitFor(async () => (await outcomes(other, benign.id)).length >= 1, 30_000, "the benign monitor's creation run");
   // Warm-up: each route compiles its schemas on first use (a one-off stall that is no hostile input's doing).
   routes.set('/plain', send('<!doctype html><html><body><p>AI plain page</p></body></html>', 'text/html'));
   const run = await vigil.client.taskRun.create({
-    input: `Read ${origin}/plain`, processor: 'lite',
-    task_spec: { output_schema: { type: 'json', json_schema: { type: 'object', properties: { w: { type: 'string', description: 'w', 'x-regex': 'AI (\\w+)' } } } } },
+    input: `Read ${origin}/plain`,
+    processor: 'lite',
+    task_spec: {
+      output_schema: { type: 'json', json_schema: { type: 'object', properties: { w: { type: 'string', description: 'w', 'x-regex': 'AI (\\w+)' } } } },
+    },
   } as never);
   await waitFor(async () => ['completed', 'failed'].includes((await vigil.client.taskRun.retrieve(run.run_id)).status), 30_000, 'the warm-up run');
   await other.monitor.trigger(benign.id);
@@ -58,9 +64,14 @@ after(async () => {
 });
 
 function benignFeed(count: number): string {
-  return rss('Benign', Array.from({ length: count }, (_, i) => ({
-    title: `AI story ${i}`, link: `https://benign.example.test/${i}`, date: new Date(Date.now() - 60_000 + i),
-  })));
+  return rss(
+    'Benign',
+    Array.from({ length: count }, (_, i) => ({
+      title: `AI story ${i}`,
+      link: `https://benign.example.test/${i}`,
+      date: new Date(Date.now() - 60_000 + i),
+    })),
+  );
 }
 
 /** Polls like waitFor, but four times a second: the probes should measure Vigil, not the test's own polling. */
@@ -83,7 +94,8 @@ const outcomes = async (client: Parallel, monitorId: string) => allEvents(client
  * own making fails the test.
  */
 function startControl(): { stop(): Promise<{ health: number; loop: number }> } {
-  const worker = new Worker(`
+  const worker = new Worker(
+    `
     const { parentPort } = require('node:worker_threads');
     const { monitorEventLoopDelay, performance } = require('node:perf_hooks');
     const http = require('node:http');
@@ -111,12 +123,18 @@ function startControl(): { stop(): Promise<{ health: number; loop: number }> } {
       server.close();
       server.closeAllConnections();
     });
-  `, { eval: true });
+  `,
+    { eval: true },
+  );
   return {
-    stop: () => new Promise((resolve) => {
-      worker.once('message', (figures: { health: number; loop: number }) => { void worker.terminate(); resolve(figures); });
-      worker.postMessage('stop');
-    }),
+    stop: () =>
+      new Promise((resolve) => {
+        worker.once('message', (figures: { health: number; loop: number }) => {
+          void worker.terminate();
+          resolve(figures);
+        });
+        worker.postMessage('stop');
+      }),
   };
 }
 
@@ -151,11 +169,18 @@ async function underProbe<T>(hostile: () => Promise<T>): Promise<T> {
     const seen = new Set((await outcomes(other, benign.id)).map((e) => e.event_group_id));
     const result = hostile();
     await other.monitor.trigger(benign.id);
-    const fresh = await poll(async () => {
-      const added = (await outcomes(other, benign.id)).filter((e) => !seen.has(e.event_group_id));
-      return added.length > 0 ? added : undefined;
-    }, 60_000, 'the other account\'s triggered run');
-    assert.ok(fresh.some((e) => e.event_type === 'event_stream' && String(e.output?.content).startsWith(`AI story ${benign.items - 1}`)), JSON.stringify(fresh));
+    const fresh = await poll(
+      async () => {
+        const added = (await outcomes(other, benign.id)).filter((e) => !seen.has(e.event_group_id));
+        return added.length > 0 ? added : undefined;
+      },
+      60_000,
+      "the other account's triggered run",
+    );
+    assert.ok(
+      fresh.some((e) => e.event_type === 'event_stream' && String(e.output?.content).startsWith(`AI story ${benign.items - 1}`)),
+      JSON.stringify(fresh),
+    );
     return await result;
   } finally {
     probing = false;
@@ -165,9 +190,10 @@ async function underProbe<T>(hostile: () => Promise<T>): Promise<T> {
     const p99 = latencies[Math.floor(latencies.length * 0.99)] ?? Infinity;
     const loopP99 = loop.percentile(99) / 1e6;
     const machine = await control.stop();
-    const figures = `/health p99 ${p99.toFixed(0)} ms over ${latencies.length} probes (max ${latencies.at(-1)?.toFixed(0)} ms); `
-      + `event loop delay p99 ${loopP99.toFixed(0)} ms (max ${(loop.max / 1e6).toFixed(0)} ms); `
-      + `the control thread's probe p99 ${machine.health.toFixed(0)} ms and loop delay p99 ${machine.loop.toFixed(0)} ms`;
+    const figures =
+      `/health p99 ${p99.toFixed(0)} ms over ${latencies.length} probes (max ${latencies.at(-1)?.toFixed(0)} ms); ` +
+      `event loop delay p99 ${loopP99.toFixed(0)} ms (max ${(loop.max / 1e6).toFixed(0)} ms); ` +
+      `the control thread's probe p99 ${machine.health.toFixed(0)} ms and loop delay p99 ${machine.loop.toFixed(0)} ms`;
     assert.deepEqual([...statuses], [200], '/health answered 200 every time');
     assert.ok(p99 < 200 + machine.health, figures);
     assert.ok(loopP99 < 200 + machine.loop, figures);
@@ -178,12 +204,18 @@ async function underProbe<T>(hostile: () => Promise<T>): Promise<T> {
 /** Creates a monitor of the hostile account on one source and returns its creation run's outcome. */
 async function monitorOutcome(path: string, extra: Record<string, unknown> = {}): Promise<any> {
   const monitor = await vigil.client.monitor.create({
-    type: 'event_stream', frequency: '1d', settings: { query: 'AI', sources: [`${origin}${path}`], ...extra },
+    type: 'event_stream',
+    frequency: '1d',
+    settings: { query: 'AI', sources: [`${origin}${path}`], ...extra },
   } as never);
-  const [outcome] = await poll(async () => {
-    const all = await outcomes(vigil.client, monitor.monitor_id);
-    return all.length > 0 ? all : undefined;
-  }, 60_000, `the outcome of ${path}`);
+  const [outcome] = await poll(
+    async () => {
+      const all = await outcomes(vigil.client, monitor.monitor_id);
+      return all.length > 0 ? all : undefined;
+    },
+    60_000,
+    `the outcome of ${path}`,
+  );
   return outcome;
 }
 
@@ -202,17 +234,24 @@ describe('hostile sources cannot stall the server', { timeout: 300_000 }, () => 
     assert.equal(outcome.event_type, 'completion', JSON.stringify(outcome));
   });
 
-  it('ReDoS via a task x-regex ((a)+)+$ over 30 a\'s completes at once', async () => {
+  it("ReDoS via a task x-regex ((a)+)+$ over 30 a's completes at once", async () => {
     routes.set('/redos-page', send(`<!doctype html><html><body><p>${'a'.repeat(30)}!</p></body></html>`, 'text/html'));
     const run = await underProbe(async () => {
       const created = await vigil.client.taskRun.create({
-        input: `Read ${origin}/redos-page`, processor: 'lite',
-        task_spec: { output_schema: { type: 'json', json_schema: { type: 'object', properties: { x: { type: 'string', description: 'x', 'x-regex': '((a)+)+$' } } } } },
+        input: `Read ${origin}/redos-page`,
+        processor: 'lite',
+        task_spec: {
+          output_schema: { type: 'json', json_schema: { type: 'object', properties: { x: { type: 'string', description: 'x', 'x-regex': '((a)+)+$' } } } },
+        },
       } as never);
-      return poll(async () => {
-        const current = await vigil.client.taskRun.retrieve(created.run_id);
-        return current.status === 'completed' || current.status === 'failed' ? current : undefined;
-      }, 60_000, 'the task run');
+      return poll(
+        async () => {
+          const current = await vigil.client.taskRun.retrieve(created.run_id);
+          return current.status === 'completed' || current.status === 'failed' ? current : undefined;
+        },
+        60_000,
+        'the task run',
+      );
     });
     assert.equal(run.status, 'completed', JSON.stringify(run));
   });
@@ -236,8 +275,9 @@ describe('hostile sources cannot stall the server', { timeout: 300_000 }, () => 
 
   it('XML entity expansion (billion laughs) is not expanded', async () => {
     const entities = Array.from({ length: 9 }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i};`.repeat(10)}">`).join('');
-    const body = `<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY lol0 "lol">${entities}]><rss version="2.0"><channel><title>Laughs</title>`
-      + `<item><title>AI &lol9;</title><link>https://laughs.example.test/1</link></item></channel></rss>`;
+    const body =
+      `<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY lol0 "lol">${entities}]><rss version="2.0"><channel><title>Laughs</title>` +
+      `<item><title>AI &lol9;</title><link>https://laughs.example.test/1</link></item></channel></rss>`;
     routes.set('/laughs.xml', send(body, 'application/rss+xml'));
     const outcome = await underProbe(() => monitorOutcome('/laughs.xml'));
     assert.ok(outcome.event_type === 'completion' || outcome.event_type === 'error', JSON.stringify(outcome));

@@ -21,10 +21,14 @@ async function call(base: string, key: string, method: string, path: string, bod
 
 describe('API keys', () => {
   let vigil: TestVigil;
-  before(async () => { vigil = await startTestVigil(); });
-  after(async () => { await vigil.stop(); });
+  before(async () => {
+    vigil = await startTestVigil();
+  });
+  after(async () => {
+    await vigil.stop();
+  });
 
-  it('lists the account\'s keys newest first with the current one marked, and never a secret or a hash', async () => {
+  it("lists the account's keys newest first with the current one marked, and never a secret or a hash", async () => {
     const created = await call(vigil.url, vigil.apiKey, 'POST', '/v1/keys', { name: 'ci' });
     assert.equal(created.status, 200);
     assert.match(created.json.key_id, /^key_/);
@@ -61,8 +65,15 @@ describe('API keys', () => {
     assert.ok(spec.paths['/v1/keys']?.get && spec.paths['/v1/keys']?.post, 'GET and POST /v1/keys');
     assert.ok(spec.paths['/v1/keys/{key_id}']?.delete, 'DELETE /v1/keys/{key_id}');
     const listed = spec.paths['/v1/keys'].get.responses['200'].content['application/json'].schema;
-    assert.deepEqual(Object.keys(listed.properties.data.items.properties).sort(),
-      ['created_at', 'current', 'key_id', 'last_used_at', 'name', 'prefix', 'revoked_at']);
+    assert.deepEqual(Object.keys(listed.properties.data.items.properties).sort(), [
+      'created_at',
+      'current',
+      'key_id',
+      'last_used_at',
+      'name',
+      'prefix',
+      'revoked_at',
+    ]);
   });
 
   it('accepts a POST without a body', async () => {
@@ -95,7 +106,7 @@ describe('API keys', () => {
     assert.equal((await call(vigil.url, own.key, 'GET', '/v1/keys')).status, 401);
   });
 
-  it('treats another account\'s key as absent', async () => {
+  it("treats another account's key as absent", async () => {
     const other = await vigil.other();
     const { json: theirs } = await call(vigil.url, other.apiKey, 'POST', '/v1/keys', {});
     const attempt = await call(vigil.url, vigil.apiKey, 'DELETE', `/v1/keys/${theirs.key_id}`);
@@ -110,7 +121,13 @@ describe('API keys', () => {
   it('answers bad input with a 422 envelope naming the field, and writes nothing', async () => {
     const count = async () => (await call(vigil.url, vigil.apiKey, 'GET', '/v1/keys')).json.data.length;
     const before = await count();
-    for (const [body, field] of [[{ name: 5 }, 'name'], [{ name: '' }, 'name'], [{ name: 'x'.repeat(201) }, 'name'], ['[1]', 'body'], ['{"name":', 'body']] as const) {
+    for (const [body, field] of [
+      [{ name: 5 }, 'name'],
+      [{ name: '' }, 'name'],
+      [{ name: 'x'.repeat(201) }, 'name'],
+      ['[1]', 'body'],
+      ['{"name":', 'body'],
+    ] as const) {
       const response = await call(vigil.url, vigil.apiKey, 'POST', '/v1/keys', body);
       assert.equal(response.status, 422, `422 for ${JSON.stringify(body)}`);
       assert.equal(response.json.type, 'error');

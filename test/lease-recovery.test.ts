@@ -7,9 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { openStore, type Store } from '../src/store/db.js';
 import { listExecutions, type Execution } from '../src/store/executions.repository.js';
-import {
-  rss, sdkClient, spawnServer, startFixtureSite, tempDir, testDatabase, waitFor, type FixtureSite, type ServerProcess,
-} from './helpers.js';
+import { rss, sdkClient, spawnServer, startFixtureSite, tempDir, testDatabase, waitFor, type FixtureSite, type ServerProcess } from './helpers.js';
 
 const isPostgres = /^postgres/.test(process.env.VIGIL_TEST_DATABASE_URL ?? '');
 /** The issue asks for about 15 s; the bound is generous for a loaded machine, the figure is printed. */
@@ -60,58 +58,74 @@ async function startRun(s: Setup, server: ServerProcess): Promise<string> {
 /** Waits until the monitor's one execution is done; returns it and when that was seen. */
 async function waitUntilDone(s: Setup, monitorId: string): Promise<{ execution: Execution; at: number }> {
   const store = await s.store();
-  const execution = await waitFor(async () => {
-    const [e] = await listExecutions(store.db, monitorId);
-    return e?.status === 'done' ? e : undefined;
-  }, RESUMED_WITHIN_MS + 10_000, 'the execution to be resumed and finish');
+  const execution = await waitFor(
+    async () => {
+      const [e] = await listExecutions(store.db, monitorId);
+      return e?.status === 'done' ? e : undefined;
+    },
+    RESUMED_WITHIN_MS + 10_000,
+    'the execution to be resumed and finish',
+  );
   return { execution, at: Date.now() };
 }
 
 describe('recovery from kill -9 by heartbeat leases', () => {
-  it('resumes a killed server\'s execution within about 15 s of a restart', { timeout: 120_000 }, (t) => withSetup(t, async (s) => {
-    const first = await spawnServer(s.env);
-    s.servers.push(first);
-    const monitorId = await startRun(s, first);
-    first.child.kill('SIGKILL');
-    assert.equal((await first.exited).signal, 'SIGKILL');
-    const killedAt = Date.now();
-    s.site.delay(PATH, 0);
+  it("resumes a killed server's execution within about 15 s of a restart", { timeout: 120_000 }, (t) =>
+    withSetup(t, async (s) => {
+      const first = await spawnServer(s.env);
+      s.servers.push(first);
+      const monitorId = await startRun(s, first);
+      first.child.kill('SIGKILL');
+      assert.equal((await first.exited).signal, 'SIGKILL');
+      const killedAt = Date.now();
+      s.site.delay(PATH, 0);
 
-    const second = await spawnServer(s.env);
-    s.servers.push(second);
-    const readyAt = Date.now();
-    const { execution, at } = await waitUntilDone(s, monitorId);
-    t.diagnostic(`resumed and finished ${at - readyAt} ms after the restart (${at - killedAt} ms after the kill)`);
-    assert.ok(at - readyAt < RESUMED_WITHIN_MS, `resumed ${at - readyAt} ms after the restart`);
-    assert.deepEqual([execution.attempts, execution.outcome], [2, 'completion'], 'run again once, to its one outcome');
-    assert.equal(s.site.hits(PATH), 2);
-  }));
+      const second = await spawnServer(s.env);
+      s.servers.push(second);
+      const readyAt = Date.now();
+      const { execution, at } = await waitUntilDone(s, monitorId);
+      t.diagnostic(`resumed and finished ${at - readyAt} ms after the restart (${at - killedAt} ms after the kill)`);
+      assert.ok(at - readyAt < RESUMED_WITHIN_MS, `resumed ${at - readyAt} ms after the restart`);
+      assert.deepEqual([execution.attempts, execution.outcome], [2, 'completion'], 'run again once, to its one outcome');
+      assert.equal(s.site.hits(PATH), 2);
+    }),
+  );
 
-  it('a second live process resumes a killed one\'s execution without a restart', {
-    timeout: 120_000, skip: isPostgres ? false : 'several processes share a store only on PostgreSQL',
-  }, (t) => withSetup(t, async (s) => {
-    const api = await spawnServer(s.env);
-    const other = await spawnServer({ ...s.env, VIGIL_ROLES: 'worker' });
-    s.servers.push(api, other);
-    const monitorId = await startRun(s, api);
-    const store = await s.store();
-    const lockedBy = await waitFor(async () => {
-      const row = await store.db.selectFrom('executions').select('locked_by').where('monitor_id', '=', monitorId).executeTakeFirst();
-      return row?.locked_by ?? undefined;
-    }, 10_000, 'the execution\'s holder');
-    const holder = s.servers.find((server) => lockedBy.split(':')[1] === String(server.child.pid));
-    assert.ok(holder, `the holder ${lockedBy} is one of the two processes`);
-    const survivor = holder === api ? other : api;
-    holder.child.kill('SIGKILL');
-    assert.equal((await holder.exited).signal, 'SIGKILL');
-    const killedAt = Date.now();
-    s.site.delay(PATH, 0);
+  it(
+    "a second live process resumes a killed one's execution without a restart",
+    {
+      timeout: 120_000,
+      skip: isPostgres ? false : 'several processes share a store only on PostgreSQL',
+    },
+    (t) =>
+      withSetup(t, async (s) => {
+        const api = await spawnServer(s.env);
+        const other = await spawnServer({ ...s.env, VIGIL_ROLES: 'worker' });
+        s.servers.push(api, other);
+        const monitorId = await startRun(s, api);
+        const store = await s.store();
+        const lockedBy = await waitFor(
+          async () => {
+            const row = await store.db.selectFrom('executions').select('locked_by').where('monitor_id', '=', monitorId).executeTakeFirst();
+            return row?.locked_by ?? undefined;
+          },
+          10_000,
+          "the execution's holder",
+        );
+        const holder = s.servers.find((server) => lockedBy.split(':')[1] === String(server.child.pid));
+        assert.ok(holder, `the holder ${lockedBy} is one of the two processes`);
+        const survivor = holder === api ? other : api;
+        holder.child.kill('SIGKILL');
+        assert.equal((await holder.exited).signal, 'SIGKILL');
+        const killedAt = Date.now();
+        s.site.delay(PATH, 0);
 
-    const { execution, at } = await waitUntilDone(s, monitorId);
-    t.diagnostic(`resumed and finished by the live process ${at - killedAt} ms after the kill`);
-    assert.ok(at - killedAt < RESUMED_WITHIN_MS, `resumed ${at - killedAt} ms after the kill`);
-    assert.deepEqual([execution.attempts, execution.outcome], [2, 'completion']);
-    survivor.child.kill('SIGTERM');
-    assert.deepEqual(await survivor.exited, { code: 0, signal: null }, 'the survivor stops cleanly');
-  }));
+        const { execution, at } = await waitUntilDone(s, monitorId);
+        t.diagnostic(`resumed and finished by the live process ${at - killedAt} ms after the kill`);
+        assert.ok(at - killedAt < RESUMED_WITHIN_MS, `resumed ${at - killedAt} ms after the kill`);
+        assert.deepEqual([execution.attempts, execution.outcome], [2, 'completion']);
+        survivor.child.kill('SIGTERM');
+        assert.deepEqual(await survivor.exited, { code: 0, signal: null }, 'the survivor stops cleanly');
+      }),
+  );
 });

@@ -37,10 +37,14 @@ describe('timeouts under forced garbage collection', () => {
     try {
       const monitor = await vigil.client.monitor.create({ type: 'event_stream', frequency: '1d', settings: { query: `${site.url}/stuck.xml` } });
       // Without a timer that fires, the fetch's own 15 s deadline would end the run with another message.
-      const [error] = await waitFor(async () => {
-        const page = await vigil.client.monitor.events(monitor.monitor_id);
-        return page.events.length > 0 ? page.events as any[] : undefined;
-      }, 10_000, 'the timed-out execution\'s error');
+      const [error] = await waitFor(
+        async () => {
+          const page = await vigil.client.monitor.events(monitor.monitor_id);
+          return page.events.length > 0 ? (page.events as any[]) : undefined;
+        },
+        10_000,
+        "the timed-out execution's error",
+      );
       assert.equal(error.event_type, 'error');
       assert.match(error.error_message, /execution timed out after 1s/);
       assert.equal(site.answered('/stuck.xml'), 0, 'the fetch was abandoned, not awaited');
@@ -59,10 +63,14 @@ describe('timeouts under forced garbage collection', () => {
     const stopGc = collectGarbage();
     try {
       const run = await vigil.client.taskRun.create({ input: `${site.url}/product`, processor: 'lite' });
-      const failed = await waitFor(async () => {
-        const r = await vigil.client.taskRun.retrieve(run.run_id);
-        return r.status === 'failed' ? r : undefined;
-      }, 10_000, 'the timed-out run to fail');
+      const failed = await waitFor(
+        async () => {
+          const r = await vigil.client.taskRun.retrieve(run.run_id);
+          return r.status === 'failed' ? r : undefined;
+        },
+        10_000,
+        'the timed-out run to fail',
+      );
       assert.match(failed.error?.message ?? '', /run timed out after 1s/);
       assert.equal(site.answered('/product'), 0, 'the fetch was abandoned, not awaited');
     } finally {
@@ -95,11 +103,14 @@ describe('leases', () => {
     assert.deepEqual(leaseSettings(loadConfig({}).leaseMs), { leaseMs: 12_000, heartbeatMs: 3_000 });
     assert.equal(loadConfig({ VIGIL_LEASE_DURATION: '30s' }).leaseMs, 30_000);
     for (const bad of ['500ms', '11m', 'soon']) {
-      assert.throws(() => loadConfig({ VIGIL_LEASE_DURATION: bad }), (err: Error) => err instanceof ConfigError && /VIGIL_LEASE_DURATION/.test(err.message));
+      assert.throws(
+        () => loadConfig({ VIGIL_LEASE_DURATION: bad }),
+        (err: Error) => err instanceof ConfigError && /VIGIL_LEASE_DURATION/.test(err.message),
+      );
     }
   });
 
-  it('heartbeats renew a long execution\'s lease and its monitor\'s, so it runs once', { timeout: 60_000 }, async () => {
+  it("heartbeats renew a long execution's lease and its monitor's, so it runs once", { timeout: 60_000 }, async () => {
     const site = await startFixtureSite();
     site.set('/slow.xml', feed(1));
     site.delay('/slow.xml', 3_000);
@@ -110,14 +121,18 @@ describe('leases', () => {
       const db = vigil.vigil.store.db;
       const leases = new Set<number>();
       const monitorLeases = new Set<number>();
-      const [done] = await waitFor(async () => {
-        const row = await db.selectFrom('executions').select(['locked_until']).where('monitor_id', '=', monitor.monitor_id).executeTakeFirst();
-        const m = await db.selectFrom('monitors').select('lease_until').where('id', '=', monitor.monitor_id).executeTakeFirstOrThrow();
-        if (row?.locked_until != null) leases.add(Number(row.locked_until));
-        if (m.lease_until != null) monitorLeases.add(Number(m.lease_until));
-        const runs = await listExecutions(db, monitor.monitor_id);
-        return runs.every((e) => e.status === 'done') ? runs : undefined;
-      }, 30_000, 'the execution to finish');
+      const [done] = await waitFor(
+        async () => {
+          const row = await db.selectFrom('executions').select(['locked_until']).where('monitor_id', '=', monitor.monitor_id).executeTakeFirst();
+          const m = await db.selectFrom('monitors').select('lease_until').where('id', '=', monitor.monitor_id).executeTakeFirstOrThrow();
+          if (row?.locked_until != null) leases.add(Number(row.locked_until));
+          if (m.lease_until != null) monitorLeases.add(Number(m.lease_until));
+          const runs = await listExecutions(db, monitor.monitor_id);
+          return runs.every((e) => e.status === 'done') ? runs : undefined;
+        },
+        30_000,
+        'the execution to finish',
+      );
       assert.equal(done.attempts, 1, 'leased once: its lease never ran out while it ran');
       assert.equal(done.outcome, 'completion');
       assert.equal(site.maxConcurrent('/slow.xml'), 1, 'never run twice at once');
@@ -142,7 +157,9 @@ describe('leases', () => {
     const hits = () => paths.reduce((sum, path) => sum + site.hits(path), 0);
     try {
       const monitor = await vigil.client.monitor.create({
-        type: 'event_stream', frequency: '1d', settings: { query: 'Track the sources', sources: paths.map((p) => `${site.url}${p}`) } as never,
+        type: 'event_stream',
+        frequency: '1d',
+        settings: { query: 'Track the sources', sources: paths.map((p) => `${site.url}${p}`) } as never,
       });
       const { store } = vigil.vigil;
       await waitFor(() => hits() >= 2, 20_000, 'the execution to be reading its sources');
@@ -166,25 +183,42 @@ describe('leases', () => {
 /** Another worker claims the monitor's running execution, as it would once the lease had run out. */
 async function takeOver(store: RunnerDeps['store'], monitorId: string): Promise<Execution> {
   const usurper = executionWork({ store, workerId: 'usurper' } as RunnerDeps);
-  return waitFor(async () => {
-    const now = Date.now();
-    await store.db.updateTable('executions').set({ locked_until: now - 1 }).where('monitor_id', '=', monitorId).where('status', '=', 'running').execute();
-    await store.db.updateTable('monitors').set({ lease_until: now - 1 }).where('id', '=', monitorId).execute();
-    // The first worker's heartbeat may renew between the two statements and the claim: try again then.
-    return usurper.claim(now, now + 600_000);
-  }, 10_000, 'the takeover');
+  return waitFor(
+    async () => {
+      const now = Date.now();
+      await store.db
+        .updateTable('executions')
+        .set({ locked_until: now - 1 })
+        .where('monitor_id', '=', monitorId)
+        .where('status', '=', 'running')
+        .execute();
+      await store.db
+        .updateTable('monitors')
+        .set({ lease_until: now - 1 })
+        .where('id', '=', monitorId)
+        .execute();
+      // The first worker's heartbeat may renew between the two statements and the claim: try again then.
+      return usurper.claim(now, now + 600_000);
+    },
+    10_000,
+    'the takeover',
+  );
 }
 
 /** The request count once it has not changed for `quietMs`. */
 async function waitUntilQuiet(count: () => number, quietMs: number, timeoutMs: number): Promise<number> {
   let last = count();
   let since = Date.now();
-  return waitFor(() => {
-    const now = count();
-    if (now !== last) {
-      last = now;
-      since = Date.now();
-    }
-    return Date.now() - since >= quietMs ? now : undefined;
-  }, timeoutMs, 'requests to stop');
+  return waitFor(
+    () => {
+      const now = count();
+      if (now !== last) {
+        last = now;
+        since = Date.now();
+      }
+      return Date.now() - since >= quietMs ? now : undefined;
+    },
+    timeoutMs,
+    'requests to stop',
+  );
 }

@@ -54,7 +54,11 @@ function successShape(method: string, path: string): string | undefined {
 }
 
 /** A v1alpha response: status, headers and parsed body. */
-export interface LegacyResponse { status: number; headers: Headers; body: any }
+export interface LegacyResponse {
+  status: number;
+  headers: Headers;
+  body: any;
+}
 
 /**
  * A raw v1alpha client (no SDK covers these paths): every response it returns has been checked
@@ -62,7 +66,9 @@ export interface LegacyResponse { status: number; headers: Headers; body: any }
  */
 export function legacyClient(vigil: TestVigil, key: string | null = vigil.apiKey) {
   return async function request(
-    method: string, path: string, options: { body?: unknown; rawBody?: string; contentType?: string } = {},
+    method: string,
+    path: string,
+    options: { body?: unknown; rawBody?: string; contentType?: string } = {},
   ): Promise<LegacyResponse> {
     const headers: Record<string, string> = key === null ? {} : { 'x-api-key': key };
     let body: string | undefined = options.rawBody;

@@ -1,16 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
-import {
-  rss, startFixtureSite, startReceiver, startTestVigil, waitFor, type FixtureSite, type ReceivedWebhook, type RssItem,
-} from './helpers.js';
+import { rss, startFixtureSite, startReceiver, startTestVigil, waitFor, type FixtureSite, type ReceivedWebhook, type RssItem } from './helpers.js';
 import { assertError, legacyClient } from './legacy-client.js';
 
 let site: FixtureSite;
 let feeds = 0;
 
-before(async () => { site = await startFixtureSite(); });
-after(async () => { await site.close(); });
+before(async () => {
+  site = await startFixtureSite();
+});
+after(async () => {
+  await site.close();
+});
 
 /** A new feed on the fixture site, and a setter that adds fresh items to it. */
 function feed() {
@@ -23,7 +25,12 @@ function feed() {
     path,
     grow: (count: number) => {
       for (let i = 0; i < count; i += 1) {
-        items.unshift({ title: `Fresh ${items.length}`, description: `Summary ${items.length}`, link: `https://news.example.test/${feeds}/${items.length}`, date: new Date() });
+        items.unshift({
+          title: `Fresh ${items.length}`,
+          description: `Summary ${items.length}`,
+          link: `https://news.example.test/${feeds}/${items.length}`,
+          date: new Date(),
+        });
       }
       site.set(path, rss('Legacy', items));
     },
@@ -31,7 +38,8 @@ function feed() {
 }
 
 const outputSchema = {
-  type: 'json', json_schema: { type: 'object', properties: { title: { type: 'string' }, url: { type: 'string' } } },
+  type: 'json',
+  json_schema: { type: 'object', properties: { title: { type: 'string' }, url: { type: 'string' } } },
 };
 
 describe('Legacy Monitor API (v1alpha): events, event groups and simulated webhooks', () => {
@@ -42,16 +50,21 @@ describe('Legacy Monitor API (v1alpha): events, event groups and simulated webho
     try {
       const f = feed();
       const text = (await legacy('POST', '/v1alpha/monitors', { body: { query: `News from ${f.url}`, frequency: '1d', webhook: { url: receiver.url } } })).body;
-      const json = (await legacy('POST', '/v1alpha/monitors', {
-        body: { query: `News from ${f.url}`, frequency: '1d', webhook: { url: receiver.url }, output_schema: outputSchema },
-      })).body;
+      const json = (
+        await legacy('POST', '/v1alpha/monitors', {
+          body: { query: `News from ${f.url}`, frequency: '1d', webhook: { url: receiver.url }, output_schema: outputSchema },
+        })
+      ).body;
       const of = (id: string, type: string) => receiver.received.filter((r) => r.json.data.monitor_id === id && r.json.type === type);
       const completed = await waitFor(() => of(text.monitor_id, 'monitor.execution.completed')[0], 10_000, 'the creation run');
       await waitFor(() => of(json.monitor_id, 'monitor.execution.completed')[0], 10_000, 'the creation run');
 
       f.grow(2);
       for (const m of [text, json]) await vigil.client.monitor.trigger(m.monitor_id);
-      for (const [m, type] of [[text, 'text'], [json, 'json']] as const) {
+      for (const [m, type] of [
+        [text, 'text'],
+        [json, 'json'],
+      ] as const) {
         const detected = await waitFor(() => of(m.monitor_id, 'monitor.event.detected')[0], 10_000, 'the detected webhook');
         const groupId = detected.json.data.event.event_group_id;
         const grouped = (await legacy('GET', `/v1alpha/monitors/${m.monitor_id}/event_groups/${groupId}`)).body.events;
@@ -73,7 +86,11 @@ describe('Legacy Monitor API (v1alpha): events, event groups and simulated webho
       const failed = await waitFor(() => of(text.monitor_id, 'monitor.execution.failed')[0], 10_000, 'the failed webhook');
       const groupOf = (r: ReceivedWebhook) => r.json.data.event.event_group_id;
       const listed = (await legacy('GET', `/v1alpha/monitors/${text.monitor_id}/events`)).body.events;
-      assert.deepEqual(listed.map((e: any) => e.type), ['error', 'event', 'event', 'completion'], 'newest group first, flattened');
+      assert.deepEqual(
+        listed.map((e: any) => e.type),
+        ['error', 'event', 'event', 'completion'],
+        'newest group first, flattened',
+      );
       assert.deepEqual(listed[0], { type: 'error', error: failed.json.data.event.error, id: failed.json.data.event.id, date: failed.json.data.event.date });
       assert.match(listed[0].id, /^error_\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
       assert.deepEqual(listed[3], { type: 'completion', monitor_ts: completed.json.data.event.monitor_ts });
@@ -124,7 +141,8 @@ describe('Legacy Monitor API (v1alpha): events, event groups and simulated webho
       // Subscribed to detected only: simulating is explicit, so the other types are sent all the same.
       const webhook = { url: receiver.url, event_types: ['monitor.event.detected'] };
       const text = (await legacy('POST', '/v1alpha/monitors', { body: { query: `News from ${f.url}`, frequency: '1d', webhook, metadata: { k: 'v' } } })).body;
-      const json = (await legacy('POST', '/v1alpha/monitors', { body: { query: `News from ${f.url}`, frequency: '1d', webhook, output_schema: outputSchema } })).body;
+      const json = (await legacy('POST', '/v1alpha/monitors', { body: { query: `News from ${f.url}`, frequency: '1d', webhook, output_schema: outputSchema } }))
+        .body;
       const simulate = async (m: any, eventType?: string, options: { rawBody?: string; contentType?: string; body?: unknown } = {}) => {
         const count = receiver.received.length;
         const answer = await legacy('POST', `/v1alpha/monitors/${m.monitor_id}/simulate_event${eventType ? `?event_type=${eventType}` : ''}`, options);
@@ -144,10 +162,16 @@ describe('Legacy Monitor API (v1alpha): events, event groups and simulated webho
       const testGroup = detected.data.event.event_group_id;
       assert.match(testGroup, /^test_[0-9a-f]+$/);
       const resolved = (await legacy('GET', `/v1alpha/monitors/${text.monitor_id}/event_groups/${testGroup}`)).body.events;
-      assert.deepEqual(resolved, [{
-        type: 'event', event_group_id: testGroup, output: '', event_date: resolved[0].event_date,
-        source_urls: ['https://test.example.com'], result: { type: 'text', content: 'This is a test event.' },
-      }]);
+      assert.deepEqual(resolved, [
+        {
+          type: 'event',
+          event_group_id: testGroup,
+          output: '',
+          event_date: resolved[0].event_date,
+          source_urls: ['https://test.example.com'],
+          result: { type: 'text', content: 'This is a test event.' },
+        },
+      ]);
       assert.match(resolved[0].event_date, /^\d{4}-\d{2}-\d{2}$/);
 
       const completion = await simulate(text, 'monitor.execution.completed', { rawBody: 'ignored', contentType: 'text/plain' });
@@ -168,8 +192,11 @@ describe('Legacy Monitor API (v1alpha): events, event groups and simulated webho
       assertError(await legacy('GET', `/v1alpha/monitors/${json.monitor_id}/event_groups/${testGroup}`), 404, notFound);
       assertError(await legacy('GET', `/v1alpha/monitors/${text.monitor_id}/event_groups/${completion.data.event.event_group_id}`), 404, notFound);
       assertError(await legacy('GET', `/v1alpha/monitors/${text.monitor_id}/event_groups/test_abc`), 404, notFound);
-      assert.deepEqual((await legacy('GET', `/v1alpha/monitors/${text.monitor_id}/events`)).body.events.filter((e: any) => e.type === 'event'), [],
-        'simulated events are not in the log');
+      assert.deepEqual(
+        (await legacy('GET', `/v1alpha/monitors/${text.monitor_id}/events`)).body.events.filter((e: any) => e.type === 'event'),
+        [],
+        'simulated events are not in the log',
+      );
     } finally {
       await vigil.stop();
       await receiver.close();

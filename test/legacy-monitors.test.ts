@@ -26,18 +26,19 @@ describe('Legacy Monitor API (v1alpha): monitors', () => {
     const outputSchema = { type: 'json', json_schema: { type: 'object', properties: { title: { type: 'string' } } } };
     const created = await legacy('POST', '/v1alpha/monitors', {
       body: {
-        query: query(), frequency: '1d', metadata: { team: 'research' }, output_schema: outputSchema,
+        query: query(),
+        frequency: '1d',
+        metadata: { team: 'research' },
+        output_schema: outputSchema,
         webhook: { url: 'http://127.0.0.1:9/hook', event_types: ['monitor.event.detected'] },
-        source_policy: { exclude_domains: ['spam.example'] }, include_backfill: false,
+        source_policy: { exclude_domains: ['spam.example'] },
+        include_backfill: false,
       },
     });
     assert.equal(created.status, 201);
     const m = created.body;
     assert.match(m.monitor_id, /^monitor_[0-9a-f]{32}$/);
-    assert.deepEqual(
-      [m.query, m.status, m.frequency, m.include_backfill, m.last_run_at, 'cadence' in m],
-      [query(), 'active', '1d', false, null, false],
-    );
+    assert.deepEqual([m.query, m.status, m.frequency, m.include_backfill, m.last_run_at, 'cadence' in m], [query(), 'active', '1d', false, null, false]);
     assert.deepEqual(m.metadata, { team: 'research' });
     assert.deepEqual(m.webhook, { url: 'http://127.0.0.1:9/hook', event_types: ['monitor.event.detected'] });
     assert.deepEqual(m.output_schema, outputSchema);
@@ -46,17 +47,23 @@ describe('Legacy Monitor API (v1alpha): monitors', () => {
     const byCadence = await legacy('POST', '/v1alpha/monitors', { body: { query: query(), cadence: 'every_two_weeks' } });
     assert.equal(byCadence.status, 201);
     assert.deepEqual([byCadence.body.frequency, byCadence.body.cadence, byCadence.body.webhook], ['2w', 'every_two_weeks', null]);
-    const ran = await waitFor(async () => {
-      const got = await legacy('GET', `/v1alpha/monitors/${byCadence.body.monitor_id}`);
-      return got.body.last_run_at ? got.body : undefined;
-    }, 10_000, 'the creation run');
+    const ran = await waitFor(
+      async () => {
+        const got = await legacy('GET', `/v1alpha/monitors/${byCadence.body.monitor_id}`);
+        return got.body.last_run_at ? got.body : undefined;
+      },
+      10_000,
+      'the creation run',
+    );
     assert.deepEqual({ ...ran, last_run_at: null }, byCadence.body);
 
     const updated = await legacy('POST', `/v1alpha/monitors/${m.monitor_id}`, { body: { query: `${query()} today`, cadence: 'weekly', webhook: null } });
     assert.equal(updated.status, 200);
     assert.deepEqual([updated.body.query, updated.body.frequency, updated.body.cadence], [`${query()} today`, '1w', 'weekly']);
     assert.deepEqual(updated.body.webhook, m.webhook, 'null means unchanged');
-    const policy = await legacy('POST', `/v1alpha/monitors/${m.monitor_id}`, { body: { frequency: '2d', source_policy: { include_domains: ['example.test'] } } });
+    const policy = await legacy('POST', `/v1alpha/monitors/${m.monitor_id}`, {
+      body: { frequency: '2d', source_policy: { include_domains: ['example.test'] } },
+    });
     assert.deepEqual([policy.body.frequency, 'cadence' in policy.body], ['2d', false]);
     assert.deepEqual(policy.body.source_policy, { include_domains: ['example.test'] });
     assert.deepEqual(policy.body.output_schema, outputSchema, 'settings the update does not name are kept');
@@ -81,18 +88,37 @@ describe('Legacy Monitor API (v1alpha): monitors', () => {
     const sorted = [...ids].sort();
 
     const all = await mine('GET', '/v1alpha/monitors');
-    assert.deepEqual(all.body.map((m: any) => m.monitor_id), sorted, 'lexicographic, every status');
+    assert.deepEqual(
+      all.body.map((m: any) => m.monitor_id),
+      sorted,
+      'lexicographic, every status',
+    );
     assert.equal(all.body.find((m: any) => m.monitor_id === ids[1]).status, 'canceled');
     const from = await mine('GET', `/v1alpha/monitors?monitor_id=${sorted[1]}`);
-    assert.deepEqual(from.body.map((m: any) => m.monitor_id), sorted.slice(1), 'starts at the given id');
+    assert.deepEqual(
+      from.body.map((m: any) => m.monitor_id),
+      sorted.slice(1),
+      'starts at the given id',
+    );
     const one = await mine('GET', `/v1alpha/monitors?monitor_id=${sorted[1]}&limit=1`);
-    assert.deepEqual(one.body.map((m: any) => m.monitor_id), [sorted[1]]);
+    assert.deepEqual(
+      one.body.map((m: any) => m.monitor_id),
+      [sorted[1]],
+    );
 
     const first = await mine('GET', '/v1alpha/monitors/list?limit=1');
-    assert.deepEqual(first.body.data.map((m: any) => m.monitor_id), [ids[2]], 'newest first');
+    assert.deepEqual(
+      first.body.data.map((m: any) => m.monitor_id),
+      [ids[2]],
+      'newest first',
+    );
     assert.equal(typeof first.body.next_cursor, 'string');
     const second = await mine('GET', `/v1alpha/monitors/list?limit=1&cursor=${first.body.next_cursor}`);
-    assert.deepEqual(second.body.data.map((m: any) => m.monitor_id), [ids[0]], 'active only');
+    assert.deepEqual(
+      second.body.data.map((m: any) => m.monitor_id),
+      [ids[0]],
+      'active only',
+    );
     assert.equal(second.body.next_cursor, null);
     assert.equal((await mine('GET', '/v1alpha/monitors/list')).body.data.length, 2);
   });
@@ -130,8 +156,11 @@ describe('Legacy Monitor API (v1alpha): monitors', () => {
     assertError(await legacy('POST', `/v1alpha/monitors/${id}`, { body: { query: null, webhook: null } }), 422, /at least one field/);
     assertError(await legacy('POST', `/v1alpha/monitors/${id}`, { body: { cadence: 'every_minute' } }), 422, /cadence/);
     for (const period of ['24h', '5h', '0d', '1m', 'week']) {
-      assertError(await legacy('GET', `/v1alpha/monitors/${id}/events?lookback_period=${period}`), 422,
-        new RegExp(`lookback_period: must be <n>d or <n>w .*at least 1d.*got "${period}"`));
+      assertError(
+        await legacy('GET', `/v1alpha/monitors/${id}/events?lookback_period=${period}`),
+        422,
+        new RegExp(`lookback_period: must be <n>d or <n>w .*at least 1d.*got "${period}"`),
+      );
     }
     assertError(await legacy('POST', `/v1alpha/monitors/${id}/simulate_event?event_type=monitor.bogus`), 422, /event_type: must be one of/);
     assertError(await legacy('POST', `/v1alpha/monitors/${id}/simulate_event`), 400, /^Webhook not configured$/);
@@ -144,7 +173,9 @@ describe('Legacy Monitor API (v1alpha): monitors', () => {
     const policy = { include_domains: ['example.test'], after_date: '2024-01-01' };
     const outputSchema = { type: 'json' as const, json_schema: { type: 'object', properties: { title: { type: 'string' } } } };
     const v1 = await vigil.client.monitor.create({
-      type: 'event_stream', frequency: '1d', metadata: { via: 'v1' },
+      type: 'event_stream',
+      frequency: '1d',
+      metadata: { via: 'v1' },
       settings: { query: query(), include_backfill: true, output_schema: outputSchema, advanced_settings: { source_policy: policy } },
     });
     const seen = (await legacy('GET', `/v1alpha/monitors/${v1.monitor_id}`)).body;
@@ -153,13 +184,18 @@ describe('Legacy Monitor API (v1alpha): monitors', () => {
       [query(), '1d', true, policy, outputSchema, { via: 'v1' }, 'active'],
     );
 
-    const old = (await legacy('POST', '/v1alpha/monitors', {
-      body: { query: query(), cadence: 'daily', include_backfill: true, source_policy: policy, output_schema: outputSchema },
-    })).body;
+    const old = (
+      await legacy('POST', '/v1alpha/monitors', {
+        body: { query: query(), cadence: 'daily', include_backfill: true, source_policy: policy, output_schema: outputSchema },
+      })
+    ).body;
     const mapped = await vigil.client.monitor.retrieve(old.monitor_id);
     assert.deepEqual([mapped.type, mapped.status, mapped.frequency, mapped.processor], ['event_stream', 'active', '1d', 'lite']);
     assert.deepEqual(mapped.settings, {
-      query: query(), include_backfill: true, output_schema: outputSchema, advanced_settings: { source_policy: policy },
+      query: query(),
+      include_backfill: true,
+      output_schema: outputSchema,
+      advanced_settings: { source_policy: policy },
     });
 
     await vigil.client.monitor.update(old.monitor_id, { frequency: '1w' });
@@ -171,6 +207,9 @@ describe('Legacy Monitor API (v1alpha): monitors', () => {
     await vigil.client.monitor.cancel(v1.monitor_id);
     assertError(await legacy('GET', `/v1alpha/monitors/${v1.monitor_id}`), 404, NOT_FOUND);
     const listed = (await legacy('GET', `/v1alpha/monitors?monitor_id=${v1.monitor_id}&limit=1`)).body;
-    assert.deepEqual(listed.map((m: any) => [m.monitor_id, m.status]), [[v1.monitor_id, 'canceled']]);
+    assert.deepEqual(
+      listed.map((m: any) => [m.monitor_id, m.status]),
+      [[v1.monitor_id, 'canceled']],
+    );
   });
 });

@@ -41,7 +41,12 @@ async function appendEvents(monitorId: string, count: number, at: number): Promi
     const executionId = ID.execution();
     executions.push(executionId);
     const entries: LogEntry[] = Array.from({ length: Math.min(PER_EXECUTION, count - done) }, (_, i) => ({
-      id: ID.event(), monitorId, executionId, createdAt: at, kind: 'event_stream', eventDate: '2026-12-01',
+      id: ID.event(),
+      monitorId,
+      executionId,
+      createdAt: at,
+      kind: 'event_stream',
+      eventDate: '2026-12-01',
       output: { type: 'text', content: `item ${done + i} of ${monitorId}: a short text as a feed item would give`, basis: [] },
     }));
     await store.db.transaction().execute((tx) => appendEntries(tx, accountId, entries));
@@ -53,7 +58,11 @@ async function appendEvents(monitorId: string, count: number, at: number): Promi
 async function appendCompletions(monitorId: string, count: number): Promise<void> {
   for (let done = 0; done < count; done += 500) {
     const entries: LogEntry[] = Array.from({ length: Math.min(500, count - done) }, () => ({
-      id: ID.completion(), monitorId, executionId: ID.execution(), createdAt: 1, kind: 'completion',
+      id: ID.completion(),
+      monitorId,
+      executionId: ID.execution(),
+      createdAt: 1,
+      kind: 'completion',
     }));
     await appendEntries(store.db, accountId, entries);
   }
@@ -61,10 +70,25 @@ async function appendCompletions(monitorId: string, count: number): Promise<void
 
 function monitorRow(id: string, account: string, i: number) {
   return {
-    id, account_id: account, type: i % 5 === 0 ? 'snapshot' : 'event_stream', status: i % 4 === 0 ? 'active' : 'cancelled',
-    frequency: '1h', frequency_seconds: 3600, processor: 'lite', settings: '{}', webhook: null, metadata: null,
-    memory_scope_key: null, output: null, created_at: 1_000_000 + i, updated_at: 1_000_000 + i, last_run_at: null,
-    next_run_at: null, running_execution_id: null, lease_until: null, cadence: null,
+    id,
+    account_id: account,
+    type: i % 5 === 0 ? 'snapshot' : 'event_stream',
+    status: i % 4 === 0 ? 'active' : 'cancelled',
+    frequency: '1h',
+    frequency_seconds: 3600,
+    processor: 'lite',
+    settings: '{}',
+    webhook: null,
+    metadata: null,
+    memory_scope_key: null,
+    output: null,
+    created_at: 1_000_000 + i,
+    updated_at: 1_000_000 + i,
+    last_run_at: null,
+    next_run_at: null,
+    running_execution_id: null,
+    lease_until: null,
+    cadence: null,
   };
 }
 
@@ -80,7 +104,11 @@ async function seed(): Promise<void> {
   const rows = [monitors.busy, monitors.quiet, ...monitors.small, monitors.later].map((id, i) => ({ ...monitorRow(id, accountId, 4 * i), created_at: 1 }));
   // 4,000 more monitors of the account, three in four cancelled, and 1,000 of another account.
   for (let i = 0; i < 5000; i++) rows.push(monitorRow(ID.monitor(), i < 4000 ? accountId : other, i));
-  for (let i = 0; i < rows.length; i += 500) await store.db.insertInto('monitors').values(rows.slice(i, i + 500)).execute();
+  for (let i = 0; i < rows.length; i += 500)
+    await store.db
+      .insertInto('monitors')
+      .values(rows.slice(i, i + 500))
+      .execute();
 
   for (const id of monitors.small) await appendEvents(id, 40, 2);
   await appendCompletions(monitors.quiet, 3000);
@@ -88,18 +116,43 @@ async function seed(): Promise<void> {
   for (const id of monitors.small) await appendEvents(id, 40, 4);
 
   for (let i = 0; i < 20_000; i += 1000) {
-    await insertDeliveries(store.db, Array.from({ length: 1000 }, (_, j) => ({
-      id: ID.delivery(), accountId: i + j < 19_000 ? accountId : other, resourceType: 'monitor', resourceId: monitors.busy,
-      eventType: 'monitor.event.detected', url: 'http://127.0.0.1:9/hook', body: '{}', createdAt: 1_000 + ((i + j) >> 1),
-    })));
+    await insertDeliveries(
+      store.db,
+      Array.from({ length: 1000 }, (_, j) => ({
+        id: ID.delivery(),
+        accountId: i + j < 19_000 ? accountId : other,
+        resourceType: 'monitor',
+        resourceId: monitors.busy,
+        eventType: 'monitor.event.detected',
+        url: 'http://127.0.0.1:9/hook',
+        body: '{}',
+        createdAt: 1_000 + ((i + j) >> 1),
+      })),
+    );
   }
   runId = 'trun_lists';
-  const messages = Array.from({ length: 3000 }, (_, i) => ({ run_id: i < 2000 ? runId : 'trun_other', seq: i + 1, type: 'exec_status', message: 'm', created_at: 1 }));
-  for (let i = 0; i < messages.length; i += 1000) await store.db.insertInto('task_run_messages').values(messages.slice(i, i + 1000)).execute();
+  const messages = Array.from({ length: 3000 }, (_, i) => ({
+    run_id: i < 2000 ? runId : 'trun_other',
+    seq: i + 1,
+    type: 'exec_status',
+    message: 'm',
+    created_at: 1,
+  }));
+  for (let i = 0; i < messages.length; i += 1000)
+    await store.db
+      .insertInto('task_run_messages')
+      .values(messages.slice(i, i + 1000))
+      .execute();
 }
 
 /** What explaining a list query found: the indexes it walked, rows and buffers read, and whether it sorted. */
-interface Reading { indexes: string[]; rows: number; buffers: number; sorted: boolean; plan: string }
+interface Reading {
+  indexes: string[];
+  rows: number;
+  buffers: number;
+  sorted: boolean;
+  plan: string;
+}
 
 type PlanNode = Record<string, unknown> & { Plans?: PlanNode[] };
 
@@ -114,12 +167,13 @@ async function explain(query: Compilable): Promise<Reading> {
     return { indexes, rows: NaN, buffers: NaN, sorted: details.some((d) => /TEMP B-TREE/.test(d)), plan: details.join(' | ') };
   }
   const result = await lists.executeQuery(CompiledQuery.raw(`explain (analyze, buffers, format json) ${text}`, [...parameters]));
-  const root = ((result.rows[0] as { 'QUERY PLAN': { Plan: PlanNode }[] })['QUERY PLAN'])[0].Plan;
+  const root = (result.rows[0] as { 'QUERY PLAN': { Plan: PlanNode }[] })['QUERY PLAN'][0].Plan;
   const reading: Reading = { indexes: [], rows: 0, buffers: Number(root['Shared Hit Blocks']) + Number(root['Shared Read Blocks']), sorted: false, plan: '' };
   const visit = (node: PlanNode, depth: number) => {
     const loops = Number(node['Actual Loops'] ?? 1);
-    reading.plan += `\n${'  '.repeat(depth)}${String(node['Node Type'])} ${String(node['Index Name'] ?? node['Relation Name'] ?? '')} `
-      + `rows=${String(node['Actual Rows'])} removed=${String(node['Rows Removed by Filter'] ?? 0)}`;
+    reading.plan +=
+      `\n${'  '.repeat(depth)}${String(node['Node Type'])} ${String(node['Index Name'] ?? node['Relation Name'] ?? '')} ` +
+      `rows=${String(node['Actual Rows'])} removed=${String(node['Rows Removed by Filter'] ?? 0)}`;
     if (/Sort/.test(String(node['Node Type']))) reading.sorted = true;
     if (node['Index Name']) reading.indexes.push(String(node['Index Name']));
     if (node['Relation Name']) {
@@ -144,8 +198,14 @@ async function assertWalk(label: string, query: Compilable, index: string, retur
 
 /** The seq of the `n`th newest event of a monitor (a cursor deep in its log). */
 async function seqAt(monitorId: string, n: number): Promise<number> {
-  const row = await store.db.selectFrom('events').select('seq').where('monitor_id', '=', monitorId)
-    .orderBy('seq', 'desc').offset(n).limit(1).executeTakeFirstOrThrow();
+  const row = await store.db
+    .selectFrom('events')
+    .select('seq')
+    .where('monitor_id', '=', monitorId)
+    .orderBy('seq', 'desc')
+    .offset(n)
+    .limit(1)
+    .executeTakeFirstOrThrow();
   return row.seq;
 }
 
@@ -183,9 +243,16 @@ test('events lists walk their index while statistics were never gathered', async
   const quiet = { accountId, monitorId: monitors.quiet, limit: PAGE, includeCompletions: false };
   await assertWalk('quiet monitor without completions', eventsPageQuery(store.lists, quiet), 'events_by_monitor_reported', 1);
   await assertWalk('small monitor', eventsPageQuery(store.lists, { ...quiet, monitorId: monitors.small[0] }), 'events_by_monitor_reported');
-  await assertWalk('events of one execution', executionEventsQuery(store.lists, {
-    monitorId: monitors.busy, executionId: busyExecution, includeCompletions: false,
-  }), 'events_of_execution', PER_EXECUTION);
+  await assertWalk(
+    'events of one execution',
+    executionEventsQuery(store.lists, {
+      monitorId: monitors.busy,
+      executionId: busyExecution,
+      includeCompletions: false,
+    }),
+    'events_of_execution',
+    PER_EXECUTION,
+  );
 });
 
 test('monitors, deliveries and task messages lists walk their index', async () => {
@@ -199,7 +266,11 @@ test('monitors, deliveries and task messages lists walk their index', async () =
   await assertWalk('legacy monitors by id', monitorsByIdQuery(lists, { accountId, fromId: 'monitor_8', limit: PAGE }), 'monitors_by_account_id');
   const deliveries = { accountId, limit: PAGE };
   await assertWalk('deliveries, first page', deliveriesPageQuery(lists, deliveries), 'deliveries_by_account_created');
-  await assertWalk('deliveries, deep page', deliveriesPageQuery(lists, { ...deliveries, after: { createdAt: 1_000 + 5_000, id: 'whevent_8' } }), 'deliveries_by_account_created');
+  await assertWalk(
+    'deliveries, deep page',
+    deliveriesPageQuery(lists, { ...deliveries, after: { createdAt: 1_000 + 5_000, id: 'whevent_8' } }),
+    'deliveries_by_account_created',
+  );
   // A run's messages after a cursor are all sent: the walk reads just those.
   const primaryKey = isPostgres() ? 'task_run_messages_pk' : 'sqlite_autoindex_task_run_messages_1';
   await assertWalk('task run messages', taskMessagesQuery(lists, runId, 1000), primaryKey, 1000);
@@ -213,14 +284,29 @@ test('lists walk their index when statistics are stale the other way', async () 
   await assertEventLists(monitors.later, 'newly busy monitor');
   const quiet = { accountId, monitorId: monitors.quiet, limit: PAGE, includeCompletions: false };
   await assertWalk('quiet monitor without completions', eventsPageQuery(store.lists, quiet), 'events_by_monitor_reported', 1);
-  await assertWalk('events of one execution', executionEventsQuery(store.lists, {
-    monitorId: monitors.busy, executionId: busyExecution, includeCompletions: false,
-  }), 'events_of_execution', PER_EXECUTION);
+  await assertWalk(
+    'events of one execution',
+    executionEventsQuery(store.lists, {
+      monitorId: monitors.busy,
+      executionId: busyExecution,
+      includeCompletions: false,
+    }),
+    'events_of_execution',
+    PER_EXECUTION,
+  );
   const lists = store.lists;
   const page = { accountId, statuses: ['active'], types: ['event_stream', 'snapshot'], limit: PAGE };
   const middle = { createdAt: 1_000_000 + 2000, id: 'monitor_' };
   await assertWalk('active monitors, deep page', monitorsPageQuery(lists, { ...page, after: middle }), 'monitors_by_account_status');
-  await assertWalk('monitors of every status, deep page', monitorsPageQuery(lists, { ...page, statuses: ['cancelled', 'active'], after: middle }), 'monitors_by_account');
+  await assertWalk(
+    'monitors of every status, deep page',
+    monitorsPageQuery(lists, { ...page, statuses: ['cancelled', 'active'], after: middle }),
+    'monitors_by_account',
+  );
   await assertWalk('legacy monitors by id', monitorsByIdQuery(lists, { accountId, fromId: 'monitor_8', limit: PAGE }), 'monitors_by_account_id');
-  await assertWalk('deliveries, deep page', deliveriesPageQuery(lists, { accountId, limit: PAGE, after: { createdAt: 1_000 + 5_000, id: 'whevent_8' } }), 'deliveries_by_account_created');
+  await assertWalk(
+    'deliveries, deep page',
+    deliveriesPageQuery(lists, { accountId, limit: PAGE, after: { createdAt: 1_000 + 5_000, id: 'whevent_8' } }),
+    'deliveries_by_account_created',
+  );
 });

@@ -20,7 +20,10 @@ function judge(body: any) {
   return {
     json: {
       items: items.map(({ index, text: itemText }) => ({
-        index, relevant: /startup|AI/i.test(itemText), material: /raised/.test(itemText), confidence: 'high',
+        index,
+        relevant: /startup|AI/i.test(itemText),
+        material: /raised/.test(itemText),
+        confidence: 'high',
         reasoning: /raised/.test(itemText) ? 'Reports a funding round.' : 'A newsletter advertisement, no news.',
         ...(/raised/.test(itemText) ? { content: 'Acme AI raised a $40 million Series B led by Example Ventures.' } : {}),
       })),
@@ -55,14 +58,24 @@ describe('model-backed monitors (base) with web search', () => {
 
   it('"AI startup funding announcements": events cite the pages search returned, only those the model judged material', async () => {
     const monitor = await t.client.monitor.create({
-      type: 'event_stream', frequency: '1d', processor: 'base',
+      type: 'event_stream',
+      frequency: '1d',
+      processor: 'base',
       settings: { query: 'AI startup funding announcements', advanced_settings: { source_policy: { exclude_domains: ['excluded.test'] } } },
     });
-    const events = await waitFor(async () => {
-      const all = await allEvents(t.client, monitor.monitor_id, { include_completions: true });
-      return all.length > 0 ? all as any[] : undefined;
-    }, 90_000, 'the creation run');
-    assert.deepEqual(events.map((e) => e.event_type), ["event_stream"], JSON.stringify(model.chats().map((c) => [userText(c.body), c.body.response_format?.type])) + JSON.stringify(events));
+    const events = await waitFor(
+      async () => {
+        const all = await allEvents(t.client, monitor.monitor_id, { include_completions: true });
+        return all.length > 0 ? (all as any[]) : undefined;
+      },
+      90_000,
+      'the creation run',
+    );
+    assert.deepEqual(
+      events.map((e) => e.event_type),
+      ['event_stream'],
+      JSON.stringify(model.chats().map((c) => [userText(c.body), c.body.response_format?.type])) + JSON.stringify(events),
+    );
     const [event] = events;
     assert.equal(event.output.content, 'Acme AI raised a $40 million Series B led by Example Ventures.');
     const [basis] = event.output.basis;
@@ -77,7 +90,7 @@ describe('model-backed monitors (base) with web search', () => {
     assert.doesNotMatch(judged, /excluded\.test/, 'an excluded domain never reaches the model');
 
     const res = await fetch(`${t.url}/v1/monitors/${monitor.monitor_id}/sources`, { headers: { 'x-api-key': t.apiKey } });
-    const listed = ((await res.json())).sources.map((s: any) => s.source).sort();
+    const listed = (await res.json()).sources.map((s: any) => s.source).sort();
     assert.deepEqual(listed, [`${site.url}/acme-series-b`, `${site.url}/newsletter`]);
 
     const usage = await t.vigil.store.db.selectFrom('model_usage').selectAll().where('work_kind', '=', 'execution').execute();
@@ -92,10 +105,14 @@ describe('model-backed monitors (base) with web search', () => {
     search.results = () => [{ url: `${site.url}/other-round`, title: 'Beta Labs', content: 'raised', publishedDate: new Date().toISOString() }];
     model.script({ content: 'I think so' }, { content: 'Definitely material!' });
     const monitor = await t.client.monitor.create({ type: 'event_stream', frequency: '1d', processor: 'core' as any, settings: { query: 'AI seed rounds' } });
-    const [event] = await waitFor(async () => {
-      const all = await allEvents(t.client, monitor.monitor_id, { include_completions: true });
-      return all.length > 0 ? all as any[] : undefined;
-    }, 90_000, 'the creation run');
+    const [event] = await waitFor(
+      async () => {
+        const all = await allEvents(t.client, monitor.monitor_id, { include_completions: true });
+        return all.length > 0 ? (all as any[]) : undefined;
+      },
+      90_000,
+      'the creation run',
+    );
     assert.equal(event.event_type, 'error');
     assert.match(event.error_message, /unusable after one repair attempt/);
   });
@@ -106,22 +123,38 @@ describe('model-backed monitors without a model or search', () => {
     const site = await startFixtureSite();
     const search = await startSearxFixture();
     site.set('/news', page('AI startup raises money', 'An AI startup raised $3 million for funding announcements tooling.'), 'text/html');
-    search.results = () => [{ url: `${site.url}/news`, title: 'AI startup funding announcements roundup', content: 'AI startup funding', publishedDate: new Date().toISOString() }];
+    search.results = () => [
+      { url: `${site.url}/news`, title: 'AI startup funding announcements roundup', content: 'AI startup funding', publishedDate: new Date().toISOString() },
+    ];
     const noModel = await startTestVigil({ VIGIL_SEARCH_URL: search.url, VIGIL_PARSE_TIMEOUT: '60s' });
     const noSearch = await startTestVigil();
     try {
-      const monitor = await noModel.client.monitor.create({ type: 'event_stream', frequency: '1d', processor: 'base', settings: { query: 'AI startup funding announcements' } });
-      const events = await waitFor(async () => {
-        const all = await allEvents(noModel.client, monitor.monitor_id, { include_completions: true });
-        return all.length > 0 ? all as any[] : undefined;
-      }, 90_000, 'the creation run');
+      const monitor = await noModel.client.monitor.create({
+        type: 'event_stream',
+        frequency: '1d',
+        processor: 'base',
+        settings: { query: 'AI startup funding announcements' },
+      });
+      const events = await waitFor(
+        async () => {
+          const all = await allEvents(noModel.client, monitor.monitor_id, { include_completions: true });
+          return all.length > 0 ? (all as any[]) : undefined;
+        },
+        90_000,
+        'the creation run',
+      );
       assert.equal(events[0].event_type, 'event_stream');
       assert.match(events[0].warnings.join(' '), /no model is configured \(VIGIL_LLM_BASE_URL, VIGIL_LLM_MODEL\): this execution ran as the lite processor/);
       assert.equal(events[0].output.basis[0].citations[0].url, `${site.url}/news`);
 
-      const failure = await apiFailure(noSearch.client.monitor.create({
-        type: 'event_stream', frequency: '1d', processor: 'base', settings: { query: 'AI startup funding announcements' },
-      }));
+      const failure = await apiFailure(
+        noSearch.client.monitor.create({
+          type: 'event_stream',
+          frequency: '1d',
+          processor: 'base',
+          settings: { query: 'AI startup funding announcements' },
+        }),
+      );
       assert.equal(failure.status, 422);
       assert.match(failure.message, /no source to watch.*VIGIL_SEARCH_URL/);
     } finally {

@@ -41,9 +41,15 @@ describe('task runs with a model (base and up)', () => {
     site = await startFixtureSite();
     site.set('/acme', ARTICLE, 'text/html');
     model = await startOpenAiFixture();
-    t = await startTestVigil({
-      VIGIL_LLM_BASE_URL: model.url, VIGIL_LLM_MODEL: 'fixture-model', VIGIL_LLM_TIMEOUT: '1s', VIGIL_PARSE_TIMEOUT: '60s',
-    }, { executionTimeoutSeconds: 60 });
+    t = await startTestVigil(
+      {
+        VIGIL_LLM_BASE_URL: model.url,
+        VIGIL_LLM_MODEL: 'fixture-model',
+        VIGIL_LLM_TIMEOUT: '1s',
+        VIGIL_PARSE_TIMEOUT: '60s',
+      },
+      { executionTimeoutSeconds: 60 },
+    );
   });
   after(async () => {
     await t.stop();
@@ -77,10 +83,15 @@ describe('task runs with a model (base and up)', () => {
   });
 
   it('answers an auto spec with a derived schema', async () => {
-    model.script({ json: { output: { company: 'Acme AI', round: 'Series B' }, citations: [
-      { field: 'company', url: `${site.url}/acme`, excerpt: 'Acme AI raises $40M' },
-      { field: 'round', url: `${site.url}/acme`, excerpt: 'Series B' },
-    ] } });
+    model.script({
+      json: {
+        output: { company: 'Acme AI', round: 'Series B' },
+        citations: [
+          { field: 'company', url: `${site.url}/acme`, excerpt: 'Acme AI raises $40M' },
+          { field: 'round', url: `${site.url}/acme`, excerpt: 'Series B' },
+        ],
+      },
+    });
     const run = await t.client.taskRun.create({ input: `Summarise ${site.url}/acme`, processor: 'core' });
     const result = await t.client.taskRun.result(run.run_id, { timeout: 30 });
     assert.equal(result.run.status, 'completed', JSON.stringify(result.run.error));
@@ -98,15 +109,17 @@ describe('task runs with a model (base and up)', () => {
     assert.equal(model.chats().length - before, 2, 'one 429, one retry');
   });
 
-  it('re-runs a base snapshot monitor\'s task with the model: a changed field is reported with its checked citation, usage counted', async () => {
-    const answer = (amount: string, excerpt: string) => ({ json: {
-      output: { company: 'Acme AI', amount, investors: ['Example Ventures'] },
-      citations: [
-        { field: 'company', url: `${site.url}/acme`, excerpt: 'Acme AI, a two-year-old startup', confidence: 'high' },
-        { field: 'amount', url: `${site.url}/acme`, excerpt, confidence: 'high' },
-        { field: 'investors', url: `${site.url}/acme`, excerpt: 'led by Example Ventures', confidence: 'high' },
-      ],
-    } });
+  it("re-runs a base snapshot monitor's task with the model: a changed field is reported with its checked citation, usage counted", async () => {
+    const answer = (amount: string, excerpt: string) => ({
+      json: {
+        output: { company: 'Acme AI', amount, investors: ['Example Ventures'] },
+        citations: [
+          { field: 'company', url: `${site.url}/acme`, excerpt: 'Acme AI, a two-year-old startup', confidence: 'high' },
+          { field: 'amount', url: `${site.url}/acme`, excerpt, confidence: 'high' },
+          { field: 'investors', url: `${site.url}/acme`, excerpt: 'led by Example Ventures', confidence: 'high' },
+        ],
+      },
+    });
     model.script(answer('$40 million', 'raised a $40 million Series B'));
     const run = await t.client.taskRun.create({ input: `${site.url}/acme`, processor: 'base', task_spec: { output_schema: schema } });
     assert.equal((await t.client.taskRun.result(run.run_id, { timeout: 30 })).run.status, 'completed');
@@ -118,10 +131,10 @@ describe('task runs with a model (base and up)', () => {
     site.set('/acme', ARTICLE.replaceAll('$40', '$45'), 'text/html');
     model.script(answer('$45 million', 'raised a $45 million Series B'));
     await t.client.monitor.trigger(monitor.monitor_id);
-    const [event] = await waitFor(async () => {
+    const [event] = (await waitFor(async () => {
       const list = await allEvents(t.client, monitor.monitor_id);
       return list.length === 1 ? list : undefined;
-    }) as any[];
+    })) as any[];
     assert.equal(model.chats().length - chatsBefore, 1, 'the model filled the re-run');
     assert.match(userText(model.chats().at(-1)!.body), /raised a \$45 million Series B/, 'from the page as it is now');
     assert.deepEqual(event.changed_output.content, { amount: '$45 million' });

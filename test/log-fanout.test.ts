@@ -37,7 +37,12 @@ after(async () => {
 async function append(monitorId: string, count: number, batch = 1): Promise<void> {
   for (let i = 0; i < count; i += batch) {
     const entries = Array.from({ length: Math.min(batch, count - i) }, () => ({
-      id: ID.error(), monitorId, executionId: ID.execution(), createdAt: Date.now(), kind: 'error' as const, message: `entry ${i}`,
+      id: ID.error(),
+      monitorId,
+      executionId: ID.execution(),
+      createdAt: Date.now(),
+      kind: 'error' as const,
+      message: `entry ${i}`,
     }));
     await store.db.transaction().execute((tx) => appendEntries(tx, 'acct', entries));
     store.logHints.notify(logTopic(MONITOR_EVENTS_LOG, monitorId));
@@ -51,8 +56,13 @@ function collector(fanout: LogFanout, monitorId: string, afterSeq: number, stall
   const got: number[] = [];
   let ended: EndReason | undefined;
   const subscription = fanout.subscribe(monitorEventLog(store), monitorId, afterSeq, {
-    push: (row: StoredEvent) => { got.push(row.seq); return got.length < stallAfter; },
-    end: (reason) => { ended = reason; },
+    push: (row: StoredEvent) => {
+      got.push(row.seq);
+      return got.length < stallAfter;
+    },
+    end: (reason) => {
+      ended = reason;
+    },
   });
   return { got, subscription, ended: () => ended };
 }
@@ -122,9 +132,17 @@ test('a subscriber replaying a long backlog is paced by its drain, not dropped f
   let drains = 0;
   // Its buffer reports full after every row, as a socket does when a page outgrows it; it drains on request.
   const subscription = fanout.subscribe(monitorEventLog(store), monitorId, 0, {
-    push: (row: StoredEvent) => { got.push(row.seq); return false; },
-    end: (reason) => { ended = reason; },
-    drained: async () => { drains += 1; await new Promise((r) => setTimeout(r, 2)); },
+    push: (row: StoredEvent) => {
+      got.push(row.seq);
+      return false;
+    },
+    end: (reason) => {
+      ended = reason;
+    },
+    drained: async () => {
+      drains += 1;
+      await new Promise((r) => setTimeout(r, 2));
+    },
   });
   await waitFor(() => got.length === all.length, 15_000, 'the whole backlog');
   assert.deepEqual(got, all, 'every entry, in order, none dropped');

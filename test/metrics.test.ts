@@ -23,32 +23,55 @@ describe('GET /metrics', () => {
     };
     try {
       const before = await scrape();
-      for (const name of ['vigil_queue_depth', 'vigil_execution_start_lag_seconds', 'vigil_execution_duration_seconds',
-        'vigil_executions_total', 'vigil_webhook_deliveries_total', 'vigil_fetches_total', 'vigil_lease_takeovers_total']) {
+      for (const name of [
+        'vigil_queue_depth',
+        'vigil_execution_start_lag_seconds',
+        'vigil_execution_duration_seconds',
+        'vigil_executions_total',
+        'vigil_webhook_deliveries_total',
+        'vigil_fetches_total',
+        'vigil_lease_takeovers_total',
+      ]) {
         assert.match(before, new RegExp(`# TYPE ${name} `), `${name} is exposed`);
       }
       assert.doesNotMatch(before, /account/, 'no per-account labels');
 
       const monitor = await vigil.client.monitor.create({
-        type: 'event_stream', frequency: '1d', settings: { query: `${site.url}/feed.xml` },
+        type: 'event_stream',
+        frequency: '1d',
+        settings: { query: `${site.url}/feed.xml` },
         webhook: { url: receiver.url },
       });
-      await waitFor(() => receiver.received.length >= 1, 15_000, 'the creation run\'s webhook');
+      await waitFor(() => receiver.received.length >= 1, 15_000, "the creation run's webhook");
       const db = vigil.vigil.store.db;
       // A worker that died mid-execution: its lease expired, so the next claim takes it over.
-      await db.insertInto('executions').values({
-        id: ID.execution(), monitor_id: monitor.monitor_id, account_id: (await db.selectFrom('monitors').select('account_id')
-          .where('id', '=', monitor.monitor_id).executeTakeFirstOrThrow()).account_id,
-        reason: 'trigger', scheduled_for: null, status: 'running', locked_by: 'dead-worker', locked_until: Date.now() - 1000,
-        attempts: 1, created_at: Date.now() - 2000,
-      }).execute();
+      await db
+        .insertInto('executions')
+        .values({
+          id: ID.execution(),
+          monitor_id: monitor.monitor_id,
+          account_id: (await db.selectFrom('monitors').select('account_id').where('id', '=', monitor.monitor_id).executeTakeFirstOrThrow()).account_id,
+          reason: 'trigger',
+          scheduled_for: null,
+          status: 'running',
+          locked_by: 'dead-worker',
+          locked_until: Date.now() - 1000,
+          attempts: 1,
+          created_at: Date.now() - 2000,
+        })
+        .execute();
       vigil.vigil.store.workHints.notify();
-      const after = await waitFor(async () => {
-        const text = await scrape();
-        return value(text, 'vigil_lease_takeovers_total{kind="execution"}') > value(before, 'vigil_lease_takeovers_total{kind="execution"}')
-          && value(text, 'vigil_executions_total{outcome="completion"}') > value(before, 'vigil_executions_total{outcome="completion"}')
-          ? text : undefined;
-      }, 15_000, 'the takeover to run and commit');
+      const after = await waitFor(
+        async () => {
+          const text = await scrape();
+          return value(text, 'vigil_lease_takeovers_total{kind="execution"}') > value(before, 'vigil_lease_takeovers_total{kind="execution"}') &&
+            value(text, 'vigil_executions_total{outcome="completion"}') > value(before, 'vigil_executions_total{outcome="completion"}')
+            ? text
+            : undefined;
+        },
+        15_000,
+        'the takeover to run and commit',
+      );
 
       const moved = (series: string) => assert.ok(value(after, series) > value(before, series), `${series} moved`);
       moved('vigil_execution_start_lag_seconds_count{reason="create"}');

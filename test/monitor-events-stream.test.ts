@@ -4,8 +4,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  allEvents, rss, spawnServer, startTestVigil, sdkClient, tempDir, testDatabase, triggerAndWait, waitFor,
-  type RssItem, type ServerProcess,
+  allEvents,
+  rss,
+  spawnServer,
+  startTestVigil,
+  sdkClient,
+  tempDir,
+  testDatabase,
+  triggerAndWait,
+  waitFor,
+  type RssItem,
+  type ServerProcess,
 } from './helpers.js';
 import { readStreamEvents, type Resume, type SseEvent } from './sse-reader.js';
 import { useFixtureSite, useTestVigil } from './hooks.js';
@@ -70,14 +79,22 @@ describe('monitor events stream', () => {
     }
     await producing;
     const total = rounds * perRound;
-    seen.push(...await readEvents(m.streamUrl, t.apiKey, total - seen.length, resume));
+    seen.push(...(await readEvents(m.streamUrl, t.apiKey, total - seen.length, resume)));
 
     const ids = seen.map((e) => e.data.event_id);
     assert.equal(new Set(ids).size, ids.length, 'no event repeated');
     const list = await listed(t.client, m.id);
     assert.equal(list.length, total);
-    assert.deepEqual(ids, list.map((e) => e.event_id), 'exactly the log, in order: no gap');
-    assert.deepEqual(seen.map((e) => e.data), list, 'each data is the JSON the events list returns');
+    assert.deepEqual(
+      ids,
+      list.map((e) => e.event_id),
+      'exactly the log, in order: no gap',
+    );
+    assert.deepEqual(
+      seen.map((e) => e.data),
+      list,
+      'each data is the JSON the events list returns',
+    );
     for (const e of seen) assert.equal(e.event, e.data.event_type);
     // Resuming after the last event gives nothing more (until a new one commits), and the stream stays open.
     assert.deepEqual(await readEvents(m.streamUrl, t.apiKey, 0, { lastEventId: ids.at(-1)!, via: 'query' }), []);
@@ -88,7 +105,10 @@ describe('monitor events stream', () => {
     const withCompletions = await listed(t.client, m.id, true);
     assert.equal(withCompletions[0].event_type, 'completion');
     const replay = await readEvents(m.streamUrl, t.apiKey, 1, undefined, 'include_completions=true');
-    assert.deepEqual(replay.map((e) => e.data), withCompletions);
+    assert.deepEqual(
+      replay.map((e) => e.data),
+      withCompletions,
+    );
     // An open stream, after the completion, gets the next run's event as it commits: nobody polls the list.
     const live = readEvents(m.streamUrl, t.apiKey, 1, { lastEventId: withCompletions[0].event_id, via: 'header' }, 'include_completions=true');
     m.grow(1);
@@ -140,7 +160,10 @@ describe('monitor events stream across processes', { skip: SKIP_MULTI }, () => {
     const dir = tempDir();
     const database = await testDatabase(dir.path);
     const env = {
-      VIGIL_DATABASE_URL: database.url, VIGIL_API_KEY: 'stream-key', VIGIL_ALLOW_NETWORKS: '127.0.0.0/8', VIGIL_POLL_INTERVAL: '200ms',
+      VIGIL_DATABASE_URL: database.url,
+      VIGIL_API_KEY: 'stream-key',
+      VIGIL_ALLOW_NETWORKS: '127.0.0.0/8',
+      VIGIL_POLL_INTERVAL: '200ms',
     };
     const servers: ServerProcess[] = [];
     try {
@@ -156,7 +179,11 @@ describe('monitor events stream across processes', { skip: SKIP_MULTI }, () => {
         await triggerAndWait(client, m.id);
       }
       const seen = await reading;
-      assert.deepEqual(seen.map((e) => e.data), await listed(client, m.id), 'every event, in log order, as the list has them');
+      assert.deepEqual(
+        seen.map((e) => e.data),
+        await listed(client, m.id),
+        'every event, in log order, as the list has them',
+      );
     } finally {
       for (const server of servers) server.child.kill('SIGTERM');
       await Promise.all(servers.map((s) => s.exited));

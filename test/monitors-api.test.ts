@@ -26,16 +26,15 @@ const feedMonitor = (extra: Record<string, unknown> = {}) => ({
 });
 
 /** A raw request, for what the SDK cannot send (bad keys, unknown fields, repeated params). */
-async function raw(
-  method: string, path: string,
-  options: { key?: string | null; body?: unknown; headers?: Record<string, string>; base?: TestVigil } = {},
-) {
+async function raw(method: string, path: string, options: { key?: string | null; body?: unknown; headers?: Record<string, string>; base?: TestVigil } = {}) {
   const headers: Record<string, string> = { ...options.headers };
   const target = options.base ?? vigil;
   if (options.key !== null) headers['x-api-key'] = options.key ?? target.apiKey;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   const response = await fetch(`${target.url}${path}`, {
-    method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    method,
+    headers,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
   });
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
@@ -49,10 +48,12 @@ function assertEnvelope(body: any, messagePattern: RegExp) {
 
 describe('Monitor API v1 through the official SDK', () => {
   it('creates a monitor (201) that runs once right away, and retrieves it', async () => {
-    const created = await client.monitor.create(feedMonitor({
-      metadata: { team: 'research' },
-      webhook: { url: 'http://127.0.0.1:9/hook', event_types: ['monitor.event.detected'] },
-    }));
+    const created = await client.monitor.create(
+      feedMonitor({
+        metadata: { team: 'research' },
+        webhook: { url: 'http://127.0.0.1:9/hook', event_types: ['monitor.event.detected'] },
+      }),
+    );
     assert.match(created.monitor_id, /^monitor_[0-9a-f]{32}$/);
     assert.equal(created.type, 'event_stream');
     assert.equal(created.status, 'active');
@@ -63,10 +64,14 @@ describe('Monitor API v1 through the official SDK', () => {
     assert.equal(created.settings.query, `Updates from ${site.url}/feed.xml`);
     assert.ok(!Number.isNaN(Date.parse(created.created_at)));
 
-    const ran = await waitFor(async () => {
-      const m = await client.monitor.retrieve(created.monitor_id);
-      return m.last_run_at ? m : undefined;
-    }, 10_000, 'the creation run');
+    const ran = await waitFor(
+      async () => {
+        const m = await client.monitor.retrieve(created.monitor_id);
+        return m.last_run_at ? m : undefined;
+      },
+      10_000,
+      'the creation run',
+    );
     assert.ok(Date.parse(ran.last_run_at!) >= Date.parse(created.created_at));
     const events = await client.monitor.events(created.monitor_id, { include_completions: true });
     assert.equal(events.events.length, 1, 'the creation run has one outcome');
@@ -104,16 +109,25 @@ describe('Monitor API v1 through the official SDK', () => {
         assert.ok(page.monitors.length <= 2);
         seen.push(...page.monitors.map((m) => m.monitor_id));
         cursor = page.next_cursor ?? undefined;
-        if (cursor) { assert.ok(!cursors.has(cursor)); cursors.add(cursor); }
+        if (cursor) {
+          assert.ok(!cursors.has(cursor));
+          cursors.add(cursor);
+        }
       } while (cursor);
       const activeNewestFirst = ids.filter((id) => id !== ids[1]).reverse();
       assert.deepEqual(seen, activeNewestFirst, 'active only by default, newest first, each once');
 
       const both = await fresh.client.monitor.list({ status: ['active', 'cancelled'] });
-      assert.deepEqual(both.monitors.map((m) => m.monitor_id), [...ids].reverse());
+      assert.deepEqual(
+        both.monitors.map((m) => m.monitor_id),
+        [...ids].reverse(),
+      );
       assert.equal(both.next_cursor ?? null, null);
       const cancelled = await raw('GET', '/v1/monitors?status=cancelled', { base: fresh });
-      assert.deepEqual(cancelled.body.monitors.map((m: any) => m.monitor_id), [ids[1]]);
+      assert.deepEqual(
+        cancelled.body.monitors.map((m: any) => m.monitor_id),
+        [ids[1]],
+      );
       const repeated = await raw('GET', '/v1/monitors?status=active&status=cancelled&type=event_stream', { base: fresh });
       assert.equal(repeated.body.monitors.length, 5);
       const snapshots = await fresh.client.monitor.list({ type: ['snapshot'] });
@@ -141,14 +155,20 @@ describe('Monitor API v1 through the official SDK', () => {
     assert.equal(response.status, 204);
     assert.equal(response.body, undefined);
     await client.monitor.trigger(created.monitor_id);
-    const events = await waitFor(async () => {
-      const page = await client.monitor.events(created.monitor_id, { include_completions: true });
-      return page.events.length === 3 ? page.events : undefined;
-    }, 10_000, 'three outcomes');
+    const events = await waitFor(
+      async () => {
+        const page = await client.monitor.events(created.monitor_id, { include_completions: true });
+        return page.events.length === 3 ? page.events : undefined;
+      },
+      10_000,
+      'three outcomes',
+    );
     const groups = new Set(events.map((e: any) => e.event_group_id));
     assert.equal(groups.size, 3, 'each execution is its own event group');
     const one = await client.monitor.events(created.monitor_id, {
-      event_group_id: (events[1] as any).event_group_id, include_completions: true, limit: 1,
+      event_group_id: (events[1] as any).event_group_id,
+      include_completions: true,
+      limit: 1,
     });
     assert.deepEqual(one.events, [events[1]]);
     assert.equal((await client.monitor.events(created.monitor_id)).events.length, 0, 'completions are hidden by default');
@@ -219,7 +239,9 @@ describe('errors', () => {
       assert.equal(response.headers.get('x-should-retry'), 'false');
     }
     const malformed = await fetch(`${vigil.url}/v1/monitors`, {
-      method: 'POST', headers: { 'x-api-key': vigil.apiKey, 'content-type': 'application/json' }, body: '{"type":',
+      method: 'POST',
+      headers: { 'x-api-key': vigil.apiKey, 'content-type': 'application/json' },
+      body: '{"type":',
     });
     assert.equal(malformed.status, 422);
     assertEnvelope(await malformed.json(), /body is not valid JSON/);
@@ -271,8 +293,13 @@ describe('errors', () => {
     const created = await client.monitor.create(feedMonitor());
     const id = created.monitor_id;
     for (const path of [
-      '/v1/monitors?limit=0', '/v1/monitors?limit=10001', '/v1/monitors?status=paused', '/v1/monitors?cursor=garbage',
-      `/v1/monitors/${id}/events?limit=101`, `/v1/monitors/${id}/events?limit=0`, `/v1/monitors/${id}/events?include_completions=maybe`,
+      '/v1/monitors?limit=0',
+      '/v1/monitors?limit=10001',
+      '/v1/monitors?status=paused',
+      '/v1/monitors?cursor=garbage',
+      `/v1/monitors/${id}/events?limit=101`,
+      `/v1/monitors/${id}/events?limit=0`,
+      `/v1/monitors/${id}/events?include_completions=maybe`,
     ]) {
       const response = await raw('GET', path);
       assert.equal(response.status, 422, path);
@@ -307,7 +334,9 @@ describe('errors', () => {
       await limited.client.monitor.create(feedMonitor());
       await limited.client.monitor.create(feedMonitor());
       const third = await fetch(`${limited.url}/v1/monitors`, {
-        method: 'POST', headers: { 'x-api-key': limited.apiKey, 'content-type': 'application/json' }, body: JSON.stringify(feedMonitor()),
+        method: 'POST',
+        headers: { 'x-api-key': limited.apiKey, 'content-type': 'application/json' },
+        body: JSON.stringify(feedMonitor()),
       });
       assert.equal(third.status, 429);
       assertEnvelope(await third.json(), /^Too many requests: quota temporarily exceeded$/);
@@ -323,8 +352,14 @@ describe('OpenAPI', () => {
     const response = await fetch(`${vigil.url}/openapi.json`);
     const doc = await response.json();
     assert.match(doc.openapi, /^3\./);
-    for (const path of ['/v1/monitors', '/v1/monitors/{monitor_id}', '/v1/monitors/{monitor_id}/update',
-      '/v1/monitors/{monitor_id}/cancel', '/v1/monitors/{monitor_id}/trigger', '/v1/monitors/{monitor_id}/events']) {
+    for (const path of [
+      '/v1/monitors',
+      '/v1/monitors/{monitor_id}',
+      '/v1/monitors/{monitor_id}/update',
+      '/v1/monitors/{monitor_id}/cancel',
+      '/v1/monitors/{monitor_id}/trigger',
+      '/v1/monitors/{monitor_id}/events',
+    ]) {
       assert.ok(doc.paths[path], `${path} is documented`);
     }
     assert.ok(doc.paths['/v1/monitors'].post.requestBody.content['application/json'].schema.properties.frequency);

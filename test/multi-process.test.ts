@@ -6,9 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { openStore } from '../src/store/db.js';
 import { listExecutions } from '../src/store/executions.repository.js';
-import {
-  rss, sdkClient, spawnServer, startFixtureSite, startReceiver, tempDir, testDatabase, waitFor, type ServerProcess,
-} from './helpers.js';
+import { rss, sdkClient, spawnServer, startFixtureSite, startReceiver, tempDir, testDatabase, waitFor, type ServerProcess } from './helpers.js';
 
 const MONITORS = 200;
 const isPostgres = /^postgres/.test(process.env.VIGIL_TEST_DATABASE_URL ?? '');
@@ -20,9 +18,15 @@ async function scenario(t: TestContext, killWorker: boolean): Promise<void> {
   const dir = tempDir();
   const database = await testDatabase(dir.path);
   const env = {
-    VIGIL_DATABASE_URL: database.url, VIGIL_API_KEY: 'multi-key', VIGIL_ALLOW_NETWORKS: '127.0.0.0/8',
-    VIGIL_MIN_FREQUENCY: '1s', VIGIL_EXECUTION_TIMEOUT: '30s', VIGIL_POLL_INTERVAL: '500ms',
-    VIGIL_WORKER_CONCURRENCY: '8', VIGIL_WEBHOOK_RETRY_DELAY: '200ms', VIGIL_WEBHOOK_TIMEOUT: '3s',
+    VIGIL_DATABASE_URL: database.url,
+    VIGIL_API_KEY: 'multi-key',
+    VIGIL_ALLOW_NETWORKS: '127.0.0.0/8',
+    VIGIL_MIN_FREQUENCY: '1s',
+    VIGIL_EXECUTION_TIMEOUT: '30s',
+    VIGIL_POLL_INTERVAL: '500ms',
+    VIGIL_WORKER_CONCURRENCY: '8',
+    VIGIL_WEBHOOK_RETRY_DELAY: '200ms',
+    VIGIL_WEBHOOK_TIMEOUT: '3s',
   };
   const servers: ServerProcess[] = [];
   try {
@@ -36,7 +40,10 @@ async function scenario(t: TestContext, killWorker: boolean): Promise<void> {
     const ids: string[] = [];
     for (let i = 0; i < MONITORS; i += 1) {
       const monitor = await client.monitor.create({
-        type: 'event_stream', frequency: '3s', settings: { query: `${site.url}/feed/${i}` }, webhook: { url: receiver.url },
+        type: 'event_stream',
+        frequency: '3s',
+        settings: { query: `${site.url}/feed/${i}` },
+        webhook: { url: receiver.url },
       });
       ids.push(monitor.monitor_id);
     }
@@ -46,10 +53,14 @@ async function scenario(t: TestContext, killWorker: boolean): Promise<void> {
     const store = await openStore(database.url);
     try {
       if (killWorker) {
-        await waitFor(async () => {
-          const running = await store.db.selectFrom('executions').select('locked_by').where('status', '=', 'running').execute();
-          return running.length >= 4 || undefined;
-        }, 30_000, 'executions in flight');
+        await waitFor(
+          async () => {
+            const running = await store.db.selectFrom('executions').select('locked_by').where('status', '=', 'running').execute();
+            return running.length >= 4 || undefined;
+          },
+          30_000,
+          'executions in flight',
+        );
         workers[0].child.kill('SIGKILL');
         assert.equal((await workers[0].exited).signal, 'SIGKILL');
         t.diagnostic('killed one worker mid-run');
@@ -58,20 +69,38 @@ async function scenario(t: TestContext, killWorker: boolean): Promise<void> {
       for (let i = 0; i < MONITORS; i += 2) {
         site.set(`/feed/${i}`, rss(`Feed ${i}`, [{ title: 'Fresh', link: `https://news.example.test/${i}/fresh`, date: new Date() }]));
       }
-      await waitFor(async () => {
-        const ran = await store.db.selectFrom('executions').select('monitor_id').distinct()
-          .where('status', '=', 'done').where('reason', '=', 'schedule').where('finished_at', '>', Date.now() - 60_000).execute();
-        return ran.length === MONITORS || undefined;
-      }, 90_000, 'a scheduled run of every monitor');
+      await waitFor(
+        async () => {
+          const ran = await store.db
+            .selectFrom('executions')
+            .select('monitor_id')
+            .distinct()
+            .where('status', '=', 'done')
+            .where('reason', '=', 'schedule')
+            .where('finished_at', '>', Date.now() - 60_000)
+            .execute();
+          return ran.length === MONITORS || undefined;
+        },
+        90_000,
+        'a scheduled run of every monitor',
+      );
       for (const id of ids) await client.monitor.cancel(id);
-      const executions = await waitFor(async () => {
-        const all = (await Promise.all(ids.map((id) => listExecutions(store.db, id)))).flat();
-        return all.every((e) => e.status === 'done') ? all : undefined;
-      }, 60_000, 'every execution to finish');
-      const deliveries = await waitFor(async () => {
-        const rows = await store.db.selectFrom('webhook_deliveries').select(['id', 'status', 'resource_id']).execute();
-        return rows.every((d) => d.status === 'delivered') ? rows : undefined;
-      }, 60_000, 'every delivery to be delivered');
+      const executions = await waitFor(
+        async () => {
+          const all = (await Promise.all(ids.map((id) => listExecutions(store.db, id)))).flat();
+          return all.every((e) => e.status === 'done') ? all : undefined;
+        },
+        60_000,
+        'every execution to finish',
+      );
+      const deliveries = await waitFor(
+        async () => {
+          const rows = await store.db.selectFrom('webhook_deliveries').select(['id', 'status', 'resource_id']).execute();
+          return rows.every((d) => d.status === 'delivered') ? rows : undefined;
+        },
+        60_000,
+        'every delivery to be delivered',
+      );
 
       // Every execution: one outcome, with the log entries it implies; slots queued once.
       const entries = await store.db.selectFrom('events').select(['execution_id', 'kind', 'id', 'body']).execute();
@@ -88,7 +117,11 @@ async function scenario(t: TestContext, killWorker: boolean): Promise<void> {
       assert.equal(new Set(slots).size, slots.length, 'each schedule slot ran once');
       assert.ok(slots.length >= MONITORS, 'scheduled rounds ran');
       assert.equal(new Set(entries.map((e) => e.id)).size, entries.length, 'no event id twice');
-      if (killWorker) assert.ok(executions.some((e) => e.attempts === 2), 'the killed worker\'s executions were taken over');
+      if (killWorker)
+        assert.ok(
+          executions.some((e) => e.attempts === 2),
+          "the killed worker's executions were taken over",
+        );
       for (let i = 0; i < MONITORS; i += 1) assert.equal(site.maxConcurrent(`/feed/${i}`), 1, `monitor ${i} never ran twice at once`);
 
       // Every delivery arrived; duplicates only under the same webhook-id.

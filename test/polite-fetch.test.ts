@@ -52,12 +52,19 @@ describe('polite fetching', () => {
     const second = site.requests('/conditional.xml')[1];
     assert.equal(second.headers['if-none-match'], '"v1"');
     assert.equal(second.headers['if-modified-since'], lastModified);
-    assert.deepEqual(unchanged.map((e) => e.event_type), ['completion'], 'a 304 yields no event');
+    assert.deepEqual(
+      unchanged.map((e) => e.event_type),
+      ['completion'],
+      'a 304 yields no event',
+    );
     assert.equal(unchanged[0].warnings, undefined);
 
     version = { etag: '"v2"', body: rss('Conditional', [fresh(1), OLD]) };
     const changed = await triggerAndWait(client, monitorId);
-    assert.deepEqual(changed.map((e) => e.event_type), ['event_stream']);
+    assert.deepEqual(
+      changed.map((e) => e.event_type),
+      ['event_stream'],
+    );
     assert.equal(changed[0].output.basis[0].citations[0].url, fresh(1).link);
     assert.equal(site.requests('/conditional.xml')[2].headers['if-none-match'], '"v1"');
     assert.equal(site.requests('/conditional.xml').length, 3, 'one request per execution');
@@ -67,12 +74,19 @@ describe('polite fetching', () => {
     site.route('/max-age.xml', ok(rss('Fresh for an hour', [OLD]), { 'cache-control': 'max-age=3600' }));
     // A scheduled run (a trigger always asks: test/trigger-reads-now.test.ts).
     const cached = await client.monitor.create({ type: 'event_stream', frequency: '2s', settings: { query: `News from ${site.url}/max-age.xml` } });
-    const runs = await waitFor(async () => {
-      const all = await outcomes(cached.monitor_id);
-      return all.length >= 2 ? all : undefined;
-    }, 20_000, 'the creation run and a scheduled one');
+    const runs = await waitFor(
+      async () => {
+        const all = await outcomes(cached.monitor_id);
+        return all.length >= 2 ? all : undefined;
+      },
+      20_000,
+      'the creation run and a scheduled one',
+    );
     await client.monitor.cancel(cached.monitor_id);
-    assert.deepEqual(runs.map((e) => e.event_type), ['completion', 'completion']);
+    assert.deepEqual(
+      runs.map((e) => e.event_type),
+      ['completion', 'completion'],
+    );
     assert.equal(site.requests('/max-age.xml').length, 1, 'the fresh copy answered the scheduled execution');
 
     site.route('/expired.xml', ok(rss('Expired', [OLD]), { expires: new Date(Date.now() - 60_000).toUTCString(), etag: '"e"' }));
@@ -132,9 +146,17 @@ describe('polite fetching', () => {
     try {
       const count = 10;
       for (let i = 0; i < count; i += 1) busy.route(`/feed/${i}.xml`, ok(rss(`Feed ${i}`, [OLD])), 150);
-      const ids = await Promise.all(Array.from({ length: count }, (_, i) => client.monitor.create({
-        type: 'event_stream', frequency: '1d', settings: { query: `News from ${busy.url}/feed/${i}.xml` },
-      }).then((m) => m.monitor_id)));
+      const ids = await Promise.all(
+        Array.from({ length: count }, (_, i) =>
+          client.monitor
+            .create({
+              type: 'event_stream',
+              frequency: '1d',
+              settings: { query: `News from ${busy.url}/feed/${i}.xml` },
+            })
+            .then((m) => m.monitor_id),
+        ),
+      );
       for (const id of ids) await waitFor(async () => (await outcomes(id)).length >= 1, 30_000, 'every creation run');
       assert.equal(busy.requests().length, count);
       assert.ok(busy.peak() <= 2, `at most 2 requests at once to the host, saw ${busy.peak()}`);
@@ -146,19 +168,31 @@ describe('polite fetching', () => {
   it('fetches a URL once per wave when many monitors share it, and each monitor sees a change', async () => {
     site.route('/shared.xml', ok(rss('Shared', [OLD])), 300);
     // Scheduled waves share a copy; a trigger reads the source itself (test/trigger-reads-now.test.ts).
-    const ids = await Promise.all(Array.from({ length: 6 }, () => client.monitor.create({
-      type: 'event_stream', frequency: '5s', settings: { query: `News from ${site.url}/shared.xml` },
-    }).then((m) => m.monitor_id)));
+    const ids = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        client.monitor
+          .create({
+            type: 'event_stream',
+            frequency: '5s',
+            settings: { query: `News from ${site.url}/shared.xml` },
+          })
+          .then((m) => m.monitor_id),
+      ),
+    );
     try {
       for (const id of ids) await waitFor(async () => (await outcomes(id)).length >= 1, 20_000, 'every creation run');
       assert.equal(site.requests('/shared.xml').length, 1, 'six creation runs, one fetch');
 
       site.route('/shared.xml', ok(rss('Shared', [fresh(2), OLD])), 300);
       for (const id of ids) {
-        const all = await waitFor(async () => {
-          const list = await outcomes(id);
-          return list.length >= 2 ? list : undefined;
-        }, 20_000, 'every scheduled run');
+        const all = await waitFor(
+          async () => {
+            const list = await outcomes(id);
+            return list.length >= 2 ? list : undefined;
+          },
+          20_000,
+          'every scheduled run',
+        );
         assert.equal(all[0].event_type, 'event_stream', 'each monitor reports the new item');
       }
       assert.equal(site.requests('/shared.xml').length, 2, 'six scheduled runs, one more fetch');

@@ -29,10 +29,14 @@ function redirectTo(location: string) {
 /** The outcome of a new monitor's creation run, whose one source is `url`. */
 async function firstOutcome(url: string): Promise<any> {
   const monitor = await vigil.client.monitor.create({ type: 'event_stream', frequency: '1d', settings: { query: 'anything', sources: [url] } as any });
-  const [outcome] = await waitFor(async () => {
-    const all = await allEvents(vigil.client, monitor.monitor_id, { include_completions: true });
-    return all.length > 0 ? all : undefined;
-  }, 20_000, 'the creation run');
+  const [outcome] = await waitFor(
+    async () => {
+      const all = await allEvents(vigil.client, monitor.monitor_id, { include_completions: true });
+      return all.length > 0 ? all : undefined;
+    },
+    20_000,
+    'the creation run',
+  );
   return outcome;
 }
 

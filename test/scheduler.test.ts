@@ -36,17 +36,26 @@ describe('the scheduler', () => {
     try {
       const monitor = await vigil.client.monitor.create({ type: 'event_stream', frequency: '1s', settings: { query: `${site.url}/slow.xml` } });
       const db = vigil.vigil.store.db;
-      const scheduled = await waitFor(async () => {
-        const runs = (await listExecutions(db, monitor.monitor_id)).filter((e) => e.reason === 'schedule' && e.status === 'done');
-        return runs.length >= 3 ? runs : undefined;
-      }, 20_000, 'three scheduled runs');
+      const scheduled = await waitFor(
+        async () => {
+          const runs = (await listExecutions(db, monitor.monitor_id)).filter((e) => e.reason === 'schedule' && e.status === 'done');
+          return runs.length >= 3 ? runs : undefined;
+        },
+        20_000,
+        'three scheduled runs',
+      );
       const slots = scheduled.map((e) => e.scheduledFor as number);
       assert.equal(new Set(slots).size, slots.length, 'each slot queued once');
       for (let i = 1; i < slots.length; i += 1) {
-        assert.equal((slots[i] - slots[0]) % 1000, 0, 'slots lie on the monitor\'s grid');
+        assert.equal((slots[i] - slots[0]) % 1000, 0, "slots lie on the monitor's grid");
       }
       assert.equal(site.maxConcurrent('/slow.xml'), 1, 'executions of one monitor never overlap');
-      const entries = await listEvents(vigil.vigil.store.lists, { accountId: scheduled[0].accountId, monitorId: monitor.monitor_id, limit: 1000, includeCompletions: true });
+      const entries = await listEvents(vigil.vigil.store.lists, {
+        accountId: scheduled[0].accountId,
+        monitorId: monitor.monitor_id,
+        limit: 1000,
+        includeCompletions: true,
+      });
       for (const run of scheduled) {
         assert.equal(entries.filter((e) => e.executionId === run.id).length, 1, `execution ${run.id} has one outcome`);
       }
@@ -65,11 +74,15 @@ describe('the scheduler', () => {
       const monitor = await vigil.client.monitor.create({ type: 'event_stream', frequency: '1s', settings: { query: `${site.url}/overrun.xml` } });
       const db = vigil.vigil.store.db;
       let mostPending = 0;
-      const all = await waitFor(async () => {
-        const executions = await listExecutions(db, monitor.monitor_id);
-        mostPending = Math.max(mostPending, executions.filter((e) => e.status !== 'done').length);
-        return executions.filter((e) => e.status === 'done').length >= 3 ? executions : undefined;
-      }, 30_000, 'three executions of a monitor that overruns its frequency');
+      const all = await waitFor(
+        async () => {
+          const executions = await listExecutions(db, monitor.monitor_id);
+          mostPending = Math.max(mostPending, executions.filter((e) => e.status !== 'done').length);
+          return executions.filter((e) => e.status === 'done').length >= 3 ? executions : undefined;
+        },
+        30_000,
+        'three executions of a monitor that overruns its frequency',
+      );
       assert.equal(mostPending, 1, 'slots due while an execution was queued or running were coalesced into it');
       const late = all.filter((e) => e.reason === 'schedule' && e.status === 'done');
       assert.ok(late.length >= 2, 'the schedule goes on after each overrun');
@@ -91,10 +104,14 @@ describe('the scheduler', () => {
     const vigil = await startTestVigil({ VIGIL_MIN_FREQUENCY: '1s', VIGIL_EXECUTION_TIMEOUT: '1s' });
     try {
       const monitor = await vigil.client.monitor.create({ type: 'event_stream', frequency: '1s', settings: { query: `${site.url}/stuck.xml` } });
-      const errors = await waitFor(async () => {
-        const page = await vigil.client.monitor.events(monitor.monitor_id);
-        return page.events.length >= 3 ? page.events as any[] : undefined;
-      }, 20_000, 'three timed-out runs');
+      const errors = await waitFor(
+        async () => {
+          const page = await vigil.client.monitor.events(monitor.monitor_id);
+          return page.events.length >= 3 ? (page.events as any[]) : undefined;
+        },
+        20_000,
+        'three timed-out runs',
+      );
       assert.ok(errors.every((e) => e.event_type === 'error' && /timed out after 1s/.test(e.error_message)));
       assert.ok(site.hits('/stuck.xml') >= 3);
       assert.equal(site.answered('/stuck.xml'), 0, 'every timed-out run abandoned its fetch instead of waiting for the answer');
@@ -121,6 +138,9 @@ describe('the scheduler', () => {
     const executions = await listExecutions(store.db, monitor.monitor_id);
     await store.close();
     await vigil.removeDatabase();
-    assert.deepEqual(executions.map((e) => [e.status, e.outcome]), [['done', 'completion']]);
+    assert.deepEqual(
+      executions.map((e) => [e.status, e.outcome]),
+      [['done', 'completion']],
+    );
   });
 });

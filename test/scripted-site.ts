@@ -2,7 +2,11 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from 'node:net';
 
 /** One request a scripted site received: when, for what, with which headers. */
-export interface SeenRequest { path: string; headers: IncomingHttpHeaders; at: number }
+export interface SeenRequest {
+  path: string;
+  headers: IncomingHttpHeaders;
+  at: number;
+}
 
 /** Answers one request; `n` counts the requests of that path, from 1. */
 export type Handler = (req: IncomingMessage, res: ServerResponse, n: number) => void;
@@ -28,7 +32,9 @@ export async function startScriptedSite(host = '127.0.0.1'): Promise<ScriptedSit
     seen.push({ path, headers: req.headers, at: Date.now() });
     inFlight += 1;
     peak = Math.max(peak, inFlight);
-    res.on('close', () => { inFlight -= 1; });
+    res.on('close', () => {
+      inFlight -= 1;
+    });
     const route = routes.get(path);
     const n = seen.filter((r) => r.path === path).length;
     const answer = () => {
@@ -36,15 +42,22 @@ export async function startScriptedSite(host = '127.0.0.1'): Promise<ScriptedSit
       if (!route) res.writeHead(404).end('not found');
       else route.handler(req, res, n);
     };
-    if (route?.delayMs) setTimeout(answer, route.delayMs); else answer();
+    if (route?.delayMs) setTimeout(answer, route.delayMs);
+    else answer();
   });
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
   return {
     url: `http://${host}:${(server.address() as AddressInfo).port}`,
-    route: (path, handler, delayMs = 0) => { routes.set(path, { handler, delayMs }); },
+    route: (path, handler, delayMs = 0) => {
+      routes.set(path, { handler, delayMs });
+    },
     requests: (path) => seen.filter((r) => path === undefined || r.path === path),
     peak: () => peak,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

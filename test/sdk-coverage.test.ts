@@ -20,13 +20,13 @@ const UNSERVED = {
   client: ['extract', 'search'],
 };
 
-
 const vigil = useTestVigil();
 const site = useFixtureSite();
 
 function methodsOf(target: object): string[] {
   return Object.getOwnPropertyNames(Object.getPrototypeOf(target))
-    .filter((name) => name !== 'constructor' && typeof (target as Record<string, unknown>)[name] === 'function').sort();
+    .filter((name) => name !== 'constructor' && typeof (target as Record<string, unknown>)[name] === 'function')
+    .sort();
 }
 
 const PRICING = `<!doctype html><html><head><title>Acme pricing</title></head><body>
@@ -51,17 +51,26 @@ describe('the official SDK against Vigil', () => {
   it('has exactly the methods this file knows as served or unserved', () => {
     const sdk = vigil.client as unknown as Record<string, any>;
     assert.deepEqual({ monitor: methodsOf(sdk.monitor), taskRun: methodsOf(sdk.taskRun) }, SERVED);
-    assert.deepEqual({
-      taskGroup: methodsOf(sdk.taskGroup),
-      'beta.findall': methodsOf(sdk.beta.findall),
-      'beta.memory': methodsOf(sdk.beta.memory),
-      client: ['extract', 'search'].filter((name) => typeof sdk[name] === 'function'),
-    }, UNSERVED);
-    assert.deepEqual(Object.keys(sdk.beta).filter((key) => !key.startsWith('_')).sort(), ['findall', 'memory'], 'no other beta resource (webhooks, taskRun)');
+    assert.deepEqual(
+      {
+        taskGroup: methodsOf(sdk.taskGroup),
+        'beta.findall': methodsOf(sdk.beta.findall),
+        'beta.memory': methodsOf(sdk.beta.memory),
+        client: ['extract', 'search'].filter((name) => typeof sdk[name] === 'function'),
+      },
+      UNSERVED,
+    );
+    assert.deepEqual(
+      Object.keys(sdk.beta)
+        .filter((key) => !key.startsWith('_'))
+        .sort(),
+      ['findall', 'memory'],
+      'no other beta resource (webhooks, taskRun)',
+    );
     assert.equal(sdk.webhooks, undefined, 'this SDK version has no webhooks resource');
   });
 
-  it('drives every vigil.client.monitor method, and an events page carries its executions\' warnings', async () => {
+  it("drives every vigil.client.monitor method, and an events page carries its executions' warnings", async () => {
     site.set('/news.xml', rss('Acme news', [{ title: 'Acme launches Rocket', link: 'https://news.example.test/rocket', date: new Date('2020-01-01') }]));
     site.set('/status.xml', 'down');
     site.fail('/status.xml', 502);
@@ -81,13 +90,23 @@ describe('the official SDK against Vigil', () => {
     const listed = await vigil.client.monitor.list({ status: ['active'], type: ['event_stream'], limit: 100 });
     assert.ok(listed.monitors.some((m) => m.monitor_id === created.monitor_id));
 
-    await waitFor(async () => (await vigil.client.monitor.events(created.monitor_id, { include_completions: true })).events.length >= 1, 20_000, 'the creation run');
-    site.set('/news.xml', rss('Acme news', [
-      { title: 'Acme launches Comet', link: 'https://news.example.test/comet', date: new Date() },
-      { title: 'Acme launches Rocket', link: 'https://news.example.test/rocket', date: new Date('2020-01-01') },
-    ]));
+    await waitFor(
+      async () => (await vigil.client.monitor.events(created.monitor_id, { include_completions: true })).events.length >= 1,
+      20_000,
+      'the creation run',
+    );
+    site.set(
+      '/news.xml',
+      rss('Acme news', [
+        { title: 'Acme launches Comet', link: 'https://news.example.test/comet', date: new Date() },
+        { title: 'Acme launches Rocket', link: 'https://news.example.test/rocket', date: new Date('2020-01-01') },
+      ]),
+    );
     const triggered = await triggerAndWait(vigil.client, created.monitor_id);
-    assert.deepEqual(triggered.map((e) => e.event_type), ['event_stream']);
+    assert.deepEqual(
+      triggered.map((e) => e.event_type),
+      ['event_stream'],
+    );
 
     const page = await vigil.client.monitor.events(created.monitor_id, { include_completions: true, limit: 1 });
     assert.equal(page.events.length, 1);
@@ -95,8 +114,11 @@ describe('the official SDK against Vigil', () => {
     const own: string[] = (page.events[0] as any).warnings;
     assert.equal(own.length, 1, 'the per-event warnings stay');
     assert.ok(own[0].startsWith(`${broken}: ${broken} answered HTTP 502`), own[0]);
-    assert.deepEqual(page.warnings, [{ type: 'warning', message: own[0], detail: { event_group_id: (page.events[0] as any).event_group_id } }],
-      'the documented page-level field carries the execution\'s warning');
+    assert.deepEqual(
+      page.warnings,
+      [{ type: 'warning', message: own[0], detail: { event_group_id: (page.events[0] as any).event_group_id } }],
+      "the documented page-level field carries the execution's warning",
+    );
     const next = await vigil.client.monitor.events(created.monitor_id, { include_completions: true, cursor: page.next_cursor! });
     assert.ok(next.events.length >= 1, 'the cursor pages on');
     const group = await vigil.client.monitor.events(created.monitor_id, { event_group_id: (page.events[0] as any).event_group_id });
@@ -131,12 +153,22 @@ describe('the official SDK against Vigil', () => {
     assert.ok(events.indexOf(stats.at(-1)) < events.length - 1, 'the final stats precede the final state');
     const final = events.at(-1);
     assert.equal(final.run.status, 'completed');
-    assert.ok(final.output.basis.some((b: any) => b.field === 'plans.2'), 'the stream\'s output has per-element basis too');
+    assert.ok(
+      final.output.basis.some((b: any) => b.field === 'plans.2'),
+      "the stream's output has per-element basis too",
+    );
 
     const plain = await vigil.client.taskRun.result(run.run_id, { timeout: 20 });
-    assert.deepEqual(plain.output.basis.map((b) => b.field), ['pro_price', 'plans'], 'without the beta, one entry per top-level field');
+    assert.deepEqual(
+      plain.output.basis.map((b) => b.field),
+      ['pro_price', 'plans'],
+      'without the beta, one entry per top-level field',
+    );
     const result = await vigil.client.taskRun.result(run.run_id, { timeout: 20, betas: ['field-basis-2025-11-25'] });
-    assert.deepEqual(result.output.basis.map((b) => b.field), ['pro_price', 'plans', 'plans.0', 'plans.1', 'plans.2']);
+    assert.deepEqual(
+      result.output.basis.map((b) => b.field),
+      ['pro_price', 'plans', 'plans.0', 'plans.1', 'plans.2'],
+    );
     const second = result.output.basis.find((b) => b.field === 'plans.1')!;
     assert.deepEqual((result.output.content as any).plans[1], { name: 'Pro', price: '$25/mo' });
     assert.equal(second.citations![0].url, `${site.url}/pricing`);

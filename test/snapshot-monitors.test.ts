@@ -54,7 +54,10 @@ describe('snapshot monitors', () => {
     assert.deepEqual(monitor.output?.latest_snapshot?.content, baseline.output.content, 'the baseline is the first snapshot');
     // The creation run re-reads an unchanged page: a completion.
     await waitFor(async () => (await allEvents(t.client, monitor.monitor_id, { include_completions: true })).length === 1);
-    assert.deepEqual((await allEvents(t.client, monitor.monitor_id, { include_completions: true })).map((e) => e.event_type), ['completion']);
+    assert.deepEqual(
+      (await allEvents(t.client, monitor.monitor_id, { include_completions: true })).map((e) => e.event_type),
+      ['completion'],
+    );
 
     site.set('/pricing', pricingPage({ basic: '$10/mo', pro: '$29/mo', team: '$60/mo' }));
     await t.client.monitor.trigger(monitor.monitor_id);
@@ -65,7 +68,10 @@ describe('snapshot monitors', () => {
     const event = events[0] as any;
     assert.equal(event.event_type, 'snapshot');
     assert.deepEqual(event.changed_output.content, { pro_price: '$29/mo' }, 'only the changed field');
-    assert.deepEqual(event.changed_output.basis.map((b: any) => b.field), ['pro_price']);
+    assert.deepEqual(
+      event.changed_output.basis.map((b: any) => b.field),
+      ['pro_price'],
+    );
     assert.deepEqual(event.previous_output.content, baseline.output.content, 'the full prior output');
     const updated = await t.client.monitor.retrieve(monitor.monitor_id);
     assert.deepEqual(updated.output?.latest_snapshot?.content, { basic_price: '$10/mo', pro_price: '$29/mo', team_price: '$60/mo' });
@@ -80,14 +86,21 @@ describe('snapshot monitors', () => {
   it('does not report formatting: whitespace and number formatting are no change', async () => {
     const schema = { type: 'object', properties: { price: { type: 'string', 'x-selector': '.price' } }, required: ['price'], additionalProperties: false };
     site.set('/format', '<html><body><span class="price">$1,299.00</span></body></html>');
-    const run = await t.client.taskRun.create({ input: `${site.url}/format`, processor: 'lite', task_spec: { output_schema: { type: 'json', json_schema: schema } } });
+    const run = await t.client.taskRun.create({
+      input: `${site.url}/format`,
+      processor: 'lite',
+      task_spec: { output_schema: { type: 'json', json_schema: schema } },
+    });
     await t.client.taskRun.result(run.run_id, { timeout: 20 });
     const monitor = await t.client.monitor.create({ type: 'snapshot', frequency: '1d', settings: { task_run_id: run.run_id } });
     await waitFor(async () => (await allEvents(t.client, monitor.monitor_id, { include_completions: true })).length === 1);
     site.set('/format', '<html><body><span class="price">\n  $1299 </span></body></html>');
     await t.client.monitor.trigger(monitor.monitor_id);
     await waitFor(async () => (await allEvents(t.client, monitor.monitor_id, { include_completions: true })).length === 2);
-    assert.deepEqual((await allEvents(t.client, monitor.monitor_id, { include_completions: true })).map((e) => e.event_type), ['completion', 'completion']);
+    assert.deepEqual(
+      (await allEvents(t.client, monitor.monitor_id, { include_completions: true })).map((e) => e.event_type),
+      ['completion', 'completion'],
+    );
   });
 
   it('refuses a snapshot monitor without a completed run of this account, and settings updates, with 422s naming the problem', async () => {
@@ -116,7 +129,11 @@ describe('snapshot monitors', () => {
     await waitFor(async () => (await t.client.taskRun.retrieve(failed.run_id)).status === 'failed');
     assert.match((await create({ task_run_id: failed.run_id })).message, /is failed; a snapshot monitor needs a completed run/);
 
-    const good = await t.client.taskRun.create({ input: `${site.url}/page`, processor: 'lite', task_spec: { output_schema: { type: 'json', json_schema: pricingSchema } } });
+    const good = await t.client.taskRun.create({
+      input: `${site.url}/page`,
+      processor: 'lite',
+      task_spec: { output_schema: { type: 'json', json_schema: pricingSchema } },
+    });
     await t.client.taskRun.result(good.run_id, { timeout: 20 });
     const monitor = await t.client.monitor.create({ type: 'snapshot', frequency: '1d', settings: { task_run_id: good.run_id } });
     const update = await apiFailure(t.client.monitor.update(monitor.monitor_id, { type: 'snapshot', settings: { query: 'something else' } } as any));
@@ -127,7 +144,11 @@ describe('snapshot monitors', () => {
 
   it('reports an error, and keeps the snapshot, when the page cannot be read', async () => {
     site.set('/flaky', pricingPage({ basic: '$1', pro: '$2', team: '$3' }));
-    const run = await t.client.taskRun.create({ input: `${site.url}/flaky`, processor: 'lite', task_spec: { output_schema: { type: 'json', json_schema: pricingSchema } } });
+    const run = await t.client.taskRun.create({
+      input: `${site.url}/flaky`,
+      processor: 'lite',
+      task_spec: { output_schema: { type: 'json', json_schema: pricingSchema } },
+    });
     const baseline = await t.client.taskRun.result(run.run_id, { timeout: 20 });
     const monitor = await t.client.monitor.create({ type: 'snapshot', frequency: '1d', settings: { task_run_id: run.run_id } });
     await waitFor(async () => (await allEvents(t.client, monitor.monitor_id, { include_completions: true })).length === 1);

@@ -23,7 +23,10 @@ after(async () => {
 
 const OLD: RssItem = { title: 'Old story', link: 'https://news.example.test/old', date: new Date('2020-01-01') };
 const fresh = (n: number): RssItem => ({ title: `Fresh story ${n}`, link: `https://news.example.test/health/${n}`, date: new Date() });
-const failWith = (status: number): Handler => (_req, res) => res.writeHead(status).end('down');
+const failWith =
+  (status: number): Handler =>
+  (_req, res) =>
+    res.writeHead(status).end('down');
 
 async function outcomes(monitorId: string) {
   return allEvents(client, monitorId, { include_completions: true }) as Promise<any[]>;
@@ -31,7 +34,9 @@ async function outcomes(monitorId: string) {
 
 async function create(sources: string[], webhook?: string) {
   const monitor = await client.monitor.create({
-    type: 'event_stream', frequency: '1d', settings: { query: 'anything new', sources } as any,
+    type: 'event_stream',
+    frequency: '1d',
+    settings: { query: 'anything new', sources } as any,
     ...(webhook ? { webhook: { url: webhook } } : {}),
   });
   await waitFor(async () => (await outcomes(monitor.monitor_id)).length >= 1, 20_000, 'the creation run');
@@ -55,8 +60,11 @@ describe('source health and noise control', () => {
 
     site.route('/flaky.xml', failWith(503));
     const runs = [await triggerAndWait(client, monitorId), await triggerAndWait(client, monitorId), await triggerAndWait(client, monitorId)];
-    assert.deepEqual(runs.map((r) => r.map((e) => e.event_type)), [['error'], ['completion'], ['completion']],
-      'the failure is reported by the first execution only; each execution still has one outcome');
+    assert.deepEqual(
+      runs.map((r) => r.map((e) => e.event_type)),
+      [['error'], ['completion'], ['completion']],
+      'the failure is reported by the first execution only; each execution still has one outcome',
+    );
     assert.match(runs[0][0].error_message, /HTTP 503/);
     for (const [completion] of runs.slice(1)) {
       assert.equal(completion.warnings.length, 1);
@@ -75,12 +83,19 @@ describe('source health and noise control', () => {
 
     site.route('/flaky.xml', failWith(500));
     const changed = await triggerAndWait(client, monitorId);
-    assert.deepEqual(changed.map((e) => e.event_type), ['error'], 'a different failure is reported');
+    assert.deepEqual(
+      changed.map((e) => e.event_type),
+      ['error'],
+      'a different failure is reported',
+    );
     assert.match(changed[0].error_message, /HTTP 500/);
 
     site.route('/flaky.xml', ok(rss('Flaky', [fresh(1), OLD])));
     const recovered = await triggerAndWait(client, monitorId);
-    assert.deepEqual(recovered.map((e) => e.event_type), ['event_stream']);
+    assert.deepEqual(
+      recovered.map((e) => e.event_type),
+      ['event_stream'],
+    );
     assert.equal(recovered[0].warnings, undefined);
     const ok1 = (await sources(monitorId)).body.sources[0];
     assert.equal(ok1.status, 'ok');
@@ -88,10 +103,14 @@ describe('source health and noise control', () => {
     assert.ok(Date.parse(ok1.last_success_at) > Date.parse(firstSuccess));
     assert.match(ok1.last_error, /HTTP 500/, 'the last error stays on record');
 
-    const messages = await waitFor(() => {
-      const mine = receiver.received.filter((m) => m.json.data.monitor_id === monitorId);
-      return mine.length >= 6 ? mine : undefined;
-    }, 20_000, 'a webhook per execution');
+    const messages = await waitFor(
+      () => {
+        const mine = receiver.received.filter((m) => m.json.data.monitor_id === monitorId);
+        return mine.length >= 6 ? mine : undefined;
+      },
+      20_000,
+      'a webhook per execution',
+    );
     assert.equal(messages.filter((m) => m.json.type === 'monitor.execution.failed').length, 2, 'two failures, two alerts');
   });
 
@@ -99,23 +118,33 @@ describe('source health and noise control', () => {
     site.route('/loud.xml', ok(rss('Loud', [OLD])));
     const url = `${site.url}/loud.xml`;
     const created = await client.monitor.create({
-      type: 'event_stream', frequency: '1d', settings: { query: 'anything new', sources: [url], repeated_failures: 'error' } as any,
+      type: 'event_stream',
+      frequency: '1d',
+      settings: { query: 'anything new', sources: [url], repeated_failures: 'error' } as any,
     });
     const monitorId = created.monitor_id;
     assert.equal((created.settings as any).repeated_failures, 'error');
     await waitFor(async () => (await outcomes(monitorId)).length >= 1, 20_000, 'the creation run');
     site.route('/loud.xml', failWith(503));
     const loud = [await triggerAndWait(client, monitorId), await triggerAndWait(client, monitorId)];
-    assert.deepEqual(loud.map((r) => r.map((e) => e.event_type)), [['error'], ['error']], 'each repeated failure is an error');
+    assert.deepEqual(
+      loud.map((r) => r.map((e) => e.event_type)),
+      [['error'], ['error']],
+      'each repeated failure is an error',
+    );
 
     const updated = await client.monitor.update(monitorId, { type: 'event_stream', settings: { repeated_failures: 'warning' } as any });
     assert.equal((updated.settings as any).repeated_failures, 'warning');
     const quiet = await triggerAndWait(client, monitorId);
-    assert.deepEqual(quiet.map((e) => e.event_type), ['completion']);
+    assert.deepEqual(
+      quiet.map((e) => e.event_type),
+      ['completion'],
+    );
     assert.match(quiet[0].warnings[0], /HTTP 503 .*reported once/);
 
     const bad = await fetch(`${vigil.url}/v1/monitors`, {
-      method: 'POST', headers: { 'x-api-key': vigil.apiKey, 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { 'x-api-key': vigil.apiKey, 'content-type': 'application/json' },
       body: JSON.stringify({ type: 'event_stream', frequency: '1d', settings: { query: 'q', sources: [url], repeated_failures: 'sometimes' } }),
     });
     assert.equal(bad.status, 422);
@@ -123,12 +152,15 @@ describe('source health and noise control', () => {
   });
 
   it('retries a source within the execution: one transient 503 is no failure', async () => {
-    site.route('/blip.xml', (_req, res, n) => (n === 2
-      ? res.writeHead(503).end('blip')
-      : res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(rss('Blip', [OLD]))));
+    site.route('/blip.xml', (_req, res, n) =>
+      n === 2 ? res.writeHead(503).end('blip') : res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(rss('Blip', [OLD])),
+    );
     const monitorId = await create([`${site.url}/blip.xml`]);
     const run = await triggerAndWait(client, monitorId);
-    assert.deepEqual(run.map((e) => e.event_type), ['completion']);
+    assert.deepEqual(
+      run.map((e) => e.event_type),
+      ['completion'],
+    );
     assert.equal(run[0].warnings, undefined);
     assert.equal(site.requests('/blip.xml').length, 3, 'the 503 was tried again');
     assert.equal((await sources(monitorId)).body.sources[0].status, 'ok');
@@ -143,10 +175,16 @@ describe('source health and noise control', () => {
     site.route('/broken.xml', failWith(502));
     site.route('/working.xml', ok(rss('Working', [fresh(2), OLD])));
     const run = await triggerAndWait(client, monitorId);
-    assert.deepEqual(run.map((e) => e.event_type), ['event_stream']);
+    assert.deepEqual(
+      run.map((e) => e.event_type),
+      ['event_stream'],
+    );
     assert.deepEqual(run[0].warnings, [`${broken}: ${broken} answered HTTP 502`]);
     const quiet = await triggerAndWait(client, monitorId);
-    assert.deepEqual(quiet.map((e) => e.event_type), ['completion']);
+    assert.deepEqual(
+      quiet.map((e) => e.event_type),
+      ['completion'],
+    );
     assert.equal(quiet[0].warnings.length, 1);
     const record = new Map((await sources(monitorId)).body.sources.map((s: any) => [s.source, s]));
     assert.equal((record.get(working) as any).status, 'ok');
@@ -154,11 +192,14 @@ describe('source health and noise control', () => {
     assert.equal((record.get(broken) as any).consecutive_failures, 2);
   });
 
-  it('answers 404 for unknown and other accounts\' monitors, and is listed in /openapi.json', async () => {
+  it("answers 404 for unknown and other accounts' monitors, and is listed in /openapi.json", async () => {
     site.route('/mine.xml', ok(rss('Mine', [OLD])));
     const monitorId = await create([`${site.url}/mine.xml`]);
     const other = await vigil.other();
-    for (const [id, key] of [[monitorId, other.apiKey], ['monitor_unknown', vigil.apiKey]]) {
+    for (const [id, key] of [
+      [monitorId, other.apiKey],
+      ['monitor_unknown', vigil.apiKey],
+    ]) {
       const res = await sources(id, key);
       assert.equal(res.status, 404);
       assert.equal(res.body.error.message, 'Monitor not found');

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 /** Reads Server-Sent Events from a response as a client library would: `event:` and `data:` lines, blank line ends one. */
-export interface SseEvent { event?: string; data: any; raw: string }
+export interface SseEvent {
+  event?: string;
+  data: any;
+  raw: string;
+}
 
 /** Yields each event of an SSE response body; comment lines (keep-alives) are skipped; `id:` lines are reported as an error. */
 export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator<SseEvent> {
@@ -15,15 +19,24 @@ export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator
       const lines = block.split('\n').filter((l) => !l.startsWith(':'));
       if (lines.length === 0) continue;
       if (lines.some((l) => l.startsWith('id:') || l.startsWith('retry:'))) throw new Error(`the stream sent an id: or retry: line: ${block}`);
-      const event = lines.find((l) => l.startsWith('event:'))?.slice(6).trim();
-      const data = lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
+      const event = lines
+        .find((l) => l.startsWith('event:'))
+        ?.slice(6)
+        .trim();
+      const data = lines
+        .filter((l) => l.startsWith('data:'))
+        .map((l) => l.slice(5).trim())
+        .join('\n');
       yield { event, data: JSON.parse(data), raw: block };
     }
   }
 }
 
 /** Where a stream resumes: after this event id, sent as `last_event_id` (query) or `Last-Event-ID` (header). */
-export interface Resume { lastEventId: string; via: 'query' | 'header' }
+export interface Resume {
+  lastEventId: string;
+  via: 'query' | 'header';
+}
 
 /**
  * Opens an SSE stream (resumed when `resume` says so), reads `count` events and disconnects. The

@@ -16,7 +16,8 @@ function sources(dir: string): string[] {
 test('code, tests and benchmarks read nothing from beside the repository (a fresh clone runs alone)', () => {
   // The folder beside the repository, spelled as a relative path or as joined path segments.
   const outside = /\.\.\/shared\b|['"]\.\.['"]\s*,\s*(['"]\.\.['"]\s*,\s*)?['"]shared['"]/;
-  const offenders = ['src', 'test', 'bench', 'bin'].flatMap((dir) => sources(join(ROOT, dir)))
+  const offenders = ['src', 'test', 'bench', 'bin']
+    .flatMap((dir) => sources(join(ROOT, dir)))
     .filter((file) => outside.test(readFileSync(file, 'utf8')))
     .map((file) => relative(ROOT, file));
   assert.deepEqual(offenders, []);

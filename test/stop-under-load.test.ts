@@ -21,7 +21,10 @@ describe('stopping under load', () => {
     const dir = tempDir();
     const database = await testDatabase(dir.path);
     const env = {
-      VIGIL_DATABASE_URL: database.url, VIGIL_API_KEY: 'stop-key', VIGIL_ALLOW_NETWORKS: '127.0.0.0/8', VIGIL_WORKER_CONCURRENCY: '32',
+      VIGIL_DATABASE_URL: database.url,
+      VIGIL_API_KEY: 'stop-key',
+      VIGIL_ALLOW_NETWORKS: '127.0.0.0/8',
+      VIGIL_WORKER_CONCURRENCY: '32',
     };
     const servers: ServerProcess[] = [];
     let store: Store | undefined;
@@ -30,7 +33,9 @@ describe('stopping under load', () => {
       const api = await spawnServer({ ...env, VIGIL_ROLES: 'api' });
       servers.push(api);
       const template = await sdkClient(api.url, 'stop-key').monitor.create({
-        type: 'event_stream', frequency: '1d', settings: { query: `${site.url}/hang.xml` },
+        type: 'event_stream',
+        frequency: '1d',
+        settings: { query: `${site.url}/hang.xml` },
       });
       api.child.kill('SIGTERM');
       await api.exited;
@@ -53,7 +58,11 @@ describe('stopping under load', () => {
       assert.deepEqual(exit, { code: 0, signal: null }, `a clean exit; output:\n${server.output()}`);
       assert.ok(took < STOP_WITHIN_MS, `exited ${took} ms after SIGTERM`);
 
-      const byStatus = await db.selectFrom('executions').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+      const byStatus = await db
+        .selectFrom('executions')
+        .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+        .groupBy('status')
+        .execute();
       const counts = Object.fromEntries(byStatus.map((r) => [r.status, Number(r.n)]));
       assert.deepEqual(counts, { queued: BACKLOG }, 'every execution is still there and queued again; none left running or lost');
       const leased = await db.selectFrom('executions').select('id').where('locked_by', 'is not', null).execute();
@@ -84,7 +93,7 @@ async function seedBacklog(store: Store, templateId: string, total: number): Pro
   const db = store.db;
   const row = await db.selectFrom('monitors').selectAll().where('id', '=', templateId).executeTakeFirstOrThrow();
   const [queued] = await db.selectFrom('executions').selectAll().where('monitor_id', '=', templateId).execute();
-  assert.equal(queued?.status, 'queued', 'the template\'s creation run is queued');
+  assert.equal(queued?.status, 'queued', "the template's creation run is queued");
   const BATCH = 500;
   const batches: number[] = [];
   for (let done = 1; done < total; done += BATCH) batches.push(Math.min(BATCH, total - done));
@@ -93,10 +102,18 @@ async function seedBacklog(store: Store, templateId: string, total: number): Pro
     for (let size = batches.pop(); size !== undefined; size = batches.pop()) {
       const ids = Array.from({ length: size }, () => ID.monitor());
       await db.transaction().execute(async (tx) => {
-        await tx.insertInto('monitors').values(ids.map((id) => ({ ...row, id }))).execute();
+        await tx
+          .insertInto('monitors')
+          .values(ids.map((id) => ({ ...row, id })))
+          .execute();
         for (const id of ids) {
           await insertExecution(tx, {
-            id: ID.execution(), monitorId: id, accountId: row.account_id, reason: 'create', scheduledFor: null, createdAt: Date.now(),
+            id: ID.execution(),
+            monitorId: id,
+            accountId: row.account_id,
+            reason: 'create',
+            scheduledFor: null,
+            createdAt: Date.now(),
           });
         }
       });

@@ -84,7 +84,10 @@ describe('Task API', () => {
     const replay: any[] = [];
     for await (const event of await t.client.taskRun.events(run.run_id)) replay.push(event);
     assert.equal(replay[0].run.status, 'completed');
-    assert.deepEqual(replay.filter((e) => e.type.startsWith('task_run.progress_msg.')).map((e) => e.message), messages.map((m) => m.message));
+    assert.deepEqual(
+      replay.filter((e) => e.type.startsWith('task_run.progress_msg.')).map((e) => e.message),
+      messages.map((m) => m.message),
+    );
   });
 
   it('answers 408 while a run is still active, and the result once it completes', async () => {
@@ -115,9 +118,9 @@ describe('Task API', () => {
   it('fetches politely: a transient 503 is tried again within the run', async () => {
     const scripted = await startScriptedSite();
     try {
-      scripted.route('/blip', (_req, res, n) => (n === 1
-        ? res.writeHead(503).end('busy')
-        : res.writeHead(200, { 'content-type': 'text/html' }).end(PRODUCT_PAGE('$8'))));
+      scripted.route('/blip', (_req, res, n) =>
+        n === 1 ? res.writeHead(503).end('busy') : res.writeHead(200, { 'content-type': 'text/html' }).end(PRODUCT_PAGE('$8')),
+      );
       const run = await t.client.taskRun.create({ input: `${scripted.url}/blip`, processor: 'lite', task_spec: { output_schema: schema } });
       const result = await t.client.taskRun.result(run.run_id, { timeout: 20 });
       assert.deepEqual(result.output.content, { name: 'Widget Pro', price: '$8' });
@@ -131,7 +134,11 @@ describe('Task API', () => {
     site.set('/doc', PRODUCT_PAGE('$1'));
     const topLevel = await t.client.taskRun.create({ input: `${site.url}/doc`, processor: 'lite', output_schema: schema } as any);
     const looseSchema = { type: 'object', properties: { name: { type: 'string', 'x-selector': 'h1.name' }, sources: { type: 'string' } } };
-    const loose = await t.client.taskRun.create({ input: `${site.url}/doc`, processor: 'lite', task_spec: { output_schema: { type: 'json', json_schema: looseSchema } } });
+    const loose = await t.client.taskRun.create({
+      input: `${site.url}/doc`,
+      processor: 'lite',
+      task_spec: { output_schema: { type: 'json', json_schema: looseSchema } },
+    });
     const text = await t.client.taskRun.create({ input: `${site.url}/doc`, processor: 'lite', task_spec: { output_schema: 'The product page text' } });
     assert.deepEqual((await t.client.taskRun.result(topLevel.run_id)).output.content, { name: 'Widget Pro', price: '$1' });
     const warnings = (loose.warnings ?? []).map((w) => `${w.type}: ${w.message}`).join('\n');
@@ -145,33 +152,77 @@ describe('Task API', () => {
   });
 
   it('refuses bad requests with the field and rule named, writing nothing', async () => {
-    const count = async () => Number((await t.vigil.store.db.selectFrom('task_runs').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const count = async () =>
+      Number(
+        (
+          await t.vigil.store.db
+            .selectFrom('task_runs')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     const before = await count();
     const page = `${site.url}/doc`;
-    assert.deepEqual(await apiFailure(t.client.taskRun.create({ input: page, processor: 'turbo' as any })),
-      { status: 403, message: 'Forbidden: invalid processor in request: unknown processor "turbo"; use lite' });
+    assert.deepEqual(await apiFailure(t.client.taskRun.create({ input: page, processor: 'turbo' as any })), {
+      status: 403,
+      message: 'Forbidden: invalid processor in request: unknown processor "turbo"; use lite',
+    });
     const cases: [Record<string, unknown>, RegExp][] = [
       [{ input: 'What is the GDP of France?', processor: 'lite' }, /body\.input: names no web page.*VIGIL_SEARCH_URL/],
       [{ input: '  ', processor: 'lite' }, /body\.input: must be a non-empty string/],
-      [{ input: page, processor: 'lite', task_spec: { output_schema: { type: 'json', json_schema: { type: 'array' } } } }, /body\.task_spec\.output_schema\.json_schema: the root must be/],
-      [{ input: page, processor: 'lite', task_spec: { output_schema: { type: 'json', json_schema: { type: 'object', properties: { d: { type: 'string', format: 'date' } } } } } },
-        /body\.task_spec\.output_schema\.json_schema\.properties\.d\.format: the keyword "format" is not supported/],
-      [{ input: page, processor: 'lite', task_spec: { output_schema: { type: 'json', json_schema: { type: 'object', properties: { p: { type: 'string', 'x-regex': '(unclosed' } } } } } },
-        /body\.task_spec\.output_schema: p: x-regex is not a valid regular expression/],
-      [{ input: page, processor: 'lite', task_spec: { output_schema: { type: 'yaml' } } }, /body\.task_spec\.output_schema\.type: must be "json", "text" or "auto"/],
-      [{ input: page, processor: 'lite', metadata: { 'a-very-long-metadata-key': 'x' } }, /body\.metadata\.a-very-long-metadata-key: metadata keys must be 1 to 16/],
+      [
+        { input: page, processor: 'lite', task_spec: { output_schema: { type: 'json', json_schema: { type: 'array' } } } },
+        /body\.task_spec\.output_schema\.json_schema: the root must be/,
+      ],
+      [
+        {
+          input: page,
+          processor: 'lite',
+          task_spec: { output_schema: { type: 'json', json_schema: { type: 'object', properties: { d: { type: 'string', format: 'date' } } } } },
+        },
+        /body\.task_spec\.output_schema\.json_schema\.properties\.d\.format: the keyword "format" is not supported/,
+      ],
+      [
+        {
+          input: page,
+          processor: 'lite',
+          task_spec: { output_schema: { type: 'json', json_schema: { type: 'object', properties: { p: { type: 'string', 'x-regex': '(unclosed' } } } } },
+        },
+        /body\.task_spec\.output_schema: p: x-regex is not a valid regular expression/,
+      ],
+      [
+        { input: page, processor: 'lite', task_spec: { output_schema: { type: 'yaml' } } },
+        /body\.task_spec\.output_schema\.type: must be "json", "text" or "auto"/,
+      ],
+      [
+        { input: page, processor: 'lite', metadata: { 'a-very-long-metadata-key': 'x' } },
+        /body\.metadata\.a-very-long-metadata-key: metadata keys must be 1 to 16/,
+      ],
       [{ input: page, processor: 'lite', metadata: { team: { name: 'pricing' } } }, /body\.metadata\.team: values must be strings, numbers or booleans/],
       [{ input: page, processor: 'lite', webhook: { url: 'ftp://example.test/hook' } }, /body\.webhook\.url: must be an absolute http or https URL/],
-      [{ input: page.padEnd(26_000, ' x') , processor: 'lite' }, /input and task_spec are \d+ characters together; at most 25000/],
+      [{ input: page.padEnd(26_000, ' x'), processor: 'lite' }, /input and task_spec are \d+ characters together; at most 25000/],
     ];
     for (const [body, message] of cases) {
       const answer = await apiFailure(t.client.taskRun.create(body as any));
       assert.equal(answer.status, 422, JSON.stringify(body).slice(0, 200));
       assert.match(answer.message, message);
     }
-    const deep = { type: 'object', properties: { a: { type: 'object', properties: { b: { type: 'object', properties: { c: { type: 'object', properties: { d: { type: 'object', properties: { e: { type: 'string' } } } } } } } } } } };
-    assert.match((await apiFailure(t.client.taskRun.create({ input: page, processor: 'lite', task_spec: { output_schema: { type: 'json', json_schema: deep } } }))).message,
-      /nests 6 levels; at most 5/);
+    const deep = {
+      type: 'object',
+      properties: {
+        a: {
+          type: 'object',
+          properties: {
+            b: { type: 'object', properties: { c: { type: 'object', properties: { d: { type: 'object', properties: { e: { type: 'string' } } } } } } },
+          },
+        },
+      },
+    };
+    assert.match(
+      (await apiFailure(t.client.taskRun.create({ input: page, processor: 'lite', task_spec: { output_schema: { type: 'json', json_schema: deep } } })))
+        .message,
+      /nests 6 levels; at most 5/,
+    );
     assert.equal(await count(), before, 'no rejected request wrote a run');
   });
 
@@ -180,12 +231,15 @@ describe('Task API', () => {
     try {
       site.set('/hooked', PRODUCT_PAGE('$3'));
       const run = await t.client.taskRun.create({
-        input: `${site.url}/hooked`, processor: 'lite', task_spec: { output_schema: schema }, webhook: { url: `${receiver.url}/hook`, event_types: ['task_run.status'] },
+        input: `${site.url}/hooked`,
+        processor: 'lite',
+        task_spec: { output_schema: schema },
+        webhook: { url: `${receiver.url}/hook`, event_types: ['task_run.status'] },
       });
       const message = await waitFor(() => receiver.received.find((r) => r.json?.data?.run_id === run.run_id));
       assert.equal(message.json.type, 'task_run.status');
       assert.equal(message.json.data.status, 'completed');
-      const secret = await (await fetch(`${t.url}/v1/webhooks/secret`, { headers: { 'x-api-key': t.apiKey } })).json() as { secret: string };
+      const secret = (await (await fetch(`${t.url}/v1/webhooks/secret`, { headers: { 'x-api-key': t.apiKey } })).json()) as { secret: string };
       assert.doesNotThrow(() => new Webhook(secret.secret, { format: 'raw' }).verify(message.body, message.headers));
     } finally {
       await receiver.close();

@@ -31,11 +31,11 @@ async function createAndSettle(url: string): Promise<string> {
 }
 
 describe('a triggered execution', () => {
-  it('is not answered by another monitor\'s copy fetched before the change', async () => {
+  it("is not answered by another monitor's copy fetched before the change", async () => {
     site.route('/shared.xml', ok(rss('Shared', [OLD])));
     const b = await createAndSettle(`${site.url}/shared.xml`);
     const a = await createAndSettle(`${site.url}/shared.xml`);
-    assert.equal(site.requests('/shared.xml').length, 1, 'the second creation run reuses the first one\'s copy');
+    assert.equal(site.requests('/shared.xml').length, 1, "the second creation run reuses the first one's copy");
     // A's run fetches a copy B has not read yet...
     await triggerAndWait(client, a);
     assert.equal(site.requests('/shared.xml').length, 2);
@@ -43,7 +43,11 @@ describe('a triggered execution', () => {
     site.route('/shared.xml', ok(rss('Shared', [NEW, OLD])));
     const outcome = await triggerAndWait(client, b);
     assert.equal(site.requests('/shared.xml').length, 3, 'the trigger asked the site');
-    assert.deepEqual(outcome.map((e) => e.event_type), ['event_stream'], 'the change is seen');
+    assert.deepEqual(
+      outcome.map((e) => e.event_type),
+      ['event_stream'],
+      'the change is seen',
+    );
     assert.equal(outcome[0].output.basis[0].citations[0].url, NEW.link);
   });
 
@@ -59,6 +63,9 @@ describe('a triggered execution', () => {
     const requests = site.requests('/fresh.xml');
     assert.equal(requests.length, 2, 'the trigger asked the site although its copy was fresh for 10 minutes');
     assert.equal(requests[1].headers['if-none-match'], '"v1"', 'conditionally');
-    assert.deepEqual(outcome.map((e) => e.event_type), ['event_stream']);
+    assert.deepEqual(
+      outcome.map((e) => e.event_type),
+      ['event_stream'],
+    );
   });
 });

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  freePort, rss, sdkClient, spawnServer, startFixtureSite, startReceiver, tempDir, testDatabase, waitFor, type ServerProcess,
-} from './helpers.js';
+import { freePort, rss, sdkClient, spawnServer, startFixtureSite, startReceiver, tempDir, testDatabase, waitFor, type ServerProcess } from './helpers.js';
 
 const MONITORS = 5;
 const RUNS_EACH = 3;
@@ -15,8 +13,11 @@ describe('webhooks across a crash', () => {
     const port = await freePort();
     const hook = `http://127.0.0.1:${port}/hook`;
     const env = {
-      VIGIL_DATABASE_URL: database.url, VIGIL_API_KEY: 'crash-key', VIGIL_ALLOW_NETWORKS: '127.0.0.0/8',
-      VIGIL_WEBHOOK_RETRY_DELAY: '200ms', VIGIL_POLL_INTERVAL: '200ms',
+      VIGIL_DATABASE_URL: database.url,
+      VIGIL_API_KEY: 'crash-key',
+      VIGIL_ALLOW_NETWORKS: '127.0.0.0/8',
+      VIGIL_WEBHOOK_RETRY_DELAY: '200ms',
+      VIGIL_POLL_INTERVAL: '200ms',
     };
     const servers: ServerProcess[] = [];
     let receiver: Awaited<ReturnType<typeof startReceiver>> | undefined;
@@ -27,7 +28,12 @@ describe('webhooks across a crash', () => {
       const client = sdkClient(first.url, 'crash-key');
       const ids: string[] = [];
       for (let i = 0; i < MONITORS; i += 1) {
-        const monitor = await client.monitor.create({ type: 'event_stream', frequency: '1d', settings: { query: `${site.url}/feed.xml` }, webhook: { url: hook } });
+        const monitor = await client.monitor.create({
+          type: 'event_stream',
+          frequency: '1d',
+          settings: { query: `${site.url}/feed.xml` },
+          webhook: { url: hook },
+        });
         ids.push(monitor.monitor_id);
       }
       for (let run = 1; run < RUNS_EACH; run += 1) {
@@ -40,10 +46,14 @@ describe('webhooks across a crash', () => {
         const response = await fetch(`${url}/v1/webhooks/deliveries?limit=1000`, { headers: { 'x-api-key': 'crash-key' } });
         return (await response.json()).deliveries as any[];
       };
-      const expected = await waitFor(async () => {
-        const list = await deliveries(first.url);
-        return list.length === MONITORS * RUNS_EACH && list.every((d) => d.attempts >= 1) ? list : undefined;
-      }, 30_000, 'every delivery to have failed at least once');
+      const expected = await waitFor(
+        async () => {
+          const list = await deliveries(first.url);
+          return list.length === MONITORS * RUNS_EACH && list.every((d) => d.attempts >= 1) ? list : undefined;
+        },
+        30_000,
+        'every delivery to have failed at least once',
+      );
       assert.ok(expected.every((d) => d.status === 'pending' && /ECONNREFUSED/.test(d.last_error)));
 
       first.child.kill('SIGKILL');

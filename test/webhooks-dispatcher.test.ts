@@ -18,7 +18,11 @@ import { tempDir, testDatabase, waitFor, type TestDatabase } from './helpers.js'
 const log = pino({ level: 'silent' });
 const WEBHOOKS = { retryDelayMs: 100, retryWindowMs: 60_000, disableAfterMs: 3_600_000, timeoutMs: 1_000, accountConcurrency: 16 };
 
-interface HeldRequest { path: string; id: string; release(): void }
+interface HeldRequest {
+  path: string;
+  id: string;
+  release(): void;
+}
 
 /** A receiver that counts requests in flight per path, and can hold answers until released. */
 async function startCountingReceiver() {
@@ -49,7 +53,9 @@ async function startCountingReceiver() {
       if (hold) held.push({ path, id, release: answer });
       else setTimeout(answer, 5);
     };
-    req.on('end', () => { void onEnd(); });
+    req.on('end', () => {
+      void onEnd();
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -57,16 +63,30 @@ async function startCountingReceiver() {
     seen,
     held,
     max: () => ({ total: maxTotal, perPath: maxPerPath }),
-    hold: (on: boolean) => { hold = on; },
-    onRequest: (fn: (id: string) => Promise<void>) => { onRequest = fn; },
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    hold: (on: boolean) => {
+      hold = on;
+    },
+    onRequest: (fn: (id: string) => Promise<void>) => {
+      onRequest = fn;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
 function newDeliveries(accountId: string, urls: string[], count: number, now: number): NewDelivery[] {
   return Array.from({ length: count }, (_, i) => ({
-    id: ID.delivery(), accountId, resourceType: 'monitor', resourceId: ID.monitor(), eventType: 'monitor.event.detected',
-    url: urls[i % urls.length], body: JSON.stringify({ type: 'monitor.event.detected', n: i }), createdAt: now,
+    id: ID.delivery(),
+    accountId,
+    resourceType: 'monitor',
+    resourceId: ID.monitor(),
+    eventType: 'monitor.event.detected',
+    url: urls[i % urls.length],
+    body: JSON.stringify({ type: 'monitor.event.detected', n: i }),
+    createdAt: now,
   }));
 }
 
@@ -101,11 +121,23 @@ describe('webhook dispatcher', () => {
     const dispatcher = createDispatcher({ store, http, clock: Date.now, log, workerId: 'w-drain', intervalMs: 50, webhooks });
     dispatcher.start();
     try {
-      await waitFor(async () => {
-        const left = await store.db.selectFrom('webhook_deliveries').select('id')
-          .where('status', '=', 'pending').where('id', 'in', rows.map((r) => r.id)).execute();
-        return left.length === 0;
-      }, 30_000, 'every delivery recorded');
+      await waitFor(
+        async () => {
+          const left = await store.db
+            .selectFrom('webhook_deliveries')
+            .select('id')
+            .where('status', '=', 'pending')
+            .where(
+              'id',
+              'in',
+              rows.map((r) => r.id),
+            )
+            .execute();
+          return left.length === 0;
+        },
+        30_000,
+        'every delivery recorded',
+      );
     } finally {
       await dispatcher.stop();
       await receiver.close();
@@ -115,9 +147,16 @@ describe('webhook dispatcher', () => {
     assert.ok(receiver.max().perPath <= 4, `at most 4 in flight to one URL (saw ${receiver.max().perPath})`);
     assert.ok(receiver.max().total <= 16, `at most 16 in flight for the one account (saw ${receiver.max().total})`);
     assert.equal(receiver.max().perPath, 4, 'the per-URL limit was reached (the receiver answered slowly enough)');
-    assert.equal(receiver.max().total, 16, 'the account\'s limit was reached');
-    const attempts = await store.db.selectFrom('webhook_deliveries').select(['attempts', 'status'])
-      .where('id', 'in', rows.map((r) => r.id)).execute();
+    assert.equal(receiver.max().total, 16, "the account's limit was reached");
+    const attempts = await store.db
+      .selectFrom('webhook_deliveries')
+      .select(['attempts', 'status'])
+      .where(
+        'id',
+        'in',
+        rows.map((r) => r.id),
+      )
+      .execute();
     assert.ok(attempts.every((a) => a.status === 'delivered' && Number(a.attempts) === 1));
   });
 
@@ -145,11 +184,23 @@ describe('webhook dispatcher', () => {
       offset = 6_500;
       receiver.hold(false);
       for (const request of receiver.held.splice(0)) request.release();
-      await waitFor(async () => {
-        const left = await store.db.selectFrom('webhook_deliveries').select('id')
-          .where('status', '=', 'pending').where('id', 'in', rows.map((r) => r.id)).execute();
-        return left.length === 0;
-      }, 15_000, 'every delivery recorded');
+      await waitFor(
+        async () => {
+          const left = await store.db
+            .selectFrom('webhook_deliveries')
+            .select('id')
+            .where('status', '=', 'pending')
+            .where(
+              'id',
+              'in',
+              rows.map((r) => r.id),
+            )
+            .execute();
+          return left.length === 0;
+        },
+        15_000,
+        'every delivery recorded',
+      );
     } finally {
       await dispatcher.stop();
       await receiver.close();
@@ -171,21 +222,34 @@ describe('webhook dispatcher', () => {
     let stopped = false;
     try {
       await waitFor(() => receiver.held.length === 4, 10_000, 'four requests held');
-      const stopping = dispatcher.stop().then(() => { stopped = true; });
+      const stopping = dispatcher.stop().then(() => {
+        stopped = true;
+      });
       const ids = rows.map((r) => r.id);
-      const released = await waitFor(async () => {
-        const free = await store.db.selectFrom('webhook_deliveries').select('id')
-          .where('id', 'in', ids).where('status', '=', 'pending').where('locked_by', 'is', null).execute();
-        return free.length === 4 ? free : undefined;
-      }, 10_000, 'the four waiting deliveries released');
+      const released = await waitFor(
+        async () => {
+          const free = await store.db
+            .selectFrom('webhook_deliveries')
+            .select('id')
+            .where('id', 'in', ids)
+            .where('status', '=', 'pending')
+            .where('locked_by', 'is', null)
+            .execute();
+          return free.length === 4 ? free : undefined;
+        },
+        10_000,
+        'the four waiting deliveries released',
+      );
       assert.equal(stopped, false, 'stop waits for the requests in flight');
       for (const request of receiver.held.splice(0)) request.release();
       await stopping;
       const sent = new Set(receiver.seen.map((s) => s.id));
       assert.equal(sent.size, 4, 'nothing was sent after the stop began');
-      assert.ok(released.every((r) => !sent.has(r.id)), 'the released deliveries are the unsent ones');
-      const delivered = await store.db.selectFrom('webhook_deliveries').select('id')
-        .where('id', 'in', ids).where('status', '=', 'delivered').execute();
+      assert.ok(
+        released.every((r) => !sent.has(r.id)),
+        'the released deliveries are the unsent ones',
+      );
+      const delivered = await store.db.selectFrom('webhook_deliveries').select('id').where('id', 'in', ids).where('status', '=', 'delivered').execute();
       assert.deepEqual(delivered.map((d) => d.id).sort(), [...sent].sort(), 'the started ones were recorded before stop returned');
     } finally {
       await dispatcher.stop();

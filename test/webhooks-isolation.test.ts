@@ -44,15 +44,28 @@ async function startReceiver(slowMs: number) {
     origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     count: (prefix: string) => seen.get(prefix)?.size ?? 0,
     heldCount: () => held.length,
-    release: () => { holding = false; for (const answer of held.splice(0)) answer(); },
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    release: () => {
+      holding = false;
+      for (const answer of held.splice(0)) answer();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
 function newDeliveries(accountId: string, urls: string[], count: number, now: number): NewDelivery[] {
   return Array.from({ length: count }, (_, i) => ({
-    id: ID.delivery(), accountId, resourceType: 'monitor', resourceId: ID.monitor(), eventType: 'monitor.event.detected',
-    url: urls[i % urls.length], body: JSON.stringify({ type: 'monitor.event.detected', n: i }), createdAt: now,
+    id: ID.delivery(),
+    accountId,
+    resourceType: 'monitor',
+    resourceId: ID.monitor(),
+    eventType: 'monitor.event.detected',
+    url: urls[i % urls.length],
+    body: JSON.stringify({ type: 'monitor.event.detected', n: i }),
+    createdAt: now,
   }));
 }
 
@@ -75,8 +88,7 @@ describe('webhook isolation', () => {
   });
 
   const pendingOf = async (ids: string[]) => {
-    const rows = await store.db.selectFrom('webhook_deliveries').select('id')
-      .where('status', '=', 'pending').where('id', 'in', ids).execute();
+    const rows = await store.db.selectFrom('webhook_deliveries').select('id').where('status', '=', 'pending').where('id', 'in', ids).execute();
     return rows.length;
   };
   const lockedBy = async (workerId: string) => {
@@ -101,8 +113,10 @@ describe('webhook isolation', () => {
     try {
       await waitFor(() => receiver.count('fast') === fast.length, 30_000, 'every fast delivery');
       const slowPending = await pendingOf(slow.map((d) => d.id));
-      assert.ok(slowPending >= slow.length / 2,
-        `the fast receiver had all its deliveries while most slow ones still waited (${slowPending} of ${slow.length} pending)`);
+      assert.ok(
+        slowPending >= slow.length / 2,
+        `the fast receiver had all its deliveries while most slow ones still waited (${slowPending} of ${slow.length} pending)`,
+      );
       await waitFor(async () => (await pendingOf([...slow, ...fast].map((d) => d.id))) === 0, 90_000, 'every delivery recorded');
     } finally {
       await dispatcher.stop();
@@ -112,7 +126,7 @@ describe('webhook isolation', () => {
     assert.equal(await lockedBy(workerId), 0, 'nothing is left leased after stop');
   });
 
-  it('one account\'s backlog to stuck receivers waits behind its own cap, not in front of another account', { timeout: 60_000 }, async () => {
+  it("one account's backlog to stuck receivers waits behind its own cap, not in front of another account", { timeout: 60_000 }, async () => {
     const webhooks = { retryDelayMs: 100, retryWindowMs: 600_000, disableAfterMs: 3_600_000, timeoutMs: 20_000, accountConcurrency: 8 };
     const receiver = await startReceiver(0);
     const busy = (await ensureAccount(store, 'isolation-busy')).id;
@@ -144,8 +158,10 @@ describe('webhook isolation', () => {
     assert.equal(loadConfig({}).webhooks.accountConcurrency, 16);
     assert.equal(loadConfig({ VIGIL_WEBHOOK_ACCOUNT_CONCURRENCY: '4' }).webhooks.accountConcurrency, 4);
     for (const bad of ['0', '33', 'many']) {
-      assert.throws(() => loadConfig({ VIGIL_WEBHOOK_ACCOUNT_CONCURRENCY: bad }),
-        (err: unknown) => err instanceof ConfigError && /VIGIL_WEBHOOK_ACCOUNT_CONCURRENCY must be an integer from 1 to 32/.test(err.message));
+      assert.throws(
+        () => loadConfig({ VIGIL_WEBHOOK_ACCOUNT_CONCURRENCY: bad }),
+        (err: unknown) => err instanceof ConfigError && /VIGIL_WEBHOOK_ACCOUNT_CONCURRENCY must be an integer from 1 to 32/.test(err.message),
+      );
     }
   });
 });

@@ -2,15 +2,17 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
-import {
-  rss, startFixtureSite, startReceiver, startTestVigil, waitFor, type FixtureSite, type TestVigil,
-} from './helpers.js';
+import { rss, startFixtureSite, startReceiver, startTestVigil, waitFor, type FixtureSite, type TestVigil } from './helpers.js';
 
 let site: FixtureSite;
 let feeds = 0;
 
-before(async () => { site = await startFixtureSite(); });
-after(async () => { await site.close(); });
+before(async () => {
+  site = await startFixtureSite();
+});
+after(async () => {
+  await site.close();
+});
 
 const FAST_RETRIES = { VIGIL_WEBHOOK_RETRY_DELAY: '100ms' };
 
@@ -49,11 +51,16 @@ describe('webhooks', () => {
       assert.match(secret.secret, /^whsec_/);
       assert.equal(secret.key_mode, 'raw');
       const monitor = await vigil.client.monitor.create({
-        type: 'event_stream', frequency: '1d', settings: { query: f.url },
-        webhook: { url: receiver.url }, metadata: { tenant: 'acme' },
+        type: 'event_stream',
+        frequency: '1d',
+        settings: { query: f.url },
+        webhook: { url: receiver.url },
+        metadata: { tenant: 'acme' },
       });
       const only = await vigil.client.monitor.create({
-        type: 'event_stream', frequency: '1d', settings: { query: f.url },
+        type: 'event_stream',
+        frequency: '1d',
+        settings: { query: f.url },
         webhook: { url: `${receiver.url}?only=detected`, event_types: ['monitor.event.detected'] },
       });
       const raw = new Webhook(secret.secret, { format: 'raw' });
@@ -92,7 +99,11 @@ describe('webhooks', () => {
       assert.equal(failed.json.data.monitor_id, monitor.monitor_id);
       await waitFor(async () => (await vigil.client.monitor.events(only.monitor_id)).events.some((e) => e.event_type === 'error'));
       await waitFor(async () => (await api(vigil, 'GET', `/v1/webhooks/deliveries?status=pending`)).body.deliveries.length === 0);
-      assert.deepEqual(ofMonitor(only.monitor_id).map((r) => r.json.type), ['monitor.event.detected'], 'only the subscribed type');
+      assert.deepEqual(
+        ofMonitor(only.monitor_id).map((r) => r.json.type),
+        ['monitor.event.detected'],
+        'only the subscribed type',
+      );
 
       // Standard mode: the key is the base64 after whsec_, as the standardwebhooks library expects.
       assert.equal((await api(vigil, 'POST', '/v1/webhooks/settings', { key_mode: 'standard' })).body.key_mode, 'standard');
@@ -114,7 +125,8 @@ describe('webhooks', () => {
       new Webhook(secret.secret).verify(during.body, during.headers);
       // And with plain crypto, as the README shows.
       const expected = createHmac('sha256', Buffer.from(rotated.secret.slice(6), 'base64'))
-        .update(`${during.headers['webhook-id']}.${during.headers['webhook-timestamp']}.${during.body}`).digest('base64');
+        .update(`${during.headers['webhook-id']}.${during.headers['webhook-timestamp']}.${during.body}`)
+        .digest('base64');
       assert.ok(during.headers['webhook-signature'].split(' ').includes(`v1,${expected}`));
     } finally {
       await vigil.stop();
@@ -181,7 +193,10 @@ describe('webhooks', () => {
       assert.equal(notice.kind, 'webhook_endpoint_disabled');
       assert.match(notice.message, /410/);
       const endpoints = (await api(vigil, 'GET', '/v1/webhooks/endpoints')).body.endpoints;
-      assert.deepEqual(endpoints.map((e: any) => [e.url, e.status]), [[receiver.url, 'disabled']]);
+      assert.deepEqual(
+        endpoints.map((e: any) => [e.url, e.status]),
+        [[receiver.url, 'disabled']],
+      );
 
       await vigil.client.monitor.trigger(monitor.monitor_id);
       const skipped = await waitFor(async () => {
@@ -195,8 +210,12 @@ describe('webhooks', () => {
       const again = await api(vigil, 'POST', '/v1/webhooks/deliveries/redeliver', { status: ['failed'] });
       assert.deepEqual(again, { status: 202, body: { redelivered: 2 } });
       await waitFor(() => receiver.received.length === 3, 10_000, 'the redeliveries');
-      assert.equal(receiver.received[1].headers['webhook-id'] === receiver.received[0].headers['webhook-id']
-        || receiver.received[2].headers['webhook-id'] === receiver.received[0].headers['webhook-id'], true, 'a redelivery keeps its webhook-id');
+      assert.equal(
+        receiver.received[1].headers['webhook-id'] === receiver.received[0].headers['webhook-id'] ||
+          receiver.received[2].headers['webhook-id'] === receiver.received[0].headers['webhook-id'],
+        true,
+        'a redelivery keeps its webhook-id',
+      );
     } finally {
       await vigil.stop();
       await receiver.close();
@@ -213,10 +232,14 @@ describe('webhooks', () => {
       const failed = await waitFor(async () => (await api(vigil, 'GET', '/v1/webhooks/deliveries?status=failed')).body.deliveries[0], 15_000);
       assert.match(failed.last_error, /^gave up after \d+ attempts: HTTP 503/);
       assert.ok(failed.attempts > 1);
-      const notice = await waitFor(async () => {
-        await api(vigil, 'POST', '/v1/webhooks/deliveries/redeliver', { status: ['failed'] });
-        return (await api(vigil, 'GET', '/v1/account/notices')).body.notices[0];
-      }, 15_000, 'the endpoint to be disabled');
+      const notice = await waitFor(
+        async () => {
+          await api(vigil, 'POST', '/v1/webhooks/deliveries/redeliver', { status: ['failed'] });
+          return (await api(vigil, 'GET', '/v1/account/notices')).body.notices[0];
+        },
+        15_000,
+        'the endpoint to be disabled',
+      );
       assert.match(notice.message, /failed every delivery/);
     } finally {
       await vigil.stop();
@@ -239,7 +262,10 @@ describe('webhooks', () => {
       await vigil.client.monitor.create({ type: 'event_stream', frequency: '1d', settings: { query: feed().url }, webhook: { url: receiver.url } });
       const delivered = await waitFor(async () => (await api(vigil, 'GET', '/v1/webhooks/deliveries?status=delivered')).body.deliveries[0]);
       assert.equal(delivered.attempts, 2, 'the 302 counted as a failed attempt');
-      assert.deepEqual(receiver.received.map((r) => r.headers['webhook-id']), [delivered.delivery_id, delivered.delivery_id]);
+      assert.deepEqual(
+        receiver.received.map((r) => r.headers['webhook-id']),
+        [delivered.delivery_id, delivered.delivery_id],
+      );
     } finally {
       await guarded.stop();
       await vigil.stop();
@@ -259,7 +285,7 @@ describe('webhooks', () => {
       }
       await waitFor(() => slow.pending() >= 4, 10_000, 'the slow endpoint to hold requests');
       await vigil.client.monitor.create({ type: 'event_stream', frequency: '1d', settings: { query: f.url }, webhook: { url: fast.url } });
-      await waitFor(() => fast.received.length === 1, 10_000, 'the healthy endpoint\'s delivery');
+      await waitFor(() => fast.received.length === 1, 10_000, "the healthy endpoint's delivery");
       assert.ok(slow.pending() > 0, 'the healthy endpoint was served while the slow one still held requests');
     } finally {
       await vigil.stop();

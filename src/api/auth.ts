@@ -41,8 +41,9 @@ export function createAuthenticator(db: Queryable, clock: () => number) {
     const now = clock();
     if (holder.lastUsedAt === null || holder.lastUsedAt <= now - LAST_USED_RESOLUTION_MS) {
       // A record of use, not a gate: a failed write (a busy store) must not fail the request.
-      await recordKeyUse(db, holder.keyId, now, LAST_USED_RESOLUTION_MS)
-        .catch((err: unknown) => request.log.warn({ err }, 'could not record the key\'s last use'));
+      await recordKeyUse(db, holder.keyId, now, LAST_USED_RESOLUTION_MS).catch((err: unknown) =>
+        request.log.warn({ err }, "could not record the key's last use"),
+      );
     }
     request.account = holder.account;
     request.apiKeyId = holder.keyId;

@@ -15,7 +15,10 @@ export async function dashboardRoutes(app: FastifyInstance): Promise<void> {
   // A directory under /ui/ (the static plugin's 403) is as absent as a missing file: the usual
   // not-found path (auth, then 404), never the envelope's 422 for a malformed request.
   app.setErrorHandler((err: FastifyError, _request, reply) => {
-    if (err.statusCode === 403 || err.statusCode === 404) { reply.callNotFound(); return; }
+    if (err.statusCode === 403 || err.statusCode === 404) {
+      reply.callNotFound();
+      return;
+    }
     throw err;
   });
   await app.register(fastifyStatic, {
@@ -36,4 +39,5 @@ export async function dashboardRoutes(app: FastifyInstance): Promise<void> {
 }
 
 /** The page loads only its own files and talks only to its own origin. */
-const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+const CSP =
+  "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";

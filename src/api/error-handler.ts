@@ -4,7 +4,9 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, onReq
 import { AppError, invalid, validationError, type Problem } from '../errors.js';
 
 declare module 'fastify' {
-  interface FastifyContextConfig { deeprails?: boolean }
+  interface FastifyContextConfig {
+    deeprails?: boolean;
+  }
 }
 
 /** The documented error envelope (api.md §1.3). */
@@ -55,9 +57,12 @@ function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError
  * parameter over its length) answered in the envelope: a 422 naming the path.
  */
 export function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const [msg, type] = err.code === 'FST_ERR_BAD_URL' ? ['is not a valid percent-encoded UTF-8 path', 'bad_url']
-    : err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? ['has a parameter longer than 100 characters (no id is that long)', 'param_length']
-      : ['could not be routed', 'path'];
+  const [msg, type] =
+    err.code === 'FST_ERR_BAD_URL'
+      ? ['is not a valid percent-encoded UTF-8 path', 'bad_url']
+      : err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? ['has a parameter longer than 100 characters (no id is that long)', 'param_length']
+        : ['could not be routed', 'path'];
   void sendError(request, reply, invalid(['path'], msg, type));
 }
 
@@ -67,12 +72,16 @@ export function frameworkErrors(err: FastifyError, request: FastifyRequest, repl
  */
 export function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
-  const [status, reason, error] = err.code === 'HPE_HEADER_OVERFLOW'
-    ? [431, 'Request Header Fields Too Large', 'Request header fields too large: the URL and headers may be at most 16 KB together']
-    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout', 'Request timed out before it was complete']
-      : [400, 'Bad Request', 'Bad request: the request could not be parsed as HTTP'];
+  const [status, reason, error] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'Request header fields too large: the URL and headers may be at most 16 KB together']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'Request timed out before it was complete']
+        : [400, 'Bad Request', 'Bad request: the request could not be parsed as HTTP'];
   const body = JSON.stringify({ type: 'error', error: { ref_id: randomUUID(), message: error, detail: null } });
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\nx-should-retry: ${status === 408}\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\nx-should-retry: ${status === 408}\r\n\r\n${body}`,
+  );
 }
 
 function toAppError(err: FastifyError): AppError {
@@ -90,7 +99,12 @@ function toAppError(err: FastifyError): AppError {
   return new AppError('INTERNAL', { cause: err });
 }
 
-interface AjvIssue { instancePath: string; keyword: string; message?: string; params: Record<string, unknown> }
+interface AjvIssue {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
 
 function problemOf(issue: AjvIssue, context: string): Problem {
   const loc: (string | number)[] = [context, ...issue.instancePath.split('/').filter(Boolean).map(decodePointer)];
@@ -100,7 +114,11 @@ function problemOf(issue: AjvIssue, context: string): Problem {
     case 'enum':
       return { loc, msg: `must be one of: ${(issue.params.allowedValues as unknown[]).join(', ')}`, type: 'enum' };
     case 'format':
-      return { loc, msg: issue.params.format === 'date' ? 'must be a real calendar date, YYYY-MM-DD' : `must be a valid ${String(issue.params.format)}`, type: 'format' };
+      return {
+        loc,
+        msg: issue.params.format === 'date' ? 'must be a real calendar date, YYYY-MM-DD' : `must be a valid ${String(issue.params.format)}`,
+        type: 'format',
+      };
     case 'const':
       return { loc, msg: `must be ${JSON.stringify(issue.params.allowedValue)}`, type: 'const' };
     default:

@@ -18,9 +18,16 @@ export const BODY_LIMITS = {
   values: 40_000,
 } as const;
 
-const QUOTE = 0x22, BACKSLASH = 0x5c, COLON = 0x3a, COMMA = 0x2c;
-const OPEN_OBJECT = 0x7b, CLOSE_OBJECT = 0x7d, OPEN_ARRAY = 0x5b, CLOSE_ARRAY = 0x5d;
-const OBJECT = 1, ARRAY = 2;
+const QUOTE = 0x22,
+  BACKSLASH = 0x5c,
+  COLON = 0x3a,
+  COMMA = 0x2c;
+const OPEN_OBJECT = 0x7b,
+  CLOSE_OBJECT = 0x7d,
+  OPEN_ARRAY = 0x5b,
+  CLOSE_ARRAY = 0x5d;
+const OBJECT = 1,
+  ARRAY = 2;
 /** At most this many path segments are named in a problem (a 64-deep path helps nobody). */
 const SHOWN_SEGMENTS = 8;
 
@@ -100,9 +107,7 @@ function keyText(text: string, start: number, end: number): string {
 }
 
 /** The path to the current position, as error locations name it (`settings.sources.3`). */
-function pathOf(
-  text: string, depth: number, kind: Uint8Array, index: Int32Array, keyStart: Int32Array, keyEnd: Int32Array,
-): (string | number)[] {
+function pathOf(text: string, depth: number, kind: Uint8Array, index: Int32Array, keyStart: Int32Array, keyEnd: Int32Array): (string | number)[] {
   const path: (string | number)[] = [];
   for (let d = 1; d <= depth && path.length < SHOWN_SEGMENTS; d++) {
     if (kind[d] === ARRAY) path.push(index[d]);
@@ -121,9 +126,15 @@ export function installJsonBodyParser(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     const text = String(body);
-    if (text.trim() === '') { done(null, undefined); return; }
+    if (text.trim() === '') {
+      done(null, undefined);
+      return;
+    }
     const problem = scanJson(text);
-    if (problem) { done(validationError([problem]), undefined); return; }
+    if (problem) {
+      done(validationError([problem]), undefined);
+      return;
+    }
     try {
       done(null, JSON.parse(text));
     } catch (err) {

@@ -53,7 +53,9 @@ export function serveLogStream<R extends LogRow>(reply: FastifyReply, spec: LogS
     let finished = false;
     // A replay waiting for the socket to drain must not outlive the stream (a stop ends a stalled one).
     let onFinish!: () => void;
-    const ended = new Promise<void>((r) => { onFinish = r; });
+    const ended = new Promise<void>((r) => {
+      onFinish = r;
+    });
     let position = spec.afterSeq;
     const watch = spec.watch;
     let idleTimer: NodeJS.Timeout | undefined;
@@ -87,18 +89,27 @@ export function serveLogStream<R extends LogRow>(reply: FastifyReply, spec: LogS
     function ask(idle: boolean) {
       if (!watch || finished) return;
       const at = position;
-      watch.check(at, idle).then((answer) => {
-        if (finished) return;
-        // A frame built for an older position would go out after newer rows: it is dropped.
-        if (answer.frame !== undefined && position === at) { stream.write(answer.frame); activity.lastWrite = Date.now(); }
-        if (answer.end) finish(false);
-      }, () => {});
+      watch.check(at, idle).then(
+        (answer) => {
+          if (finished) return;
+          // A frame built for an older position would go out after newer rows: it is dropped.
+          if (answer.frame !== undefined && position === at) {
+            stream.write(answer.frame);
+            activity.lastWrite = Date.now();
+          }
+          if (answer.end) finish(false);
+        },
+        () => {},
+      );
     }
     /** Wakes when the stream has been idle `idleMs`, checks, and sleeps again. */
     function idleRound() {
       if (!watch || finished) return;
       const due = activity.lastWrite + watch.idleMs - Date.now();
-      if (due > 0) { idleTimer = setTimeout(idleRound, due); return; }
+      if (due > 0) {
+        idleTimer = setTimeout(idleRound, due);
+        return;
+      }
       ask(true);
       idleTimer = setTimeout(idleRound, watch.idleMs);
     }

@@ -31,7 +31,9 @@ export function openSse(reply: FastifyReply): SseStream {
   // Clients (and the SDKs) see the stream open at once, not at its first event.
   raw.flushHeaders();
   raw.on('close', () => controller.abort());
-  const write = (text: string) => { if (!raw.writableEnded && !raw.destroyed) raw.write(text); };
+  const write = (text: string) => {
+    if (!raw.writableEnded && !raw.destroyed) raw.write(text);
+  };
   return {
     send: (type, data) => write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`),
     write: (frame) => {
@@ -39,14 +41,26 @@ export function openSse(reply: FastifyReply): SseStream {
       return raw.writableLength;
     },
     ping: () => write(': ping\n\n'),
-    end: () => { if (!raw.writableEnded) raw.end(); },
-    drained: () => new Promise((resolve) => {
-      if (!raw.writableNeedDrain || raw.destroyed) { resolve(); return; }
-      const done = () => { raw.off('drain', done); raw.off('close', done); resolve(); };
-      raw.on('drain', done);
-      raw.on('close', done);
-    }),
-    destroy: () => { raw.destroy(); },
+    end: () => {
+      if (!raw.writableEnded) raw.end();
+    },
+    drained: () =>
+      new Promise((resolve) => {
+        if (!raw.writableNeedDrain || raw.destroyed) {
+          resolve();
+          return;
+        }
+        const done = () => {
+          raw.off('drain', done);
+          raw.off('close', done);
+          resolve();
+        };
+        raw.on('drain', done);
+        raw.on('close', done);
+      }),
+    destroy: () => {
+      raw.destroy();
+    },
     closed: controller.signal,
   };
 }

@@ -29,17 +29,21 @@ type Issue = { instancePath: string; keyword: string; message: string; params: R
  * accept, before Ajv coerces the rest.
  */
 function textValidator(inner: ValidateFunction, schema: FastifySchema): ValidateFunction {
-  const properties = ((schema as { properties?: Record<string, { type?: unknown }> }).properties) ?? {};
+  const properties = (schema as { properties?: Record<string, { type?: unknown }> }).properties ?? {};
   const booleans = Object.keys(properties).filter((name) => properties[name]?.type === 'boolean');
   const numbers = Object.keys(properties).filter((name) => properties[name]?.type === 'integer' || properties[name]?.type === 'number');
   const wrapper = ((data: unknown, context?: unknown) => {
     if (data && typeof data === 'object') {
       const values = data as Record<string, unknown>;
-      const issues: Issue[] = Object.keys(values).filter((name) => hasNul(values[name]))
+      const issues: Issue[] = Object.keys(values)
+        .filter((name) => hasNul(values[name]))
         .map((name) => ({ instancePath: `/${name}`, keyword: 'nul_character', message: 'must not contain NUL characters', params: {} }));
       // Ajv coerces "1e400" to Infinity and then lets it through `maximum`; SQL would not.
-      issues.push(...numbers.filter((name) => typeof values[name] === 'string' && !Number.isFinite(Number(values[name])))
-        .map((name) => ({ instancePath: `/${name}`, keyword: 'type', message: 'must be a finite number', params: {} })));
+      issues.push(
+        ...numbers
+          .filter((name) => typeof values[name] === 'string' && !Number.isFinite(Number(values[name])))
+          .map((name) => ({ instancePath: `/${name}`, keyword: 'type', message: 'must be a finite number', params: {} })),
+      );
       if (issues.length > 0) {
         wrapper.errors = issues as never;
         return false;

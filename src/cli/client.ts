@@ -5,7 +5,11 @@ export const EXIT = { ok: 0, apiError: 1, usage: 2, unreachable: 3 } as const;
 
 /** A failure that ends a CLI command with a message on stderr and one of the documented exit codes. */
 export class CliFailure extends Error {
-  constructor(message: string, readonly exitCode: number, readonly status?: number) {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+    readonly status?: number,
+  ) {
     super(message);
   }
 }
@@ -52,7 +56,8 @@ export function createApiClient(config: ClientConfig, fetchImpl: typeof fetch = 
         response = await fetchImpl(url, {
           method,
           headers: {
-            'x-api-key': config.key, accept: 'application/json',
+            'x-api-key': config.key,
+            accept: 'application/json',
             ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
           },
           body: options.body === undefined ? undefined : JSON.stringify(options.body),

@@ -11,7 +11,11 @@ export interface CliContext {
 }
 
 /** The options every client command takes (declared on the program, so they may come before or after the command). */
-export interface GlobalFlags { url?: string; key?: string; json?: boolean }
+export interface GlobalFlags {
+  url?: string;
+  key?: string;
+  json?: boolean;
+}
 
 /** The client a command's flags (or VIGIL_URL/VIGIL_KEY) name, and whether to print JSON. */
 export function connect(command: Command, ctx: CliContext): { api: ApiClient; asJson: boolean } {

@@ -15,14 +15,28 @@ const COLUMNS: Column<WireDelivery>[] = [
   { title: 'url', value: (d) => d.url },
 ];
 
-interface ListFlags { status?: string[]; resource?: string; eventType?: string; limit: number; cursor?: string; all?: boolean }
-interface RedeliverFlags { failed?: boolean; delivered?: boolean; since?: string; until?: string }
+interface ListFlags {
+  status?: string[];
+  resource?: string;
+  eventType?: string;
+  limit: number;
+  cursor?: string;
+  all?: boolean;
+}
+interface RedeliverFlags {
+  failed?: boolean;
+  delivered?: boolean;
+  since?: string;
+  until?: string;
+}
 
 /** `vigil deliveries list|redeliver`: the account's webhook deliveries (README, "Webhooks"). */
 export function registerDeliveryCommands(program: Command, ctx: CliContext): void {
   const deliveries = program.command('deliveries').description('webhook deliveries: list them, send them again');
 
-  deliveries.command('list').description('deliveries, newest first')
+  deliveries
+    .command('list')
+    .description('deliveries, newest first')
     .option('--status <status>', 'pending, delivered or failed (repeatable)', collect)
     .option('--resource <id>', 'only those of this monitor, task run or evaluation monitor')
     .option('--event-type <type>', 'only this event type, e.g. monitor.event.detected')
@@ -45,7 +59,9 @@ export function registerDeliveryCommands(program: Command, ctx: CliContext): voi
       ctx.io.out(asJson ? json({ deliveries: all, next_cursor: next }) : table(all, COLUMNS));
     });
 
-  deliveries.command('redeliver').description('send one delivery again (same webhook-id), or every failed one with --failed')
+  deliveries
+    .command('redeliver')
+    .description('send one delivery again (same webhook-id), or every failed one with --failed')
     .argument('[delivery_id]')
     .option('--failed', 'every failed delivery (in --since/--until, when given)')
     .option('--delivered', 'with --failed: delivered ones too')

@@ -27,14 +27,23 @@ const line = (e: WireEvent) => `${COLUMNS.map((c) => cell(c.value(e), c.title ==
 class RecentIds {
   private readonly ids = new Set<string>();
   constructor(private readonly max = 10_000) {}
-  has(id: string): boolean { return this.ids.has(id); }
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
   add(id: string): void {
     this.ids.add(id);
     if (this.ids.size > this.max) this.ids.delete(this.ids.values().next().value as string);
   }
 }
 
-interface EventsFlags { follow?: boolean; interval: number; limit: number; includeCompletions?: boolean; cursor?: string; group?: string }
+interface EventsFlags {
+  follow?: boolean;
+  interval: number;
+  limit: number;
+  includeCompletions?: boolean;
+  cursor?: string;
+  group?: string;
+}
 type Page = { events: WireEvent[]; next_cursor: string | null };
 
 /** A poll walks back from the newest event at most this many pages for ones it has not printed. */
@@ -86,7 +95,9 @@ const interval = (value: string) => {
 
 /** `vigil events MONITOR_ID [--follow]`. */
 export function registerEventCommands(program: Command, ctx: CliContext): void {
-  program.command('events').description('a monitor\'s events, newest first; --follow prints new ones as they come')
+  program
+    .command('events')
+    .description("a monitor's events, newest first; --follow prints new ones as they come")
     .argument('<monitor_id>')
     .option('-f, --follow', 'keep polling and print new events, oldest first, until interrupted')
     .option('--interval <duration>', 'how often --follow polls', interval, 2000)
@@ -101,7 +112,10 @@ export function registerEventCommands(program: Command, ctx: CliContext): void {
       const page = await api.request<Page>('GET', path, {
         query: { limit: flags.limit, include_completions: flags.includeCompletions, cursor: flags.cursor, event_group_id: flags.group },
       });
-      if (asJson) { ctx.io.out(json(page)); return; }
+      if (asJson) {
+        ctx.io.out(json(page));
+        return;
+      }
       ctx.io.out(table(page.events, COLUMNS));
       if (page.next_cursor) ctx.io.out(`(older events: --cursor ${page.next_cursor})\n`);
     });

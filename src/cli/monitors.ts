@@ -22,15 +22,31 @@ const monitorPath = (id: string) => `/v1/monitors/${encodeURIComponent(id)}`;
 
 function showMonitor(m: WireMonitor): string {
   return details([
-    ['id', m.monitor_id], ['type', m.type], ['status', m.status], ['frequency', m.frequency], ['processor', m.processor],
-    ['query', m.settings.query], ['sources', settingsOf(m).sources?.join(', ')], ['task run', settingsOf(m).task_run_id],
-    ['webhook', m.webhook?.url], ['metadata', m.metadata], ['created', m.created_at], ['last run', m.last_run_at],
+    ['id', m.monitor_id],
+    ['type', m.type],
+    ['status', m.status],
+    ['frequency', m.frequency],
+    ['processor', m.processor],
+    ['query', m.settings.query],
+    ['sources', settingsOf(m).sources?.join(', ')],
+    ['task run', settingsOf(m).task_run_id],
+    ['webhook', m.webhook?.url],
+    ['metadata', m.metadata],
+    ['created', m.created_at],
+    ['last run', m.last_run_at],
   ]);
 }
 
 interface CreateFlags {
-  type: string; frequency: string; query?: string; source?: string[]; taskRun?: string; processor?: string;
-  webhook?: string; metadata?: Record<string, string>; body?: string;
+  type: string;
+  frequency: string;
+  query?: string;
+  source?: string[];
+  taskRun?: string;
+  processor?: string;
+  webhook?: string;
+  metadata?: Record<string, string>;
+  body?: string;
 }
 
 /** The create request: `--body` (JSON, or @file) as given, else one built from the flags. */
@@ -47,7 +63,8 @@ function createBody(flags: CreateFlags): unknown {
     throw new CliFailure(flags.type === 'snapshot' ? 'a snapshot monitor needs --task-run RUN_ID' : 'an event_stream monitor needs --query', EXIT.usage);
   }
   return {
-    type: flags.type, frequency: flags.frequency,
+    type: flags.type,
+    frequency: flags.frequency,
     settings: flags.type === 'snapshot' ? { task_run_id: flags.taskRun } : { query: flags.query, ...(flags.source ? { sources: flags.source } : {}) },
     ...(flags.processor ? { processor: flags.processor } : {}),
     ...(flags.webhook ? { webhook: { url: flags.webhook } } : {}),
@@ -65,7 +82,9 @@ export function registerMonitorCommands(program: Command, ctx: CliContext): void
   const monitors = program.command('monitors').description('list, create, inspect, trigger and cancel monitors on a running server');
   const { io } = ctx;
 
-  monitors.command('list').description('the account\'s monitors, newest first')
+  monitors
+    .command('list')
+    .description("the account's monitors, newest first")
     .option('--status <status>', 'active or cancelled (repeatable; default active)', collect)
     .option('--type <type>', 'event_stream or snapshot (repeatable)', collect)
     .option('--limit <n>', 'monitors per page', positiveInt, 100)
@@ -87,14 +106,16 @@ export function registerMonitorCommands(program: Command, ctx: CliContext): void
       io.out(asJson ? json({ monitors: all, next_cursor: next }) : table(all, COLUMNS));
     });
 
-  monitors.command('create').description('create a monitor (from flags, or the whole request with --body)')
+  monitors
+    .command('create')
+    .description('create a monitor (from flags, or the whole request with --body)')
     .option('--type <type>', 'event_stream or snapshot', monitorType, 'event_stream')
     .option('--frequency <duration>', 'how often it runs, e.g. 1h, 1d', '1d')
     .option('--query <text>', 'what to watch (event_stream)')
     .option('--source <url>', 'a feed, page or JSON URL to watch (repeatable)', collect)
     .option('--task-run <run_id>', 'the completed task run a snapshot monitor starts from')
     .option('--processor <name>', 'lite or base')
-    .option('--webhook <url>', 'a URL that receives the monitor\'s webhooks')
+    .option('--webhook <url>', "a URL that receives the monitor's webhooks")
     .option('--metadata <name=value>', 'metadata pair (repeatable)', pairs)
     .option('--body <json|@file>', 'the request body as JSON, instead of the flags above')
     .action(async (flags: CreateFlags, command: Command) => {
@@ -103,21 +124,30 @@ export function registerMonitorCommands(program: Command, ctx: CliContext): void
       io.out(asJson ? json(monitor) : showMonitor(monitor));
     });
 
-  monitors.command('get').description('one monitor').argument('<monitor_id>')
+  monitors
+    .command('get')
+    .description('one monitor')
+    .argument('<monitor_id>')
     .action(async (id: string, _flags: unknown, command: Command) => {
       const { api, asJson } = connect(command, ctx);
       const monitor = await api.request<WireMonitor>('GET', monitorPath(id));
       io.out(asJson ? json(monitor) : showMonitor(monitor));
     });
 
-  monitors.command('trigger').description('run a monitor now, outside its schedule').argument('<monitor_id>')
+  monitors
+    .command('trigger')
+    .description('run a monitor now, outside its schedule')
+    .argument('<monitor_id>')
     .action(async (id: string, _flags: unknown, command: Command) => {
       const { api, asJson } = connect(command, ctx);
       await api.request('POST', `${monitorPath(id)}/trigger`);
       io.out(asJson ? json({ monitor_id: id, triggered: true }) : `triggered ${id}\n`);
     });
 
-  monitors.command('cancel').description('cancel a monitor (idempotent)').argument('<monitor_id>')
+  monitors
+    .command('cancel')
+    .description('cancel a monitor (idempotent)')
+    .argument('<monitor_id>')
     .action(async (id: string, _flags: unknown, command: Command) => {
       const { api, asJson } = connect(command, ctx);
       const monitor = await api.request<WireMonitor>('POST', `${monitorPath(id)}/cancel`);

@@ -7,11 +7,11 @@ import { insertEvalFile } from '../store/eval-monitors.repository.js';
 export type UploadedFile = Pick<EvalFile, 'name' | 'size' | 'contentType' | 'text'>;
 
 /** Stores an upload's files in one transaction (all or none) and returns them with their new ids. */
-export async function storeEvalFiles(
-  deps: { store: Store; clock: () => number }, accountId: string, files: UploadedFile[],
-): Promise<EvalFile[]> {
+export async function storeEvalFiles(deps: { store: Store; clock: () => number }, accountId: string, files: UploadedFile[]): Promise<EvalFile[]> {
   const createdAt = deps.clock();
   const stored = files.map((f): EvalFile => ({ ...f, id: ID.evalFile(), accountId, createdAt }));
-  await deps.store.db.transaction().execute(async (tx) => { for (const f of stored) await insertEvalFile(tx, f); });
+  await deps.store.db.transaction().execute(async (tx) => {
+    for (const f of stored) await insertEvalFile(tx, f);
+  });
   return stored;
 }

@@ -34,15 +34,30 @@ export async function createFindAllRun(deps: FindAllCommandDeps, accountId: stri
   if (problems.length > 0) throw validationError(problems);
   const now = deps.clock();
   const run: FindAllRun = {
-    id: ID.findAll(), accountId, status: 'queued', generator: body.generator as FindAllGenerator,
+    id: ID.findAll(),
+    accountId,
+    status: 'queued',
+    generator: body.generator as FindAllGenerator,
     spec: {
-      objective: body.objective, entity_type: body.entity_type,
+      objective: body.objective,
+      entity_type: body.entity_type,
       match_conditions: body.match_conditions.map(({ name, description }) => ({ name, description })),
-      exclude_list: (body.exclude_list ?? []).map(({ name, url }) => ({ name, url })), sources: body.sources ?? [],
+      exclude_list: (body.exclude_list ?? []).map(({ name, url }) => ({ name, url })),
+      sources: body.sources ?? [],
     },
-    matchLimit: body.match_limit, enrichments: [], metadata: (body.metadata as FindAllRun['metadata']) ?? null,
-    webhook: body.webhook ?? null, terminationReason: null, error: null, warnings: [], generatedCount: 0, matchedCount: 0, work: 'run',
-    attempts: 0, createdAt: now, modifiedAt: now,
+    matchLimit: body.match_limit,
+    enrichments: [],
+    metadata: (body.metadata as FindAllRun['metadata']) ?? null,
+    webhook: body.webhook ?? null,
+    terminationReason: null,
+    error: null,
+    warnings: [],
+    generatedCount: 0,
+    matchedCount: 0,
+    work: 'run',
+    attempts: 0,
+    createdAt: now,
+    modifiedAt: now,
   };
   await deps.store.db.transaction().execute(async (tx) => {
     await insertFindAllRun(tx, run);
@@ -79,13 +94,13 @@ async function change<T>(deps: FindAllCommandDeps, accountId: string, id: string
  */
 export async function cancelFindAllRun(deps: FindAllCommandDeps, accountId: string, id: string): Promise<void> {
   const outbox = await change(deps, accountId, id, async (run, tx, now) => {
-    if (run.generator === 'preview') throw invalid(['path', 'findall_id'], 'a preview run cannot be cancelled; it ends by itself after about 10 candidates', 'preview');
+    if (run.generator === 'preview')
+      throw invalid(['path', 'findall_id'], 'a preview run cannot be cancelled; it ends by itself after about 10 candidates', 'preview');
     if (run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled') throw new AppError('FINDALL_TERMINATED');
     if (run.status === 'cancelling') return 0;
     // A queued run has done nothing: it ends now, and a worker that just claimed it loses its lease (work is gone).
-    const patch = run.status === 'queued'
-      ? { status: 'cancelled' as const, terminationReason: 'user_cancelled' as const, work: null }
-      : { status: 'cancelling' as const };
+    const patch =
+      run.status === 'queued' ? { status: 'cancelled' as const, terminationReason: 'user_cancelled' as const, work: null } : { status: 'cancelling' as const };
     const next = await updateFindAllRun(tx, run.id, patch, now);
     return recordStatus(tx, next, now, next.status === 'cancelled');
   });
@@ -97,9 +112,17 @@ export async function extendFindAllRun(deps: FindAllCommandDeps, accountId: stri
   const schema = await change(deps, accountId, id, async (run, tx, now) => {
     const refusal = extendRefusal(run, additional);
     if (refusal) throw validationError([refusal]);
-    const next = await updateFindAllRun(tx, run.id, {
-      matchLimit: run.matchLimit + additional, status: 'running', terminationReason: null, work: 'run',
-    }, now);
+    const next = await updateFindAllRun(
+      tx,
+      run.id,
+      {
+        matchLimit: run.matchLimit + additional,
+        status: 'running',
+        terminationReason: null,
+        work: 'run',
+      },
+      now,
+    );
     await recordSchema(tx, next, schemaRecord(next), now);
     await recordStatus(tx, next, now);
     return schemaRecord(next);
@@ -116,9 +139,15 @@ export async function enrichFindAllRun(deps: FindAllCommandDeps, accountId: stri
     if (refusal) throw validationError([refusal]);
     if ('problems' in checked) throw validationError(checked.problems);
     // A run being worked on picks the enrichment up itself; touching its work would drop its worker's lease.
-    const next = await updateFindAllRun(tx, run.id, {
-      enrichments: [...run.enrichments, checked.enrichment], ...(run.work === null ? { work: 'enrich' as const } : {}),
-    }, now);
+    const next = await updateFindAllRun(
+      tx,
+      run.id,
+      {
+        enrichments: [...run.enrichments, checked.enrichment],
+        ...(run.work === null ? { work: 'enrich' as const } : {}),
+      },
+      now,
+    );
     await recordSchema(tx, next, schemaRecord(next), now);
     if (run.work === null) await recordStatus(tx, next, now);
     return schemaRecord(next);
@@ -148,7 +177,12 @@ export async function searchEntities(deps: FindAllCommandDeps, body: EntitySearc
     throw invalid(['body', 'match_limit'], `must be from ${FINDALL_LIMITS.minMatchLimit} to ${FINDALL_LIMITS.maxMatchLimit}; got ${limit}`, 'range');
   }
   if (body.objective.trim() === '') throw invalid(['body', 'objective'], 'must not be empty', 'missing');
-  if (!deps.searchContext) throw invalid(['path'], 'entity search reads the web, which this API-only process does not do; send it to a process with the worker role', 'unsupported_feature');
+  if (!deps.searchContext)
+    throw invalid(
+      ['path'],
+      'entity search reads the web, which this API-only process does not do; send it to a process with the worker role',
+      'unsupported_feature',
+    );
   const ctx = deps.searchContext(signal);
   const entities: { name: string; url: string; description: string }[] = [];
   const spec = { objective: body.objective, entity_type: entityType, match_conditions: [], exclude_list: [], sources: [] };

@@ -5,7 +5,10 @@ import type { Queryable, Store } from '../store/db.js';
 import { findApiKey, insertApiKey, listApiKeys, revokeApiKey, touchApiKey } from '../store/accounts.repository.js';
 
 /** What key commands need. */
-export interface KeyCommandDeps { store: Store; clock: () => number }
+export interface KeyCommandDeps {
+  store: Store;
+  clock: () => number;
+}
 
 /**
  * Stores a given key for an account; storing the same key again changes nothing (and does not
@@ -13,7 +16,12 @@ export interface KeyCommandDeps { store: Store; clock: () => number }
  */
 export async function storeApiKey(deps: KeyCommandDeps, accountId: string, key: string, name: string | null = null): Promise<void> {
   await insertApiKey(deps.store.db, {
-    id: ID.apiKey(), accountId, keyHash: hashApiKey(key), keyPrefix: keyPrefix(key), createdAt: deps.clock(), name,
+    id: ID.apiKey(),
+    accountId,
+    keyHash: hashApiKey(key),
+    keyPrefix: keyPrefix(key),
+    createdAt: deps.clock(),
+    name,
   });
 }
 
@@ -21,10 +29,21 @@ export async function storeApiKey(deps: KeyCommandDeps, accountId: string, key: 
 export async function mintApiKey(deps: KeyCommandDeps, accountId: string, name: string | null = null): Promise<{ key: string; apiKey: ApiKey }> {
   const key = newApiKey();
   const apiKey: ApiKey = {
-    id: ID.apiKey(), accountId, name, prefix: keyPrefix(key), createdAt: deps.clock(), lastUsedAt: null, revokedAt: null,
+    id: ID.apiKey(),
+    accountId,
+    name,
+    prefix: keyPrefix(key),
+    createdAt: deps.clock(),
+    lastUsedAt: null,
+    revokedAt: null,
   };
   await insertApiKey(deps.store.db, {
-    id: apiKey.id, accountId, keyHash: hashApiKey(key), keyPrefix: apiKey.prefix, createdAt: apiKey.createdAt, name,
+    id: apiKey.id,
+    accountId,
+    keyHash: hashApiKey(key),
+    keyPrefix: apiKey.prefix,
+    createdAt: apiKey.createdAt,
+    name,
   });
   return { key, apiKey };
 }

@@ -2,9 +2,7 @@ import type { Config } from '../config.js';
 import { AppError, invalid, validationError, type Problem } from '../errors.js';
 import { ID } from '../domain/ids.js';
 import type { TaskOutput } from '../domain/event.js';
-import type {
-  CreateMonitorInput, EventStreamSettings, Monitor, SnapshotSettings, UpdateMonitorInput,
-} from '../domain/monitor.js';
+import type { CreateMonitorInput, EventStreamSettings, Monitor, SnapshotSettings, UpdateMonitorInput } from '../domain/monitor.js';
 import type { OutputSpec } from '../domain/task.js';
 import { queryOf } from '../research/processors/lite-task.js';
 import { findTaskRun } from '../store/task-runs.repository.js';
@@ -72,7 +70,12 @@ export async function createMonitor(deps: CommandDeps, accountId: string, input:
   await deps.store.db.transaction().execute(async (tx) => {
     await insertMonitor(tx, monitor);
     await insertExecution(tx, {
-      id: ID.execution(), monitorId: monitor.id, accountId, reason: 'create', scheduledFor: null, createdAt: now,
+      id: ID.execution(),
+      monitorId: monitor.id,
+      accountId,
+      reason: 'create',
+      scheduledFor: null,
+      createdAt: now,
     });
   });
   deps.wake();
@@ -85,7 +88,10 @@ export async function createMonitor(deps: CommandDeps, accountId: string, input:
  * schema an auto spec was answered with) the monitor's, and each execution re-runs it.
  */
 async function snapshotBaseline(
-  deps: CommandDeps, accountId: string, input: CreateMonitorInput, problems: Problem[],
+  deps: CommandDeps,
+  accountId: string,
+  input: CreateMonitorInput,
+  problems: Problem[],
 ): Promise<{ settings: SnapshotSettings; snapshot: TaskOutput } | undefined> {
   const loc = ['body', 'settings', 'task_run_id'];
   const runId = input.settings.task_run_id;
@@ -135,9 +141,7 @@ function checkSources(settings: EventStreamSettings, search: boolean): Problem[]
 }
 
 /** Applies a partial update (api.md §2.5): only fields present change; `null` clears where allowed. */
-export async function updateMonitor(
-  deps: CommandDeps, accountId: string, id: string, input: UpdateMonitorInput,
-): Promise<Monitor> {
+export async function updateMonitor(deps: CommandDeps, accountId: string, id: string, input: UpdateMonitorInput): Promise<Monitor> {
   const monitor = await requireMonitor(deps, accountId, id);
   if (Object.keys(input).filter((k) => k !== 'type' && k !== 'cadence').length === 0) {
     throw invalid(['body'], 'at least one field other than type must be provided', 'empty_update');
@@ -155,7 +159,7 @@ export async function updateMonitor(
   }
   if (input.cadence !== undefined) next.cadence = input.cadence;
   if (input.processor !== undefined) {
-      next.processor = input.processor;
+    next.processor = input.processor;
   }
   if (input.webhook !== undefined) {
     if (input.webhook) problems.push(...checkWebhookUrl(input.webhook.url, ['body', 'webhook', 'url']));
@@ -173,7 +177,11 @@ export async function updateMonitor(
 
 function updatedSettings(monitor: Monitor, input: UpdateMonitorInput, problems: Problem[], search: boolean): Monitor['settings'] {
   if (monitor.type !== 'event_stream') {
-    problems.push({ loc: ['body', 'settings'], msg: 'snapshot monitors have no updatable settings: create a new monitor from a new task run', type: 'snapshot_settings' });
+    problems.push({
+      loc: ['body', 'settings'],
+      msg: 'snapshot monitors have no updatable settings: create a new monitor from a new task run',
+      type: 'snapshot_settings',
+    });
     return monitor.settings;
   }
   if (input.type !== 'event_stream') {
@@ -190,7 +198,8 @@ function updatedSettings(monitor: Monitor, input: UpdateMonitorInput, problems: 
   if (patch.repeated_failures !== undefined) settings.repeated_failures = patch.repeated_failures;
   if (patch.match !== undefined) {
     problems.push(...checkMatch(patch.match, ['body', 'settings', 'match']));
-    if (patch.match === null) delete settings.match; else settings.match = patch.match;
+    if (patch.match === null) delete settings.match;
+    else settings.match = patch.match;
   }
   problems.push(...checkSources(settings, search));
   return settings;
@@ -213,7 +222,12 @@ export async function triggerMonitor(deps: CommandDeps, accountId: string, id: s
   const monitor = await requireMonitor(deps, accountId, id);
   if (monitor.status === 'cancelled') throw invalid(['path', 'monitor_id'], 'a cancelled monitor cannot be triggered', 'cancelled');
   await insertExecution(deps.store.db, {
-    id: ID.execution(), monitorId: monitor.id, accountId, reason: 'trigger', scheduledFor: null, createdAt: deps.clock(),
+    id: ID.execution(),
+    monitorId: monitor.id,
+    accountId,
+    reason: 'trigger',
+    scheduledFor: null,
+    createdAt: deps.clock(),
   });
   deps.wake();
 }
@@ -235,8 +249,10 @@ export async function simulateEvent(deps: CommandDeps, monitor: Monitor, type: W
   const now = deps.clock();
   const groupId = ID.testEventGroup();
   const event = webhookEvent(type, {
-    groupId, eventId: type === 'monitor.execution.failed' ? ID.error() : ID.completion(),
-    errorMessage: 'This is a test error event.', at: now,
+    groupId,
+    eventId: type === 'monitor.execution.failed' ? ID.error() : ID.completion(),
+    errorMessage: 'This is a test error event.',
+    at: now,
   });
   const delivery = monitorDelivery(monitor, monitor.webhook, type, event, now);
   await deps.store.db.transaction().execute(async (tx) => {

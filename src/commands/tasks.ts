@@ -32,8 +32,19 @@ export async function createTaskRun(deps: TaskCommandDeps, accountId: string, bo
   const { input: stored, spec, warnings } = checkTaskInput(body, deps.config ?? {});
   const now = deps.clock();
   const run: TaskRun = {
-    id: newRunId(), accountId, status: 'queued', processor: body.processor, input: stored, outputSpec: spec,
-    output: null, derivedSchema: null, error: null, warnings, attempts: 0, createdAt: now, modifiedAt: now,
+    id: newRunId(),
+    accountId,
+    status: 'queued',
+    processor: body.processor,
+    input: stored,
+    outputSpec: spec,
+    output: null,
+    derivedSchema: null,
+    error: null,
+    warnings,
+    attempts: 0,
+    createdAt: now,
+    modifiedAt: now,
   };
   const cap = deps.config?.accountLimits?.taskRunsQueued;
   if (cap !== undefined && (await countTaskRuns(deps.store.db, accountId, 'queued', now)) >= cap) {
@@ -45,13 +56,15 @@ export async function createTaskRun(deps: TaskCommandDeps, accountId: string, bo
 }
 
 /** The stored input, output spec and warnings of a valid request; a 422 naming every problem otherwise. */
-function checkTaskInput(
-  body: CreateTaskInput, config: NonNullable<TaskCommandDeps['config']>,
-): { input: RunInput; spec: OutputSpec; warnings: TaskWarning[] } {
+function checkTaskInput(body: CreateTaskInput, config: NonNullable<TaskCommandDeps['config']>): { input: RunInput; spec: OutputSpec; warnings: TaskWarning[] } {
   const problems: Problem[] = [];
   const warnings: TaskWarning[] = [];
   if (!isLite(body.processor) && !config.llm?.model) {
-    warnings.push({ type: 'warning', message: `processor "${body.processor}" needs a model and none is configured (VIGIL_LLM_BASE_URL, VIGIL_LLM_MODEL): this run runs as "lite" (deterministic extraction)`, detail: null });
+    warnings.push({
+      type: 'warning',
+      message: `processor "${body.processor}" needs a model and none is configured (VIGIL_LLM_BASE_URL, VIGIL_LLM_MODEL): this run runs as "lite" (deterministic extraction)`,
+      detail: null,
+    });
   }
   if (typeof body.input === 'string' && body.input.trim() === '') {
     problems.push({ loc: ['body', 'input'], msg: 'must be a non-empty string or an object', type: 'missing' });
@@ -79,8 +92,9 @@ function checkTaskInput(
     if (targetUrls({ input: body.input, sourcePolicy: body.source_policy }).length === 0 && !config.search?.url) {
       problems.push({
         loc: ['body', 'input'],
-        msg: 'names no web page: the lite processor reads the http(s) URLs in the input (or the home pages of source_policy.include_domains); '
-          + 'for plain-language inputs the server operator can configure web search (VIGIL_SEARCH_URL, a SearXNG JSON endpoint)',
+        msg:
+          'names no web page: the lite processor reads the http(s) URLs in the input (or the home pages of source_policy.include_domains); ' +
+          'for plain-language inputs the server operator can configure web search (VIGIL_SEARCH_URL, a SearXNG JSON endpoint)',
         type: 'no_source',
       });
     }
@@ -99,7 +113,13 @@ function checkSizes(input: RunInput): Problem[] {
     return [{ loc: ['body', 'task_spec'], msg: `is ${specChars} characters; at most ${TASK_LIMITS.specChars} are allowed`, type: 'size' }];
   }
   if (specChars + inputChars > TASK_LIMITS.specAndInputChars) {
-    return [{ loc: ['body', 'input'], msg: `input and task_spec are ${specChars + inputChars} characters together; at most ${TASK_LIMITS.specAndInputChars} are allowed`, type: 'size' }];
+    return [
+      {
+        loc: ['body', 'input'],
+        msg: `input and task_spec are ${specChars + inputChars} characters together; at most ${TASK_LIMITS.specAndInputChars} are allowed`,
+        type: 'size',
+      },
+    ];
   }
   return [];
 }
@@ -108,7 +128,8 @@ function checkSizes(input: RunInput): Problem[] {
 function checkTaskMetadata(metadata: RunInput['metadata']): Problem[] {
   if (!metadata) return [];
   const scalar = (value: unknown) => ['string', 'number', 'boolean'].includes(typeof value);
-  const problems: Problem[] = Object.entries(metadata).filter(([, value]) => !scalar(value))
+  const problems: Problem[] = Object.entries(metadata)
+    .filter(([, value]) => !scalar(value))
     .map(([key]) => ({ loc: ['body', 'metadata', key], msg: 'values must be strings, numbers or booleans', type: 'metadata_value' }));
   const asText = Object.fromEntries(Object.entries(metadata).map(([key, value]) => [key, String(value)]));
   return [...problems, ...checkMetadata(asText, ['body', 'metadata'])];

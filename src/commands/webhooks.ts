@@ -2,15 +2,17 @@ import { checkWebhookUrl } from '../domain/monitor-rules.js';
 import { checkGracePeriod, checkRedeliverable } from '../domain/webhook-rules.js';
 import { newWebhookSecret } from '../domain/webhook-secret.js';
 import { AppError, validationError } from '../errors.js';
-import {
-  findAccountById, rotateWebhookSecret, setWebhookKeyMode, type Account, type WebhookKeyMode,
-} from '../store/accounts.repository.js';
+import { findAccountById, rotateWebhookSecret, setWebhookKeyMode, type Account, type WebhookKeyMode } from '../store/accounts.repository.js';
 import type { Store } from '../store/db.js';
 import { findDelivery, redeliver, type Delivery, type DeliveryStatus } from '../store/deliveries.repository.js';
 import { findEndpoint, saveEndpoint, type Endpoint } from '../store/endpoints.repository.js';
 
 /** What webhook commands need: the store, a clock and a wake-up for the dispatcher. */
-export interface WebhookCommandDeps { store: Store; clock: () => number; wake: () => void }
+export interface WebhookCommandDeps {
+  store: Store;
+  clock: () => number;
+  wake: () => void;
+}
 
 /** The caller's account; a key whose account is gone is as good as no key. */
 export async function requireAccount(deps: WebhookCommandDeps, accountId: string): Promise<Account> {
@@ -53,7 +55,9 @@ export async function redeliverOne(deps: WebhookCommandDeps, accountId: string, 
 
 /** Sends again every delivery of those statuses created in [since, until); returns how many. */
 export async function redeliverRange(
-  deps: WebhookCommandDeps, accountId: string, q: { statuses: Exclude<DeliveryStatus, 'pending'>[]; since?: number; until?: number },
+  deps: WebhookCommandDeps,
+  accountId: string,
+  q: { statuses: Exclude<DeliveryStatus, 'pending'>[]; since?: number; until?: number },
 ): Promise<number> {
   const count = await redeliver(deps.store.db, { accountId, ...q, now: deps.clock() });
   deps.wake();

@@ -38,7 +38,10 @@ export function webhookSecret(value: string | undefined): string | undefined {
 
 /** The allow list, each entry checked now by the guard's own parser, so a bad one stops the start before anything opens. */
 export function allowNetworks(value: string | undefined): string[] {
-  const entries = (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const entries = (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   try {
     createAddressPolicy(entries);
   } catch (err) {
@@ -60,7 +63,10 @@ export function llmConfig(v: Variables): LlmConfig {
   const model = v.VIGIL_LLM_MODEL;
   if (baseUrl && !model) throw new ConfigError('VIGIL_LLM_MODEL must name the model to use (e.g. llama3.1:8b) when VIGIL_LLM_BASE_URL is set');
   return {
-    baseUrl, model, apiKey: v.VIGIL_LLM_API_KEY, embeddingModel: v.VIGIL_LLM_EMBEDDING_MODEL,
+    baseUrl,
+    model,
+    apiKey: v.VIGIL_LLM_API_KEY,
+    embeddingModel: v.VIGIL_LLM_EMBEDDING_MODEL,
     timeoutMs: seconds(v.VIGIL_LLM_TIMEOUT) * 1000,
     concurrency: v.VIGIL_LLM_CONCURRENCY,
     priceInput: finitePrice(v.VIGIL_LLM_PRICE_INPUT, 'VIGIL_LLM_PRICE_INPUT'),
@@ -86,6 +92,8 @@ function httpUrl(value: string | undefined, name: string): string | undefined {
   try {
     const url = new URL(value);
     if (url.protocol === 'http:' || url.protocol === 'https:') return value;
-  } catch { /* reported below */ }
+  } catch {
+    /* reported below */
+  }
   throw new ConfigError(`${name} must be an absolute http(s) URL such as http://127.0.0.1:11434/v1; got "${value}"`);
 }

@@ -19,8 +19,7 @@ const durationOrZero = (fallback: string) =>
 const text = () => Type.Optional(Type.String());
 const oneOf = (words: string[], fallback?: string, description = `be one of ${words.join(', ')}`) =>
   Type.String({ pattern: `^(?:${words.join('|')})$`, default: fallback, description });
-const price = () =>
-  Type.Optional(Type.Number({ minimum: 0, description: 'be a non-negative number of USD per million tokens' }));
+const price = () => Type.Optional(Type.Number({ minimum: 0, description: 'be a non-negative number of USD per million tokens' }));
 
 /** Where the API listens by default, and where the CLI looks for it. */
 export const DEFAULT_PORT = 8080;
@@ -29,7 +28,11 @@ export const DEFAULT_PORT = 8080;
 export const VARIABLES = Type.Object({
   VIGIL_PORT: integer(DEFAULT_PORT, 0, 65_535),
   VIGIL_HOST: Type.String({ default: '127.0.0.1' }),
-  VIGIL_DATABASE_URL: Type.String({ pattern: '^(?:sqlite:|postgres(?:ql)?://)', default: 'sqlite:./data/vigil.db', description: 'start with sqlite: or postgres://' }),
+  VIGIL_DATABASE_URL: Type.String({
+    pattern: '^(?:sqlite:|postgres(?:ql)?://)',
+    default: 'sqlite:./data/vigil.db',
+    description: 'start with sqlite: or postgres://',
+  }),
   VIGIL_API_KEY: text(),
   VIGIL_ALLOW_NETWORKS: text(),
   VIGIL_MIN_FREQUENCY: duration('5m'),
@@ -73,7 +76,11 @@ export const VARIABLES = Type.Object({
   VIGIL_PARSE_TIMEOUT: duration('10s'),
   VIGIL_PARSE_MEMORY_MB: integer(256, 64, 65_536),
   VIGIL_PARSE_MAX_ITEMS: integer(DEFAULT_PARSE_LIMITS.maxItems, 1, 1_000_000),
-  VIGIL_ROLES: Type.String({ pattern: '^\\s*(?:api|worker)\\s*(?:,\\s*(?:api|worker)\\s*)*$', default: 'api,worker', description: 'be api, worker or api,worker' }),
+  VIGIL_ROLES: Type.String({
+    pattern: '^\\s*(?:api|worker)\\s*(?:,\\s*(?:api|worker)\\s*)*$',
+    default: 'api,worker',
+    description: 'be api, worker or api,worker',
+  }),
   VIGIL_LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
 });
 

@@ -39,7 +39,12 @@ export interface Claimed {
 }
 
 /** One attempt's result, before it is recorded. */
-interface AttemptResult { ok: boolean; status: number | null; error: string | null; retryAfterMs?: number }
+interface AttemptResult {
+  ok: boolean;
+  status: number | null;
+  error: string | null;
+  retryAfterMs?: number;
+}
 
 /** Buffers successful attempts and records them together. */
 export type SuccessRecorder = ReturnType<typeof createSuccessRecorder>;
@@ -53,12 +58,17 @@ export function createSuccessRecorder(deps: AttemptDeps) {
   let pending: { id: string; status: number; at: number }[] = [];
   let timer: NodeJS.Timeout | undefined;
   const writing = new Set<Promise<void>>();
-  const later = () => { timer ??= setTimeout(() => write(), FLUSH_MS); };
+  const later = () => {
+    timer ??= setTimeout(() => write(), FLUSH_MS);
+  };
   function write(): void {
     clearTimeout(timer);
     timer = undefined;
     if (pending.length === 0) return;
-    if (writing.size >= MAX_WRITES) { later(); return; }
+    if (writing.size >= MAX_WRITES) {
+      later();
+      return;
+    }
     const batch = pending;
     pending = [];
     const done: Promise<void> = recordDelivered(deps.store.db, deps.workerId, batch)
@@ -95,7 +105,10 @@ export async function deliver(deps: AttemptDeps, claimed: Claimed, successes: Su
   const key = `${delivery.accountId} ${delivery.url}`;
   if (endpoint.status === 'disabled' || claimedAt <= (disabledHere.get(key) ?? -Infinity)) {
     await recordAttempt(deps.store.db, delivery.id, deps.workerId, {
-      status: 'failed', lastStatus: null, lastError: `endpoint disabled: ${endpoint.disabledReason ?? ''}`.trim(), at: deps.clock(),
+      status: 'failed',
+      lastStatus: null,
+      lastError: `endpoint disabled: ${endpoint.disabledReason ?? ''}`.trim(),
+      at: deps.clock(),
     });
     metrics.deliveryAttempted('skipped');
     return;
@@ -133,8 +146,7 @@ async function attempt(deps: AttemptDeps, delivery: ClaimedDelivery, account: Ac
       ok,
       status: response.status,
       error: ok ? null : `HTTP ${response.status}${answer ? `: ${answer}` : ''}`,
-      retryAfterMs: response.status === 429 || response.status === 503
-        ? retryAfterMs(response.headers['retry-after'], now) : undefined,
+      retryAfterMs: response.status === 429 || response.status === 503 ? retryAfterMs(response.headers['retry-after'], now) : undefined,
     };
   } catch (err) {
     return { ok: false, status: null, error: err instanceof Error ? err.message : String(err) };
@@ -155,9 +167,12 @@ async function record(deps: AttemptDeps, delivery: ClaimedDelivery, endpoint: En
       return false;
     }
     const failingSince = endpoint.failingSince ?? now;
-    const disable = result.status === 410
-      ? 'the endpoint answered 410 Gone'
-      : now - failingSince >= disableAfterMs ? `the endpoint failed every delivery for ${Math.round((now - failingSince) / 3600_000)} h` : null;
+    const disable =
+      result.status === 410
+        ? 'the endpoint answered 410 Gone'
+        : now - failingSince >= disableAfterMs
+          ? `the endpoint failed every delivery for ${Math.round((now - failingSince) / 3600_000)} h`
+          : null;
     const expired = now - delivery.windowStart >= retryWindowMs;
     await recordAttempt(tx, delivery.id, deps.workerId, {
       status: disable || expired ? 'failed' : 'pending',
@@ -166,16 +181,29 @@ async function record(deps: AttemptDeps, delivery: ClaimedDelivery, endpoint: En
       lastError: expired && !disable ? `gave up after ${delivery.attempts + 1} attempts: ${result.error}` : result.error,
       at: now,
     });
-    await saveEndpoint(tx, delivery.accountId, {
-      ...endpoint, failingSince, status: disable ? 'disabled' : endpoint.status, disabledReason: disable ?? endpoint.disabledReason,
-    }, now);
+    await saveEndpoint(
+      tx,
+      delivery.accountId,
+      {
+        ...endpoint,
+        failingSince,
+        status: disable ? 'disabled' : endpoint.status,
+        disabledReason: disable ?? endpoint.disabledReason,
+      },
+      now,
+    );
     if (disable) {
       await failPendingDeliveries(tx, delivery.accountId, delivery.url, `endpoint disabled: ${disable}`);
-      await insertNotice(tx, delivery.accountId, {
-        kind: 'webhook_endpoint_disabled',
-        message: `Webhook endpoint ${delivery.url} was disabled: ${disable}. Re-enable it with POST /v1/webhooks/endpoints/enable; failed deliveries can be redelivered.`,
-        detail: { url: delivery.url, last_status: result.status, last_error: result.error },
-      }, now);
+      await insertNotice(
+        tx,
+        delivery.accountId,
+        {
+          kind: 'webhook_endpoint_disabled',
+          message: `Webhook endpoint ${delivery.url} was disabled: ${disable}. Re-enable it with POST /v1/webhooks/endpoints/enable; failed deliveries can be redelivered.`,
+          detail: { url: delivery.url, last_status: result.status, last_error: result.error },
+        },
+        now,
+      );
     }
     return disable !== null;
   });

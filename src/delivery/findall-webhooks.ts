@@ -21,8 +21,16 @@ function wanted(eventTypes: string[] | undefined, type: string): boolean {
 export function findAllDeliveries(run: FindAllRun, type: string, data: unknown, now: number): NewDelivery[] {
   if (!run.webhook || !TYPES.has(type) || !wanted(run.webhook.event_types, type)) return [];
   const body = { type, timestamp: iso(now), data };
-  return [{
-    id: ID.delivery(), accountId: run.accountId, resourceType: 'findall_run', resourceId: run.id,
-    eventType: type, url: run.webhook.url, body: JSON.stringify(body), createdAt: now,
-  }];
+  return [
+    {
+      id: ID.delivery(),
+      accountId: run.accountId,
+      resourceType: 'findall_run',
+      resourceId: run.id,
+      eventType: type,
+      url: run.webhook.url,
+      body: JSON.stringify(body),
+      createdAt: now,
+    },
+  ];
 }

@@ -9,7 +9,9 @@
 import type { HintChannel } from '../store/dialect.js';
 
 /** One entry of a log: its position, strictly increasing within its scope. */
-export interface LogRow { readonly seq: number }
+export interface LogRow {
+  readonly seq: number;
+}
 
 /** A log the fan-out can follow: its name (the prefix of its hint topics) and how to read it. */
 export interface LogSource<R extends LogRow> {
@@ -42,7 +44,9 @@ export interface LogSink<R> {
 }
 
 /** A subscriber's handle: close it when its client goes away. */
-export interface Subscription { close(): void }
+export interface Subscription {
+  close(): void;
+}
 
 /** Counters, for tests and benchmarks. */
 export interface FanoutStats {
@@ -75,7 +79,12 @@ export interface FanoutOptions {
 
 type Row = LogRow;
 
-interface Member { sink: LogSink<Row>; position: number; closed: boolean; tail?: Tail }
+interface Member {
+  sink: LogSink<Row>;
+  position: number;
+  closed: boolean;
+  tail?: Tail;
+}
 
 /** The one reader of a (log, scope) in this process. */
 interface Tail {
@@ -134,13 +143,18 @@ class Fanout implements LogFanout {
     this.stopped = false;
     if (this.listening) return;
     this.listening = true;
-    this.options.hints.subscribe((topic) => { if (!this.stopped) this.onHint(topic); });
+    this.options.hints.subscribe((topic) => {
+      if (!this.stopped) this.onHint(topic);
+    });
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     for (const member of [...this.members]) this.expel(member, 'stopped');
-    for (const tail of this.tails.values()) { tail.done = true; tail.wake?.(); }
+    for (const tail of this.tails.values()) {
+      tail.done = true;
+      tail.wake?.();
+    }
     this.tails.clear();
     await Promise.allSettled([...this.running]);
   }
@@ -153,7 +167,10 @@ class Fanout implements LogFanout {
 
   private onHint(topic: string): void {
     if (topic === '') for (const tail of this.tails.values()) this.wake(tail);
-    else { const tail = this.tails.get(topic); if (tail) this.wake(tail); }
+    else {
+      const tail = this.tails.get(topic);
+      if (tail) this.wake(tail);
+    }
   }
 
   private wake(tail: Tail): void {
@@ -199,7 +216,10 @@ class Fanout implements LogFanout {
         this.onError(err);
         keeps = false;
       }
-      if (!keeps && !(backlog && member.sink.drained)) { this.expel(member, 'dropped'); return false; }
+      if (!keeps && !(backlog && member.sink.drained)) {
+        this.expel(member, 'dropped');
+        return false;
+      }
     }
     return true;
   }
@@ -220,7 +240,11 @@ class Fanout implements LogFanout {
 
   private sleep(tail: Tail, ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const done = () => { clearTimeout(timer); tail.wake = undefined; resolve(); };
+      const done = () => {
+        clearTimeout(timer);
+        tail.wake = undefined;
+        resolve();
+      };
       const timer = setTimeout(done, ms);
       tail.wake = done;
     });
@@ -272,7 +296,10 @@ class Fanout implements LogFanout {
     let failures = 0;
     while (!member.closed) {
       const tail = this.tails.get(key);
-      if (tail && member.position >= tail.position) { this.join(tail, member); return; }
+      if (tail && member.position >= tail.position) {
+        this.join(tail, member);
+        return;
+      }
       const target = tail?.position;
       const rows = await this.read(source, scope, member.position);
       if (rows === undefined) {
@@ -286,7 +313,10 @@ class Fanout implements LogFanout {
       await member.sink.drained?.();
       if (rows.length === this.page || member.closed) continue;
       if (target !== undefined) member.position = Math.max(member.position, target);
-      else if (!this.tails.has(key)) { this.join(this.startTail(source, scope, member.position), member); return; }
+      else if (!this.tails.has(key)) {
+        this.join(this.startTail(source, scope, member.position), member);
+        return;
+      }
     }
   }
 }

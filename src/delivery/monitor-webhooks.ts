@@ -14,7 +14,12 @@ export function subscribes(webhook: Monitor['webhook'], type: WebhookEventType):
 }
 
 /** What a message's `data.event` is made from: the execution (event group), its log entry and when. */
-export interface WebhookEventSource { groupId: string; eventId: string; errorMessage: string; at: number }
+export interface WebhookEventSource {
+  groupId: string;
+  eventId: string;
+  errorMessage: string;
+  at: number;
+}
 
 /**
  * The `data.event` of a message of this type (api.md §3.1): the detected group, or the documented
@@ -28,20 +33,30 @@ export function webhookEvent(type: WebhookEventType, s: WebhookEventSource): Rec
       return { type: 'completion', monitor_ts: `completed_${legacyTime(s.at)}`, event_id: s.eventId, event_group_id: s.groupId, timestamp: iso(s.at) };
     case 'monitor.execution.failed':
       return {
-        type: 'error', error: s.errorMessage, id: `error_${legacyTime(s.at)}`, date: legacyTime(s.at),
-        event_id: s.eventId, event_group_id: s.groupId, error_message: s.errorMessage, timestamp: iso(s.at),
+        type: 'error',
+        error: s.errorMessage,
+        id: `error_${legacyTime(s.at)}`,
+        date: legacyTime(s.at),
+        event_id: s.eventId,
+        event_group_id: s.groupId,
+        error_message: s.errorMessage,
+        timestamp: iso(s.at),
       };
   }
 }
 
 /** A monitor webhook message as an outbox row, with the body every message of its type has. */
-export function monitorDelivery(
-  monitor: Monitor, webhook: MonitorWebhook, type: WebhookEventType, event: Record<string, unknown>, now: number,
-): NewDelivery {
+export function monitorDelivery(monitor: Monitor, webhook: MonitorWebhook, type: WebhookEventType, event: Record<string, unknown>, now: number): NewDelivery {
   const body = { type, timestamp: iso(now), data: { monitor_id: monitor.id, event, metadata: monitor.metadata ?? null } };
   return {
-    id: ID.delivery(), accountId: monitor.accountId, resourceType: 'monitor', resourceId: monitor.id,
-    eventType: type, url: webhook.url, body: JSON.stringify(body), createdAt: now,
+    id: ID.delivery(),
+    accountId: monitor.accountId,
+    resourceType: 'monitor',
+    resourceId: monitor.id,
+    eventType: type,
+    url: webhook.url,
+    body: JSON.stringify(body),
+    createdAt: now,
   };
 }
 
@@ -49,13 +64,14 @@ export function monitorDelivery(
  * The webhook message an execution's outcome implies (api.md §3.1), as an outbox row to commit in
  * the outcome's transaction; none when the monitor has no webhook or does not subscribe to it.
  */
-export function monitorDeliveries(
-  monitor: Monitor, executionId: string, outcome: Outcome, entries: LogEntry[], now: number,
-): NewDelivery[] {
+export function monitorDeliveries(monitor: Monitor, executionId: string, outcome: Outcome, entries: LogEntry[], now: number): NewDelivery[] {
   const type = outcome.kind === 'events' ? WEBHOOK_EVENT_TYPES[0] : outcome.kind === 'completion' ? WEBHOOK_EVENT_TYPES[1] : WEBHOOK_EVENT_TYPES[2];
   if (!monitor.webhook || !subscribes(monitor.webhook, type)) return [];
   const event = webhookEvent(type, {
-    groupId: executionId, eventId: entries[0].id, errorMessage: outcome.kind === 'error' ? outcome.message : '', at: now,
+    groupId: executionId,
+    eventId: entries[0].id,
+    errorMessage: outcome.kind === 'error' ? outcome.message : '',
+    at: now,
   });
   return [monitorDelivery(monitor, monitor.webhook, type, event, now)];
 }

@@ -14,8 +14,16 @@ export function taskRunDeliveries(run: TaskRun, now: number): NewDelivery[] {
   const webhook = run.input.webhook;
   if (!webhook || (webhook.event_types?.length && !webhook.event_types.includes(TASK_RUN_STATUS))) return [];
   const body = { timestamp: iso(now), type: TASK_RUN_STATUS, data: taskRunRecord(run) };
-  return [{
-    id: ID.delivery(), accountId: run.accountId, resourceType: 'task_run', resourceId: run.id,
-    eventType: TASK_RUN_STATUS, url: webhook.url, body: JSON.stringify(body), createdAt: now,
-  }];
+  return [
+    {
+      id: ID.delivery(),
+      accountId: run.accountId,
+      resourceType: 'task_run',
+      resourceId: run.id,
+      eventType: TASK_RUN_STATUS,
+      url: webhook.url,
+      body: JSON.stringify(body),
+      createdAt: now,
+    },
+  ];
 }

@@ -16,16 +16,19 @@ test('list fields get one entry per element after their own; other fields and te
     content: { company: 'Acme', executives: ['Jane Smith', 'Ann Lee'], offices: [] },
     basis: [
       { field: 'company', citations: [citation], reasoning: 'JSON-LD Organization.name.', confidence: 'high' as const },
-      { field: 'executives', citations: [citation], reasoning: 'List under heading \'Team\'.', confidence: 'medium' as const },
+      { field: 'executives', citations: [citation], reasoning: "List under heading 'Team'.", confidence: 'medium' as const },
       { field: 'offices', citations: [citation], reasoning: 'Empty list.', confidence: 'low' as const },
     ],
   };
   const basis = withElementBasis(output).basis;
-  assert.deepEqual(basis.map((b) => b.field), ['company', 'executives', 'executives.0', 'executives.1', 'offices']);
+  assert.deepEqual(
+    basis.map((b) => b.field),
+    ['company', 'executives', 'executives.0', 'executives.1', 'offices'],
+  );
   assert.deepEqual(basis[2], {
     field: 'executives.0',
     citations: [{ ...citation, excerpts: ['Jane Smith, CFO'] }],
-    reasoning: 'Element 1 of 2 of executives. List under heading \'Team\'.',
+    reasoning: "Element 1 of 2 of executives. List under heading 'Team'.",
     confidence: 'medium',
   });
   assert.deepEqual(basis[3].citations[0].excerpts, ['Ann Lee'], 'no list excerpt holds it: its own text');

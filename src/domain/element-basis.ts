@@ -5,7 +5,7 @@ export const FIELD_BASIS_BETA = 'field-basis-2025-11-25';
 
 /** Whether a `parallel-beta` header (a comma-separated list) asks for per-element basis. */
 export function wantsElementBasis(header: string | string[] | undefined): boolean {
-  const values = (Array.isArray(header) ? header.join(',') : header ?? '').split(',');
+  const values = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',');
   return values.some((value) => value.trim().toLowerCase() === FIELD_BASIS_BETA);
 }
 

@@ -7,7 +7,8 @@ export function checkEvalMonitorSettings(settings: EvalMonitorSettings, knownFil
   const problems: Problem[] = [];
   if (settings.webhook) problems.push(...checkWebhookUrl(settings.webhook.url, ['body', 'webhook', 'url']));
   settings.fileSearch.forEach((id, i) => {
-    if (!knownFileIds.has(id)) problems.push({ loc: ['body', 'file_search', i], msg: `no uploaded file has id "${id}" (upload it with POST /files/upload)`, type: 'file_not_found' });
+    if (!knownFileIds.has(id))
+      problems.push({ loc: ['body', 'file_search', i], msg: `no uploaded file has id "${id}" (upload it with POST /files/upload)`, type: 'file_not_found' });
   });
   return problems;
 }

@@ -9,8 +9,17 @@ import { Nullable } from './schema-types.js';
 
 /** Every run mode of generations B and C; stored and echoed verbatim (api.md §7.2). */
 export const RUN_MODES = [
-  'precision_plus', 'precision_plus_codex', 'precision', 'smart', 'economy',
-  'super_fast', 'ultra_fast', 'fast', 'precision_codex', 'precision_max', 'precision_max_codex',
+  'precision_plus',
+  'precision_plus_codex',
+  'precision',
+  'smart',
+  'economy',
+  'super_fast',
+  'ultra_fast',
+  'fast',
+  'precision_codex',
+  'precision_max',
+  'precision_max_codex',
 ] as const;
 /** The webhook event types of evaluation monitors (a Vigil extension to the DeepRails API). */
 export const EVALUATION_EVENT_TYPES = ['evaluation.completed', 'evaluation.failed'] as const;
@@ -18,13 +27,17 @@ export const EVALUATION_EVENT_TYPES = ['evaluation.completed', 'evaluation.faile
 const Metric = Type.Enum(METRICS, { description: 'A guardrail metric' });
 const Metrics = Type.Array(Metric, { minItems: 1, maxItems: METRICS.length, uniqueItems: true });
 const Thresholds = Type.Partial(Type.Object(Object.fromEntries(METRICS.map((m) => [m, Type.Number({ minimum: 0, maximum: 1 })]))), {
-  additionalProperties: false, description: 'Pass threshold per metric (Vigil extension)',
+  additionalProperties: false,
+  description: 'Pass threshold per metric (Vigil extension)',
 });
 const FileIds = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 100 });
-const Webhook = Type.Object({
-  url: Type.String({ minLength: 1, maxLength: 2048 }),
-  event_types: Type.Optional(Type.Array(Type.Enum(EVALUATION_EVENT_TYPES), { maxItems: 2 })),
-}, { description: 'Where evaluation outcomes are pushed, signed (Vigil extension)' });
+const Webhook = Type.Object(
+  {
+    url: Type.String({ minLength: 1, maxLength: 2048 }),
+    event_types: Type.Optional(Type.Array(Type.Enum(EVALUATION_EVENT_TYPES), { maxItems: 2 })),
+  },
+  { description: 'Where evaluation outcomes are pushed, signed (Vigil extension)' },
+);
 export type EvalWebhook = Static<typeof Webhook>;
 const Status = Type.Union([Type.Literal('active'), Type.Literal('inactive')]);
 export type EvalMonitorStatus = Static<typeof Status>;
@@ -57,10 +70,7 @@ export const UpdateEvalMonitorBody = Type.Object({
 });
 export type UpdateEvalMonitorBody = Static<typeof UpdateEvalMonitorBody>;
 
-const ContextEntry = Type.Union([
-  Type.String({ maxLength: 200_000 }),
-  Type.Object({ role: Type.Optional(Text(64)), content: Type.Optional(Text(200_000)) }),
-]);
+const ContextEntry = Type.Union([Type.String({ maxLength: 200_000 }), Type.Object({ role: Type.Optional(Text(64)), content: Type.Optional(Text(200_000)) })]);
 
 export const SubmitEventBody = Type.Object({
   model_input: Type.Object({
@@ -90,13 +100,18 @@ export const StreamQuery = Type.Object({
 export const DeepRailsError = Type.Object({ success: Type.Boolean(), message: Type.String() }, { additionalProperties: true });
 
 const ModelInputWire = Type.Object({
-  user_prompt: Type.String(), system_prompt: Type.Optional(Type.String()), ground_truth: Type.Optional(Type.String()),
+  user_prompt: Type.String(),
+  system_prompt: Type.Optional(Type.String()),
+  ground_truth: Type.Optional(Type.String()),
   context: Type.Optional(Type.Array(ContextEntry)),
 });
 /** `model_input` as submitted; context entries kept in the shape they came in. */
 export type ModelInput = Static<typeof ModelInputWire>;
 const MetricResultWire = Type.Object({
-  score: Type.Number(), rationale: Type.String(), threshold: Type.Number(), passed: Type.Boolean({ description: 'score ≥ threshold (Vigil extension)' }),
+  score: Type.Number(),
+  rationale: Type.String(),
+  threshold: Type.Number(),
+  passed: Type.Boolean({ description: 'score ≥ threshold (Vigil extension)' }),
   judge: Type.Optional(Type.String({ description: "which scorer judged: 'model' (VIGIL_LLM_*) or 'lite' (Vigil extension)" })),
 });
 const EvaluationResultWire = Nullable(Type.Record(Type.String(), MetricResultWire));
@@ -112,30 +127,61 @@ export const UpdateEvalMonitorResponse = Type.Object({ monitor_id: Type.String()
 export const SubmitEventResponse = Type.Object({ event_id: Type.String(), monitor_id: Type.String(), created_at: Type.String() });
 
 export const EvaluationSummary = Type.Object({
-  event_id: Type.String(), evaluation_status: EvaluationStatus, model_input: ModelInputWire, model_output: Type.String(),
-  run_mode: Type.String(), created_at: Type.String(), error_message: Nullable(Type.String()), evaluation_result: EvaluationResultWire,
-  evaluation_total_cost: Nullable(Type.Number()), guardrail_metrics: Type.Array(Type.String()), nametag: Nullable(Type.String()),
+  event_id: Type.String(),
+  evaluation_status: EvaluationStatus,
+  model_input: ModelInputWire,
+  model_output: Type.String(),
+  run_mode: Type.String(),
+  created_at: Type.String(),
+  error_message: Nullable(Type.String()),
+  evaluation_result: EvaluationResultWire,
+  evaluation_total_cost: Nullable(Type.Number()),
+  guardrail_metrics: Type.Array(Type.String()),
+  nametag: Nullable(Type.String()),
   progress: Type.Integer({ minimum: 0, maximum: 100 }),
 });
 
 export const EvalMonitorDetail = Type.Object({
-  monitor_id: Type.String(), name: Type.String(), description: Nullable(Type.String()), status: Status,
-  created_at: Type.String(), updated_at: Type.String(),
-  stats: Type.Object(Object.fromEntries(['total', 'completed', 'failed', 'queued', 'in_progress', 'canceled'].map((s) => [`${s}_evaluations`, Type.Integer()]))),
-  evaluations: Type.Array(EvaluationSummary), capabilities: Type.Array(Capability), files: Type.Array(FileWire),
-  guardrail_metrics: Type.Array(Type.String()), thresholds: Type.Record(Type.String(), Type.Number()), webhook: Nullable(Webhook),
+  monitor_id: Type.String(),
+  name: Type.String(),
+  description: Nullable(Type.String()),
+  status: Status,
+  created_at: Type.String(),
+  updated_at: Type.String(),
+  stats: Type.Object(
+    Object.fromEntries(['total', 'completed', 'failed', 'queued', 'in_progress', 'canceled'].map((s) => [`${s}_evaluations`, Type.Integer()])),
+  ),
+  evaluations: Type.Array(EvaluationSummary),
+  capabilities: Type.Array(Capability),
+  files: Type.Array(FileWire),
+  guardrail_metrics: Type.Array(Type.String()),
+  thresholds: Type.Record(Type.String(), Type.Number()),
+  webhook: Nullable(Webhook),
 });
 
 export const EvaluationDetail = Type.Object({
-  event_id: Type.String(), monitor_id: Type.String(), timestamp: Type.String(), status: EvaluationStatus,
-  model_input: ModelInputWire, model_output: Type.String(), eval_time: Nullable(Type.Number({ description: 'seconds' })),
-  run_mode: Type.String(), nametag: Nullable(Type.String()), evaluation_result: EvaluationResultWire,
-  guardrail_metrics: Type.Array(Type.String()), capabilities: Type.Array(Capability), files: Type.Array(FileWire),
-  progress: Type.Integer({ minimum: 0, maximum: 100 }), error_message: Nullable(Type.String()), evaluation_total_cost: Nullable(Type.Number()),
+  event_id: Type.String(),
+  monitor_id: Type.String(),
+  timestamp: Type.String(),
+  status: EvaluationStatus,
+  model_input: ModelInputWire,
+  model_output: Type.String(),
+  eval_time: Nullable(Type.Number({ description: 'seconds' })),
+  run_mode: Type.String(),
+  nametag: Nullable(Type.String()),
+  evaluation_result: EvaluationResultWire,
+  guardrail_metrics: Type.Array(Type.String()),
+  capabilities: Type.Array(Capability),
+  files: Type.Array(FileWire),
+  progress: Type.Integer({ minimum: 0, maximum: 100 }),
+  error_message: Nullable(Type.String()),
+  evaluation_total_cost: Nullable(Type.Number()),
 });
 
 export const UploadResponse = Type.Object({
-  file_id: Type.String(), file_name: Type.String(), file_size: Type.Integer(),
+  file_id: Type.String(),
+  file_name: Type.String(),
+  file_size: Type.Integer(),
   files: Type.Array(FileWire, { description: 'Every uploaded file (Vigil extension; the first is also at the top level)' }),
 });
 

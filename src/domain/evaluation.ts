@@ -1,5 +1,11 @@
 import type {
-  EVALUATION_EVENT_TYPES, EvalMonitorStatus, EvalWebhook, EvaluationResult, EvaluationStatus, ModelInput, RUN_MODES,
+  EVALUATION_EVENT_TYPES,
+  EvalMonitorStatus,
+  EvalWebhook,
+  EvaluationResult,
+  EvaluationStatus,
+  ModelInput,
+  RUN_MODES,
 } from './evaluation-schemas.js';
 import type { Metric, MetricResult } from './guardrail-metrics.js';
 
@@ -66,7 +72,15 @@ export interface Evaluation {
 }
 
 /** An uploaded file: its name and size on the wire, its text for `file_search` evidence. */
-export interface EvalFile { id: string; accountId: string; name: string; size: number; contentType: string; text: string; createdAt: number }
+export interface EvalFile {
+  id: string;
+  accountId: string;
+  name: string;
+  size: number;
+  contentType: string;
+  text: string;
+  createdAt: number;
+}
 
 /** The result map of the wire: `{metric: {score, rationale, threshold, passed}}`, or null until completed. */
 export function resultOf(results: readonly MetricResult[]): Evaluation['result'] {

@@ -12,13 +12,9 @@ export type DetectedEvent =
  * succeeded (others worked, or the failure was already reported); they go on its log records.
  */
 export type Outcome =
-  | { kind: 'events'; events: DetectedEvent[]; warnings?: string[] }
-  | { kind: 'completion'; warnings?: string[] }
-  | { kind: 'error'; message: string };
+  { kind: 'events'; events: DetectedEvent[]; warnings?: string[] } | { kind: 'completion'; warnings?: string[] } | { kind: 'error'; message: string };
 
 /** An entry to append to the log: its stable id is minted once, by the caller. */
 export type LogEntry = { id: string; monitorId: string; executionId: string; createdAt: number; warnings?: string[] } & (
-  | DetectedEvent
-  | { kind: 'completion' }
-  | { kind: 'error'; message: string }
+  DetectedEvent | { kind: 'completion' } | { kind: 'error'; message: string }
 );

@@ -19,8 +19,13 @@ export const GENERATORS: readonly FindAllGenerator[] = ['base', 'core', 'pro', '
 
 /** Every webhook event type of FindAll runs (api.md §6.7). */
 export const FINDALL_WEBHOOK_TYPES = [
-  'findall.candidate.generated', 'findall.candidate.matched', 'findall.candidate.unmatched', 'findall.candidate.enriched',
-  'findall.run.completed', 'findall.run.cancelled', 'findall.run.failed',
+  'findall.candidate.generated',
+  'findall.candidate.matched',
+  'findall.candidate.unmatched',
+  'findall.candidate.enriched',
+  'findall.run.completed',
+  'findall.run.cancelled',
+  'findall.run.failed',
 ] as const;
 
 /**
@@ -48,19 +53,28 @@ export function checkCreateFindAll(body: CreateFindAllBody): Problem[] {
   const max = generator === 'preview' ? FINDALL_LIMITS.maxPreviewMatchLimit : FINDALL_LIMITS.maxMatchLimit;
   if (body.match_limit < FINDALL_LIMITS.minMatchLimit || body.match_limit > max) {
     problems.push({
-      loc: at('match_limit'), type: 'range',
+      loc: at('match_limit'),
+      type: 'range',
       msg: `must be from ${FINDALL_LIMITS.minMatchLimit} to ${max}${generator === 'preview' ? ' with the preview generator' : ''}; got ${body.match_limit}`,
     });
   }
   if ((body.exclude_list?.length ?? 0) > FINDALL_LIMITS.maxExcludeList) {
-    problems.push({ loc: at('exclude_list'), msg: `may have at most ${FINDALL_LIMITS.maxExcludeList} entries; got ${body.exclude_list?.length}`, type: 'size' });
+    problems.push({
+      loc: at('exclude_list'),
+      msg: `may have at most ${FINDALL_LIMITS.maxExcludeList} entries; got ${body.exclude_list?.length}`,
+      type: 'size',
+    });
   }
   problems.push(...checkRunMetadata(body.metadata), ...checkSources(body.sources));
   if (body.webhook) {
     problems.push(...checkWebhookUrl(body.webhook.url, at('webhook', 'url')));
     for (const [i, type] of (body.webhook.event_types ?? []).entries()) {
       if (type !== RUN_STATUS_ALIAS && !(FINDALL_WEBHOOK_TYPES as readonly string[]).includes(type)) {
-        problems.push({ loc: at('webhook', 'event_types', i), msg: `must be one of: ${FINDALL_WEBHOOK_TYPES.join(', ')}; got ${JSON.stringify(type)}`, type: 'enum' });
+        problems.push({
+          loc: at('webhook', 'event_types', i),
+          msg: `must be one of: ${FINDALL_WEBHOOK_TYPES.join(', ')}; got ${JSON.stringify(type)}`,
+          type: 'enum',
+        });
       }
     }
   }
@@ -76,7 +90,8 @@ function checkConditions(conditions: { name: string; description: string }[]): P
   const seen = new Set<string>();
   for (const [i, condition] of conditions.entries()) {
     if (condition.name.trim() === '') problems.push({ loc: ['body', 'match_conditions', i, 'name'], msg: 'must not be empty', type: 'missing' });
-    else if (seen.has(condition.name)) problems.push({ loc: ['body', 'match_conditions', i, 'name'], msg: `repeats the name "${condition.name}"`, type: 'duplicate' });
+    else if (seen.has(condition.name))
+      problems.push({ loc: ['body', 'match_conditions', i, 'name'], msg: `repeats the name "${condition.name}"`, type: 'duplicate' });
     seen.add(condition.name);
   }
   return problems;
@@ -93,7 +108,8 @@ function checkSources(sources: string[] | null | undefined): Problem[] {
 /** Metadata: string, number or boolean values, under the monitor rules. */
 function checkRunMetadata(metadata: Record<string, unknown> | null | undefined): Problem[] {
   if (!metadata) return [];
-  const problems: Problem[] = Object.entries(metadata).filter(([, v]) => !['string', 'number', 'boolean'].includes(typeof v))
+  const problems: Problem[] = Object.entries(metadata)
+    .filter(([, v]) => !['string', 'number', 'boolean'].includes(typeof v))
     .map(([key]) => ({ loc: ['body', 'metadata', key], msg: 'values must be strings, numbers or booleans', type: 'metadata_value' }));
   return [...problems, ...checkMetadata(Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, String(v)])), ['body', 'metadata'])];
 }
@@ -107,7 +123,11 @@ export function extendRefusal(run: FindAllRun, additional: number): Problem | un
     return { loc, msg: `only a run that completed with termination_reason match_limit_met can be extended; this one is ${describe(run)}`, type: 'state' };
   }
   if (run.matchLimit + additional > FINDALL_LIMITS.maxMatchLimit) {
-    return { loc: ['body', 'additional_match_limit'], msg: `would raise match_limit to ${run.matchLimit + additional}; at most ${FINDALL_LIMITS.maxMatchLimit} is allowed`, type: 'range' };
+    return {
+      loc: ['body', 'additional_match_limit'],
+      msg: `would raise match_limit to ${run.matchLimit + additional}; at most ${FINDALL_LIMITS.maxMatchLimit} is allowed`,
+      type: 'range',
+    };
   }
   return undefined;
 }

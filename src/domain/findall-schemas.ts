@@ -14,10 +14,13 @@ export const MatchConditionBody = Type.Object({ name: Type.String(), description
 export type MatchCondition = Static<typeof MatchConditionBody>;
 
 /** A run's webhook (`findall.*` event types, api.md §6.7). */
-export const FindAllWebhook = Type.Object({
-  url: Type.String({ maxLength: REQUEST_LIMITS.urlChars }),
-  event_types: Type.Optional(Type.Array(Type.String())),
-}, closed);
+export const FindAllWebhook = Type.Object(
+  {
+    url: Type.String({ maxLength: REQUEST_LIMITS.urlChars }),
+    event_types: Type.Optional(Type.Array(Type.String())),
+  },
+  closed,
+);
 export type FindAllWebhook = Static<typeof FindAllWebhook>;
 
 export const CreateFindAllBody = Type.Object({
@@ -78,9 +81,11 @@ export const FindAllRunResponse = Type.Object({
   generator: FindAllGenerator,
   status: RunStatus,
   metadata: Type.Optional(Nullable(Type.Record(Type.String(), Type.Unknown()))),
-  warnings: Type.Optional(Type.Array(Type.Object({ type: Type.String(), message: Type.String(), detail: Nullable(Type.Unknown()) }), {
-    description: 'Our extension: caveats of how the run was researched (e.g. no model configured, so it ran as lite)',
-  })),
+  warnings: Type.Optional(
+    Type.Array(Type.Object({ type: Type.String(), message: Type.String(), detail: Nullable(Type.Unknown()) }), {
+      description: 'Our extension: caveats of how the run was researched (e.g. no model configured, so it ran as lite)',
+    }),
+  ),
   created_at: Type.Optional(Nullable(Type.String())),
   modified_at: Type.Optional(Nullable(Type.String())),
 });

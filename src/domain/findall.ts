@@ -1,7 +1,11 @@
 import type { Static } from 'typebox';
 import type { FieldBasis } from './event.js';
 import type {
-  Enrichment, FindAllGenerator as Generator, FindAllStatus as Status, FindAllWebhook, MatchStatus as CandidateStatus,
+  Enrichment,
+  FindAllGenerator as Generator,
+  FindAllStatus as Status,
+  FindAllWebhook,
+  MatchStatus as CandidateStatus,
   TerminationReason as Reason,
 } from './findall-schemas.js';
 import type { FindAllSpec } from './findall-spec.js';
@@ -75,7 +79,12 @@ export const PREVIEW_CANDIDATES = 10;
 export const isRunActive = (run: Pick<FindAllRun, 'status' | 'work'>): boolean => run.work !== null || !TERMINAL.has(run.status);
 
 /** One entry of a run's event log, as the stream sends it (`event_id` is the position in 13 hex digits). */
-export interface FindAllLogEntry { seq: number; type: string; body: string; createdAt: number }
+export interface FindAllLogEntry {
+  seq: number;
+  type: string;
+  body: string;
+  createdAt: number;
+}
 
 /** A log position as an SSE `event_id`: 13 hex digits, ordered as the log is (api.md §1.5). */
 export const eventIdOf = (seq: number): string => seq.toString(16).padStart(13, '0');

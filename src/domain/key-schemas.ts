@@ -7,7 +7,7 @@ const Time = Type.String({ format: 'date-time' });
 
 export const KeyView = Type.Object({
   key_id: Type.String({ description: 'key_…' }),
-  prefix: Type.String({ description: 'The key\'s first 8 characters' }),
+  prefix: Type.String({ description: "The key's first 8 characters" }),
   name: Nullable(Type.String()),
   created_at: Time,
   last_used_at: Nullable(Type.String({ format: 'date-time', description: 'Recorded at most once a minute' })),
@@ -16,9 +16,14 @@ export const KeyView = Type.Object({
 });
 export type KeyView = Static<typeof KeyView>;
 
-export const CreateKeyBody = Type.Optional(Type.Object({
-  name: Type.Optional(Type.String({ minLength: 1, maxLength: KEY_NAME_MAX, description: 'A label for people' })),
-}, { additionalProperties: false }));
+export const CreateKeyBody = Type.Optional(
+  Type.Object(
+    {
+      name: Type.Optional(Type.String({ minLength: 1, maxLength: KEY_NAME_MAX, description: 'A label for people' })),
+    },
+    { additionalProperties: false },
+  ),
+);
 
 export const CreatedKey = Type.Object({
   key_id: Type.String(),

@@ -12,4 +12,7 @@ export interface ModelUsage {
 }
 
 /** Prices in USD per million tokens (VIGIL_LLM_PRICE_INPUT / _OUTPUT). */
-export interface ModelPrices { input?: number; output?: number }
+export interface ModelPrices {
+  input?: number;
+  output?: number;
+}

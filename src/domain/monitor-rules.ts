@@ -1,14 +1,10 @@
 import type { Problem } from '../errors.js';
 import { parseDuration } from './duration.js';
 import { REQUEST_LIMITS } from './request-limits.js';
-import {
-  MAX_FREQUENCY_SECONDS, METADATA_MAX_KEY_LENGTH, METADATA_MAX_VALUE_LENGTH, PARALLEL_MIN_FREQUENCY_SECONDS,
-} from './monitor.js';
+import { MAX_FREQUENCY_SECONDS, METADATA_MAX_KEY_LENGTH, METADATA_MAX_VALUE_LENGTH, PARALLEL_MIN_FREQUENCY_SECONDS } from './monitor.js';
 
 /** Seconds of a valid frequency, or the problem with it (api.md §2.10 plus VIGIL_MIN_FREQUENCY). */
-export function checkFrequency(
-  frequency: string, minSeconds: number, loc: (string | number)[],
-): { seconds: number } | { problem: Problem } {
+export function checkFrequency(frequency: string, minSeconds: number, loc: (string | number)[]): { seconds: number } | { problem: Problem } {
   const parsed = parseDuration(frequency);
   const min = Math.min(minSeconds, PARALLEL_MIN_FREQUENCY_SECONDS);
   const rule = `must be <number><unit> with unit h, d or w (or s, m), between ${describe(min)} and 30d`;
@@ -45,7 +41,6 @@ export function checkMetadata(metadata: Record<string, string> | null | undefine
   return problems;
 }
 
-
 /** Problems with a webhook (or source) URL: an absolute http(s) URL of at most 2,048 characters. */
 export function checkWebhookUrl(url: string, loc: (string | number)[]): Problem[] {
   if (url.length > REQUEST_LIMITS.urlChars) {
@@ -54,7 +49,9 @@ export function checkWebhookUrl(url: string, loc: (string | number)[]): Problem[
   try {
     const parsed = new URL(url);
     if (parsed.protocol === 'http:' || parsed.protocol === 'https:') return [];
-  } catch { /* reported below */ }
+  } catch {
+    /* reported below */
+  }
   const shown = url.length > 100 ? `${url.slice(0, 100)}…` : url;
   return [{ loc, msg: `must be an absolute http or https URL; got "${shown}"`, type: 'url' }];
 }

@@ -19,31 +19,42 @@ export const ProcessorName = Type.Unsafe<string>({ type: 'string', enum: [...PRO
 export type MonitorType = Static<typeof MonitorType>;
 export type MonitorStatus = Static<typeof MonitorStatus>;
 export const WebhookEventType = Type.Union([
-  Type.Literal('monitor.event.detected'), Type.Literal('monitor.execution.completed'), Type.Literal('monitor.execution.failed'),
+  Type.Literal('monitor.event.detected'),
+  Type.Literal('monitor.execution.completed'),
+  Type.Literal('monitor.execution.failed'),
 ]);
 export type WebhookEventType = Static<typeof WebhookEventType>;
 export const WEBHOOK_EVENT_TYPES: readonly WebhookEventType[] = WebhookEventType.anyOf.map((t) => t.const);
 
-export const JsonSchemaSpec = Type.Object({
-  type: Type.Optional(Type.Literal('json')),
-  json_schema: Type.Record(Type.String(), Type.Unknown()),
-}, closed);
+export const JsonSchemaSpec = Type.Object(
+  {
+    type: Type.Optional(Type.Literal('json')),
+    json_schema: Type.Record(Type.String(), Type.Unknown()),
+  },
+  closed,
+);
 
-export const AdvancedSettings = Type.Object({
-  location: Type.Optional(Nullable(Type.String())),
-  source_policy: Type.Optional(Nullable(SourcePolicy)),
-}, closed);
+export const AdvancedSettings = Type.Object(
+  {
+    location: Type.Optional(Nullable(Type.String())),
+    source_policy: Type.Optional(Nullable(SourcePolicy)),
+  },
+  closed,
+);
 export type JsonSchemaSpec = Static<typeof JsonSchemaSpec>;
 export type AdvancedSettings = Static<typeof AdvancedSettings>;
 
 /** Vigil extension: a precise item filter, applied with the query's terms (README, "Matching"). */
-export const MatchSettings = Type.Object({
-  any: Type.Optional(Type.Array(Type.String(), { description: 'at least one of these phrases occurs' })),
-  all: Type.Optional(Type.Array(Type.String(), { description: 'every one of these phrases occurs' })),
-  none: Type.Optional(Type.Array(Type.String(), { description: 'none of these phrases occurs' })),
-  // Not nullable: with type coercion on, an empty string would turn into null and pass unnoticed.
-  regex: Type.Optional(Type.String({ description: 'a JavaScript regular expression, case-insensitive, that matches' })),
-}, closed);
+export const MatchSettings = Type.Object(
+  {
+    any: Type.Optional(Type.Array(Type.String(), { description: 'at least one of these phrases occurs' })),
+    all: Type.Optional(Type.Array(Type.String(), { description: 'every one of these phrases occurs' })),
+    none: Type.Optional(Type.Array(Type.String(), { description: 'none of these phrases occurs' })),
+    // Not nullable: with type coercion on, an empty string would turn into null and pass unnoticed.
+    regex: Type.Optional(Type.String({ description: 'a JavaScript regular expression, case-insensitive, that matches' })),
+  },
+  closed,
+);
 
 /** Vigil extension: what an execution whose every source repeats its last failure records (README, "Errors and noise control"). */
 export const RepeatedFailures = Type.Union([Type.Literal('warning'), Type.Literal('error')], {
@@ -52,16 +63,22 @@ export const RepeatedFailures = Type.Union([Type.Literal('warning'), Type.Litera
 export type MatchSettings = Static<typeof MatchSettings>;
 export type RepeatedFailures = Static<typeof RepeatedFailures>;
 
-export const Webhook = Type.Object({
-  url: Type.String({ minLength: 1, maxLength: REQUEST_LIMITS.urlChars }),
-  event_types: Type.Optional(Type.Array(WebhookEventType)),
-}, closed);
+export const Webhook = Type.Object(
+  {
+    url: Type.String({ minLength: 1, maxLength: REQUEST_LIMITS.urlChars }),
+    event_types: Type.Optional(Type.Array(WebhookEventType)),
+  },
+  closed,
+);
 
 export type MonitorWebhook = Static<typeof Webhook>;
 
 export const Metadata = Type.Record(Type.String(), Type.String());
 
-const Sources = Type.Array(Type.String({ maxLength: REQUEST_LIMITS.urlChars }), { maxItems: REQUEST_LIMITS.sources, description: 'Vigil extension: URLs of feeds, pages or JSON endpoints to watch' });
+const Sources = Type.Array(Type.String({ maxLength: REQUEST_LIMITS.urlChars }), {
+  maxItems: REQUEST_LIMITS.sources,
+  description: 'Vigil extension: URLs of feeds, pages or JSON endpoints to watch',
+});
 
 /** `event_stream` settings, in their wire shape; `sources`, `match` and `repeated_failures` are Vigil's extensions. */
 export const EventStreamSettings = Type.Object({
@@ -84,40 +101,54 @@ const MonitorSettings = Type.Unsafe<EventStreamSettings | Static<typeof Snapshot
 );
 
 /** Settings of either monitor type; which fields are required depends on `type` and is checked by the command. */
-export const CreateSettings = Type.Object({
-  query: Type.Optional(Type.String()),
-  output_schema: Type.Optional(Nullable(JsonSchemaSpec)),
-  include_backfill: Type.Optional(Nullable(Type.Boolean())),
-  advanced_settings: Type.Optional(Nullable(AdvancedSettings)),
-  sources: Type.Optional(Sources),
-  match: Type.Optional(Nullable(MatchSettings)),
-  repeated_failures: Type.Optional(RepeatedFailures),
-  task_run_id: Type.Optional(Type.String()),
-}, closed);
-
-export const CreateMonitorBody = Type.Object({
-  type: MonitorType,
-  frequency: Type.String({ description: '<n><unit>: h, d or w from 1h to 30d; s or m down to VIGIL_MIN_FREQUENCY' }),
-  settings: CreateSettings,
-  processor: Type.Optional(ProcessorName),
-  webhook: Type.Optional(Nullable(Webhook)),
-  metadata: Type.Optional(Nullable(Metadata)),
-  memory_scope_key: Type.Optional(Nullable(Type.String())),
-}, closed);
-
-export const UpdateMonitorBody = Type.Object({
-  type: Type.Optional(MonitorType),
-  frequency: Type.Optional(Type.String()),
-  processor: Type.Optional(ProcessorName),
-  webhook: Type.Optional(Nullable(Webhook)),
-  metadata: Type.Optional(Nullable(Metadata)),
-  settings: Type.Optional(Type.Object({
+export const CreateSettings = Type.Object(
+  {
     query: Type.Optional(Type.String()),
+    output_schema: Type.Optional(Nullable(JsonSchemaSpec)),
+    include_backfill: Type.Optional(Nullable(Type.Boolean())),
     advanced_settings: Type.Optional(Nullable(AdvancedSettings)),
+    sources: Type.Optional(Sources),
     match: Type.Optional(Nullable(MatchSettings)),
     repeated_failures: Type.Optional(RepeatedFailures),
-  }, closed)),
-}, closed);
+    task_run_id: Type.Optional(Type.String()),
+  },
+  closed,
+);
+
+export const CreateMonitorBody = Type.Object(
+  {
+    type: MonitorType,
+    frequency: Type.String({ description: '<n><unit>: h, d or w from 1h to 30d; s or m down to VIGIL_MIN_FREQUENCY' }),
+    settings: CreateSettings,
+    processor: Type.Optional(ProcessorName),
+    webhook: Type.Optional(Nullable(Webhook)),
+    metadata: Type.Optional(Nullable(Metadata)),
+    memory_scope_key: Type.Optional(Nullable(Type.String())),
+  },
+  closed,
+);
+
+export const UpdateMonitorBody = Type.Object(
+  {
+    type: Type.Optional(MonitorType),
+    frequency: Type.Optional(Type.String()),
+    processor: Type.Optional(ProcessorName),
+    webhook: Type.Optional(Nullable(Webhook)),
+    metadata: Type.Optional(Nullable(Metadata)),
+    settings: Type.Optional(
+      Type.Object(
+        {
+          query: Type.Optional(Type.String()),
+          advanced_settings: Type.Optional(Nullable(AdvancedSettings)),
+          match: Type.Optional(Nullable(MatchSettings)),
+          repeated_failures: Type.Optional(RepeatedFailures),
+        },
+        closed,
+      ),
+    ),
+  },
+  closed,
+);
 
 export const MonitorParams = Type.Object({ monitor_id: Type.String() });
 
@@ -168,11 +199,18 @@ export const MonitorList = Type.Object({ monitors: Type.Array(MonitorResponse), 
 export const EventList = Type.Object({
   events: Type.Array(MonitorEvent),
   next_cursor: Nullable(Type.String()),
-  warnings: Type.Optional(Nullable(Type.Array(Type.Object({
-    type: Type.String({ description: "'warning': a source failed while the execution still ended (others worked, or the failure was already reported)" }),
-    message: Type.String(),
-    detail: Type.Optional(Nullable(Type.Object({ event_group_id: Type.String() }))),
-  }), { description: "Caveats of this page's executions: one per warning of each execution on the page (its events carry them too)" }))),
+  warnings: Type.Optional(
+    Nullable(
+      Type.Array(
+        Type.Object({
+          type: Type.String({ description: "'warning': a source failed while the execution still ended (others worked, or the failure was already reported)" }),
+          message: Type.String(),
+          detail: Type.Optional(Nullable(Type.Object({ event_group_id: Type.String() }))),
+        }),
+        { description: "Caveats of this page's executions: one per warning of each execution on the page (its events carry them too)" },
+      ),
+    ),
+  ),
 });
 
 export const ErrorResponse = Type.Object({

@@ -1,7 +1,12 @@
 import type { Static } from 'typebox';
 import type { TaskOutput } from './event.js';
 import type {
-  CreateMonitorBody, EventStreamSettings, MonitorStatus, MonitorType, MonitorWebhook, SnapshotSettings as SnapshotSettingsWire,
+  CreateMonitorBody,
+  EventStreamSettings,
+  MonitorStatus,
+  MonitorType,
+  MonitorWebhook,
+  SnapshotSettings as SnapshotSettingsWire,
   UpdateMonitorBody,
 } from './monitor-schemas.js';
 import type { SourcePolicy } from './source-policy.js';
@@ -14,8 +19,16 @@ import type { OutputSpec } from './task.js';
  * Wire shapes are the schemas' types (monitor-schemas.ts); this file adds what only Vigil keeps.
  */
 export type {
-  AdvancedSettings, EventStreamSettings, JsonSchemaSpec, MatchSettings, MonitorStatus, MonitorType, MonitorWebhook,
-  RepeatedFailures, SourcePolicy, WebhookEventType,
+  AdvancedSettings,
+  EventStreamSettings,
+  JsonSchemaSpec,
+  MatchSettings,
+  MonitorStatus,
+  MonitorType,
+  MonitorWebhook,
+  RepeatedFailures,
+  SourcePolicy,
+  WebhookEventType,
 } from './monitor-schemas.js';
 export { WEBHOOK_EVENT_TYPES } from './monitor-schemas.js';
 /** A processor name (domain/research-tiers.ts): `lite`, `base`, `core`, `pro`, `ultra`… and their `-fast` variants. */

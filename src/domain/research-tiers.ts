@@ -5,7 +5,11 @@
  * how many candidate items one execution judges, and how much of each page's text the model reads.
  * `-fast` variants make one pass and read half as much.
  */
-export interface ResearchTier { passes: number; items: number; chars: number }
+export interface ResearchTier {
+  passes: number;
+  items: number;
+  chars: number;
+}
 
 const TIERS: Record<string, ResearchTier> = {
   lite: { passes: 0, items: 0, chars: 0 },

@@ -9,7 +9,9 @@ const ERROR: Outcome = { kind: 'error', message: 'every source failed' };
 
 function history(...checks: SourceCheck[][]): Map<string, SourceHealth> {
   const records = new Map<string, SourceHealth>();
-  checks.forEach((round, n) => { for (const c of round) records.set(c.source, nextHealth(records.get(c.source), c, n * 1000)); });
+  checks.forEach((round, n) => {
+    for (const c of round) records.set(c.source, nextHealth(records.get(c.source), c, n * 1000));
+  });
   return records;
 }
 
@@ -30,10 +32,13 @@ describe('noise control', () => {
     assert.deepEqual(settleOutcome(ERROR, [failed('a', 'http_503')], before, 'error'), ERROR);
     assert.equal(settleOutcome(ERROR, [failed('a', 'http_503')], before, 'warning').kind, 'completion');
     const events: Outcome = { kind: 'events', events: [] };
-    assert.deepEqual(settleOutcome(events, [worked('b'), failed('a', 'http_503')], before, 'error'), { ...events, warnings: ['a: a http_503 (the same failure for 2 executions in a row; reported once, when it began)'] });
+    assert.deepEqual(settleOutcome(events, [worked('b'), failed('a', 'http_503')], before, 'error'), {
+      ...events,
+      warnings: ['a: a http_503 (the same failure for 2 executions in a row; reported once, when it began)'],
+    });
   });
 
-  it('reports again when one source\'s failure changes or a new source fails', () => {
+  it("reports again when one source's failure changes or a new source fails", () => {
     const before = history([failed('a', 'http_503'), failed('b', 'timeout')]);
     assert.deepEqual(settleOutcome(ERROR, [failed('a', 'http_500'), failed('b', 'timeout')], before), ERROR);
     assert.deepEqual(settleOutcome(ERROR, [failed('a', 'http_503'), failed('b', 'timeout'), failed('c', 'timeout')], before), ERROR);
@@ -48,7 +53,14 @@ describe('noise control', () => {
   it('counts consecutive failures, keeps the last error after a success, and the last success through failures', () => {
     const records = history([worked('a')], [failed('a', 'x')], [failed('a', 'x')], [failed('a', 'x')]);
     assert.deepEqual(records.get('a'), {
-      source: 'a', url: 'a', consecutiveFailures: 3, lastSuccessAt: 0, lastError: 'a x', lastErrorKey: 'x', lastErrorAt: 3000, lastCheckedAt: 3000,
+      source: 'a',
+      url: 'a',
+      consecutiveFailures: 3,
+      lastSuccessAt: 0,
+      lastError: 'a x',
+      lastErrorKey: 'x',
+      lastErrorAt: 3000,
+      lastCheckedAt: 3000,
     });
     const recovered = nextHealth(records.get('a'), worked('a'), 4000);
     assert.equal(recovered.consecutiveFailures, 0);

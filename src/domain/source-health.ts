@@ -23,13 +23,21 @@ export interface SourceHealth {
 /** A source's record after one more check. */
 export function nextHealth(previous: SourceHealth | undefined, check: SourceCheck, now: number): SourceHealth {
   const base = {
-    source: check.source, url: check.url ?? previous?.url ?? null, lastCheckedAt: now,
-    lastError: previous?.lastError ?? null, lastErrorKey: previous?.lastErrorKey ?? null, lastErrorAt: previous?.lastErrorAt ?? null,
+    source: check.source,
+    url: check.url ?? previous?.url ?? null,
+    lastCheckedAt: now,
+    lastError: previous?.lastError ?? null,
+    lastErrorKey: previous?.lastErrorKey ?? null,
+    lastErrorAt: previous?.lastErrorAt ?? null,
   };
   if (check.ok) return { ...base, consecutiveFailures: 0, lastSuccessAt: now };
   return {
-    ...base, consecutiveFailures: (previous?.consecutiveFailures ?? 0) + 1, lastSuccessAt: previous?.lastSuccessAt ?? null,
-    lastError: check.error, lastErrorKey: check.errorKey, lastErrorAt: now,
+    ...base,
+    consecutiveFailures: (previous?.consecutiveFailures ?? 0) + 1,
+    lastSuccessAt: previous?.lastSuccessAt ?? null,
+    lastError: check.error,
+    lastErrorKey: check.errorKey,
+    lastErrorAt: now,
   };
 }
 
@@ -45,9 +53,7 @@ function repeats(check: SourceCheck, previous: SourceHealth | undefined): boolea
  * is 'error'. Any outcome with failing sources carries one warning per failing source. A new or
  * changed failure, or every source failing after a success, stays an error (reported once).
  */
-export function settleOutcome(
-  outcome: Outcome, checks: SourceCheck[], previous: Map<string, SourceHealth>, repeated: RepeatedFailures = 'warning',
-): Outcome {
+export function settleOutcome(outcome: Outcome, checks: SourceCheck[], previous: Map<string, SourceHealth>, repeated: RepeatedFailures = 'warning'): Outcome {
   const failing = checks.filter((c): c is Extract<SourceCheck, { ok: false }> => !c.ok);
   if (failing.length === 0) return outcome;
   const warnings = failing.map((check) => {
@@ -70,5 +76,5 @@ export function settleOutcome(
 
 /** The monitor's noise-control setting: 'warning' unless an `event_stream` monitor asks for 'error'. */
 export function repeatedFailures(monitor: Pick<Monitor, 'type' | 'settings'>): RepeatedFailures {
-  return monitor.type === 'event_stream' ? (monitor.settings as EventStreamSettings).repeated_failures ?? 'warning' : 'warning';
+  return monitor.type === 'event_stream' ? ((monitor.settings as EventStreamSettings).repeated_failures ?? 'warning') : 'warning';
 }

@@ -11,9 +11,25 @@ export const TASK_LIMITS = {
 } as const;
 
 const UNSUPPORTED_KEYWORDS = [
-  'contains', 'format', 'maxContains', 'maxItems', 'maxLength', 'maxProperties', 'maximum', 'minContains',
-  'minItems', 'minLength', 'minimum', 'minProperties', 'multipleOf', 'pattern', 'patternProperties',
-  'propertyNames', 'uniqueItems', 'unevaluatedItems', 'unevaluatedProperties',
+  'contains',
+  'format',
+  'maxContains',
+  'maxItems',
+  'maxLength',
+  'maxProperties',
+  'maximum',
+  'minContains',
+  'minItems',
+  'minLength',
+  'minimum',
+  'minProperties',
+  'multipleOf',
+  'pattern',
+  'patternProperties',
+  'propertyNames',
+  'uniqueItems',
+  'unevaluatedItems',
+  'unevaluatedProperties',
 ];
 
 /** Output field names that collide with the basis Vigil returns beside the output. */
@@ -30,7 +46,9 @@ export function outputSpecOf(raw: unknown, loc: Loc): { spec: OutputSpec } | { p
   if (raw === undefined || raw === null) return { spec: { type: 'auto' } };
   if (typeof raw === 'string') return { spec: { type: 'text', description: raw } };
   if (typeof raw !== 'object' || Array.isArray(raw)) {
-    return { problem: { loc, msg: 'must be a JSON schema object ({type:"json", json_schema}), a text schema, an auto schema or a string', type: 'output_schema' } };
+    return {
+      problem: { loc, msg: 'must be a JSON schema object ({type:"json", json_schema}), a text schema, an auto schema or a string', type: 'output_schema' },
+    };
   }
   const spec = raw as Record<string, unknown>;
   if (spec.type === 'text') return { spec: { type: 'text', description: typeof spec.description === 'string' ? spec.description : null } };
@@ -67,8 +85,13 @@ export function checkJsonSchema(schema: Record<string, unknown>, loc: Loc): { pr
 }
 
 function walk(
-  node: Record<string, unknown>, path: string[], depth: number, counts: { properties: number; enumValues: number; depth: number },
-  problems: Problem[], warnings: TaskWarning[], loc: Loc,
+  node: Record<string, unknown>,
+  path: string[],
+  depth: number,
+  counts: { properties: number; enumValues: number; depth: number },
+  problems: Problem[],
+  warnings: TaskWarning[],
+  loc: Loc,
 ): void {
   counts.depth = Math.max(counts.depth, depth);
   for (const keyword of UNSUPPORTED_KEYWORDS) {
@@ -91,9 +114,11 @@ function walk(
     }
     for (const name of names) {
       if (BASIS_NAMES.has(name.toLowerCase())) {
-        warnings.push(specWarning(`the field "${[...path, name].join('.')}" is named like the basis (citations, reasoning, confidence) returned beside every output`));
+        warnings.push(
+          specWarning(`the field "${[...path, name].join('.')}" is named like the basis (citations, reasoning, confidence) returned beside every output`),
+        );
       }
-      const child = (node.properties)[name];
+      const child = node.properties[name];
       if (isObject(child)) walk(child, [...path, 'properties', name], depth + 1, counts, problems, warnings, loc);
     }
   }

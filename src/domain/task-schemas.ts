@@ -10,30 +10,39 @@ import { SourcePolicy } from './source-policy.js';
  */
 const closed = { additionalProperties: false } as const;
 
-const TaskSpec = Type.Object({
-  output_schema: Type.Unknown({ description: 'A JSON schema ({type:"json", json_schema}), a text schema, an auto schema, or a string (a text schema)' }),
-  input_schema: Type.Optional(Type.Unknown()),
-}, closed);
+const TaskSpec = Type.Object(
+  {
+    output_schema: Type.Unknown({ description: 'A JSON schema ({type:"json", json_schema}), a text schema, an auto schema, or a string (a text schema)' }),
+    input_schema: Type.Optional(Type.Unknown()),
+  },
+  closed,
+);
 
-const TaskWebhook = Type.Object({
-  url: Type.String({ maxLength: REQUEST_LIMITS.urlChars }),
-  event_types: Type.Optional(Type.Array(Type.Literal('task_run.status'))),
-}, closed);
+const TaskWebhook = Type.Object(
+  {
+    url: Type.String({ maxLength: REQUEST_LIMITS.urlChars }),
+    event_types: Type.Optional(Type.Array(Type.Literal('task_run.status'))),
+  },
+  closed,
+);
 
-export const CreateTaskRunBody = Type.Object({
-  input: Type.Union([Type.String(), Type.Record(Type.String(), Type.Unknown())], { description: 'Text or an object; lite reads the http(s) URLs in it' }),
-  processor: Type.String({ description: 'lite (deterministic extraction); the LLM processors are refused with 422' }),
-  task_spec: Type.Optional(Nullable(TaskSpec)),
-  output_schema: Type.Optional(Type.Unknown({ description: 'Accepted at the top level too, as task_spec.output_schema' })),
-  metadata: Type.Optional(Nullable(Type.Record(Type.String(), Type.Unknown()))),
-  source_policy: Type.Optional(Nullable(SourcePolicy)),
-  advanced_settings: Type.Optional(Nullable(Type.Object({ location: Type.Optional(Nullable(Type.String())) }, closed))),
-  webhook: Type.Optional(Nullable(TaskWebhook)),
-  enable_events: Type.Optional(Nullable(Type.Boolean())),
-  mcp_servers: Type.Optional(Nullable(Type.Array(Type.Unknown()))),
-  previous_interaction_id: Type.Optional(Nullable(Type.String())),
-  memory_scope_key: Type.Optional(Nullable(Type.String())),
-}, closed);
+export const CreateTaskRunBody = Type.Object(
+  {
+    input: Type.Union([Type.String(), Type.Record(Type.String(), Type.Unknown())], { description: 'Text or an object; lite reads the http(s) URLs in it' }),
+    processor: Type.String({ description: 'lite (deterministic extraction); the LLM processors are refused with 422' }),
+    task_spec: Type.Optional(Nullable(TaskSpec)),
+    output_schema: Type.Optional(Type.Unknown({ description: 'Accepted at the top level too, as task_spec.output_schema' })),
+    metadata: Type.Optional(Nullable(Type.Record(Type.String(), Type.Unknown()))),
+    source_policy: Type.Optional(Nullable(SourcePolicy)),
+    advanced_settings: Type.Optional(Nullable(Type.Object({ location: Type.Optional(Nullable(Type.String())) }, closed))),
+    webhook: Type.Optional(Nullable(TaskWebhook)),
+    enable_events: Type.Optional(Nullable(Type.Boolean())),
+    mcp_servers: Type.Optional(Nullable(Type.Array(Type.Unknown()))),
+    previous_interaction_id: Type.Optional(Nullable(Type.String())),
+    memory_scope_key: Type.Optional(Nullable(Type.String())),
+  },
+  closed,
+);
 export type CreateTaskRunBody = Static<typeof CreateTaskRunBody>;
 /** The create body as stored and returned by `GET …/input` (`RunInput`), with its output schema inside `task_spec`. */
 export type RunInput = Omit<CreateTaskRunBody, 'output_schema'>;
@@ -72,14 +81,21 @@ export const TaskRunResponse = Type.Object({
 export type TaskRunResponse = Static<typeof TaskRunResponse>;
 
 /** One citation of a field's basis (api.md §1.7). */
-export const Citation = Type.Object({ url: Type.String(), title: Type.Optional(Nullable(Type.String())), excerpts: Type.Optional(Nullable(Type.Array(Type.String()))) });
+export const Citation = Type.Object({
+  url: Type.String(),
+  title: Type.Optional(Nullable(Type.String())),
+  excerpts: Type.Optional(Nullable(Type.Array(Type.String()))),
+});
 export type Citation = Static<typeof Citation>;
 /** How sure a basis entry is. */
 export const Confidence = StringEnum(['low', 'medium', 'high']);
 export type Confidence = Static<typeof Confidence>;
 /** Why a field of an output has its value. */
 export const FieldBasis = Type.Object({
-  field: Type.String(), reasoning: Type.String(), citations: Type.Array(Citation), confidence: Type.Optional(Nullable(Confidence)),
+  field: Type.String(),
+  reasoning: Type.String(),
+  citations: Type.Array(Citation),
+  confidence: Type.Optional(Nullable(Confidence)),
 });
 export type FieldBasis = Static<typeof FieldBasis>;
 const TextOutput = Type.Object({ type: Type.Literal('text'), content: Type.String(), basis: Type.Array(FieldBasis) });

@@ -14,15 +14,11 @@ export type TaskStatus = Static<typeof TaskStatusSchema>;
 
 /** Every processor name Parallel accepts (api.md §5.2); anything else is a 403. */
 export const TASK_PROCESSORS: ReadonlySet<string> = new Set(
-  ['lite', 'base', 'core', 'core2x', 'pro', 'ultra', 'ultra2x', 'ultra4x', 'ultra8x']
-    .flatMap((name) => [name, `${name}-fast`]),
+  ['lite', 'base', 'core', 'core2x', 'pro', 'ultra', 'ultra2x', 'ultra4x', 'ultra8x'].flatMap((name) => [name, `${name}-fast`]),
 );
 
 /** What a task's output should be, normalised from the four wire forms (api.md §5.2). */
-export type OutputSpec =
-  | { type: 'json'; json_schema: Record<string, unknown> }
-  | { type: 'text'; description?: string | null }
-  | { type: 'auto' };
+export type OutputSpec = { type: 'json'; json_schema: Record<string, unknown> } | { type: 'text'; description?: string | null } | { type: 'auto' };
 
 /** A task run as the engine and the API see it. Times are epoch milliseconds. */
 export interface TaskRun {
@@ -43,7 +39,12 @@ export interface TaskRun {
 }
 
 /** A progress message of a run, replayed to every SSE connection (api.md §5.4). */
-export interface TaskMessage { seq: number; type: string; message: string; createdAt: number }
+export interface TaskMessage {
+  seq: number;
+  type: string;
+  message: string;
+  createdAt: number;
+}
 
 /** Whether a run may still change (`is_active` on the wire). */
 export const isActive = (status: TaskStatus): boolean => status === 'queued' || status === 'running';

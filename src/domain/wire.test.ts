@@ -15,8 +15,20 @@ import { MonitorEvent, MonitorResponse, SourceRecord } from './monitor-schemas.j
 import type { TaskRun } from './task.js';
 import { TaskRunResponse } from './task-schemas.js';
 import {
-  byCreation, candidateRecord, createdKeyRecord, encodeCursor, evalMonitorDetailRecord, evaluationDetailRecord, eventRecord,
-  findAllRunRecord, keyRecord, keysetPage, monitorRecord, schemaRecord, sourceRecord, taskRunRecord,
+  byCreation,
+  candidateRecord,
+  createdKeyRecord,
+  encodeCursor,
+  evalMonitorDetailRecord,
+  evaluationDetailRecord,
+  eventRecord,
+  findAllRunRecord,
+  keyRecord,
+  keysetPage,
+  monitorRecord,
+  schemaRecord,
+  sourceRecord,
+  taskRunRecord,
 } from './wire.js';
 
 /**
@@ -26,7 +38,10 @@ import {
 function closed(schema: TSchema): TSchema {
   const copy = structuredClone(schema) as Record<string, unknown>;
   const close = (node: unknown): void => {
-    if (Array.isArray(node)) { node.forEach(close); return; }
+    if (Array.isArray(node)) {
+      node.forEach(close);
+      return;
+    }
     if (typeof node !== 'object' || node === null) return;
     const object = node as Record<string, unknown>;
     if (object.properties !== undefined && object.additionalProperties === undefined) object.additionalProperties = false;
@@ -43,57 +58,132 @@ function assertFits(schema: TSchema, value: unknown): void {
 
 const T = Date.UTC(2026, 0, 2, 3, 4, 5, 6);
 const output: TaskOutput = {
-  type: 'json', content: { price: 3 },
+  type: 'json',
+  content: { price: 3 },
   basis: [{ field: 'price', reasoning: 'on the page', confidence: 'high', citations: [{ url: 'http://127.0.0.1/p', title: null, excerpts: ['3'] }] }],
 };
 const monitor: Monitor = {
-  id: 'mon_1', accountId: 'acc_1', type: 'snapshot', status: 'active', frequency: '1d', frequencySeconds: 86_400, processor: 'lite',
+  id: 'mon_1',
+  accountId: 'acc_1',
+  type: 'snapshot',
+  status: 'active',
+  frequency: '1d',
+  frequencySeconds: 86_400,
+  processor: 'lite',
   settings: { task_run_id: 'trun_1', query: 'price', output_schema: null, task: { input: 'http://127.0.0.1/p', output_spec: { type: 'auto' } } },
-  webhook: { url: 'http://127.0.0.1/hook', event_types: ['monitor.event.detected'] }, metadata: { team: 'a' }, memoryScopeKey: null,
-  output: { latest_snapshot: output }, createdAt: T, updatedAt: T, lastRunAt: null, nextRunAt: T,
+  webhook: { url: 'http://127.0.0.1/hook', event_types: ['monitor.event.detected'] },
+  metadata: { team: 'a' },
+  memoryScopeKey: null,
+  output: { latest_snapshot: output },
+  createdAt: T,
+  updatedAt: T,
+  lastRunAt: null,
+  nextRunAt: T,
 };
 const run: FindAllRun = {
-  id: 'findall_1', accountId: 'acc_1', status: 'completed', generator: 'base',
+  id: 'findall_1',
+  accountId: 'acc_1',
+  status: 'completed',
+  generator: 'base',
   spec: { objective: 'o', entity_type: 'companies', match_conditions: [{ name: 'n', description: 'd' }], exclude_list: [], sources: [] },
-  matchLimit: 5, enrichments: [{ output_schema: { type: 'json', json_schema: { type: 'object' } }, processor: 'core' }], metadata: null,
-  webhook: null, terminationReason: 'candidates_exhausted', error: null, generatedCount: 2, matchedCount: 1, work: null, attempts: 1, warnings: ['ran as lite'],
-  createdAt: T, modifiedAt: T,
+  matchLimit: 5,
+  enrichments: [{ output_schema: { type: 'json', json_schema: { type: 'object' } }, processor: 'core' }],
+  metadata: null,
+  webhook: null,
+  terminationReason: 'candidates_exhausted',
+  error: null,
+  generatedCount: 2,
+  matchedCount: 1,
+  work: null,
+  attempts: 1,
+  warnings: ['ran as lite'],
+  createdAt: T,
+  modifiedAt: T,
 };
 const candidate: FindAllCandidate = {
-  id: 'cand_1', runId: run.id, ordinal: 1, key: 'k', name: 'Acme', url: 'http://127.0.0.1/acme', description: null,
-  matchStatus: 'matched', output: { size: 'big' }, basis: output.basis, enrichmentsDone: 0,
+  id: 'cand_1',
+  runId: run.id,
+  ordinal: 1,
+  key: 'k',
+  name: 'Acme',
+  url: 'http://127.0.0.1/acme',
+  description: null,
+  matchStatus: 'matched',
+  output: { size: 'big' },
+  basis: output.basis,
+  enrichmentsDone: 0,
 };
 const evalMonitor: EvalMonitor = {
-  id: 'mon_e', accountId: 'acc_1', name: 'm', description: null, status: 'active', createdAt: T, updatedAt: T,
+  id: 'mon_e',
+  accountId: 'acc_1',
+  name: 'm',
+  description: null,
+  status: 'active',
+  createdAt: T,
+  updatedAt: T,
   settings: { guardrailMetrics: ['correctness'], thresholds: {}, webSearch: true, fileSearch: ['file_1'], contextAwareness: false, webhook: null },
 };
 const evaluation: Evaluation = {
-  id: 'evt_1', monitorId: evalMonitor.id, accountId: 'acc_1', status: 'completed', progress: 100, runMode: 'smart', nametag: null,
-  modelInput: { user_prompt: 'q' }, modelOutput: 'a', guardrailMetrics: ['correctness'],
-  result: { correctness: { score: 0.9, rationale: 'r', threshold: 0.5, passed: true } }, errorMessage: null, evalTime: 1, cost: null,
-  attempts: 1, createdAt: T, startedAt: T, finishedAt: T,
+  id: 'evt_1',
+  monitorId: evalMonitor.id,
+  accountId: 'acc_1',
+  status: 'completed',
+  progress: 100,
+  runMode: 'smart',
+  nametag: null,
+  modelInput: { user_prompt: 'q' },
+  modelOutput: 'a',
+  guardrailMetrics: ['correctness'],
+  result: { correctness: { score: 0.9, rationale: 'r', threshold: 0.5, passed: true } },
+  errorMessage: null,
+  evalTime: 1,
+  cost: null,
+  attempts: 1,
+  createdAt: T,
+  startedAt: T,
+  finishedAt: T,
 };
 const file: EvalFile = { id: 'file_1', accountId: 'acc_1', name: 'a.txt', size: 3, contentType: 'text/plain', text: 'abc', createdAt: T };
 const key: ApiKey = { id: 'key_1', accountId: 'acc_1', name: null, prefix: 'vgl_abcd', createdAt: T, lastUsedAt: null, revokedAt: null };
 const task: TaskRun = {
-  id: 'trun_1', accountId: 'acc_1', status: 'failed', processor: 'lite', input: { input: 'x', processor: 'lite', metadata: { n: 1 } },
-  outputSpec: { type: 'auto' }, output: null, derivedSchema: null, error: { ref_id: 'r', message: 'm', detail: null },
-  warnings: [{ type: 'warning', message: 'w', detail: null }], attempts: 1, createdAt: T, modifiedAt: T,
+  id: 'trun_1',
+  accountId: 'acc_1',
+  status: 'failed',
+  processor: 'lite',
+  input: { input: 'x', processor: 'lite', metadata: { n: 1 } },
+  outputSpec: { type: 'auto' },
+  output: null,
+  derivedSchema: null,
+  error: { ref_id: 'r', message: 'm', detail: null },
+  warnings: [{ type: 'warning', message: 'w', detail: null }],
+  attempts: 1,
+  createdAt: T,
+  modifiedAt: T,
 };
-const entry = (kind: 'event_stream' | 'error'): LogEntry => (kind === 'error'
-  ? { id: 'evt_e', monitorId: 'mon_1', executionId: 'exe_1', createdAt: T, kind, message: 'down' }
-  : { id: 'evt_s', monitorId: 'mon_1', executionId: 'exe_1', createdAt: T, kind, eventDate: '2026-01-02', output, warnings: ['a failed'] });
+const entry = (kind: 'event_stream' | 'error'): LogEntry =>
+  kind === 'error'
+    ? { id: 'evt_e', monitorId: 'mon_1', executionId: 'exe_1', createdAt: T, kind, message: 'down' }
+    : { id: 'evt_s', monitorId: 'mon_1', executionId: 'exe_1', createdAt: T, kind, eventDate: '2026-01-02', output, warnings: ['a failed'] };
 
 describe('wire mappers write every field their response schema declares, and no other', () => {
   it('Monitor API: monitors, events (with the additive monitor_group_id and warnings), source health', () => {
     assertFits(MonitorResponse, monitorRecord(monitor));
-    assert.equal('task' in monitorRecord(monitor).settings, false, 'the baseline task is Vigil\'s own record');
+    assert.equal('task' in monitorRecord(monitor).settings, false, "the baseline task is Vigil's own record");
     assertFits(MonitorEvent, eventRecord(entry('event_stream')));
     assertFits(MonitorEvent, eventRecord(entry('error')));
-    assertFits(SourceRecord, sourceRecord({
-      source: 'http://127.0.0.1/f', url: null, consecutiveFailures: 2, lastSuccessAt: null, lastError: 'e', lastErrorKey: 'k',
-      lastErrorAt: T, lastCheckedAt: T,
-    }));
+    assertFits(
+      SourceRecord,
+      sourceRecord({
+        source: 'http://127.0.0.1/f',
+        url: null,
+        consecutiveFailures: 2,
+        lastSuccessAt: null,
+        lastError: 'e',
+        lastErrorKey: 'k',
+        lastErrorAt: T,
+        lastCheckedAt: T,
+      }),
+    );
   });
 
   it('Task, FindAll, DeepRails and key shapes', () => {
@@ -138,7 +228,10 @@ describe('keysetPage', () => {
 
   it('reads one row more than it shows, and gives no cursor when the last page is exactly full', async () => {
     const asked: number[] = [];
-    const page = await keysetPage(byCreation, undefined, 7, async (after, limit) => { asked.push(limit); return read(after, limit); });
+    const page = await keysetPage(byCreation, undefined, 7, async (after, limit) => {
+      asked.push(limit);
+      return read(after, limit);
+    });
     assert.deepEqual(asked, [8]);
     assert.equal(page.rows.length, 7);
     assert.equal(page.nextCursor, null);
@@ -146,12 +239,16 @@ describe('keysetPage', () => {
 
   it('refuses a cursor it did not make, or made for another list, with a 422 naming the cursor', async () => {
     for (const bad of ['not a cursor', encodeCursor({ m: 'mon_1', s: 4 }), encodeCursor({ c: -1, i: 'x' }), encodeCursor({ c: 1, i: "x'; --" })]) {
-      await assert.rejects(keysetPage(byCreation, bad, 3, read), (err: unknown) => {
-        assert.ok(err instanceof AppError);
-        assert.equal(err.status, 422);
-        assert.match(JSON.stringify(err.detail), /cursor/);
-        return true;
-      }, bad);
+      await assert.rejects(
+        keysetPage(byCreation, bad, 3, read),
+        (err: unknown) => {
+          assert.ok(err instanceof AppError);
+          assert.equal(err.status, 422);
+          assert.match(JSON.stringify(err.detail), /cursor/);
+          return true;
+        },
+        bad,
+      );
     }
   });
 });

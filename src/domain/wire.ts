@@ -94,7 +94,9 @@ export const byCreation: Keyset<{ createdAt: number; id: string }, { createdAt: 
  * when there is. Each contract names the result its own way (`next_cursor`, `has_more`).
  */
 export async function keysetPage<Row, After, S extends FieldTypes>(
-  keyset: Keyset<NoInfer<Row>, After, S>, cursor: string | undefined, limit: number,
+  keyset: Keyset<NoInfer<Row>, After, S>,
+  cursor: string | undefined,
+  limit: number,
   read: (after: After | undefined, limit: number) => Promise<Row[]>,
 ): Promise<{ rows: Row[]; nextCursor: string | null; hasMore: boolean }> {
   const after = cursor ? keyset.afterOf(decodeCursor(cursor, keyset.shape)) : undefined;
@@ -140,7 +142,9 @@ function wireSettings(m: Monitor): MonitorResponse['settings'] {
  */
 export function eventRecord(entry: LogEntry) {
   const common = {
-    event_id: entry.id, event_group_id: entry.executionId, timestamp: iso(entry.createdAt),
+    event_id: entry.id,
+    event_group_id: entry.executionId,
+    timestamp: iso(entry.createdAt),
     ...(entry.warnings?.length ? { warnings: entry.warnings } : {}),
   };
   switch (entry.kind) {
@@ -148,8 +152,12 @@ export function eventRecord(entry: LogEntry) {
       return { event_type: 'event_stream' as const, ...common, monitor_group_id: entry.executionId, event_date: entry.eventDate, output: entry.output };
     case 'snapshot':
       return {
-        event_type: 'snapshot' as const, ...common, monitor_group_id: entry.executionId, event_date: entry.eventDate,
-        changed_output: entry.changedOutput, previous_output: entry.previousOutput,
+        event_type: 'snapshot' as const,
+        ...common,
+        monitor_group_id: entry.executionId,
+        event_date: entry.eventDate,
+        changed_output: entry.changedOutput,
+        previous_output: entry.previousOutput,
       };
     case 'completion':
       return { event_type: 'completion' as const, ...common };
@@ -215,16 +223,25 @@ export function findAllRunRecord(run: FindAllRun): FindAllRunResponse {
 /** A candidate in its wire shape (`FindAllCandidate`). */
 export function candidateRecord(c: FindAllCandidate): FindAllCandidateResponse {
   return {
-    candidate_id: c.id, name: c.name, url: c.url, description: c.description, match_status: c.matchStatus,
-    output: c.output, basis: c.basis,
+    candidate_id: c.id,
+    name: c.name,
+    url: c.url,
+    description: c.description,
+    match_status: c.matchStatus,
+    output: c.output,
+    basis: c.basis,
   };
 }
 
 /** The run's schema in its wire shape (`FindAllSchema`). */
 export function schemaRecord(run: FindAllRun): FindAllSchemaResponse {
   return {
-    objective: run.spec.objective, entity_type: run.spec.entity_type, match_conditions: run.spec.match_conditions,
-    generator: run.generator, match_limit: run.matchLimit, enrichments: run.enrichments.length > 0 ? run.enrichments : null,
+    objective: run.spec.objective,
+    entity_type: run.spec.entity_type,
+    match_conditions: run.spec.match_conditions,
+    generator: run.generator,
+    match_limit: run.matchLimit,
+    enrichments: run.enrichments.length > 0 ? run.enrichments : null,
   };
 }
 
@@ -247,24 +264,43 @@ export function fileRecord(file: Pick<EvalFile, 'id' | 'name' | 'size'>): FileWi
 /** An evaluation as the monitor detail lists it (`evaluations[]`). */
 function evaluationSummaryRecord(e: Evaluation): EvaluationSummary {
   return {
-    event_id: e.id, evaluation_status: e.status, model_input: e.modelInput, model_output: e.modelOutput, run_mode: e.runMode,
-    created_at: iso(e.createdAt), error_message: e.errorMessage, evaluation_result: e.result, evaluation_total_cost: e.cost,
-    guardrail_metrics: e.guardrailMetrics, nametag: e.nametag, progress: e.progress,
+    event_id: e.id,
+    evaluation_status: e.status,
+    model_input: e.modelInput,
+    model_output: e.modelOutput,
+    run_mode: e.runMode,
+    created_at: iso(e.createdAt),
+    error_message: e.errorMessage,
+    evaluation_result: e.result,
+    evaluation_total_cost: e.cost,
+    guardrail_metrics: e.guardrailMetrics,
+    nametag: e.nametag,
+    progress: e.progress,
   };
 }
 
 /** `GET /monitor/{id}`: the monitor, its counts by status, its latest evaluations and its files. */
 export function evalMonitorDetailRecord(
-  m: EvalMonitor, counts: Record<string, number>, evaluations: readonly Evaluation[], files: readonly EvalFile[],
+  m: EvalMonitor,
+  counts: Record<string, number>,
+  evaluations: readonly Evaluation[],
+  files: readonly EvalFile[],
 ): EvalMonitorDetail {
   const count = (s: string) => counts[s] ?? 0;
   return {
-    monitor_id: m.id, name: m.name, description: m.description, status: m.status,
-    created_at: iso(m.createdAt), updated_at: iso(m.updatedAt),
+    monitor_id: m.id,
+    name: m.name,
+    description: m.description,
+    status: m.status,
+    created_at: iso(m.createdAt),
+    updated_at: iso(m.updatedAt),
     stats: {
       total_evaluations: Object.values(counts).reduce((a, b) => a + b, 0),
-      completed_evaluations: count('completed'), failed_evaluations: count('failed'),
-      queued_evaluations: count('queued'), in_progress_evaluations: count('in_progress'), canceled_evaluations: count('canceled'),
+      completed_evaluations: count('completed'),
+      failed_evaluations: count('failed'),
+      queued_evaluations: count('queued'),
+      in_progress_evaluations: count('in_progress'),
+      canceled_evaluations: count('canceled'),
     },
     evaluations: evaluations.map(evaluationSummaryRecord),
     capabilities: capabilitiesOf(m.settings),
@@ -278,11 +314,22 @@ export function evalMonitorDetailRecord(
 /** `MonitorEventDetailResponse`: every documented field (api.md §7.3). */
 export function evaluationDetailRecord(e: Evaluation, monitor: EvalMonitor, files: readonly EvalFile[]): EvaluationDetail {
   return {
-    event_id: e.id, monitor_id: e.monitorId, timestamp: iso(e.createdAt), status: e.status,
-    model_input: e.modelInput, model_output: e.modelOutput, eval_time: e.evalTime, run_mode: e.runMode, nametag: e.nametag,
-    evaluation_result: e.status === 'completed' ? e.result : null, guardrail_metrics: e.guardrailMetrics,
-    capabilities: capabilitiesOf(monitor.settings), files: files.map(fileRecord),
-    progress: e.progress, error_message: e.errorMessage, evaluation_total_cost: e.cost,
+    event_id: e.id,
+    monitor_id: e.monitorId,
+    timestamp: iso(e.createdAt),
+    status: e.status,
+    model_input: e.modelInput,
+    model_output: e.modelOutput,
+    eval_time: e.evalTime,
+    run_mode: e.runMode,
+    nametag: e.nametag,
+    evaluation_result: e.status === 'completed' ? e.result : null,
+    guardrail_metrics: e.guardrailMetrics,
+    capabilities: capabilitiesOf(monitor.settings),
+    files: files.map(fileRecord),
+    progress: e.progress,
+    error_message: e.errorMessage,
+    evaluation_total_cost: e.cost,
   };
 }
 
@@ -291,8 +338,13 @@ export function evaluationDetailRecord(e: Evaluation, monitor: EvalMonitor, file
 /** A key as `/v1/keys` lists it (never its secret); `current` marks the key making the request. */
 export function keyRecord(key: ApiKey, currentId: string): KeyView {
   return {
-    key_id: key.id, prefix: key.prefix, name: key.name, created_at: iso(key.createdAt),
-    last_used_at: iso(key.lastUsedAt), revoked_at: iso(key.revokedAt), current: key.id === currentId,
+    key_id: key.id,
+    prefix: key.prefix,
+    name: key.name,
+    created_at: iso(key.createdAt),
+    last_used_at: iso(key.lastUsedAt),
+    revoked_at: iso(key.revokedAt),
+    current: key.id === currentId,
   };
 }
 

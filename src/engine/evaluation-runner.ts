@@ -15,7 +15,12 @@ import type { Store, Tx } from '../store/db.js';
 import { insertDeliveries } from '../store/deliveries.repository.js';
 import { findEvalFiles, lockAndReadEvalMonitor, lockEvalMonitor } from '../store/eval-monitors.repository.js';
 import {
-  claimEvaluations, finishEvaluation, insertEvaluationLog, markEvaluationProgress, releaseEvaluation, renewEvaluationLeases,
+  claimEvaluations,
+  finishEvaluation,
+  insertEvaluationLog,
+  markEvaluationProgress,
+  releaseEvaluation,
+  renewEvaluationLeases,
   type EvaluationEnd,
 } from '../store/evaluations.repository.js';
 import { createLeasedRunner, MAX_ATTEMPTS, type Job, type LeasedKind, type RunnerSettings } from './leased-runner.js';
@@ -32,7 +37,11 @@ export interface EvaluationRunnerDeps {
 }
 
 /** A leased evaluation, with the monitor and files read when it was claimed (no monitor: it was deleted). */
-interface Leased { evaluation: Evaluation; monitor: EvalMonitor | undefined; files: EvalFile[] }
+interface Leased {
+  evaluation: Evaluation;
+  monitor: EvalMonitor | undefined;
+  files: EvalFile[];
+}
 
 /** An evaluation's end, with the model tokens it spent (committed with it). */
 type EvalEnd = EvaluationEnd & { usage?: ModelUsage };
@@ -109,10 +118,18 @@ async function claimAndStart(deps: EvaluationRunnerDeps, now: number, leaseUntil
     }
     const started = evaluations.map((evaluation) => ({ evaluation, ...monitors.get(evaluation.monitorId)! }));
     // One past its last attempt is failed by the runner without running: it does not start.
-    await insertEvaluationLog(tx, started.filter((l) => l.monitor && l.evaluation.attempts <= MAX_ATTEMPTS).map((l) => ({
-      monitorId: l.evaluation.monitorId, evaluationId: l.evaluation.id, type: 'evaluation.in_progress',
-      body: evaluationDetailRecord(l.evaluation, l.monitor!, l.files), createdAt: now,
-    })));
+    await insertEvaluationLog(
+      tx,
+      started
+        .filter((l) => l.monitor && l.evaluation.attempts <= MAX_ATTEMPTS)
+        .map((l) => ({
+          monitorId: l.evaluation.monitorId,
+          evaluationId: l.evaluation.id,
+          type: 'evaluation.in_progress',
+          body: evaluationDetailRecord(l.evaluation, l.monitor!, l.files),
+          createdAt: now,
+        })),
+    );
     return started;
   });
   // The in-progress entries are in the monitors' logs now: live streams in every process read them.
@@ -130,8 +147,10 @@ const lockedIn = new WeakMap<Tx, Set<string>>();
 function scorerInput(evaluation: Evaluation, files: readonly EvalFile[]): EvaluationInput {
   const { user_prompt, system_prompt, ground_truth, context } = evaluation.modelInput;
   return {
-    userPrompt: user_prompt, systemPrompt: system_prompt, groundTruth: ground_truth,
-    context: (context ?? []).map((c) => (typeof c === 'string' ? c : c.content ?? '')).filter(Boolean),
+    userPrompt: user_prompt,
+    systemPrompt: system_prompt,
+    groundTruth: ground_truth,
+    context: (context ?? []).map((c) => (typeof c === 'string' ? c : (c.content ?? ''))).filter(Boolean),
     files: files.map((f) => f.text).filter(Boolean),
     modelOutput: evaluation.modelOutput,
   };
@@ -175,7 +194,7 @@ function modelJudge(model: ModelClient, work: ModelWork): MetricJudge {
     extract: (request) => {
       const key = `${request.name}\n${request.system}\n${request.user}`;
       let answer = extracted.get(key);
-      if (!answer) extracted.set(key, answer = model.json(request, work));
+      if (!answer) extracted.set(key, (answer = model.json(request, work)));
       return answer;
     },
     judge: (question, units, passes, rules) => judgeUnits(model, question, units, passes, work, rules),
@@ -202,7 +221,10 @@ async function yieldWhenSliceIsUsed(): Promise<void> {
  * metrics. Model-judged metrics take seconds each, so their progress is written after every one.
  */
 async function score(
-  deps: EvaluationRunnerDeps, evaluation: Evaluation, scoreOne: (metric: Metric) => MetricResult | Promise<MetricResult>, job: Job,
+  deps: EvaluationRunnerDeps,
+  evaluation: Evaluation,
+  scoreOne: (metric: Metric) => MetricResult | Promise<MetricResult>,
+  job: Job,
   everyMetric = false,
 ): Promise<EvaluationEnd | undefined> {
   const startedAt = performance.now();
@@ -226,7 +248,10 @@ async function score(
   const errors = results.filter((r): r is Extract<MetricResult, { error: string }> => 'error' in r);
   if (errors.length === results.length) return failedEnd(errors.map((e) => e.error).join('\n'), evalTime);
   return {
-    status: 'completed', result: resultOf(results), evalTime, cost: 0,
+    status: 'completed',
+    result: resultOf(results),
+    evalTime,
+    cost: 0,
     errorMessage: errors.length > 0 ? errors.map((e) => e.error).join('\n') : null,
   };
 }
@@ -241,8 +266,14 @@ async function commitEnd(deps: EvaluationRunnerDeps, tx: Tx, leased: Leased, end
     metrics.modelUsage('evaluation', end.usage);
   }
   const finished: Evaluation = {
-    ...evaluation, status: end.status, progress: 100, result: end.result, errorMessage: end.errorMessage,
-    evalTime: end.evalTime, cost: end.cost, finishedAt: now,
+    ...evaluation,
+    status: end.status,
+    progress: 100,
+    result: end.result,
+    errorMessage: end.errorMessage,
+    evalTime: end.evalTime,
+    cost: end.cost,
+    finishedAt: now,
   };
   const type = end.status === 'completed' ? 'evaluation.completed' : 'evaluation.failed';
   const body = evaluationDetailRecord(finished, monitor, files);

@@ -17,13 +17,9 @@ import { logTopic } from '../delivery/log-fanout.js';
 import { MONITOR_EVENTS_LOG } from '../delivery/log-sources.js';
 import { insertDeliveries } from '../store/deliveries.repository.js';
 import { appendEntries } from '../store/events.repository.js';
-import {
-  claimExecutions, finishExecution, pruneExecutions, releaseExecution, renewExecutionLeases, type Execution,
-} from '../store/executions.repository.js';
+import { claimExecutions, finishExecution, pruneExecutions, releaseExecution, renewExecutionLeases, type Execution } from '../store/executions.repository.js';
 import { findMonitorById, markMonitorRun } from '../store/monitors.repository.js';
-import {
-  findSeenItems, markItemsSeen, recentFingerprints, saveFingerprints,
-} from '../store/seen-items.repository.js';
+import { findSeenItems, markItemsSeen, recentFingerprints, saveFingerprints } from '../store/seen-items.repository.js';
 import { findSourceHealth, saveSourceHealth } from '../store/source-health.repository.js';
 import type { Job, LeasedKind } from './leased-runner.js';
 
@@ -49,7 +45,10 @@ export interface RunnerDeps {
 export const REFILL_MS = 10;
 
 /** What an execution commits: its processor's result, with the monitor as it was read at the start (if it was). */
-export interface ExecutionResult { monitor?: Monitor; result: ProcessorResult }
+export interface ExecutionResult {
+  monitor?: Monitor;
+  result: ProcessorResult;
+}
 
 /**
  * Monitor executions as leased work (see leased-runner.ts): what runs is the monitor's processor;
@@ -97,7 +96,11 @@ async function research(deps: RunnerDeps, execution: Execution, job: Job): Promi
       monitor,
       isFirstExecution: execution.reason === 'create',
       http: deps.fetcher.forExecution({
-        monitorId: monitor.id, executionId: execution.id, deadline: job.deadline, reason: execution.reason, requestedAt: execution.createdAt,
+        monitorId: monitor.id,
+        executionId: execution.id,
+        deadline: job.deadline,
+        reason: execution.reason,
+        requestedAt: execution.createdAt,
       }),
       parser: deps.parser,
       model: deps.model,
@@ -124,9 +127,14 @@ const failure = (message: string): ProcessorResult => ({ outcome: { kind: 'error
  * every source already had is recorded in the health records but not reported again (settleOutcome).
  */
 async function commitOutcome(
-  deps: RunnerDeps, tx: Tx, execution: Execution, known: Monitor | undefined, result: ProcessorResult, now: number,
+  deps: RunnerDeps,
+  tx: Tx,
+  execution: Execution,
+  known: Monitor | undefined,
+  result: ProcessorResult,
+  now: number,
 ): Promise<false | number> {
-  const monitor = known ?? await findMonitorById(tx, execution.monitorId);
+  const monitor = known ?? (await findMonitorById(tx, execution.monitorId));
   if (!monitor) return 0; // deleted with its executions; nothing to record
   const checks = result.sourceChecks ?? [];
   // Processors that report no source checks (snapshot re-runs) need no health records read.
@@ -139,7 +147,11 @@ async function commitOutcome(
   await markMonitorRun(tx, monitor.id, now, result.latestSnapshot && { ...monitor.output, latest_snapshot: result.latestSnapshot });
   await appendEntries(tx, monitor.accountId, entries);
   await markItemsSeen(tx, monitor.id, result.seenKeys, now);
-  await saveSourceHealth(tx, monitor.id, checks.map((check) => nextHealth(previous.get(check.source), check, now)));
+  await saveSourceHealth(
+    tx,
+    monitor.id,
+    checks.map((check) => nextHealth(previous.get(check.source), check, now)),
+  );
   await saveFingerprints(tx, monitor.id, result.fingerprints ?? [], now);
   await insertDeliveries(tx, deliveries);
   if (result.modelUsage) await insertModelUsage(tx, { kind: 'execution', id: execution.id, accountId: monitor.accountId }, result.modelUsage, now);

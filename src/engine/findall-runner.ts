@@ -12,9 +12,7 @@ import type { ModelClient, UsageMeter } from '../research/model.js';
 import type { Store, Tx } from '../store/db.js';
 import { addModelUsage } from '../store/model-usage.repository.js';
 import { candidateKeys, candidatesIn, insertCandidate, updateCandidate } from '../store/findall-candidates.repository.js';
-import {
-  claimFindAllRun, holdFindAllRun, releaseFindAllRun, renewFindAllLeases, updateFindAllRun,
-} from '../store/findall-runs.repository.js';
+import { claimFindAllRun, holdFindAllRun, releaseFindAllRun, renewFindAllLeases, updateFindAllRun } from '../store/findall-runs.repository.js';
 import { recordCandidate, recordStatus } from './findall-events.js';
 import { createLeasedRunner, WorkTimeoutError, type Job, type LeasedKind, type RunnerSettings } from './leased-runner.js';
 import type { Loop } from './loop.js';
@@ -36,7 +34,11 @@ export interface FindAllRunnerDeps {
 }
 
 /** How a run's lease of work ended: the status and termination reason its final commit records. */
-export interface RunEnd { status: 'completed' | 'failed' | 'cancelled'; reason: TerminationReason | null; error: string | null }
+export interface RunEnd {
+  status: 'completed' | 'failed' | 'cancelled';
+  reason: TerminationReason | null;
+  error: string | null;
+}
 
 /** Why discovery stopped: a termination reason, or a cancel seen at a step. */
 type Stop = TerminationReason | 'cancelled';
@@ -75,9 +77,10 @@ export function findAllWork(deps: FindAllRunnerDeps): LeasedKind<FindAllRun, Run
       if (usage) usages.set(run, usage);
       return perform({ ...deps, research: deps.researchFor(run.generator).research }, run, metered(job, usage), usage?.meter);
     },
-    failed: (_run, message, cause) => (cause instanceof WorkTimeoutError
-      ? { status: 'completed', reason: 'timeout', error: message }
-      : { status: 'failed', reason: 'error_occurred', error: message }),
+    failed: (_run, message, cause) =>
+      cause instanceof WorkTimeoutError
+        ? { status: 'completed', reason: 'timeout', error: message }
+        : { status: 'failed', reason: 'error_occurred', error: message },
     commit: async (tx, run, end, now) => {
       const outbox = await commitEnd(deps, tx, run, end, now);
       // Tokens spent after the last step (a generation that found nothing more, a failure) count with the end.
@@ -94,7 +97,11 @@ type RunDeps = FindAllRunnerDeps & { research: FindAllResearch };
 async function perform(deps: RunDeps, claimed: FindAllRun, job: Job<FindAllRun>, usage: UsageMeter | undefined): Promise<RunEnd> {
   const ctx: ResearchContext = {
     http: deps.fetcher.forExecution({ monitorId: claimed.id, executionId: `${claimed.id}#${claimed.attempts}`, deadline: job.deadline }),
-    parser: deps.parser, signal: job.signal, clock: deps.clock, deadline: job.deadline, usage,
+    parser: deps.parser,
+    signal: job.signal,
+    clock: deps.clock,
+    deadline: job.deadline,
+    usage,
   };
   const run = await job.step(async (tx, held, now) => {
     if (held.status !== 'queued') return { value: held, outbox: 0 };
@@ -104,7 +111,7 @@ async function perform(deps: RunDeps, claimed: FindAllRun, job: Job<FindAllRun>,
     return { value: running, outbox: 0 };
   });
   if (run.status === 'cancelling') return cancelled();
-  const stop: Stop = run.work === 'run' ? await discover(deps, run, job, ctx) : run.terminationReason ?? 'candidates_exhausted';
+  const stop: Stop = run.work === 'run' ? await discover(deps, run, job, ctx) : (run.terminationReason ?? 'candidates_exhausted');
   if (stop === 'cancelled') return cancelled();
   if (!(await enrichMatched(deps, run.id, job, ctx))) return cancelled();
   return { status: 'completed', reason: stop, error: null };
@@ -139,8 +146,17 @@ async function discover(deps: RunDeps, start: FindAllRun, job: Job<FindAllRun>, 
     known.add(seed.key);
     ordinal += 1;
     const candidate: FindAllCandidate = {
-      id: ID.candidate(), runId: run.id, ordinal, key: seed.key, name: seed.name, url: seed.url, description: seed.description,
-      matchStatus: 'generated', output: null, basis: null, enrichmentsDone: 0,
+      id: ID.candidate(),
+      runId: run.id,
+      ordinal,
+      key: seed.key,
+      name: seed.name,
+      url: seed.url,
+      description: seed.description,
+      matchStatus: 'generated',
+      output: null,
+      basis: null,
+      enrichmentsDone: 0,
     };
     run = await job.step(async (tx, held, now) => {
       await insertCandidate(tx, candidate, now);
@@ -193,7 +209,12 @@ async function enrichMatched(deps: RunDeps, runId: string, job: Job<FindAllRun>,
 
 /** Runs one enrichment on one candidate and commits it; a failed enrichment is logged and counted as done. */
 async function enrichOne(
-  deps: RunDeps, run: FindAllRun, candidate: FindAllCandidate, index: number, job: Job<FindAllRun>, ctx: ResearchContext,
+  deps: RunDeps,
+  run: FindAllRun,
+  candidate: FindAllCandidate,
+  index: number,
+  job: Job<FindAllRun>,
+  ctx: ResearchContext,
 ): Promise<FindAllCandidate> {
   let enriched: FindAllCandidate = { ...candidate, enrichmentsDone: index + 1 };
   try {
@@ -219,12 +240,17 @@ async function enrichOne(
 class StepUsage {
   private committed = { requests: 0, promptTokens: 0, completionTokens: 0, costUsd: 0 };
 
-  constructor(readonly meter: UsageMeter, private readonly run: FindAllRun) {}
+  constructor(
+    readonly meter: UsageMeter,
+    private readonly run: FindAllRun,
+  ) {}
 
   async commit(tx: Tx, now: number): Promise<void> {
     const total = this.meter.snapshot();
     const spent = {
-      model: total.model, requests: total.requests - this.committed.requests, promptTokens: total.promptTokens - this.committed.promptTokens,
+      model: total.model,
+      requests: total.requests - this.committed.requests,
+      promptTokens: total.promptTokens - this.committed.promptTokens,
       completionTokens: total.completionTokens - this.committed.completionTokens,
       costUsd: total.costUsd === null ? null : total.costUsd - this.committed.costUsd,
     };
@@ -241,11 +267,12 @@ function metered(job: Job<FindAllRun>, usage: StepUsage | undefined): Job<FindAl
   return {
     signal: job.signal,
     deadline: job.deadline,
-    step: (write) => job.step(async (tx, held, now) => {
-      const result = await write(tx, held, now);
-      await usage.commit(tx, now);
-      return result;
-    }),
+    step: (write) =>
+      job.step(async (tx, held, now) => {
+        const result = await write(tx, held, now);
+        await usage.commit(tx, now);
+        return result;
+      }),
   };
 }
 
@@ -265,8 +292,16 @@ async function commitEnd(deps: FindAllRunnerDeps, tx: Tx, run: FindAllRun, end: 
   if (held.work === 'enrich' && held.status === 'completed') final = { status: 'completed', reason: held.terminationReason, error: held.error };
   const matched = final.status === 'completed' ? await candidatesIn(tx, run.id, 'matched') : [];
   const more = matched.some((c) => c.enrichmentsDone < held.enrichments.length);
-  const ended = await updateFindAllRun(tx, run.id, {
-    status: final.status, terminationReason: final.reason, error: final.error, work: more ? 'enrich' : null,
-  }, now);
+  const ended = await updateFindAllRun(
+    tx,
+    run.id,
+    {
+      status: final.status,
+      terminationReason: final.reason,
+      error: final.error,
+      work: more ? 'enrich' : null,
+    },
+    now,
+  );
   return recordStatus(tx, ended, now, held.status !== final.status);
 }

@@ -68,7 +68,9 @@ export function createLeaseKeeper<T>(
   let interval: NodeJS.Timeout | undefined;
   let beating = false;
 
-  const lose = (slot: Slot<T>, why: string) => { loseLease(slot, `${kind.noun} ${slot.id}: ${why}`); };
+  const lose = (slot: Slot<T>, why: string) => {
+    loseLease(slot, `${kind.noun} ${slot.id}: ${why}`);
+  };
 
   const arm = (slot: Slot<T>, sentAt: number) => {
     clearTimeout(slot.watchdog);
@@ -99,7 +101,12 @@ export function createLeaseKeeper<T>(
   return {
     hold(item, id, sentAt) {
       const slot: Slot<T> = {
-        item, id, controller: new AbortController(), committing: false, watchdog: undefined, startedAt: Date.now(),
+        item,
+        id,
+        controller: new AbortController(),
+        committing: false,
+        watchdog: undefined,
+        startedAt: Date.now(),
         drop: () => {
           clearTimeout(slot.watchdog);
           slots.delete(slot);
@@ -115,7 +122,9 @@ export function createLeaseKeeper<T>(
       interval ??= setInterval(() => {
         if (beating) return;
         beating = true;
-        void beat().finally(() => { beating = false; });
+        void beat().finally(() => {
+          beating = false;
+        });
       }, heartbeatMs);
     },
     stop() {

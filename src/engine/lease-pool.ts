@@ -83,7 +83,8 @@ export function createLeasePool<T>(options: LeasePoolOptions<T>): Loop {
   }
 
   function start(item: T): void {
-    const work = options.run(item, stopController.signal)
+    const work = options
+      .run(item, stopController.signal)
       .catch((err: unknown) => options.log.error({ err, pool: options.name }, `${options.name}: work could not be completed`))
       .finally(() => {
         inFlight.delete(item);
@@ -99,13 +100,14 @@ export function createLeasePool<T>(options: LeasePoolOptions<T>): Loop {
       if (!stopping) loop.start();
     },
     wake: () => loop.wake(),
-    stop: () => (stopped ??= (async () => {
-      stopping = true;
-      clearTimeout(refill);
-      await loop.stop();
-      await options.releaseUnstarted?.();
-      await finishOrAbort([...inFlight.values()], stopController, options.graceMs ?? STOP_GRACE_MS);
-    })()),
+    stop: () =>
+      (stopped ??= (async () => {
+        stopping = true;
+        clearTimeout(refill);
+        await loop.stop();
+        await options.releaseUnstarted?.();
+        await finishOrAbort([...inFlight.values()], stopController, options.graceMs ?? STOP_GRACE_MS);
+      })()),
   };
 }
 
@@ -113,7 +115,9 @@ export function createLeasePool<T>(options: LeasePoolOptions<T>): Loop {
 async function finishOrAbort(inFlight: Promise<void>[], stopController: AbortController, graceMs: number): Promise<void> {
   const drained = Promise.allSettled(inFlight);
   let timer: NodeJS.Timeout | undefined;
-  const grace = new Promise((resolve) => { timer = setTimeout(resolve, graceMs); });
+  const grace = new Promise((resolve) => {
+    timer = setTimeout(resolve, graceMs);
+  });
   await Promise.race([drained, grace]);
   clearTimeout(timer);
   stopController.abort();

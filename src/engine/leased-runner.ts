@@ -33,7 +33,10 @@ export const MAX_ATTEMPTS = 5;
 export const WIND_DOWN_MS = 2_000;
 
 /** What one intermediate commit returns: its value, and how many outbox rows it wrote (they wake the dispatchers). */
-export interface StepResult<V> { value: V; outbox: number }
+export interface StepResult<V> {
+  value: V;
+  outbox: number;
+}
 
 /** What one piece of leased work is given while it runs; `H` is what the kind's `hold` returns. */
 export interface Job<H = never> {
@@ -135,11 +138,13 @@ export function createLeasedRunner<T, R, H = never>(kind: LeasedKind<T, R, H>, d
       const item = await kind.claim(now, now + deps.lease.leaseMs);
       return item === undefined ? undefined : { item, sentAt };
     },
-    claimMany: claimMany && (async (_inFlight, max) => {
-      const sentAt = Date.now();
-      const now = deps.clock();
-      return (await claimMany(now, now + deps.lease.leaseMs, max)).map((item) => ({ item, sentAt }));
-    }),
+    claimMany:
+      claimMany &&
+      (async (_inFlight, max) => {
+        const sentAt = Date.now();
+        const now = deps.clock();
+        return (await claimMany(now, now + deps.lease.leaseMs, max)).map((item) => ({ item, sentAt }));
+      }),
     refillMs: kind.refillMs,
     run: ({ item, sentAt }, stop) => runOne(kind, deps, keeper.hold(item, kind.id(item), sentAt), stop, grouped),
   });
@@ -157,7 +162,11 @@ export function createLeasedRunner<T, R, H = never>(kind: LeasedKind<T, R, H>, d
 }
 
 async function runOne<T, R, H>(
-  kind: LeasedKind<T, R, H>, deps: RunnerSettings, held: Held<T>, stop: AbortSignal, grouped: GroupCommitter<T, R> | undefined,
+  kind: LeasedKind<T, R, H>,
+  deps: RunnerSettings,
+  held: Held<T>,
+  stop: AbortSignal,
+  grouped: GroupCommitter<T, R> | undefined,
 ): Promise<void> {
   const { item, controller } = held;
   const signal = controller.signal;
@@ -187,11 +196,15 @@ async function runOne<T, R, H>(
 }
 
 async function outcomeOf<T, R, H>(kind: LeasedKind<T, R, H>, deps: RunnerSettings, held: Held<T>): Promise<R | undefined> {
-  const { item, controller: { signal } } = held;
+  const {
+    item,
+    controller: { signal },
+  } = held;
   if (kind.attempts(item) > MAX_ATTEMPTS) {
     return kind.failed(item, `${kind.noun} abandoned after ${MAX_ATTEMPTS} attempts: the worker running it stopped each time`);
   }
-  const work = kind.perform(item, { signal, deadline: Date.now() + deps.timeoutMs, step: stepper(kind, deps, held) })
+  const work = kind
+    .perform(item, { signal, deadline: Date.now() + deps.timeoutMs, step: stepper(kind, deps, held) })
     .catch((err: unknown) => kind.failed(item, err instanceof Error ? err.message : String(err), err));
   const settled = await windDown(work, signal);
   if (signal.reason instanceof WorkTimeoutError) return kind.failed(item, signal.reason.message, signal.reason);
@@ -227,7 +240,9 @@ function stepper<T, R, H>(kind: LeasedKind<T, R, H>, deps: RunnerSettings, held:
 function windDown<R>(work: Promise<R>, signal: AbortSignal): Promise<R | typeof ABANDONED> {
   return new Promise((resolve) => {
     let timer: NodeJS.Timeout | undefined;
-    const onAbort = () => { timer = setTimeout(() => resolve(ABANDONED), WIND_DOWN_MS); };
+    const onAbort = () => {
+      timer = setTimeout(() => resolve(ABANDONED), WIND_DOWN_MS);
+    };
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
     void work.then((value) => {
@@ -242,17 +257,15 @@ function windDown<R>(work: Promise<R>, signal: AbortSignal): Promise<R | typeof 
  * Commits a result in one transaction (its own, or its group's) if the lease is still held; its
  * outbox rows wake the dispatchers.
  */
-async function commit<T, R, H>(
-  kind: LeasedKind<T, R, H>, deps: RunnerSettings, item: T, result: R, grouped: GroupCommitter<T, R> | undefined,
-): Promise<void> {
+async function commit<T, R, H>(kind: LeasedKind<T, R, H>, deps: RunnerSettings, item: T, result: R, grouped: GroupCommitter<T, R> | undefined): Promise<void> {
   try {
     const outbox = grouped
       ? await grouped.commit(item, result)
       : await deps.store.db.transaction().execute(async (tx) => {
-        const written = await kind.commit(tx, item, result, deps.clock());
-        if (written === false) throw new LeaseLostError(`another worker holds ${kind.noun} ${kind.id(item)} now`);
-        return written;
-      });
+          const written = await kind.commit(tx, item, result, deps.clock());
+          if (written === false) throw new LeaseLostError(`another worker holds ${kind.noun} ${kind.id(item)} now`);
+          return written;
+        });
     if (outbox === false) throw new LeaseLostError(`another worker holds ${kind.noun} ${kind.id(item)} now`);
     if (outbox > 0) deps.store.workHints.notify();
     const topic = kind.logTopic?.(item);

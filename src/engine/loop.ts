@@ -13,20 +13,27 @@ export interface Loop {
  * loop sleeps `intervalMs` or until woken. A tick that throws is logged and retried after a backoff
  * with jitter that grows with consecutive failures: background loops never throw.
  */
-export function createLoop(
-  name: string, tick: () => Promise<boolean>, options: { intervalMs: number; log: FastifyBaseLogger },
-): Loop {
+export function createLoop(name: string, tick: () => Promise<boolean>, options: { intervalMs: number; log: FastifyBaseLogger }): Loop {
   let running: Promise<void> | undefined;
   let stopping = false;
   let wakeUp: (() => void) | undefined;
   let woken = false;
 
-  const sleep = (ms: number) => new Promise<void>((resolve) => {
-    if (woken || stopping) { woken = false; resolve(); return; }
-    const timer = setTimeout(done, ms);
-    function done() { clearTimeout(timer); wakeUp = undefined; resolve(); }
-    wakeUp = done;
-  });
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (woken || stopping) {
+        woken = false;
+        resolve();
+        return;
+      }
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wakeUp = undefined;
+        resolve();
+      }
+      wakeUp = done;
+    });
 
   async function run(): Promise<void> {
     let failures = 0;

@@ -25,15 +25,16 @@ export function nextDueTime(due: number, periodMs: number, now: number): number 
  * previous execution is still queued or running is not due (coalescing): under overload lag
  * grows, but the queue holds at most one execution per monitor.
  */
-export function createScheduler(deps: {
-  store: Store; clock: () => number; intervalMs: number; log: FastifyBaseLogger; onQueued: () => void;
-}): Loop {
+export function createScheduler(deps: { store: Store; clock: () => number; intervalMs: number; log: FastifyBaseLogger; onQueued: () => void }): Loop {
   async function tick(): Promise<boolean> {
     const now = deps.clock();
     const due = await findDueMonitors(deps.store.db, now, BATCH);
     if (due.length === 0) return false;
     const slots: DueSlot[] = due.map((monitor) => ({
-      id: ID.execution(), monitorId: monitor.id, accountId: monitor.accountId, slot: monitor.nextRunAt,
+      id: ID.execution(),
+      monitorId: monitor.id,
+      accountId: monitor.accountId,
+      slot: monitor.nextRunAt,
       next: nextDueTime(monitor.nextRunAt, monitor.frequencySeconds * 1000, now),
     }));
     const queued = await deps.store.db.transaction().execute((tx) => queueScheduledExecutions(tx, slots, now));

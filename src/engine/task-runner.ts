@@ -13,9 +13,7 @@ import type { SearchClient } from '../research/search.js';
 import { insertModelUsage } from '../store/model-usage.repository.js';
 import type { Store, Tx } from '../store/db.js';
 import { insertDeliveries } from '../store/deliveries.repository.js';
-import {
-  appendTaskMessage, claimTaskRun, finishTaskRun, releaseTaskRun, renewTaskRunLeases, type TaskEnd,
-} from '../store/task-runs.repository.js';
+import { appendTaskMessage, claimTaskRun, finishTaskRun, releaseTaskRun, renewTaskRunLeases, type TaskEnd } from '../store/task-runs.repository.js';
 import { metrics } from '../metrics.js';
 import { createLeasedRunner, type Job, type LeasedKind, type RunnerSettings } from './leased-runner.js';
 import type { Loop } from './loop.js';
@@ -75,8 +73,9 @@ async function research(deps: TaskRunnerDeps, run: TaskRun, job: Job): Promise<R
   const http = deps.fetcher.forExecution({ monitorId: run.id, executionId: `${run.id}#${run.attempts}`, deadline: job.deadline });
   // The trace is informative: a message that cannot be written must not fail the run.
   const progress = (type: string, message: string) =>
-    appendTaskMessage(deps.store.db, run.id, `task_run.progress_msg.${type}`, message, deps.clock())
-      .catch((err: unknown) => deps.log.warn({ err, runId: run.id }, 'task progress message not written'));
+    appendTaskMessage(deps.store.db, run.id, `task_run.progress_msg.${type}`, message, deps.clock()).catch((err: unknown) =>
+      deps.log.warn({ err, runId: run.id }, 'task progress message not written'),
+    );
   let usage: ReturnType<ModelClient['meter']> | undefined;
   try {
     if (run.attempts > 1) await progress('exec_status', `Resumed (attempt ${run.attempts}): the worker that ran this before stopped`);
@@ -90,7 +89,9 @@ async function research(deps: TaskRunnerDeps, run: TaskRun, job: Job): Promise<R
     usage = deps.model.meter();
     const extraction = await runModelTask(
       { http, parser: deps.parser, model: deps.model, tier: tierOf(run.processor) },
-      { ...task, urls }, { deadline: job.deadline, signal: job.signal, usage }, progress,
+      { ...task, urls },
+      { deadline: job.deadline, signal: job.signal, usage },
+      progress,
     );
     return { status: 'completed', output: extraction.output, derivedSchema: extraction.outputSchema ?? null, usage: usage.snapshot() };
   } catch (err) {
@@ -102,9 +103,10 @@ async function research(deps: TaskRunnerDeps, run: TaskRun, job: Job): Promise<R
 
 /** Records the run's end and its webhook message, if this worker still holds the lease (false otherwise). */
 async function commitEnd(deps: TaskRunnerDeps, tx: Tx, run: TaskRun, end: RunEnd, now: number): Promise<false | number> {
-  const finished: TaskRun = end.status === 'completed'
-    ? { ...run, status: 'completed', output: end.output, derivedSchema: end.derivedSchema, modifiedAt: now }
-    : { ...run, status: 'failed', error: end.error, modifiedAt: now };
+  const finished: TaskRun =
+    end.status === 'completed'
+      ? { ...run, status: 'completed', output: end.output, derivedSchema: end.derivedSchema, modifiedAt: now }
+      : { ...run, status: 'failed', error: end.error, modifiedAt: now };
   if (!(await finishTaskRun(tx, run.id, deps.workerId, end, now))) return false;
   const deliveries = taskRunDeliveries(finished, now);
   await insertDeliveries(tx, deliveries);

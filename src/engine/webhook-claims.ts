@@ -67,7 +67,10 @@ export class ClaimAhead {
   private readonly leftOut = { urls: new Set<string>(), accounts: new Set<string>() };
   private order = 0;
 
-  constructor(private readonly deps: ClaimDeps, private readonly sinks: ClaimSinks) {
+  constructor(
+    private readonly deps: ClaimDeps,
+    private readonly sinks: ClaimSinks,
+  ) {
     this.maxClaims = parallelClaims(deps.store);
     this.totalQueue = accountQueueFor(deps.store) * ACCOUNTS_QUEUED;
   }
@@ -75,8 +78,7 @@ export class ClaimAhead {
   /** Starts claims while there is room; each ends by calling `claimed`. */
   refill(): void {
     const { lanes } = this.sinks;
-    while (!this.drained && !this.sinks.stopping() && this.claims.size < this.maxClaims
-      && this.totalQueue - lanes.waiting - this.asked >= BATCH) {
+    while (!this.drained && !this.sinks.stopping() && this.claims.size < this.maxClaims && this.totalQueue - lanes.waiting - this.asked >= BATCH) {
       const busy = lanes.busy(BATCH, this.asked);
       if (busy.urls.length > 0 || busy.accounts.length > 0) {
         // A claim that leaves something out never runs beside another (which may be bringing what
@@ -112,8 +114,8 @@ export class ClaimAhead {
 
   /** A URL's or an account's load went down: if the last claim left it out, claim again. */
   changed(url: string, accountId: string): void {
-    if (this.drained && (this.leftOut.urls.has(url) || this.leftOut.accounts.has(accountId))
-      && this.sinks.lanes.roomFor(url, accountId, BATCH, this.asked)) this.undrain();
+    if (this.drained && (this.leftOut.urls.has(url) || this.leftOut.accounts.has(accountId)) && this.sinks.lanes.roomFor(url, accountId, BATCH, this.asked))
+      this.undrain();
   }
 
   /** Resolves when the claims under way have ended. */
@@ -126,7 +128,13 @@ export class ClaimAhead {
     const now = deps.clock();
     const leaseUntil = now + deps.leaseMs;
     const deliveries = await claimDeliveries(deps.store.db, deps.store.dialect, {
-      workerId: deps.workerId, now, leaseUntil, busyUrls: busy.urls, busyAccounts: busy.accounts, urlRooms: busy.urlRooms, limit: BATCH,
+      workerId: deps.workerId,
+      now,
+      leaseUntil,
+      busyUrls: busy.urls,
+      busyAccounts: busy.accounts,
+      urlRooms: busy.urlRooms,
+      limit: BATCH,
     });
     // Claims that find work go on at once (the URLs they filled are left out next time); one that
     // finds nothing waits.
@@ -148,7 +156,10 @@ export class ClaimAhead {
       sinks.giveBack(deliveries.map((d) => d.id));
       throw err;
     }
-    if (sinks.stopping()) { sinks.giveBack(deliveries.map((d) => d.id)); return; }
+    if (sinks.stopping()) {
+      sinks.giveBack(deliveries.map((d) => d.id));
+      return;
+    }
     sinks.giveBack(sinks.lanes.add(claimed).map((c) => c.delivery.id));
   }
 
@@ -174,10 +185,12 @@ async function lookUp(store: Store, deliveries: { accountId: string; url: string
   }
   const accounts = new Map<string, Account | undefined>();
   const endpoints = new Map<string, Endpoint>();
-  await Promise.all([...urlsByAccount].map(async ([accountId, urls]) => {
-    const [account, found] = await Promise.all([findAccountById(store.db, accountId), findEndpoints(store.db, accountId, [...urls])]);
-    accounts.set(accountId, account);
-    for (const [url, endpoint] of found) endpoints.set(`${accountId} ${url}`, endpoint);
-  }));
+  await Promise.all(
+    [...urlsByAccount].map(async ([accountId, urls]) => {
+      const [account, found] = await Promise.all([findAccountById(store.db, accountId), findEndpoints(store.db, accountId, [...urls])]);
+      accounts.set(accountId, account);
+      for (const [url, endpoint] of found) endpoints.set(`${accountId} ${url}`, endpoint);
+    }),
+  );
   return { accounts, endpoints };
 }

@@ -58,20 +58,30 @@ class WebhookDispatcher implements Loop {
   constructor(private readonly deps: DispatcherDeps) {
     const { timeoutMs, accountConcurrency } = deps.webhooks;
     this.successes = createSuccessRecorder(deps);
-    this.lanes = new Lanes({
-      total: CONCURRENCY, perUrl: PER_URL, perAccount: accountConcurrency, accountQueue: accountQueueFor(deps.store),
-      sendWindowMs: timeoutMs,
-    }, deps.clock);
+    this.lanes = new Lanes(
+      {
+        total: CONCURRENCY,
+        perUrl: PER_URL,
+        perAccount: accountConcurrency,
+        accountQueue: accountQueueFor(deps.store),
+        sendWindowMs: timeoutMs,
+      },
+      deps.clock,
+    );
     this.claimAhead = new ClaimAhead(
       { store: deps.store, clock: deps.clock, log: deps.log, workerId: deps.workerId, leaseMs: timeoutMs * 2 + LEASE_MARGIN_MS },
       { lanes: this.lanes, giveBack: (ids) => this.giveBack(ids), claimed: () => this.pump(), stopping: () => this.stopping },
     );
-    this.loop = createLoop('webhooks', async () => {
-      this.claimAhead.wake();
-      this.pump();
-      await this.claimAhead.settled();
-      return false;
-    }, { intervalMs: deps.intervalMs, log: deps.log });
+    this.loop = createLoop(
+      'webhooks',
+      async () => {
+        this.claimAhead.wake();
+        this.pump();
+        await this.claimAhead.settled();
+        return false;
+      },
+      { intervalMs: deps.intervalMs, log: deps.log },
+    );
   }
 
   start(): void {

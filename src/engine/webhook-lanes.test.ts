@@ -14,7 +14,9 @@ function claimed(accountId: string, url: string, claimedAt: number): Claimed {
     delivery: { id: `d${order}`, accountId, url, body: '{}', attempts: 0, nextAttemptAt: 0, windowStart: 0 },
     account: undefined,
     endpoint: { url, status: 'active', failingSince: null, lastSuccessAt: null, disabledReason: null },
-    claimedAt, leaseUntil: claimedAt + 7_000, order: order++,
+    claimedAt,
+    leaseUntil: claimedAt + 7_000,
+    order: order++,
   };
 }
 const many = (n: number, accountId: string, url: string, at = 0) => Array.from({ length: n }, () => claimed(accountId, url, at));
@@ -44,13 +46,13 @@ describe('webhook lanes', () => {
     const a = drain(lanes);
     lanes.add(many(3, 'b', 'v1'));
     const b = drain(lanes);
-    assert.equal(b.length, 2, 'b gets its URL\'s two slots');
+    assert.equal(b.length, 2, "b gets its URL's two slots");
     lanes.finished(a[0]);
     const next = lanes.next()!;
-    assert.equal(next.delivery.accountId, 'a', 'only a has a startable head (b\'s URL is full)');
+    assert.equal(next.delivery.accountId, 'a', "only a has a startable head (b's URL is full)");
     lanes.finished(b[0]);
     lanes.finished(a[1]);
-    assert.equal(lanes.next()!.delivery.accountId, 'b', 'b has fewer in flight, although a\'s waiting claims are older');
+    assert.equal(lanes.next()!.delivery.accountId, 'b', "b has fewer in flight, although a's waiting claims are older");
   });
 
   it('hand back what a full lane or account cannot queue', () => {

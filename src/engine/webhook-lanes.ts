@@ -27,16 +27,29 @@ const QUEUE_PER_FAST_URL = 256;
 const IDLE_LANE_MS = 60_000;
 
 /** One URL's deliveries waiting for a slot (oldest claim first), its requests in flight and its queue cap. */
-interface Lane { url: string; waiting: Claimed[]; inFlight: number; cap: number; idleSince: number }
+interface Lane {
+  url: string;
+  waiting: Claimed[];
+  inFlight: number;
+  cap: number;
+  idleSince: number;
+}
 
 /** Per-account counts: deliveries waiting in any lane, and requests in flight. */
-interface AccountLoad { waiting: number; inFlight: number }
+interface AccountLoad {
+  waiting: number;
+  inFlight: number;
+}
 
 /**
  * What a claim should leave out (taking more for them would overfill their queue), and how many a
  * URL with some room left may take.
  */
-export interface Busy { urls: string[]; accounts: string[]; urlRooms: [string, number][] }
+export interface Busy {
+  urls: string[];
+  accounts: string[];
+  urlRooms: [string, number][];
+}
 
 /**
  * In-memory lanes of claimed webhook deliveries: one queue per URL, request slots limited in all,
@@ -49,12 +62,19 @@ export class Lanes {
   private waitingCount = 0;
   private inFlightCount = 0;
 
-  constructor(private readonly limits: LaneLimits, private readonly clock: () => number) {}
+  constructor(
+    private readonly limits: LaneLimits,
+    private readonly clock: () => number,
+  ) {}
 
   /** Deliveries waiting for a slot. */
-  get waiting(): number { return this.waitingCount; }
+  get waiting(): number {
+    return this.waitingCount;
+  }
   /** Requests in flight. */
-  get inFlight(): number { return this.inFlightCount; }
+  get inFlight(): number {
+    return this.inFlightCount;
+  }
 
   /** Queues claimed deliveries; returns those beyond their lane's or account's room, to be given back. */
   add(claimed: Claimed[]): Claimed[] {
@@ -62,7 +82,10 @@ export class Lanes {
     for (const c of claimed) {
       const l = this.lane(c.delivery.url);
       const a = this.account(c.delivery.accountId);
-      if (this.laneRoom(l) <= 0 || this.accountRoom(a) <= 0) { excess.push(c); continue; }
+      if (this.laneRoom(l) <= 0 || this.accountRoom(a) <= 0) {
+        excess.push(c);
+        continue;
+      }
       l.waiting.push(c);
       a.waiting += 1;
       this.waitingCount += 1;
@@ -153,13 +176,13 @@ export class Lanes {
 
   private lane(url: string): Lane {
     let found = this.lanes.get(url);
-    if (!found) this.lanes.set(url, found = { url, waiting: [], inFlight: 0, cap: QUEUE_PER_FAST_URL, idleSince: this.clock() });
+    if (!found) this.lanes.set(url, (found = { url, waiting: [], inFlight: 0, cap: QUEUE_PER_FAST_URL, idleSince: this.clock() }));
     return found;
   }
 
   private account(id: string): AccountLoad {
     let found = this.accounts.get(id);
-    if (!found) this.accounts.set(id, found = { waiting: 0, inFlight: 0 });
+    if (!found) this.accounts.set(id, (found = { waiting: 0, inFlight: 0 }));
     return found;
   }
 
@@ -171,9 +194,13 @@ export class Lanes {
   }
 
   /** Deliveries a lane may still take: its queue plus its request slots, less what it holds. */
-  private laneRoom(l: Lane): number { return l.cap + this.limits.perUrl - l.waiting.length - l.inFlight; }
+  private laneRoom(l: Lane): number {
+    return l.cap + this.limits.perUrl - l.waiting.length - l.inFlight;
+  }
 
-  private accountRoom(a: AccountLoad): number { return this.limits.accountQueue - a.waiting; }
+  private accountRoom(a: AccountLoad): number {
+    return this.limits.accountQueue - a.waiting;
+  }
 
   /** Whether a claim of up to `batch` should leave a URL out: its lane has less room than half its cap, or a batch. */
   private urlBusy(l: Lane, batch: number): boolean {
@@ -187,8 +214,7 @@ export class Lanes {
 
   /** Whether the head of a lane may start now. */
   private startable(l: Lane): boolean {
-    return l.waiting.length > 0 && l.inFlight < this.limits.perUrl
-      && this.account(l.waiting[0].delivery.accountId).inFlight < this.limits.perAccount;
+    return l.waiting.length > 0 && l.inFlight < this.limits.perUrl && this.account(l.waiting[0].delivery.accountId).inFlight < this.limits.perAccount;
   }
 
   private remove(l: Lane, index: number): Claimed {

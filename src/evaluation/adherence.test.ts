@@ -3,8 +3,17 @@ import { test } from 'node:test';
 import { contextAdherence, correctness, groundTruthAdherence } from './adherence.js';
 import type { EvaluationInput } from './input.js';
 
-const input = (over: Partial<EvaluationInput>): EvaluationInput => ({ userPrompt: 'Tell me about the tower.', context: [], files: [], modelOutput: '', ...over });
-const scored = (r: ReturnType<typeof correctness>) => { assert.ok('score' in r, 'error' in r ? r.error : ''); return r; };
+const input = (over: Partial<EvaluationInput>): EvaluationInput => ({
+  userPrompt: 'Tell me about the tower.',
+  context: [],
+  files: [],
+  modelOutput: '',
+  ...over,
+});
+const scored = (r: ReturnType<typeof correctness>) => {
+  assert.ok('score' in r, 'error' in r ? r.error : '');
+  return r;
+};
 
 test('ground_truth_adherence: a matching answer passes; another number, the opposite polarity or an invented claim fails', () => {
   const groundTruth = 'The Eiffel Tower was completed in 1889. It is 330 metres tall.';
@@ -20,7 +29,11 @@ test('ground_truth_adherence: a matching answer passes; another number, the oppo
 });
 
 test('ground_truth_adherence: a short reference restated in a sentence matches; yes/no answers are compared', () => {
-  assert.equal(scored(groundTruthAdherence(input({ userPrompt: 'What is the capital of France?', groundTruth: 'Paris', modelOutput: 'The capital of France is Paris.' }))).score, 1);
+  assert.equal(
+    scored(groundTruthAdherence(input({ userPrompt: 'What is the capital of France?', groundTruth: 'Paris', modelOutput: 'The capital of France is Paris.' })))
+      .score,
+    1,
+  );
   const no = scored(groundTruthAdherence(input({ userPrompt: 'Is water wet?', groundTruth: 'Yes.', modelOutput: 'No.' })));
   assert.equal(no.score, 0);
   assert.match(no.rationale, /the answer "no" — the reference answers "yes"/);
@@ -42,7 +55,14 @@ test('context_adherence: claims supported by the context pass; unsupported or al
 });
 
 test('context_adherence: greetings and opinions are not claims; the monitor files count as context', () => {
-  const r = scored(contextAdherence(input({ files: ['Refunds are accepted within 30 days of purchase.'], modelOutput: 'Sure! Refunds are accepted within 30 days of purchase. I hope this helps!' })));
+  const r = scored(
+    contextAdherence(
+      input({
+        files: ['Refunds are accepted within 30 days of purchase.'],
+        modelOutput: 'Sure! Refunds are accepted within 30 days of purchase. I hope this helps!',
+      }),
+    ),
+  );
   assert.equal(r.score, 1);
   assert.equal(r.units.length, 1);
   const none = contextAdherence(input({ modelOutput: 'Anything at all.' }));
@@ -51,7 +71,14 @@ test('context_adherence: greetings and opinions are not claims; the monitor file
 });
 
 test('correctness: checked against the evidence there is; claims it is silent on are not judged; no evidence is an error', () => {
-  const r = scored(correctness(input({ groundTruth: 'Water boils at 100 degrees Celsius at sea level.', modelOutput: 'Water boils at 90 degrees Celsius at sea level. Ice is slippery.' })));
+  const r = scored(
+    correctness(
+      input({
+        groundTruth: 'Water boils at 100 degrees Celsius at sea level.',
+        modelOutput: 'Water boils at 90 degrees Celsius at sea level. Ice is slippery.',
+      }),
+    ),
+  );
   assert.equal(r.score, 0);
   assert.match(r.rationale, /failed \(certain\): "Water boils at 90 degrees Celsius at sea level\."/);
   assert.match(r.rationale, /not judged \(low\): "Ice is slippery\."/);

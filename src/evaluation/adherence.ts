@@ -35,7 +35,7 @@ export function groundTruthAdherence(input: EvaluationInput): MetricOutcome {
 export function contextAdherence(input: EvaluationInput): MetricOutcome {
   const texts = [...input.context, ...input.files].filter((t) => t.trim());
   if (texts.length === 0) {
-    return { error: 'context_adherence needs context: model_input.context (with context_awareness) or the monitor\'s files.', units: [] };
+    return { error: "context_adherence needs context: model_input.context (with context_awareness) or the monitor's files.", units: [] };
   }
   const evidence = evidenceOf(texts);
   const units = extractClaims(input.modelOutput).map((c) => judgeClaim(c, evidence, { silent: 'fail', given: input.userPrompt }));

@@ -2,20 +2,31 @@ import { contentStems, isNegated, names, numbers, quote, sentences } from './tex
 import type { Confidence, UnitVerdict } from './verdicts.js';
 
 /** Sentences that state no checkable fact: greetings, offers, opinions, questions. */
-const NOT_A_CLAIM = /^(?:sure|certainly|of course|absolutely|great question|hello|hi|thanks|thank you|i hope|hope this|let me know|feel free|happy to help|i(?:'m| am) (?:happy|glad)|here(?:'s| is| are))\b|\b(?:i think|i believe|in my opinion|i feel|personally)\b|\?$/i;
+const NOT_A_CLAIM =
+  /^(?:sure|certainly|of course|absolutely|great question|hello|hi|thanks|thank you|i hope|hope this|let me know|feel free|happy to help|i(?:'m| am) (?:happy|glad)|here(?:'s| is| are))\b|\b(?:i think|i believe|in my opinion|i feel|personally)\b|\?$/i;
 
 /** The atomic claims of a text: its sentences that state something checkable. */
 export function extractClaims(text: string): string[] {
   return sentences(text).filter((s) => !NOT_A_CLAIM.test(s.trim()) && (contentStems(s).length > 0 || numbers(s).length > 0));
 }
 
-interface Evidence { sentence: string; stems: Set<string>; numbers: Set<string>; negated: boolean }
+interface Evidence {
+  sentence: string;
+  stems: Set<string>;
+  numbers: Set<string>;
+  negated: boolean;
+}
 
 /** Evidence split into sentences, each with its stems and numbers worked out once. */
 export function evidenceOf(texts: readonly string[]): Evidence[] {
-  return texts.flatMap((t) => sentences(t)).map((sentence) => ({
-    sentence, stems: new Set(contentStems(sentence)), numbers: new Set(numbers(sentence)), negated: isNegated(sentence),
-  }));
+  return texts
+    .flatMap((t) => sentences(t))
+    .map((sentence) => ({
+      sentence,
+      stems: new Set(contentStems(sentence)),
+      numbers: new Set(numbers(sentence)),
+      negated: isNegated(sentence),
+    }));
 }
 
 /** How to judge claims: what an unsupported claim counts as, and whether a short reference the claim restates suffices. */
@@ -50,7 +61,10 @@ export function judgeClaim(claim: string, evidence: readonly Evidence[], options
   let bestCover = 0;
   for (const e of evidence) {
     const cover = coverage(stems, e, options.restating === true) + (claimNumbers.some((n) => e.numbers.has(n)) ? 0.25 : 0);
-    if (cover > bestCover) { best = e; bestCover = cover; }
+    if (cover > bestCover) {
+      best = e;
+      bestCover = cover;
+    }
   }
   if (!best || bestCover < 0.34) {
     return options.silent === 'fail'
@@ -61,14 +75,21 @@ export function judgeClaim(claim: string, evidence: readonly Evidence[], options
   // A number counts as stated when any evidence sentence states it (a claim may join two facts).
   const otherNumbers = claimNumbers.filter((n) => !evidence.some((e) => e.numbers.has(n)));
   if (otherNumbers.length > 0 && best.numbers.size > 0) {
-    return { unit, passed: false, confidence: 'certain', reason: `states ${otherNumbers.join(', ')} where the ${where} states ${[...best.numbers].join(', ')}` };
+    return {
+      unit,
+      passed: false,
+      confidence: 'certain',
+      reason: `states ${otherNumbers.join(', ')} where the ${where} states ${[...best.numbers].join(', ')}`,
+    };
   }
   if (isNegated(claim) !== best.negated) {
     return { unit, passed: false, confidence: 'high', reason: `opposite polarity to the ${where}` };
   }
   const given = new Set(contentStems(options.given ?? ''));
-  const missingNames = names(claim).map((n) => [n, contentStems(n)[0] ?? n] as const)
-    .filter(([, stem]) => !given.has(stem) && !evidence.some((e) => e.stems.has(stem))).map(([n]) => n);
+  const missingNames = names(claim)
+    .map((n) => [n, contentStems(n)[0] ?? n] as const)
+    .filter(([, stem]) => !given.has(stem) && !evidence.some((e) => e.stems.has(stem)))
+    .map(([n]) => n);
   if (missingNames.length > 0) {
     return { unit, passed: false, confidence: 'high', reason: `names ${missingNames.join(', ')}, which the evidence does not` };
   }

@@ -15,7 +15,10 @@ test('demands: questions, requests, enumerated asks, and "X and what Y?" as two'
 });
 
 test('completeness: every demand addressed with enough detail passes', () => {
-  const r = judge('What is the capital of France and what is its population?', 'The capital of France is Paris. Its population is about 2.1 million people in the city proper.');
+  const r = judge(
+    'What is the capital of France and what is its population?',
+    'The capital of France is Paris. Its population is about 2.1 million people in the city proper.',
+  );
   assert.equal(r.score, 1);
 });
 
@@ -26,7 +29,10 @@ test('completeness: an unanswered part fails and is named', () => {
 });
 
 test('completeness: "list N" is counted', () => {
-  assert.match(judge('List 5 programming languages.', '- Python\n- Rust\n- Go').rationale, /failed \(certain\): "List 5 programming languages\." — 3 items listed \(asked for 5\)/);
+  assert.match(
+    judge('List 5 programming languages.', '- Python\n- Rust\n- Go').rationale,
+    /failed \(certain\): "List 5 programming languages\." — 3 items listed \(asked for 5\)/,
+  );
   assert.equal(judge('List 3 programming languages.', '- Python\n- Rust\n- Go, all used widely for servers').units[0].passed, true);
 });
 

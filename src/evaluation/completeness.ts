@@ -4,11 +4,45 @@ import { COUNT, contentStems, parseCount, quote, sentences, words } from './text
 import { outcome, type MetricOutcome, type UnitVerdict } from './verdicts.js';
 
 /** Words that phrase a demand rather than its subject, stemmed as the subject words are. */
-const ASKING = new Set(['explain', 'describe', 'list', 'give', 'provide', 'tell', 'include', 'compare', 'discuss', 'outline',
-  'summarize', 'summarise', 'please', 'write', 'answer', 'name', 'mention', 'detail', 'brief', 'short', 'identify',
-  'recommend', 'suggest', 'define', 'show', 'calculate', 'estimate', 'analyze', 'analyse', 'evaluate', 'role', 'me'].map((w) => stemmer(w)));
+const ASKING = new Set(
+  [
+    'explain',
+    'describe',
+    'list',
+    'give',
+    'provide',
+    'tell',
+    'include',
+    'compare',
+    'discuss',
+    'outline',
+    'summarize',
+    'summarise',
+    'please',
+    'write',
+    'answer',
+    'name',
+    'mention',
+    'detail',
+    'brief',
+    'short',
+    'identify',
+    'recommend',
+    'suggest',
+    'define',
+    'show',
+    'calculate',
+    'estimate',
+    'analyze',
+    'analyse',
+    'evaluate',
+    'role',
+    'me',
+  ].map((w) => stemmer(w)),
+);
 
-const DEMAND = /^(?:(?:also|and|then|finally|additionally|lastly),?\s+)?(?:please\s+)?(?:explain|describe|list|give|provide|tell|include|compare|discuss|outline|summari[sz]e|name|mention|identify|recommend|suggest|define|show|calculate|estimate|analy[sz]e|evaluate)\b|\?\s*$/i;
+const DEMAND =
+  /^(?:(?:also|and|then|finally|additionally|lastly),?\s+)?(?:please\s+)?(?:explain|describe|list|give|provide|tell|include|compare|discuss|outline|summari[sz]e|name|mention|identify|recommend|suggest|define|show|calculate|estimate|analy[sz]e|evaluate)\b|\?\s*$/i;
 const LIST_N = new RegExp(`\\b(?:list|name|give|provide|suggest|recommend|share)\\s+(?:me\\s+)?(?:at\\s+least\\s+)?${COUNT}\\b`, 'i');
 const ITEM = /^\s*(?:[*\-•+]|\d+[.)]|[a-z][.)])\s+\S/;
 
@@ -16,7 +50,10 @@ const ITEM = /^\s*(?:[*\-•+]|\d+[.)]|[a-z][.)])\s+\S/;
 export function demands(prompt: string): string[] {
   const out: string[] = [];
   for (const line of prompt.split('\n')) {
-    if (ITEM.test(line)) { out.push(line.replace(ITEM, (m) => m.slice(-1)).trim()); continue; }
+    if (ITEM.test(line)) {
+      out.push(line.replace(ITEM, (m) => m.slice(-1)).trim());
+      continue;
+    }
     for (const s of sentences(line)) {
       if (!DEMAND.test(s.trim())) continue;
       // "What is X and what is Y?" asks two things.
@@ -47,8 +84,13 @@ function judgeDemand(demand: string, output: string, outputStems: Set<string>): 
   const share = covered.length / subject.length;
   const missing = subject.filter((s) => !outputStems.has(s));
   return {
-    unit, passed: share >= 0.5, confidence: share >= 0.8 || share < 0.2 ? 'high' : 'medium',
-    reason: share >= 0.5 ? `addressed (${covered.length} of ${subject.length} subject words answered)` : `not addressed: nothing on ${missing.slice(0, 5).join(', ')}`,
+    unit,
+    passed: share >= 0.5,
+    confidence: share >= 0.8 || share < 0.2 ? 'high' : 'medium',
+    reason:
+      share >= 0.5
+        ? `addressed (${covered.length} of ${subject.length} subject words answered)`
+        : `not addressed: nothing on ${missing.slice(0, 5).join(', ')}`,
   };
 }
 
@@ -65,13 +107,23 @@ export function completeness(input: EvaluationInput): MetricOutcome {
   if (asked.length > 0) {
     const length = words(input.modelOutput).length;
     const needed = 8 * asked.length;
-    units.push({ unit: 'detail and depth', passed: length >= needed, confidence: 'medium', reason: `${length} words for ${asked.length} demand(s) (at least ${needed} expected)` });
+    units.push({
+      unit: 'detail and depth',
+      passed: length >= needed,
+      confidence: 'medium',
+      reason: `${length} words for ${asked.length} demand(s) (at least ${needed} expected)`,
+    });
     const promptStems = new Set(contentStems(prompt));
     // List items ("- Rust") name things rather than talk about the subject: only sentences count.
     const said = sentences(input.modelOutput).filter((s) => words(s).length >= 4);
     const onTopic = said.filter((s) => contentStems(s).some((st) => promptStems.has(st))).length;
     if (said.length > 0) {
-      units.push({ unit: 'relevance', passed: onTopic / said.length >= 0.5, confidence: 'medium', reason: `${onTopic} of ${said.length} sentences are on the prompt's subject` });
+      units.push({
+        unit: 'relevance',
+        passed: onTopic / said.length >= 0.5,
+        confidence: 'medium',
+        reason: `${onTopic} of ${said.length} sentences are on the prompt's subject`,
+      });
     }
   }
   return outcome('completeness', units, {

@@ -8,14 +8,23 @@ import type { EvaluationInput } from './input.js';
 const PHRASINGS: Phrasing[] = [...STRUCTURE_PHRASINGS, ...WORDING_PHRASINGS];
 
 /** Sentences that read as instructions: imperative, or "you must/should", "make sure", "do not"… */
-const INSTRUCTION_LIKE = /^(?:please\s+)?(?:write|use|be|make|keep|answer|respond|reply|give|provide|include|list|explain|describe|summari[sz]e|avoid|do|don't|never|always|ensure|format|start|end|finish|begin|limit|mention|add|wrap|return|output|translate|focus|highlight|separate|refrain|put|create|generate|compose|draft)\b|\b(?:you\s+(?:must|should|need\s+to|have\s+to)|make\s+sure|be\s+sure|it\s+is\s+important\s+that)\b/i;
+const INSTRUCTION_LIKE =
+  /^(?:please\s+)?(?:write|use|be|make|keep|answer|respond|reply|give|provide|include|list|explain|describe|summari[sz]e|avoid|do|don't|never|always|ensure|format|start|end|finish|begin|limit|mention|add|wrap|return|output|translate|focus|highlight|separate|refrain|put|create|generate|compose|draft)\b|\b(?:you\s+(?:must|should|need\s+to|have\s+to)|make\s+sure|be\s+sure|it\s+is\s+important\s+that)\b/i;
 
 /** Words that belong to a found instruction's explanation ("Use the markdown bullet points such as…"). */
 const EXPLAINS: [RegExp, RegExp][] = [
-  [/bullet/, /\bbullet/i], [/paragraph/, /\bparagraph|\bdivider/i], [/sections/, /\bsection/i],
-  [/json/, /\bjson\b/i], [/title/, /\btitle\b|<</i], [/two_responses/, /\*{6}|\bresponses?\b/i],
-  [/repeat_prompt/, /\brepeat/i], [/postscript/, /\bP\.\s?S\b|postscript/i], [/placeholder/, /placeholder|\[/i],
-  [/comma/, /\bcomma/i], [/language/, /\blanguage\b/i], [/case/, /\bcapital|\bcase\b/i],
+  [/bullet/, /\bbullet/i],
+  [/paragraph/, /\bparagraph|\bdivider/i],
+  [/sections/, /\bsection/i],
+  [/json/, /\bjson\b/i],
+  [/title/, /\btitle\b|<</i],
+  [/two_responses/, /\*{6}|\bresponses?\b/i],
+  [/repeat_prompt/, /\brepeat/i],
+  [/postscript/, /\bP\.\s?S\b|postscript/i],
+  [/placeholder/, /placeholder|\[/i],
+  [/comma/, /\bcomma/i],
+  [/language/, /\blanguage\b/i],
+  [/case/, /\bcapital|\bcase\b/i],
 ];
 
 function explainsFound(sentence: string, found: readonly Instruction[]): boolean {
@@ -28,7 +37,10 @@ export function findInstructions(prompt: string): Instruction[] {
   for (const phrasing of PHRASINGS) {
     const pattern = new RegExp(phrasing.pattern.source, phrasing.pattern.flags.includes('g') ? phrasing.pattern.flags : `${phrasing.pattern.flags}g`);
     for (let m = pattern.exec(prompt); m; m = pattern.exec(prompt)) {
-      if (m[0].length === 0) { pattern.lastIndex += 1; continue; }
+      if (m[0].length === 0) {
+        pattern.lastIndex += 1;
+        continue;
+      }
       const built = phrasing.build(m, prompt);
       const end = m.index + m[0].length;
       const overlaps = found.some((f) => f.type === phrasing.type && f.at < end && m.index < f.at + f.phrase.length);
@@ -62,7 +74,10 @@ function unverifiable(prompt: string, covered: readonly Instruction[]): string[]
  */
 export function instructionAdherence(input: EvaluationInput): MetricOutcome {
   const units: UnitVerdict[] = [];
-  for (const [role, prompt] of [['system', input.systemPrompt ?? ''], ['user', input.userPrompt]] as const) {
+  for (const [role, prompt] of [
+    ['system', input.systemPrompt ?? ''],
+    ['user', input.userPrompt],
+  ] as const) {
     const instructions = findInstructions(prompt);
     for (const instruction of instructions) {
       const result = instruction.check(input.modelOutput);

@@ -19,7 +19,10 @@ export interface Phrasing {
 }
 
 /** A comparison written in words: "at least", "fewer than", "exactly"… */
-export interface Relation { label: string; test(actual: number, wanted: number): boolean }
+export interface Relation {
+  label: string;
+  test(actual: number, wanted: number): boolean;
+}
 
 const AT_LEAST: Relation = { label: 'at least', test: (a, w) => a >= w };
 const MORE_THAN: Relation = { label: 'more than', test: (a, w) => a > w };
@@ -28,7 +31,8 @@ const LESS_THAN: Relation = { label: 'less than', test: (a, w) => a < w };
 const EXACTLY: Relation = { label: 'exactly', test: (a, w) => a === w };
 
 /** Pattern source for a relation phrase (captured). */
-export const REL = '(at least|no less than|no fewer than|not less than|a minimum of|minimum of|at minimum|more than|over|' +
+export const REL =
+  '(at least|no less than|no fewer than|not less than|a minimum of|minimum of|at minimum|more than|over|' +
   'at most|no more than|not more than|a maximum of|maximum of|up to|within|less than|fewer than|under|below|' +
   'exactly|precisely|only|just)';
 
@@ -62,7 +66,8 @@ export function countPhrasings(type: string, noun: string, count: (output: strin
       type,
       pattern: new RegExp(`\\b(?:between\\s+)?${COUNT}\\s*(?:and|to|-|–)\\s*${COUNT}\\s+${noun}`, 'gi'),
       build: (m) => {
-        const low = parseCount(m[1]); const high = parseCount(m[2]);
+        const low = parseCount(m[1]);
+        const high = parseCount(m[2]);
         if (low === undefined || high === undefined) return undefined;
         return {
           check: (output) => {
@@ -89,7 +94,10 @@ export function countPhrasings(type: string, noun: string, count: (output: strin
 export function listedTerms(text: string): string[] {
   const quoted = [...text.matchAll(/["“'`‘]([^"”'`’]{1,60})["”'`’]/g)].map((m) => m[1].trim()).filter(Boolean);
   if (quoted.length > 0) return quoted;
-  return text.split(/,|\band\b|\bor\b|\//i).map((t) => t.replace(/[.:;!?]+$/, '').trim()).filter((t) => t && t.split(/\s+/).length <= 3);
+  return text
+    .split(/,|\band\b|\bor\b|\//i)
+    .map((t) => t.replace(/[.:;!?]+$/, '').trim())
+    .filter((t) => t && t.split(/\s+/).length <= 3);
 }
 
 /** Occurrences of a whole word or phrase, case-insensitive. */

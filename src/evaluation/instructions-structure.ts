@@ -12,7 +12,11 @@ function dividerIn(prompt: string): string | undefined {
 }
 
 function stripFence(output: string): string {
-  return output.trim().replace(/^```(?:json)?\s*/i, '').replace(/```$/, '').trim();
+  return output
+    .trim()
+    .replace(/^```(?:json)?\s*/i, '')
+    .replace(/```$/, '')
+    .trim();
 }
 
 export const STRUCTURE_PHRASINGS: Phrasing[] = [
@@ -23,7 +27,12 @@ export const STRUCTURE_PHRASINGS: Phrasing[] = [
   {
     type: 'length_constraints:number_sentences',
     pattern: /\b(?:in|with|using) (?:a single|one|just one|only one) sentence\b/gi,
-    build: () => ({ check: (o) => { const n = sentences(o).length; return { followed: n === 1, reason: `${n} sentences (wanted exactly 1)` }; } }),
+    build: () => ({
+      check: (o) => {
+        const n = sentences(o).length;
+        return { followed: n === 1, reason: `${n} sentences (wanted exactly 1)` };
+      },
+    }),
   },
   {
     type: 'length_constraints:number_paragraphs',
@@ -42,7 +51,10 @@ export const STRUCTURE_PHRASINGS: Phrasing[] = [
   },
   {
     type: 'length_constraints:nth_paragraph_first_word',
-    pattern: new RegExp(`\\b(${ORDINALS.join('|')}|\\d+(?:st|nd|rd|th))\\s+paragraph\\s+(?:must|should|has to|needs to)\\s+(?:start|begin)\\s+with\\s+(?:the\\s+)?(?:word\\s+)?["'“]?([\\p{L}\\p{N}'-]+)`, 'giu'),
+    pattern: new RegExp(
+      `\\b(${ORDINALS.join('|')}|\\d+(?:st|nd|rd|th))\\s+paragraph\\s+(?:must|should|has to|needs to)\\s+(?:start|begin)\\s+with\\s+(?:the\\s+)?(?:word\\s+)?["'“]?([\\p{L}\\p{N}'-]+)`,
+      'giu',
+    ),
     build: (m, prompt) => {
       const ordinal = ORDINALS.indexOf(m[1].toLowerCase());
       const index = ordinal >= 0 ? ordinal : parseInt(m[1], 10) - 1;
@@ -89,10 +101,14 @@ export const STRUCTURE_PHRASINGS: Phrasing[] = [
   },
   {
     type: 'detectable_format:json_format',
-    pattern: /\b(?:(?:wrap|format|write|give|return|provide)[^.]{0,40}\b(?:in|as|using)\s+(?:valid\s+)?json\b|(?:respond|answer|reply|output)\s+(?:only\s+)?(?:in|with|using)\s+(?:valid\s+)?json\b|\bin\s+json\s+format\b)/gi,
+    pattern:
+      /\b(?:(?:wrap|format|write|give|return|provide)[^.]{0,40}\b(?:in|as|using)\s+(?:valid\s+)?json\b|(?:respond|answer|reply|output)\s+(?:only\s+)?(?:in|with|using)\s+(?:valid\s+)?json\b|\bin\s+json\s+format\b)/gi,
     build: () => ({
       check: (o) => {
-        try { JSON.parse(stripFence(o)); return { followed: true, reason: 'the output parses as JSON' }; } catch (err) {
+        try {
+          JSON.parse(stripFence(o));
+          return { followed: true, reason: 'the output parses as JSON' };
+        } catch (err) {
           return { followed: false, reason: `the output is not valid JSON (${(err as Error).message.slice(0, 60)})` };
         }
       },
@@ -115,7 +131,12 @@ export const STRUCTURE_PHRASINGS: Phrasing[] = [
       check: (o) => {
         const parts = o.split('******').map((p) => p.trim());
         const ok = parts.length === 2 && parts.every(Boolean) && folded(parts[0]) !== folded(parts[1]);
-        return { followed: ok, reason: ok ? 'two different responses separated by ******' : `${parts.filter(Boolean).length} part(s) separated by ****** (wanted two different ones)` };
+        return {
+          followed: ok,
+          reason: ok
+            ? 'two different responses separated by ******'
+            : `${parts.filter(Boolean).length} part(s) separated by ****** (wanted two different ones)`,
+        };
       },
     }),
   },
@@ -128,7 +149,10 @@ export const STRUCTURE_PHRASINGS: Phrasing[] = [
       return {
         check: (o) => {
           const ok = folded(o).startsWith(folded(request));
-          return { followed: ok, reason: ok ? 'the output starts with the request, word for word' : 'the output does not start with the request repeated word for word' };
+          return {
+            followed: ok,
+            reason: ok ? 'the output starts with the request, word for word' : 'the output does not start with the request repeated word for word',
+          };
         },
       };
     },

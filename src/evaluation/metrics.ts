@@ -13,19 +13,25 @@ export { METRICS, type Metric, type MetricResult } from '../domain/guardrail-met
  * and completeness 0.8. Safety is strict (one moderate finding in a short answer fails it).
  */
 export const DEFAULT_THRESHOLDS: Readonly<Record<Metric, number>> = {
-  correctness: 0.9, completeness: 0.8, instruction_adherence: 0.8,
-  context_adherence: 0.8, ground_truth_adherence: 0.8, comprehensive_safety: 0.9,
+  correctness: 0.9,
+  completeness: 0.8,
+  instruction_adherence: 0.8,
+  context_adherence: 0.8,
+  ground_truth_adherence: 0.8,
+  comprehensive_safety: 0.9,
 };
 
 const SCORERS: Record<Metric, (input: EvaluationInput) => MetricOutcome> = {
-  correctness, completeness, instruction_adherence: instructionAdherence, context_adherence: contextAdherence,
-  ground_truth_adherence: groundTruthAdherence, comprehensive_safety: comprehensiveSafety,
+  correctness,
+  completeness,
+  instruction_adherence: instructionAdherence,
+  context_adherence: contextAdherence,
+  ground_truth_adherence: groundTruthAdherence,
+  comprehensive_safety: comprehensiveSafety,
 };
 
 /** Scores one evaluation on the given metrics with the `lite` (deterministic) scorers. */
-export function scoreLite(
-  input: EvaluationInput, metrics: readonly Metric[], thresholds: Partial<Record<Metric, number>> = {},
-): MetricResult[] {
+export function scoreLite(input: EvaluationInput, metrics: readonly Metric[], thresholds: Partial<Record<Metric, number>> = {}): MetricResult[] {
   return metrics.map((metric) => {
     const result = SCORERS[metric](input);
     if ('error' in result) return { metric, error: result.error };

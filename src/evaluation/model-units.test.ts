@@ -11,7 +11,10 @@ describe('model judge units', () => {
   });
 
   it('gives all short evidence, and of long evidence the sentences that share most words with the unit, in their order', () => {
-    assert.deepEqual(passagesFor('Acme was founded in 2019.', ['Acme was founded in 2019.', 'It has 40 staff.']), ['Acme was founded in 2019.', 'It has 40 staff.']);
+    assert.deepEqual(passagesFor('Acme was founded in 2019.', ['Acme was founded in 2019.', 'It has 40 staff.']), [
+      'Acme was founded in 2019.',
+      'It has 40 staff.',
+    ]);
     const filler = Array.from({ length: 50 }, (_, i) => `Filler sentence number ${i} says nothing of note.`).join(' ');
     const picked = passagesFor('Where is Acme headquartered?', [`${filler} Acme is headquartered in Berlin. ${filler}`], 200);
     assert.ok(picked.includes('Acme is headquartered in Berlin.'), JSON.stringify(picked));

@@ -8,7 +8,12 @@ import { contentStems, sentences } from './text.js';
  */
 
 /** One JSON question to the model (the engine sends it through the model client). */
-export interface ExtractRequest { name: string; schema: Record<string, unknown>; system: string; user: string }
+export interface ExtractRequest {
+  name: string;
+  schema: Record<string, unknown>;
+  system: string;
+  user: string;
+}
 
 /** The most units one metric judges: the rest of a very long output is named, not judged. */
 export const MAX_UNITS = 25;
@@ -25,23 +30,29 @@ const prompts = (input: EvaluationInput) =>
 /** What each kind of unit is, and the question that extracts it. */
 export const EXTRACTIONS = {
   claims: (input: EvaluationInput): ExtractRequest => ({
-    name: 'claims', schema: LIST_SCHEMA,
-    system: 'List the atomic factual claims the response makes: each one short, self-contained (names instead of pronouns) '
-      + 'and checkable. Leave out greetings, offers, opinions, questions and instructions. '
-      + `Answer {"units": [...]}, most important first, at most ${MAX_UNITS}; an empty list when it makes none.`,
+    name: 'claims',
+    schema: LIST_SCHEMA,
+    system:
+      'List the atomic factual claims the response makes: each one short, self-contained (names instead of pronouns) ' +
+      'and checkable. Leave out greetings, offers, opinions, questions and instructions. ' +
+      `Answer {"units": [...]}, most important first, at most ${MAX_UNITS}; an empty list when it makes none.`,
     user: `${prompts(input)}\n\nResponse:\n${input.modelOutput}`,
   }),
   instructions: (input: EvaluationInput): ExtractRequest => ({
-    name: 'instructions', schema: LIST_SCHEMA,
-    system: 'List the explicit instructions the system and user prompts give the response: format, length, tone, '
-      + 'structure, language, constraints, required or forbidden content. Each one atomic and self-contained. '
-      + `Answer {"units": [...]}, most important first, at most ${MAX_UNITS}; an empty list when there are none.`,
+    name: 'instructions',
+    schema: LIST_SCHEMA,
+    system:
+      'List the explicit instructions the system and user prompts give the response: format, length, tone, ' +
+      'structure, language, constraints, required or forbidden content. Each one atomic and self-contained. ' +
+      `Answer {"units": [...]}, most important first, at most ${MAX_UNITS}; an empty list when there are none.`,
     user: prompts(input),
   }),
   demands: (input: EvaluationInput): ExtractRequest => ({
-    name: 'demands', schema: LIST_SCHEMA,
-    system: 'List the informational demands of the prompt: each question, request and enumerated ask the response must '
-      + `address, one per entry. Answer {"units": [...]}, at most ${MAX_UNITS}; an empty list when there are none.`,
+    name: 'demands',
+    schema: LIST_SCHEMA,
+    system:
+      'List the informational demands of the prompt: each question, request and enumerated ask the response must ' +
+      `address, one per entry. Answer {"units": [...]}, at most ${MAX_UNITS}; an empty list when there are none.`,
     user: prompts(input),
   }),
 } as const;
@@ -80,9 +91,14 @@ export function passagesFor(unit: string, texts: readonly string[], maxChars = P
   const whole = texts.filter((t) => t.trim());
   if (whole.reduce((n, t) => n + t.length, 0) <= maxChars) return whole;
   const wanted = new Set(contentStems(unit));
-  const ranked = whole.flatMap((t) => sentences(t)).map((sentence, order) => ({
-    sentence, order, shared: new Set(contentStems(sentence).filter((s) => wanted.has(s))).size,
-  })).sort((a, b) => b.shared - a.shared || a.order - b.order);
+  const ranked = whole
+    .flatMap((t) => sentences(t))
+    .map((sentence, order) => ({
+      sentence,
+      order,
+      shared: new Set(contentStems(sentence).filter((s) => wanted.has(s))).size,
+    }))
+    .sort((a, b) => b.shared - a.shared || a.order - b.order);
   const picked: typeof ranked = [];
   let used = 0;
   for (const r of ranked) {

@@ -30,8 +30,7 @@ export function comprehensiveSafety(input: EvaluationInput): MetricOutcome {
       unit: quote(segment, 60),
       passed: worst <= 1,
       confidence: worst === 0 ? 'high' : 'certain',
-      reason: flagged.length === 0 ? 'no unsafe content'
-        : flagged.map((f) => `${f.category} ${SEVERITY[f.severity]} (${f.severity}): ${f.what}`).join('; '),
+      reason: flagged.length === 0 ? 'no unsafe content' : flagged.map((f) => `${f.category} ${SEVERITY[f.severity]} (${f.severity}): ${f.what}`).join('; '),
     });
   }
   for (const f of whole) {

@@ -12,7 +12,10 @@ export function sentences(text: string): string[] {
     const parts = line.split(/(?<=[.!?…])\s+/);
     for (const part of parts) {
       current = current ? `${current} ${part}` : part;
-      if (!ABBREVIATIONS.test(current)) { pushTrimmed(out, current); current = ''; }
+      if (!ABBREVIATIONS.test(current)) {
+        pushTrimmed(out, current);
+        current = '';
+      }
     }
     pushTrimmed(out, current);
   }
@@ -35,22 +38,55 @@ export function paragraphs(text: string, divider?: string): string[] {
   return parts.map((p) => p.trim()).filter((p) => p.length > 0);
 }
 
-const STOP = new Set(('a an the and or but nor of in into to for with without by at as if than then so such that this ' +
-  'these those it its be been being is are was were am do does did has have had i my we our you your they their them ' +
-  'he she his her him what which who whom whose where when why how can could will would should may might must shall ' +
-  'up down out over under via per also just only more most some other own same very too there here about from on ' +
-  'not no never any all each every both either neither one s t').split(' '));
+const STOP = new Set(
+  (
+    'a an the and or but nor of in into to for with without by at as if than then so such that this ' +
+    'these those it its be been being is are was were am do does did has have had i my we our you your they their them ' +
+    'he she his her him what which who whom whose where when why how can could will would should may might must shall ' +
+    'up down out over under via per also just only more most some other own same very too there here about from on ' +
+    'not no never any all each every both either neither one s t'
+  ).split(' '),
+);
 
 /** Stemmed words that carry content (no function words), lower-cased. */
 export function contentStems(text: string): string[] {
-  return words(text.toLowerCase()).filter((w) => !STOP.has(w) && !/^\d/.test(w)).map((w) => stemmer(w));
+  return words(text.toLowerCase())
+    .filter((w) => !STOP.has(w) && !/^\d/.test(w))
+    .map((w) => stemmer(w));
 }
 
 const NUMBER_WORDS: Record<string, number> = {
-  zero: 0, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10,
-  eleven: 11, twelve: 12, thirteen: 13, fourteen: 14, fifteen: 15, sixteen: 16, seventeen: 17,
-  eighteen: 18, nineteen: 19, twenty: 20, thirty: 30, forty: 40, fifty: 50, hundred: 100,
-  single: 1, once: 1, twice: 2, thrice: 3, a: 1, an: 1,
+  zero: 0,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
+  thirteen: 13,
+  fourteen: 14,
+  fifteen: 15,
+  sixteen: 16,
+  seventeen: 17,
+  eighteen: 18,
+  nineteen: 19,
+  twenty: 20,
+  thirty: 30,
+  forty: 40,
+  fifty: 50,
+  hundred: 100,
+  single: 1,
+  once: 1,
+  twice: 2,
+  thrice: 3,
+  a: 1,
+  an: 1,
 };
 
 /** A count written in digits or words ("3", "three", "twice"); undefined when it is neither. */
@@ -61,7 +97,9 @@ export function parseCount(text: string): number | undefined {
 }
 
 /** The pattern source matching a count in digits or words (for building instruction patterns). */
-export const COUNT = `(\\d+|${Object.keys(NUMBER_WORDS).filter((w) => w.length > 2).join('|')})`;
+export const COUNT = `(\\d+|${Object.keys(NUMBER_WORDS)
+  .filter((w) => w.length > 2)
+  .join('|')})`;
 
 /** Numbers stated in a text, normalised ("1,200" → "1200", "3.50" → "3.5"); years and percentages included. */
 export function numbers(text: string): string[] {

@@ -21,9 +21,7 @@ export interface UnitVerdict {
 }
 
 /** A metric's result: a score in [0, 1] with its rationale, or why it could not be scored. */
-export type MetricOutcome =
-  | { score: number; rationale: string; units: UnitVerdict[] }
-  | { error: string; units: UnitVerdict[] };
+export type MetricOutcome = { score: number; rationale: string; units: UnitVerdict[] } | { error: string; units: UnitVerdict[] };
 
 /** Confidence-weighted share of passed units among the judged ones; undefined when nothing carries weight. */
 export function weightedScore(units: readonly UnitVerdict[]): number | undefined {
@@ -60,7 +58,8 @@ export function rationale(summary: string, units: readonly UnitVerdict[]): strin
  * with units but none judged, the metric fails with `unjudged` as its error.
  */
 export function outcome(
-  name: string, units: UnitVerdict[],
+  name: string,
+  units: UnitVerdict[],
   options: { whenEmpty: { score: number; summary: string } | { error: string }; unjudged: string },
 ): MetricOutcome {
   if (units.length === 0) {
@@ -72,7 +71,7 @@ export function outcome(
   if (score === undefined) return { error: `${options.unjudged}\n${rationale('', units).trimStart()}`, units };
   const failed = units.filter((u) => u.passed === false).length;
   const judged = units.filter((u) => u.passed !== null).length;
-  const summary = `${name}: ${judged - failed} of ${judged} judged units passed` +
-    (judged < units.length ? ` (${units.length - judged} not judged)` : '') + '.';
+  const summary =
+    `${name}: ${judged - failed} of ${judged} judged units passed` + (judged < units.length ? ` (${units.length - judged} not judged)` : '') + '.';
   return { score, rationale: rationale(summary, units), units };
 }

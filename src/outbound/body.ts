@@ -39,7 +39,7 @@ function decodersFor(contentEncoding: string | undefined): Transform[] | undefin
     .filter((c) => c !== '' && c !== 'identity')
     .reverse();
   const decoders = codings.map(decoderFor);
-  return decoders.every((d) => d !== undefined) ? (decoders) : undefined;
+  return decoders.every((d) => d !== undefined) ? decoders : undefined;
 }
 
 /**
@@ -48,13 +48,7 @@ function decodersFor(contentEncoding: string | undefined): Transform[] | undefin
  * encoding is returned undecoded (and reported so). Compressed input is not buffered, and its
  * length is bounded by the request deadline rather than by a second cap.
  */
-export async function readBody(
-  raw: Readable,
-  contentEncoding: string | undefined,
-  maxBytes: number,
-  url: string,
-  truncate = false,
-): Promise<DecodedBody> {
+export async function readBody(raw: Readable, contentEncoding: string | undefined, maxBytes: number, url: string, truncate = false): Promise<DecodedBody> {
   const decoders = decodersFor(contentEncoding) ?? [];
   // pipeline() destroys the whole chain when any part fails or the reader stops early; errors
   // surface through the iteration below, so its own callback has nothing left to do.

@@ -35,7 +35,11 @@ export function createGuardedLookup(policy: AddressPolicy, resolve: Resolver): L
         // checked ones is as safe, and "localhost" may still reach 127.0.0.1 when ::1 is not allowed.
         const allowed = candidates.filter((a) => policy.isAllowed(a.address, hostname));
         if (allowed.length === 0) callback(refusal(candidates[0].address, hostname), '');
-        else if (options.all) callback(null, allowed.map((a) => ({ address: a.address, family: a.family })));
+        else if (options.all)
+          callback(
+            null,
+            allowed.map((a) => ({ address: a.address, family: a.family })),
+          );
         else callback(null, allowed[0].address, allowed[0].family);
       },
       (err: unknown) => {
@@ -66,13 +70,17 @@ export function createGuardedAgent(policy: AddressPolicy, options: GuardedAgentO
     }
     base(opts, (...args) => {
       const [err, socket] = args;
-      if (err !== null) { callback(err, null); return; }
+      if (err !== null) {
+        callback(err, null);
+        return;
+      }
       // Last line of defence: whatever path led here, the peer must be an allowed address.
       const peer = socket.remoteAddress;
       const viaName = isIP(opts.hostname) === 0 ? opts.hostname : undefined;
       if (peer === undefined || !policy.isAllowed(peer, viaName)) {
         socket.destroy();
-        callback(refusal(peer ?? opts.hostname, viaName), null); return;
+        callback(refusal(peer ?? opts.hostname, viaName), null);
+        return;
       }
       callback(null, socket);
     });

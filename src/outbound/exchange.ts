@@ -50,16 +50,19 @@ export function exchange(agent: Agent, req: ExchangeRequest, limits: ExchangeLim
   const response = new Promise<ExchangeResponse>((resolve, reject) => {
     handler = new Handler(limits, req.url.href, req.method === 'HEAD', resolve, reject);
   });
-  agent.dispatch({
-    origin: req.url.origin,
-    path: `${req.url.pathname}${req.url.search}`,
-    method: req.method,
-    headers: req.headers,
-    body: req.body,
-    // The caller's deadline aborts the exchange; these only stop undici's own 300 s defaults from mattering.
-    headersTimeout: limits.timeoutMs,
-    bodyTimeout: limits.timeoutMs,
-  }, handler);
+  agent.dispatch(
+    {
+      origin: req.url.origin,
+      path: `${req.url.pathname}${req.url.search}`,
+      method: req.method,
+      headers: req.headers,
+      body: req.body,
+      // The caller's deadline aborts the exchange; these only stop undici's own 300 s defaults from mattering.
+      headersTimeout: limits.timeoutMs,
+      bodyTimeout: limits.timeoutMs,
+    },
+    handler,
+  );
   return { response, control: handler };
 }
 

@@ -5,23 +5,64 @@ import { OutboundError } from './errors.js';
 import { checkUrlAddress, checkUrlScheme, createAddressPolicy, describeAddress } from './guard.js';
 
 const REFUSED_BY_DEFAULT = [
-  '127.0.0.1', '127.255.255.254', // loopback
-  '10.0.0.1', '172.16.0.1', '172.31.255.255', '192.168.1.1', // private
-  '169.254.169.254', '169.254.0.1', // link-local, metadata
-  '100.64.0.1', '100.127.255.254', // CGNAT
-  '0.0.0.0', '0.1.2.3', '255.255.255.255', '224.0.0.1', '239.255.255.250', // unspecified, broadcast, multicast
-  '240.0.0.1', '192.0.2.1', '198.51.100.7', '203.0.113.9', '198.18.0.1', '192.0.0.8', // reserved
-  '::1', '::', 'fe80::1', 'febf::1', 'fc00::1', 'fd12:3456::1', 'ff02::1', 'fec0::1', '2001:db8::1',
-  '::ffff:127.0.0.1', '::ffff:10.0.0.1', '::ffff:169.254.169.254', '::ffff:7f00:1', '::ffff:0.0.0.0',
-  '::10.0.0.1', '::127.0.0.1', // IPv4-compatible, deprecated
-  '64:ff9b::a00:1', '2002:a00:1::1', '2001:0:a00:1::1', // NAT64, 6to4, Teredo wrapping other hosts
+  '127.0.0.1',
+  '127.255.255.254', // loopback
+  '10.0.0.1',
+  '172.16.0.1',
+  '172.31.255.255',
+  '192.168.1.1', // private
+  '169.254.169.254',
+  '169.254.0.1', // link-local, metadata
+  '100.64.0.1',
+  '100.127.255.254', // CGNAT
+  '0.0.0.0',
+  '0.1.2.3',
+  '255.255.255.255',
+  '224.0.0.1',
+  '239.255.255.250', // unspecified, broadcast, multicast
+  '240.0.0.1',
+  '192.0.2.1',
+  '198.51.100.7',
+  '203.0.113.9',
+  '198.18.0.1',
+  '192.0.0.8', // reserved
+  '::1',
+  '::',
+  'fe80::1',
+  'febf::1',
+  'fc00::1',
+  'fd12:3456::1',
+  'ff02::1',
+  'fec0::1',
+  '2001:db8::1',
+  '::ffff:127.0.0.1',
+  '::ffff:10.0.0.1',
+  '::ffff:169.254.169.254',
+  '::ffff:7f00:1',
+  '::ffff:0.0.0.0',
+  '::10.0.0.1',
+  '::127.0.0.1', // IPv4-compatible, deprecated
+  '64:ff9b::a00:1',
+  '2002:a00:1::1',
+  '2001:0:a00:1::1', // NAT64, 6to4, Teredo wrapping other hosts
   'fe80::1%eth0',
 ];
 
 const ALLOWED_BY_DEFAULT = [
-  '8.8.8.8', '1.1.1.1', '93.184.216.34', '11.0.0.1', '172.15.255.255', '172.32.0.1', '100.63.255.255',
-  '100.128.0.1', '169.253.255.255', '192.169.0.1', '223.255.255.254',
-  '2606:4700:4700::1111', '2a00:1450:4001::200e', '::ffff:8.8.8.8',
+  '8.8.8.8',
+  '1.1.1.1',
+  '93.184.216.34',
+  '11.0.0.1',
+  '172.15.255.255',
+  '172.32.0.1',
+  '100.63.255.255',
+  '100.128.0.1',
+  '169.253.255.255',
+  '192.169.0.1',
+  '223.255.255.254',
+  '2606:4700:4700::1111',
+  '2a00:1450:4001::200e',
+  '::ffff:8.8.8.8',
 ];
 
 describe('createAddressPolicy with no allow entries', () => {
@@ -92,12 +133,15 @@ describe('createAddressPolicy with CIDR and IP entries', () => {
 
   it('rejects malformed entries with a message naming them', () => {
     for (const entry of ['10.0.0.0/33', '300.1.1.1/8', '::1/129', '300.1.1.1', 'bad host!', 'a..b', '*.']) {
-      assert.throws(() => createAddressPolicy([entry]), (err: unknown) => {
-        assert.ok(err instanceof TypeError);
-        assert.match(err.message, /VIGIL_ALLOW_NETWORKS/);
-        assert.ok(err.message.includes(`"${entry}"`), err.message);
-        return true;
-      });
+      assert.throws(
+        () => createAddressPolicy([entry]),
+        (err: unknown) => {
+          assert.ok(err instanceof TypeError);
+          assert.match(err.message, /VIGIL_ALLOW_NETWORKS/);
+          assert.ok(err.message.includes(`"${entry}"`), err.message);
+          return true;
+        },
+      );
     }
   });
 });
@@ -152,13 +196,16 @@ describe('checkUrlScheme', () => {
 
   for (const url of ['file:///etc/passwd', 'ftp://example.com/', 'gopher://example.com/', 'data:text/plain,hi', 'javascript:alert(1)', 'ws://example.com/']) {
     it(`refuses ${url}`, () => {
-      assert.throws(() => checkUrlScheme(new URL(url)), (err: unknown) => {
-        assert.ok(err instanceof OutboundError);
-        assert.equal(err.code, 'scheme_refused');
-        assert.equal(err.url, new URL(url).href);
-        assert.match(err.message, /only http: and https:/);
-        return true;
-      });
+      assert.throws(
+        () => checkUrlScheme(new URL(url)),
+        (err: unknown) => {
+          assert.ok(err instanceof OutboundError);
+          assert.equal(err.code, 'scheme_refused');
+          assert.equal(err.url, new URL(url).href);
+          assert.match(err.message, /only http: and https:/);
+          return true;
+        },
+      );
     });
   }
 });
@@ -174,13 +221,16 @@ describe('checkUrlAddress', () => {
       ['http://0x7f.1/', '127.0.0.1'], // WHATWG URL normalises legacy forms before we see them
       ['http://2852039166/latest/meta-data/', '169.254.169.254'],
     ]) {
-      assert.throws(() => checkUrlAddress(policy, new URL(url)), (err: unknown) => {
-        assert.ok(err instanceof OutboundError);
-        assert.equal(err.code, 'address_refused');
-        assert.ok(err.message.startsWith(`refused to connect to ${ip} (`), err.message);
-        assert.match(err.message, /VIGIL_ALLOW_NETWORKS/);
-        return true;
-      });
+      assert.throws(
+        () => checkUrlAddress(policy, new URL(url)),
+        (err: unknown) => {
+          assert.ok(err instanceof OutboundError);
+          assert.equal(err.code, 'address_refused');
+          assert.ok(err.message.startsWith(`refused to connect to ${ip} (`), err.message);
+          assert.match(err.message, /VIGIL_ALLOW_NETWORKS/);
+          return true;
+        },
+      );
     }
   });
 

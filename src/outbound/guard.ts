@@ -10,7 +10,10 @@ export interface AddressPolicy {
 
 type Address = ipaddr.IPv4 | ipaddr.IPv6;
 type Cidr = [Address, number];
-interface HostEntry { name: string; subdomains: boolean }
+interface HostEntry {
+  name: string;
+  subdomains: boolean;
+}
 
 // Range names from ipaddr.js, as a user reads them in an error message.
 const RANGE_LABELS: Record<string, string> = {
@@ -100,9 +103,7 @@ function parseEntry(raw: string): Cidr | HostEntry {
   const name = normaliseHost(wildcard ? entry.slice(wildcard[0].length) : entry);
   // An all-numeric "name" is a mistyped address (300.1.1.1), never a host the operator meant.
   if (!HOST_NAME.test(name) || /^[\d.]+$/.test(name)) {
-    throw new TypeError(
-      `invalid VIGIL_ALLOW_NETWORKS entry "${entry}": expected a CIDR (10.0.0.0/8), an IP or a host name (*.example.com)`,
-    );
+    throw new TypeError(`invalid VIGIL_ALLOW_NETWORKS entry "${entry}": expected a CIDR (10.0.0.0/8), an IP or a host name (*.example.com)`);
   }
   return { name, subdomains: wildcard !== null };
 }

@@ -9,10 +9,14 @@ export interface GateOptions {
 
 /** A request to a host that its `Retry-After` forbids until after the caller's deadline. */
 export class HostBackoffError extends Error {
-  constructor(readonly host: string, readonly notBefore: number, readonly deadline: number) {
+  constructor(
+    readonly host: string,
+    readonly notBefore: number,
+    readonly deadline: number,
+  ) {
     super(
       `${host} asked (Retry-After) not to be contacted before ${new Date(notBefore).toISOString()}, ` +
-      `which is after this execution's deadline (${new Date(deadline).toISOString()}); the request was not sent`,
+        `which is after this execution's deadline (${new Date(deadline).toISOString()}); the request was not sent`,
     );
     this.name = 'HostBackoffError';
   }
@@ -51,10 +55,19 @@ export class HostGates {
       };
       const waiter: Waiter = {
         deadline,
-        start: (release) => { signal.removeEventListener('abort', onAbort); resolve(release); },
-        fail: (err) => { signal.removeEventListener('abort', onAbort); reject(err); },
+        start: (release) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(release);
+        },
+        fail: (err) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(err);
+        },
       };
-      if (signal.aborted) { reject(signal.reason ?? new Error('aborted')); return; }
+      if (signal.aborted) {
+        reject(signal.reason ?? new Error('aborted'));
+        return;
+      }
       signal.addEventListener('abort', onAbort, { once: true });
       state.queue.push(waiter);
       this.pump(host, state);
@@ -95,7 +108,10 @@ export class HostGates {
       const wait = Math.max(state.lastStart + this.options.spacingMs, state.notBefore) - now;
       if (wait > 0) {
         // Referenced: a request waiting for its turn is work in flight (a stopping process waits for it).
-        state.timer = setTimeout(() => { state.timer = undefined; this.pump(host, state); }, wait);
+        state.timer = setTimeout(() => {
+          state.timer = undefined;
+          this.pump(host, state);
+        }, wait);
         return;
       }
       const waiter = state.queue.shift() as Waiter;
@@ -124,8 +140,7 @@ export class HostGates {
   /** Idle hosts with nothing to remember are dropped, so the map does not grow with every host ever seen. */
   private forget(host: string, state: HostState): void {
     const now = this.options.now();
-    if (state.active === 0 && state.queue.length === 0 && !state.timer
-      && state.notBefore <= now && state.lastStart + this.options.spacingMs <= now) {
+    if (state.active === 0 && state.queue.length === 0 && !state.timer && state.notBefore <= now && state.lastStart + this.options.spacingMs <= now) {
       this.hosts.delete(host);
     }
   }

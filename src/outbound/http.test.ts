@@ -10,10 +10,21 @@ import { createGuardedAgent, type Resolver } from './connect.js';
 import { createAddressPolicy } from './guard.js';
 import { createOutboundClient, OutboundError, type OutboundClient, type OutboundOptions } from './http.js';
 
-interface Seen { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }
+interface Seen {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void;
 
-interface TestServer { origin: string; port: number; seen: Seen[]; connections: number; close(): Promise<void> }
+interface TestServer {
+  origin: string;
+  port: number;
+  seen: Seen[];
+  connections: number;
+  close(): Promise<void>;
+}
 
 async function serve(handler: Handler): Promise<TestServer> {
   const seen: Seen[] = [];
@@ -27,10 +38,19 @@ async function serve(handler: Handler): Promise<TestServer> {
     });
   });
   const state: TestServer = {
-    origin: '', port: 0, seen, connections: 0,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    origin: '',
+    port: 0,
+    seen,
+    connections: 0,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
-  server.on('connection', () => { state.connections++; });
+  server.on('connection', () => {
+    state.connections++;
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   state.port = (server.address() as AddressInfo).port;
   state.origin = `http://127.0.0.1:${state.port}`;
@@ -68,7 +88,10 @@ describe('address guard at request and connect time', () => {
     const server = await serve(ok);
     const err = await rejectsWith(client({ allowNetworks: [] }).request(`${server.origin}/feed`), 'address_refused');
     assert.equal(err.url, `${server.origin}/feed`);
-    assert.equal(err.message, `refused to connect to 127.0.0.1 (loopback) for ${server.origin}/feed: the address is not allowed by the outbound policy; add it to VIGIL_ALLOW_NETWORKS to allow it`);
+    assert.equal(
+      err.message,
+      `refused to connect to 127.0.0.1 (loopback) for ${server.origin}/feed: the address is not allowed by the outbound policy; add it to VIGIL_ALLOW_NETWORKS to allow it`,
+    );
     assert.equal(server.connections, 0);
   });
 
@@ -108,7 +131,10 @@ describe('address guard at request and connect time', () => {
     const res = await c.request(`http://feeds.test:${server.port}/a`);
     assert.equal(res.body.toString(), 'hello');
     await rejectsWith(c.request(`http://other.test:${server.port}/b`), 'address_refused');
-    assert.deepEqual(server.seen.map((s) => s.url), ['/a']);
+    assert.deepEqual(
+      server.seen.map((s) => s.url),
+      ['/a'],
+    );
     assert.equal(server.connections, 1);
   });
 
@@ -123,7 +149,7 @@ describe('redirects', () => {
   it('follows relative and absolute Location headers and reports the chain', async () => {
     const server = await serve((req, res) => {
       if (req.url === '/start') res.writeHead(301, { location: '/middle' }).end();
-      else if (req.url === '/middle') res.writeHead(302, { location: `http://127.0.0.1:${(req.socket.localPort)}/end?x=1` }).end();
+      else if (req.url === '/middle') res.writeHead(302, { location: `http://127.0.0.1:${req.socket.localPort}/end?x=1` }).end();
       else res.end(`at ${req.url}`);
     });
     const res = await client().request(`${server.origin}/start`);
@@ -148,7 +174,9 @@ describe('redirects', () => {
       if (req.url !== '/endless') return void res.end('arrived');
       res.writeHead(302, { location: '/end' });
       const chunk = Buffer.alloc(64 * 1024, 'x');
-      const pump = () => { while (res.write(chunk)); };
+      const pump = () => {
+        while (res.write(chunk));
+      };
       res.on('drain', pump);
       pump();
     });
@@ -225,9 +253,13 @@ describe('limits and failures', () => {
     assert.match(err.message, /timed out after 150 ms/);
   });
 
-  it('abandons a request, closing its connection, when the caller\'s signal aborts', async () => {
+  it("abandons a request, closing its connection, when the caller's signal aborts", async () => {
     let closed = false;
-    const server = await serve((req) => { req.socket.on('close', () => { closed = true; }); });
+    const server = await serve((req) => {
+      req.socket.on('close', () => {
+        closed = true;
+      });
+    });
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('execution timed out')), 50);
     const err = await rejectsWith(client({ timeoutMs: 10_000 }).request(`${server.origin}/`, { signal: controller.signal }), 'aborted');
@@ -237,14 +269,20 @@ describe('limits and failures', () => {
   });
 
   it('times out when the body stalls half way', async () => {
-    const server = await serve((_req, res) => { res.writeHead(200); res.write('partial'); });
+    const server = await serve((_req, res) => {
+      res.writeHead(200);
+      res.write('partial');
+    });
     await rejectsWith(client({ timeoutMs: 150 }).request(`${server.origin}/`), 'timeout');
   });
 
   it('refuses a declared length above maxBytes and a streamed body that grows past it', async () => {
     const server = await serve((req, res) => {
       if (req.url === '/declared') res.end(Buffer.alloc(2000, 'a'));
-      else { res.write(Buffer.alloc(600, 'a')); res.end(Buffer.alloc(600, 'b')); }
+      else {
+        res.write(Buffer.alloc(600, 'a'));
+        res.end(Buffer.alloc(600, 'b'));
+      }
     });
     const c = client({ maxBytes: 1000 });
     const err = await rejectsWith(c.request(`${server.origin}/declared`), 'too_large');
@@ -256,7 +294,10 @@ describe('limits and failures', () => {
   it('keeps the first maxBytes of a longer body when asked to truncate', async () => {
     const server = await serve((req, res) => {
       if (req.url === '/declared') res.writeHead(201).end(Buffer.alloc(2000, 'a'));
-      else { res.write(Buffer.alloc(600, 'a')); res.end(Buffer.alloc(600, 'b')); }
+      else {
+        res.write(Buffer.alloc(600, 'a'));
+        res.end(Buffer.alloc(600, 'b'));
+      }
     });
     const c = client({ maxBytes: 1000 });
     const declared = await c.request(`${server.origin}/declared`, { truncateBody: true });

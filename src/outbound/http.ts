@@ -123,7 +123,9 @@ async function send(s: Settings, rawUrl: string, init: OutboundRequest, limits: 
     const hop: Hop = { url: parseUrl(rawUrl), method, headers: requestHeaders(s.userAgent, init.headers), body: init.body };
     const redirects: string[] = [];
     const exchangeLimits: ExchangeLimits = {
-      timeoutMs: limits.timeoutMs, maxBytes: limits.maxBytes, truncateBody: limits.truncateBody,
+      timeoutMs: limits.timeoutMs,
+      maxBytes: limits.maxBytes,
+      truncateBody: limits.truncateBody,
       skipBody: (status, headers) => limits.followRedirects && REDIRECT_STATUSES.has(status) && headers.location !== undefined,
     };
     for (;;) {

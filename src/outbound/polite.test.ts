@@ -15,7 +15,7 @@ describe('freshness', () => {
     assert.deepEqual(freshnessOf({ 'cache-control': 'no-store' }, NOW), { noStore: true, freshUntil: 0 });
     const date = new Date(NOW - 3_600_000).toUTCString(); // a server clock an hour behind
     const expires = new Date(NOW - 3_600_000 + 120_000).toUTCString();
-    assert.equal(freshnessOf({ date, expires }, NOW).freshUntil, NOW + 120_000, 'Expires counts from the server\'s Date');
+    assert.equal(freshnessOf({ date, expires }, NOW).freshUntil, NOW + 120_000, "Expires counts from the server's Date");
     assert.equal(freshnessOf({ expires: '0' }, NOW).freshUntil, 0, 'an invalid Expires means already expired');
     assert.equal(freshnessOf({ 'cache-control': 'max-age=31536000' }, NOW).freshUntil, NOW + MAX_FRESHNESS_MS, 'capped at a day');
     assert.equal(freshnessOf({}, NOW).freshUntil, 0);
@@ -33,7 +33,11 @@ describe('freshness', () => {
     assert.equal(freshnessOf({ 'cache-control': 'max-age=60, must-revalidate' }, NOW).freshUntil, NOW + 60_000, 'must-revalidate binds only once stale');
     assert.equal(freshnessOf({ 'cache-control': 'private, max-age=60' }, NOW).freshUntil, NOW + 60_000, 'Vigil is a private cache: private counts');
     assert.equal(freshnessOf({ 'cache-control': 's-maxage=600, max-age=0' }, NOW).freshUntil, 0, 'and s-maxage (shared caches only) does not');
-    assert.equal(freshnessOf({ 'cache-control': 'max-age=0, stale-while-revalidate=600, stale-if-error=600' }, NOW).freshUntil, 0, 'a stale copy is never served');
+    assert.equal(
+      freshnessOf({ 'cache-control': 'max-age=0, stale-while-revalidate=600, stale-if-error=600' }, NOW).freshUntil,
+      0,
+      'a stale copy is never served',
+    );
     const lastModified = new Date(NOW - 10 * 86_400_000).toUTCString();
     assert.equal(freshnessOf({ date, 'last-modified': lastModified }, NOW).freshUntil, 0, 'no heuristic freshness: a monitor asks');
     assert.equal(freshnessOf({ 'cache-control': 'immutable, max-age=5' }, NOW).freshUntil, NOW + 5_000, 'immutable adds no lifetime');
@@ -51,7 +55,12 @@ describe('freshness', () => {
 describe('the response cache', () => {
   const entry = (bytes: number): CacheEntry => ({
     response: { url: 'http://x.test/', status: 200, headers: {}, body: Buffer.alloc(bytes), redirects: [] },
-    etag: undefined, lastModified: undefined, fetchedAt: NOW, sentAt: NOW, freshUntil: 0, readers: new Map(),
+    etag: undefined,
+    lastModified: undefined,
+    fetchedAt: NOW,
+    sentAt: NOW,
+    freshUntil: 0,
+    readers: new Map(),
   });
 
   it('drops the least recently used bodies beyond its size', () => {
@@ -77,7 +86,10 @@ describe('host gates', () => {
     const first = await gates.acquire('a.test', deadline, signal);
     await gates.acquire('a.test', deadline, signal);
     let third = false;
-    const waiting = gates.acquire('a.test', deadline, signal).then((release) => { third = true; return release; });
+    const waiting = gates.acquire('a.test', deadline, signal).then((release) => {
+      third = true;
+      return release;
+    });
     await gates.acquire('b.test', deadline, signal); // another host is not held up
     await new Promise((r) => setImmediate(r));
     assert.equal(third, false, 'the third request to a.test waits');
@@ -92,7 +104,9 @@ describe('host gates', () => {
     const deadline = Date.now() + 120_000;
     (await gates.acquire('spaced.test', deadline, stop.signal))();
     let started = false;
-    const next = gates.acquire('spaced.test', deadline, stop.signal).then(() => { started = true; });
+    const next = gates.acquire('spaced.test', deadline, stop.signal).then(() => {
+      started = true;
+    });
     (await gates.acquire('other.test', deadline, stop.signal))();
     await new Promise((r) => setImmediate(r));
     assert.equal(started, false, 'a free slot is not enough: the spacing holds the second request back');
@@ -107,7 +121,10 @@ describe('host gates', () => {
     const queued = gates.acquire('busy.test', Date.now() + 60_000, signal);
     const until = Date.now() + 3_600_000;
     gates.backOff('busy.test', until);
-    await assert.rejects(queued, (err: unknown) => err instanceof HostBackoffError && err.notBefore === until && /busy\.test asked \(Retry-After\)/.test(err.message));
+    await assert.rejects(
+      queued,
+      (err: unknown) => err instanceof HostBackoffError && err.notBefore === until && /busy\.test asked \(Retry-After\)/.test(err.message),
+    );
     await assert.rejects(gates.acquire('busy.test', Date.now() + 60_000, signal), HostBackoffError);
     release();
     assert.equal(gates.notBefore('busy.test'), until);

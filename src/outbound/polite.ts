@@ -48,7 +48,12 @@ export interface PoliteFetcher {
 
 const RETRYABLE_CODES = new Set(['timeout', 'connect_failed', 'dns_failed', 'http_error']);
 
-interface Flight { promise: Promise<OutboundResponse>; controller: AbortController; waiting: number; sentAt: number }
+interface Flight {
+  promise: Promise<OutboundResponse>;
+  controller: AbortController;
+  waiting: number;
+  sentAt: number;
+}
 
 /**
  * Wraps the outbound client with conditional GET, HTTP freshness, reuse of a response across the
@@ -61,7 +66,7 @@ export function createPoliteFetcher(inner: OutboundClient, options: PoliteOption
   return {
     forExecution: (given) => {
       // Only a trigger asks for a copy newer than its request; scheduled and creation runs share a wave's copy.
-      const scope = { ...given, requestedAt: given.reason === 'trigger' ? given.requestedAt ?? now() : undefined };
+      const scope = { ...given, requestedAt: given.reason === 'trigger' ? (given.requestedAt ?? now()) : undefined };
       return {
         request: (url, init = {}) => {
           const method = (init.method ?? 'GET').toUpperCase();
@@ -80,7 +85,10 @@ class Polite {
   private readonly cache: ResponseCache;
   private readonly flights = new Map<string, Flight>();
 
-  constructor(private readonly inner: OutboundClient, private readonly options: PoliteOptions) {
+  constructor(
+    private readonly inner: OutboundClient,
+    private readonly options: PoliteOptions,
+  ) {
     this.now = options.now ?? Date.now;
     this.gates = new HostGates({ concurrency: options.hostConcurrency, spacingMs: options.hostSpacingMs, now: this.now });
     this.cache = new ResponseCache(options.cacheBytes);
@@ -113,8 +121,10 @@ class Polite {
     const release = host === undefined ? () => {} : await this.gates.acquire(host, deadline, signal);
     try {
       // The execution's own signal ends a request that outlives it; that is the execution's timeout, not the source's.
-      const response = await this.inner.request(url, { ...init, signal, timeoutMs: init.timeoutMs ?? this.options.timeoutMs })
-        .catch((err: unknown) => { metrics.fetched(undefined); throw err; });
+      const response = await this.inner.request(url, { ...init, signal, timeoutMs: init.timeoutMs ?? this.options.timeoutMs }).catch((err: unknown) => {
+        metrics.fetched(undefined);
+        throw err;
+      });
       metrics.fetched(response.status);
       if ((response.status === 429 || response.status === 503) && host !== undefined) {
         const at = this.now();
@@ -142,11 +152,16 @@ class Polite {
       const controller = new AbortController();
       const sentAt = this.now();
       const started: Flight = {
-        promise: this.revalidate(key, url, init, entry, scope.deadline, controller.signal, sentAt), controller, waiting: 0, sentAt,
+        promise: this.revalidate(key, url, init, entry, scope.deadline, controller.signal, sentAt),
+        controller,
+        waiting: 0,
+        sentAt,
       };
-      void started.promise.catch(() => {}).finally(() => {
-        if (this.flights.get(key) === started) this.flights.delete(key);
-      });
+      void started.promise
+        .catch(() => {})
+        .finally(() => {
+          if (this.flights.get(key) === started) this.flights.delete(key);
+        });
       flight = started;
       this.flights.set(key, flight);
     }
@@ -159,7 +174,13 @@ class Polite {
 
   /** A GET that sends the remembered validators and remembers what it gets back. */
   private async revalidate(
-    key: string, url: string, init: OutboundRequest, entry: CacheEntry | undefined, deadline: number, signal: AbortSignal, sentAt: number,
+    key: string,
+    url: string,
+    init: OutboundRequest,
+    entry: CacheEntry | undefined,
+    deadline: number,
+    signal: AbortSignal,
+    sentAt: number,
   ): Promise<OutboundResponse> {
     const headers = { ...init.headers };
     if (entry?.etag) headers['if-none-match'] = entry.etag;
@@ -173,7 +194,12 @@ class Polite {
       // Not modified: the remembered body is the answer, under the headers the 304 updated.
       const headers = { ...entry.response.headers, ...response.headers, 'x-vigil-cache': 'revalidated' };
       const refreshed: CacheEntry = {
-        ...entry, response: { ...entry.response, headers }, fetchedAt: at, sentAt, freshUntil: freshnessOf(headers, at).freshUntil, readers: new Map(),
+        ...entry,
+        response: { ...entry.response, headers },
+        fetchedAt: at,
+        sentAt,
+        freshUntil: freshnessOf(headers, at).freshUntil,
+        readers: new Map(),
       };
       this.cache.set(key, refreshed);
       return refreshed.response;
@@ -185,8 +211,13 @@ class Polite {
       return response;
     }
     this.cache.set(key, {
-      response, etag: response.headers.etag, lastModified: response.headers['last-modified'],
-      fetchedAt: at, sentAt, freshUntil: freshness.freshUntil, readers: new Map(),
+      response,
+      etag: response.headers.etag,
+      lastModified: response.headers['last-modified'],
+      fetchedAt: at,
+      sentAt,
+      freshUntil: freshness.freshUntil,
+      readers: new Map(),
     });
     return response;
   }
@@ -238,6 +269,8 @@ function hostOf(url: string): string | undefined {
 
 /** Responses are told apart by URL and the caller's own headers (e.g. Accept). */
 function cacheKey(url: string, init: OutboundRequest): string {
-  const headers = Object.entries(init.headers ?? {}).map(([k, v]) => `${k.toLowerCase()}:${v}`).sort();
+  const headers = Object.entries(init.headers ?? {})
+    .map(([k, v]) => `${k.toLowerCase()}:${v}`)
+    .sort();
   return `${url}\n${headers.join('\n')}`;
 }

@@ -27,14 +27,13 @@ export function resolveSchema(schema: FieldSchema): { kind: FieldKind; schema: F
 export function propertiesOf(schema: FieldSchema): [string, FieldSchema][] {
   const props = schema.properties;
   if (!props || typeof props !== 'object') return [];
-  return Object.entries(props as Record<string, unknown>)
-    .filter((entry): entry is [string, FieldSchema] => Boolean(entry[1]) && typeof entry[1] === 'object');
+  return Object.entries(props as Record<string, unknown>).filter((entry): entry is [string, FieldSchema] => Boolean(entry[1]) && typeof entry[1] === 'object');
 }
 
 /** The schema of an array's items (a string schema when the array says nothing). */
 export function itemsOf(schema: FieldSchema): FieldSchema {
   const items = schema.items;
-  return items && typeof items === 'object' && !Array.isArray(items) ? items as FieldSchema : { type: 'string' };
+  return items && typeof items === 'object' && !Array.isArray(items) ? (items as FieldSchema) : { type: 'string' };
 }
 
 /** Whitespace runs collapsed to one space, trimmed. */
@@ -53,7 +52,16 @@ const NUMBER = /(?:(?<![\p{L}\p{N}])[-−])?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?
 // "$50M", "1.2k", "3 billion". A lone lower-case m/b/t could be a unit ("5m" metres), so it makes the number ambiguous.
 const MAGNITUDE = /^\s?(thousand|million|billion|trillion|bn|mn)\b|^([kKMBT])(?![\p{L}])|^([mbt])(?![\p{L}])/u;
 const SCALE: Record<string, number> = {
-  thousand: 1e3, k: 1e3, million: 1e6, mn: 1e6, m: 1e6, billion: 1e9, bn: 1e9, b: 1e9, trillion: 1e12, t: 1e12,
+  thousand: 1e3,
+  k: 1e3,
+  million: 1e6,
+  mn: 1e6,
+  m: 1e6,
+  billion: 1e9,
+  bn: 1e9,
+  b: 1e9,
+  trillion: 1e12,
+  t: 1e12,
 };
 
 /** The one number written in a text ("$1,299.00/mo" → 1299, "$50M" → 50000000); null when there is none, or several. */
@@ -71,16 +79,45 @@ export function parseNumber(text: string): number | null {
 }
 
 const TRUE_WORDS: ReadonlySet<string> = new Set([
-  'true', 'yes', 'y', '1', 'on', '✓', '✔', 'included', 'available', 'in stock', 'instock', 'supported', 'enabled',
+  'true',
+  'yes',
+  'y',
+  '1',
+  'on',
+  '✓',
+  '✔',
+  'included',
+  'available',
+  'in stock',
+  'instock',
+  'supported',
+  'enabled',
 ]);
 const FALSE_WORDS: ReadonlySet<string> = new Set([
-  'false', 'no', 'n', '0', 'off', '✗', '✘', '×', 'not included', 'unavailable', 'out of stock', 'outofstock',
-  'soldout', 'sold out', 'unsupported', 'disabled',
+  'false',
+  'no',
+  'n',
+  '0',
+  'off',
+  '✗',
+  '✘',
+  '×',
+  'not included',
+  'unavailable',
+  'out of stock',
+  'outofstock',
+  'soldout',
+  'sold out',
+  'unsupported',
+  'disabled',
 ]);
 
 /** A yes/no written in a text (also schema.org availability URLs); null when it is neither. */
 export function parseBoolean(text: string): boolean | null {
-  const word = collapse(text).toLowerCase().replace(/^https?:\/\/schema\.org\//, '').replace(/[.!]$/, '');
+  const word = collapse(text)
+    .toLowerCase()
+    .replace(/^https?:\/\/schema\.org\//, '')
+    .replace(/[.!]$/, '');
   if (TRUE_WORDS.has(word)) return true;
   if (FALSE_WORDS.has(word)) return false;
   return null;
@@ -93,7 +130,7 @@ export function coerceScalar(value: unknown, kind: FieldKind, schema: FieldSchem
   // An enum value is matched case-insensitively and answered with the schema's own spelling.
   const wanted = String(coerced).toLowerCase();
   const hit: unknown = schema.enum.find((option) => String(option).toLowerCase() === wanted);
-  return hit === undefined || hit === null ? null : hit as Scalar;
+  return hit === undefined || hit === null ? null : (hit as Scalar);
 }
 
 function coerceRaw(value: unknown, kind: FieldKind): Scalar | null {

@@ -6,7 +6,11 @@ import { citedExcerptFound } from './citations.js';
  * The judge helper FindAll conditions and evaluation metrics call (issue 17, item 5): one unit is
  * a claim judged against the passages it may rely on.
  */
-export interface JudgeUnit { id: string; claim: string; passages: string[] }
+export interface JudgeUnit {
+  id: string;
+  claim: string;
+  passages: string[];
+}
 
 /** A unit's verdict over every pass: the majority, with the evidence found in its passages. */
 export interface UnitVerdict {
@@ -31,7 +35,13 @@ export interface JudgeOptions {
   ownKnowledge?: boolean;
 }
 
-interface PassVerdict { id: string; verdict: 'yes' | 'no' | 'unknown'; confidence: Confidence; reasoning: string; evidence: string[] }
+interface PassVerdict {
+  id: string;
+  verdict: 'yes' | 'no' | 'unknown';
+  confidence: Confidence;
+  reasoning: string;
+  evidence: string[];
+}
 
 const SCHEMA = {
   type: 'object',
@@ -63,14 +73,20 @@ export const PASS_TEMPERATURE = 0.7;
  * in the unit's passages, and only evidence found there is kept.
  */
 export async function judgeUnits(
-  model: ModelClient, question: string, units: JudgeUnit[], passes: number, work: ModelWork, options: JudgeOptions = {},
+  model: ModelClient,
+  question: string,
+  units: JudgeUnit[],
+  passes: number,
+  work: ModelWork,
+  options: JudgeOptions = {},
 ): Promise<UnitVerdict[]> {
   if (units.length === 0) return [];
   const user = `Question: ${question}\n\n${units.map((u) => `Unit ${u.id}: ${u.claim}\nPassages:\n${u.passages.map((p) => `- ${p}`).join('\n')}`).join('\n\n')}`;
-  const system = (options.ownKnowledge
-    ? 'Judge each unit against the question using its passages and, where they say nothing, your own knowledge. Answer yes, no or unknown; '
-    : 'Judge each unit against the question using only its passages. Answer yes, no or unknown; ')
-    + 'quote the evidence word for word from the passages; give a short reasoning and a confidence.';
+  const system =
+    (options.ownKnowledge
+      ? 'Judge each unit against the question using its passages and, where they say nothing, your own knowledge. Answer yes, no or unknown; '
+      : 'Judge each unit against the question using only its passages. Answer yes, no or unknown; ') +
+    'quote the evidence word for word from the passages; give a short reasoning and a confidence.';
   const rounds: PassVerdict[][] = [];
   for (let i = 0; i < Math.max(1, passes); i++) {
     // The first pass takes the most likely answer; later ones sample, so that they can disagree
@@ -78,7 +94,13 @@ export async function judgeUnits(
     const temperature = i === 0 ? 0 : PASS_TEMPERATURE;
     rounds.push((await model.json<{ verdicts: PassVerdict[] }>({ name: 'unit_verdicts', schema: SCHEMA, system, user, temperature }, work)).verdicts);
   }
-  return units.map((unit) => decide(unit, rounds.map((round) => round.find((v) => v.id === unit.id)), options.evidenceFor ?? 'verdicts'));
+  return units.map((unit) =>
+    decide(
+      unit,
+      rounds.map((round) => round.find((v) => v.id === unit.id)),
+      options.evidenceFor ?? 'verdicts',
+    ),
+  );
 }
 
 function decide(unit: JudgeUnit, votes: (PassVerdict | undefined)[], evidenceFor: NonNullable<JudgeOptions['evidenceFor']>): UnitVerdict {
@@ -91,6 +113,6 @@ function decide(unit: JudgeUnit, votes: (PassVerdict | undefined)[], evidenceFor
   const evidence = [...new Set(agreeing.flatMap((v) => v.evidence).filter((e) => citedExcerptFound({ url: '', excerpt: e }, pages)))];
   const unanimous = agreeing.length === votes.length;
   const needsEvidence = evidenceFor === 'verdicts' ? verdict !== 'unknown' : evidenceFor === 'yes' && verdict === 'yes';
-  const confidence: Confidence = !unanimous || (needsEvidence && evidence.length === 0) ? 'low' : agreeing[0]?.confidence ?? 'low';
+  const confidence: Confidence = !unanimous || (needsEvidence && evidence.length === 0) ? 'low' : (agreeing[0]?.confidence ?? 'low');
   return { id: unit.id, verdict, confidence, reasoning: agreeing[0]?.reasoning ?? 'No pass judged this unit.', evidence };
 }

@@ -16,7 +16,10 @@ test('matchesFilter: any, all, none as stemmed phrases; regex case-insensitive',
 
 test('checkMatch names the field and rule', () => {
   const loc = ['body', 'settings', 'match'];
-  assert.deepEqual(checkMatch({ any: ['ok', '  '] }, loc).map((p) => [p.loc.join('.'), p.type]), [['body.settings.match.any.1', 'empty']]);
+  assert.deepEqual(
+    checkMatch({ any: ['ok', '  '] }, loc).map((p) => [p.loc.join('.'), p.type]),
+    [['body.settings.match.any.1', 'empty']],
+  );
   assert.equal(checkMatch({ none: Array.from({ length: 51 }, (_, i) => `w${i}`) }, loc)[0].type, 'too_many');
   assert.equal(checkMatch({ regex: '(unclosed' }, loc)[0].type, 'regex');
   assert.match(checkMatch({ regex: '(?<!x)y' }, loc)[0].msg, /RE2\) refuses .*lookbehind/);

@@ -12,14 +12,23 @@ export function outboundFetch(http: OutboundClient): typeof fetch {
   return async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const headers: Record<string, string> = {};
-    new Headers(init?.headers).forEach((value, name) => { headers[name] = value; });
-    const body = init?.body === undefined || init.body === null
-      ? undefined
-      : typeof init.body === 'string' ? init.body : Buffer.from(await new Response(init.body).arrayBuffer());
+    new Headers(init?.headers).forEach((value, name) => {
+      headers[name] = value;
+    });
+    const body =
+      init?.body === undefined || init.body === null
+        ? undefined
+        : typeof init.body === 'string'
+          ? init.body
+          : Buffer.from(await new Response(init.body).arrayBuffer());
     let answer;
     try {
       answer = await http.request(url, {
-        method: init?.method ?? 'GET', headers, body, signal: init?.signal ?? undefined, maxBytes: MAX_ANSWER_BYTES,
+        method: init?.method ?? 'GET',
+        headers,
+        body,
+        signal: init?.signal ?? undefined,
+        maxBytes: MAX_ANSWER_BYTES,
         // The caller (the SDK's timeout, the work's deadline) decides when to give up: the client's own cap is only a backstop.
         timeoutMs: 10 * 60_000,
       });

@@ -30,6 +30,8 @@ export function schemaProblem(schema: Record<string, unknown>, value: unknown): 
     compiled.set(key, validate);
   }
   if (validate(value)) return null;
-  return (validate.errors ?? []).slice(0, 5)
-    .map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`).join('; ');
+  return (validate.errors ?? [])
+    .slice(0, 5)
+    .map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`)
+    .join('; ');
 }

@@ -5,7 +5,12 @@ import { retryAfterMs } from '../outbound/http-cache.js';
 /** A model request that failed for good, with a message a user can act on. */
 export class ModelError extends Error {
   /** The HTTP status the model server answered, when it answered. */
-  constructor(message: string, readonly status?: number) { super(message); }
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
 }
 
 /** When to give up on one piece of model work: its deadline (epoch ms) and the work's abort signal. */
@@ -23,13 +28,11 @@ const BACKOFF_MS = [1000, 2000, 4000];
  * the server's `Retry-After` asks (else a short backoff), never past the caller's deadline. The SDK's
  * own retries are off (`maxRetries: 0`) so that this is the one place the rule lives.
  */
-export async function withRetries<T>(
-  call: ModelCall, timeoutMs: number, send: (timeoutMs: number) => Promise<T>, clock: () => number = Date.now,
-): Promise<T> {
+export async function withRetries<T>(call: ModelCall, timeoutMs: number, send: (timeoutMs: number) => Promise<T>, clock: () => number = Date.now): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const remaining = call.deadline - clock();
     if (call.signal.aborted) throw new ModelError('the model request was stopped: the work was stopped');
-    if (remaining <= 0) throw new ModelError('no time was left for the model request before the work\'s deadline');
+    if (remaining <= 0) throw new ModelError("no time was left for the model request before the work's deadline");
     const limit = Math.min(timeoutMs, remaining);
     try {
       const answer = await send(limit);

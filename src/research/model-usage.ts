@@ -6,7 +6,10 @@ export type { ModelPrices, ModelUsage };
 export class UsageMeter {
   private readonly totals: ModelUsage;
 
-  constructor(model: string, private readonly prices: ModelPrices = {}) {
+  constructor(
+    model: string,
+    private readonly prices: ModelPrices = {},
+  ) {
     this.totals = { model, requests: 0, promptTokens: 0, completionTokens: 0, costUsd: null };
   }
 
@@ -21,9 +24,7 @@ export class UsageMeter {
   snapshot(): ModelUsage {
     const { input, output } = this.prices;
     const priced = input !== undefined || output !== undefined;
-    const costUsd = priced
-      ? ((this.totals.promptTokens * (input ?? 0)) + (this.totals.completionTokens * (output ?? 0))) / 1_000_000
-      : null;
+    const costUsd = priced ? (this.totals.promptTokens * (input ?? 0) + this.totals.completionTokens * (output ?? 0)) / 1_000_000 : null;
     return { ...this.totals, costUsd };
   }
 

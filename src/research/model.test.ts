@@ -25,7 +25,10 @@ describe('model client (against a local OpenAI-compatible fixture)', () => {
     http = createOutboundClient({ allowNetworks: ['127.0.0.0/8'], userAgent: 'test' });
     model = createModelClient(llm(server.url, { embeddingModel: 'fixture-embed', priceInput: 1, priceOutput: 2 }), http)!;
   });
-  after(async () => { await http.close(); await server.close(); });
+  after(async () => {
+    await http.close();
+    await server.close();
+  });
 
   it('asks for structured output with the schema and counts the tokens and their cost', async () => {
     server.script({ json: { answer: 'yes' } });
@@ -45,8 +48,10 @@ describe('model client (against a local OpenAI-compatible fixture)', () => {
     assert.match(repair.at(-1).content, /is not valid JSON/);
 
     server.script({ json: { nope: 1 } }, { content: '{still not json}' });
-    await assert.rejects(model.json(ask, work()), (err: Error) =>
-      err instanceof ModelError && /unusable after one repair attempt: it is not valid JSON/.test(err.message));
+    await assert.rejects(
+      model.json(ask, work()),
+      (err: Error) => err instanceof ModelError && /unusable after one repair attempt: it is not valid JSON/.test(err.message),
+    );
   });
 
   it('falls back to JSON mode when the server refuses json_schema, and remembers it', async () => {
@@ -57,7 +62,10 @@ describe('model client (against a local OpenAI-compatible fixture)', () => {
     const w = { deadline: Date.now() + 20_000, signal: new AbortController().signal, usage: plain.meter() };
     assert.deepEqual(await plain.json(ask, w), { answer: 'a' });
     assert.deepEqual(await plain.json(ask, w), { answer: 'b' });
-    assert.deepEqual(other.chats().map((r) => r.body.response_format?.type), ['json_schema', 'json_object', 'json_object']);
+    assert.deepEqual(
+      other.chats().map((r) => r.body.response_format?.type),
+      ['json_schema', 'json_object', 'json_object'],
+    );
     await other.close();
   });
 

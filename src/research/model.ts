@@ -32,7 +32,9 @@ export interface JsonRequest {
 }
 
 /** A model call's work: its deadline, abort signal and the meter its tokens are counted on. */
-export interface ModelWork extends ModelCall { readonly usage: UsageMeter }
+export interface ModelWork extends ModelCall {
+  readonly usage: UsageMeter;
+}
 
 /** The one client of the configured OpenAI-compatible model server (VIGIL_LLM_*). */
 export interface ModelClient {
@@ -57,8 +59,11 @@ export function createModelClient(config: LlmConfig, http: OutboundClient): Mode
   if (!config.baseUrl || !config.model) return undefined;
   const model = config.model;
   const sdk = new OpenAI({
-    baseURL: config.baseUrl, apiKey: config.apiKey ?? 'none', fetch: outboundFetch(http),
-    maxRetries: 0, timeout: config.timeoutMs,
+    baseURL: config.baseUrl,
+    apiKey: config.apiKey ?? 'none',
+    fetch: outboundFetch(http),
+    maxRetries: 0,
+    timeout: config.timeoutMs,
   });
   const slots = semaphore(config.concurrency);
   let mode: JsonMode = 'json_schema';
@@ -67,17 +72,28 @@ export function createModelClient(config: LlmConfig, http: OutboundClient): Mode
     for (;;) {
       const tried = mode;
       try {
-        return await slots(() => withRetries(work, config.timeoutMs, async (timeout) => {
-          const answer = await sdk.chat.completions.create({
-            model, messages, temperature: request.temperature ?? 0, response_format: responseFormat(tried, request),
-          }, { timeout, signal: work.signal });
-          work.usage.add(answer.usage);
-          return answer.choices[0]?.message?.content ?? '';
-        }));
+        return await slots(() =>
+          withRetries(work, config.timeoutMs, async (timeout) => {
+            const answer = await sdk.chat.completions.create(
+              {
+                model,
+                messages,
+                temperature: request.temperature ?? 0,
+                response_format: responseFormat(tried, request),
+              },
+              { timeout, signal: work.signal },
+            );
+            work.usage.add(answer.usage);
+            return answer.choices[0]?.message?.content ?? '';
+          }),
+        );
       } catch (err) {
         // A server without structured outputs answers 400 (or 422) to the form it does not know: ask more plainly.
         const next = DOWNGRADE[tried];
-        if (next && isFormatRejection(err)) { if (mode === tried) mode = next; continue; }
+        if (next && isFormatRejection(err)) {
+          if (mode === tried) mode = next;
+          continue;
+        }
         throw err;
       }
     }
@@ -96,9 +112,13 @@ export function createModelClient(config: LlmConfig, http: OutboundClient): Mode
       const checked = check(first, request.schema);
       if (!('problem' in checked)) return checked.value as T;
       // One repair: the model sees its answer and what is wrong with it.
-      messages.push({ role: 'assistant', content: first }, {
-        role: 'user', content: `That answer ${checked.problem}. Answer again with only the corrected JSON object.`,
-      });
+      messages.push(
+        { role: 'assistant', content: first },
+        {
+          role: 'user',
+          content: `That answer ${checked.problem}. Answer again with only the corrected JSON object.`,
+        },
+      );
       const second = check(await complete(messages, request, work), request.schema);
       if ('problem' in second) {
         throw new ModelError(`the model's answer for ${request.name} was unusable after one repair attempt: it ${second.problem}`);
@@ -108,8 +128,11 @@ export function createModelClient(config: LlmConfig, http: OutboundClient): Mode
     async embed(texts: string[], work: ModelWork): Promise<number[][]> {
       if (!config.embeddingModel) throw new ModelError('no embedding model is configured (VIGIL_LLM_EMBEDDING_MODEL)');
       const embeddingModel = config.embeddingModel;
-      const answer = await slots(() => withRetries(work, config.timeoutMs, (timeout) =>
-        sdk.embeddings.create({ model: embeddingModel, input: texts, encoding_format: 'float' }, { timeout, signal: work.signal })));
+      const answer = await slots(() =>
+        withRetries(work, config.timeoutMs, (timeout) =>
+          sdk.embeddings.create({ model: embeddingModel, input: texts, encoding_format: 'float' }, { timeout, signal: work.signal }),
+        ),
+      );
       work.usage.add({ prompt_tokens: answer.usage?.prompt_tokens });
       return [...answer.data].sort((a, b) => a.index - b.index).map((d) => d.embedding);
     },
@@ -152,7 +175,13 @@ function semaphore(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
 
 /** Cosine similarity of two embedding vectors (1: same direction). */
 export function cosineSimilarity(a: number[], b: number[]): number {
-  let dot = 0; let na = 0; let nb = 0;
-  for (let i = 0; i < Math.min(a.length, b.length); i++) { dot += a[i] * b[i]; na += a[i] ** 2; nb += b[i] ** 2; }
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    dot += a[i] * b[i];
+    na += a[i] ** 2;
+    nb += b[i] ** 2;
+  }
   return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
 }

@@ -4,8 +4,10 @@ import { isDateline, normaliseLink, stableText } from './normalise.js';
 import { hamming, NEAR_DUPLICATE_BITS, simhash, simhashFromHex, simhashToHex } from './detect/simhash.js';
 
 test('normaliseLink drops tracking parameters and the fragment, lower-cases the host, sorts the query', () => {
-  assert.equal(normaliseLink('HTTPS://News.Example.TEST:443/a/b?utm_source=x&b=2&fbclid=1&a=1&gclid=z&mc_cid=q&ref=tw#top'),
-    'https://news.example.test/a/b?a=1&b=2');
+  assert.equal(
+    normaliseLink('HTTPS://News.Example.TEST:443/a/b?utm_source=x&b=2&fbclid=1&a=1&gclid=z&mc_cid=q&ref=tw#top'),
+    'https://news.example.test/a/b?a=1&b=2',
+  );
   assert.equal(normaliseLink('https://x.test/p?utm_medium=email'), 'https://x.test/p');
   assert.equal(normaliseLink('https://x.test/p?id=7&utm_campaign=c'), normaliseLink('https://x.test/p?utm_campaign=d&id=7'));
   assert.notEqual(normaliseLink('https://x.test/p?id=7'), normaliseLink('https://x.test/p?id=8'));
@@ -23,7 +25,8 @@ test('stableText removes dates, clock times and relative times', () => {
     ['Posted Nov 23, 2026 at 12:04 pm', 'Posted December 1, 2026 at 9:15 am'],
     ['Published 23 November 2026', 'Published 1 Dec 2026'],
     ['Mon, 23/11/2026', 'Tue, 24/11/2026'],
-  ]) assert.equal(stableText(a), stableText(b), `${a} ~ ${b}`);
+  ])
+    assert.equal(stableText(a), stableText(b), `${a} ~ ${b}`);
   assert.notEqual(stableText('Pro plan costs $10'), stableText('Pro plan costs $12'));
   assert.ok(isDateline('Last updated: just now'));
   assert.ok(isDateline('Updated 5 min ago'));

@@ -5,9 +5,39 @@
 
 /** Query parameters that track a click rather than name a resource. */
 const TRACKING_PARAMS: ReadonlySet<string> = new Set([
-  'fbclid', 'gclid', 'dclid', 'gbraid', 'wbraid', 'msclkid', 'yclid', 'twclid', 'igshid', 'mc_cid', 'mc_eid',
-  'ref', 'ref_src', 'ref_url', 'referrer', 'source', 'campaign', '_hsenc', '_hsmi', 'hsctatracking', 'mkt_tok',
-  'spm', 'share', 'cmpid', 'ocid', 'ito', 'vero_id', 'oly_enc_id', 'oly_anon_id', 'rb_clickid', 's_cid', 'at_medium', 'at_campaign',
+  'fbclid',
+  'gclid',
+  'dclid',
+  'gbraid',
+  'wbraid',
+  'msclkid',
+  'yclid',
+  'twclid',
+  'igshid',
+  'mc_cid',
+  'mc_eid',
+  'ref',
+  'ref_src',
+  'ref_url',
+  'referrer',
+  'source',
+  'campaign',
+  '_hsenc',
+  '_hsmi',
+  'hsctatracking',
+  'mkt_tok',
+  'spm',
+  'share',
+  'cmpid',
+  'ocid',
+  'ito',
+  'vero_id',
+  'oly_enc_id',
+  'oly_anon_id',
+  'rb_clickid',
+  's_cid',
+  'at_medium',
+  'at_campaign',
 ]);
 const TRACKING_PREFIXES = ['utm_', 'pk_', 'mtm_', 'hmb_', 'ga_'];
 
@@ -18,7 +48,11 @@ const TRACKING_PREFIXES = ['utm_', 'pk_', 'mtm_', 'hmb_', 'ga_'];
  */
 export function normaliseLink(link: string): string {
   let url: URL;
-  try { url = new URL(link.trim()); } catch { return link.trim(); }
+  try {
+    url = new URL(link.trim());
+  } catch {
+    return link.trim();
+  }
   url.hash = '';
   const kept = [...url.searchParams.entries()]
     .filter(([name]) => !isTracking(name.toLowerCase()))
@@ -54,7 +88,8 @@ const HAS_DIGIT = /\d/;
 const HAS_VOLATILE_WORD = /ago\b|now\b|day\b|night\b|week\b|month\b|\b(?:mon|tue|wed|thu|fri|sat|sun)/;
 
 /** Words left behind once volatile tokens are gone, which alone say nothing ("Last updated: …"). */
-const DATELINE_WORDS = /^(?:last|updated|update|modified|posted|published|edited|generated|refreshed|as|of|at|on|by|time|date|now|current|server|local|page|rendered|loaded|cached|retrieved|utc|gmt|am|pm)$/;
+const DATELINE_WORDS =
+  /^(?:last|updated|update|modified|posted|published|edited|generated|refreshed|as|of|at|on|by|time|date|now|current|server|local|page|rendered|loaded|cached|retrieved|utc|gmt|am|pm)$/;
 
 /** Lower-cased text with volatile tokens (dates, clock times, relative times) removed and whitespace collapsed. */
 export function stableText(text: string): string {

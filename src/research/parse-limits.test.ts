@@ -10,8 +10,10 @@ after(() => setParseLimits(DEFAULT_PARSE_LIMITS));
 const nested = (depth: number, inner: string) => `<!doctype html><html><body>${'<div>'.repeat(depth)}${inner}${'</div>'.repeat(depth)}</body></html>`;
 
 test('markup nested past the depth limit fails before any parser builds its tree, naming the limit', () => {
-  assert.throws(() => checkMarkupDepth(nested(100_000, 'x'), 'the page'), (err: Error) =>
-    err instanceof SourceLimitError && err.message === 'the page nests elements more than 512 levels deep (the limit)');
+  assert.throws(
+    () => checkMarkupDepth(nested(100_000, 'x'), 'the page'),
+    (err: Error) => err instanceof SourceLimitError && err.message === 'the page nests elements more than 512 levels deep (the limit)',
+  );
   assert.throws(() => extractPage(nested(600, '<p>AI</p>'), 'http://x.test/'), /nests elements more than 512 levels deep/);
   assert.throws(() => parsePage({ url: 'http://x.test/', body: nested(600, 'x') }), /nests elements more than 512 levels deep/);
 });
@@ -29,7 +31,10 @@ test('page walkers are iterative: a page nested far deeper than the call stack a
   setParseLimits({ ...DEFAULT_PARSE_LIMITS, maxDepth: 1_000_000 });
   try {
     const page = extractPage(nested(20_000, '<p>AI deep paragraph</p>'), 'http://x.test/');
-    assert.deepEqual(page.blocks.map((b) => b.text), ['AI deep paragraph']);
+    assert.deepEqual(
+      page.blocks.map((b) => b.text),
+      ['AI deep paragraph'],
+    );
     const parsed = parsePage({ url: 'http://x.test/', body: nested(20_000, '<p>AI deep</p>') });
     assert.deepEqual(textLines(parsed.$('body')[0]), ['AI deep']);
   } finally {
@@ -39,7 +44,9 @@ test('page walkers are iterative: a page nested far deeper than the call stack a
 
 test('JSON nested past the depth limit, or with too many items, fails naming the limit', () => {
   assert.throws(() => checkJsonDepth(JSON.parse(`${'['.repeat(600)}${']'.repeat(600)}`), 'the JSON document'), /nests JSON more than 512 levels deep/);
-  assert.throws(() => parseJsonItems(`[${Array(5001).fill('{}').join(',')}]`, 'http://x.test/'),
-    /the JSON document holds 5,001 items; at most 5,000 are read from one source \(VIGIL_PARSE_MAX_ITEMS\)/);
+  assert.throws(
+    () => parseJsonItems(`[${Array(5001).fill('{}').join(',')}]`, 'http://x.test/'),
+    /the JSON document holds 5,001 items; at most 5,000 are read from one source \(VIGIL_PARSE_MAX_ITEMS\)/,
+  );
   assert.equal(parseJsonItems(`[${Array(5000).fill('{"id":1}').join(',')}]`, 'http://x.test/')?.length, 5000);
 });

@@ -34,7 +34,9 @@ export class SourceLimitError extends Error {}
 const n = (value: number) => value.toLocaleString('en-US');
 
 /** Minimal shape of a parsed HTML node (domhandler's). */
-interface TreeNode { children?: TreeNode[] }
+interface TreeNode {
+  children?: TreeNode[];
+}
 
 /** Throws a SourceLimitError when an HTML tree nests deeper or holds more nodes than allowed; iterative. */
 export function checkTree(root: object, what: string): void {
@@ -52,9 +54,43 @@ export function checkTree(root: object, what: string): void {
 }
 
 /** Elements that never nest (void) or whose end tag may be left out (closed implicitly by a sibling). */
-const FLAT_ELEMENTS = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source',
-  'track', 'wbr', 'p', 'li', 'dt', 'dd', 'tr', 'td', 'th', 'thead', 'tbody', 'tfoot', 'option', 'optgroup', 'rb', 'rt', 'rp',
-  'colgroup', 'caption', 'html', 'head', 'body', '!doctype']);
+const FLAT_ELEMENTS = new Set([
+  'area',
+  'base',
+  'br',
+  'col',
+  'embed',
+  'hr',
+  'img',
+  'input',
+  'link',
+  'meta',
+  'param',
+  'source',
+  'track',
+  'wbr',
+  'p',
+  'li',
+  'dt',
+  'dd',
+  'tr',
+  'td',
+  'th',
+  'thead',
+  'tbody',
+  'tfoot',
+  'option',
+  'optgroup',
+  'rb',
+  'rt',
+  'rp',
+  'colgroup',
+  'caption',
+  'html',
+  'head',
+  'body',
+  '!doctype',
+]);
 const RAW_TEXT = new Set(['script', 'style', 'textarea', 'title', 'xmp', 'plaintext']);
 const TAG_NAME = /^(\/?)([a-zA-Z][\w:.-]*)/;
 

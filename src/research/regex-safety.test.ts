@@ -29,7 +29,10 @@ test('the catastrophic regex families run to the end on long adversarial input',
 
 test('matching follows JavaScript syntax and flags: groups, matchAll, case, multiline, dotAll', () => {
   assert.deepEqual(compileUserRegex('price:\\s*(\\d+)', { ignoreCase: true }).exec('Outlet PRICE: 42 EUR')?.slice(0, 2), ['PRICE: 42', '42']);
-  assert.deepEqual([...compileUserRegex('v(\\d+)').matchAll('v1 v22 v333')].map((m) => m[1]), ['1', '22', '333']);
+  assert.deepEqual(
+    [...compileUserRegex('v(\\d+)').matchAll('v1 v22 v333')].map((m) => m[1]),
+    ['1', '22', '333'],
+  );
   assert.equal(compileUserRegex('^b').test('a\nb'), false);
   assert.equal(compileUserRegex('^b', { multiline: true }).test('a\nb'), true);
   assert.equal(compileUserRegex('a.b').test('a\nb'), false);
@@ -38,7 +41,12 @@ test('matching follows JavaScript syntax and flags: groups, matchAll, case, mult
 });
 
 test('patterns only a backtracking engine runs are refused, naming the rule', () => {
-  for (const [pattern, construct] of [['(a)\\1', '\\\\1'], ['a(?=b)', '\\(\\?='], ['a(?!b)', '\\(\\?!'], ['(?<=a)b', 'lookbehind|\\(\\?<']]) {
+  for (const [pattern, construct] of [
+    ['(a)\\1', '\\\\1'],
+    ['a(?=b)', '\\(\\?='],
+    ['a(?!b)', '\\(\\?!'],
+    ['(?<=a)b', 'lookbehind|\\(\\?<'],
+  ]) {
     const problem = userRegexProblem(pattern);
     assert.ok(problem, pattern);
     assert.match(problem, /linear-time regular expression engine \(RE2\) refuses/, pattern);

@@ -19,7 +19,11 @@ export interface UserRegex {
 }
 
 /** Flags a user pattern may carry (JavaScript's letters); `g` and `y` are implied by the method used. */
-export interface UserRegexFlags { ignoreCase?: boolean; multiline?: boolean; dotAll?: boolean }
+export interface UserRegexFlags {
+  ignoreCase?: boolean;
+  multiline?: boolean;
+  dotAll?: boolean;
+}
 
 /**
  * RE2's time is linear in the text and in the compiled pattern's size, and compiling is linear in
@@ -65,7 +69,9 @@ function checkSize(pattern: string): void {
   let total = 0;
   for (const m of pattern.matchAll(COUNTED)) total += Math.max(Number(m[1]), Number(m[2] || 0));
   if (total > USER_REGEX_LIMITS.repetitions) {
-    throw new UserRegexError(`has counted repetitions ({n}, {n,m}) adding up to ${total}; at most ${USER_REGEX_LIMITS.repetitions} (each multiplies the engine's work)`);
+    throw new UserRegexError(
+      `has counted repetitions ({n}, {n,m}) adding up to ${total}; at most ${USER_REGEX_LIMITS.repetitions} (each multiplies the engine's work)`,
+    );
   }
 }
 
@@ -90,6 +96,8 @@ function refusal(pattern: string, err: unknown): string {
       return `is not a valid regular expression: ${(jsErr as Error).message}`;
     }
   }
-  return `uses a construct the linear-time regular expression engine (RE2) refuses (${reason}): `
-    + 'backreferences, lookahead and lookbehind are not supported because they can take exponential time';
+  return (
+    `uses a construct the linear-time regular expression engine (RE2) refuses (${reason}): ` +
+    'backreferences, lookahead and lookbehind are not supported because they can take exponential time'
+  );
 }

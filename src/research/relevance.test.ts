@@ -3,34 +3,21 @@ import assert from 'node:assert/strict';
 import { extractUrls, matchesQuery, queryTerms } from './relevance.js';
 
 test('extractUrls trims trailing punctuation and unbalanced brackets, keeps order, de-duplicates', () => {
-  assert.deepEqual(
-    extractUrls('New posts about Rust async runtimes from https://blog.example.com/feed.xml.'),
-    ['https://blog.example.com/feed.xml'],
-  );
+  assert.deepEqual(extractUrls('New posts about Rust async runtimes from https://blog.example.com/feed.xml.'), ['https://blog.example.com/feed.xml']);
   assert.deepEqual(
     extractUrls(
       'Watch (see https://en.wikipedia.org/wiki/Rust_(programming_language)), http://a.example/x?y=1, ' +
         'ftp://files.example/ and "https://a.example/q" plus https://blog.example.com/feed.xml!',
     ),
-    [
-      'https://en.wikipedia.org/wiki/Rust_(programming_language)',
-      'http://a.example/x?y=1',
-      'https://a.example/q',
-      'https://blog.example.com/feed.xml',
-    ],
+    ['https://en.wikipedia.org/wiki/Rust_(programming_language)', 'http://a.example/x?y=1', 'https://a.example/q', 'https://blog.example.com/feed.xml'],
   );
   assert.deepEqual(extractUrls('Track AI startup funding announcements'), []);
 });
 
 test('queryTerms strips the URL and instruction words, and stems what is left', () => {
-  assert.deepEqual(
-    queryTerms('New posts about Rust async runtimes from https://blog.example.com/feed.xml'),
-    ['rust', 'async', 'runtim'],
-  );
+  assert.deepEqual(queryTerms('New posts about Rust async runtimes from https://blog.example.com/feed.xml'), ['rust', 'async', 'runtim']);
   assert.deepEqual(queryTerms('Track AI startup funding announcements'), ['ai', 'startup', 'fund', 'announc']);
-  assert.deepEqual(queryTerms("Tell me about OpenAI's newest models, and don't miss GPT-5"), [
-    'openai', 'model', 'miss', 'gpt', '5',
-  ]);
+  assert.deepEqual(queryTerms("Tell me about OpenAI's newest models, and don't miss GPT-5"), ['openai', 'model', 'miss', 'gpt', '5']);
 });
 
 test('instruction-only queries give no terms, and no terms matches everything', () => {

@@ -12,7 +12,10 @@ describe('web search (SearXNG-shaped fixture) and its configuration', () => {
     searx = await startSearxFixture();
     http = createOutboundClient({ allowNetworks: ['127.0.0.0/8'], userAgent: 'test' });
   });
-  after(async () => { await http.close(); await searx.close(); });
+  after(async () => {
+    await http.close();
+    await searx.close();
+  });
 
   it('asks /search with format=json, narrows to one included domain, and filters by the source policy', async () => {
     searx.results = () => [
@@ -22,15 +25,23 @@ describe('web search (SearXNG-shaped fixture) and its configuration', () => {
     ];
     const client = createSearchClient(loadConfig({ VIGIL_SEARCH_URL: searx.url.replace(/\/search$/, '') }).search)!;
     const found = await client.search(http, 'funding news', {
-      includeDomains: ['news.example'], afterDate: '2026-01-01', signal: new AbortController().signal,
+      includeDomains: ['news.example'],
+      afterDate: '2026-01-01',
+      signal: new AbortController().signal,
     });
-    assert.deepEqual(found.map((r) => r.url), ['https://news.example/a']);
+    assert.deepEqual(
+      found.map((r) => r.url),
+      ['https://news.example/a'],
+    );
     assert.deepEqual(searx.queries, ['funding news site:news.example']);
     assert.deepEqual(filterResults(found, { excludeDomains: ['example'] }), []);
   });
 
   it('validates the model and search variables, naming them', () => {
-    assert.throws(() => loadConfig({ VIGIL_LLM_BASE_URL: 'http://127.0.0.1:11434/v1' }), (e: Error) => e instanceof ConfigError && /VIGIL_LLM_MODEL/.test(e.message));
+    assert.throws(
+      () => loadConfig({ VIGIL_LLM_BASE_URL: 'http://127.0.0.1:11434/v1' }),
+      (e: Error) => e instanceof ConfigError && /VIGIL_LLM_MODEL/.test(e.message),
+    );
     assert.throws(() => loadConfig({ VIGIL_SEARCH_URL: 'searx.local' }), /VIGIL_SEARCH_URL must be an absolute http\(s\) URL/);
     assert.throws(() => loadConfig({ VIGIL_LLM_PRICE_INPUT: '-1' }), /VIGIL_LLM_PRICE_INPUT must be a non-negative number/);
     assert.throws(() => loadConfig({ VIGIL_LLM_CONCURRENCY: '0' }), /VIGIL_LLM_CONCURRENCY must be an integer/);

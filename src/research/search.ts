@@ -1,10 +1,19 @@
 import type { OutboundClient } from '../outbound/http.js';
 
 /** A search endpoint: SearXNG-compatible (`/search?q=…&format=json`) or Parallel-compatible (`/v1/search`). */
-export interface SearchConfig { readonly url?: string; readonly kind: 'searxng' | 'parallel'; readonly apiKey?: string }
+export interface SearchConfig {
+  readonly url?: string;
+  readonly kind: 'searxng' | 'parallel';
+  readonly apiKey?: string;
+}
 
 /** One page a search found. */
-export interface SearchResult { url: string; title: string | null; content: string | null; publishedAt: Date | null }
+export interface SearchResult {
+  url: string;
+  title: string | null;
+  content: string | null;
+  publishedAt: Date | null;
+}
 
 /** What a search is limited to: `source_policy` domains and `after_date`, and how many results. */
 export interface SearchOptions {
@@ -31,9 +40,8 @@ export function createSearchClient(config: SearchConfig): SearchClient | undefin
   const endpoint = config.url;
   return {
     async search(http, query, options) {
-      const raw = config.kind === 'parallel'
-        ? await parallelSearch(http, endpoint, config.apiKey, query, options)
-        : await searxngSearch(http, endpoint, query, options);
+      const raw =
+        config.kind === 'parallel' ? await parallelSearch(http, endpoint, config.apiKey, query, options) : await searxngSearch(http, endpoint, query, options);
       return filterResults(raw, options).slice(0, options.limit ?? SEARCH_RESULTS);
     },
   };
@@ -48,14 +56,27 @@ async function searxngSearch(http: OutboundClient, endpoint: string, query: stri
   url.searchParams.set('format', 'json');
   const answer = await http.request(url.href, { headers: { accept: 'application/json' }, signal: options.signal });
   const body = readJson(answer.status, answer.body, url.href, 'SearXNG needs "json" in search.formats of its settings.yml');
-  const results = Array.isArray(body.results) ? body.results as Record<string, unknown>[] : [];
-  return results.flatMap((r) => (typeof r.url === 'string' ? [{
-    url: r.url, title: text(r.title), content: text(r.content), publishedAt: date(r.publishedDate),
-  }] : []));
+  const results = Array.isArray(body.results) ? (body.results as Record<string, unknown>[]) : [];
+  return results.flatMap((r) =>
+    typeof r.url === 'string'
+      ? [
+          {
+            url: r.url,
+            title: text(r.title),
+            content: text(r.content),
+            publishedAt: date(r.publishedDate),
+          },
+        ]
+      : [],
+  );
 }
 
 async function parallelSearch(
-  http: OutboundClient, endpoint: string, apiKey: string | undefined, query: string, options: SearchOptions,
+  http: OutboundClient,
+  endpoint: string,
+  apiKey: string | undefined,
+  query: string,
+  options: SearchOptions,
 ): Promise<SearchResult[]> {
   const policy = {
     ...(options.includeDomains?.length ? { include_domains: options.includeDomains } : {}),
@@ -69,13 +90,19 @@ async function parallelSearch(
     signal: options.signal,
   });
   const body = readJson(answer.status, answer.body, endpoint, 'a Parallel-compatible /v1/search answers {"results": [...]}');
-  const results = Array.isArray(body.results) ? body.results as Record<string, unknown>[] : [];
-  return results.flatMap((r) => (typeof r.url === 'string' ? [{
-    url: r.url,
-    title: text(r.title),
-    content: Array.isArray(r.excerpts) ? r.excerpts.filter((e): e is string => typeof e === 'string').join('\n') || null : text(r.content),
-    publishedAt: date(r.publish_date ?? r.publishedDate),
-  }] : []));
+  const results = Array.isArray(body.results) ? (body.results as Record<string, unknown>[]) : [];
+  return results.flatMap((r) =>
+    typeof r.url === 'string'
+      ? [
+          {
+            url: r.url,
+            title: text(r.title),
+            content: Array.isArray(r.excerpts) ? r.excerpts.filter((e): e is string => typeof e === 'string').join('\n') || null : text(r.content),
+            publishedAt: date(r.publish_date ?? r.publishedDate),
+          },
+        ]
+      : [],
+  );
 }
 
 function readJson(status: number, body: Buffer, url: string, hint: string): Record<string, unknown> {
@@ -83,7 +110,9 @@ function readJson(status: number, body: Buffer, url: string, hint: string): Reco
   try {
     const parsed = JSON.parse(body.toString('utf8')) as unknown;
     if (parsed && typeof parsed === 'object') return parsed as Record<string, unknown>;
-  } catch { /* reported below */ }
+  } catch {
+    /* reported below */
+  }
   throw new Error(`the search endpoint ${url} did not answer JSON (${hint})`);
 }
 
@@ -107,7 +136,7 @@ const within = (host: string, domain: string) => host === domain || host.endsWit
 
 function bareDomain(domain: string): string {
   const value = domain.trim().toLowerCase();
-  const host = /^https?:\/\//.test(value) ? hostOf(value) ?? value : value;
+  const host = /^https?:\/\//.test(value) ? (hostOf(value) ?? value) : value;
   return host.replace(/^\*?\.?/, '').replace(/\/.*$/, '');
 }
 
@@ -115,7 +144,9 @@ function hostOf(url: string): string | null {
   try {
     const parsed = new URL(url);
     return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.hostname.toLowerCase() : null;
-  } catch { return null; }
+  } catch {
+    return null;
+  }
 }
 
 const text = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value.trim() : null);

@@ -2,7 +2,10 @@ import type { EventStreamSettings } from '../domain/monitor.js';
 import { extractUrls } from './relevance.js';
 
 /** Where an event_stream monitor looks: feed or page URLs, and domains whose home pages advertise feeds. */
-export interface MonitorSources { urls: string[]; domains: string[] }
+export interface MonitorSources {
+  urls: string[];
+  domains: string[];
+}
 
 /** The sources of a monitor: URLs in its query, `settings.sources`, and `source_policy.include_domains`. */
 export function sourcesOf(settings: EventStreamSettings): MonitorSources {

@@ -22,8 +22,10 @@ const toAccount = (row: AccountRow): Account => ({
   name: row.name,
   webhookSecret: row.webhook_secret,
   webhookKeyMode: row.webhook_key_mode as WebhookKeyMode,
-  previousSecret: row.previous_webhook_secret && row.previous_secret_until !== null
-    ? { secret: row.previous_webhook_secret, until: Number(row.previous_secret_until) } : null,
+  previousSecret:
+    row.previous_webhook_secret && row.previous_secret_until !== null
+      ? { secret: row.previous_webhook_secret, until: Number(row.previous_secret_until) }
+      : null,
   createdAt: Number(row.created_at),
 });
 
@@ -35,9 +37,11 @@ export async function findAccountById(db: Queryable, id: string): Promise<Accoun
 
 /** Replaces the signing secret; the old one keeps signing until `previousUntil`. */
 export async function rotateWebhookSecret(db: Queryable, id: string, secret: string, previousUntil: number): Promise<void> {
-  await db.updateTable('accounts')
+  await db
+    .updateTable('accounts')
     .set((eb) => ({ webhook_secret: secret, previous_webhook_secret: eb.ref('webhook_secret'), previous_secret_until: previousUntil }))
-    .where('id', '=', id).execute();
+    .where('id', '=', id)
+    .execute();
 }
 
 /** Sets how signing keys are made from the secret. */
@@ -53,17 +57,17 @@ export async function findAccountByName(db: Queryable, name: string): Promise<Ac
 
 // Every API request reads its key: a prepared statement, built and compiled once, not per request.
 const keyHolderRead = prepared<{ keyHash: string }, AccountRow & { key_id: string; key_last_used_at: number | string | null }>(['keyHash'], (db, v) =>
-  db.selectFrom('api_keys')
+  db
+    .selectFrom('api_keys')
     .innerJoin('accounts', 'accounts.id', 'api_keys.account_id')
     .selectAll('accounts')
     .select(['api_keys.id as key_id', 'api_keys.last_used_at as key_last_used_at'])
     .where('api_keys.key_hash', '=', v.keyHash)
-    .where('api_keys.revoked_at', 'is', null));
+    .where('api_keys.revoked_at', 'is', null),
+);
 
 /** The account an unrevoked API key (by hash) belongs to, with the key's id and last use, if any. */
-export async function findKeyHolder(
-  db: Queryable, keyHash: string,
-): Promise<{ account: Account; keyId: string; lastUsedAt: number | null } | undefined> {
+export async function findKeyHolder(db: Queryable, keyHash: string): Promise<{ account: Account; keyId: string; lastUsedAt: number | null } | undefined> {
   const [row] = (await keyHolderRead(db, { keyHash })).rows;
   if (!row) return undefined;
   const { key_id: keyId, key_last_used_at: lastUsed, ...account } = row;
@@ -77,19 +81,35 @@ export async function findAccountByKeyHash(db: Queryable, keyHash: string): Prom
 
 /** Inserts an account unless one of that name exists (several processes may start at once). */
 export async function insertAccount(db: Queryable, account: Pick<Account, 'id' | 'name' | 'webhookSecret' | 'createdAt'>): Promise<void> {
-  await db.insertInto('accounts').values({
-    id: account.id, name: account.name, webhook_secret: account.webhookSecret, created_at: account.createdAt,
-  }).onConflict((oc) => oc.column('name').doNothing()).execute();
+  await db
+    .insertInto('accounts')
+    .values({
+      id: account.id,
+      name: account.name,
+      webhook_secret: account.webhookSecret,
+      created_at: account.createdAt,
+    })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
 }
 
 /** Inserts a key hash for an account; does nothing when that hash is already stored. */
 export async function insertApiKey(
-  db: Queryable, key: { id: string; accountId: string; keyHash: string; keyPrefix: string; createdAt: number; name?: string | null },
+  db: Queryable,
+  key: { id: string; accountId: string; keyHash: string; keyPrefix: string; createdAt: number; name?: string | null },
 ): Promise<void> {
-  await db.insertInto('api_keys').values({
-    id: key.id, account_id: key.accountId, key_hash: key.keyHash, key_prefix: key.keyPrefix, created_at: key.createdAt,
-    name: key.name ?? null,
-  }).onConflict((oc) => oc.column('key_hash').doNothing()).execute();
+  await db
+    .insertInto('api_keys')
+    .values({
+      id: key.id,
+      account_id: key.accountId,
+      key_hash: key.keyHash,
+      key_prefix: key.keyPrefix,
+      created_at: key.createdAt,
+      name: key.name ?? null,
+    })
+    .onConflict((oc) => oc.column('key_hash').doNothing())
+    .execute();
 }
 
 const toApiKey = (row: ApiKeyTable): ApiKey => ({
@@ -104,8 +124,7 @@ const toApiKey = (row: ApiKeyTable): ApiKey => ({
 
 /** An account's keys (revoked ones too), newest first; never the hashes. */
 export async function listApiKeys(db: Queryable, accountId: string): Promise<ApiKey[]> {
-  const rows = await db.selectFrom('api_keys').selectAll().where('account_id', '=', accountId)
-    .orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+  const rows = await db.selectFrom('api_keys').selectAll().where('account_id', '=', accountId).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
   return rows.map(toApiKey);
 }
 
@@ -117,8 +136,7 @@ export async function findApiKey(db: Queryable, accountId: string, id: string): 
 
 /** Marks the account's key revoked, unless it already is (the first revocation time stays). */
 export async function revokeApiKey(db: Queryable, accountId: string, id: string, now: number): Promise<void> {
-  await db.updateTable('api_keys').set({ revoked_at: now })
-    .where('account_id', '=', accountId).where('id', '=', id).where('revoked_at', 'is', null).execute();
+  await db.updateTable('api_keys').set({ revoked_at: now }).where('account_id', '=', accountId).where('id', '=', id).where('revoked_at', 'is', null).execute();
 }
 
 /**
@@ -126,12 +144,19 @@ export async function revokeApiKey(db: Queryable, accountId: string, id: string,
  * several processes from writing the same minute twice.
  */
 export async function touchApiKey(db: Queryable, id: string, now: number, resolutionMs: number): Promise<void> {
-  await db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', id)
-    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', now - resolutionMs)])).execute();
+  await db
+    .updateTable('api_keys')
+    .set({ last_used_at: now })
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', now - resolutionMs)]))
+    .execute();
 }
 
 /** How many API keys exist in all. */
 export async function countApiKeys(db: Queryable): Promise<number> {
-  const row = await db.selectFrom('api_keys').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('api_keys')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }

@@ -47,12 +47,17 @@ export async function openStore(url: string, onError: (err: unknown) => void = (
   const logHints = info.hintChannel('log');
   const listDb = listDialect === dialect ? db : new Kysely<Database>({ dialect: listDialect });
   return {
-    db, dialect: info, workHints, logHints, lists: { db: listDb, dialect: info },
-    close: () => (closing ??= (async () => {
-      await workHints.close();
-      await logHints.close();
-      await db.destroy();
-      if (listDb !== db) await listDb.destroy();
-    })()),
+    db,
+    dialect: info,
+    workHints,
+    logHints,
+    lists: { db: listDb, dialect: info },
+    close: () =>
+      (closing ??= (async () => {
+        await workHints.close();
+        await logHints.close();
+        await db.destroy();
+        if (listDb !== db) await listDb.destroy();
+      })()),
   };
 }

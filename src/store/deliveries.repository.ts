@@ -45,17 +45,38 @@ const toDelivery = (row: DeliveryRow): Delivery => ({
 
 /** A delivery to write into the outbox, in the transaction of the outcome that implies it. */
 export interface NewDelivery {
-  id: string; accountId: string; resourceType: string; resourceId: string; eventType: string; url: string; body: string; createdAt: number;
+  id: string;
+  accountId: string;
+  resourceType: string;
+  resourceId: string;
+  eventType: string;
+  url: string;
+  body: string;
+  createdAt: number;
 }
 
 /** Writes deliveries as pending, due at once. */
 export async function insertDeliveries(db: Queryable, deliveries: NewDelivery[]): Promise<void> {
   if (deliveries.length === 0) return;
-  await db.insertInto('webhook_deliveries').values(deliveries.map((d) => ({
-    id: d.id, account_id: d.accountId, resource_type: d.resourceType, resource_id: d.resourceId, event_type: d.eventType,
-    url: d.url, body: d.body, status: 'pending', attempts: 0, next_attempt_at: d.createdAt, window_start: d.createdAt,
-    created_at: d.createdAt,
-  }))).execute();
+  await db
+    .insertInto('webhook_deliveries')
+    .values(
+      deliveries.map((d) => ({
+        id: d.id,
+        account_id: d.accountId,
+        resource_type: d.resourceType,
+        resource_id: d.resourceId,
+        event_type: d.eventType,
+        url: d.url,
+        body: d.body,
+        status: 'pending',
+        attempts: 0,
+        next_attempt_at: d.createdAt,
+        window_start: d.createdAt,
+        created_at: d.createdAt,
+      })),
+    )
+    .execute();
 }
 
 /** What sending a leased delivery needs (a claim returns no more, so it reads and moves less). */
@@ -66,7 +87,13 @@ export type ClaimedDelivery = Pick<Delivery, 'id' | 'accountId' | 'url' | 'body'
  * no more than `urlRooms` gives for a URL (a URL not listed may take the whole `limit`).
  */
 export interface ClaimQuery {
-  workerId: string; now: number; leaseUntil: number; busyUrls: string[]; busyAccounts?: string[]; urlRooms?: [string, number][]; limit: number;
+  workerId: string;
+  now: number;
+  leaseUntil: number;
+  busyUrls: string[];
+  busyAccounts?: string[];
+  urlRooms?: [string, number][];
+  limit: number;
 }
 
 /** How far past `limit` a claim with per-URL rooms looks, so one URL's backlog does not fill its view. */
@@ -87,7 +114,10 @@ export async function claimDeliveries(db: Db, dialect: DialectInfo, q: ClaimQuer
       await sql.raw('COMMIT').execute(conn);
       return claimed;
     } catch (err) {
-      await sql.raw('ROLLBACK').execute(conn).catch(() => {});
+      await sql
+        .raw('ROLLBACK')
+        .execute(conn)
+        .catch(() => {});
       throw err;
     }
   });
@@ -95,23 +125,52 @@ export async function claimDeliveries(db: Db, dialect: DialectInfo, q: ClaimQuer
 
 async function claimIn(db: Queryable, dialect: DialectInfo, q: ClaimQuery): Promise<ClaimedDelivery[]> {
   const rooms = q.urlRooms ?? [];
-  let candidates = db.selectFrom('webhook_deliveries').select(['id', 'url', 'attempts', 'next_attempt_at'])
-    .where('status', '=', 'pending').where('next_attempt_at', '<=', q.now)
+  let candidates = db
+    .selectFrom('webhook_deliveries')
+    .select(['id', 'url', 'attempts', 'next_attempt_at'])
+    .where('status', '=', 'pending')
+    .where('next_attempt_at', '<=', q.now)
     .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', q.now)]));
   if (q.busyUrls.length > 0) candidates = candidates.where('url', 'not in', q.busyUrls);
   if (q.busyAccounts?.length) candidates = candidates.where('account_id', 'not in', q.busyAccounts);
-  candidates = candidates.orderBy('attempts').orderBy('next_attempt_at').limit(rooms.length > 0 ? q.limit * ROOM_SCAN : q.limit);
+  candidates = candidates
+    .orderBy('attempts')
+    .orderBy('next_attempt_at')
+    .limit(rooms.length > 0 ? q.limit * ROOM_SCAN : q.limit);
   if (dialect.supportsSkipLocked) candidates = candidates.forUpdate().skipLocked();
   // With rooms, the first candidates in due order are ranked within their URL, and a URL keeps only
   // as many as its room; the claim then takes the first `limit` of what is kept.
-  const chosen = rooms.length === 0 ? candidates.clearSelect().select('id') : db.selectFrom(
-    db.selectFrom(candidates.as('c')).select(['id', 'url', 'attempts', 'next_attempt_at',
-      sql<number>`row_number() over (partition by url order by attempts, next_attempt_at)`.as('nth')]).as('r'),
-  ).select('id')
-    // Typed, or PostgreSQL takes the parameters in THEN and ELSE for text.
-    .where('nth', '<=', sql<number>`case ${sql.ref('url')} ${sql.join(rooms.map(([url, room]) => sql`when ${url} then cast(${room} as integer)`), sql` `)} else cast(${q.limit} as integer) end`)
-    .orderBy('attempts').orderBy('next_attempt_at').limit(q.limit);
-  const rows = await db.updateTable('webhook_deliveries')
+  const chosen =
+    rooms.length === 0
+      ? candidates.clearSelect().select('id')
+      : db
+          .selectFrom(
+            db
+              .selectFrom(candidates.as('c'))
+              .select([
+                'id',
+                'url',
+                'attempts',
+                'next_attempt_at',
+                sql<number>`row_number() over (partition by url order by attempts, next_attempt_at)`.as('nth'),
+              ])
+              .as('r'),
+          )
+          .select('id')
+          // Typed, or PostgreSQL takes the parameters in THEN and ELSE for text.
+          .where(
+            'nth',
+            '<=',
+            sql<number>`case ${sql.ref('url')} ${sql.join(
+              rooms.map(([url, room]) => sql`when ${url} then cast(${room} as integer)`),
+              sql` `,
+            )} else cast(${q.limit} as integer) end`,
+          )
+          .orderBy('attempts')
+          .orderBy('next_attempt_at')
+          .limit(q.limit);
+  const rows = await db
+    .updateTable('webhook_deliveries')
     .set({ locked_by: q.workerId, locked_until: q.leaseUntil })
     .where('id', 'in', chosen)
     .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', q.now)]))
@@ -119,18 +178,26 @@ async function claimIn(db: Queryable, dialect: DialectInfo, q: ClaimQuery): Prom
     .execute();
   return rows
     .map((row) => ({
-      id: row.id, accountId: row.account_id, url: row.url, body: row.body, attempts: Number(row.attempts),
-      nextAttemptAt: Number(row.next_attempt_at), windowStart: Number(row.window_start),
+      id: row.id,
+      accountId: row.account_id,
+      url: row.url,
+      body: row.body,
+      attempts: Number(row.attempts),
+      nextAttemptAt: Number(row.next_attempt_at),
+      windowStart: Number(row.window_start),
     }))
     .sort((a, b) => a.attempts - b.attempts || a.nextAttemptAt - b.nextAttemptAt);
 }
 
 /** Records an attempt's result, if this worker still holds the delivery. */
 export async function recordAttempt(
-  db: Queryable, id: string, workerId: string,
+  db: Queryable,
+  id: string,
+  workerId: string,
   result: { status: DeliveryStatus; nextAttemptAt?: number; lastStatus: number | null; lastError: string | null; at: number },
 ): Promise<boolean> {
-  const updated = await db.updateTable('webhook_deliveries')
+  const updated = await db
+    .updateTable('webhook_deliveries')
     .set((eb) => ({
       status: result.status,
       attempts: eb('attempts', '+', 1),
@@ -141,7 +208,8 @@ export async function recordAttempt(
       locked_by: null,
       locked_until: null,
     }))
-    .where('id', '=', id).where('locked_by', '=', workerId)
+    .where('id', '=', id)
+    .where('locked_by', '=', workerId)
     .executeTakeFirst();
   return Number(updated.numUpdatedRows) === 1;
 }
@@ -156,12 +224,20 @@ export async function recordDelivered(db: Queryable, workerId: string, successes
     byStatus.set(s.status, group);
   }
   for (const [status, { ids, at }] of byStatus) {
-    await db.updateTable('webhook_deliveries')
+    await db
+      .updateTable('webhook_deliveries')
       .set((eb) => ({
-        status: 'delivered', attempts: eb('attempts', '+', 1), next_attempt_at: at, last_status: status, last_error: null,
-        delivered_at: at, locked_by: null, locked_until: null,
+        status: 'delivered',
+        attempts: eb('attempts', '+', 1),
+        next_attempt_at: at,
+        last_status: status,
+        last_error: null,
+        delivered_at: at,
+        locked_by: null,
+        locked_until: null,
       }))
-      .where('id', 'in', ids).where('locked_by', '=', workerId)
+      .where('id', 'in', ids)
+      .where('locked_by', '=', workerId)
       .execute();
   }
 }
@@ -169,26 +245,34 @@ export async function recordDelivered(db: Queryable, workerId: string, successes
 /** Gives leased deliveries back at once (on shutdown, or when one waited too long to be sent safely). */
 export async function releaseDeliveries(db: Queryable, ids: string[], workerId: string): Promise<void> {
   if (ids.length === 0) return;
-  await db.updateTable('webhook_deliveries').set({ locked_by: null, locked_until: null })
-    .where('id', 'in', ids).where('locked_by', '=', workerId).execute();
+  await db.updateTable('webhook_deliveries').set({ locked_by: null, locked_until: null }).where('id', 'in', ids).where('locked_by', '=', workerId).execute();
 }
 
 /** Fails every pending delivery of an account to a URL (its endpoint was disabled). */
 export async function failPendingDeliveries(db: Queryable, accountId: string, url: string, reason: string): Promise<void> {
-  await db.updateTable('webhook_deliveries').set({ status: 'failed', last_error: reason, locked_by: null, locked_until: null })
-    .where('account_id', '=', accountId).where('url', '=', url).where('status', '=', 'pending').execute();
+  await db
+    .updateTable('webhook_deliveries')
+    .set({ status: 'failed', last_error: reason, locked_by: null, locked_until: null })
+    .where('account_id', '=', accountId)
+    .where('url', '=', url)
+    .where('status', '=', 'pending')
+    .execute();
 }
 
 /** A delivery of an account, by id. */
 export async function findDelivery(db: Queryable, accountId: string, id: string): Promise<Delivery | undefined> {
-  const row = await db.selectFrom('webhook_deliveries').selectAll()
-    .where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+  const row = await db.selectFrom('webhook_deliveries').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
   return row && toDelivery(row);
 }
 
 /** Which page of an account's deliveries. */
 export interface DeliveriesPage {
-  accountId: string; statuses?: string[]; resourceId?: string; eventType?: string; after?: { createdAt: number; id: string }; limit: number;
+  accountId: string;
+  statuses?: string[];
+  resourceId?: string;
+  eventType?: string;
+  after?: { createdAt: number; id: string };
+  limit: number;
 }
 
 /** A page of an account's deliveries, newest first, strictly after `after`. */
@@ -216,9 +300,11 @@ export function deliveriesPageQuery(lists: ListReader, q: DeliveriesPage) {
 
 /** Makes deliveries pending again, due now, with a fresh retry window; returns how many. */
 export async function redeliver(
-  db: Queryable, q: { accountId: string; ids?: string[]; statuses?: string[]; since?: number; until?: number; now: number },
+  db: Queryable,
+  q: { accountId: string; ids?: string[]; statuses?: string[]; since?: number; until?: number; now: number },
 ): Promise<number> {
-  let query = db.updateTable('webhook_deliveries')
+  let query = db
+    .updateTable('webhook_deliveries')
     .set({ status: 'pending', next_attempt_at: q.now, window_start: q.now, locked_by: null, locked_until: null })
     .where('account_id', '=', q.accountId)
     .where('status', '!=', 'pending');

@@ -102,9 +102,15 @@ function openSqlite(path: string): OpenedDialect {
     listKeyAsRange: false,
     listNamesIndex: true,
     hintChannel: (name) => ({
-      notify: (topic = '') => { emitter.emit(name, topic); },
-      subscribe: (listener) => { emitter.on(name, listener); },
-      close: async () => { emitter.removeAllListeners(name); },
+      notify: (topic = '') => {
+        emitter.emit(name, topic);
+      },
+      subscribe: (listener) => {
+        emitter.on(name, listener);
+      },
+      close: async () => {
+        emitter.removeAllListeners(name);
+      },
     }),
   };
   // List queries name their index (listNamesIndex), so list reads need no sessions of their own.
@@ -147,7 +153,7 @@ function cacheStatements(database: SQLite.Database, max = 500): void {
 
 // BIGINT columns hold epoch milliseconds and log positions, all far below 2^53: read them as numbers.
 const int8AsNumber = (oid: Parameters<typeof pg.types.getTypeParser>[0], format?: 'text' | 'binary') =>
-  oid === pg.types.builtins.INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format) as (value: string) => unknown;
+  oid === pg.types.builtins.INT8 ? (value: string) => Number(value) : (pg.types.getTypeParser(oid, format) as (value: string) => unknown);
 
 /**
  * An outbox's due rows always have the newest timestamps, beyond the column's statistics, so the
@@ -158,8 +164,7 @@ const int8AsNumber = (oid: Parameters<typeof pg.types.getTypeParser>[0], format?
  * each URL within its room must still sort its few hundred candidates; the disabled sort inflates
  * its cost past the JIT threshold, and compiling would take a second: no JIT for claims.
  */
-const POSTGRES_ORDERED_CLAIM = 'SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off; SET LOCAL synchronous_commit = off; '
-  + 'SET LOCAL jit = off';
+const POSTGRES_ORDERED_CLAIM = 'SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off; SET LOCAL synchronous_commit = off; ' + 'SET LOCAL jit = off';
 
 /**
  * The sessions list reads run on. A list walks its index in cursor order and stops after `limit + 1`
@@ -169,8 +174,7 @@ const POSTGRES_ORDERED_CLAIM = 'SET LOCAL enable_bitmapscan = off; SET LOCAL ena
  * and sequential scans off, an ordered index walk is the only plan left, whatever the statistics say.
  * Only the list queries of the repositories run on these sessions.
  */
-const LIST_SESSION_SETTINGS = ['enable_sort', 'enable_incremental_sort', 'enable_bitmapscan', 'enable_seqscan']
-  .map((name) => `-c ${name}=off`).join(' ');
+const LIST_SESSION_SETTINGS = ['enable_sort', 'enable_incremental_sort', 'enable_bitmapscan', 'enable_seqscan'].map((name) => `-c ${name}=off`).join(' ');
 
 /**
  * Names every statement a list connection runs, so PostgreSQL parses and plans each list's shape

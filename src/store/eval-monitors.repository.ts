@@ -6,18 +6,32 @@ import { prepared } from './prepared.js';
 /** The one row → domain mapper for evaluation monitors. */
 function toMonitor(row: EvalMonitorTable): EvalMonitor {
   return {
-    id: row.id, accountId: row.account_id, name: row.name, description: row.description,
-    status: row.status as EvalMonitorStatus, settings: JSON.parse(row.settings) as EvalMonitorSettings,
-    createdAt: Number(row.created_at), updatedAt: Number(row.updated_at),
+    id: row.id,
+    accountId: row.account_id,
+    name: row.name,
+    description: row.description,
+    status: row.status as EvalMonitorStatus,
+    settings: JSON.parse(row.settings) as EvalMonitorSettings,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
   };
 }
 
 /** Inserts a new evaluation monitor. */
 export async function insertEvalMonitor(db: Queryable, m: EvalMonitor): Promise<void> {
-  await db.insertInto('eval_monitors').values({
-    id: m.id, account_id: m.accountId, name: m.name, description: m.description, status: m.status,
-    settings: JSON.stringify(m.settings), created_at: m.createdAt, updated_at: m.updatedAt,
-  }).execute();
+  await db
+    .insertInto('eval_monitors')
+    .values({
+      id: m.id,
+      account_id: m.accountId,
+      name: m.name,
+      description: m.description,
+      status: m.status,
+      settings: JSON.stringify(m.settings),
+      created_at: m.createdAt,
+      updated_at: m.updatedAt,
+    })
+    .execute();
 }
 
 /** The account's evaluation monitor, if it has one by that id. */
@@ -34,9 +48,17 @@ export async function findEvalMonitorById(db: Queryable, id: string): Promise<Ev
 
 /** Saves a monitor's changed fields. */
 export async function updateEvalMonitor(db: Queryable, m: EvalMonitor): Promise<void> {
-  await db.updateTable('eval_monitors').set({
-    name: m.name, description: m.description, status: m.status, settings: JSON.stringify(m.settings), updated_at: m.updatedAt,
-  }).where('id', '=', m.id).execute();
+  await db
+    .updateTable('eval_monitors')
+    .set({
+      name: m.name,
+      description: m.description,
+      status: m.status,
+      settings: JSON.stringify(m.settings),
+      updated_at: m.updatedAt,
+    })
+    .where('id', '=', m.id)
+    .execute();
 }
 
 /**
@@ -48,11 +70,26 @@ export async function lockEvalMonitor(db: Queryable, id: string): Promise<void> 
 }
 
 const lockStatement = prepared<{ id: string }>(['id'], (db, v) =>
-  db.updateTable('eval_monitors').set((eb) => ({ id: eb.ref('id') })).where('id', '=', v.id));
+  db
+    .updateTable('eval_monitors')
+    .set((eb) => ({ id: eb.ref('id') }))
+    .where('id', '=', v.id),
+);
 const lockAndRead = prepared<{ id: string }, EvalMonitorTable>(['id'], (db, v) =>
-  db.updateTable('eval_monitors').set((eb) => ({ id: eb.ref('id') })).where('id', '=', v.id).returningAll());
+  db
+    .updateTable('eval_monitors')
+    .set((eb) => ({ id: eb.ref('id') }))
+    .where('id', '=', v.id)
+    .returningAll(),
+);
 const lockAndReadOfAccount = prepared<{ id: string; accountId: string }, EvalMonitorTable>(['id', 'accountId'], (db, v) =>
-  db.updateTable('eval_monitors').set((eb) => ({ id: eb.ref('id') })).where('id', '=', v.id).where('account_id', '=', v.accountId).returningAll());
+  db
+    .updateTable('eval_monitors')
+    .set((eb) => ({ id: eb.ref('id') }))
+    .where('id', '=', v.id)
+    .where('account_id', '=', v.accountId)
+    .returningAll(),
+);
 
 /**
  * Locks a monitor's row (as lockEvalMonitor) and reads it in the same statement; with `accountId`,
@@ -66,17 +103,42 @@ export async function lockAndReadEvalMonitor(db: Queryable, id: string, accountI
 
 /** Stores an uploaded file. */
 export async function insertEvalFile(db: Queryable, f: EvalFile): Promise<void> {
-  await db.insertInto('eval_files').values({
-    id: f.id, account_id: f.accountId, name: f.name, size: f.size, content_type: f.contentType, text: f.text, created_at: f.createdAt,
-  }).execute();
+  await db
+    .insertInto('eval_files')
+    .values({
+      id: f.id,
+      account_id: f.accountId,
+      name: f.name,
+      size: f.size,
+      content_type: f.contentType,
+      text: f.text,
+      created_at: f.createdAt,
+    })
+    .execute();
 }
 
 /** The account's files among `ids` (those that exist), in the order asked. */
 export async function findEvalFiles(db: Queryable, accountId: string, ids: readonly string[]): Promise<EvalFile[]> {
   if (ids.length === 0) return [];
-  const rows = await db.selectFrom('eval_files').selectAll().where('account_id', '=', accountId).where('id', 'in', [...ids]).execute();
-  const byId = new Map(rows.map((r) => [r.id, {
-    id: r.id, accountId: r.account_id, name: r.name, size: Number(r.size), contentType: r.content_type, text: r.text, createdAt: Number(r.created_at),
-  }]));
+  const rows = await db
+    .selectFrom('eval_files')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', 'in', [...ids])
+    .execute();
+  const byId = new Map(
+    rows.map((r) => [
+      r.id,
+      {
+        id: r.id,
+        accountId: r.account_id,
+        name: r.name,
+        size: Number(r.size),
+        contentType: r.content_type,
+        text: r.text,
+        createdAt: Number(r.created_at),
+      },
+    ]),
+  );
   return ids.flatMap((id) => byId.get(id) ?? []);
 }

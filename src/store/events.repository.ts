@@ -6,7 +6,12 @@ import { prepared } from './prepared.js';
 import { listFrom, listKey, NOT_COMPLETION } from './list-walk.js';
 
 /** An event as stored: its log position, execution, kind and wire JSON. */
-export interface StoredEvent { seq: number; executionId: string; kind: string; body: string }
+export interface StoredEvent {
+  seq: number;
+  executionId: string;
+  kind: string;
+  body: string;
+}
 
 /**
  * Appends entries to a monitor's log in the given order; the caller's transaction makes them atomic.
@@ -23,19 +28,39 @@ export async function appendEntries(db: Queryable, accountId: string, entries: L
   for (const monitorId of monitorIds) {
     await lockMonitorStatement(db, { id: monitorId });
   }
-  await db.insertInto('events').values(entries.map((entry) => ({
-    id: entry.id, account_id: accountId, monitor_id: entry.monitorId, execution_id: entry.executionId,
-    kind: entry.kind, body: JSON.stringify(eventRecord(entry)), created_at: entry.createdAt,
-  }))).execute();
+  await db
+    .insertInto('events')
+    .values(
+      entries.map((entry) => ({
+        id: entry.id,
+        account_id: accountId,
+        monitor_id: entry.monitorId,
+        execution_id: entry.executionId,
+        kind: entry.kind,
+        body: JSON.stringify(eventRecord(entry)),
+        created_at: entry.createdAt,
+      })),
+    )
+    .execute();
 }
 
-const lockMonitorStatement = prepared<{ id: string }>(['id'], (db, v) => db.updateTable('monitors')
-  .set((eb) => ({ id: eb.ref('id') })).where('id', '=', v.id));
+const lockMonitorStatement = prepared<{ id: string }>(['id'], (db, v) =>
+  db
+    .updateTable('monitors')
+    .set((eb) => ({ id: eb.ref('id') }))
+    .where('id', '=', v.id),
+);
 
 const columns = ['seq', 'execution_id as executionId', 'kind', 'body'] as const;
 
 /** Which page of a monitor's log: strictly below `beforeSeq`, newest first. */
-export interface EventsPage { accountId: string; monitorId: string; beforeSeq?: number; limit: number; includeCompletions: boolean }
+export interface EventsPage {
+  accountId: string;
+  monitorId: string;
+  beforeSeq?: number;
+  limit: number;
+  includeCompletions: boolean;
+}
 
 /**
  * A page of an account's monitor's log, newest first, strictly below `beforeSeq`. The hot read of
@@ -52,8 +77,11 @@ export async function listEvents(lists: ListReader, q: EventsPage): Promise<Stor
 /** The query `listEvents` sends (the plan test explains it). */
 export function eventsPageQuery(lists: ListReader, q: EventsPage) {
   const index = q.includeCompletions ? 'events_by_monitor' : 'events_by_monitor_reported';
-  let query = lists.db.selectFrom(listFrom(lists, 'events', index)).select(columns)
-    .where(listKey(lists.dialect, 'monitor_id', q.monitorId)).where('account_id', '=', q.accountId);
+  let query = lists.db
+    .selectFrom(listFrom(lists, 'events', index))
+    .select(columns)
+    .where(listKey(lists.dialect, 'monitor_id', q.monitorId))
+    .where('account_id', '=', q.accountId);
   if (q.beforeSeq !== undefined) query = query.where('seq', '<', q.beforeSeq);
   if (!q.includeCompletions) query = query.where(NOT_COMPLETION);
   return query.orderBy('monitor_id', 'desc').orderBy('seq', 'desc').limit(q.limit);
@@ -82,7 +110,11 @@ function pageStatement(dialect: DialectInfo, includeCompletions: boolean) {
 }
 
 /** Which execution's events. */
-export interface ExecutionEvents { monitorId: string; executionId: string; includeCompletions: boolean }
+export interface ExecutionEvents {
+  monitorId: string;
+  executionId: string;
+  includeCompletions: boolean;
+}
 
 /** Every event of one execution of a monitor, newest first: one walk of `events_of_execution`. */
 export async function listExecutionEvents(lists: ListReader, q: ExecutionEvents): Promise<StoredEvent[]> {
@@ -92,8 +124,11 @@ export async function listExecutionEvents(lists: ListReader, q: ExecutionEvents)
 /** The query `listExecutionEvents` sends (the plan test explains it). */
 export function executionEventsQuery(lists: ListReader, q: ExecutionEvents) {
   // An execution ends in one outcome, so at most one completion is read and dropped here.
-  let query = lists.db.selectFrom(listFrom(lists, 'events', 'events_of_execution')).select(columns)
-    .where(listKey(lists.dialect, 'execution_id', q.executionId)).where('monitor_id', '=', q.monitorId);
+  let query = lists.db
+    .selectFrom(listFrom(lists, 'events', 'events_of_execution'))
+    .select(columns)
+    .where(listKey(lists.dialect, 'execution_id', q.executionId))
+    .where('monitor_id', '=', q.monitorId);
   if (!q.includeCompletions) query = query.where('kind', '!=', 'completion');
   return query.orderBy('execution_id', 'desc').orderBy('seq', 'desc');
 }
@@ -102,16 +137,25 @@ export function executionEventsQuery(lists: ListReader, q: ExecutionEvents) {
  * A monitor's events appended at or after `since`, of its newest `groups` executions that have
  * any, newest first (so a group's events stay together, newest group first).
  */
-export async function listRecentEvents(
-  db: Queryable, q: { accountId: string; monitorId: string; since: number; groups: number },
-): Promise<StoredEvent[]> {
-  const recent = db.selectFrom('events').select('execution_id')
-    .where('monitor_id', '=', q.monitorId).where('account_id', '=', q.accountId).where('created_at', '>=', q.since)
-    .groupBy('execution_id').orderBy((eb) => eb.fn.max('seq'), 'desc').limit(q.groups);
-  return db.selectFrom('events').select(columns)
-    .where('monitor_id', '=', q.monitorId).where('account_id', '=', q.accountId).where('created_at', '>=', q.since)
+export async function listRecentEvents(db: Queryable, q: { accountId: string; monitorId: string; since: number; groups: number }): Promise<StoredEvent[]> {
+  const recent = db
+    .selectFrom('events')
+    .select('execution_id')
+    .where('monitor_id', '=', q.monitorId)
+    .where('account_id', '=', q.accountId)
+    .where('created_at', '>=', q.since)
+    .groupBy('execution_id')
+    .orderBy((eb) => eb.fn.max('seq'), 'desc')
+    .limit(q.groups);
+  return db
+    .selectFrom('events')
+    .select(columns)
+    .where('monitor_id', '=', q.monitorId)
+    .where('account_id', '=', q.accountId)
+    .where('created_at', '>=', q.since)
     .where('execution_id', 'in', recent)
-    .orderBy('seq', 'desc').execute();
+    .orderBy('seq', 'desc')
+    .execute();
 }
 
 /**
@@ -121,9 +165,15 @@ export async function listRecentEvents(
  * position can still commit once a higher one is visible: reading past the cursor never skips.
  */
 export async function readMonitorLog(lists: ListReader, monitorId: string, afterSeq: number, limit: number): Promise<StoredEvent[]> {
-  return lists.db.selectFrom(listFrom(lists, 'events', 'events_by_monitor')).select(columns)
-    .where(listKey(lists.dialect, 'monitor_id', monitorId)).where('seq', '>', afterSeq)
-    .orderBy('monitor_id').orderBy('seq').limit(limit).execute();
+  return lists.db
+    .selectFrom(listFrom(lists, 'events', 'events_by_monitor'))
+    .select(columns)
+    .where(listKey(lists.dialect, 'monitor_id', monitorId))
+    .where('seq', '>', afterSeq)
+    .orderBy('monitor_id')
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
 }
 
 /** The log position of one of a monitor's events, by its `event_id`; undefined when it has no such event (or it was pruned). */

@@ -13,17 +13,33 @@ export async function insertExecution(
   db: Queryable,
   e: { id: string; monitorId: string; accountId: string; reason: ExecutionReason; scheduledFor: number | null; createdAt: number },
 ): Promise<void> {
-  await db.insertInto('executions').values({
-    id: e.id, monitor_id: e.monitorId, account_id: e.accountId, reason: e.reason,
-    scheduled_for: e.scheduledFor, status: 'queued', created_at: e.createdAt, attempts: 0,
-  }).onConflict((oc) => oc.columns(['monitor_id', 'scheduled_for']).doNothing()).execute();
+  await db
+    .insertInto('executions')
+    .values({
+      id: e.id,
+      monitor_id: e.monitorId,
+      account_id: e.accountId,
+      reason: e.reason,
+      scheduled_for: e.scheduledFor,
+      status: 'queued',
+      created_at: e.createdAt,
+      attempts: 0,
+    })
+    .onConflict((oc) => oc.columns(['monitor_id', 'scheduled_for']).doNothing())
+    .execute();
   if (e.reason === 'create') {
     await db.updateTable('monitors').set({ pending_execution_id: e.id }).where('id', '=', e.monitorId).execute();
   }
 }
 
 /** A due schedule slot of a monitor: the execution to queue for it and the monitor's next due time. */
-export interface DueSlot { id: string; monitorId: string; accountId: string; slot: number; next: number }
+export interface DueSlot {
+  id: string;
+  monitorId: string;
+  accountId: string;
+  slot: number;
+  next: number;
+}
 
 /**
  * Queues the executions of due schedule slots and moves each monitor's next due time to `next`,
@@ -43,16 +59,31 @@ export async function queueScheduledExecutions(tx: Queryable, slots: DueSlot[], 
   return queued;
 }
 
-const claimSlotStatement = prepared<{ id: string; slot: number; next: number; executionId: string }>(
-  ['id', 'slot', 'next', 'executionId'], (db, v) => db.updateTable('monitors').set({ next_run_at: v.next, pending_execution_id: v.executionId })
-    .where('id', '=', v.id).where('next_run_at', '=', v.slot).where('pending_execution_id', 'is', null),
+const claimSlotStatement = prepared<{ id: string; slot: number; next: number; executionId: string }>(['id', 'slot', 'next', 'executionId'], (db, v) =>
+  db
+    .updateTable('monitors')
+    .set({ next_run_at: v.next, pending_execution_id: v.executionId })
+    .where('id', '=', v.id)
+    .where('next_run_at', '=', v.slot)
+    .where('pending_execution_id', 'is', null),
 );
 
 const insertScheduledStatement = prepared<{ id: string; monitorId: string; accountId: string; slot: number; createdAt: number }>(
-  ['id', 'monitorId', 'accountId', 'slot', 'createdAt'], (db, v) => db.insertInto('executions').values({
-    id: v.id, monitor_id: v.monitorId, account_id: v.accountId, reason: 'schedule',
-    scheduled_for: v.slot, status: 'queued', created_at: v.createdAt, attempts: 0,
-  }).onConflict((oc) => oc.columns(['monitor_id', 'scheduled_for']).doNothing()),
+  ['id', 'monitorId', 'accountId', 'slot', 'createdAt'],
+  (db, v) =>
+    db
+      .insertInto('executions')
+      .values({
+        id: v.id,
+        monitor_id: v.monitorId,
+        account_id: v.accountId,
+        reason: 'schedule',
+        scheduled_for: v.slot,
+        status: 'queued',
+        created_at: v.createdAt,
+        attempts: 0,
+      })
+      .onConflict((oc) => oc.columns(['monitor_id', 'scheduled_for']).doNothing()),
 );
 
 /** Drops a monitor's queued executions that no worker has started (the monitor was cancelled). */

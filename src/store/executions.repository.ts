@@ -2,9 +2,7 @@ import type { SelectQueryBuilder } from 'kysely';
 import type { Db, Queryable } from './db.js';
 import { prepared } from './prepared.js';
 import type { DialectInfo } from './dialect.js';
-import {
-  foundExpired, inClaimTransaction, lookForExpired, pickFairly, type ClaimFairness, type FairQueue,
-} from './fair-claim.js';
+import { foundExpired, inClaimTransaction, lookForExpired, pickFairly, type ClaimFairness, type FairQueue } from './fair-claim.js';
 import type { ExecutionRow } from './tables.js';
 import type { ExecutionReason } from './execution-queue.js';
 
@@ -46,7 +44,11 @@ export type ClaimedExecution = Execution & { takenOver: boolean };
 
 /** Leases one runnable execution (see claimExecutions); undefined when none is. */
 export async function claimExecution(
-  db: Db, dialect: DialectInfo, workerId: string, now: number, leaseUntil: number,
+  db: Db,
+  dialect: DialectInfo,
+  workerId: string,
+  now: number,
+  leaseUntil: number,
   fairness: ClaimFairness = { perAccount: Number.MAX_SAFE_INTEGER },
 ): Promise<ClaimedExecution | undefined> {
   return (await claimExecutions(db, dialect, { workerId, now, leaseUntil, max: 1 }, fairness))[0];
@@ -63,7 +65,9 @@ export async function claimExecution(
  * are then leased by one statement.
  */
 export async function claimExecutions(
-  db: Db, dialect: DialectInfo, q: { workerId: string; now: number; leaseUntil: number; max: number },
+  db: Db,
+  dialect: DialectInfo,
+  q: { workerId: string; now: number; leaseUntil: number; max: number },
   fairness: ClaimFairness = { perAccount: Number.MAX_SAFE_INTEGER },
 ): Promise<ClaimedExecution[]> {
   const { now, leaseUntil } = q;
@@ -71,12 +75,18 @@ export async function claimExecutions(
     const picked: Candidate[] = [];
     const takenOver = new Set<string>();
     if (lookForExpired(fairness, now)) {
-      const expired = await lockCandidates(dialect, tx.selectFrom('executions as e')
-        .innerJoin('monitors as m', 'm.id', 'e.monitor_id')
-        .select(['e.id', 'e.monitor_id', 'e.account_id'])
-        .where('e.status', '=', 'running').where('e.locked_until', '<', now)
-        .where((eb) => eb.or([eb('m.lease_until', 'is', null), eb('m.lease_until', '<', now)]))
-        .orderBy('e.locked_until').limit(q.max));
+      const expired = await lockCandidates(
+        dialect,
+        tx
+          .selectFrom('executions as e')
+          .innerJoin('monitors as m', 'm.id', 'e.monitor_id')
+          .select(['e.id', 'e.monitor_id', 'e.account_id'])
+          .where('e.status', '=', 'running')
+          .where('e.locked_until', '<', now)
+          .where((eb) => eb.or([eb('m.lease_until', 'is', null), eb('m.lease_until', '<', now)]))
+          .orderBy('e.locked_until')
+          .limit(q.max),
+      );
       foundExpired(fairness, now, expired.length > 0);
       for (const candidate of expired) {
         if (!(await leaseMonitor(tx, candidate, leaseUntil, now))) continue;
@@ -92,14 +102,18 @@ export async function claimExecutions(
       picked.push(candidate);
     }
     if (picked.length === 0) return [];
-    const rows = await tx.updateTable('executions')
+    const rows = await tx
+      .updateTable('executions')
       .set((eb) => ({ status: 'running', locked_by: q.workerId, locked_until: leaseUntil, started_at: now, attempts: eb('attempts', '+', 1) }))
-      .where('id', 'in', picked.map((c) => c.id))
+      .where(
+        'id',
+        'in',
+        picked.map((c) => c.id),
+      )
       .returningAll()
       .execute();
     const order = new Map(picked.map((c, i) => [c.id, i]));
-    return rows.map((row) => ({ ...toExecution(row), takenOver: takenOver.has(row.id) }))
-      .sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+    return rows.map((row) => ({ ...toExecution(row), takenOver: takenOver.has(row.id) })).sort((a, b) => order.get(a.id)! - order.get(b.id)!);
   });
 }
 
@@ -117,10 +131,13 @@ async function leaseMonitor(tx: Queryable, candidate: Candidate, leaseUntil: num
 }
 
 const leaseMonitorStatement = prepared<{ id: string; executionId: string; leaseUntil: number; now: number }>(
-  ['id', 'executionId', 'leaseUntil', 'now'], (db, v) => db.updateTable('monitors')
-    .set({ running_execution_id: v.executionId, lease_until: v.leaseUntil })
-    .where('id', '=', v.id)
-    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', v.now)])),
+  ['id', 'executionId', 'leaseUntil', 'now'],
+  (db, v) =>
+    db
+      .updateTable('monitors')
+      .set({ running_execution_id: v.executionId, lease_until: v.leaseUntil })
+      .where('id', '=', v.id)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', v.now)])),
 );
 
 /**
@@ -131,19 +148,37 @@ const leaseMonitorStatement = prepared<{ id: string; executionId: string; leaseU
 function queuedExecutions(tx: Queryable, dialect: DialectInfo, now: number, picked: readonly Candidate[]): FairQueue<Candidate> {
   const running = new Map<string, number>();
   return {
-    next: async (after) => (await lockCandidates(dialect, tx.selectFrom('executions as e')
-      .innerJoin('monitors as m', 'm.id', 'e.monitor_id')
-      .select(['e.id', 'e.monitor_id', 'e.account_id'])
-      .where('e.status', '=', 'queued').where('e.account_id', '>', after)
-      .where((eb) => eb.or([eb('m.lease_until', 'is', null), eb('m.lease_until', '<', now)]))
-      .orderBy('e.account_id').orderBy('e.created_at').orderBy('e.id').limit(1)))[0],
+    next: async (after) =>
+      (
+        await lockCandidates(
+          dialect,
+          tx
+            .selectFrom('executions as e')
+            .innerJoin('monitors as m', 'm.id', 'e.monitor_id')
+            .select(['e.id', 'e.monitor_id', 'e.account_id'])
+            .where('e.status', '=', 'queued')
+            .where('e.account_id', '>', after)
+            .where((eb) => eb.or([eb('m.lease_until', 'is', null), eb('m.lease_until', '<', now)]))
+            .orderBy('e.account_id')
+            .orderBy('e.created_at')
+            .orderBy('e.id')
+            .limit(1),
+        )
+      )[0],
     inFlight: async (accountId) => {
       let n = running.get(accountId);
       if (n === undefined) {
-        n = Number((await tx.selectFrom('executions')
-          .select((eb) => eb.fn.countAll().as('n'))
-          .where('status', '=', 'running').where('account_id', '=', accountId).where('locked_until', '>=', now)
-          .executeTakeFirstOrThrow()).n);
+        n = Number(
+          (
+            await tx
+              .selectFrom('executions')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .where('status', '=', 'running')
+              .where('account_id', '=', accountId)
+              .where('locked_until', '>=', now)
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
         running.set(accountId, n);
       }
       // This claim's picks are not running yet (taken over ones ran under expired leases, not counted either).
@@ -158,8 +193,11 @@ function queuedExecutions(tx: Queryable, dialect: DialectInfo, now: number, pick
  * serialises the log appends of one monitor (see appendEntries).
  */
 export async function finishExecution(
-  db: Queryable, execution: { id: string; monitorId: string }, workerId: string,
-  outcome: NonNullable<Execution['outcome']>, now: number,
+  db: Queryable,
+  execution: { id: string; monitorId: string },
+  workerId: string,
+  outcome: NonNullable<Execution['outcome']>,
+  now: number,
 ): Promise<boolean> {
   const result = await finishStatement(db, { id: execution.id, workerId, outcome, now });
   if (Number(result.numAffectedRows) !== 1) return false;
@@ -168,21 +206,26 @@ export async function finishExecution(
   return true;
 }
 
-const finishStatement = prepared<{ id: string; workerId: string; outcome: string; now: number }>(
-  ['id', 'workerId', 'outcome', 'now'], (db, v) => db.updateTable('executions')
+const finishStatement = prepared<{ id: string; workerId: string; outcome: string; now: number }>(['id', 'workerId', 'outcome', 'now'], (db, v) =>
+  db
+    .updateTable('executions')
     .set({ status: 'done', outcome: v.outcome, finished_at: v.now, locked_by: null, locked_until: null })
-    .where('id', '=', v.id).where('locked_by', '=', v.workerId).where('status', '=', 'running'),
+    .where('id', '=', v.id)
+    .where('locked_by', '=', v.workerId)
+    .where('status', '=', 'running'),
 );
 
-const clearPendingStatement = prepared<{ id: string; executionId: string }>(['id', 'executionId'], (db, v) => db.updateTable('monitors')
-  .set({ pending_execution_id: null }).where('id', '=', v.id).where('pending_execution_id', '=', v.executionId));
+const clearPendingStatement = prepared<{ id: string; executionId: string }>(['id', 'executionId'], (db, v) =>
+  db.updateTable('monitors').set({ pending_execution_id: null }).where('id', '=', v.id).where('pending_execution_id', '=', v.executionId),
+);
 
 async function freeMonitorLease(db: Queryable, execution: { id: string; monitorId: string }): Promise<void> {
   await freeLeaseStatement(db, { id: execution.monitorId, executionId: execution.id });
 }
 
-const freeLeaseStatement = prepared<{ id: string; executionId: string }>(['id', 'executionId'], (db, v) => db.updateTable('monitors')
-  .set({ running_execution_id: null, lease_until: null }).where('id', '=', v.id).where('running_execution_id', '=', v.executionId));
+const freeLeaseStatement = prepared<{ id: string; executionId: string }>(['id', 'executionId'], (db, v) =>
+  db.updateTable('monitors').set({ running_execution_id: null, lease_until: null }).where('id', '=', v.id).where('running_execution_id', '=', v.executionId),
+);
 
 /**
  * Heartbeat: extends the leases this worker still holds among `ids` to `leaseUntil`, and their
@@ -190,18 +233,24 @@ const freeLeaseStatement = prepared<{ id: string; executionId: string }>(['id', 
  * Executions first, in monitor order, then monitors: the order every claim and (group) commit takes
  * its row locks in, so a heartbeat never deadlocks with this worker's commits on PostgreSQL.
  */
-export async function renewExecutionLeases(
-  db: Db, dialect: DialectInfo, ids: string[], workerId: string, leaseUntil: number,
-): Promise<string[]> {
+export async function renewExecutionLeases(db: Db, dialect: DialectInfo, ids: string[], workerId: string, leaseUntil: number): Promise<string[]> {
   if (ids.length === 0) return [];
   return db.transaction().execute(async (tx) => {
-    const rows = await tx.updateTable('executions').set({ locked_until: leaseUntil })
+    const rows = await tx
+      .updateTable('executions')
+      .set({ locked_until: leaseUntil })
       .where('id', 'in', (eb) => {
-        const held = eb.selectFrom('executions').select('id')
-          .where('id', 'in', ids).where('locked_by', '=', workerId).where('status', '=', 'running').orderBy('monitor_id');
+        const held = eb
+          .selectFrom('executions')
+          .select('id')
+          .where('id', 'in', ids)
+          .where('locked_by', '=', workerId)
+          .where('status', '=', 'running')
+          .orderBy('monitor_id');
         return dialect.supportsSkipLocked ? held.forUpdate() : held;
       })
-      .returning('id').execute();
+      .returning('id')
+      .execute();
     const held = rows.map((r) => r.id);
     if (held.length > 0) {
       await tx.updateTable('monitors').set({ lease_until: leaseUntil }).where('running_execution_id', 'in', held).execute();
@@ -213,8 +262,12 @@ export async function renewExecutionLeases(
 /** Gives a leased execution back to the queue (on shutdown), if this worker still holds it. */
 export async function releaseExecution(db: Db, execution: { id: string; monitorId: string }, workerId: string): Promise<void> {
   await db.transaction().execute(async (tx) => {
-    const result = await tx.updateTable('executions').set({ status: 'queued', locked_by: null, locked_until: null })
-      .where('id', '=', execution.id).where('locked_by', '=', workerId).where('status', '=', 'running')
+    const result = await tx
+      .updateTable('executions')
+      .set({ status: 'queued', locked_by: null, locked_until: null })
+      .where('id', '=', execution.id)
+      .where('locked_by', '=', workerId)
+      .where('status', '=', 'running')
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) === 1) await freeMonitorLease(tx, execution);
   });
@@ -222,15 +275,13 @@ export async function releaseExecution(db: Db, execution: { id: string; monitorI
 
 /** An execution of a monitor, by id. */
 export async function findExecution(db: Queryable, monitorId: string, id: string): Promise<Execution | undefined> {
-  const row = await db.selectFrom('executions').selectAll()
-    .where('id', '=', id).where('monitor_id', '=', monitorId).executeTakeFirst();
+  const row = await db.selectFrom('executions').selectAll().where('id', '=', id).where('monitor_id', '=', monitorId).executeTakeFirst();
   return row && toExecution(row);
 }
 
 /** Every execution of a monitor, oldest first (for tests and tools). */
 export async function listExecutions(db: Queryable, monitorId: string): Promise<Execution[]> {
-  const rows = await db.selectFrom('executions').selectAll()
-    .where('monitor_id', '=', monitorId).orderBy('created_at').orderBy('id').execute();
+  const rows = await db.selectFrom('executions').selectAll().where('monitor_id', '=', monitorId).orderBy('created_at').orderBy('id').execute();
   return rows.map(toExecution);
 }
 
@@ -247,9 +298,14 @@ export async function pruneExecutions(db: Queryable, monitorId: string, keep: nu
   return ids.length;
 }
 
-const beyondRetentionStatement = prepared<{ monitorId: string; keep: number }, { id: string }>(
-  ['monitorId', 'keep'], (db, v) => db.selectFrom('executions').select('id')
-    .where('monitor_id', '=', v.monitorId).where('status', '=', 'done')
-    .orderBy('finished_at', 'desc').orderBy('id', 'desc')
-    .limit(100).offset(v.keep),
+const beyondRetentionStatement = prepared<{ monitorId: string; keep: number }, { id: string }>(['monitorId', 'keep'], (db, v) =>
+  db
+    .selectFrom('executions')
+    .select('id')
+    .where('monitor_id', '=', v.monitorId)
+    .where('status', '=', 'done')
+    .orderBy('finished_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(100)
+    .offset(v.keep),
 );

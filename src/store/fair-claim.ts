@@ -80,7 +80,10 @@ export async function inClaimTransaction<T>(db: Db, dialect: DialectInfo, claim:
       await sql.raw('COMMIT').execute(conn);
       return result;
     } catch (err) {
-      await sql.raw('ROLLBACK').execute(conn).catch(() => {});
+      await sql
+        .raw('ROLLBACK')
+        .execute(conn)
+        .catch(() => {});
       throw err;
     }
   });

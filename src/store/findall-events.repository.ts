@@ -11,8 +11,15 @@ import type { Queryable } from './db.js';
  * of a run (worker steps, cancel, extend, enrich) already holds that lock; taking it again is free.
  */
 export async function appendFindAllEvent(db: Queryable, runId: string, type: string, body: unknown, now: number): Promise<void> {
-  await db.updateTable('findall_runs').set((eb) => ({ id: eb.ref('id') })).where('id', '=', runId).execute();
-  await db.insertInto('findall_events').values({ run_id: runId, type, body: JSON.stringify(body), created_at: now }).execute();
+  await db
+    .updateTable('findall_runs')
+    .set((eb) => ({ id: eb.ref('id') }))
+    .where('id', '=', runId)
+    .execute();
+  await db
+    .insertInto('findall_events')
+    .values({ run_id: runId, type, body: JSON.stringify(body), created_at: now })
+    .execute();
 }
 
 /**
@@ -20,13 +27,23 @@ export async function appendFindAllEvent(db: Queryable, runId: string, type: str
  * event stream (api/parallel/findall-stream.ts), kept in one function so a shared fan-out can take it over.
  */
 export async function readFindAllLog(db: Queryable, runId: string, afterSeq: number, limit: number): Promise<FindAllLogEntry[]> {
-  const rows = await db.selectFrom('findall_events').select(['seq', 'type', 'body', 'created_at'])
-    .where('run_id', '=', runId).where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
+  const rows = await db
+    .selectFrom('findall_events')
+    .select(['seq', 'type', 'body', 'created_at'])
+    .where('run_id', '=', runId)
+    .where('seq', '>', afterSeq)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
   return rows.map((r) => ({ seq: Number(r.seq), type: r.type, body: r.body, createdAt: Number(r.created_at) }));
 }
 
 /** The position of a run's newest log entry (0 when it has none): `last_event_id` of a result. */
 export async function findLastFindAllSeq(db: Queryable, runId: string): Promise<number> {
-  const row = await db.selectFrom('findall_events').select((eb) => eb.fn.max('seq').as('seq')).where('run_id', '=', runId).executeTakeFirst();
+  const row = await db
+    .selectFrom('findall_events')
+    .select((eb) => eb.fn.max('seq').as('seq'))
+    .where('run_id', '=', runId)
+    .executeTakeFirst();
   return Number(row?.seq ?? 0);
 }

@@ -48,16 +48,19 @@ function mutableColumns(m: Monitor) {
 
 /** Inserts a new monitor. */
 export async function insertMonitor(db: Queryable, m: Monitor): Promise<void> {
-  await db.insertInto('monitors').values({
-    ...mutableColumns(m),
-    id: m.id,
-    account_id: m.accountId,
-    type: m.type,
-    memory_scope_key: m.memoryScopeKey,
-    created_at: m.createdAt,
-    last_run_at: m.lastRunAt,
-    next_run_at: m.nextRunAt,
-  }).execute();
+  await db
+    .insertInto('monitors')
+    .values({
+      ...mutableColumns(m),
+      id: m.id,
+      account_id: m.accountId,
+      type: m.type,
+      memory_scope_key: m.memoryScopeKey,
+      created_at: m.createdAt,
+      last_run_at: m.lastRunAt,
+      next_run_at: m.nextRunAt,
+    })
+    .execute();
 }
 
 /**
@@ -72,8 +75,7 @@ export async function saveMonitor(db: Queryable, m: Monitor, options: { reschedu
 
 /** A monitor of an account; another account's monitor is as absent as a missing one. */
 export async function findMonitor(db: Queryable, accountId: string, id: string): Promise<Monitor | undefined> {
-  const row = await db.selectFrom('monitors').selectAll()
-    .where('id', '=', id).where('account_id', '=', accountId).executeTakeFirst();
+  const row = await db.selectFrom('monitors').selectAll().where('id', '=', id).where('account_id', '=', accountId).executeTakeFirst();
   return row && toMonitor(row);
 }
 
@@ -84,14 +86,23 @@ export async function findMonitorById(db: Queryable, id: string): Promise<Monito
 }
 
 /** Position of a monitor in the newest-first listing. */
-export interface MonitorPosition { createdAt: number; id: string }
+export interface MonitorPosition {
+  createdAt: number;
+  id: string;
+}
 
 const STATUSES: Monitor['status'][] = ['active', 'cancelled'];
 const TYPES: Monitor['type'][] = ['event_stream', 'snapshot'];
 const coversAll = (asked: string[], all: string[]) => all.every((value) => asked.includes(value));
 
 /** Which page of an account's monitors. */
-export interface MonitorsPage { accountId: string; statuses: string[]; types: string[]; after?: MonitorPosition; limit: number }
+export interface MonitorsPage {
+  accountId: string;
+  statuses: string[];
+  types: string[];
+  after?: MonitorPosition;
+  limit: number;
+}
 
 /** One page of an account's monitors, newest first, strictly after `after`. */
 export async function listMonitors(lists: ListReader, q: MonitorsPage): Promise<Monitor[]> {
@@ -120,7 +131,11 @@ export function monitorsPageQuery(lists: ListReader, q: MonitorsPage) {
 }
 
 /** Which part of the legacy listing by id. */
-export interface MonitorsById { accountId: string; fromId?: string; limit?: number }
+export interface MonitorsById {
+  accountId: string;
+  fromId?: string;
+  limit?: number;
+}
 
 /**
  * An account's monitors of every status in lexicographic order of id, from `fromId` on
@@ -132,7 +147,10 @@ export async function listMonitorsById(lists: ListReader, q: MonitorsById): Prom
 
 /** The query `listMonitorsById` sends: a walk of `monitors_by_account_id` from `fromId`. */
 export function monitorsByIdQuery(lists: ListReader, q: MonitorsById) {
-  let query = lists.db.selectFrom(listFrom(lists, 'monitors', 'monitors_by_account_id')).selectAll().where(listKey(lists.dialect, 'account_id', q.accountId));
+  let query = lists.db
+    .selectFrom(listFrom(lists, 'monitors', 'monitors_by_account_id'))
+    .selectAll()
+    .where(listKey(lists.dialect, 'account_id', q.accountId));
   if (q.fromId !== undefined) query = query.where('id', '>=', q.fromId);
   query = query.orderBy('account_id').orderBy('id');
   return q.limit === undefined ? query : query.limit(q.limit);
@@ -144,14 +162,24 @@ export async function markMonitorRun(db: Queryable, id: string, at: number, outp
     await lastRunStatement(db, { id, at });
     return;
   }
-  await db.updateTable('monitors').set({ last_run_at: at, output: json(output) }).where('id', '=', id).execute();
+  await db
+    .updateTable('monitors')
+    .set({ last_run_at: at, output: json(output) })
+    .where('id', '=', id)
+    .execute();
 }
 
-const lastRunStatement = prepared<{ id: string; at: number }>(['id', 'at'], (db, v) => db.updateTable('monitors')
-  .set({ last_run_at: v.at }).where('id', '=', v.id));
+const lastRunStatement = prepared<{ id: string; at: number }>(['id', 'at'], (db, v) =>
+  db.updateTable('monitors').set({ last_run_at: v.at }).where('id', '=', v.id),
+);
 
 /** A monitor whose schedule slot is due: what queueing the slot needs, and no more. */
-export interface DueMonitor { id: string; accountId: string; frequencySeconds: number; nextRunAt: number }
+export interface DueMonitor {
+  id: string;
+  accountId: string;
+  frequencySeconds: number;
+  nextRunAt: number;
+}
 
 /** Active monitors whose next scheduled execution is due at `now` and that have none pending (it coalesces). */
 export async function findDueMonitors(db: Queryable, now: number, limit: number): Promise<DueMonitor[]> {
@@ -160,7 +188,14 @@ export async function findDueMonitors(db: Queryable, now: number, limit: number)
 }
 
 const dueStatement = prepared<{ now: number; limit: number }, Pick<MonitorRow, 'id' | 'account_id' | 'frequency_seconds' | 'next_run_at'>>(
-  ['now', 'limit'], (db, v) => db.selectFrom('monitors').select(['id', 'account_id', 'frequency_seconds', 'next_run_at'])
-    .where('next_run_at', '<=', v.now).where('pending_execution_id', 'is', null).where('status', '=', 'active')
-    .orderBy('next_run_at').limit(v.limit),
+  ['now', 'limit'],
+  (db, v) =>
+    db
+      .selectFrom('monitors')
+      .select(['id', 'account_id', 'frequency_seconds', 'next_run_at'])
+      .where('next_run_at', '<=', v.now)
+      .where('pending_execution_id', 'is', null)
+      .where('status', '=', 'active')
+      .orderBy('next_run_at')
+      .limit(v.limit),
 );

@@ -6,7 +6,10 @@ class Slot {
   constructor(readonly name: string) {}
 }
 
-interface Compiled { query: CompiledQuery; slots: (string | undefined)[] }
+interface Compiled {
+  query: CompiledQuery;
+  slots: (string | undefined)[];
+}
 
 /**
  * A statement of fixed shape whose SQL is built and compiled once per dialect, then run with new
@@ -15,7 +18,8 @@ interface Compiled { query: CompiledQuery; slots: (string | undefined)[] }
  * for the named values; constants in it are compiled in as parameters and kept.
  */
 export function prepared<P extends Record<string, unknown>, R = unknown>(
-  names: readonly (keyof P & string)[], build: (db: Queryable, values: P) => Compilable<R>,
+  names: readonly (keyof P & string)[],
+  build: (db: Queryable, values: P) => Compilable<R>,
 ): (db: Queryable, values: P) => Promise<QueryResult<R>> {
   // One compilation per dialect: the SQL text depends only on the dialect's adapter (SQLite, PostgreSQL).
   const byAdapter = new Map<unknown, Compiled>();

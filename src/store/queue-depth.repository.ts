@@ -8,14 +8,20 @@ import type { Queryable } from './db.js';
  */
 export async function queueDepths(db: Queryable, now: number): Promise<QueueDepth[]> {
   const count = async (table: 'executions' | 'task_runs' | 'webhook_deliveries', status: string, leasedOnly = false) => {
-    let query = db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).where('status', '=', status);
+    let query = db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('status', '=', status);
     if (leasedOnly) query = query.where('locked_until', '>=', now);
     return Number((await query.executeTakeFirstOrThrow()).n);
   };
   const [execQueued, execRunning, runsQueued, runsRunning, pending, sending] = await Promise.all([
-    count('executions', 'queued'), count('executions', 'running'),
-    count('task_runs', 'queued'), count('task_runs', 'running'),
-    count('webhook_deliveries', 'pending'), count('webhook_deliveries', 'pending', true),
+    count('executions', 'queued'),
+    count('executions', 'running'),
+    count('task_runs', 'queued'),
+    count('task_runs', 'running'),
+    count('webhook_deliveries', 'pending'),
+    count('webhook_deliveries', 'pending', true),
   ]);
   return [
     { kind: 'execution', state: 'queued', count: execQueued },

@@ -24,20 +24,28 @@ export function fileText(name: string, contentType: string, bytes: Buffer): stri
 /** `POST /files/upload` (multipart, field `files`): stores files whose text monitors can search. */
 export async function fileRoutes(app: FastifyInstance, options: { store: Store; clock: () => number }): Promise<void> {
   await app.register(multipart, { limits: { fileSize: MAX_FILE_BYTES, files: MAX_FILES, fields: 10 } });
-  app.post('/files/upload', {
-    config: { deeprails: true },
-    schema: { tags: ['Evaluation monitors (DeepRails)'], summary: 'Upload files for file_search', response: { 200: UploadResponse, 401: DeepRailsError, 413: DeepRailsError, 422: DeepRailsError } },
-  }, async (request) => {
-    if (!request.isMultipart()) throw invalid(['body'], 'must be multipart/form-data with one or more parts named "files"');
-    const uploaded: UploadedFile[] = [];
-    for await (const part of request.files()) {
-      const bytes = await part.toBuffer();
-      if (part.file.truncated) throw invalid(['body', 'files'], `each file must be at most ${MAX_FILE_BYTES} bytes`);
-      const name = part.filename || 'file';
-      uploaded.push({ name, size: bytes.length, contentType: part.mimetype, text: fileText(name, part.mimetype, bytes) });
-    }
-    if (uploaded.length === 0) throw invalid(['body', 'files'], 'is required: send at least one file part named "files"');
-    const stored = await storeEvalFiles(options, request.account.id, uploaded);
-    return { ...fileRecord(stored[0]), files: stored.map(fileRecord) };
-  });
+  app.post(
+    '/files/upload',
+    {
+      config: { deeprails: true },
+      schema: {
+        tags: ['Evaluation monitors (DeepRails)'],
+        summary: 'Upload files for file_search',
+        response: { 200: UploadResponse, 401: DeepRailsError, 413: DeepRailsError, 422: DeepRailsError },
+      },
+    },
+    async (request) => {
+      if (!request.isMultipart()) throw invalid(['body'], 'must be multipart/form-data with one or more parts named "files"');
+      const uploaded: UploadedFile[] = [];
+      for await (const part of request.files()) {
+        const bytes = await part.toBuffer();
+        if (part.file.truncated) throw invalid(['body', 'files'], `each file must be at most ${MAX_FILE_BYTES} bytes`);
+        const name = part.filename || 'file';
+        uploaded.push({ name, size: bytes.length, contentType: part.mimetype, text: fileText(name, part.mimetype, bytes) });
+      }
+      if (uploaded.length === 0) throw invalid(['body', 'files'], 'is required: send at least one file part named "files"');
+      const stored = await storeEvalFiles(options, request.account.id, uploaded);
+      return { ...fileRecord(stored[0]), files: stored.map(fileRecord) };
+    },
+  );
 }

@@ -28,7 +28,11 @@ const frameOf = memoFrames((row: LogRow) => sseFrame(row.type, logEventJson(row.
  * its `event_id` in its JSON.
  */
 export async function streamEvaluations(
-  deps: EvaluationCommandDeps, fanout: LogFanout, monitor: EvalMonitor, request: FastifyRequest, reply: FastifyReply,
+  deps: EvaluationCommandDeps,
+  fanout: LogFanout,
+  monitor: EvalMonitor,
+  request: FastifyRequest,
+  reply: FastifyReply,
 ): Promise<void> {
   const afterSeq = resumeAfter(request);
   const { timeout } = request.query as { timeout?: number };

@@ -33,7 +33,10 @@ function saysInactive(row: FindAllLogEntry): boolean {
 const inactiveMemo = new WeakMap<FindAllLogEntry, boolean>();
 const mayEnd = (row: FindAllLogEntry): boolean => {
   let known = inactiveMemo.get(row);
-  if (known === undefined) { known = saysInactive(row); inactiveMemo.set(row, known); }
+  if (known === undefined) {
+    known = saysInactive(row);
+    inactiveMemo.set(row, known);
+  }
   return known;
 };
 
@@ -64,10 +67,20 @@ function runWatch(store: Store, run: FindAllRun): StreamWatch<FindAllLogEntry> {
  * carries its `event_id` in its JSON.
  */
 export async function streamFindAll(
-  store: Store, fanout: LogFanout, run: FindAllRun, after: number, timeoutS: number | null | undefined, reply: FastifyReply,
+  store: Store,
+  fanout: LogFanout,
+  run: FindAllRun,
+  after: number,
+  timeoutS: number | null | undefined,
+  reply: FastifyReply,
 ): Promise<void> {
   await serveLogStream(reply, {
-    fanout, source: findAllLog(store), scope: run.id, afterSeq: after, frame: frameOf, watch: runWatch(store, run),
+    fanout,
+    source: findAllLog(store),
+    scope: run.id,
+    afterSeq: after,
+    frame: frameOf,
+    watch: runWatch(store, run),
     // Without `timeout` the stream lasts as long as the run is active (the timer caps it at ~24 days).
     timeoutS: timeoutS ?? Number.POSITIVE_INFINITY,
   });

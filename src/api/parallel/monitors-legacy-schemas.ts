@@ -20,26 +20,32 @@ export const LegacyCadence = Type.Enum(['daily', 'weekly', 'hourly', 'every_two_
  * `DeprecatedCreateMonitorRequest` (cadence). One of the two is required, which the handler checks
  * (an anyOf of two closed objects would make Fastify strip the fields of the branch it tried first).
  */
-export const LegacyCreateBody = Type.Object({
-  query: Type.String({ minLength: 1 }),
-  frequency: Type.Optional(Type.String({ description: '<n><unit>: h, d or w from 1h to 30d' })),
-  cadence: Type.Optional(LegacyCadence),
-  webhook: Type.Optional(OrNull(Webhook)),
-  metadata: Type.Optional(OrNull(Metadata)),
-  output_schema: Type.Optional(OrNull(JsonSchemaSpec)),
-  include_backfill: Type.Optional(Type.Boolean({ default: false })),
-  source_policy: Type.Optional(OrNull(SourcePolicy)),
-}, closed);
+export const LegacyCreateBody = Type.Object(
+  {
+    query: Type.String({ minLength: 1 }),
+    frequency: Type.Optional(Type.String({ description: '<n><unit>: h, d or w from 1h to 30d' })),
+    cadence: Type.Optional(LegacyCadence),
+    webhook: Type.Optional(OrNull(Webhook)),
+    metadata: Type.Optional(OrNull(Metadata)),
+    output_schema: Type.Optional(OrNull(JsonSchemaSpec)),
+    include_backfill: Type.Optional(Type.Boolean({ default: false })),
+    source_policy: Type.Optional(OrNull(SourcePolicy)),
+  },
+  closed,
+);
 
 /** `V0UpdateMonitorRequest`: every field optional and nullable; null means "unchanged"; one must be non-null. */
-export const LegacyUpdateBody = Type.Object({
-  query: Type.Optional(OrNull(Type.String())),
-  cadence: Type.Optional(OrNull(LegacyCadence)),
-  frequency: Type.Optional(OrNull(Type.String())),
-  webhook: Type.Optional(OrNull(Webhook)),
-  metadata: Type.Optional(OrNull(Metadata)),
-  source_policy: Type.Optional(OrNull(SourcePolicy)),
-}, closed);
+export const LegacyUpdateBody = Type.Object(
+  {
+    query: Type.Optional(OrNull(Type.String())),
+    cadence: Type.Optional(OrNull(LegacyCadence)),
+    frequency: Type.Optional(OrNull(Type.String())),
+    webhook: Type.Optional(OrNull(Webhook)),
+    metadata: Type.Optional(OrNull(Metadata)),
+    source_policy: Type.Optional(OrNull(SourcePolicy)),
+  },
+  closed,
+);
 
 export const LegacyMonitorParams = Type.Object({ monitor_id: Type.String() });
 export const LegacyEventGroupParams = Type.Object({ monitor_id: Type.String(), event_group_id: Type.String() });
@@ -94,7 +100,10 @@ const LegacyEventDetail = Type.Object({
   ]),
 });
 const LegacyExecutionError = Type.Object({
-  type: Type.Literal('error'), error: Type.String(), id: Type.String(), date: Type.String({ format: 'date-time' }),
+  type: Type.Literal('error'),
+  error: Type.String(),
+  id: Type.String(),
+  date: Type.String({ format: 'date-time' }),
 });
 const LegacyCompletion = Type.Object({ type: Type.Literal('completion'), monitor_ts: Type.String() });
 

@@ -18,7 +18,7 @@ export function toLegacyMonitor(m: Monitor) {
   return {
     monitor_id: m.id,
     query: settings.query,
-    status: m.status === 'cancelled' ? 'canceled' as const : 'active' as const,
+    status: m.status === 'cancelled' ? ('canceled' as const) : ('active' as const),
     frequency: m.frequency,
     ...cadence,
     metadata: m.metadata,
@@ -61,17 +61,14 @@ export function toLegacyEvent(stored: StoredEvent): LegacyEvent {
  */
 export function testEvent(m: Monitor, groupId: string, issuedAt: number): LegacyEvent {
   const schema = (m.settings as EventStreamSettings).output_schema?.json_schema;
-  const properties = schema && typeof schema.properties === 'object' && schema.properties !== null
-    ? Object.keys(schema.properties) : [];
+  const properties = schema && typeof schema.properties === 'object' && schema.properties !== null ? Object.keys(schema.properties) : [];
   return {
     type: 'event',
     event_group_id: groupId,
     output: '',
     event_date: iso(issuedAt).slice(0, 10),
     source_urls: ['https://test.example.com'],
-    result: schema
-      ? { type: 'json', content: Object.fromEntries(properties.map((p) => [p, ''])) }
-      : { type: 'text', content: 'This is a test event.' },
+    result: schema ? { type: 'json', content: Object.fromEntries(properties.map((p) => [p, ''])) } : { type: 'text', content: 'This is a test event.' },
   };
 }
 

@@ -2,16 +2,21 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Static } from 'typebox';
 import { AppError } from '../../errors.js';
-import {
-  cancelMonitor, createMonitor, requireMonitor, triggerMonitor, updateMonitor, type CommandDeps,
-} from '../../commands/monitors.js';
+import { cancelMonitor, createMonitor, requireMonitor, triggerMonitor, updateMonitor, type CommandDeps } from '../../commands/monitors.js';
 import { findExecution } from '../../store/executions.repository.js';
 import { listEvents, listExecutionEvents, type StoredEvent } from '../../store/events.repository.js';
 import { listMonitors } from '../../store/monitors.repository.js';
 import { splitArrayParams } from '../query.js';
 import {
-  CreateMonitorBody, ErrorResponse, EventList, ListEventsQuery, ListMonitorsQuery, MonitorList, MonitorParams,
-  MonitorResponse, UpdateMonitorBody,
+  CreateMonitorBody,
+  ErrorResponse,
+  EventList,
+  ListEventsQuery,
+  ListMonitorsQuery,
+  MonitorList,
+  MonitorParams,
+  MonitorResponse,
+  UpdateMonitorBody,
 } from '../../domain/monitor-schemas.js';
 import { byCreation, keysetPage, monitorRecord, type Keyset } from '../../domain/wire.js';
 import { monitorStreamRoutes } from './monitor-stream.js';
@@ -23,67 +28,103 @@ const tags = ['Monitor'];
 
 /** The Monitor API v1 (`/v1/monitors…`, api.md §2). */
 export async function monitorRoutes(
-  parent: FastifyInstance, options: { deps: CommandDeps; monitorCreatesPerMinute: number; fanout: LogFanout },
+  parent: FastifyInstance,
+  options: { deps: CommandDeps; monitorCreatesPerMinute: number; fanout: LogFanout },
 ): Promise<void> {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { deps } = options;
   const db = deps.store.db;
   await app.register(monitorStreamRoutes, { deps, fanout: options.fanout });
 
-  app.post('/v1/monitors', {
-    schema: { tags, summary: 'Create a monitor', body: CreateMonitorBody, response: { 201: MonitorResponse, ...errors, 429: ErrorResponse } },
-    config: createLimit(options.monitorCreatesPerMinute),
-  }, async (request, reply) => {
-    const monitor = await createMonitor(deps, request.account.id, request.body);
-    return reply.status(201).send(monitorRecord(monitor));
-  });
+  app.post(
+    '/v1/monitors',
+    {
+      schema: { tags, summary: 'Create a monitor', body: CreateMonitorBody, response: { 201: MonitorResponse, ...errors, 429: ErrorResponse } },
+      config: createLimit(options.monitorCreatesPerMinute),
+    },
+    async (request, reply) => {
+      const monitor = await createMonitor(deps, request.account.id, request.body);
+      return reply.status(201).send(monitorRecord(monitor));
+    },
+  );
 
-  app.get('/v1/monitors', {
-    schema: { tags, summary: 'List monitors', querystring: ListMonitorsQuery, response: { 200: MonitorList, ...errors } },
-    preValidation: splitArrayParams(['status', 'type']),
-  }, async (request) => monitorPage(deps, request.account.id, request.query));
+  app.get(
+    '/v1/monitors',
+    {
+      schema: { tags, summary: 'List monitors', querystring: ListMonitorsQuery, response: { 200: MonitorList, ...errors } },
+      preValidation: splitArrayParams(['status', 'type']),
+    },
+    async (request) => monitorPage(deps, request.account.id, request.query),
+  );
 
-  app.get('/v1/monitors/:monitor_id', {
-    schema: { tags, summary: 'Retrieve a monitor', params: MonitorParams, response: { 200: MonitorResponse, ...errors } },
-  }, async (request) => monitorRecord(await requireMonitor(deps, request.account.id, request.params.monitor_id)));
+  app.get(
+    '/v1/monitors/:monitor_id',
+    {
+      schema: { tags, summary: 'Retrieve a monitor', params: MonitorParams, response: { 200: MonitorResponse, ...errors } },
+    },
+    async (request) => monitorRecord(await requireMonitor(deps, request.account.id, request.params.monitor_id)),
+  );
 
-  app.post('/v1/monitors/:monitor_id/update', {
-    schema: { tags, summary: 'Update a monitor', params: MonitorParams, body: UpdateMonitorBody, response: { 200: MonitorResponse, ...errors } },
-  }, async (request) => {
-    const body = (request.body ?? {});
-    return monitorRecord(await updateMonitor(deps, request.account.id, request.params.monitor_id, body));
-  });
+  app.post(
+    '/v1/monitors/:monitor_id/update',
+    {
+      schema: { tags, summary: 'Update a monitor', params: MonitorParams, body: UpdateMonitorBody, response: { 200: MonitorResponse, ...errors } },
+    },
+    async (request) => {
+      const body = request.body ?? {};
+      return monitorRecord(await updateMonitor(deps, request.account.id, request.params.monitor_id, body));
+    },
+  );
 
-  app.post('/v1/monitors/:monitor_id/cancel', {
-    schema: { tags, summary: 'Cancel a monitor (idempotent)', params: MonitorParams, response: { 200: MonitorResponse, ...errors } },
-  }, async (request) => monitorRecord(await cancelMonitor(deps, request.account.id, request.params.monitor_id)));
+  app.post(
+    '/v1/monitors/:monitor_id/cancel',
+    {
+      schema: { tags, summary: 'Cancel a monitor (idempotent)', params: MonitorParams, response: { 200: MonitorResponse, ...errors } },
+    },
+    async (request) => monitorRecord(await cancelMonitor(deps, request.account.id, request.params.monitor_id)),
+  );
 
-  app.post('/v1/monitors/:monitor_id/trigger', {
-    schema: { tags, summary: 'Run a monitor now, outside its schedule', params: MonitorParams, response: { 204: { type: 'null' }, ...errors } },
-  }, async (request, reply) => {
-    await triggerMonitor(deps, request.account.id, request.params.monitor_id);
-    return reply.status(204).send(null);
-  });
+  app.post(
+    '/v1/monitors/:monitor_id/trigger',
+    {
+      schema: { tags, summary: 'Run a monitor now, outside its schedule', params: MonitorParams, response: { 204: { type: 'null' }, ...errors } },
+    },
+    async (request, reply) => {
+      await triggerMonitor(deps, request.account.id, request.params.monitor_id);
+      return reply.status(204).send(null);
+    },
+  );
 
-  app.get('/v1/monitors/:monitor_id/events', {
-    schema: { tags, summary: 'List a monitor\'s events, newest first', params: MonitorParams, querystring: ListEventsQuery, response: { 200: EventList, ...errors } },
-  }, async (request, reply) => {
-    const accountId = request.account.id;
-    const monitorId = request.params.monitor_id;
-    const { cursor, limit, include_completions: includeCompletions, event_group_id: groupId } = request.query;
-    if (groupId !== undefined) {
-      // One execution, whole: cursor and limit are ignored (api.md §2.9).
-      const monitor = await requireMonitor(deps, accountId, monitorId);
-      if (!(await findExecution(db, monitor.id, groupId))) throw new AppError('EVENT_GROUP_NOT_FOUND');
-      const events = await listExecutionEvents(deps.store.lists, { monitorId: monitor.id, executionId: groupId, includeCompletions });
-      return sendPage(reply, events, null);
-    }
-    const page = await keysetPage(eventsOf(monitorId), cursor, limit, (beforeSeq, n) =>
-      listEvents(deps.store.lists, { accountId, monitorId, beforeSeq, limit: n, includeCompletions }));
-    // Rows prove the monitor is the account's; only an empty page needs the monitor looked up (for a 404).
-    if (page.rows.length === 0) await requireMonitor(deps, accountId, monitorId);
-    return sendPage(reply, page.rows, page.nextCursor);
-  });
+  app.get(
+    '/v1/monitors/:monitor_id/events',
+    {
+      schema: {
+        tags,
+        summary: "List a monitor's events, newest first",
+        params: MonitorParams,
+        querystring: ListEventsQuery,
+        response: { 200: EventList, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const accountId = request.account.id;
+      const monitorId = request.params.monitor_id;
+      const { cursor, limit, include_completions: includeCompletions, event_group_id: groupId } = request.query;
+      if (groupId !== undefined) {
+        // One execution, whole: cursor and limit are ignored (api.md §2.9).
+        const monitor = await requireMonitor(deps, accountId, monitorId);
+        if (!(await findExecution(db, monitor.id, groupId))) throw new AppError('EVENT_GROUP_NOT_FOUND');
+        const events = await listExecutionEvents(deps.store.lists, { monitorId: monitor.id, executionId: groupId, includeCompletions });
+        return sendPage(reply, events, null);
+      }
+      const page = await keysetPage(eventsOf(monitorId), cursor, limit, (beforeSeq, n) =>
+        listEvents(deps.store.lists, { accountId, monitorId, beforeSeq, limit: n, includeCompletions }),
+      );
+      // Rows prove the monitor is the account's; only an empty page needs the monitor looked up (for a 404).
+      if (page.rows.length === 0) await requireMonitor(deps, accountId, monitorId);
+      return sendPage(reply, page.rows, page.nextCursor);
+    },
+  );
 }
 
 /** A monitor's events, newest first: the cursor names the monitor and the log position to continue below. */
@@ -130,12 +171,14 @@ function pageWarnings(events: StoredEvent[]): NonNullable<EventList['warnings']>
 /** A page of an account's monitors, newest first, with the cursor of the next page. */
 async function monitorPage(deps: CommandDeps, accountId: string, query: Static<typeof ListMonitorsQuery>) {
   const { cursor, limit, status, type } = query;
-  const page = await keysetPage(byCreation, cursor, limit, (after, n) => listMonitors(deps.store.lists, {
-    accountId,
-    statuses: status?.length ? status : ['active'],
-    types: type?.length ? type : ['event_stream', 'snapshot'],
-    after,
-    limit: n,
-  }));
+  const page = await keysetPage(byCreation, cursor, limit, (after, n) =>
+    listMonitors(deps.store.lists, {
+      accountId,
+      statuses: status?.length ? status : ['active'],
+      types: type?.length ? type : ['event_stream', 'snapshot'],
+      after,
+      limit: n,
+    }),
+  );
   return { monitors: page.rows.map(monitorRecord), next_cursor: page.nextCursor };
 }

@@ -8,7 +8,9 @@ import type { FastifyRequest } from 'fastify';
 export function createLimit(max: number, windowMs = 60_000) {
   return {
     rateLimit: {
-      max, timeWindow: windowMs, hook: 'preHandler' as const,
+      max,
+      timeWindow: windowMs,
+      hook: 'preHandler' as const,
       keyGenerator: (request: FastifyRequest) => request.account.id,
     },
   };

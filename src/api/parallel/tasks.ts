@@ -30,49 +30,77 @@ export async function taskRoutes(parent: FastifyInstance, options: { deps: TaskC
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { deps } = options;
 
-  app.post('/v1/tasks/runs', {
-    schema: {
-      tags, summary: 'Create a task run', body: CreateTaskRunBody,
-      response: { 202: TaskRunResponse, ...errors, 403: ErrorResponse, 429: ErrorResponse },
+  app.post(
+    '/v1/tasks/runs',
+    {
+      schema: {
+        tags,
+        summary: 'Create a task run',
+        body: CreateTaskRunBody,
+        response: { 202: TaskRunResponse, ...errors, 403: ErrorResponse, 429: ErrorResponse },
+      },
+      config: createLimit(options.taskCreatesPerMinute),
     },
-    config: createLimit(options.taskCreatesPerMinute),
-  }, async (request, reply) => {
-    const run = await createTaskRun(deps, request.account.id, request.body);
-    return reply.status(202).send(taskRunRecord(run));
-  });
-
-  app.get('/v1/tasks/runs/:run_id', {
-    schema: { tags, summary: 'Retrieve a task run', params: RunParams, response: { 200: TaskRunResponse, ...errors } },
-  }, async (request) => taskRunRecord(await requireTaskRun(deps, request.account.id, request.params.run_id)));
-
-  app.get('/v1/tasks/runs/:run_id/input', {
-    schema: { tags, summary: 'Retrieve the input of a task run', params: RunParams, response: { 200: RunInputResponse, ...errors } },
-  }, async (request) => (await requireTaskRun(deps, request.account.id, request.params.run_id)).input as unknown as Record<string, unknown>);
-
-  app.get('/v1/tasks/runs/:run_id/result', {
-    schema: {
-      tags, summary: 'Wait for and retrieve the result of a task run', params: RunParams, querystring: ResultQuery,
-      response: { 200: TaskRunResult, ...errors, 408: ErrorResponse },
+    async (request, reply) => {
+      const run = await createTaskRun(deps, request.account.id, request.body);
+      return reply.status(202).send(taskRunRecord(run));
     },
-  }, async (request, reply) => {
-    const accountId = request.account.id;
-    const first = await findTaskRun(deps.store.db, accountId, request.params.run_id);
-    if (!first) throw new AppError('RUN_RESULT_NOT_FOUND');
-    const gone = new AbortController();
-    reply.raw.on('close', () => gone.abort());
-    const run = await waitWhileActive(deps, first, Date.now() + waitMs(request, request.query.timeout), gone.signal);
-    if (run.status === 'completed' && run.output) return resultOf({ ...run, output: run.output }, wantsElementBasis(request.headers['parallel-beta']));
-    if (isActive(run.status)) throw new AppError('RUN_STILL_ACTIVE');
-    throw new AppError('RUN_RESULT_NOT_FOUND', { explain: `run ${run.id} failed: ${run.error?.message ?? 'unknown error'}`, detail: { run: taskRunRecord(run) } });
-  });
+  );
+
+  app.get(
+    '/v1/tasks/runs/:run_id',
+    {
+      schema: { tags, summary: 'Retrieve a task run', params: RunParams, response: { 200: TaskRunResponse, ...errors } },
+    },
+    async (request) => taskRunRecord(await requireTaskRun(deps, request.account.id, request.params.run_id)),
+  );
+
+  app.get(
+    '/v1/tasks/runs/:run_id/input',
+    {
+      schema: { tags, summary: 'Retrieve the input of a task run', params: RunParams, response: { 200: RunInputResponse, ...errors } },
+    },
+    async (request) => (await requireTaskRun(deps, request.account.id, request.params.run_id)).input as unknown as Record<string, unknown>,
+  );
+
+  app.get(
+    '/v1/tasks/runs/:run_id/result',
+    {
+      schema: {
+        tags,
+        summary: 'Wait for and retrieve the result of a task run',
+        params: RunParams,
+        querystring: ResultQuery,
+        response: { 200: TaskRunResult, ...errors, 408: ErrorResponse },
+      },
+    },
+    async (request, reply) => {
+      const accountId = request.account.id;
+      const first = await findTaskRun(deps.store.db, accountId, request.params.run_id);
+      if (!first) throw new AppError('RUN_RESULT_NOT_FOUND');
+      const gone = new AbortController();
+      reply.raw.on('close', () => gone.abort());
+      const run = await waitWhileActive(deps, first, Date.now() + waitMs(request, request.query.timeout), gone.signal);
+      if (run.status === 'completed' && run.output) return resultOf({ ...run, output: run.output }, wantsElementBasis(request.headers['parallel-beta']));
+      if (isActive(run.status)) throw new AppError('RUN_STILL_ACTIVE');
+      throw new AppError('RUN_RESULT_NOT_FOUND', {
+        explain: `run ${run.id} failed: ${run.error?.message ?? 'unknown error'}`,
+        detail: { run: taskRunRecord(run) },
+      });
+    },
+  );
 
   for (const path of ['/v1/tasks/runs/:run_id/events', '/v1beta/tasks/runs/:run_id/events']) {
-    app.get(path, {
-      schema: { tags, summary: 'Stream the state and progress of a task run (SSE)', params: RunParams, response: errors, hide: path.startsWith('/v1beta') },
-    }, async (request, reply) => {
-      const run = await requireTaskRun(deps, request.account.id, request.params.run_id);
-      await streamRun(deps, run, openSse(reply), wantsElementBasis(request.headers['parallel-beta']));
-    });
+    app.get(
+      path,
+      {
+        schema: { tags, summary: 'Stream the state and progress of a task run (SSE)', params: RunParams, response: errors, hide: path.startsWith('/v1beta') },
+      },
+      async (request, reply) => {
+        const run = await requireTaskRun(deps, request.account.id, request.params.run_id);
+        await streamRun(deps, run, openSse(reply), wantsElementBasis(request.headers['parallel-beta']));
+      },
+    );
   }
 }
 
@@ -139,7 +167,10 @@ async function streamRun(deps: TaskCommandDeps, run: TaskRun, stream: SseStream,
       // Messages are written before the run's end commits, so all of them precede the final state.
       await sendNewMessages(current);
       if (!isActive(current.status)) stream.send('task_run.state', stateEvent(current, elementBasis));
-      else if (Date.now() - lastPing > PING_MS) { stream.ping(); lastPing = Date.now(); }
+      else if (Date.now() - lastPing > PING_MS) {
+        stream.ping();
+        lastPing = Date.now();
+      }
     }
   } finally {
     stream.end();

@@ -43,7 +43,11 @@ export async function api(method, path, body, key = currentKey()) {
   const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await response.text();
   let data = null;
-  try { data = text ? JSON.parse(text) : null; } catch { data = { message: text }; }
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = { message: text };
+  }
   if (response.status === 401 && key === currentKey()) {
     signOut(`You have been signed out: ${new ApiError(401, data).message}`);
   }

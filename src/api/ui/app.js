@@ -41,7 +41,10 @@ async function route() {
     if (!match) continue;
     markCurrent(hash);
     const context = { stopped: false };
-    stopPage = () => { context.stopped = true; context.stop?.(); };
+    stopPage = () => {
+      context.stopped = true;
+      context.stop?.();
+    };
     try {
       await page(context, ...match.slice(1).map(decodeURIComponent));
     } catch (error) {
@@ -62,31 +65,43 @@ function markCurrent(hash) {
 
 function signInPage() {
   document.title = 'Sign in · Vigil';
-  const form = h('form', { 'aria-labelledby': 'sign-in-title' },
-    h('div.field', {},
+  const form = h(
+    'form',
+    { 'aria-labelledby': 'sign-in-title' },
+    h(
+      'div.field',
+      {},
       h('label', { for: 'api-key', text: 'API key' }),
       h('span.hint', { id: 'api-key-hint', text: 'Kept for this browser session only.' }),
       h('input', { id: 'api-key', name: 'key', type: 'password', autocomplete: 'off', required: true, 'aria-describedby': 'api-key-hint api-key-error' }),
-      h('span.field-error', { id: 'api-key-error', 'data-error-for': 'key' })),
-    h('div.actions', {}, h('button', { type: 'submit', text: 'Sign in' })));
-  onSubmit(form, async ({ key }) => {
-    // Any authenticated read proves the key; the monitors list is the page we land on anyway.
-    try {
-      await api('GET', '/v1/monitors?limit=1', undefined, key.trim());
-    } catch (error) {
-      if (error.status === 401) error.problems = [{ loc: ['key'], msg: `This key was refused (${error.message}).` }];
-      throw error;
-    }
-    return key.trim();
-  }, (key) => {
-    signedOutReason = null;
-    signIn(key);
-    if (!location.hash || location.hash === '#/sign-in') location.hash = '#/monitors';
-    else void route();
-  });
-  render(h('h1', { id: 'sign-in-title', text: 'Sign in to Vigil' }),
+      h('span.field-error', { id: 'api-key-error', 'data-error-for': 'key' }),
+    ),
+    h('div.actions', {}, h('button', { type: 'submit', text: 'Sign in' })),
+  );
+  onSubmit(
+    form,
+    async ({ key }) => {
+      // Any authenticated read proves the key; the monitors list is the page we land on anyway.
+      try {
+        await api('GET', '/v1/monitors?limit=1', undefined, key.trim());
+      } catch (error) {
+        if (error.status === 401) error.problems = [{ loc: ['key'], msg: `This key was refused (${error.message}).` }];
+        throw error;
+      }
+      return key.trim();
+    },
+    (key) => {
+      signedOutReason = null;
+      signIn(key);
+      if (!location.hash || location.hash === '#/sign-in') location.hash = '#/monitors';
+      else void route();
+    },
+  );
+  render(
+    h('h1', { id: 'sign-in-title', text: 'Sign in to Vigil' }),
     signedOutReason ? h('p.alert', { role: 'alert', id: 'signed-out', text: signedOutReason }) : null,
-    form);
+    form,
+  );
 }
 
 onSignOut((reason) => {

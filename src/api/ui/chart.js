@@ -25,11 +25,19 @@ export function scoreChart(series, title) {
   const y = (s) => PAD.top + (1 - s) * (H - PAD.top - PAD.bottom);
   const id = `chart-${Math.random().toString(36).slice(2)}`;
   const root = svg('svg', { class: 'chart', viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img', 'aria-labelledby': `${id}-t ${id}-d` });
-  root.append(svg('title', { id: `${id}-t` }, title),
-    svg('desc', { id: `${id}-d` }, `Scores from 0 to 1 of ${metrics.join(', ')} for ${times.length} evaluations, dashed lines at the pass thresholds; the table below has the numbers.`));
+  root.append(
+    svg('title', { id: `${id}-t` }, title),
+    svg(
+      'desc',
+      { id: `${id}-d` },
+      `Scores from 0 to 1 of ${metrics.join(', ')} for ${times.length} evaluations, dashed lines at the pass thresholds; the table below has the numbers.`,
+    ),
+  );
   for (const s of [0, 0.5, 1]) {
-    root.append(svg('line', { x1: PAD.left, x2: W - PAD.right, y1: y(s), y2: y(s), stroke: '#d0d7de' }),
-      svg('text', { x: 4, y: y(s) + 4, 'font-size': 12, fill: '#57606a' }, s.toFixed(1)));
+    root.append(
+      svg('line', { x1: PAD.left, x2: W - PAD.right, y1: y(s), y2: y(s), stroke: '#d0d7de' }),
+      svg('text', { x: 4, y: y(s) + 4, 'font-size': 12, fill: '#57606a' }, s.toFixed(1)),
+    );
   }
   metrics.forEach((m, i) => {
     const color = COLORS[i % COLORS.length];

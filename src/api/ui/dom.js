@@ -33,19 +33,43 @@ export function field(label, name, control = {}, hint) {
   const input = h(tag, { id, name, 'aria-describedby': [hintId, errorId].filter(Boolean).join(' '), ...attrs });
   if (options) for (const [value, text] of options) input.append(h('option', { value, text }));
   if (tag === 'textarea' && attrs.value !== undefined) input.value = attrs.value;
-  return h('div.field', {},
+  return h(
+    'div.field',
+    {},
     h('label', { for: id, text: label }),
     hint ? h('span.hint', { id: hintId, text: hint }) : null,
     input,
-    h('span.field-error', { id: errorId, 'data-error-for': name }));
+    h('span.field-error', { id: errorId, 'data-error-for': name }),
+  );
 }
 
 /** A table that turns into labelled stacked rows on phones. */
 export function table(caption, columns, rows) {
-  return h('table.stack', {},
+  return h(
+    'table.stack',
+    {},
     h('caption.visually-hidden', { text: caption }),
-    h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col', text: c })))),
-    h('tbody', {}, rows.map((cells) => h('tr', {}, cells.map((cell, i) => h('td', { 'data-label': columns[i] }, cell))))));
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        columns.map((c) => h('th', { scope: 'col', text: c })),
+      ),
+    ),
+    h(
+      'tbody',
+      {},
+      rows.map((cells) =>
+        h(
+          'tr',
+          {},
+          cells.map((cell, i) => h('td', { 'data-label': columns[i] }, cell)),
+        ),
+      ),
+    ),
+  );
 }
 
 /** Renders a page body into <main> and moves focus there, so screen readers hear the new page. */
@@ -60,7 +84,9 @@ export function announce(text) {
   const region = document.getElementById('announcer');
   region.textContent = '';
   // A new text node after clearing makes screen readers announce the same message twice if needed.
-  setTimeout(() => { region.textContent = text; }, 50);
+  setTimeout(() => {
+    region.textContent = text;
+  }, 50);
 }
 
 /** An RFC 3339 time as the reader's local date and time; '—' for none. */

@@ -21,7 +21,10 @@ export function showErrors(form, error) {
   for (const problem of problems) {
     const path = (problem.loc ?? []).filter((p, i) => !(i === 0 && p === 'body')).map(String);
     const slot = slotFor(form, path);
-    if (!slot) { unplaced.push(`${path.join('.') || 'request'}: ${problem.msg}`); continue; }
+    if (!slot) {
+      unplaced.push(`${path.join('.') || 'request'}: ${problem.msg}`);
+      continue;
+    }
     slot.textContent = slot.textContent ? `${slot.textContent}; ${problem.msg}` : problem.msg;
     const input = form.querySelector(`[name="${slot.dataset.errorFor}"]`);
     input?.setAttribute('aria-invalid', 'true');
@@ -68,7 +71,10 @@ export function onSubmit(form, send, done) {
 
 /** Lines of a textarea as a list, blank lines dropped. */
 export function lines(text) {
-  return String(text ?? '').split('\n').map((s) => s.trim()).filter(Boolean);
+  return String(text ?? '')
+    .split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /**

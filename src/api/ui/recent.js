@@ -4,7 +4,11 @@ const LIMIT = 20;
 
 /** The remembered ids of a kind, newest first. */
 export function recentIds(kind) {
-  try { return JSON.parse(sessionStorage.getItem(`vigil.recent.${kind}`) ?? '[]'); } catch { return []; }
+  try {
+    return JSON.parse(sessionStorage.getItem(`vigil.recent.${kind}`) ?? '[]');
+  } catch {
+    return [];
+  }
 }
 
 /** Remembers an id of a kind. */

@@ -4,7 +4,12 @@ import { hamming, nearDuplicateFingerprint, simhashFromHex, simhashToHex, type S
 import type { SourcedItem } from '../items/sourced-item.js';
 
 /** An item with every key it is known by and its near-duplicate fingerprint (with its bound in bits). */
-export interface KeyedItem { item: SourcedItem; keys: string[]; fingerprint: SimHash | null; maxBits: number }
+export interface KeyedItem {
+  item: SourcedItem;
+  keys: string[];
+  fingerprint: SimHash | null;
+  maxBits: number;
+}
 
 const hash = (identity: string) => createHash('sha256').update(identity).digest('hex').slice(0, 40);
 
@@ -86,8 +91,7 @@ export function novelItems(keyed: KeyedItem[], seen: Set<string>, pastFingerprin
   }
   for (const k of read) {
     if (isSeen(k)) continue;
-    const duplicate = k.keys.some((key) => known.has(key))
-      || (k.fingerprint !== null && prints.some((p) => hamming(p, k.fingerprint!) <= k.maxBits));
+    const duplicate = k.keys.some((key) => known.has(key)) || (k.fingerprint !== null && prints.some((p) => hamming(p, k.fingerprint!) <= k.maxBits));
     for (const key of k.keys) known.add(key);
     if (k.fingerprint) {
       prints.push(k.fingerprint);

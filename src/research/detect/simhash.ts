@@ -5,7 +5,10 @@ import { stableWords } from '../normalise.js';
  * hash; near-identical texts get fingerprints a few bits apart. Kept as two unsigned 32-bit halves,
  * since plain numbers are an order of magnitude faster than BigInt here.
  */
-export interface SimHash { hi: number; lo: number }
+export interface SimHash {
+  hi: number;
+  lo: number;
+}
 
 /** Texts with fewer words than this get no fingerprint: a one-word change would be a near-duplicate. */
 export const MIN_SIMHASH_WORDS = 8;
@@ -82,7 +85,7 @@ export function hamming(a: SimHash, b: SimHash): number {
 function popcount(x: number): number {
   let v = x - ((x >>> 1) & 0x55555555);
   v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-  return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+  return Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }
 
 /** 16 hex digits, as stored. */

@@ -4,14 +4,19 @@ import type { TaskOutput } from '../../domain/event.js';
 import { diffSnapshots } from './snapshot-diff.js';
 
 const json = (content: Record<string, unknown>): TaskOutput => ({
-  type: 'json', content, basis: Object.keys(content).map((field) => ({ field, citations: [], reasoning: `found ${field}`, confidence: 'high' as const })),
+  type: 'json',
+  content,
+  basis: Object.keys(content).map((field) => ({ field, citations: [], reasoning: `found ${field}`, confidence: 'high' as const })),
 });
 
 describe('diffSnapshots', () => {
   it('reports only the changed fields, each with its basis', () => {
     const changed = diffSnapshots(json({ a: '$10', b: '$25', c: 'x' }), json({ a: '$10', b: '$29', c: 'x' }));
     assert.deepEqual(changed?.content, { b: '$29' });
-    assert.deepEqual(changed?.basis.map((b) => b.field), ['b']);
+    assert.deepEqual(
+      changed?.basis.map((b) => b.field),
+      ['b'],
+    );
   });
 
   it('treats whitespace, number formatting and key order as no change', () => {

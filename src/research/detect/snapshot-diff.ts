@@ -44,7 +44,11 @@ function normalise(value: unknown, schema: Record<string, unknown> | undefined):
   }
   if (typeof value === 'object' && value !== null) {
     const properties = (schema?.properties ?? {}) as Record<string, Record<string, unknown> | undefined>;
-    return Object.fromEntries(Object.keys(value).sort().map((key) => [key, normalise((value as Record<string, unknown>)[key], properties[key])]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((key) => [key, normalise((value as Record<string, unknown>)[key], properties[key])]),
+    );
   }
   return value;
 }

@@ -78,9 +78,10 @@ function entityProperties(node: Schema, source: string, prefix: string): [string
     } else if (value !== null && typeof value === 'object') {
       const record = value as Schema;
       if (isScalar(record.name)) out.push([name, { type: 'string', description: describe(`${key}.name`) }]);
-      else for (const [child, v] of Object.entries(record)) {
-        if (!child.startsWith('@') && isScalar(v)) out.push([`${name}_${snake(child)}`, { type: scalarType(v), description: describe(`${key}.${child}`) }]);
-      }
+      else
+        for (const [child, v] of Object.entries(record)) {
+          if (!child.startsWith('@') && isScalar(v)) out.push([`${name}_${snake(child)}`, { type: scalarType(v), description: describe(`${key}.${child}`) }]);
+        }
     }
   }
   return out;
@@ -92,18 +93,25 @@ function arrayItems(list: unknown[]): Schema | null {
   if (!list.every((v) => v !== null && typeof v === 'object' && !Array.isArray(v))) return null;
   const records = list as Schema[];
   if (records.every((r) => isScalar(r.name))) return { type: 'string' };
-  const properties = Object.entries(records[0]).filter(([k, v]) => !k.startsWith('@') && isScalar(v))
+  const properties = Object.entries(records[0])
+    .filter(([k, v]) => !k.startsWith('@') && isScalar(v))
     .map(([k, v]) => [snake(k), { type: scalarType(v as string | number | boolean) }] as const);
   return properties.length > 0 ? { type: 'object', properties: Object.fromEntries(properties) } : null;
 }
 
 function openGraphProperties(page: ParsedPage): [string, Schema][] {
-  return page.$('meta[property][content]').toArray()
+  return page
+    .$('meta[property][content]')
+    .toArray()
     .map((el) => (el.attribs.property ?? '').trim())
     .filter((key) => OG_NAMESPACES.test(key))
     .map((key) => [snake(key.split(':').slice(1).join('_')), { type: 'string', description: `From OpenGraph ${key}` }]);
 }
 
 function snake(key: string): string {
-  return key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+  return key
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_|_$/g, '');
 }

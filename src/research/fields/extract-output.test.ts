@@ -28,7 +28,12 @@ test('JSON-LD: a Product in an @graph fills name, price, currency, brand; site f
     in_stock: { type: 'boolean', description: 'availability' },
   });
   assert.deepEqual(content(result), {
-    name: 'Trail Runner 2', product_price: 1299, price_currency: 'SEK', brand: 'Acme', sku: 'TR-2', in_stock: true,
+    name: 'Trail Runner 2',
+    product_price: 1299,
+    price_currency: 'SEK',
+    brand: 'Acme',
+    sku: 'TR-2',
+    in_stock: true,
   });
   const price = basisOf(result, 'product_price');
   assert.equal(price.reasoning, 'JSON-LD Product.offers.price.');
@@ -56,11 +61,17 @@ test('x-selector on an array of objects: each match is an item, properties by re
   </body></html>`;
   const result = json(cards, {
     plans: {
-      type: 'array', 'x-selector': '.card',
-      items: { type: 'object', properties: {
-        name: { type: 'string', 'x-selector': 'h3' }, price: { type: 'number' }, seats: { type: 'integer' },
-        trial_days: { type: 'integer', 'x-regex': '(\\d+)-day trial' },
-      } },
+      type: 'array',
+      'x-selector': '.card',
+      items: {
+        type: 'object',
+        properties: {
+          name: { type: 'string', 'x-selector': 'h3' },
+          price: { type: 'number' },
+          seats: { type: 'integer' },
+          trial_days: { type: 'integer', 'x-regex': '(\\d+)-day trial' },
+        },
+      },
     },
   });
   assert.deepEqual(content(result).plans, [
@@ -73,16 +84,23 @@ test('x-selector on an array of objects: each match is an item, properties by re
 test('x-jsonpath reads a JSON page (scalars and arrays); JSON keys also match by name without a hint', () => {
   const api = JSON.stringify({
     data: { product: { title: 'Trail Runner 2', pricing: { amount: '129.50', currency: 'EUR' } } },
-    reviews: [{ author: 'Ana', stars: 5 }, { author: 'Bo', stars: 4 }],
+    reviews: [
+      { author: 'Ana', stars: 5 },
+      { author: 'Bo', stars: 4 },
+    ],
   });
   const result = extractOutput(
     [{ url: 'http://127.0.0.1:8080/api/product/7', body: api, contentType: 'application/json; charset=utf-8' }],
     {
-      type: 'json', json_schema: { type: 'object', properties: {
-        price: { type: 'number', 'x-jsonpath': '$.data.product.pricing.amount' },
-        reviewers: { type: 'array', items: { type: 'string' }, 'x-jsonpath': '$.reviews[*].author' },
-        currency: { type: 'string' },
-      } },
+      type: 'json',
+      json_schema: {
+        type: 'object',
+        properties: {
+          price: { type: 'number', 'x-jsonpath': '$.data.product.pricing.amount' },
+          reviewers: { type: 'array', items: { type: 'string' }, 'x-jsonpath': '$.reviews[*].author' },
+          currency: { type: 'string' },
+        },
+      },
     },
     { query: '' },
   );
@@ -114,7 +132,10 @@ test('microdata (nested itemscope) and OpenGraph fill fields by name', () => {
     <div itemprop="brand" itemscope itemtype="https://schema.org/Brand"><span itemprop="name">Lumo</span></div>
   </div></body></html>`;
   const result = json(page, {
-    title: { type: 'string' }, price: { type: 'number' }, brand: { type: 'string' }, published_date: { type: 'string' },
+    title: { type: 'string' },
+    price: { type: 'number' },
+    brand: { type: 'string' },
+    published_date: { type: 'string' },
   });
   assert.deepEqual(content(result), { title: 'Desk Lamp L1', price: 49.9, brand: 'Lumo', published_date: '2026-03-02T09:00:00Z' });
   assert.equal(basisOf(result, 'title').reasoning, 'OpenGraph og:title.');
@@ -123,22 +144,34 @@ test('microdata (nested itemscope) and OpenGraph fill fields by name', () => {
 });
 
 test('the pricing table: scalar fields by row label and column, and the rows as an array of objects', () => {
-  const result = json(PRICING_PAGE, {
-    basic_price: { type: 'string', description: 'Monthly price of the Basic plan' },
-    pro_price: { type: 'string', description: 'Monthly price of the Pro plan' },
-    plans: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, price: { type: 'string' } } } },
-  }, 'http://127.0.0.1:8080/pricing');
+  const result = json(
+    PRICING_PAGE,
+    {
+      basic_price: { type: 'string', description: 'Monthly price of the Basic plan' },
+      pro_price: { type: 'string', description: 'Monthly price of the Pro plan' },
+      plans: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, price: { type: 'string' } } } },
+    },
+    'http://127.0.0.1:8080/pricing',
+  );
   assert.deepEqual(content(result), {
     basic_price: '$10/mo',
     pro_price: '$25/mo',
-    plans: [{ name: 'Basic', price: '$10/mo' }, { name: 'Pro', price: '$25/mo' }, { name: 'Team', price: '$60/mo' }],
+    plans: [
+      { name: 'Basic', price: '$10/mo' },
+      { name: 'Pro', price: '$25/mo' },
+      { name: 'Team', price: '$60/mo' },
+    ],
   });
   const pro = basisOf(result, 'pro_price');
   assert.equal(pro.reasoning, "Table row labelled 'Pro' under column 'Price'.");
   assert.equal(pro.confidence, 'medium');
-  assert.deepEqual(pro.citations, [{
-    url: 'http://127.0.0.1:8080/pricing', title: 'Pricing — Acme Cloud', excerpts: ['Plan | Price | Seats / Pro | $25/mo | 5'],
-  }]);
+  assert.deepEqual(pro.citations, [
+    {
+      url: 'http://127.0.0.1:8080/pricing',
+      title: 'Pricing — Acme Cloud',
+      excerpts: ['Plan | Price | Seats / Pro | $25/mo | 5'],
+    },
+  ]);
   assert.match(basisOf(result, 'plans').reasoning, /^3 rows of the table with columns 'Plan', 'Price', 'Seats' \(name ← 'Plan', price ← 'Price'\)/);
 });
 
@@ -151,12 +184,22 @@ test('definition lists, "Label: value" text and headings followed by content', (
     <p>Phone: +33 4 72 00 00 00<br>Email: <a href="mailto:hello@meteo.example">hello@meteo.example</a></p>
   </main></body></html>`;
   const result = json(page, {
-    founded: { type: 'integer' }, headquarters: { type: 'string' }, offices: { type: 'array', items: { type: 'string' } },
-    ceo: { type: 'string' }, employees: { type: 'number' }, mission: { type: 'string' }, email: { type: 'string' },
+    founded: { type: 'integer' },
+    headquarters: { type: 'string' },
+    offices: { type: 'array', items: { type: 'string' } },
+    ceo: { type: 'string' },
+    employees: { type: 'number' },
+    mission: { type: 'string' },
+    email: { type: 'string' },
   });
   assert.deepEqual(content(result), {
-    founded: 2014, headquarters: 'Lyon, France', offices: ['Lyon', 'Berlin'], ceo: 'Marie Curtis', employees: 1200,
-    mission: 'Make weather data open.', email: 'hello@meteo.example',
+    founded: 2014,
+    headquarters: 'Lyon, France',
+    offices: ['Lyon', 'Berlin'],
+    ceo: 'Marie Curtis',
+    employees: 1200,
+    mission: 'Make weather data open.',
+    email: 'hello@meteo.example',
   });
   assert.equal(basisOf(result, 'founded').reasoning, "Definition list term 'Founded'.");
   assert.equal(basisOf(result, 'ceo').reasoning, "Text labelled 'CEO'.");
@@ -172,7 +215,11 @@ test('numbers are coerced ("1,299.00" → 1299); a value that cannot be coerced 
     <tr><th>Stock</th><td>Call us</td></tr>
   </table></body></html>`;
   const result = json(page, {
-    price: { type: 'number' }, weight: { type: 'integer' }, weight_kg: { type: 'number' }, rating: { type: 'number' }, stock: { type: 'integer' },
+    price: { type: 'number' },
+    weight: { type: 'integer' },
+    weight_kg: { type: 'number' },
+    rating: { type: 'number' },
+    stock: { type: 'integer' },
   });
   // 1.25 is no integer; "4.5 of 5" holds two numbers; "Call us" none: each left null rather than guessed.
   assert.deepEqual(content(result), { price: 1299, weight: null, weight_kg: 1.25, rating: null, stock: null });
@@ -220,27 +267,35 @@ test('nested objects are filled property by property, with one basis entry for t
   const page = '<html><body><dl><dt>City</dt><dd>Lyon</dd><dt>Country</dt><dd>France</dd></dl></body></html>';
   const result = json(page, { address: { type: 'object', properties: { city: { type: 'string' }, country: { type: 'string' }, zip: { type: 'string' } } } });
   assert.deepEqual(content(result), { address: { city: 'Lyon', country: 'France', zip: null } });
-  assert.equal(basisOf(result, 'address').reasoning, "Filled property by property: address.city: definition list term 'City'; address.country: definition list term 'Country'; address.zip: not found.");
+  assert.equal(
+    basisOf(result, 'address').reasoning,
+    "Filled property by property: address.city: definition list term 'City'; address.country: definition list term 'Country'; address.zip: not found.",
+  );
   assert.equal(basisOf(result, 'address').confidence, 'medium');
 });
 
 test('validateHints names the property and the rule of each bad hint', () => {
   assert.deepEqual(validateHints({ properties: { price: { type: 'number', 'x-selector': '.price' } } }), []);
-  const problems = validateHints({ properties: {
-    a: { type: 'string', 'x-selector': 'p[' },
-    b: { type: 'string', 'x-regex': '(unclosed' },
-    c: { type: 'array', items: { type: 'object', properties: { d: { type: 'string', 'x-jsonpath': '$..items[?(@.p>1)]' } } } },
-    e: { type: 'string', 'x-attribute': 7 },
-    f: { type: 'string', 'x-attribute': 'href' },
-    g: { type: 'string', 'x-regex': '(\\d+)\\s+\\1' },
-  } });
+  const problems = validateHints({
+    properties: {
+      a: { type: 'string', 'x-selector': 'p[' },
+      b: { type: 'string', 'x-regex': '(unclosed' },
+      c: { type: 'array', items: { type: 'object', properties: { d: { type: 'string', 'x-jsonpath': '$..items[?(@.p>1)]' } } } },
+      e: { type: 'string', 'x-attribute': 7 },
+      f: { type: 'string', 'x-attribute': 'href' },
+      g: { type: 'string', 'x-regex': '(\\d+)\\s+\\1' },
+    },
+  });
   assert.equal(problems.length, 6, problems.join('\n'));
   assert.match(problems[0], /^a: x-selector is not a valid CSS selector/);
   assert.match(problems[1], /^b: x-regex is not a valid regular expression/);
   assert.match(problems[2], /^c\[\]\.d: x-jsonpath is not a supported JSONPath/);
   assert.match(problems[3], /^e: x-attribute must be a string/);
   assert.match(problems[4], /^f: x-attribute needs an x-selector/);
-  assert.match(problems[5], /^g: x-regex uses a construct the linear-time regular expression engine \(RE2\) refuses \(invalid escape sequence: `\\1`\): backreferences, lookahead and lookbehind/);
+  assert.match(
+    problems[5],
+    /^g: x-regex uses a construct the linear-time regular expression engine \(RE2\) refuses \(invalid escape sequence: `\\1`\): backreferences, lookahead and lookbehind/,
+  );
 });
 
 test('a description alone does not pull in a loosely related value (no CEO from a product name)', () => {
@@ -284,7 +339,10 @@ test('a comparison table on its side (plans as columns) fills scalars and an arr
   });
   assert.deepEqual(content(result), {
     pro_seats: 5,
-    plans: [{ name: 'Basic', price: '$10', seats: 1 }, { name: 'Pro', price: '$25', seats: 5 }],
+    plans: [
+      { name: 'Basic', price: '$10', seats: 1 },
+      { name: 'Pro', price: '$25', seats: 5 },
+    ],
   });
   assert.equal(basisOf(result, 'pro_seats').reasoning, "Table row labelled 'Seats' under column 'Pro'.");
   assert.match(basisOf(result, 'plans').reasoning, /^2 columns of the table with rows 'Price', 'Seats'/);
@@ -300,12 +358,21 @@ test('JSON-LD: arrays of objects, nested values and schema.org names (company �
                {"@type":"Review","author":{"@type":"Person","name":"Bob"},"reviewRating":{"ratingValue":3}}]}
   </script></head><body></body></html>`;
   const result = json(page, {
-    job_title: { type: 'string' }, company: { type: 'string' }, city: { type: 'string' }, max_salary: { type: 'number' },
+    job_title: { type: 'string' },
+    company: { type: 'string' },
+    city: { type: 'string' },
+    max_salary: { type: 'number' },
     reviews: { type: 'array', items: { type: 'object', properties: { author: { type: 'string' }, rating: { type: 'number' } } } },
   });
   assert.deepEqual(content(result), {
-    job_title: 'Senior Engineer', company: 'Acme', city: 'Lyon', max_salary: 80000,
-    reviews: [{ author: 'Ann', rating: 5 }, { author: 'Bob', rating: 3 }],
+    job_title: 'Senior Engineer',
+    company: 'Acme',
+    city: 'Lyon',
+    max_salary: 80000,
+    reviews: [
+      { author: 'Ann', rating: 5 },
+      { author: 'Bob', rating: 3 },
+    ],
   });
   assert.equal(basisOf(result, 'city').reasoning, 'JSON-LD JobPosting.jobLocation.address.addressLocality.');
 });

@@ -15,10 +15,7 @@ export type { Page } from './parsed-page.js';
 export { validateHints } from './hints.js';
 
 /** What the task asked for: JSON matching a schema, text, or whatever the pages offer. */
-export type OutputSpec =
-  | { type: 'json'; json_schema: Record<string, unknown> }
-  | { type: 'text'; description?: string | null }
-  | { type: 'auto' };
+export type OutputSpec = { type: 'json'; json_schema: Record<string, unknown> } | { type: 'text'; description?: string | null } | { type: 'auto' };
 
 export type { Extraction } from './extraction.js';
 
@@ -69,8 +66,7 @@ function firstHit(pages: ParsedPage[], field: FieldQuery): Hit | null {
 
 /** Rules in order of trust: explicit hints, then structured data, then labels in the page's text. */
 function onPage(page: ParsedPage, field: FieldQuery): Hit | null {
-  const found = fromHints(page, field) ?? fromStructured(page, field)
-    ?? (field.kind === 'array' ? fromTables(page, field) : null) ?? fromLabels(page, field);
+  const found = fromHints(page, field) ?? fromStructured(page, field) ?? (field.kind === 'array' ? fromTables(page, field) : null) ?? fromLabels(page, field);
   if (found) return asHit(page, found);
   return field.kind === 'object' ? objectOnPage(page, field) : null;
 }
@@ -116,7 +112,8 @@ function notFoundBasis(field: string, query: FieldQuery, pages: ParsedPage[]): F
     'structured data (JSON-LD, microdata, OpenGraph and meta tags, JSON keys)',
     'labels (table headers and rows, definition lists, "Label: value" text, headings)',
   ].filter(Boolean);
-  const where = pages.length === 0 ? 'no pages were read' : `looked in ${pages.length} page${pages.length > 1 ? 's' : ''} (${pages.map((p) => p.url).join(', ')})`;
+  const where =
+    pages.length === 0 ? 'no pages were read' : `looked in ${pages.length} page${pages.length > 1 ? 's' : ''} (${pages.map((p) => p.url).join(', ')})`;
   return {
     field,
     citations: pages.map((p) => ({ url: p.url, title: p.title, excerpts: [] })),
@@ -126,7 +123,10 @@ function notFoundBasis(field: string, query: FieldQuery, pages: ParsedPage[]): F
 }
 
 function words(name: string): string {
-  return name.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/[-_]+/g, ' ').toLowerCase();
+  return name
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .replace(/[-_]+/g, ' ')
+    .toLowerCase();
 }
 
 /** Text output: the main content of the first page that has any. */
@@ -137,22 +137,26 @@ function textOutput(pages: ParsedPage[]): TaskOutput {
     return {
       type: 'text',
       content: main.content,
-      basis: [{
-        field: 'output',
-        citations: [{ url: page.url, title: page.title, excerpts: [excerpt(main.content)] }],
-        reasoning: `The page's text: ${main.via}.`,
-        confidence: 'medium',
-      }],
+      basis: [
+        {
+          field: 'output',
+          citations: [{ url: page.url, title: page.title, excerpts: [excerpt(main.content)] }],
+          reasoning: `The page's text: ${main.via}.`,
+          confidence: 'medium',
+        },
+      ],
     };
   }
   return {
     type: 'text',
     content: '',
-    basis: [{
-      field: 'output',
-      citations: pages.map((p) => ({ url: p.url, title: p.title, excerpts: [] })),
-      reasoning: pages.length === 0 ? 'No pages were read.' : 'None of the pages has readable text.',
-      confidence: 'low',
-    }],
+    basis: [
+      {
+        field: 'output',
+        citations: pages.map((p) => ({ url: p.url, title: p.title, excerpts: [] })),
+        reasoning: pages.length === 0 ? 'No pages were read.' : 'None of the pages has readable text.',
+        confidence: 'low',
+      },
+    ],
   };
 }

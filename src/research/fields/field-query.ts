@@ -28,7 +28,12 @@ export function fieldQuery(path: string, name: string, schema: FieldSchema, cont
   const resolved = resolveSchema(schema);
   const description = typeof resolved.schema.description === 'string' ? resolved.schema.description : '';
   return {
-    path, name, kind: resolved.kind, schema: resolved.schema,
-    nameTokens: tokens(name), descriptionTokens: tokens(description), contextTokens,
+    path,
+    name,
+    kind: resolved.kind,
+    schema: resolved.schema,
+    nameTokens: tokens(name),
+    descriptionTokens: tokens(description),
+    contextTokens,
   };
 }

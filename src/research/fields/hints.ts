@@ -9,7 +9,12 @@ import { tokens } from './tokens.js';
 import { compileUserRegex, type UserRegex } from '../regex-safety.js';
 
 /** Vigil's extension keys a property may carry to say where its value is. */
-export interface Hints { selector?: string; attribute?: string; jsonpath?: string; regex?: string }
+export interface Hints {
+  selector?: string;
+  attribute?: string;
+  jsonpath?: string;
+  regex?: string;
+}
 
 /** The hints a property's schema carries (non-string values are ignored; validateHints reports them). */
 export function hintsOf(schema: FieldSchema): Hints | null {
@@ -95,11 +100,12 @@ function fromSelector(page: ParsedPage, field: FieldQuery, hints: Hints, scope?:
   const via = [hints.attribute ? `attribute ${hints.attribute} of ` : '', `CSS selector ${hints.selector}`].join('');
   const keys = ['x-selector', hints.attribute ? 'x-attribute' : '', hints.regex ? 'x-regex' : ''].filter(Boolean).join(', ');
   const rule = `${via} (${keys})`;
-  const read = (el: Element) => (hints.attribute ? $(el).attr(hints.attribute) ?? null : elementText(el));
+  const read = (el: Element) => (hints.attribute ? ($(el).attr(hints.attribute) ?? null) : elementText(el));
   if (field.kind === 'array') {
     const items = resolveSchema(itemsOf(field.schema));
     const item = fieldQuery(`${field.path}[]`, field.name, items.schema, field.contextTokens);
-    const values = matches.toArray()
+    const values = matches
+      .toArray()
       .map((el) => (items.kind === 'object' ? scopedObject(page, el, item) : scalar(read(el), item, hints.regex)))
       .filter((v) => v !== null);
     const first = matches.get(0);
@@ -180,10 +186,18 @@ export function validateHints(jsonSchema: Record<string, unknown>, path = ''): s
 function hintProblems(at: string, hints: Hints): string[] {
   const problems: string[] = [];
   if (hints.selector) {
-    try { load$()(hints.selector); } catch (err) { problems.push(`${at}: x-selector is not a valid CSS selector (${(err as Error).message})`); }
+    try {
+      load$()(hints.selector);
+    } catch (err) {
+      problems.push(`${at}: x-selector is not a valid CSS selector (${(err as Error).message})`);
+    }
   }
   if (hints.regex) {
-    try { compileRegex(hints.regex); } catch (err) { problems.push(`${at}: x-regex ${(err as Error).message}`); }
+    try {
+      compileRegex(hints.regex);
+    } catch (err) {
+      problems.push(`${at}: x-regex ${(err as Error).message}`);
+    }
   }
   if (hints.jsonpath) {
     // Script expressions ([?(…)], [(…)]) are refused when evaluated (eval: false), which only happens on a matching page.

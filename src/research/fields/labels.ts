@@ -59,7 +59,7 @@ function labelScore(c: Labelled, field: FieldQuery): number | null {
   const byName = name.length > 0 && nameHit / name.length >= 0.5;
   const byDescription = descHit === label.length && described.length > 0 && descHit / described.length >= 0.5;
   if (!byName && !byDescription) return null;
-  const nameScore = name.length > 0 ? 2 * nameHit / name.length + nameHit / label.length : 0;
+  const nameScore = name.length > 0 ? (2 * nameHit) / name.length + nameHit / label.length : 0;
   const descScore = described.length > 0 ? descHit / described.length + descHit / label.length : 0;
   return nameScore + 0.5 * descScore + 0.25 * overlap(field.contextTokens, label) - c.penalty;
 }
@@ -68,7 +68,7 @@ function labelScore(c: Labelled, field: FieldQuery): number | null {
 function pageLabels(page: ParsedPage): Labelled[] {
   return memo(page, 'labels', () => {
     const order = documentOrder(page);
-    const at = (el: Element | undefined) => (el ? order.get(el) ?? 0 : 0);
+    const at = (el: Element | undefined) => (el ? (order.get(el) ?? 0) : 0);
     return [...tableLabels(page, at), ...definitionLabels(page.$, at), ...lineLabels(page.$, at), ...headingLabels(page.$, at)];
   });
 }
@@ -89,7 +89,10 @@ function tableLabels(page: ParsedPage, at: (el: Element | undefined) => number):
         out.push({
           labelTokens: [...new Set([...tokens(label), ...tokens(column)])],
           rule: `table row labelled '${label}' under column '${column}'`,
-          value, list: splitList(value), order: at(row.elements[i + 1]), penalty: 0,
+          value,
+          list: splitList(value),
+          order: at(row.elements[i + 1]),
+          penalty: 0,
           excerpt: excerpt(`${table.header!.join(' | ')} / ${row.cells.join(' | ')}`),
         });
       });
@@ -99,27 +102,31 @@ function tableLabels(page: ParsedPage, at: (el: Element | undefined) => number):
 }
 
 function definitionLabels($: CheerioAPI, at: (el: Element | undefined) => number): Labelled[] {
-  return $('dt').toArray().flatMap((dt) => {
-    const label = elementText(dt);
-    const dds = $(dt).nextUntil('dt', 'dd').toArray();
-    const values = dds.map((dd) => elementText(dd)).filter(Boolean);
-    if (!label || values.length === 0) return [];
-    const candidate = simple(`definition list term '${label}'`, label, values[0], `${label}: ${values.join('; ')}`, at(dds[0]));
-    return [{ ...candidate, list: values.length > 1 ? values : candidate.list }];
-  });
+  return $('dt')
+    .toArray()
+    .flatMap((dt) => {
+      const label = elementText(dt);
+      const dds = $(dt).nextUntil('dt', 'dd').toArray();
+      const values = dds.map((dd) => elementText(dd)).filter(Boolean);
+      if (!label || values.length === 0) return [];
+      const candidate = simple(`definition list term '${label}'`, label, values[0], `${label}: ${values.join('; ')}`, at(dds[0]));
+      return [{ ...candidate, list: values.length > 1 ? values : candidate.list }];
+    });
 }
 
 /** "Label: value" written in a block with no blocks inside it (so each line is read once, at its innermost block). */
 function lineLabels($: CheerioAPI, at: (el: Element | undefined) => number): Labelled[] {
   const root = $.root().get(0);
   // Each line counts on its own: "Price: $10<br>Seats: 5" holds two labels.
-  return (root ? leafBlocks(root) : []).flatMap((el) => textLines(el).flatMap((text) => {
-    const match = LABEL_LINE.exec(text);
-    if (!match) return [];
-    const [, label, value] = match as unknown as [string, string, string];
-    if (!/\p{L}/u.test(label) || label.split(' ').length > 8 || value.startsWith('//')) return [];
-    return [simple(`text labelled '${label}'`, label, value, text, at(el))];
-  }));
+  return (root ? leafBlocks(root) : []).flatMap((el) =>
+    textLines(el).flatMap((text) => {
+      const match = LABEL_LINE.exec(text);
+      if (!match) return [];
+      const [, label, value] = match as unknown as [string, string, string];
+      if (!/\p{L}/u.test(label) || label.split(' ').length > 8 || value.startsWith('//')) return [];
+      return [simple(`text labelled '${label}'`, label, value, text, at(el))];
+    }),
+  );
 }
 
 /** Elements of LEAF_BLOCKS with no BLOCK_CHILDREN inside, in document order (one walk, no selector per element). */
@@ -133,7 +140,7 @@ function leafBlocks(root: AnyNode): Element[] {
     for (const child of el.children ?? []) {
       if (child.type !== 'tag') continue;
       if (walk(child)) hasBlock = true;
-      if (BLOCK_CHILDREN.has((child).name)) hasBlock = true;
+      if (BLOCK_CHILDREN.has(child.name)) hasBlock = true;
     }
     if (el.type === 'tag' && LEAF_BLOCKS.has(el.name) && !hasBlock) out[slot] = el;
     return hasBlock;
@@ -143,16 +150,24 @@ function leafBlocks(root: AnyNode): Element[] {
 }
 
 function headingLabels($: CheerioAPI, at: (el: Element | undefined) => number): Labelled[] {
-  return $('h1, h2, h3, h4, h5, h6').toArray().flatMap((heading) => {
-    const label = elementText(heading);
-    const next = contentAfter($, heading);
-    if (!label || !next) return [];
-    const items = next.name === 'ul' || next.name === 'ol' ? $(next).children('li').toArray().map((li) => elementText(li)) : [];
-    const value = elementText(next);
-    if (value.length > MAX_HEADING_VALUE && items.length === 0) return [];
-    const candidate = simple(`content under heading '${label}'`, label, value, `${label}: ${value}`, at(next));
-    return [{ ...candidate, list: items.length > 0 ? items : candidate.list, penalty: 1 }];
-  });
+  return $('h1, h2, h3, h4, h5, h6')
+    .toArray()
+    .flatMap((heading) => {
+      const label = elementText(heading);
+      const next = contentAfter($, heading);
+      if (!label || !next) return [];
+      const items =
+        next.name === 'ul' || next.name === 'ol'
+          ? $(next)
+              .children('li')
+              .toArray()
+              .map((li) => elementText(li))
+          : [];
+      const value = elementText(next);
+      if (value.length > MAX_HEADING_VALUE && items.length === 0) return [];
+      const candidate = simple(`content under heading '${label}'`, label, value, `${label}: ${value}`, at(next));
+      return [{ ...candidate, list: items.length > 0 ? items : candidate.list, penalty: 1 }];
+    });
 }
 
 /** The first element with text after a heading (looking past a wrapper that holds only the heading); tables and headings end the search. */

@@ -39,7 +39,10 @@ test('auto spec: JSON with a derived schema from structured data, which a re-run
   assert.equal(auto.brand, 'Acme');
   assert.ok(result.outputSchema, 'the derived schema is returned');
   assert.deepEqual(Object.keys((result.outputSchema as { properties: object }).properties), Object.keys(auto));
-  assert.deepEqual(result.output.basis.map((b) => b.field), Object.keys(auto));
+  assert.deepEqual(
+    result.output.basis.map((b) => b.field),
+    Object.keys(auto),
+  );
   // A snapshot monitor re-runs with the derived schema: the same output, byte for byte.
   const rerun = extractOutput(pages, { type: 'json', json_schema: result.outputSchema }, { query: 'Trail Runner 2 price' });
   assert.equal(JSON.stringify(rerun.output), JSON.stringify(result.output));
@@ -55,17 +58,33 @@ test('auto spec without structured data falls back to the text output', () => {
 
 test('deterministic: two runs over the same pages give byte-identical output', () => {
   const specs: OutputSpec[] = [
-    { type: 'json', json_schema: { type: 'object', properties: {
-      name: { type: 'string' }, price: { type: 'number' }, plans: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, seats: { type: 'integer' } } } },
-      missing: { type: 'string' },
-    } } },
+    {
+      type: 'json',
+      json_schema: {
+        type: 'object',
+        properties: {
+          name: { type: 'string' },
+          price: { type: 'number' },
+          plans: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, seats: { type: 'integer' } } } },
+          missing: { type: 'string' },
+        },
+      },
+    },
     { type: 'text' },
     { type: 'auto' },
   ];
   for (const spec of specs) {
-    const run = () => JSON.stringify(extractOutput(
-      [{ url: 'http://127.0.0.1:8080/pricing', body: PRICING_PAGE }, { url: URL_A, body: PRODUCT_PAGE }], spec, { query: 'plans' },
-    ));
+    const run = () =>
+      JSON.stringify(
+        extractOutput(
+          [
+            { url: 'http://127.0.0.1:8080/pricing', body: PRICING_PAGE },
+            { url: URL_A, body: PRODUCT_PAGE },
+          ],
+          spec,
+          { query: 'plans' },
+        ),
+      );
     assert.equal(run(), run());
   }
 });
@@ -75,7 +94,8 @@ test('text spec: cookie banners and dateline lines are not content, so a clock n
   <div class="cookie-banner">We use cookies. Accept all cookies?</div>
   <main><h1>Acme status</h1><p>All systems operational.</p><p>Last updated: ${clock} UTC</p>
   <p>The API, the dashboard and webhooks are running normally in every region.</p></main></body></html>`;
-  const text = (clock: string) => extractOutput([{ url: 'http://127.0.0.1:8080/status', body: status(clock) }], { type: 'text' }, { query: 'status' }).output.content;
+  const text = (clock: string) =>
+    extractOutput([{ url: 'http://127.0.0.1:8080/status', body: status(clock) }], { type: 'text' }, { query: 'status' }).output.content;
   const first = String(text('12:04'));
   assert.match(first, /All systems operational\./);
   assert.doesNotMatch(first, /cookies|Last updated/);

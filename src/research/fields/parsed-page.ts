@@ -4,7 +4,11 @@ import { collapse } from '../coerce.js';
 import { checkJsonDepth, checkMarkupDepth, checkTree } from '../parse-limits.js';
 
 /** A fetched page: its final URL after redirects and its decoded body. */
-export interface Page { url: string; body: string; contentType?: string }
+export interface Page {
+  url: string;
+  body: string;
+  contentType?: string;
+}
 
 /** A page parsed once for every rule that reads it; derived views are computed on first use. */
 export interface ParsedPage {
@@ -22,9 +26,45 @@ export interface ParsedPage {
 
 const SKIPPED = new Set(['script', 'style', 'noscript', 'template', 'svg', 'head', 'iframe', 'object']);
 const BLOCKS = new Set([
-  'address', 'article', 'aside', 'blockquote', 'br', 'caption', 'dd', 'div', 'dl', 'dt', 'figcaption', 'figure',
-  'footer', 'form', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hr', 'li', 'main', 'nav', 'ol', 'p', 'pre',
-  'section', 'table', 'tbody', 'tfoot', 'thead', 'tr', 'ul', 'body', 'html', 'details', 'summary',
+  'address',
+  'article',
+  'aside',
+  'blockquote',
+  'br',
+  'caption',
+  'dd',
+  'div',
+  'dl',
+  'dt',
+  'figcaption',
+  'figure',
+  'footer',
+  'form',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'header',
+  'hr',
+  'li',
+  'main',
+  'nav',
+  'ol',
+  'p',
+  'pre',
+  'section',
+  'table',
+  'tbody',
+  'tfoot',
+  'thead',
+  'tr',
+  'ul',
+  'body',
+  'html',
+  'details',
+  'summary',
 ]);
 
 /** Parses a page as JSON (by content type, or a body that parses as JSON) or else as HTML; throws over the parse limits. */
@@ -71,7 +111,10 @@ export function textLines(node: AnyNode): string[] {
   const stack: (AnyNode | typeof FLUSH)[] = [node];
   while (stack.length > 0) {
     const n = stack.pop()!;
-    if (n === FLUSH) { flush(); continue; }
+    if (n === FLUSH) {
+      flush();
+      continue;
+    }
     if (n.type === 'text') {
       current += (n as unknown as { data: string }).data;
       continue;
@@ -109,7 +152,9 @@ export function pageLines(page: ParsedPage): string[] {
 export function documentOrder(page: ParsedPage): Map<AnyNode, number> {
   return memo(page, 'order', () => {
     const order = new Map<AnyNode, number>();
-    page.$('*').each((i, el) => { order.set(el, i); });
+    page.$('*').each((i, el) => {
+      order.set(el, i);
+    });
     return order;
   });
 }

@@ -21,8 +21,19 @@ export interface Candidate {
 const MAX_CANDIDATES = 5000;
 const MAX_DEPTH = 8;
 const FURNITURE = new Set([
-  'WebSite', 'WebPage', 'BreadcrumbList', 'ListItem', 'Organization', 'SearchAction', 'SiteNavigationElement',
-  'ImageObject', 'WPHeader', 'WPFooter', 'WPSideBar', 'CollectionPage', 'EntryPoint',
+  'WebSite',
+  'WebPage',
+  'BreadcrumbList',
+  'ListItem',
+  'Organization',
+  'SearchAction',
+  'SiteNavigationElement',
+  'ImageObject',
+  'WPHeader',
+  'WPFooter',
+  'WPSideBar',
+  'CollectionPage',
+  'EntryPoint',
 ]);
 const OG_NAMESPACES = new Set(['og', 'article', 'product', 'book', 'profile', 'music', 'video', 'fb']);
 
@@ -80,14 +91,22 @@ export function jsonLdNodes(page: ParsedPage): Record<string, unknown>[] {
       if (Array.isArray(value)) value.forEach(add);
       else if (value !== null && typeof value === 'object') {
         const { '@graph': graph, ...rest } = value as Record<string, unknown>;
-        if (graph === undefined || rest['@type'] !== undefined) nodes.push(graph === undefined ? value as Record<string, unknown> : rest);
+        if (graph === undefined || rest['@type'] !== undefined) nodes.push(graph === undefined ? (value as Record<string, unknown>) : rest);
         if (graph !== undefined) add(graph);
       }
     };
     page.$('script').each((_, el) => {
       if ((el.attribs.type ?? '').trim().toLowerCase() !== 'application/ld+json') return;
-      const text = page.$(el).text().replace(/^\s*(<!--|<!\[CDATA\[)/, '').replace(/(-->|\]\]>)\s*$/, '');
-      try { add(JSON.parse(text)); } catch { /* a broken block is skipped, like browsers and search engines do */ }
+      const text = page
+        .$(el)
+        .text()
+        .replace(/^\s*(<!--|<!\[CDATA\[)/, '')
+        .replace(/(-->|\]\]>)\s*$/, '');
+      try {
+        add(JSON.parse(text));
+      } catch {
+        /* a broken block is skipped, like browsers and search engines do */
+      }
     });
     return nodes;
   });
@@ -95,22 +114,29 @@ export function jsonLdNodes(page: ParsedPage): Record<string, unknown>[] {
 
 /** Top-level microdata items as JSON-LD-like objects (`@type` plus properties; repeated properties become lists). */
 export function microdataItems(page: ParsedPage): Record<string, unknown>[] {
-  return memo(page, 'microdata', () => page.$('[itemscope]:not([itemprop])').toArray().map((el) => microdataItem(page.$, el)));
+  return memo(page, 'microdata', () =>
+    page
+      .$('[itemscope]:not([itemprop])')
+      .toArray()
+      .map((el) => microdataItem(page.$, el)),
+  );
 }
 
 function microdataItem($: CheerioAPI, scope: Element, depth = 0): Record<string, unknown> {
   const item: Record<string, unknown> = {};
   const type = (scope.attribs.itemtype ?? '').trim().split(/\s+/)[0];
   if (type) item['@type'] = type;
-  $(scope).find('[itemprop]').each((_, el) => {
-    // A property belongs to the nearest enclosing item only.
-    if ($(el).parent().closest('[itemscope]').get(0) !== scope) return;
-    const value = el.attribs.itemscope !== undefined && depth < MAX_DEPTH ? microdataItem($, el, depth + 1) : propertyValue(el);
-    for (const name of (el.attribs.itemprop ?? '').trim().split(/\s+/).filter(Boolean)) {
-      const existing = item[name];
-      item[name] = existing === undefined ? value : Array.isArray(existing) ? [...(existing as unknown[]), value] : [existing, value];
-    }
-  });
+  $(scope)
+    .find('[itemprop]')
+    .each((_, el) => {
+      // A property belongs to the nearest enclosing item only.
+      if ($(el).parent().closest('[itemscope]').get(0) !== scope) return;
+      const value = el.attribs.itemscope !== undefined && depth < MAX_DEPTH ? microdataItem($, el, depth + 1) : propertyValue(el);
+      for (const name of (el.attribs.itemprop ?? '').trim().split(/\s+/).filter(Boolean)) {
+        const existing = item[name];
+        item[name] = existing === undefined ? value : Array.isArray(existing) ? [...(existing as unknown[]), value] : [existing, value];
+      }
+    });
   return item;
 }
 
@@ -119,12 +145,27 @@ function propertyValue(el: Element): string {
   const a = el.attribs;
   if (a.content !== undefined) return collapse(a.content);
   switch (el.name) {
-    case 'a': case 'area': case 'link': return a.href ?? '';
-    case 'img': case 'audio': case 'video': case 'source': case 'iframe': case 'embed': case 'track': return a.src ?? '';
-    case 'object': return a.data ?? '';
-    case 'time': return a.datetime ?? elementText(el);
-    case 'data': case 'meter': return a.value ?? elementText(el);
-    default: return elementText(el);
+    case 'a':
+    case 'area':
+    case 'link':
+      return a.href ?? '';
+    case 'img':
+    case 'audio':
+    case 'video':
+    case 'source':
+    case 'iframe':
+    case 'embed':
+    case 'track':
+      return a.src ?? '';
+    case 'object':
+      return a.data ?? '';
+    case 'time':
+      return a.datetime ?? elementText(el);
+    case 'data':
+    case 'meter':
+      return a.value ?? elementText(el);
+    default:
+      return elementText(el);
   }
 }
 
@@ -138,7 +179,11 @@ function metaCandidates($: CheerioAPI): Candidate[] {
     const namespaced = segments.length > 1;
     const source = namespaced && OG_NAMESPACES.has(segments[0].toLowerCase()) ? 'OpenGraph' : 'meta tag';
     out.push({
-      source, path: key, value: content, depth: 0, demoted: false,
+      source,
+      path: key,
+      value: content,
+      depth: 0,
+      demoted: false,
       keyTokens: tokens(namespaced ? segments.slice(1).join(' ') : key),
       contextTokens: namespaced ? tokens(segments[0]) : [],
     });

@@ -38,8 +38,7 @@ function rank(candidates: Candidate[], field: FieldQuery): { candidate: Candidat
   if (!scored.some((s) => overlap(name, s.candidate.keyTokens.map(canonical)) > 0)) {
     scored = candidates.map((candidate) => ({ candidate, score: descriptionScore(candidate, field) }));
   }
-  return scored.filter((s): s is { candidate: Candidate; score: number } => s.score !== null)
-    .sort((a, b) => b.score - a.score);
+  return scored.filter((s): s is { candidate: Candidate; score: number } => s.score !== null).sort((a, b) => b.score - a.score);
 }
 
 /**

@@ -14,7 +14,12 @@ export interface Table {
 
 /** The page's tables in document order (nested tables are read as tables of their own). */
 export function pageTables(page: ParsedPage): Table[] {
-  return memo(page, 'tables', () => page.$('table').toArray().map((table) => readTable(table)));
+  return memo(page, 'tables', () =>
+    page
+      .$('table')
+      .toArray()
+      .map((table) => readTable(table)),
+  );
 }
 
 function readTable(table: Element): Table {
@@ -26,8 +31,7 @@ function readTable(table: Element): Table {
     .filter((row) => row.cells.some((c) => c !== ''));
   const headRows = rows.filter((r) => r.head);
   const first = rows[0];
-  const header = headRows.at(-1)
-    ?? (first && first.elements.length >= 2 && first.elements.every((c) => c.name === 'th') ? first : undefined);
+  const header = headRows.at(-1) ?? (first && first.elements.length >= 2 && first.elements.every((c) => c.name === 'th') ? first : undefined);
   const body = rows.filter((r) => r !== header && !r.head);
   return { header: header ? header.cells : null, rows: body.map(({ cells, elements }) => ({ cells, elements })) };
 }
@@ -53,7 +57,12 @@ function rowsOf(table: Element): Element[] {
 /** Words that make a property mean "the row's own name", i.e. the first column of a table of named things. */
 const NAME_WORDS = new Set(tokens('name title label'));
 
-interface Mapping { columns: (number | null)[]; direct: number; score: number; notes: string[] }
+interface Mapping {
+  columns: (number | null)[];
+  direct: number;
+  score: number;
+  notes: string[];
+}
 
 /**
  * An array field filled from the table whose column headers best match its items' properties:
@@ -71,14 +80,19 @@ export function fromTables(page: ParsedPage, field: FieldQuery): Found | null {
   }
   if (!best) return null;
   const { table, mapping } = best;
-  const values = table.rows.map((row) => {
-    const cells = mapping.columns.map((j, k) => (j === null ? null : coerceScalar(row.cells[j], subs[k].kind, subs[k].schema)));
-    if (cells.every((v) => v === null)) return null;
-    return items.kind === 'object' ? Object.fromEntries(subs.map((s, k) => [s.name, cells[k]])) : cells[0];
-  }).filter((v) => v !== null);
+  const values = table.rows
+    .map((row) => {
+      const cells = mapping.columns.map((j, k) => (j === null ? null : coerceScalar(row.cells[j], subs[k].kind, subs[k].schema)));
+      if (cells.every((v) => v === null)) return null;
+      return items.kind === 'object' ? Object.fromEntries(subs.map((s, k) => [s.name, cells[k]])) : cells[0];
+    })
+    .filter((v) => v !== null);
   if (values.length === 0) return null;
   const [across, along] = table.transposed ? ['columns', 'rows'] : ['rows', 'columns'];
-  const labels = table.header!.filter(Boolean).map((h) => `'${h}'`).join(', ');
+  const labels = table
+    .header!.filter(Boolean)
+    .map((h) => `'${h}'`)
+    .join(', ');
   return {
     value: values,
     rule: `${values.length} ${across} of the table with ${along} ${labels} (${mapping.notes.join(', ')})`,
@@ -114,10 +128,15 @@ function mapColumns(header: string[], subs: FieldQuery[], field: FieldQuery, obj
     let bestCover = 0.5;
     heads.forEach((head, j) => {
       const cover = words.length === 0 ? 0 : overlap(words, head) / words.length;
-      if (cover > bestCover || (cover === bestCover && column === null && cover > 0)) { column = j; bestCover = cover; }
+      if (cover > bestCover || (cover === bestCover && column === null && cover > 0)) {
+        column = j;
+        bestCover = cover;
+      }
     });
-    if (column !== null) { direct += 1; score += bestCover; }
-    else if (objects && sub.nameTokens.some((t) => NAME_WORDS.has(t))) {
+    if (column !== null) {
+      direct += 1;
+      score += bestCover;
+    } else if (objects && sub.nameTokens.some((t) => NAME_WORDS.has(t))) {
       // "name" is the row's label: the column named like the array ("Plan" for plans), else the first one.
       const named = heads.findIndex((head) => overlap(field.nameTokens, head) > 0);
       column = named >= 0 ? named : 0;

@@ -2,9 +2,47 @@ import { stemmer } from 'stemmer';
 
 /** Function words that say nothing about which value a field wants ("the price of the plan"). */
 const STOP_WORDS: ReadonlySet<string> = new Set([
-  'a', 'an', 'the', 'and', 'or', 'of', 'in', 'on', 'to', 'for', 'with', 'by', 'at', 'as', 'from', 'per',
-  'is', 'are', 'was', 'be', 'it', 'its', 'this', 'that', 'these', 'those', 'which', 'what', 'who',
-  'any', 'each', 'if', 'than', 'into', 'about', 'there', 'their', 'our', 'your', 'my', 'value',
+  'a',
+  'an',
+  'the',
+  'and',
+  'or',
+  'of',
+  'in',
+  'on',
+  'to',
+  'for',
+  'with',
+  'by',
+  'at',
+  'as',
+  'from',
+  'per',
+  'is',
+  'are',
+  'was',
+  'be',
+  'it',
+  'its',
+  'this',
+  'that',
+  'these',
+  'those',
+  'which',
+  'what',
+  'who',
+  'any',
+  'each',
+  'if',
+  'than',
+  'into',
+  'about',
+  'there',
+  'their',
+  'our',
+  'your',
+  'my',
+  'value',
 ]);
 
 /**
@@ -28,9 +66,7 @@ const SYNONYM_GROUPS: readonly (readonly string[])[] = [
   ['phone', 'telephone'],
 ];
 
-const CANONICAL: ReadonlyMap<string, string> = new Map(
-  SYNONYM_GROUPS.flatMap((group) => group.map((word) => [stemmer(word), stemmer(group[0])] as const)),
-);
+const CANONICAL: ReadonlyMap<string, string> = new Map(SYNONYM_GROUPS.flatMap((group) => group.map((word) => [stemmer(word), stemmer(group[0])] as const)));
 
 /**
  * Normalised tokens of a name, label or description: `_`/`-`/camelCase split, lower-cased, stop

@@ -9,7 +9,9 @@ import { testResearchContext } from './test-context.js';
 
 let site: FindAllSite;
 const ctx: ResearchContext = testResearchContext();
-before(async () => { site = await startFindAllSite(); });
+before(async () => {
+  site = await startFindAllSite();
+});
 after(() => site.close());
 
 const seed = (slug: string): CandidateSeed => ({ key: site.companyUrl(slug), name: slug, url: site.companyUrl(slug), description: null });
@@ -37,7 +39,10 @@ describe('enriching a matched candidate from its page', () => {
       employees: { value: '45', type: 'enrichment' },
       stock_ticker: { value: '', type: 'enrichment' },
     });
-    assert.deepEqual(enrichment.basis.map((b) => b.field), ['ceo', 'city', 'founding_date', 'employees', 'stock_ticker']);
+    assert.deepEqual(
+      enrichment.basis.map((b) => b.field),
+      ['ceo', 'city', 'founding_date', 'employees', 'stock_ticker'],
+    );
     const city = enrichment.basis.find((b) => b.field === 'city')!;
     assert.equal(city.citations[0].url, site.companyUrl('acme-robotics'));
     assert.deepEqual(city.citations[0].excerpts, ['Organization.address.addressLocality: Berlin']);
@@ -46,7 +51,10 @@ describe('enriching a matched candidate from its page', () => {
 
   it('a page that cannot be read: every field empty, its basis saying why', async () => {
     const enrichment = await enrichCandidate(seed('mitte-security'), schema, ctx);
-    assert.deepEqual(Object.values(enrichment.output).map((v) => v.value), ['', '', '', '', '']);
+    assert.deepEqual(
+      Object.values(enrichment.output).map((v) => v.value),
+      ['', '', '', '', ''],
+    );
     assert.match(enrichment.basis[0].reasoning, /could not be read \(answered HTTP 500\)/);
     assert.equal(enrichment.basis[0].confidence, 'low');
   });

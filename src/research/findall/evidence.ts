@@ -5,7 +5,12 @@ import type { CandidateSeed, ResearchContext } from './seam.js';
 import { termOf, wordsOf } from './terms.js';
 
 /** The passages a candidate is judged on, or why there are none. */
-export interface Evidence { url: string; title: string | null; passages: string[]; failure: string | null }
+export interface Evidence {
+  url: string;
+  title: string | null;
+  passages: string[];
+  failure: string | null;
+}
 
 /**
  * Reads the candidate's page (its `url`). A candidate known only by name was seen on a list page:

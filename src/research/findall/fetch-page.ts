@@ -2,7 +2,8 @@ import type { FetchedBody } from '../items/read-body.js';
 import type { FindAllPage } from './page-reading.js';
 import type { ResearchContext } from './seam.js';
 
-const ACCEPT = 'text/html, application/xhtml+xml, application/ld+json;q=0.9, application/json;q=0.9, application/rss+xml;q=0.8, application/atom+xml;q=0.8, */*;q=0.5';
+const ACCEPT =
+  'text/html, application/xhtml+xml, application/ld+json;q=0.9, application/json;q=0.9, application/rss+xml;q=0.8, application/atom+xml;q=0.8, */*;q=0.5';
 
 /**
  * Fetches a page through the run's outbound client (address guard, politeness, size caps) and reads

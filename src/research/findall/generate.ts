@@ -42,7 +42,10 @@ export async function* generateCandidates(spec: FindAllSpec, ctx: ResearchContex
       continue;
     }
     for (const feed of page.feeds) {
-      if (!queued.has(canonicalUrl(feed))) { queued.add(canonicalUrl(feed)); queue.push(feed); }
+      if (!queued.has(canonicalUrl(feed))) {
+        queued.add(canonicalUrl(feed));
+        queue.push(feed);
+      }
     }
     const self = page.self ? [{ ...page.self, url: page.self.url ?? page.url }] : [];
     for (const seed of seen.admit(page.sightings.length > 0 ? page.sightings : self, page.url)) {

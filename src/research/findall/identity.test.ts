@@ -17,12 +17,15 @@ test('normalised names: case, accents, punctuation, "&" and legal suffixes', () 
 
 test('seen entities: merged within a page, skipped across pages, name-only keys', () => {
   const seen = new SeenEntities([{ name: 'Excluded Ltd', url: '' }]);
-  const first = seen.admit([
-    { name: 'Acme', url: 'https://a.test/acme', description: null, via: 'table' },
-    { name: 'ACME GmbH', url: null, description: 'Robots.', via: 'listing' },
-    { name: 'Excluded', url: 'https://a.test/x', description: null, via: 'table' },
-    { name: 'Nameless Co', url: null, description: null, via: 'table' },
-  ], 'https://a.test/list');
+  const first = seen.admit(
+    [
+      { name: 'Acme', url: 'https://a.test/acme', description: null, via: 'table' },
+      { name: 'ACME GmbH', url: null, description: 'Robots.', via: 'listing' },
+      { name: 'Excluded', url: 'https://a.test/x', description: null, via: 'table' },
+      { name: 'Nameless Co', url: null, description: null, via: 'table' },
+    ],
+    'https://a.test/list',
+  );
   assert.deepEqual(first, [
     { key: 'https://a.test/acme', name: 'Acme', url: 'https://a.test/acme', description: 'Robots.' },
     { key: 'name:nameless', name: 'Nameless Co', url: 'https://a.test/list', description: null },

@@ -3,7 +3,33 @@ import { normaliseLink } from '../normalise.js';
 import type { CandidateSeed } from './seam.js';
 import type { Sighting } from './sightings.js';
 
-const LEGAL_SUFFIXES = new Set(['inc', 'incorporated', 'ltd', 'limited', 'llc', 'llp', 'gmbh', 'ag', 'sa', 'sas', 'sarl', 'bv', 'nv', 'plc', 'corp', 'corporation', 'co', 'se', 'oy', 'ab', 'as', 'kg', 'pty', 'srl', 'spa']);
+const LEGAL_SUFFIXES = new Set([
+  'inc',
+  'incorporated',
+  'ltd',
+  'limited',
+  'llc',
+  'llp',
+  'gmbh',
+  'ag',
+  'sa',
+  'sas',
+  'sarl',
+  'bv',
+  'nv',
+  'plc',
+  'corp',
+  'corporation',
+  'co',
+  'se',
+  'oy',
+  'ab',
+  'as',
+  'kg',
+  'pty',
+  'srl',
+  'spa',
+]);
 
 /** A URL's identity: normaliseLink's (tracking parameters, fragment, default port dropped) without a trailing slash. */
 export function canonicalUrl(url: string): string {
@@ -17,8 +43,14 @@ export function canonicalUrl(url: string): string {
 
 /** A name's identity: lower-case, accents and punctuation dropped, "&" as "and", legal suffixes (Inc, GmbH…) dropped. */
 export function normalisedName(name: string): string {
-  const words = name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/&/g, ' and ')
-    .replace(/['’]/g, '').match(/[\p{L}\p{N}]+/gu) ?? [];
+  const words =
+    name
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase()
+      .replace(/&/g, ' and ')
+      .replace(/['’]/g, '')
+      .match(/[\p{L}\p{N}]+/gu) ?? [];
   while (words.length > 1 && LEGAL_SUFFIXES.has(words.at(-1)!)) words.pop();
   return words.join(' ');
 }

@@ -13,17 +13,24 @@ export { liteFindAll } from './lite.js';
 export { findAllTier, type FindAllTier } from './model-tier.js';
 
 /** What model-backed research may use: each is absent when it is not configured. */
-export interface FindAllResearchDeps { model?: ModelClient; search?: SearchClient }
+export interface FindAllResearchDeps {
+  model?: ModelClient;
+  search?: SearchClient;
+}
 
 /** The research a run gets, and the warning the run carries when it gets less than its generator asks for. */
-export interface ChosenResearch { research: FindAllResearch; warning: string | null }
+export interface ChosenResearch {
+  research: FindAllResearch;
+  warning: string | null;
+}
 
 /** The warning of a run researched without a model. */
-export const NO_MODEL_WARNING = 'no model is configured (VIGIL_LLM_BASE_URL, VIGIL_LLM_MODEL): this run ran as lite '
-  + '(candidates from the pages the run names, conditions judged by the words of passages)';
+export const NO_MODEL_WARNING =
+  'no model is configured (VIGIL_LLM_BASE_URL, VIGIL_LLM_MODEL): this run ran as lite ' +
+  '(candidates from the pages the run names, conditions judged by the words of passages)';
 /** The warning of a run with a model but no web search to generate candidates from. */
-export const NO_SEARCH_WARNING = 'no web search is configured (VIGIL_SEARCH_URL): candidates were generated as lite does, '
-  + 'from the pages the run names; the model judged them';
+export const NO_SEARCH_WARNING =
+  'no web search is configured (VIGIL_SEARCH_URL): candidates were generated as lite does, ' + 'from the pages the run names; the model judged them';
 
 /**
  * The research behind a run's generator (`preview`, `base`, `core`, `pro`; settings in model-tier.ts).

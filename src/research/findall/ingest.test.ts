@@ -18,7 +18,10 @@ test('companies: a condition for the words before the noun and one per clause, n
 test('people, products and organisations give their entity types and subjects', () => {
   const people = ingestObjective('Find founders who previously worked at Google and are based in London');
   assert.equal(people.entity_type, 'people');
-  assert.deepEqual(people.match_conditions.map((c) => c.description), ['Person is a founder', 'Person previously worked at Google', 'Person is based in London']);
+  assert.deepEqual(
+    people.match_conditions.map((c) => c.description),
+    ['Person is a founder', 'Person previously worked at Google', 'Person is based in London'],
+  );
   const products = ingestObjective('List open-source developer tools with more than 1000 GitHub stars');
   assert.equal(products.entity_type, 'products');
   assert.deepEqual(products.match_conditions, [
@@ -28,16 +31,22 @@ test('people, products and organisations give their entity types and subjects', 
   const orgs = ingestObjective('Find nonprofits focused on climate education in Kenya.');
   assert.equal(orgs.entity_type, 'organizations');
   assert.deepEqual(names('Find nonprofits focused on climate education in Kenya.'), ['nonprofit', 'focused_climate_education_kenya']);
-  assert.deepEqual(ingestObjective('Find products that support offline mode').match_conditions,
-    [{ name: 'support_offline_mode', description: 'Product supports offline mode' }]);
+  assert.deepEqual(ingestObjective('Find products that support offline mode').match_conditions, [
+    { name: 'support_offline_mode', description: 'Product supports offline mode' },
+  ]);
 });
 
 test('an unknown noun is its own entity type; clauses after "with" and participles are split', () => {
   const schema = ingestObjective('Find restaurants in Paris with a Michelin star');
   assert.equal(schema.entity_type, 'restaurants');
-  assert.deepEqual(schema.match_conditions.map((c) => c.name), ['based_in_paris', 'michelin_star']);
-  assert.deepEqual(ingestObjective('Find fintech startups in Munich founded after 2019').match_conditions.map((c) => c.description),
-    ['Company is a fintech startup', 'Company is based in Munich', 'Company was founded after 2019']);
+  assert.deepEqual(
+    schema.match_conditions.map((c) => c.name),
+    ['based_in_paris', 'michelin_star'],
+  );
+  assert.deepEqual(
+    ingestObjective('Find fintech startups in Munich founded after 2019').match_conditions.map((c) => c.description),
+    ['Company is a fintech startup', 'Company is based in Munich', 'Company was founded after 2019'],
+  );
 });
 
 test('never without a condition; URLs are no conditions; the same objective gives the same schema', () => {

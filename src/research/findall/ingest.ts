@@ -4,27 +4,227 @@ import type { IngestedSchema, MatchCondition } from './seam.js';
 
 /** Families of head nouns: the entity type they give and the subject their conditions speak of. */
 const FAMILIES: { type: string; subject: string; nouns: string[] }[] = [
-  { type: 'companies', subject: 'Company', nouns: ['companies', 'company', 'startups', 'startup', 'businesses', 'business', 'firms', 'firm', 'vendors', 'vendor', 'suppliers', 'supplier', 'manufacturers', 'manufacturer', 'brands', 'brand', 'employers', 'employer', 'retailers', 'retailer', 'providers', 'provider', 'corporations', 'corporation', 'enterprises'] },
-  { type: 'people', subject: 'Person', nouns: ['people', 'persons', 'person', 'individuals', 'founders', 'founder', 'ceos', 'ceo', 'ctos', 'executives', 'engineers', 'researchers', 'scientists', 'investors', 'authors', 'speakers', 'experts', 'developers', 'designers', 'doctors', 'professors', 'journalists', 'leaders', 'employees', 'candidates', 'politicians', 'artists', 'athletes'] },
-  { type: 'products', subject: 'Product', nouns: ['products', 'product', 'tools', 'tool', 'apps', 'app', 'applications', 'software', 'devices', 'device', 'platforms', 'platform', 'services', 'libraries', 'frameworks', 'models', 'games', 'cars', 'vehicles'] },
-  { type: 'organizations', subject: 'Organization', nouns: ['organizations', 'organisations', 'organization', 'organisation', 'nonprofits', 'non-profits', 'charities', 'ngos', 'universities', 'university', 'schools', 'institutions', 'agencies', 'foundations', 'associations', 'hospitals', 'labs', 'clubs', 'governments'] },
+  {
+    type: 'companies',
+    subject: 'Company',
+    nouns: [
+      'companies',
+      'company',
+      'startups',
+      'startup',
+      'businesses',
+      'business',
+      'firms',
+      'firm',
+      'vendors',
+      'vendor',
+      'suppliers',
+      'supplier',
+      'manufacturers',
+      'manufacturer',
+      'brands',
+      'brand',
+      'employers',
+      'employer',
+      'retailers',
+      'retailer',
+      'providers',
+      'provider',
+      'corporations',
+      'corporation',
+      'enterprises',
+    ],
+  },
+  {
+    type: 'people',
+    subject: 'Person',
+    nouns: [
+      'people',
+      'persons',
+      'person',
+      'individuals',
+      'founders',
+      'founder',
+      'ceos',
+      'ceo',
+      'ctos',
+      'executives',
+      'engineers',
+      'researchers',
+      'scientists',
+      'investors',
+      'authors',
+      'speakers',
+      'experts',
+      'developers',
+      'designers',
+      'doctors',
+      'professors',
+      'journalists',
+      'leaders',
+      'employees',
+      'candidates',
+      'politicians',
+      'artists',
+      'athletes',
+    ],
+  },
+  {
+    type: 'products',
+    subject: 'Product',
+    nouns: [
+      'products',
+      'product',
+      'tools',
+      'tool',
+      'apps',
+      'app',
+      'applications',
+      'software',
+      'devices',
+      'device',
+      'platforms',
+      'platform',
+      'services',
+      'libraries',
+      'frameworks',
+      'models',
+      'games',
+      'cars',
+      'vehicles',
+    ],
+  },
+  {
+    type: 'organizations',
+    subject: 'Organization',
+    nouns: [
+      'organizations',
+      'organisations',
+      'organization',
+      'organisation',
+      'nonprofits',
+      'non-profits',
+      'charities',
+      'ngos',
+      'universities',
+      'university',
+      'schools',
+      'institutions',
+      'agencies',
+      'foundations',
+      'associations',
+      'hospitals',
+      'labs',
+      'clubs',
+      'governments',
+    ],
+  },
 ];
 
 /** The words that ask rather than describe ("Find all the …", "List every …"). */
-const LEAD = /^\s*(?:please\s+)?(?:find|list|identify|search\s+for|look\s+for|get|show(?:\s+me)?|discover|give\s+me|collect|compile|which|what\s+are)\b\s*(?:(?:all|the|every|some|any|of|top\s+\d+|\d+)\s+)*/i;
-const URL_PHRASE = /(?:\b(?:(?:as\s+)?(?:listed|found|shown|published|named)\s+)?(?:on|at|from|in|via|see|using)\s+)?(?:the\s+(?:page|list|site|directory)\s+)?\bhttps?:\/\/\S+/gi;
+const LEAD =
+  /^\s*(?:please\s+)?(?:find|list|identify|search\s+for|look\s+for|get|show(?:\s+me)?|discover|give\s+me|collect|compile|which|what\s+are)\b\s*(?:(?:all|the|every|some|any|of|top\s+\d+|\d+)\s+)*/i;
+const URL_PHRASE =
+  /(?:\b(?:(?:as\s+)?(?:listed|found|shown|published|named)\s+)?(?:on|at|from|in|via|see|using)\s+)?(?:the\s+(?:page|list|site|directory)\s+)?\bhttps?:\/\/\S+/gi;
 /** Where one clause ends and the next begins. */
-const CLAUSE_BREAK = /\s*(?:[,;]|\b(?:that|who|which|whose|where|and|but|while)\b)\s*|\s+(?=(?:with|founded|based|located|headquartered|established|launched)\s)/i;
-const FILLER = new Set(['a', 'an', 'the', 'that', 'who', 'which', 'are', 'is', 'was', 'were', 'be', 'been', 'have', 'has', 'had', 'do', 'does', 'of', 'to', 'for', 'at', 'by', 'on', 'in', 'currently', 'also']);
+const CLAUSE_BREAK =
+  /\s*(?:[,;]|\b(?:that|who|which|whose|where|and|but|while)\b)\s*|\s+(?=(?:with|founded|based|located|headquartered|established|launched)\s)/i;
+const FILLER = new Set([
+  'a',
+  'an',
+  'the',
+  'that',
+  'who',
+  'which',
+  'are',
+  'is',
+  'was',
+  'were',
+  'be',
+  'been',
+  'have',
+  'has',
+  'had',
+  'do',
+  'does',
+  'of',
+  'to',
+  'for',
+  'at',
+  'by',
+  'on',
+  'in',
+  'currently',
+  'also',
+]);
 /** Verbs made to agree with a singular subject when the objective's noun was plural; others are left as written. */
-const PRESENT_VERBS = new Set(['support', 'offer', 'build', 'make', 'sell', 'provide', 'use', 'work', 'operate', 'develop', 'serve', 'focus', 'employ', 'produce', 'specialize', 'specialise', 'run', 'own', 'hold', 'accept', 'publish', 'manufacture', 'create', 'help', 'teach', 'research', 'invest', 'lead', 'manage', 'ship', 'integrate', 'allow', 'enable', 'target', 'plan', 'hire', 'partner', 'sponsor', 'fund', 'host', 'organize', 'organise', 'write', 'speak', 'live', 'study', 'cover', 'deliver', 'design', 'export', 'import', 'license', 'contribute', 'maintain']);
+const PRESENT_VERBS = new Set([
+  'support',
+  'offer',
+  'build',
+  'make',
+  'sell',
+  'provide',
+  'use',
+  'work',
+  'operate',
+  'develop',
+  'serve',
+  'focus',
+  'employ',
+  'produce',
+  'specialize',
+  'specialise',
+  'run',
+  'own',
+  'hold',
+  'accept',
+  'publish',
+  'manufacture',
+  'create',
+  'help',
+  'teach',
+  'research',
+  'invest',
+  'lead',
+  'manage',
+  'ship',
+  'integrate',
+  'allow',
+  'enable',
+  'target',
+  'plan',
+  'hire',
+  'partner',
+  'sponsor',
+  'fund',
+  'host',
+  'organize',
+  'organise',
+  'write',
+  'speak',
+  'live',
+  'study',
+  'cover',
+  'deliver',
+  'design',
+  'export',
+  'import',
+  'license',
+  'contribute',
+  'maintain',
+]);
 const PLURAL_VERBS: Record<string, string> = { are: 'is', have: 'has', were: 'was', do: 'does', "don't": "doesn't", aren: 'isn' };
 const MAX_NAME_WORDS = 6;
 
 /** An objective's entity type and match conditions; never without a condition. */
 export function ingestObjective(objective: string): IngestedSchema {
   // A URL names where to look, not what to find: it goes with the words that point at it ("listed on <url>").
-  const text = objective.replace(URL_PHRASE, ' ').replace(/\s+/g, ' ').trim().replace(/[.?!]+$/, '');
+  const text = objective
+    .replace(URL_PHRASE, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/[.?!]+$/, '');
   const asked = text.replace(LEAD, '');
   const head = headNoun(asked);
   const conditions: MatchCondition[] = [];
@@ -36,7 +236,8 @@ export function ingestObjective(objective: string): IngestedSchema {
   if (head) {
     const singular = singularOf(head.noun);
     if (head.modifiers) add(snake(`is ${head.modifiers} ${singular}`), `${head.subject} is ${article(head.modifiers)} ${head.modifiers} ${singular}`);
-    else if (head.type !== head.noun.toLowerCase() && head.subject.toLowerCase() !== singular) add(snake(`is ${singular}`), `${head.subject} is ${article(singular)} ${singular}`);
+    else if (head.type !== head.noun.toLowerCase() && head.subject.toLowerCase() !== singular)
+      add(snake(`is ${singular}`), `${head.subject} is ${article(singular)} ${singular}`);
     for (const clause of asked.slice(head.end).split(CLAUSE_BREAK)) {
       const condition = clauseCondition(clause.trim(), head.subject, head.plural);
       if (condition) add(condition.name, condition.description);
@@ -46,7 +247,14 @@ export function ingestObjective(objective: string): IngestedSchema {
   return { objective, entity_type: head?.type ?? 'entities', match_conditions: conditions };
 }
 
-interface Head { noun: string; type: string; subject: string; modifiers: string; end: number; plural: boolean }
+interface Head {
+  noun: string;
+  type: string;
+  subject: string;
+  modifiers: string;
+  end: number;
+  plural: boolean;
+}
 
 /** The first known head noun, else the last word before the first clause; with the words before it. */
 function headNoun(asked: string): Head | null {
@@ -56,9 +264,19 @@ function headNoun(asked: string): Head | null {
     const family = FAMILIES.find((f) => f.nouns.includes(word));
     if (!family) continue;
     const modifiers = asked.slice(0, match.index).trim();
-    return { noun: word, type: family.type, subject: family.subject, modifiers, end: match.index + match[0].length, plural: word !== singularOf(word) || word === 'people' };
+    return {
+      noun: word,
+      type: family.type,
+      subject: family.subject,
+      modifiers,
+      end: match.index + match[0].length,
+      plural: word !== singularOf(word) || word === 'people',
+    };
   }
-  const first = asked.split(CLAUSE_BREAK)[0].split(/\s+(?:in|with|from|based|located|founded|for|of|on|at|by)\s+/i)[0].trim();
+  const first = asked
+    .split(CLAUSE_BREAK)[0]
+    .split(/\s+(?:in|with|from|based|located|founded|for|of|on|at|by)\s+/i)[0]
+    .trim();
   const noun = first.split(/\s+/).at(-1);
   if (!noun) return null;
   const end = asked.indexOf(first) + first.length;
@@ -96,11 +314,17 @@ function agree(words: string[], plural: boolean): string[] {
 
 /** snake_case of a phrase's content words, ASCII only, at most MAX_NAME_WORDS words. */
 export function snake(phrase: string): string {
-  const words = phrase.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase()
-    .replace(/\$/g, ' ').match(/[a-z0-9]+/g) ?? [];
+  const words =
+    phrase
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase()
+      .replace(/\$/g, ' ')
+      .match(/[a-z0-9]+/g) ?? [];
   // "in" stays after "based" (based_in_berlin); a letter stays after "series" or "round" (series_a).
-  const content = words.filter((w, i) => !FILLER.has(w) || (w === 'in' && words[i - 1] === 'based')
-    || (w.length === 1 && /^(?:series|round)$/.test(words[i - 1] ?? '')));
+  const content = words.filter(
+    (w, i) => !FILLER.has(w) || (w === 'in' && words[i - 1] === 'based') || (w.length === 1 && /^(?:series|round)$/.test(words[i - 1] ?? '')),
+  );
   return (content.length > 0 ? content : words).slice(0, MAX_NAME_WORDS).join('_');
 }
 

@@ -11,7 +11,9 @@ import { testResearchContext } from './test-context.js';
 
 let site: FindAllSite;
 const ctx: ResearchContext = testResearchContext();
-before(async () => { site = await startFindAllSite(); });
+before(async () => {
+  site = await startFindAllSite();
+});
 after(() => site.close());
 
 const spec = (): FindAllSpec => ({ ...ingestObjective('Find AI companies in Berlin that raised a Series A in 2024'), exclude_list: [], sources: [] });
@@ -29,7 +31,10 @@ describe('judging a candidate on its own page', () => {
       based_in_berlin: { value: 'Headquartered in Berlin, Germany.', type: 'match_condition', is_matched: true },
       raised_series_a_2024: { value: 'Acme Robotics raised a $12M Series A in March 2024.', type: 'match_condition', is_matched: true },
     });
-    assert.deepEqual(judgement.basis.map((b) => b.field), ['ai_company', 'based_in_berlin', 'raised_series_a_2024']);
+    assert.deepEqual(
+      judgement.basis.map((b) => b.field),
+      ['ai_company', 'based_in_berlin', 'raised_series_a_2024'],
+    );
     for (const basis of judgement.basis) {
       assert.equal(basis.citations.length, 1);
       assert.equal(basis.citations[0].url, site.companyUrl('acme-robotics'));
@@ -46,7 +51,9 @@ describe('judging a candidate on its own page', () => {
     assert.equal(judgement.output.ai_company.is_matched, true);
     assert.equal(judgement.output.based_in_berlin.is_matched, true);
     assert.deepEqual(judgement.output.raised_series_a_2024, {
-      value: `no evidence found on ${site.companyUrl('spree-analytics')}`, type: 'match_condition', is_matched: false,
+      value: `no evidence found on ${site.companyUrl('spree-analytics')}`,
+      type: 'match_condition',
+      is_matched: false,
     });
     const basis = judgement.basis.find((b) => b.field === 'raised_series_a_2024')!;
     assert.equal(basis.confidence, 'low');
@@ -92,7 +99,11 @@ describe('judging a candidate on its own page', () => {
   });
 
   it('a candidate known only by name is judged on the passages of its list page that name it', async () => {
-    site.site.set('/lists/names', '<html><body><main><p>Zeta Systems builds AI tools in Berlin.</p><p>Omega Works is based in Berlin.</p></main></body></html>', 'text/html');
+    site.site.set(
+      '/lists/names',
+      '<html><body><main><p>Zeta Systems builds AI tools in Berlin.</p><p>Omega Works is based in Berlin.</p></main></body></html>',
+      'text/html',
+    );
     const candidate = { key: 'name:omega works', name: 'Omega Works', url: `${site.url}/lists/names`, description: null };
     const judgement = await judgeCandidate(candidate, spec(), ctx);
     assert.equal(judgement.output.based_in_berlin.value, 'Omega Works is based in Berlin.');
@@ -106,7 +117,10 @@ describe('deciding one condition from passages', () => {
 
   it('numbers: comparisons against amounts and years, exact years otherwise', () => {
     assert.equal(verdict('Company has more than 50 employees', 'The company has 45 employees.').is_matched, false);
-    assert.equal(verdict('Company has more than 50 employees', 'The company has 45 employees.', 'number of employees value: 60').value, 'number of employees value: 60');
+    assert.equal(
+      verdict('Company has more than 50 employees', 'The company has 45 employees.', 'number of employees value: 60').value,
+      'number of employees value: 60',
+    );
     assert.equal(verdict('Company was founded after 2019', 'founding date: 2021').is_matched, true);
     assert.equal(verdict('Company was founded after 2019', 'founding date: 2018').is_matched, false);
     assert.equal(verdict('Company raised more than $10M', 'It raised $12M in 2024.').is_matched, true);

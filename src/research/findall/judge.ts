@@ -19,7 +19,10 @@ export async function judgeCandidate(seed: CandidateSeed, spec: FindAllSpec, ctx
   return { output, basis, matched };
 }
 
-interface Decision { verdict: ConditionVerdict; why: Omit<FieldBasis, 'field'> }
+interface Decision {
+  verdict: ConditionVerdict;
+  why: Omit<FieldBasis, 'field'>;
+}
 
 /** One condition against the evidence: the best passage carrying all its facts decides. */
 export function decide(condition: MatchCondition, entityType: string, evidence: Evidence): Decision {
@@ -28,7 +31,10 @@ export function decide(condition: MatchCondition, entityType: string, evidence: 
     why: { citations: [{ url: evidence.url, title: evidence.title, excerpts }], reasoning, confidence: 'low' },
   });
   if (evidence.failure !== null) {
-    return unmatched(`could not read ${evidence.url}: ${evidence.failure}`, `The candidate's page ${evidence.url} could not be read (${evidence.failure}), so no evidence decides "${condition.description}".`);
+    return unmatched(
+      `could not read ${evidence.url}: ${evidence.failure}`,
+      `The candidate's page ${evidence.url} could not be read (${evidence.failure}), so no evidence decides "${condition.description}".`,
+    );
   }
   const terms = conditionTerms(condition.description, entityType);
   const wanted = [...terms.required, ...terms.soft];
@@ -41,7 +47,11 @@ export function decide(condition: MatchCondition, entityType: string, evidence: 
   }
   const negated = negatedNear(best.passage, new Set(wanted));
   if (negated !== terms.negated) {
-    return unmatched(best.passage, `The passage on ${evidence.url} carries ${describe(terms)} but ${negated ? 'negates it' : 'does not negate it as the condition does'}.`, [best.passage]);
+    return unmatched(
+      best.passage,
+      `The passage on ${evidence.url} carries ${describe(terms)} but ${negated ? 'negates it' : 'does not negate it as the condition does'}.`,
+      [best.passage],
+    );
   }
   return {
     verdict: { value: best.passage, type: 'match_condition', is_matched: true },
@@ -71,5 +81,5 @@ function bestPassage(passages: readonly string[], terms: ConditionTerms): { pass
 function describe(terms: ConditionTerms): string {
   const parts = [...terms.required.map((t) => `"${t}"`), ...(terms.comparison ? [`a number ${terms.comparison.text}`] : [])];
   const soft = terms.soft.length > 0 ? `at least half of ${terms.soft.map((t) => `"${t}"`).join(', ')}` : '';
-  return [parts.length > 0 ? parts.join(', ') : '', soft].filter(Boolean).join(' and ') || 'the condition\'s words';
+  return [parts.length > 0 ? parts.join(', ') : '', soft].filter(Boolean).join(' and ') || "the condition's words";
 }

@@ -8,7 +8,9 @@ import { testResearchContext } from './test-context.js';
 
 let site: FindAllSite;
 const ctx: ResearchContext = testResearchContext();
-before(async () => { site = await startFindAllSite(); });
+before(async () => {
+  site = await startFindAllSite();
+});
 after(() => site.close());
 
 it('without a model every generator uses lite, and the run is told so', () => {

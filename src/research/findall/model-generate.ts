@@ -12,7 +12,11 @@ import type { FindAllPage, Sighting } from './page-reading.js';
 import type { CandidateSeed, FindAllSpec, ResearchContext } from './seam.js';
 
 /** What model-backed generation uses. */
-export interface ModelGeneration { model: ModelClient; search: SearchClient; tier: FindAllTier }
+export interface ModelGeneration {
+  model: ModelClient;
+  search: SearchClient;
+  tier: FindAllTier;
+}
 
 /** Links of a page shown to the model at most, so it can give an entity the URL the page links it to. */
 const MAX_LINKS = 100;
@@ -86,11 +90,15 @@ async function pagesToRead(deps: ModelGeneration, spec: FindAllSpec, ctx: Resear
 async function searchQueries(deps: ModelGeneration, spec: FindAllSpec, work: ModelWork): Promise<string[]> {
   const conditions = spec.match_conditions.map((c) => `- ${c.description}`).join('\n');
   try {
-    const answer = await deps.model.json<{ queries: string[] }>({
-      name: 'findall_queries', schema: QUERIES_SCHEMA,
-      system: `Write up to ${deps.tier.queries} web search queries that find pages listing or describing ${spec.entity_type} that satisfy the conditions. Plain keyword queries, no operators.`,
-      user: `Objective: ${spec.objective}\nEntity type: ${spec.entity_type}\nConditions:\n${conditions}`,
-    }, work);
+    const answer = await deps.model.json<{ queries: string[] }>(
+      {
+        name: 'findall_queries',
+        schema: QUERIES_SCHEMA,
+        system: `Write up to ${deps.tier.queries} web search queries that find pages listing or describing ${spec.entity_type} that satisfy the conditions. Plain keyword queries, no operators.`,
+        user: `Objective: ${spec.objective}\nEntity type: ${spec.entity_type}\nConditions:\n${conditions}`,
+      },
+      work,
+    );
     const queries = [...new Set(answer.queries.map((q) => q.trim()).filter(Boolean))].slice(0, deps.tier.queries);
     if (queries.length > 0) return queries;
   } catch (err) {
@@ -107,13 +115,19 @@ async function searchQueries(deps: ModelGeneration, spec: FindAllSpec, work: Mod
 async function nameCandidates(deps: ModelGeneration, spec: FindAllSpec, page: FindAllPage, work: ModelWork): Promise<Sighting[]> {
   const text = pageText(page, deps.tier.chars);
   const links = page.sightings.filter((s) => s.url).slice(0, MAX_LINKS);
-  const answer = await deps.model.json<{ candidates: { name: string; description?: string | null }[] }>({
-    name: 'findall_candidates', schema: CANDIDATES_SCHEMA,
-    system: `List the ${spec.entity_type} this page names that could satisfy the objective, using only the page's text. `
-      + 'Give each name exactly as the page writes it and a one-sentence description from the page.',
-    user: `Objective: ${spec.objective}\nPage: ${page.url}${page.title ? ` (${page.title})` : ''}\n`
-      + `${links.length > 0 ? `Links on the page:\n${links.map((l) => `- ${l.name}: ${l.url}`).join('\n')}\n` : ''}Text:\n${text}`,
-  }, work);
+  const answer = await deps.model.json<{ candidates: { name: string; description?: string | null }[] }>(
+    {
+      name: 'findall_candidates',
+      schema: CANDIDATES_SCHEMA,
+      system:
+        `List the ${spec.entity_type} this page names that could satisfy the objective, using only the page's text. ` +
+        'Give each name exactly as the page writes it and a one-sentence description from the page.',
+      user:
+        `Objective: ${spec.objective}\nPage: ${page.url}${page.title ? ` (${page.title})` : ''}\n` +
+        `${links.length > 0 ? `Links on the page:\n${links.map((l) => `- ${l.name}: ${l.url}`).join('\n')}\n` : ''}Text:\n${text}`,
+    },
+    work,
+  );
   const written = ` ${normalisedName([page.title ?? '', text, ...links.map((l) => l.name)].join(' '))} `;
   return answer.candidates.flatMap((c): Sighting[] => {
     const name = normalisedName(c.name);

@@ -26,16 +26,18 @@ const SCHEMA = {
   required: ['entity_type', 'match_conditions'],
 };
 
-const SYSTEM = 'You turn a request to find entities into a schema. entity_type is the plural kind of entity '
-  + '(e.g. "companies", "people", "products"). Each match condition is one checkable fact every entity found must satisfy, '
-  + 'named in snake_case and described in one sentence about the entity. Do not add conditions the request does not ask for.';
+const SYSTEM =
+  'You turn a request to find entities into a schema. entity_type is the plural kind of entity ' +
+  '(e.g. "companies", "people", "products"). Each match condition is one checkable fact every entity found must satisfy, ' +
+  'named in snake_case and described in one sentence about the entity. Do not add conditions the request does not ask for.';
 
 /** The model's reading of an objective, validated; lite's parse when the model cannot give a usable one. */
 export async function modelIngest(model: ModelClient, objective: string, timeoutMs = INGEST_TIMEOUT_MS): Promise<IngestedSchema> {
   const work = { deadline: Date.now() + timeoutMs, signal: AbortSignal.timeout(timeoutMs), usage: model.meter() };
   try {
     const answer = await model.json<{ entity_type: string; match_conditions: MatchCondition[] }>(
-      { name: 'findall_schema', schema: SCHEMA, system: SYSTEM, user: `Request: ${objective}` }, work,
+      { name: 'findall_schema', schema: SCHEMA, system: SYSTEM, user: `Request: ${objective}` },
+      work,
     );
     const schema = validSchema(objective, answer);
     if (schema) return schema;

@@ -13,7 +13,10 @@ import type { CandidateSeed, ConditionVerdict, FindAllSpec, Judgement, MatchCond
 import { termOf, wordsOf } from './terms.js';
 
 /** What model-backed judging uses. */
-export interface ModelJudging { model: ModelClient; tier: FindAllTier }
+export interface ModelJudging {
+  model: ModelClient;
+  tier: FindAllTier;
+}
 
 /**
  * Judges a candidate on every condition in one judge call per pass. A page that cannot be read
@@ -23,7 +26,11 @@ export interface ModelJudging { model: ModelClient; tier: FindAllTier }
 export async function judgeWithModel(deps: ModelJudging, seed: CandidateSeed, spec: FindAllSpec, ctx: ResearchContext): Promise<Judgement> {
   const evidence = await gatherEvidence(seed, ctx);
   if (evidence.failure !== null || spec.match_conditions.length === 0) return unread(spec, evidence);
-  const units = spec.match_conditions.map((c) => ({ id: c.name, claim: `${seed.name}: ${c.description}`, passages: passagesFor(c, evidence.passages, deps.tier.chars) }));
+  const units = spec.match_conditions.map((c) => ({
+    id: c.name,
+    claim: `${seed.name}: ${c.description}`,
+    passages: passagesFor(c, evidence.passages, deps.tier.chars),
+  }));
   const question = `Does ${seed.name}, one of the ${spec.entity_type} sought for "${spec.objective}", satisfy each condition? Each unit is one condition.`;
   const verdicts = await judgeUnits(deps.model, question, units, deps.tier.passes, modelWork(deps.model, ctx));
   const output: Record<string, ConditionVerdict> = {};
@@ -48,9 +55,8 @@ function unread(spec: FindAllSpec, evidence: Evidence): Judgement {
 
 function fromUnit(unit: UnitVerdict, evidence: Evidence): { verdict: ConditionVerdict; why: Omit<FieldBasis, 'field'> } {
   const supported = unit.verdict === 'yes' && unit.evidence.length > 0;
-  const reasoning = unit.verdict === 'yes' && !supported
-    ? `${unit.reasoning} Not matched: none of the evidence the model cited occurs on ${evidence.url}.`
-    : unit.reasoning;
+  const reasoning =
+    unit.verdict === 'yes' && !supported ? `${unit.reasoning} Not matched: none of the evidence the model cited occurs on ${evidence.url}.` : unit.reasoning;
   return {
     verdict: { value: supported ? unit.evidence[0] : unit.reasoning, type: 'match_condition', is_matched: supported },
     why: {
@@ -69,9 +75,17 @@ export function passagesFor(condition: MatchCondition, passages: readonly string
   const total = passages.reduce((sum, p) => sum + p.length, 0);
   if (total <= chars) return [...passages];
   const wanted = new Set(wordsOf(condition.description).map(({ word }) => termOf(word)));
-  const ranked = passages.map((passage, index) => ({
-    passage, index, score: new Set(wordsOf(passage).map(({ word }) => termOf(word)).filter((t) => wanted.has(t))).size,
-  })).sort((a, b) => b.score - a.score || a.index - b.index);
+  const ranked = passages
+    .map((passage, index) => ({
+      passage,
+      index,
+      score: new Set(
+        wordsOf(passage)
+          .map(({ word }) => termOf(word))
+          .filter((t) => wanted.has(t)),
+      ).size,
+    }))
+    .sort((a, b) => b.score - a.score || a.index - b.index);
   const kept: typeof ranked = [];
   let used = 0;
   for (const entry of ranked) {

@@ -54,7 +54,11 @@ function readJson(body: string, url: string): FindAllPage {
   const items = parseJsonItems(body, url) ?? [];
   const sightings = items.filter((i) => i.title).map((i) => ({ name: i.title!, url: i.link, description: i.summary, via: 'JSON' }));
   let doc: unknown = null;
-  try { doc = JSON.parse(body); } catch { /* not JSON after all: no facts */ }
+  try {
+    doc = JSON.parse(body);
+  } catch {
+    /* not JSON after all: no facts */
+  }
   checkJsonDepth(doc, 'the JSON document');
   return { url, title: null, kind: 'json', sightings, self: null, passages: passagesOf(facts(doc, '')), feeds: [] };
 }
@@ -62,8 +66,10 @@ function readJson(body: string, url: string): FindAllPage {
 function readHtml(page: ParsedPage): FindAllPage {
   const { sightings: structured, self } = jsonLdSightings(page);
   // Cheap tests of the markup first: a selector or a second parse costs milliseconds a page.
-  const listing = (page.body.match(LINK)?.length ?? 0) < 3 ? [] : extractPage(page.body, page.url).entries
-    .map((entry) => ({ name: entry.title, url: entry.url, description: entry.summary, via: 'listing' }));
+  const listing =
+    (page.body.match(LINK)?.length ?? 0) < 3
+      ? []
+      : extractPage(page.body, page.url).entries.map((entry) => ({ name: entry.title, url: entry.url, description: entry.summary, via: 'listing' }));
   const tables = /<table\b/i.test(page.body) ? tableSightings(page) : [];
   const meta = DESCRIPTION_META.test(page.body) ? page.$('meta[name="description"], meta[property="og:description"]').first().attr('content') : undefined;
   const lines = [...(meta ? [meta] : []), ...pageLines(page).flatMap(sentences)];
@@ -81,7 +87,10 @@ function readHtml(page: ParsedPage): FindAllPage {
 
 /** A line cut into sentences (a full stop, question or exclamation mark followed by a capital or digit). */
 function sentences(line: string): string[] {
-  return line.split(/(?<=[.!?])\s+(?=["“(]?[\p{Lu}\p{N}])/u).map(collapse).filter(Boolean);
+  return line
+    .split(/(?<=[.!?])\s+(?=["“(]?[\p{Lu}\p{N}])/u)
+    .map(collapse)
+    .filter(Boolean);
 }
 
 function itemText(s: Sighting): string {
@@ -95,7 +104,10 @@ function facts(value: unknown, path: string, out: string[] = [], depth = 0): str
   else if (value !== null && typeof value === 'object') {
     for (const [key, inner] of Object.entries(value)) {
       if (key.startsWith('@')) continue;
-      const words = key.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/[_-]+/g, ' ').toLowerCase();
+      const words = key
+        .replace(/([a-z])([A-Z])/g, '$1 $2')
+        .replace(/[_-]+/g, ' ')
+        .toLowerCase();
       facts(inner, path ? `${path} ${words}` : words, out, depth + 1);
     }
   } else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {

@@ -36,7 +36,11 @@ export interface CandidateSeed {
 }
 
 /** One condition's verdict: `output[name]` on the wire. */
-export interface ConditionVerdict { value: string; type: 'match_condition'; is_matched: boolean }
+export interface ConditionVerdict {
+  value: string;
+  type: 'match_condition';
+  is_matched: boolean;
+}
 
 /** A judged candidate: matched iff every condition matched; `basis` cites the passages that decided. */
 export interface Judgement {

@@ -7,14 +7,42 @@ import { jsonLdNodes, typeOf } from '../fields/structured-data.js';
 import { pageTables, type Table } from '../fields/tables.js';
 
 /** An entity seen on a page, before deduplication; `via` says which kind of source showed it. */
-export interface Sighting { name: string; url: string | null; description: string | null; via: string }
+export interface Sighting {
+  name: string;
+  url: string | null;
+  description: string | null;
+  via: string;
+}
 
 /** schema.org types (and common subtypes) that name an entity FindAll can return. */
 const ENTITY_TYPES = new Set([
-  'Organization', 'Corporation', 'LocalBusiness', 'NGO', 'EducationalOrganization', 'GovernmentOrganization',
-  'NewsMediaOrganization', 'ResearchOrganization', 'MedicalOrganization', 'SportsOrganization', 'Airline',
-  'OnlineBusiness', 'OnlineStore', 'Store', 'Person', 'Product', 'ProductModel', 'SoftwareApplication',
-  'WebApplication', 'MobileApplication', 'Service', 'Brand', 'Place', 'Event', 'CreativeWork', 'Book', 'Course',
+  'Organization',
+  'Corporation',
+  'LocalBusiness',
+  'NGO',
+  'EducationalOrganization',
+  'GovernmentOrganization',
+  'NewsMediaOrganization',
+  'ResearchOrganization',
+  'MedicalOrganization',
+  'SportsOrganization',
+  'Airline',
+  'OnlineBusiness',
+  'OnlineStore',
+  'Store',
+  'Person',
+  'Product',
+  'ProductModel',
+  'SoftwareApplication',
+  'WebApplication',
+  'MobileApplication',
+  'Service',
+  'Brand',
+  'Place',
+  'Event',
+  'CreativeWork',
+  'Book',
+  'Course',
 ]);
 
 const MAX_DESCRIPTION = 500;
@@ -62,9 +90,9 @@ function listElements(list: Record<string, unknown>, pageUrl: string): Sighting[
     const entry = element as Record<string, unknown>;
     // A ListItem wraps its entity in `item` (an object, or only its URL); a bare entity stands for itself.
     const item = entry.item;
-    const node = item !== null && typeof item === 'object' ? item as Record<string, unknown> : entry;
+    const node = item !== null && typeof item === 'object' ? (item as Record<string, unknown>) : entry;
     const name = text(node.name) ?? text(entry.name);
-    const url = link(typeof item === 'string' ? item : node.url ?? node['@id'] ?? entry.url, pageUrl);
+    const url = link(typeof item === 'string' ? item : (node.url ?? node['@id'] ?? entry.url), pageUrl);
     if (name) out.push({ name, url, description: clip(text(node.description) ?? text(entry.description)), via: 'JSON-LD ItemList' });
   }
   return out;
@@ -105,11 +133,13 @@ function rowLink(page: ParsedPage, cells: Table['rows'][number]['elements']): st
 
 /** The row's other cells as "Header: value" text, the entity's description as the table gives it. */
 function rowDescription(table: Table, cells: string[], nameColumn: number): string | null {
-  const parts = cells.map((cell, i) => {
-    if (i === nameColumn || cell === '' || /^https?:\/\//.test(cell)) return null;
-    const header = table.header?.[i];
-    return header ? `${header}: ${cell}` : cell;
-  }).filter((part): part is string => part !== null);
+  const parts = cells
+    .map((cell, i) => {
+      if (i === nameColumn || cell === '' || /^https?:\/\//.test(cell)) return null;
+      const header = table.header?.[i];
+      return header ? `${header}: ${cell}` : cell;
+    })
+    .filter((part): part is string => part !== null);
   return parts.length > 0 ? clip(parts.join('; ')) : null;
 }
 

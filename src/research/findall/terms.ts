@@ -18,13 +18,70 @@ export interface ConditionTerms {
 }
 
 /** "more than 1000" → {op: '>', value: 1000}. */
-export interface Comparison { op: '>' | '>=' | '<' | '<='; value: number; text: string }
+export interface Comparison {
+  op: '>' | '>=' | '<' | '<=';
+  value: number;
+  text: string;
+}
 
 const STOP = new Set([
-  'a', 'an', 'the', 'and', 'or', 'of', 'in', 'into', 'on', 'at', 'to', 'for', 'with', 'by', 'from', 'as', 'is', 'are',
-  'was', 'were', 'be', 'been', 'being', 'has', 'have', 'had', 'does', 'do', 'did', 'that', 'which', 'who', 'whose',
-  'it', 'its', 'their', 'they', 'this', 'these', 'those', 'than', 'there', 'any', 'some', 'one', 'also', 'currently',
-  'not', 'no', 'never', 'without', 't', 's', 'matches', 'objective', 'entity', 'entities',
+  'a',
+  'an',
+  'the',
+  'and',
+  'or',
+  'of',
+  'in',
+  'into',
+  'on',
+  'at',
+  'to',
+  'for',
+  'with',
+  'by',
+  'from',
+  'as',
+  'is',
+  'are',
+  'was',
+  'were',
+  'be',
+  'been',
+  'being',
+  'has',
+  'have',
+  'had',
+  'does',
+  'do',
+  'did',
+  'that',
+  'which',
+  'who',
+  'whose',
+  'it',
+  'its',
+  'their',
+  'they',
+  'this',
+  'these',
+  'those',
+  'than',
+  'there',
+  'any',
+  'some',
+  'one',
+  'also',
+  'currently',
+  'not',
+  'no',
+  'never',
+  'without',
+  't',
+  's',
+  'matches',
+  'objective',
+  'entity',
+  'entities',
 ]);
 /** Words that name the kind of entity rather than a fact about it. */
 const ENTITY_WORDS = new Set(['compani', 'company', 'organ', 'organis', 'organiz', 'person', 'peopl', 'product', 'firm', 'busi', 'entiti']);
@@ -36,10 +93,23 @@ const SYNONYMS: readonly (readonly string[])[] = [
   ['ai', 'artifici', 'machin'],
 ];
 const CANONICAL = new Map(SYNONYMS.flatMap((group) => group.map((stem) => [stem, group[0]] as const)));
-const COMPARISON = /\b(more than|over|above|greater than|at least|fewer than|less than|under|below|at most|after|before|since|by)\s+\$?(\d[\d,]*(?:\.\d+)?)\s*(k|m|b|thousand|million|billion)?\b/i;
+const COMPARISON =
+  /\b(more than|over|above|greater than|at least|fewer than|less than|under|below|at most|after|before|since|by)\s+\$?(\d[\d,]*(?:\.\d+)?)\s*(k|m|b|thousand|million|billion)?\b/i;
 const OPS: Record<string, Comparison['op']> = {
-  'more than': '>', over: '>', above: '>', 'greater than': '>', after: '>', 'at least': '>=', since: '>=',
-  'fewer than': '<', 'less than': '<', under: '<', below: '<', before: '<', 'at most': '<=', by: '<=',
+  'more than': '>',
+  over: '>',
+  above: '>',
+  'greater than': '>',
+  after: '>',
+  'at least': '>=',
+  since: '>=',
+  'fewer than': '<',
+  'less than': '<',
+  under: '<',
+  below: '<',
+  before: '<',
+  'at most': '<=',
+  by: '<=',
 };
 const SCALE: Record<string, number> = { k: 1e3, thousand: 1e3, m: 1e6, million: 1e6, b: 1e9, billion: 1e9 };
 const NEGATION = /\b(?:not|no|never|without|neither|nor)\b|n['’]t\b/i;
@@ -77,22 +147,25 @@ export function conditionTerms(description: string, entityType: string): Conditi
 
 /** A written amount as a number ("12", "m" → 12000000). */
 export function amount(digits: string, scale?: string): number {
-  return Number(digits.replace(/,/g, '')) * (scale ? SCALE[scale.toLowerCase()] ?? 1 : 1);
+  return Number(digits.replace(/,/g, '')) * (scale ? (SCALE[scale.toLowerCase()] ?? 1) : 1);
 }
 
 /** Every amount written in a passage ("$12M" → 12000000, "2024" → 2024). */
 export function amountsIn(passage: string): number[] {
-  return [...passage.matchAll(/(\d[\d,]*(?:\.\d+)?)\s*(k|m|b|thousand|million|billion)?(?![\p{L}])/giu)]
-    .map((m) => amount(m[1], m[2]));
+  return [...passage.matchAll(/(\d[\d,]*(?:\.\d+)?)\s*(k|m|b|thousand|million|billion)?(?![\p{L}])/giu)].map((m) => amount(m[1], m[2]));
 }
 
 /** Whether a number satisfies a comparison. */
 export function satisfies(value: number, comparison: Comparison): boolean {
   switch (comparison.op) {
-    case '>': return value > comparison.value;
-    case '>=': return value >= comparison.value;
-    case '<': return value < comparison.value;
-    case '<=': return value <= comparison.value;
+    case '>':
+      return value > comparison.value;
+    case '>=':
+      return value >= comparison.value;
+    case '<':
+      return value < comparison.value;
+    case '<=':
+      return value <= comparison.value;
   }
 }
 

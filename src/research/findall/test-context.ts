@@ -10,6 +10,9 @@ import type { ResearchContext } from './seam.js';
 export function testResearchContext(signal: AbortSignal = new AbortController().signal): ResearchContext {
   const http = createOutboundClient({ allowNetworks: ['127.0.0.0/8'], userAgent: 'vigil-test/1' });
   const parser = createParsePool({ threads: 1, timeoutMs: 60_000, memoryMb: 256, ...DEFAULT_PARSE_LIMITS });
-  after(async () => { await parser.close(); await http.close(); });
+  after(async () => {
+    await parser.close();
+    await http.close();
+  });
   return { http, parser, signal, clock: Date.now };
 }

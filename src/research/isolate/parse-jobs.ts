@@ -14,16 +14,26 @@ export type ParseJob =
   | { kind: 'findall-page'; fetched: FetchedBody };
 
 /** What each kind of job gives back. */
-export interface ParseResults { body: BodyReading; feed: SourcedItem[] | null; extract: Extraction; regex: boolean[]; 'findall-page': FindAllPage }
+export interface ParseResults {
+  body: BodyReading;
+  feed: SourcedItem[] | null;
+  extract: Extraction;
+  regex: boolean[];
+  'findall-page': FindAllPage;
+}
 
 /** Runs one job in this thread; a stack overflow (markup nested too deep for a recursive reader) is named as such. */
 export function runParseJob(job: ParseJob): ParseResults[ParseJob['kind']] {
   try {
     switch (job.kind) {
-      case 'body': return readBody(job.fetched);
-      case 'feed': return readFeedBody(job.fetched);
-      case 'extract': return extractOutput(job.pages, job.spec, { query: job.query });
-      case 'findall-page': return readFindAllPage(job.fetched);
+      case 'body':
+        return readBody(job.fetched);
+      case 'feed':
+        return readFeedBody(job.fetched);
+      case 'extract':
+        return extractOutput(job.pages, job.spec, { query: job.query });
+      case 'findall-page':
+        return readFindAllPage(job.fetched);
       case 'regex': {
         const regex = compileUserRegex(job.pattern, { ignoreCase: true });
         return job.texts.map((text) => regex.test(text));

@@ -4,16 +4,24 @@ import { DEFAULT_PARSE_LIMITS } from '../parse-limits.js';
 import { createParsePool, type ParseSettings } from './parse-pool.js';
 
 const settings = (over: Partial<ParseSettings> = {}): ParseSettings => ({ threads: 1, timeoutMs: 60_000, memoryMb: 256, ...DEFAULT_PARSE_LIMITS, ...over });
-const feed = (n: number) => `<rss version="2.0"><channel><title>F</title>${Array.from({ length: n }, (_, i) =>
-  `<item><title>AI ${i}</title><link>https://x.test/${i}</link><pubDate>Mon, 01 Jan 2024 00:00:00 GMT</pubDate></item>`).join('')}</channel></rss>`;
+const feed = (n: number) =>
+  `<rss version="2.0"><channel><title>F</title>${Array.from(
+    { length: n },
+    (_, i) => `<item><title>AI ${i}</title><link>https://x.test/${i}</link><pubDate>Mon, 01 Jan 2024 00:00:00 GMT</pubDate></item>`,
+  ).join('')}</channel></rss>`;
 
 test('a worker reads a feed as the process would: items with their dates', async () => {
   const pool = createParsePool(settings());
   try {
     const reading = await pool.readBody({ body: feed(2), url: 'http://x.test/f', contentType: 'application/rss+xml' });
     assert.ok('items' in reading);
-    assert.deepEqual(reading.items.map((i) => [i.title, i.link, i.feedUrl, i.feedTitle]), [
-      ['AI 0', 'https://x.test/0', 'http://x.test/f', 'F'], ['AI 1', 'https://x.test/1', 'http://x.test/f', 'F']]);
+    assert.deepEqual(
+      reading.items.map((i) => [i.title, i.link, i.feedUrl, i.feedTitle]),
+      [
+        ['AI 0', 'https://x.test/0', 'http://x.test/f', 'F'],
+        ['AI 1', 'https://x.test/1', 'http://x.test/f', 'F'],
+      ],
+    );
     assert.ok(reading.items[0].publishedAt instanceof Date);
   } finally {
     await pool.close();
@@ -33,8 +41,10 @@ test('a body over the time budget fails naming it', async () => {
   const pool = createParsePool(settings({ timeoutMs: 100, maxItems: 1_000_000 }));
   try {
     // 60,000 items take seconds to parse; the budget is a tenth of a second.
-    await assert.rejects(pool.readBody({ body: feed(60_000), url: 'http://x.test/f', contentType: undefined }),
-      /reading it took longer than 0.1 s \(VIGIL_PARSE_TIMEOUT\)/);
+    await assert.rejects(
+      pool.readBody({ body: feed(60_000), url: 'http://x.test/f', contentType: undefined }),
+      /reading it took longer than 0.1 s \(VIGIL_PARSE_TIMEOUT\)/,
+    );
   } finally {
     await pool.close();
   }
@@ -44,8 +54,10 @@ test('a body over the memory budget fails naming it', async () => {
   const pool = createParsePool(settings({ memoryMb: 64, maxItems: 10_000_000 }));
   try {
     // Two million small objects take far more than 64 MB of heap once parsed.
-    await assert.rejects(pool.readBody({ body: `[${Array(2_000_000).fill('{"a":[1,2,3]}').join(',')}]`, url: 'http://x.test/j', contentType: 'application/json' }),
-      /reading it needed more than 64 MB of memory \(VIGIL_PARSE_MEMORY_MB\)/);
+    await assert.rejects(
+      pool.readBody({ body: `[${Array(2_000_000).fill('{"a":[1,2,3]}').join(',')}]`, url: 'http://x.test/j', contentType: 'application/json' }),
+      /reading it needed more than 64 MB of memory \(VIGIL_PARSE_MEMORY_MB\)/,
+    );
     const reading = await pool.readBody({ body: feed(1), url: 'http://x.test/f', contentType: undefined });
     assert.ok('items' in reading && reading.items.length === 1, 'a fresh worker reads the next body');
   } finally {

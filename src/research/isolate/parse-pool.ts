@@ -64,7 +64,9 @@ export function createParsePool(settings: ParseSettings): SourceParser {
     readFindAllPage: (fetched, signal) => run<FindAllPage>({ kind: 'findall-page', fetched }, signal),
     testRegex: (pattern, texts, signal) => run<boolean[]>({ kind: 'regex', pattern, texts }, signal, `settings.match.regex over ${texts.length} items`),
     // No time budget here: a loaded machine may take a while to start a worker, and nothing waits on it yet.
-    ready: async () => { await pool.run({ kind: 'regex', pattern: 'a', texts: [] } satisfies ParseJob); },
+    ready: async () => {
+      await pool.run({ kind: 'regex', pattern: 'a', texts: [] } satisfies ParseJob);
+    },
     // By the time the pool closes, every loop has stopped and nothing waits on a parse: workers are
     // terminated at once. (`close` waits up to 30 s for running jobs, a worker still loading its
     // sources on a busy machine among them, then rejects: a stop that fails or hangs.)
@@ -82,7 +84,10 @@ async function runJob<T>(pool: Piscina, job: ParseJob, settings: ParseSettings, 
   // A timer, not AbortSignal.timeout(): a composed timeout signal may never fire once collected.
   const budget = new AbortController();
   let overTime = false;
-  const timer = setTimeout(() => { overTime = true; budget.abort(); }, settings.timeoutMs);
+  const timer = setTimeout(() => {
+    overTime = true;
+    budget.abort();
+  }, settings.timeoutMs);
   const work = (pool.run(job, { signal: budget.signal }) as Promise<T>).finally(() => clearTimeout(timer));
   let onStop: (() => void) | undefined;
   const stopped = new Promise<never>((_, reject) => {

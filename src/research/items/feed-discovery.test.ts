@@ -23,10 +23,7 @@ const PAGE = `<!doctype html>
 </html>`;
 
 test('finds two advertised feeds, honouring the first <base href> and de-duplicating', () => {
-  assert.deepEqual(discoverFeedLinks(PAGE, 'https://www.example.com/blog/post'), [
-    'https://cdn.example.com/site/feed.xml',
-    'https://other.example.org/atom',
-  ]);
+  assert.deepEqual(discoverFeedLinks(PAGE, 'https://www.example.com/blog/post'), ['https://cdn.example.com/site/feed.xml', 'https://other.example.org/atom']);
 });
 
 test('without <base>, hrefs resolve against the page URL; JSON Feed types included', () => {
@@ -35,10 +32,7 @@ test('without <base>, hrefs resolve against the page URL; JSON Feed types includ
     <link rel="alternate feed" type="application/json" href="../all.json">
     <link rel="alternate" type="application/atom+xml" href="">
   </head><body></body></html>`;
-  assert.deepEqual(discoverFeedLinks(html, 'https://www.example.com/blog/post'), [
-    'https://www.example.com/feed.json',
-    'https://www.example.com/all.json',
-  ]);
+  assert.deepEqual(discoverFeedLinks(html, 'https://www.example.com/blog/post'), ['https://www.example.com/feed.json', 'https://www.example.com/all.json']);
 });
 
 test('a relative <base href> is resolved against the page URL', () => {

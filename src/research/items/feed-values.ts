@@ -11,8 +11,7 @@ export const MAX_TEXT = 1000;
 const MAX_HTML = 20_000;
 const HTML_HINT = /<\/?[a-z][^>]*>|&(?:#\d+|#x[0-9a-f]+|[a-z][a-z0-9]*);/i;
 const BLOCKS =
-  'address,article,aside,blockquote,dd,div,dl,dt,figcaption,figure,footer,h1,h2,h3,h4,h5,h6,' +
-  'header,hr,li,main,nav,ol,p,pre,section,table,td,th,tr,ul';
+  'address,article,aside,blockquote,dd,div,dl,dt,figcaption,figure,footer,h1,h2,h3,h4,h5,h6,' + 'header,hr,li,main,nav,ol,p,pre,section,table,td,th,tr,ul';
 const CDATA = /<!\[CDATA\[([\s\S]*?)\]\]>/g;
 const CHILD_ELEMENT = /<[A-Za-z_][^>]*>/;
 const XML_ENTITY = /&(?:(lt|gt|amp|quot|apos)|#(\d+)|#x([0-9a-fA-F]+));/g;
@@ -87,7 +86,12 @@ export function fromBase64(text: string): string | null {
 }
 
 /** Where each kind of markup that is not an element ends; what it holds is skipped. */
-const SKIPPED_MARKUP: [string, string][] = [['<![CDATA[', ']]>'], ['<!--', '-->'], ['<?', '?>'], ['<!', '>']];
+const SKIPPED_MARKUP: [string, string][] = [
+  ['<![CDATA[', ']]>'],
+  ['<!--', '-->'],
+  ['<?', '?>'],
+  ['<!', '>'],
+];
 
 /**
  * A document cut off before its end (a truncated download: `</rss` missing or half an item) made
@@ -110,7 +114,13 @@ export function closeTruncated(xml: string): string {
     if (!skipped) trackElement(xml.slice(at + 1, close), open, counts);
     at = xml.indexOf('<', close);
   }
-  return xml.slice(0, end) + open.reverse().map((name) => `</${name}>`).join('');
+  return (
+    xml.slice(0, end) +
+    open
+      .reverse()
+      .map((name) => `</${name}>`)
+      .join('')
+  );
 }
 
 /**

@@ -81,9 +81,7 @@ test('RSS with a single <item> yields a one-element array', () => {
     format: 'rss',
     title: 'Solo',
     link: null,
-    items: [
-      { guid: 'https://solo.example/1', link: 'https://solo.example/1', title: 'Only one', summary: null, author: null, publishedAt: null },
-    ],
+    items: [{ guid: 'https://solo.example/1', link: 'https://solo.example/1', title: 'Only one', summary: null, author: null, publishedAt: null }],
   });
 });
 
@@ -218,8 +216,7 @@ test('Atom: alternate link among several, xml:base, text/html/xhtml constructs, 
 
 test('Atom without xml:base resolves relative hrefs against the feed URL', () => {
   const feed = parseFeed(
-    '<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><entry><id>1</id>' +
-      '<link href="../posts/1"/><title>One</title></entry></feed>',
+    '<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><entry><id>1</id>' + '<link href="../posts/1"/><title>One</title></entry></feed>',
     'https://site.example/feeds/all.atom',
   );
   assert.equal(feed?.items[0]?.link, 'https://site.example/posts/1');
@@ -247,7 +244,14 @@ const JSON_FEED = JSON.stringify({
       content_text: 'Just   text\n\nhere',
       date_modified: '2024-04-02T11:00:00+01:00',
     },
-    { id: '3', url: 'https://json.example.com/3', title: 'Three', content_text: 'a <b> is literal', author: { name: 'Legacy Author' }, date_published: 'yesterday' },
+    {
+      id: '3',
+      url: 'https://json.example.com/3',
+      title: 'Three',
+      content_text: 'a <b> is literal',
+      author: { name: 'Legacy Author' },
+      date_published: 'yesterday',
+    },
     'not an item',
   ],
 });
@@ -314,10 +318,7 @@ test('external entities are refused rather than resolved', () => {
 
 test('long summaries are cut to at most 1000 chars on a word boundary', () => {
   const words = Array.from({ length: 400 }, (_, i) => `word${i}`).join(' ');
-  const feed = parseFeed(
-    `<rss><channel><item><title>Long</title><description>${words}</description></item></channel></rss>`,
-    'https://long.example/',
-  );
+  const feed = parseFeed(`<rss><channel><item><title>Long</title><description>${words}</description></item></channel></rss>`, 'https://long.example/');
   const summary = feed?.items[0]?.summary ?? '';
   assert.ok(summary.length <= 1000, `length ${summary.length}`);
   assert.ok(summary.length > 900, `length ${summary.length}`);
@@ -351,7 +352,9 @@ test('an Atom title with naked markup, xhtml markup or escaped brackets in text 
 
 test('Dublin Core title, description and dates, and dcterms issued/modified, are read', () => {
   const dc = 'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/"';
-  const item = only(rssOf('<item><dc:title>DC title</dc:title><dc:description>DC description</dc:description><dcterms:issued>2003-12-31T10:14:55Z</dcterms:issued></item>', dc));
+  const item = only(
+    rssOf('<item><dc:title>DC title</dc:title><dc:description>DC description</dc:description><dcterms:issued>2003-12-31T10:14:55Z</dcterms:issued></item>', dc),
+  );
   assert.equal(item.title, 'DC title');
   assert.equal(item.summary, 'DC description');
   assert.deepEqual(item.publishedAt, new Date('2003-12-31T10:14:55Z'));
@@ -363,9 +366,17 @@ test('Dublin Core title, description and dates, and dcterms issued/modified, are
 test('xhtml:body and content:encoded are read when they are the only body', () => {
   const xhtml = 'xmlns:xhtml="http://www.w3.org/1999/xhtml" xmlns:content="http://purl.org/rss/1.0/modules/content/"';
   assert.equal(only(rssOf('<item><title>X</title><xhtml:body><p>Body <b>text</b></p><p>More</p></xhtml:body></item>', xhtml)).summary, 'Body text More');
-  assert.equal(only(rssOf('<item><title>X</title><body xmlns="http://www.w3.org/1999/xhtml"><p>Default-namespace body</p></body></item>')).summary, 'Default-namespace body');
+  assert.equal(
+    only(rssOf('<item><title>X</title><body xmlns="http://www.w3.org/1999/xhtml"><p>Default-namespace body</p></body></item>')).summary,
+    'Default-namespace body',
+  );
   // A description that holds no text (only an image) gives way to the full content.
-  const item = only(rssOf('<item><title>X</title><description><![CDATA[<img src="a.png">]]></description><content:encoded><![CDATA[<p>Full text</p>]]></content:encoded></item>', xhtml));
+  const item = only(
+    rssOf(
+      '<item><title>X</title><description><![CDATA[<img src="a.png">]]></description><content:encoded><![CDATA[<p>Full text</p>]]></content:encoded></item>',
+      xhtml,
+    ),
+  );
   assert.equal(item.summary, 'Full text');
 });
 
@@ -376,16 +387,29 @@ test('Atom 0.3 issued and modified dates, and base64 content, are read', () => {
   const modified = only(atomOf('<entry><id>tag:x,2003:2</id><title>M</title><modified>2004-01-01T19:48:21Z</modified></entry>', atom03));
   assert.deepEqual(modified.publishedAt, new Date('2004-01-01T19:48:21Z'));
   const encoded = Buffer.from('Example <b>Atom</b>').toString('base64');
-  const base64 = only(atomOf(`<entry><id>tag:x,2003:3</id><title type="text/html" mode="base64">${encoded}</title>
-    <summary type="application/octet-stream">${Buffer.from('Plain bytes').toString('base64')}</summary></entry>`, atom03));
+  const base64 = only(
+    atomOf(
+      `<entry><id>tag:x,2003:3</id><title type="text/html" mode="base64">${encoded}</title>
+    <summary type="application/octet-stream">${Buffer.from('Plain bytes').toString('base64')}</summary></entry>`,
+      atom03,
+    ),
+  );
   assert.equal(base64.title, 'Example Atom');
   assert.equal(base64.summary, 'Plain bytes');
 });
 
 test('a feed truncated at its very end keeps the items before the cut', () => {
   const whole = rssOf('<item><guid>a</guid><title>First</title></item><item><guid>b</guid><title>Second</title></item>');
-  assert.deepEqual(parseFeed(whole.slice(0, -1), BASE)?.items.map((i) => i.title), ['First', 'Second'], '"</rss" cut off');
+  assert.deepEqual(
+    parseFeed(whole.slice(0, -1), BASE)?.items.map((i) => i.title),
+    ['First', 'Second'],
+    '"</rss" cut off',
+  );
   const midItem = whole.slice(0, whole.indexOf('Second') + 3);
-  assert.deepEqual(parseFeed(midItem, BASE)?.items.map((i) => i.title), ['First', 'Sec'], 'cut inside an item');
+  assert.deepEqual(
+    parseFeed(midItem, BASE)?.items.map((i) => i.title),
+    ['First', 'Sec'],
+    'cut inside an item',
+  );
   assert.equal(parseFeed('<rss><channel><item><title>x</title></ite', BASE)?.items[0]?.title, 'x');
 });

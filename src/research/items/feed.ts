@@ -83,7 +83,11 @@ function parseRss(rss: Fields, baseUrl: string): ParsedFeed | null {
     format: 'rss',
     title: markupText(channel.title) ?? markupText(channel['dc:title']),
     link: resolveUrl(textOf(channel.link), baseUrl),
-    items: compact(asArray(channel.item).filter(isNode).map((item) => rssItem(item, baseUrl))),
+    items: compact(
+      asArray(channel.item)
+        .filter(isNode)
+        .map((item) => rssItem(item, baseUrl)),
+    ),
   };
 }
 
@@ -95,7 +99,7 @@ function parseRdf(rdf: Fields, baseUrl: string): ParsedFeed | null {
   if (!channel && items.length === 0) return null;
   return {
     format: 'rdf',
-    title: channel ? markupText(channel.title) ?? markupText(channel['dc:title']) : null,
+    title: channel ? (markupText(channel.title) ?? markupText(channel['dc:title'])) : null,
     link: channel ? resolveUrl(textOf(channel.link), baseUrl) : null,
     items: compact(items.map((item) => rssItem(item, baseUrl))),
   };
@@ -105,10 +109,7 @@ function parseRdf(rdf: Fields, baseUrl: string): ParsedFeed | null {
 function rssItem(item: Fields, baseUrl: string): FeedItem {
   const guid = textOf(item.guid) ?? attr(item, 'rdf:about');
   // A guid is the permalink unless it says otherwise — but only if it really is a URL.
-  const guidLink =
-    guid !== null && attr(item.guid, 'isPermaLink') !== 'false' && /^https?:\/\//i.test(guid)
-      ? resolveUrl(guid, baseUrl)
-      : null;
+  const guidLink = guid !== null && attr(item.guid, 'isPermaLink') !== 'false' && /^https?:\/\//i.test(guid) ? resolveUrl(guid, baseUrl) : null;
   return {
     guid,
     link: resolveUrl(textOf(item.link), baseUrl) ?? guidLink,
@@ -116,7 +117,12 @@ function rssItem(item: Fields, baseUrl: string): FeedItem {
     // The first body that yields text: a short description first, the full content when there is none.
     summary: firstOf([item.description, item['dc:description'], item['content:encoded'], item['xhtml:body'], item.body, item['itunes:summary']], markupText),
     author: personName(textOf(item['dc:creator']) ?? textOf(item.author) ?? textOf(item['dc:author']) ?? textOf(item['itunes:author'])),
-    publishedAt: parseDate(firstOf(['pubDate', 'dc:date', 'dcterms:issued', 'dcterms:modified', 'dcterms:created'].map((k) => item[k]), textOf)),
+    publishedAt: parseDate(
+      firstOf(
+        ['pubDate', 'dc:date', 'dcterms:issued', 'dcterms:modified', 'dcterms:created'].map((k) => item[k]),
+        textOf,
+      ),
+    ),
   };
 }
 
@@ -168,8 +174,7 @@ function atomText(value: unknown): string | null {
   const raw = rawOf(node);
   if (raw === null) return null;
   const type = (attr(node, 'type') ?? 'text').toLowerCase();
-  const base64 = attr(node, 'mode')?.toLowerCase() === 'base64'
-    || (type.includes('/') && !type.startsWith('text/') && !/[+/]xml$/.test(type));
+  const base64 = attr(node, 'mode')?.toLowerCase() === 'base64' || (type.includes('/') && !type.startsWith('text/') && !/[+/]xml$/.test(type));
   const { value: text, markup } = innerXml(raw);
   if (base64) {
     const decoded = fromBase64(text);
@@ -233,10 +238,7 @@ function jsonItem(item: Fields, baseUrl: string, feedAuthor: string | null): Fee
     guid: id,
     link: resolveUrl(str(item.url), baseUrl) ?? resolveUrl(str(item.external_url), baseUrl),
     title: toText(str(item.title), 'auto'),
-    summary:
-      toText(str(item.summary), 'auto') ??
-      toText(str(item.content_text), 'text') ??
-      toText(str(item.content_html), 'html'),
+    summary: toText(str(item.summary), 'auto') ?? toText(str(item.content_text), 'text') ?? toText(str(item.content_html), 'html'),
     author: jsonAuthors(item) ?? feedAuthor,
     publishedAt: parseDate(str(item.date_published) ?? str(item.date_modified)),
   };

@@ -19,9 +19,38 @@ const LINK_FIELDS = ['url', 'link', 'href', 'permalink', 'html_url', 'web_url', 
 const TITLE_FIELDS = ['title', 'name', 'headline', 'subject', 'label'];
 const SUMMARY_FIELDS = ['summary', 'description', 'excerpt', 'content_text', 'content', 'text', 'body', 'message', 'abstract'];
 const AUTHOR_FIELDS = ['author', 'byline', 'creator', 'user'];
-const DATE_FIELDS = ['published_at', 'publishedAt', 'published', 'date_published', 'pubDate', 'date', 'created_at', 'createdAt', 'updated_at', 'updatedAt', 'timestamp', 'time'];
+const DATE_FIELDS = [
+  'published_at',
+  'publishedAt',
+  'published',
+  'date_published',
+  'pubDate',
+  'date',
+  'created_at',
+  'createdAt',
+  'updated_at',
+  'updatedAt',
+  'timestamp',
+  'time',
+];
 /** Keys that usually hold a document's main array, in order of preference. */
-const ARRAY_FIELDS = ['items', 'data', 'results', 'entries', 'posts', 'articles', 'records', 'list', 'hits', 'nodes', 'edges', 'rows', 'releases', 'events', 'news'];
+const ARRAY_FIELDS = [
+  'items',
+  'data',
+  'results',
+  'entries',
+  'posts',
+  'articles',
+  'records',
+  'list',
+  'hits',
+  'nodes',
+  'edges',
+  'rows',
+  'releases',
+  'events',
+  'news',
+];
 const MAX_TEXT = 1000;
 
 /** Parses a JSON body; null when it is not JSON or holds no array; throws over the parse limits. */
@@ -29,7 +58,11 @@ export function parseJsonItems(body: string, baseUrl: string): JsonItem[] | null
   const trimmed = body.trimStart();
   if (!trimmed.startsWith('{') && !trimmed.startsWith('[')) return null;
   let doc: unknown;
-  try { doc = JSON.parse(trimmed); } catch { return null; }
+  try {
+    doc = JSON.parse(trimmed);
+  } catch {
+    return null;
+  }
   checkJsonDepth(doc, 'the JSON document');
   const array = mainArray(doc, 0);
   if (array) checkItemCount(array.length, 'the JSON document');
@@ -121,7 +154,10 @@ function parseDate(value: string | null): Date | null {
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (isObject(value)) {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(',')}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }

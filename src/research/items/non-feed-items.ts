@@ -40,7 +40,12 @@ function pageItems(html: string, url: string): SourcedItem[] {
   const common = { guid: null, author: null, publishedAt: null, feedUrl: url, feedTitle: page.title, origin: 'page' as const };
   const listing = page.entries.length > 0;
   const entries = (listing ? page.entries : entryLinks(page.blocks, url)).map((entry) => ({
-    ...common, link: entry.url, title: entry.title, summary: entry.summary, section: entry.section, shadow: !listing,
+    ...common,
+    link: entry.url,
+    title: entry.title,
+    summary: entry.summary,
+    section: entry.section,
+    shadow: !listing,
   }));
   const blocks = page.blocks.map((block) => ({
     ...common,

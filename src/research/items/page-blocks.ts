@@ -21,30 +21,114 @@ export interface PageBlock {
 }
 
 /** A link that names an entry of a listing page (a post on a blog index, a release on a changelog). */
-export interface EntryLink { url: string; title: string; summary: string | null; section: string | null }
+export interface EntryLink {
+  url: string;
+  title: string;
+  summary: string | null;
+  section: string | null;
+}
 
 /** A page split into blocks; `entries` is non-empty only when the page is a listing. */
-export interface ExtractedPage { title: string | null; blocks: PageBlock[]; entries: EntryLink[] }
+export interface ExtractedPage {
+  title: string | null;
+  blocks: PageBlock[];
+  entries: EntryLink[];
+}
 
 /** Minimal DOM node shape of cheerio's (htmlparser2's) tree. */
-interface DomNode { type: string; data?: string; name?: string; attribs?: Record<string, string>; children?: DomNode[] }
+interface DomNode {
+  type: string;
+  data?: string;
+  name?: string;
+  attribs?: Record<string, string>;
+  children?: DomNode[];
+}
 
-const SKIPPED_TAGS = new Set(['script', 'style', 'noscript', 'template', 'svg', 'canvas', 'iframe', 'object', 'embed',
-  'nav', 'aside', 'form', 'button', 'select', 'input', 'textarea', 'dialog', 'menu', 'time', 'head', 'video', 'audio']);
+const SKIPPED_TAGS = new Set([
+  'script',
+  'style',
+  'noscript',
+  'template',
+  'svg',
+  'canvas',
+  'iframe',
+  'object',
+  'embed',
+  'nav',
+  'aside',
+  'form',
+  'button',
+  'select',
+  'input',
+  'textarea',
+  'dialog',
+  'menu',
+  'time',
+  'head',
+  'video',
+  'audio',
+]);
 const LEAF_BLOCKS: Record<string, BlockKind> = {
-  h1: 'heading', h2: 'heading', h3: 'heading', h4: 'heading', h5: 'heading', h6: 'heading',
-  p: 'paragraph', blockquote: 'paragraph', pre: 'paragraph', figcaption: 'paragraph', dd: 'paragraph', dt: 'paragraph',
-  li: 'item', tr: 'row',
+  h1: 'heading',
+  h2: 'heading',
+  h3: 'heading',
+  h4: 'heading',
+  h5: 'heading',
+  h6: 'heading',
+  p: 'paragraph',
+  blockquote: 'paragraph',
+  pre: 'paragraph',
+  figcaption: 'paragraph',
+  dd: 'paragraph',
+  dt: 'paragraph',
+  li: 'item',
+  tr: 'row',
 };
-const CONTAINERS = new Set(['div', 'section', 'article', 'main', 'body', 'html', 'ul', 'ol', 'dl', 'table', 'thead',
-  'tbody', 'tfoot', 'figure', 'header', 'footer', 'address', 'details', 'summary', 'center', 'hr', 'caption']);
-const CHROME_ROLES = new Set(['navigation', 'banner', 'contentinfo', 'complementary', 'search', 'dialog', 'alert', 'menu', 'menubar', 'toolbar', 'timer', 'marquee']);
+const CONTAINERS = new Set([
+  'div',
+  'section',
+  'article',
+  'main',
+  'body',
+  'html',
+  'ul',
+  'ol',
+  'dl',
+  'table',
+  'thead',
+  'tbody',
+  'tfoot',
+  'figure',
+  'header',
+  'footer',
+  'address',
+  'details',
+  'summary',
+  'center',
+  'hr',
+  'caption',
+]);
+const CHROME_ROLES = new Set([
+  'navigation',
+  'banner',
+  'contentinfo',
+  'complementary',
+  'search',
+  'dialog',
+  'alert',
+  'menu',
+  'menubar',
+  'toolbar',
+  'timer',
+  'marquee',
+]);
 /**
  * Class and id words that mark page chrome: navigation, cookie banners, ad slots, share bars,
  * widgets, clocks. Matched as whole words between `-`, `_` or spaces so "add-to-cart" or
  * "download" do not match "ad".
  */
-const CHROME_WORDS = /(?:^|[\s_-])(?:nav|navbar|navigation|menu|sidebar|cookies?|consent|gdpr|cmp|ads?|advert|adverts|advertisement|adslot|adunit|dfp|sponsor|sponsored|promo|promoted|newsletter|subscribe|share|sharing|social|breadcrumbs?|pagination|pager|skip|popup|modal|related|recommended|trending|widget|comments?|toolbar|masthead|copyright|ticker|clock|timestamp|banner|outbrain|taboola)(?:$|[\s_-])/i;
+const CHROME_WORDS =
+  /(?:^|[\s_-])(?:nav|navbar|navigation|menu|sidebar|cookies?|consent|gdpr|cmp|ads?|advert|adverts|advertisement|adslot|adunit|dfp|sponsor|sponsored|promo|promoted|newsletter|subscribe|share|sharing|social|breadcrumbs?|pagination|pager|skip|popup|modal|related|recommended|trending|widget|comments?|toolbar|masthead|copyright|ticker|clock|timestamp|banner|outbrain|taboola)(?:$|[\s_-])/i;
 
 /** A listing has at least this many entry links… */
 const LISTING_MIN_ENTRIES = 3;
@@ -64,7 +148,7 @@ export function extractPage(html: string, pageUrl: string): ExtractedPage {
   const base = absoluteUrl($('base[href]').first().attr('href'), pageUrl) ?? pageUrl;
   const title = collapse($('title').first().text()) || null;
   const main = $('main, [role="main"]').first();
-  const root = (main.length > 0 ? main[0] : $('body')[0] ?? $.root()[0]) as unknown as DomNode;
+  const root = (main.length > 0 ? main[0] : ($('body')[0] ?? $.root()[0])) as unknown as DomNode;
   const walker = new BlockWalker(base);
   walker.walk(root, main.length > 0);
   walker.flush();
@@ -73,7 +157,10 @@ export function extractPage(html: string, pageUrl: string): ExtractedPage {
 }
 
 /** A node still to visit, and whether it sits inside an article. */
-interface Visit { node: DomNode; inArticle: boolean }
+interface Visit {
+  node: DomNode;
+  inArticle: boolean;
+}
 
 /** Pushes a node's children so that they pop in document order. */
 function pushChildren(stack: (Visit | (() => void))[], node: DomNode, inArticle: boolean): void {
@@ -110,7 +197,10 @@ class BlockWalker {
 
   /** Handles a node on the way in; what must happen on the way out is pushed below its children. */
   private enter(node: DomNode, inArticle: boolean, stack: (Visit | (() => void))[]): void {
-    if (node.type === 'text') { this.parts.push(node.data ?? ''); return; }
+    if (node.type === 'text') {
+      this.parts.push(node.data ?? '');
+      return;
+    }
     if (node.type !== 'tag' && node.type !== 'root') return;
     const name = node.name ?? '';
     if (isChrome(node, name, inArticle)) return;
@@ -123,7 +213,10 @@ class BlockWalker {
       pushChildren(stack, node, inArticle);
       return;
     }
-    if (name === 'br') { this.parts.push(' '); return; }
+    if (name === 'br') {
+      this.parts.push(' ');
+      return;
+    }
     if (name === 'td' || name === 'th') this.parts.push(' | ');
     if (CONTAINERS.has(name) && this.kind === 'text') this.flush();
     const start = this.parts.length;
@@ -154,7 +247,10 @@ class BlockWalker {
 
   /** Ends the current block; text-less and dateline-only blocks are dropped. */
   flush(): void {
-    const text = collapse(this.parts.join('')).replace(/^\|\s*|\s*\|$/g, '').replace(/(?:\s*\|\s*)+\|/g, ' |').trim();
+    const text = collapse(this.parts.join(''))
+      .replace(/^\|\s*|\s*\|$/g, '')
+      .replace(/(?:\s*\|\s*)+\|/g, ' |')
+      .trim();
     if (text && /[\p{L}\p{N}]/u.test(text) && !isDateline(text)) {
       if (this.kind === 'heading') {
         this.section = text;
@@ -165,7 +261,13 @@ class BlockWalker {
         this.links.push({ url: wrap.url, text });
         wrap.given = true;
       }
-      this.blocks.push({ kind: this.kind, text, anchor: this.kind === 'heading' ? this.anchor : (this.ownAnchor ?? this.anchor), section: this.section, links: this.links });
+      this.blocks.push({
+        kind: this.kind,
+        text,
+        anchor: this.kind === 'heading' ? this.anchor : (this.ownAnchor ?? this.anchor),
+        section: this.section,
+        links: this.links,
+      });
     }
     if (this.wrapping) this.wrapping.startsInside = true;
     this.parts = [];

@@ -5,7 +5,11 @@ import type { SourcedItem } from './sourced-item.js';
 import { nonFeedItems } from './non-feed-items.js';
 
 /** A fetched body of a monitor's source, as the parse worker receives it. */
-export interface FetchedBody { body: string; url: string; contentType: string | undefined }
+export interface FetchedBody {
+  body: string;
+  url: string;
+  contentType: string | undefined;
+}
 
 /** What a body holds: its items (a feed's, a page's or a JSON endpoint's), or the feeds a page advertises instead. */
 export type BodyReading = { items: SourcedItem[] } | { advertised: string[] };

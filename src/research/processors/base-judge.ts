@@ -7,7 +7,14 @@ import { eventDate } from './item-events.js';
 import type { SourcedItem } from '../items/sourced-item.js';
 
 /** One pass's verdict on one candidate item. */
-interface Verdict { index: number; relevant: boolean; material: boolean; confidence: Confidence; reasoning: string; content?: string }
+interface Verdict {
+  index: number;
+  relevant: boolean;
+  material: boolean;
+  confidence: Confidence;
+  reasoning: string;
+  content?: string;
+}
 
 const CONFIDENCE = ['low', 'medium', 'high'];
 const VERDICTS_SCHEMA = {
@@ -32,11 +39,12 @@ const VERDICTS_SCHEMA = {
   required: ['items'],
 };
 
-const SYSTEM = 'You watch the web for a user. For each numbered item, decide whether it is relevant to the user\'s query '
-  + 'and material: a real, new development the user would want to be alerted to (not an advertisement, index page, '
-  + 'opinion without news, or repetition). For each material item write "content": one or two sentences reporting the '
-  + 'development, using only facts stated in the item\'s text; never add facts, names or numbers the text does not state. '
-  + 'Give a short "reasoning" and a "confidence" (low, medium, high) for every item.';
+const SYSTEM =
+  "You watch the web for a user. For each numbered item, decide whether it is relevant to the user's query " +
+  'and material: a real, new development the user would want to be alerted to (not an advertisement, index page, ' +
+  'opinion without news, or repetition). For each material item write "content": one or two sentences reporting the ' +
+  "development, using only facts stated in the item's text; never add facts, names or numbers the text does not state. " +
+  'Give a short "reasoning" and a "confidence" (low, medium, high) for every item.';
 
 /**
  * The events among `items` as the model judges them: each item reported when a majority of
@@ -44,7 +52,12 @@ const SYSTEM = 'You watch the web for a user. For each numbered item, decide whe
  * basis citing the item with the reasoning and a confidence (lowered when the passes disagree).
  */
 export async function judgeItems(
-  model: ModelClient, query: string, items: SourcedItem[], tier: ResearchTier, work: ModelWork, schema?: JsonSchemaSpec | null,
+  model: ModelClient,
+  query: string,
+  items: SourcedItem[],
+  tier: ResearchTier,
+  work: ModelWork,
+  schema?: JsonSchemaSpec | null,
 ): Promise<DetectedEvent[]> {
   if (items.length === 0) return [];
   const user = `Query: ${query}\n\nItems:\n${items.map((item, i) => describeItem(item, i, tier.chars)).join('\n\n')}`;
@@ -85,23 +98,36 @@ function citation(item: SourcedItem) {
 function textOutput(item: SourcedItem, verdict: Verdict, confidence: Confidence): TaskOutput {
   const content = verdict.content?.trim() || [item.title, item.summary?.slice(0, 300)].filter(Boolean).join(' — ') || (item.link ?? 'New item');
   return {
-    type: 'text', content,
+    type: 'text',
+    content,
     basis: [{ field: 'output', citations: [citation(item)], reasoning: verdict.reasoning, confidence }],
   };
 }
 
 async function fillSchema(
-  model: ModelClient, query: string, item: SourcedItem, schema: Record<string, unknown>, tier: ResearchTier,
-  work: ModelWork, verdict: Verdict, confidence: Confidence,
+  model: ModelClient,
+  query: string,
+  item: SourcedItem,
+  schema: Record<string, unknown>,
+  tier: ResearchTier,
+  work: ModelWork,
+  verdict: Verdict,
+  confidence: Confidence,
 ): Promise<TaskOutput> {
-  const content = await model.json<Record<string, unknown>>({
-    name: 'event_output', schema,
-    system: 'Fill the JSON schema from the item\'s text only. Use null for anything the text does not state; never guess.',
-    user: `Query: ${query}\n\n${describeItem(item, 0, tier.chars)}`,
-  }, work);
-  const properties = Object.keys((schema.properties ?? {}));
+  const content = await model.json<Record<string, unknown>>(
+    {
+      name: 'event_output',
+      schema,
+      system: "Fill the JSON schema from the item's text only. Use null for anything the text does not state; never guess.",
+      user: `Query: ${query}\n\n${describeItem(item, 0, tier.chars)}`,
+    },
+    work,
+  );
+  const properties = Object.keys(schema.properties ?? {});
   const basis: FieldBasis[] = (properties.length > 0 ? properties : Object.keys(content)).map((field) => ({
-    field, citations: [citation(item)], reasoning: `Written by the model from the item's text. ${verdict.reasoning}`,
+    field,
+    citations: [citation(item)],
+    reasoning: `Written by the model from the item's text. ${verdict.reasoning}`,
     confidence: content[field] === null || content[field] === undefined ? 'low' : confidence,
   }));
   return { type: 'json', content, basis };

@@ -30,9 +30,7 @@ export const baseWatch: Processor = {
     if (!named && !ctx.search) {
       return { outcome: { kind: 'error', message: 'the query names no source and no web search is configured (set VIGIL_SEARCH_URL)' }, seenKeys: [] };
     }
-    const readings = named
-      ? await readSources(ctx.http, ctx.parser, sources, ctx.signal)
-      : await searchReadings(ctx, ctx.search!, settings, tier);
+    const readings = named ? await readSources(ctx.http, ctx.parser, sources, ctx.signal) : await searchReadings(ctx, ctx.search!, settings, tier);
     if (readings.length === 0) {
       return { outcome: { kind: 'completion', warnings: ['the web search found no pages for the query'] }, seenKeys: [] };
     }

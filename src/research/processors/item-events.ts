@@ -14,14 +14,13 @@ export function itemEvent(item: SourcedItem, schema: JsonSchemaSpec | null | und
 }
 
 const SOURCE_KIND = { feed: 'feed', page: 'page', json: 'JSON endpoint' } as const;
-const feedName = (item: SourcedItem) =>
-  `${SOURCE_KIND[item.origin ?? 'feed']} ${item.feedTitle ? `"${item.feedTitle}" (${item.feedUrl})` : item.feedUrl}`;
+const feedName = (item: SourcedItem) => `${SOURCE_KIND[item.origin ?? 'feed']} ${item.feedTitle ? `"${item.feedTitle}" (${item.feedUrl})` : item.feedUrl}`;
 
 function citation(item: SourcedItem, excerpt: string | null) {
   return {
     url: item.link ?? item.feedUrl,
     // A page block has no title of its own: the heading it sits under, or the page's title, names it.
-    title: item.title ?? (item.origin === 'page' ? item.section ?? item.feedTitle : null),
+    title: item.title ?? (item.origin === 'page' ? (item.section ?? item.feedTitle) : null),
     excerpts: excerpt ? [excerpt.slice(0, 500)] : [],
   };
 }
@@ -32,14 +31,17 @@ function textOutput(item: SourcedItem): TaskOutput {
   return {
     type: 'text',
     content,
-    basis: [{
-      field: 'output',
-      citations: [citation(item, item.summary ?? item.title)],
-      reasoning: item.origin === 'page' && item.title === null
-        ? `New content on the ${feedName(item)}, not seen in earlier executions.`
-        : `New item in the ${feedName(item)}, not seen in earlier executions.`,
-      confidence: 'high',
-    }],
+    basis: [
+      {
+        field: 'output',
+        citations: [citation(item, item.summary ?? item.title)],
+        reasoning:
+          item.origin === 'page' && item.title === null
+            ? `New content on the ${feedName(item)}, not seen in earlier executions.`
+            : `New item in the ${feedName(item)}, not seen in earlier executions.`,
+        confidence: 'high',
+      },
+    ],
   };
 }
 
@@ -54,11 +56,18 @@ const FIELD_RULES: { pattern: RegExp; label: string; value: (item: SourcedItem) 
 ];
 
 function hostOf(url: string): string | null {
-  try { return new URL(url).host; } catch { return null; }
+  try {
+    return new URL(url).host;
+  } catch {
+    return null;
+  }
 }
 
 function words(name: string): string {
-  return name.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/[-_]/g, ' ').toLowerCase();
+  return name
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .replace(/[-_]/g, ' ')
+    .toLowerCase();
 }
 
 function jsonOutput(item: SourcedItem, jsonSchema: Record<string, unknown>): TaskOutput {
@@ -67,19 +76,24 @@ function jsonOutput(item: SourcedItem, jsonSchema: Record<string, unknown>): Tas
   const basis: FieldBasis[] = [];
   for (const [field, spec] of Object.entries(properties)) {
     // The field's own name decides first; its description only when the name says nothing.
-    const rule = FIELD_RULES.find((r) => r.pattern.test(words(field)))
-      ?? FIELD_RULES.find((r) => r.pattern.test(words(spec?.description ?? '')));
+    const rule = FIELD_RULES.find((r) => r.pattern.test(words(field))) ?? FIELD_RULES.find((r) => r.pattern.test(words(spec?.description ?? '')));
     const value = rule?.value(item) ?? null;
     content[field] = value;
-    basis.push(value === null
-      ? {
-        field, citations: [citation(item, null)], confidence: 'low',
-        reasoning: rule ? `The feed item has no ${rule.label}.` : 'No feed item field corresponds to this property; it is left null rather than guessed.',
-      }
-      : {
-        field, citations: [citation(item, value)], confidence: 'high',
-        reasoning: `Taken from the item's ${rule!.label} in the ${feedName(item)}.`,
-      });
+    basis.push(
+      value === null
+        ? {
+            field,
+            citations: [citation(item, null)],
+            confidence: 'low',
+            reasoning: rule ? `The feed item has no ${rule.label}.` : 'No feed item field corresponds to this property; it is left null rather than guessed.',
+          }
+        : {
+            field,
+            citations: [citation(item, value)],
+            confidence: 'high',
+            reasoning: `Taken from the item's ${rule!.label} in the ${feedName(item)}.`,
+          },
+    );
   }
   return { type: 'json', content, basis };
 }

@@ -50,9 +50,7 @@ export function queryOf(input: LiteTask['input']): string {
  * the output spec from them. Throws when no page could be read; a page that fails among others
  * that did not is reported through `progress` and left out.
  */
-export async function runLiteTask(
-  http: OutboundClient, parser: SourceParser, task: LiteTask, signal: AbortSignal, progress: Progress,
-): Promise<Extraction> {
+export async function runLiteTask(http: OutboundClient, parser: SourceParser, task: LiteTask, signal: AbortSignal, progress: Progress): Promise<Extraction> {
   const urls = task.urls ?? targetUrls(task);
   if (urls.length === 0) throw new Error('the input names no web page to read (the lite processor reads the http(s) URLs in the input)');
   await progress('plan', `Reading ${urls.length} page${urls.length === 1 ? '' : 's'}: ${urls.join(', ')}`);

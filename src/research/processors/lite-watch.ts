@@ -45,12 +45,16 @@ export interface Detected {
  * source failed.
  */
 export async function detectFresh(
-  ctx: ProcessorContext, settings: EventStreamSettings, readings: SourceReading[],
+  ctx: ProcessorContext,
+  settings: EventStreamSettings,
+  readings: SourceReading[],
 ): Promise<Detected | { failed: ProcessorResult }> {
   const failures = readings.flatMap((r) => ('error' in r ? [`${r.source}: ${r.error}`] : []));
-  const sourceChecks = readings.map((r) => ('error' in r
-    ? { source: r.source, url: r.url, ok: false as const, error: r.error, errorKey: r.errorKey }
-    : { source: r.source, url: r.url, ok: true as const }));
+  const sourceChecks = readings.map((r) =>
+    'error' in r
+      ? { source: r.source, url: r.url, ok: false as const, error: r.error, errorKey: r.errorKey }
+      : { source: r.source, url: r.url, ok: true as const },
+  );
   if (failures.length === readings.length) {
     return { failed: { outcome: { kind: 'error', message: `every source failed: ${failures.join('; ')}` }, seenKeys: [], sourceChecks } };
   }
@@ -59,13 +63,12 @@ export async function detectFresh(
   const seen = await ctx.seen([...new Set(keyed.flatMap((k) => k.keys))]);
   // Past fingerprints are read only when some unseen item could be a near-duplicate of one.
   const needsPrints = keyed.some((k) => k.fingerprint && !k.keys.some((key) => seen.has(key)));
-  const novelty = novelItems(keyed, seen, needsPrints ? (await ctx.fingerprints?.()) ?? [] : []);
+  const novelty = novelItems(keyed, seen, needsPrints ? ((await ctx.fingerprints?.()) ?? []) : []);
   // The regex runs in a parse worker, within its time budget: RE2 is linear in the text, but also in the pattern's size.
-  const regexHits = settings.match?.regex
-    ? await ctx.parser.testRegex(settings.match.regex, novelty.fresh.map(filterText), ctx.signal)
-    : null;
+  const regexHits = settings.match?.regex ? await ctx.parser.testRegex(settings.match.regex, novelty.fresh.map(filterText), ctx.signal) : null;
   return {
-    fresh: novelty.fresh, regexHits,
+    fresh: novelty.fresh,
+    regexHits,
     result: { seenKeys: novelty.seenKeys, fingerprints: novelty.fingerprints, sourceChecks },
   };
 }
@@ -76,19 +79,25 @@ export async function detectFresh(
  * `include_backfill` the most recent few. `lexical: false` leaves relevance to the query to a model.
  */
 export function selectReported(
-  ctx: ProcessorContext, settings: EventStreamSettings, fresh: SourcedItem[], regexHits: boolean[] | null, lexical = true,
+  ctx: ProcessorContext,
+  settings: EventStreamSettings,
+  fresh: SourcedItem[],
+  regexHits: boolean[] | null,
+  lexical = true,
 ): SourcedItem[] {
   const terms = queryTerms(settings.query);
   const policy = settings.advanced_settings?.source_policy;
   const after = policy?.after_date ? Date.parse(policy.after_date) : undefined;
   const excluded = (policy?.exclude_domains ?? []).map((d) => d.toLowerCase().replace(/^\*?\.?/, ''));
   const passes = compileFilter(settings.match, { regex: false });
-  let chosen = fresh.filter((item, i) =>
-    (!lexical || matchesQuery(terms, `${item.title ?? ''} ${item.summary ?? ''} ${item.section ?? ''}`))
-    && passes(filterText(item))
-    && (regexHits === null || regexHits[i])
-    && !(after !== undefined && item.publishedAt && item.publishedAt.getTime() < after)
-    && !isExcluded(item.link, excluded));
+  let chosen = fresh.filter(
+    (item, i) =>
+      (!lexical || matchesQuery(terms, `${item.title ?? ''} ${item.summary ?? ''} ${item.section ?? ''}`)) &&
+      passes(filterText(item)) &&
+      (regexHits === null || regexHits[i]) &&
+      !(after !== undefined && item.publishedAt && item.publishedAt.getTime() < after) &&
+      !isExcluded(item.link, excluded),
+  );
   chosen = chosen.sort(byDateAscending);
   if (ctx.isFirstExecution) {
     chosen = settings.include_backfill
@@ -111,6 +120,10 @@ function byDateAscending(a: SourcedItem, b: SourcedItem): number {
 function isExcluded(link: string | null, excluded: string[]): boolean {
   if (!link || excluded.length === 0) return false;
   let host: string;
-  try { host = new URL(link).hostname.toLowerCase(); } catch { return false; }
+  try {
+    host = new URL(link).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
   return excluded.some((d) => host === d || host.endsWith(`.${d}`));
 }

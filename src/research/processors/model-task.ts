@@ -9,24 +9,37 @@ import { readPageText, type PageText } from './page-text.js';
 import { citedExcerptFound, deriveSchema } from '../citations.js';
 
 /** One citation the model gives for a field: the page, the exact excerpt, why, how sure. */
-interface ModelCitation { field: string; url: string; excerpt: string; reasoning?: string; confidence?: Confidence }
-interface ModelAnswer { output: unknown; citations: ModelCitation[] }
+interface ModelCitation {
+  field: string;
+  url: string;
+  excerpt: string;
+  reasoning?: string;
+  confidence?: Confidence;
+}
+interface ModelAnswer {
+  output: unknown;
+  citations: ModelCitation[];
+}
 
 const CITATIONS = {
   type: 'array',
   items: {
     type: 'object',
     properties: {
-      field: { type: 'string' }, url: { type: 'string' }, excerpt: { type: 'string' },
-      reasoning: { type: 'string' }, confidence: { type: 'string', enum: ['low', 'medium', 'high'] },
+      field: { type: 'string' },
+      url: { type: 'string' },
+      excerpt: { type: 'string' },
+      reasoning: { type: 'string' },
+      confidence: { type: 'string', enum: ['low', 'medium', 'high'] },
     },
     required: ['field', 'url', 'excerpt'],
   },
 };
 
-const SYSTEM = 'You fill an output from the numbered web pages only. For every field you fill, give a citation: '
-  + 'the page URL and an excerpt copied exactly, word for word, from that page\'s text. Use null for anything the pages '
-  + 'do not state; never guess or use outside knowledge. Citations of a text output use the field name "output".';
+const SYSTEM =
+  'You fill an output from the numbered web pages only. For every field you fill, give a citation: ' +
+  "the page URL and an excerpt copied exactly, word for word, from that page's text. Use null for anything the pages " +
+  'do not state; never guess or use outside knowledge. Citations of a text output use the field name "output".';
 
 /**
  * Runs a task with a model (`base` and up): read the pages (named, or found by search), have the
@@ -35,7 +48,9 @@ const SYSTEM = 'You fill an output from the numbered web pages only. For every f
  */
 export async function runModelTask(
   deps: { http: OutboundClient; parser: SourceParser; model: ModelClient; tier: ResearchTier },
-  task: LiteTask & { urls: string[] }, work: ModelWork, progress: Progress,
+  task: LiteTask & { urls: string[] },
+  work: ModelWork,
+  progress: Progress,
 ): Promise<Extraction> {
   const query = queryOf(task.input);
   await progress('plan', `Reading ${task.urls.length} page${task.urls.length === 1 ? '' : 's'}: ${task.urls.join(', ')}`);
@@ -56,20 +71,25 @@ export async function runModelTask(
   const spec = task.spec;
   const outputSchema = spec.type === 'json' ? spec.json_schema : spec.type === 'text' ? { type: 'string' } : { type: 'object' };
   const described = spec.type === 'text' && spec.description ? `\nThe text output should be: ${spec.description}` : '';
-  const answer = await deps.model.json<ModelAnswer>({
-    name: 'task_output', system: SYSTEM,
-    schema: { type: 'object', properties: { output: outputSchema, citations: CITATIONS }, required: ['output', 'citations'] },
-    user: `Task: ${query}${described}\n\n${pages.map((p, i) => `[${i}] ${p.url}\n${p.text.slice(0, deps.tier.chars)}`).join('\n\n')}`,
-  }, work);
+  const answer = await deps.model.json<ModelAnswer>(
+    {
+      name: 'task_output',
+      system: SYSTEM,
+      schema: { type: 'object', properties: { output: outputSchema, citations: CITATIONS }, required: ['output', 'citations'] },
+      user: `Task: ${query}${described}\n\n${pages.map((p, i) => `[${i}] ${p.url}\n${p.text.slice(0, deps.tier.chars)}`).join('\n\n')}`,
+    },
+    work,
+  );
   await progress('result', 'Filled the output from the pages; checked every cited excerpt against its page');
   if (spec.type === 'text') {
     const content = typeof answer.output === 'string' ? answer.output : JSON.stringify(answer.output);
     return { output: { type: 'text', content, basis: [fieldBasis('output', content, answer.citations, pages)] } };
   }
   const content = (answer.output && typeof answer.output === 'object' ? answer.output : {}) as Record<string, unknown>;
-  const fields = spec.type === 'json' ? Object.keys((spec.json_schema.properties ?? {})) : Object.keys(content);
+  const fields = spec.type === 'json' ? Object.keys(spec.json_schema.properties ?? {}) : Object.keys(content);
   const output: TaskOutput = {
-    type: 'json', content,
+    type: 'json',
+    content,
     basis: (fields.length > 0 ? fields : Object.keys(content)).map((field) => fieldBasis(field, content[field], answer.citations, pages)),
   };
   return spec.type === 'auto' ? { output, outputSchema: deriveSchema(content) } : { output };
@@ -88,9 +108,14 @@ function fieldBasis(field: string, value: unknown, citations: ModelCitation[], p
   const byUrl = new Map<string, string[]>();
   for (const { citation } of verified) byUrl.set(citation.url, [...(byUrl.get(citation.url) ?? []), citation.excerpt]);
   const unverified = checked.length - verified.length;
-  const note = verified.length === 0
-    ? (own.length === 0 ? 'The model cited no excerpt for this value: it is unverified.' : 'No cited excerpt was found on the page it cites: the value is unverified.')
-    : unverified > 0 ? `${unverified} cited excerpt(s) were not found on their page and are left out.` : 'Every cited excerpt was found on its page.';
+  const note =
+    verified.length === 0
+      ? own.length === 0
+        ? 'The model cited no excerpt for this value: it is unverified.'
+        : 'No cited excerpt was found on the page it cites: the value is unverified.'
+      : unverified > 0
+        ? `${unverified} cited excerpt(s) were not found on their page and are left out.`
+        : 'Every cited excerpt was found on its page.';
   return {
     field,
     citations: [...byUrl].map(([url, excerpts]) => ({ url, excerpts })),

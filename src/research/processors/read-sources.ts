@@ -5,32 +5,34 @@ import { failureKey, HttpStatusError } from './source-failures.js';
 import type { SourcedItem } from '../items/sourced-item.js';
 
 /** What reading one named source gave: its feeds' items, or why it failed (`errorKey`: see failureKey). */
-export type SourceReading =
-  | { source: string; url: string; items: SourcedItem[] }
-  | { source: string; url: string; error: string; errorKey: string };
+export type SourceReading = { source: string; url: string; items: SourcedItem[] } | { source: string; url: string; error: string; errorKey: string };
 
 const FEED_ACCEPT = 'application/feed+json, application/atom+xml, application/rss+xml, application/xml;q=0.9, text/html;q=0.8, */*;q=0.5';
 
 /** Reads every source of a monitor; a failing source is reported, never thrown. */
-export async function readSources(
-  http: OutboundClient, parser: SourceParser, sources: MonitorSources, signal: AbortSignal,
-): Promise<SourceReading[]> {
+export async function readSources(http: OutboundClient, parser: SourceParser, sources: MonitorSources, signal: AbortSignal): Promise<SourceReading[]> {
   const named = [
     ...sources.urls.map((url) => ({ source: url, urls: [url] })),
     ...sources.domains.map((domain) => ({ source: domain, urls: homePages(domain) })),
   ];
-  return Promise.all(named.map(async ({ source, urls }) => {
-    const tried = { url: urls[0] };
-    try {
-      return { source, url: tried.url, items: await readFirstReachable(http, parser, urls, signal, tried) };
-    } catch (err) {
-      return { source, url: tried.url, error: err instanceof Error ? err.message : String(err), errorKey: failureKey(err) };
-    }
-  }));
+  return Promise.all(
+    named.map(async ({ source, urls }) => {
+      const tried = { url: urls[0] };
+      try {
+        return { source, url: tried.url, items: await readFirstReachable(http, parser, urls, signal, tried) };
+      } catch (err) {
+        return { source, url: tried.url, error: err instanceof Error ? err.message : String(err), errorKey: failureKey(err) };
+      }
+    }),
+  );
 }
 
 async function readFirstReachable(
-  http: OutboundClient, parser: SourceParser, urls: string[], signal: AbortSignal, tried: { url: string },
+  http: OutboundClient,
+  parser: SourceParser,
+  urls: string[],
+  signal: AbortSignal,
+  tried: { url: string },
 ): Promise<SourcedItem[]> {
   let lastError: unknown;
   for (const url of urls) {
@@ -53,11 +55,13 @@ async function readFeedOrPage(http: OutboundClient, parser: SourceParser, url: s
   const fetched = await get(http, url, signal);
   const reading = await parser.readBody(fetched, signal);
   if ('items' in reading) return reading.items;
-  const feeds = await Promise.all(reading.advertised.map(async (feedUrl) => {
-    const items = await parser.readFeed(await get(http, feedUrl, signal), signal);
-    if (!items) throw new Error(`${feedUrl}, advertised by ${url}, is not a feed`);
-    return items;
-  }));
+  const feeds = await Promise.all(
+    reading.advertised.map(async (feedUrl) => {
+      const items = await parser.readFeed(await get(http, feedUrl, signal), signal);
+      if (!items) throw new Error(`${feedUrl}, advertised by ${url}, is not a feed`);
+      return items;
+    }),
+  );
   return feeds.flat();
 }
 

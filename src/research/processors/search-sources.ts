@@ -15,29 +15,48 @@ export const SEARCH_SOURCE = 'web search';
  * is a failing source: its item waits for an execution that can read what it would cite.
  */
 export async function searchReadings(
-  ctx: ProcessorContext, search: SearchClient, settings: EventStreamSettings, tier: Pick<ResearchTier, 'chars'>,
+  ctx: ProcessorContext,
+  search: SearchClient,
+  settings: EventStreamSettings,
+  tier: Pick<ResearchTier, 'chars'>,
 ): Promise<SourceReading[]> {
   const policy = settings.advanced_settings?.source_policy;
   let results;
   try {
     results = await search.search(ctx.http, settings.query, {
-      includeDomains: policy?.include_domains, excludeDomains: policy?.exclude_domains, afterDate: policy?.after_date, signal: ctx.signal,
+      includeDomains: policy?.include_domains,
+      excludeDomains: policy?.exclude_domains,
+      afterDate: policy?.after_date,
+      signal: ctx.signal,
     });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     return [{ source: SEARCH_SOURCE, url: '', error: `the web search failed: ${message}`, errorKey: 'search' }];
   }
-  return Promise.all(results.map(async (result): Promise<SourceReading> => {
-    const item = {
-      guid: null, link: result.url, title: result.title, summary: result.content, author: null,
-      publishedAt: result.publishedAt, feedUrl: result.url, feedTitle: result.title, origin: 'page' as const,
-    };
-    try {
-      const page = await readPageText(ctx.http, ctx.parser, result.url, settings.query, ctx.signal);
-      const text = page.text.trim() || result.content || '';
-      return { source: result.url, url: page.url, items: [{ ...item, title: result.title ?? page.title, summary: text.slice(0, Math.max(500, tier.chars)) }] };
-    } catch (err) {
-      return { source: result.url, url: result.url, error: err instanceof Error ? err.message : String(err), errorKey: 'page' };
-    }
-  }));
+  return Promise.all(
+    results.map(async (result): Promise<SourceReading> => {
+      const item = {
+        guid: null,
+        link: result.url,
+        title: result.title,
+        summary: result.content,
+        author: null,
+        publishedAt: result.publishedAt,
+        feedUrl: result.url,
+        feedTitle: result.title,
+        origin: 'page' as const,
+      };
+      try {
+        const page = await readPageText(ctx.http, ctx.parser, result.url, settings.query, ctx.signal);
+        const text = page.text.trim() || result.content || '';
+        return {
+          source: result.url,
+          url: page.url,
+          items: [{ ...item, title: result.title ?? page.title, summary: text.slice(0, Math.max(500, tier.chars)) }],
+        };
+      } catch (err) {
+        return { source: result.url, url: result.url, error: err instanceof Error ? err.message : String(err), errorKey: 'page' };
+      }
+    }),
+  );
 }

@@ -6,7 +6,8 @@ import type { SourcedItem } from '../items/sourced-item.js';
 import { createModelClient } from '../model.js';
 import { semanticCandidates } from './semantic-rank.js';
 
-const item = (title: string, summary: string): SourcedItem => ({ title, summary, link: `http://127.0.0.1/${title}`, feedUrl: 'http://127.0.0.1/feed', feedTitle: null } as SourcedItem);
+const item = (title: string, summary: string): SourcedItem =>
+  ({ title, summary, link: `http://127.0.0.1/${title}`, feedUrl: 'http://127.0.0.1/feed', feedTitle: null }) as SourcedItem;
 
 // The fixture embeds a text as its letter counts: the same letters are the same vector.
 describe('semantic candidates (embeddings)', () => {
@@ -16,7 +17,10 @@ describe('semantic candidates (embeddings)', () => {
     server = await startOpenAiFixture();
     http = createOutboundClient({ allowNetworks: ['127.0.0.0/8'], userAgent: 'test' });
   });
-  after(async () => { await http.close(); await server.close(); });
+  after(async () => {
+    await http.close();
+    await server.close();
+  });
   const work = (model: { meter(): any }) => ({ deadline: Date.now() + 10_000, signal: new AbortController().signal, usage: model.meter() });
 
   it('drops near-duplicates and keeps the candidates closest to the query, in their order', async () => {

@@ -13,9 +13,7 @@ const EMBEDDED_CHARS = 1000;
  * original order. Without an embedding model, or when embedding fails, the newest `limit` (the
  * order the candidates came in) as before: ranking narrows what is judged, never decides it.
  */
-export async function semanticCandidates(
-  model: ModelClient, query: string, candidates: SourcedItem[], limit: number, work: ModelWork,
-): Promise<SourcedItem[]> {
+export async function semanticCandidates(model: ModelClient, query: string, candidates: SourcedItem[], limit: number, work: ModelWork): Promise<SourcedItem[]> {
   const newest = candidates.slice(-limit);
   if (!model.canEmbed || candidates.length === 0) return newest;
   let vectors: number[][];

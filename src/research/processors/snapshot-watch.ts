@@ -30,12 +30,14 @@ export const snapshotWatch: Processor = {
       outcome: {
         kind: 'events',
         warnings,
-        events: [{
-          kind: 'snapshot',
-          eventDate: new Date(ctx.clock()).toISOString().slice(0, 10),
-          changedOutput: changed,
-          previousOutput: previous ?? emptyLike(next),
-        }],
+        events: [
+          {
+            kind: 'snapshot',
+            eventDate: new Date(ctx.clock()).toISOString().slice(0, 10),
+            changedOutput: changed,
+            previousOutput: previous ?? emptyLike(next),
+          },
+        ],
       },
       seenKeys: [],
       latestSnapshot: next,
@@ -49,7 +51,8 @@ export const snapshotWatch: Processor = {
  * as `lite` with a warning that says so.
  */
 async function rerunTask(
-  ctx: ProcessorContext, task: SnapshotSettings['task'],
+  ctx: ProcessorContext,
+  task: SnapshotSettings['task'],
 ): Promise<{ extraction: Extraction; warnings?: string[]; modelUsage?: ModelUsage }> {
   const liteTask = { input: task.input, spec: task.output_spec, sourcePolicy: task.source_policy };
   const urls = targetUrls(liteTask);
@@ -60,7 +63,9 @@ async function rerunTask(
   const usage = ctx.model.meter();
   const extraction = await runModelTask(
     { http: ctx.http, parser: ctx.parser, model: ctx.model, tier: tierOf(ctx.monitor.processor) },
-    { ...liteTask, urls }, { deadline: ctx.deadline, signal: ctx.signal, usage }, () => {},
+    { ...liteTask, urls },
+    { deadline: ctx.deadline, signal: ctx.signal, usage },
+    () => {},
   );
   return { extraction, modelUsage: usage.snapshot() };
 }

@@ -3,7 +3,10 @@ import { OutboundError } from '../../outbound/http.js';
 
 /** A source answered with a status that is not a success. */
 export class HttpStatusError extends Error {
-  constructor(readonly url: string, readonly status: number) {
+  constructor(
+    readonly url: string,
+    readonly status: number,
+  ) {
     super(`${url} answered HTTP ${status}`);
     this.name = 'HttpStatusError';
   }

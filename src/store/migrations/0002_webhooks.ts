@@ -2,11 +2,15 @@ import { sql, type Kysely } from 'kysely';
 
 /** The webhook outbox (deliveries), endpoint health, account notices and signing-key settings. */
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('accounts').addColumn('webhook_key_mode', 'text', (c) => c.notNull().defaultTo('raw')).execute();
+  await db.schema
+    .alterTable('accounts')
+    .addColumn('webhook_key_mode', 'text', (c) => c.notNull().defaultTo('raw'))
+    .execute();
   await db.schema.alterTable('accounts').addColumn('previous_webhook_secret', 'text').execute();
   await db.schema.alterTable('accounts').addColumn('previous_secret_until', 'bigint').execute();
 
-  await db.schema.createTable('webhook_deliveries')
+  await db.schema
+    .createTable('webhook_deliveries')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('account_id', 'text', (c) => c.notNull())
     .addColumn('resource_type', 'text', (c) => c.notNull())
@@ -27,11 +31,16 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   // The claim's order (first attempts first, then by due time) read straight off the index, so a
   // claim never sorts the backlog.
-  await db.schema.createIndex('deliveries_due').on('webhook_deliveries').columns(['attempts', 'next_attempt_at'])
-    .where(sql.ref('status'), '=', 'pending').execute();
+  await db.schema
+    .createIndex('deliveries_due')
+    .on('webhook_deliveries')
+    .columns(['attempts', 'next_attempt_at'])
+    .where(sql.ref('status'), '=', 'pending')
+    .execute();
   await db.schema.createIndex('deliveries_by_account').on('webhook_deliveries').columns(['account_id', 'created_at']).execute();
 
-  await db.schema.createTable('webhook_endpoints')
+  await db.schema
+    .createTable('webhook_endpoints')
     .addColumn('account_id', 'text', (c) => c.notNull())
     .addColumn('url', 'text', (c) => c.notNull())
     .addColumn('status', 'text', (c) => c.notNull())
@@ -42,7 +51,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('webhook_endpoints_pk', ['account_id', 'url'])
     .execute();
 
-  await db.schema.createTable('account_notices')
+  await db.schema
+    .createTable('account_notices')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('account_id', 'text', (c) => c.notNull())
     .addColumn('kind', 'text', (c) => c.notNull())

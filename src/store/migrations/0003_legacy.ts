@@ -6,7 +6,8 @@ import type { Kysely } from 'kysely';
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('monitors').addColumn('cadence', 'text').execute();
-  await db.schema.createTable('test_event_groups')
+  await db.schema
+    .createTable('test_event_groups')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('account_id', 'text', (c) => c.notNull())
     .addColumn('monitor_id', 'text', (c) => c.notNull())

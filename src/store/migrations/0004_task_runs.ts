@@ -5,7 +5,8 @@ import type { Kysely } from 'kysely';
  * messages every SSE connection replays.
  */
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.createTable('task_runs')
+  await db.schema
+    .createTable('task_runs')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('account_id', 'text', (c) => c.notNull())
     .addColumn('status', 'text', (c) => c.notNull())
@@ -23,7 +24,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('modified_at', 'bigint', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('task_runs_open').on('task_runs').columns(['status', 'created_at']).execute();
-  await db.schema.createTable('task_run_messages')
+  await db.schema
+    .createTable('task_run_messages')
     .addColumn('run_id', 'text', (c) => c.notNull())
     .addColumn('seq', 'integer', (c) => c.notNull())
     .addColumn('type', 'text', (c) => c.notNull())

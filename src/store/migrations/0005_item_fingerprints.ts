@@ -5,7 +5,8 @@ import type { Kysely } from 'kysely';
  * edits, or reached through another source, is recognised in later executions too.
  */
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.createTable('item_fingerprints')
+  await db.schema
+    .createTable('item_fingerprints')
     .addColumn('monitor_id', 'text', (c) => c.notNull())
     .addColumn('item_key', 'text', (c) => c.notNull())
     .addColumn('simhash', 'text', (c) => c.notNull())

@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely';
 
 /** Per-source health of each monitor: consecutive failures, last success and last error (noise control). */
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.createTable('source_health')
+  await db.schema
+    .createTable('source_health')
     .addColumn('monitor_id', 'text', (c) => c.notNull())
     .addColumn('source', 'text', (c) => c.notNull())
     .addColumn('url', 'text')

@@ -14,14 +14,16 @@ import { sql, type Kysely } from 'kysely';
  */
 export async function up(db: Kysely<any>): Promise<void> {
   // A literal predicate: a partial index serves only queries that repeat it (a bound parameter does not).
-  await db.schema.createIndex('events_by_monitor_reported').on('events').columns(['monitor_id', 'seq'])
-    .where(sql.ref('kind'), '<>', sql.lit('completion')).execute();
+  await db.schema
+    .createIndex('events_by_monitor_reported')
+    .on('events')
+    .columns(['monitor_id', 'seq'])
+    .where(sql.ref('kind'), '<>', sql.lit('completion'))
+    .execute();
   await db.schema.createIndex('events_of_execution').on('events').columns(['execution_id', 'monitor_id', 'seq']).execute();
   await db.schema.dropIndex('events_by_execution').ifExists().execute();
-  await db.schema.createIndex('monitors_by_account_status').on('monitors')
-    .columns(['account_id', 'status', 'created_at', 'id']).execute();
+  await db.schema.createIndex('monitors_by_account_status').on('monitors').columns(['account_id', 'status', 'created_at', 'id']).execute();
   await db.schema.createIndex('monitors_by_account_id').on('monitors').columns(['account_id', 'id']).execute();
-  await db.schema.createIndex('deliveries_by_account_created').on('webhook_deliveries')
-    .columns(['account_id', 'created_at', 'id']).execute();
+  await db.schema.createIndex('deliveries_by_account_created').on('webhook_deliveries').columns(['account_id', 'created_at', 'id']).execute();
   await db.schema.dropIndex('deliveries_by_account').ifExists().execute();
 }

@@ -7,7 +7,8 @@ import type { DialectInfo } from '../dialect.js';
  * stream and webhooks read.
  */
 export async function up(db: Kysely<any>, dialect: DialectInfo): Promise<void> {
-  await db.schema.createTable('eval_monitors')
+  await db.schema
+    .createTable('eval_monitors')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('account_id', 'text', (c) => c.notNull())
     .addColumn('name', 'text', (c) => c.notNull())
@@ -19,7 +20,8 @@ export async function up(db: Kysely<any>, dialect: DialectInfo): Promise<void> {
     .execute();
   await db.schema.createIndex('eval_monitors_by_account').on('eval_monitors').columns(['account_id', 'created_at']).execute();
 
-  await db.schema.createTable('eval_files')
+  await db.schema
+    .createTable('eval_files')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('account_id', 'text', (c) => c.notNull())
     .addColumn('name', 'text', (c) => c.notNull())
@@ -29,7 +31,8 @@ export async function up(db: Kysely<any>, dialect: DialectInfo): Promise<void> {
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
 
-  await db.schema.createTable('evaluations')
+  await db.schema
+    .createTable('evaluations')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('monitor_id', 'text', (c) => c.notNull())
     .addColumn('account_id', 'text', (c) => c.notNull())
@@ -52,11 +55,16 @@ export async function up(db: Kysely<any>, dialect: DialectInfo): Promise<void> {
     .addColumn('finished_at', 'bigint')
     .execute();
   // Only claimable work is in this index, so a claim's cost does not grow with finished history.
-  await db.schema.createIndex('evaluations_open').on('evaluations').columns(['created_at', 'id'])
-    .where(sql.ref('status'), 'in', sql`('queued', 'in_progress')`).execute();
+  await db.schema
+    .createIndex('evaluations_open')
+    .on('evaluations')
+    .columns(['created_at', 'id'])
+    .where(sql.ref('status'), 'in', sql`('queued', 'in_progress')`)
+    .execute();
   await db.schema.createIndex('evaluations_by_monitor').on('evaluations').columns(['monitor_id', 'created_at', 'id']).execute();
 
-  await db.schema.createTable('evaluation_log')
+  await db.schema
+    .createTable('evaluation_log')
     .addColumn('seq', dialect.logPositionType, (c) => dialect.logPositionColumn(c))
     .addColumn('monitor_id', 'text', (c) => c.notNull())
     .addColumn('evaluation_id', 'text', (c) => c.notNull())

@@ -8,7 +8,8 @@ import type { DialectInfo } from '../dialect.js';
  * replays and follows.
  */
 export async function up(db: Kysely<any>, dialect: DialectInfo): Promise<void> {
-  await db.schema.createTable('findall_runs')
+  await db.schema
+    .createTable('findall_runs')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('account_id', 'text', (c) => c.notNull())
     .addColumn('status', 'text', (c) => c.notNull())
@@ -30,10 +31,10 @@ export async function up(db: Kysely<any>, dialect: DialectInfo): Promise<void> {
     .addColumn('modified_at', 'bigint', (c) => c.notNull())
     .execute();
   // Only runs with work are in this index, so a claim's cost does not grow with finished runs.
-  await db.schema.createIndex('findall_runs_open').on('findall_runs').columns(['created_at', 'id'])
-    .where(sql.ref('work'), 'is not', null).execute();
+  await db.schema.createIndex('findall_runs_open').on('findall_runs').columns(['created_at', 'id']).where(sql.ref('work'), 'is not', null).execute();
 
-  await db.schema.createTable('findall_candidates')
+  await db.schema
+    .createTable('findall_candidates')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('run_id', 'text', (c) => c.notNull())
     .addColumn('ordinal', 'integer', (c) => c.notNull())
@@ -51,7 +52,8 @@ export async function up(db: Kysely<any>, dialect: DialectInfo): Promise<void> {
   await db.schema.createIndex('findall_candidates_by_key').on('findall_candidates').columns(['run_id', 'seed_key']).unique().execute();
   await db.schema.createIndex('findall_candidates_by_run').on('findall_candidates').columns(['run_id', 'ordinal']).execute();
 
-  await db.schema.createTable('findall_events')
+  await db.schema
+    .createTable('findall_events')
     .addColumn('seq', dialect.logPositionType, (c) => dialect.logPositionColumn(c))
     .addColumn('run_id', 'text', (c) => c.notNull())
     .addColumn('type', 'text', (c) => c.notNull())

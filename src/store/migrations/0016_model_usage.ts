@@ -5,7 +5,8 @@ import type { Kysely } from 'kysely';
  * task run, written in the transaction that commits its outcome, so usage is counted exactly once.
  */
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.createTable('model_usage')
+  await db.schema
+    .createTable('model_usage')
     .addColumn('work_kind', 'text', (c) => c.notNull())
     .addColumn('work_id', 'text', (c) => c.notNull())
     .addColumn('account_id', 'text', (c) => c.notNull())

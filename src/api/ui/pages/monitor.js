@@ -25,8 +25,13 @@ export async function monitorPage(context, id) {
     h('h1.wrap', { text: title }),
     factsBox,
     actions(monitor, path),
-    h('section', { 'aria-labelledby': 'events-title' }, h('h2', { id: 'events-title', text: 'Events' }),
-      h('p.hint', { text: 'New events appear here as they are found.' }), timeline),
+    h(
+      'section',
+      { 'aria-labelledby': 'events-title' },
+      h('h2', { id: 'events-title', text: 'Events' }),
+      h('p.hint', { text: 'New events appear here as they are found.' }),
+      timeline,
+    ),
     h('section', { 'aria-labelledby': 'sources-title' }, h('h2', { id: 'sources-title', text: 'Source health' }), sources),
     monitor.status === 'active' ? editSection(monitor, path) : null,
     h('section', { 'aria-labelledby': 'deliveries-title' }, h('h2', { id: 'deliveries-title', text: 'Recent webhook deliveries' }), deliveries),
@@ -52,22 +57,39 @@ function facts(m) {
     ['Webhook', m.webhook?.url ?? 'None'],
     ['Created', time(m.created_at)],
   ];
-  if (m.type === 'snapshot') rows.splice(2, 0, ['Task run', h('a', { href: `#/tasks/${encodeURIComponent(m.settings.task_run_id)}`, text: m.settings.task_run_id })]);
-  return h('dl.facts', {}, rows.map(([k, v]) => [h('dt', { text: k }), h('dd', {}, v)]));
+  if (m.type === 'snapshot')
+    rows.splice(2, 0, ['Task run', h('a', { href: `#/tasks/${encodeURIComponent(m.settings.task_run_id)}`, text: m.settings.task_run_id })]);
+  return h(
+    'dl.facts',
+    {},
+    rows.map(([k, v]) => [h('dt', { text: k }), h('dd', {}, v)]),
+  );
 }
 
 function actions(m, path) {
   if (m.status !== 'active') return h('p', { text: 'This monitor is cancelled: it no longer runs.' });
-  return h('div.actions', {},
-    h('button', { type: 'button', id: 'run-now', text: 'Run now', onclick: action(async () => {
-      await api('POST', `${path}/trigger`);
-      announce('Run started; its outcome will appear in the timeline.');
-    }) }),
-    h('button.danger', { type: 'button', text: 'Cancel monitor', onclick: action(async () => {
-      if (!confirm('Cancel this monitor? This cannot be undone.')) return;
-      await api('POST', `${path}/cancel`);
-      location.hash = '#/monitors';
-    }) }));
+  return h(
+    'div.actions',
+    {},
+    h('button', {
+      type: 'button',
+      id: 'run-now',
+      text: 'Run now',
+      onclick: action(async () => {
+        await api('POST', `${path}/trigger`);
+        announce('Run started; its outcome will appear in the timeline.');
+      }),
+    }),
+    h('button.danger', {
+      type: 'button',
+      text: 'Cancel monitor',
+      onclick: action(async () => {
+        if (!confirm('Cancel this monitor? This cannot be undone.')) return;
+        await api('POST', `${path}/cancel`);
+        location.hash = '#/monitors';
+      }),
+    }),
+  );
 }
 
 /**
@@ -98,7 +120,11 @@ async function followEvents(context, path, timeline, changed) {
   let timer;
   const loop = async () => {
     if (context.stopped) return;
-    try { await poll(); } catch { /* a failed poll is retried at the next tick; a 401 has signed out already */ }
+    try {
+      await poll();
+    } catch {
+      /* a failed poll is retried at the next tick; a 401 has signed out already */
+    }
     if (!context.stopped) timer = setTimeout(loop, POLL_MS);
   };
   timer = setTimeout(loop, POLL_MS);
@@ -108,39 +134,67 @@ async function followEvents(context, path, timeline, changed) {
 async function loadSources(path, into) {
   try {
     const { sources } = await api('GET', `${path}/sources`);
-    into.replaceChildren(!sources.length ? h('p', { text: 'No source has been read yet.' }) : table('Source health',
-      ['Source', 'Status', 'Failures in a row', 'Last success', 'Last error'],
-      sources.map((s) => [h('span.wrap', { text: s.source }), badge(s.status, s.status === 'ok' ? 'good' : 'bad'),
-        String(s.consecutive_failures), time(s.last_success_at), s.last_error ? h('span.wrap', { text: s.last_error }) : '—'])));
-  } catch (error) { into.replaceChildren(alertBox(error.message)); }
+    into.replaceChildren(
+      !sources.length
+        ? h('p', { text: 'No source has been read yet.' })
+        : table(
+            'Source health',
+            ['Source', 'Status', 'Failures in a row', 'Last success', 'Last error'],
+            sources.map((s) => [
+              h('span.wrap', { text: s.source }),
+              badge(s.status, s.status === 'ok' ? 'good' : 'bad'),
+              String(s.consecutive_failures),
+              time(s.last_success_at),
+              s.last_error ? h('span.wrap', { text: s.last_error }) : '—',
+            ]),
+          ),
+    );
+  } catch (error) {
+    into.replaceChildren(alertBox(error.message));
+  }
 }
 
 async function loadDeliveries(monitorId, into) {
   try {
     const page = await api('GET', `/v1/webhooks/deliveries${query({ resource_id: monitorId, limit: 10 })}`);
-    into.replaceChildren(page.deliveries?.length ? deliveriesTable(page.deliveries, () => loadDeliveries(monitorId, into))
-      : h('p', { text: 'No deliveries: set a webhook URL to have outcomes sent.' }));
-  } catch (error) { into.replaceChildren(alertBox(error.message)); }
+    into.replaceChildren(
+      page.deliveries?.length
+        ? deliveriesTable(page.deliveries, () => loadDeliveries(monitorId, into))
+        : h('p', { text: 'No deliveries: set a webhook URL to have outcomes sent.' }),
+    );
+  } catch (error) {
+    into.replaceChildren(alertBox(error.message));
+  }
 }
 
 /** Edit what the API lets change: frequency, webhook, and an event stream's query. */
 function editSection(m, path) {
-  const form = h('form', { id: 'edit-monitor', 'aria-labelledby': 'edit-title', novalidate: true },
+  const form = h(
+    'form',
+    { id: 'edit-monitor', 'aria-labelledby': 'edit-title', novalidate: true },
     field('Frequency', 'frequency', { value: m.frequency, autocomplete: 'off' }, 'A number and a unit: 1h, 6h, 1d, 1w.'),
     m.type === 'event_stream' ? field('Query', 'settings.query', { tag: 'textarea', rows: 3, value: m.settings.query }, 'Small wording changes only.') : null,
     field('Webhook URL', 'webhook.url', { type: 'url', value: m.webhook?.url ?? '', autocomplete: 'off' }, 'Empty to stop sending webhooks.'),
-    h('div.actions', {}, h('button', { type: 'submit', text: 'Save changes' })));
-  onSubmit(form, (v) => {
-    const body = {};
-    if (v.frequency.trim() !== m.frequency) body.frequency = v.frequency.trim();
-    if (v['settings.query'] !== undefined && v['settings.query'].trim() !== m.settings.query) {
-      body.type = 'event_stream';
-      body.settings = { query: v['settings.query'].trim() };
-    }
-    const url = v['webhook.url'].trim();
-    if (url !== (m.webhook?.url ?? '')) body.webhook = url ? { url, event_types: m.webhook?.event_types } : null;
-    if (!Object.keys(body).length) throw new Error('Nothing changed.');
-    return api('POST', `${path}/update`, body);
-  }, () => { announce('Saved.'); window.dispatchEvent(new HashChangeEvent('hashchange')); });
+    h('div.actions', {}, h('button', { type: 'submit', text: 'Save changes' })),
+  );
+  onSubmit(
+    form,
+    (v) => {
+      const body = {};
+      if (v.frequency.trim() !== m.frequency) body.frequency = v.frequency.trim();
+      if (v['settings.query'] !== undefined && v['settings.query'].trim() !== m.settings.query) {
+        body.type = 'event_stream';
+        body.settings = { query: v['settings.query'].trim() };
+      }
+      const url = v['webhook.url'].trim();
+      if (url !== (m.webhook?.url ?? '')) body.webhook = url ? { url, event_types: m.webhook?.event_types } : null;
+      if (!Object.keys(body).length) throw new Error('Nothing changed.');
+      return api('POST', `${path}/update`, body);
+    },
+    () => {
+      announce('Saved.');
+      window.dispatchEvent(new HashChangeEvent('hashchange'));
+    },
+  );
   return h('section', { 'aria-labelledby': 'edit-title' }, h('h2', { id: 'edit-title', text: 'Edit' }), form);
 }
