@@ -83,9 +83,4 @@ export default tseslint.config(
     files: ['src/store/migrations/*.ts'],
     rules: { 'max-lines-per-function': 'off', '@typescript-eslint/no-explicit-any': 'off' },
   },
-  {
-    // TODO config split by libraries branch
-    files: ['src/config.ts'],
-    rules: { 'max-lines': 'off', 'max-lines-per-function': 'off' },
-  },
 );
