@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { LogFanout, LogRow, LogSource } from '../delivery/log-fanout.js';
-import { openSse } from './sse.js';
+import type { LogFanout, LogRow, LogSink, LogSource } from '../delivery/log-fanout.js';
+import { openSse, type SseStream } from './sse.js';
 
 /**
  * A subscriber whose socket holds this many unsent bytes is dropped (its connection closed) rather
@@ -49,75 +49,112 @@ export interface StreamWatch<R> {
 export function serveLogStream<R extends LogRow>(reply: FastifyReply, spec: LogStreamSpec<R>): Promise<void> {
   const stream = openSse(reply);
   return new Promise((resolve) => {
-    const activity = { lastWrite: Date.now() };
-    let finished = false;
     // A replay waiting for the socket to drain must not outlive the stream (a stop ends a stalled one).
     let onFinish!: () => void;
     const ended = new Promise<void>((r) => {
       onFinish = r;
     });
-    let position = spec.afterSeq;
-    const watch = spec.watch;
-    let idleTimer: NodeJS.Timeout | undefined;
-    const timer = setTimeout(() => finish(false), Math.min((spec.timeoutS ?? DEFAULT_STREAM_S) * 1000, MAX_TIMER_MS));
-    const pinger = startPinger(stream, activity);
-    const subscription = spec.fanout.subscribe(spec.source, spec.scope, spec.afterSeq, {
-      push: (row) => {
-        position = row.seq;
-        if (watch?.mayEnd(row)) ask(false);
-        const frame = spec.frame(row);
-        if (frame === undefined) return true;
-        activity.lastWrite = Date.now();
-        return stream.write(frame) <= MAX_BUFFERED_BYTES;
+    const served: Served<R> = {
+      spec,
+      stream,
+      activity: { lastWrite: Date.now() },
+      finished: false,
+      position: spec.afterSeq,
+      idleTimer: undefined,
+      stop: () => {},
+      settle: () => {
+        onFinish();
+        resolve();
       },
-      end: (reason) => finish(reason === 'dropped'),
-      drained: () => Promise.race([stream.drained(), ended]),
-    });
-    function finish(drop: boolean) {
-      if (finished) return;
-      finished = true;
+    };
+    const timer = setTimeout(() => finish(served, false), Math.min((spec.timeoutS ?? DEFAULT_STREAM_S) * 1000, MAX_TIMER_MS));
+    const pinger = startPinger(stream, served.activity);
+    const subscription = spec.fanout.subscribe(spec.source, spec.scope, spec.afterSeq, sinkOf(served, ended));
+    served.stop = () => {
       clearTimeout(timer);
       clearInterval(pinger);
-      clearTimeout(idleTimer);
+      clearTimeout(served.idleTimer);
       subscription.close();
-      if (drop) stream.destroy();
-      else stream.end();
-      onFinish();
-      resolve();
-    }
-    /** Runs the watch's check; a failed check is retried at the next idle round. */
-    function ask(idle: boolean) {
-      if (!watch || finished) return;
-      const at = position;
-      watch.check(at, idle).then(
-        (answer) => {
-          if (finished) return;
-          // A frame built for an older position would go out after newer rows: it is dropped.
-          if (answer.frame !== undefined && position === at) {
-            stream.write(answer.frame);
-            activity.lastWrite = Date.now();
-          }
-          if (answer.end) finish(false);
-        },
-        () => {},
-      );
-    }
-    /** Wakes when the stream has been idle `idleMs`, checks, and sleeps again. */
-    function idleRound() {
-      if (!watch || finished) return;
-      const due = activity.lastWrite + watch.idleMs - Date.now();
-      if (due > 0) {
-        idleTimer = setTimeout(idleRound, due);
-        return;
-      }
-      ask(true);
-      idleTimer = setTimeout(idleRound, watch.idleMs);
-    }
-    if (stream.closed.aborted) finish(false);
-    else stream.closed.addEventListener('abort', () => finish(false), { once: true });
-    ask(false);
-    if (watch) idleTimer = setTimeout(idleRound, watch.idleMs);
+    };
+    if (stream.closed.aborted) finish(served, false);
+    else stream.closed.addEventListener('abort', () => finish(served, false), { once: true });
+    ask(served, false);
+    const watch = spec.watch;
+    if (watch) served.idleTimer = setTimeout(() => idleRound(served), watch.idleMs);
   });
+}
+
+/** One stream while it runs: the state that `serveLogStream` and the functions below share. */
+interface Served<R extends LogRow> {
+  spec: LogStreamSpec<R>;
+  stream: SseStream;
+  activity: { lastWrite: number };
+  finished: boolean;
+  /** The last row handed to this stream. */
+  position: number;
+  idleTimer: NodeJS.Timeout | undefined;
+  /** Clears the stream's timers and closes its subscription (set once they exist). */
+  stop: () => void;
+  /** Resolves the stream's promise, and the `ended` that a waiting replay races. */
+  settle: () => void;
+}
+
+/** What the stream gives the fan-out: where its rows go, how it ends, and when it has drained. */
+function sinkOf<R extends LogRow>(served: Served<R>, ended: Promise<void>): LogSink<R> {
+  return {
+    push: (row) => {
+      served.position = row.seq;
+      if (served.spec.watch?.mayEnd(row)) ask(served, false);
+      const frame = served.spec.frame(row);
+      if (frame === undefined) return true;
+      served.activity.lastWrite = Date.now();
+      return served.stream.write(frame) <= MAX_BUFFERED_BYTES;
+    },
+    end: (reason) => finish(served, reason === 'dropped'),
+    drained: () => Promise.race([served.stream.drained(), ended]),
+  };
+}
+
+/** Ends the stream once: closed, or destroyed when `drop` (a subscriber too slow to keep up). */
+function finish<R extends LogRow>(served: Served<R>, drop: boolean): void {
+  if (served.finished) return;
+  served.finished = true;
+  served.stop();
+  if (drop) served.stream.destroy();
+  else served.stream.end();
+  served.settle();
+}
+
+/** Runs the watch's check; a failed check is retried at the next idle round. */
+function ask<R extends LogRow>(served: Served<R>, idle: boolean): void {
+  const watch = served.spec.watch;
+  if (!watch || served.finished) return;
+  const at = served.position;
+  watch.check(at, idle).then(
+    (answer) => {
+      if (served.finished) return;
+      // A frame built for an older position would go out after newer rows: it is dropped.
+      if (answer.frame !== undefined && served.position === at) {
+        served.stream.write(answer.frame);
+        served.activity.lastWrite = Date.now();
+      }
+      if (answer.end) finish(served, false);
+    },
+    () => {},
+  );
+}
+
+/** Wakes when the stream has been idle `idleMs`, checks, and sleeps again. */
+function idleRound<R extends LogRow>(served: Served<R>): void {
+  const watch = served.spec.watch;
+  if (!watch || served.finished) return;
+  const due = served.activity.lastWrite + watch.idleMs - Date.now();
+  if (due > 0) {
+    served.idleTimer = setTimeout(() => idleRound(served), due);
+    return;
+  }
+  ask(served, true);
+  served.idleTimer = setTimeout(() => idleRound(served), watch.idleMs);
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
   createEvalMonitor,
@@ -31,13 +31,20 @@ import type { LogFanout } from '../../delivery/log-fanout.js';
 
 const tags = ['Evaluation monitors (DeepRails)'];
 const errors = { 401: DeepRailsError, 404: DeepRailsError, 409: DeepRailsError, 422: DeepRailsError };
+const config = { deeprails: true };
+
+type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
+type Options = { deps: EvaluationCommandDeps; fanout: LogFanout };
 
 /** The DeepRails Monitor API (generation B, api.md §7.3), plus a resumable event stream per monitor. */
-export async function evaluationMonitorRoutes(parent: FastifyInstance, options: { deps: EvaluationCommandDeps; fanout: LogFanout }): Promise<void> {
+export async function evaluationMonitorRoutes(parent: FastifyInstance, options: Options): Promise<void> {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
-  const { deps } = options;
-  const config = { deeprails: true };
+  monitorRecordRoutes(app, options.deps);
+  monitorEventRoutes(app, options);
+}
 
+/** `/monitor` and `/monitor/{monitor_id}`: create, retrieve (with its latest evaluations) and update a monitor. */
+function monitorRecordRoutes(app: App, deps: EvaluationCommandDeps): void {
   app.post(
     '/monitor',
     {
@@ -90,7 +97,11 @@ export async function evaluationMonitorRoutes(parent: FastifyInstance, options: 
       return { monitor_id: m.id, status: m.status, modified_at: iso(m.updatedAt), name: m.name };
     },
   );
+}
 
+/** `/monitor/{monitor_id}/events…`: submit an evaluation, stream the monitor's events, retrieve one. */
+function monitorEventRoutes(app: App, options: Options): void {
+  const { deps } = options;
   app.post(
     '/monitor/:monitor_id/events',
     {

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import type { LogFanout } from '../../delivery/log-fanout.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
@@ -37,17 +37,24 @@ const errors = { 401: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse };
 const tags = ['FindAll'];
 const P = '/v1beta/findall';
 
+type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
+type Options = { deps: FindAllCommandDeps; findAllCreatesPerHour: number; fanout: LogFanout };
+
 /**
  * The FindAll API (`/v1beta/findall…`, api.md §6). The `parallel-beta` header is accepted and not
  * required: without it the V1 shapes are served all the same (the V0 API is not).
  */
-export async function findAllRoutes(
-  parent: FastifyInstance,
-  options: { deps: FindAllCommandDeps; findAllCreatesPerHour: number; fanout: LogFanout },
-): Promise<void> {
+export async function findAllRoutes(parent: FastifyInstance, options: Options): Promise<void> {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
-  const { deps } = options;
+  runRoutes(app, options);
+  runContentRoutes(app, options.deps);
+  eventRoutes(app, options);
+  searchRoutes(app, options.deps);
+}
 
+/** Ingest an objective, then create, retrieve and cancel a run. */
+function runRoutes(app: App, options: Options): void {
+  const { deps } = options;
   app.post(
     `${P}/ingest`,
     {
@@ -83,7 +90,10 @@ export async function findAllRoutes(
       return {};
     },
   );
+}
 
+/** A run's result and schema, and the two requests that add to it (extend, enrich). */
+function runContentRoutes(app: App, deps: FindAllCommandDeps): void {
   app.get(
     `${P}/runs/:findall_id/result`,
     {
@@ -136,7 +146,11 @@ export async function findAllRoutes(
     },
     async (request) => enrichFindAllRun(deps, request.account.id, request.params.findall_id, request.body),
   );
+}
 
+/** A run's events, streamed over SSE. */
+function eventRoutes(app: App, options: Options): void {
+  const { deps } = options;
   app.get(
     `${P}/runs/:findall_id/events`,
     {
@@ -154,7 +168,10 @@ export async function findAllRoutes(
       await streamFindAll(deps.store, options.fanout, run, after, request.query.timeout, reply);
     },
   );
+}
 
+/** Entity search for an objective without a run, and the older candidates form of it. */
+function searchRoutes(app: App, deps: FindAllCommandDeps): void {
   app.post(
     `${P}/entity-search`,
     {
