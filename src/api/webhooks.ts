@@ -108,6 +108,34 @@ function deliveryRoutes(parent: FastifyInstance, options: WebhookRouteOptions): 
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { store } = options;
 
+  deliveryListRoute(parent, store);
+
+  const DeliveryParams = Type.Object({ delivery_id: Type.String() });
+
+  app.get(
+    '/v1/webhooks/deliveries/:delivery_id',
+    {
+      schema: { tags, summary: 'One delivery with its payload', params: DeliveryParams, response: { 200: DeliveryView, ...errors } },
+    },
+    async (request) => wireDelivery(await requireDelivery(options, request.account.id, request.params.delivery_id), true),
+  );
+
+  app.post(
+    '/v1/webhooks/deliveries/:delivery_id/redeliver',
+    {
+      schema: { tags, summary: 'Send a delivery again (same webhook-id)', params: DeliveryParams, response: { 202: DeliveryView, ...errors } },
+    },
+    async (request, reply) => {
+      const delivery = await redeliverOne(options, request.account.id, request.params.delivery_id);
+      return reply.status(202).send(wireDelivery(delivery));
+    },
+  );
+  redeliverRangeRoute(parent, options);
+}
+
+/** The deliveries list, newest first, filtered by status, resource and event type. */
+function deliveryListRoute(parent: FastifyInstance, store: Store): void {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   app.get(
     '/v1/webhooks/deliveries',
     {
@@ -140,28 +168,11 @@ function deliveryRoutes(parent: FastifyInstance, options: WebhookRouteOptions): 
       return { deliveries: page.rows.map((d) => wireDelivery(d)), next_cursor: page.nextCursor };
     },
   );
+}
 
-  const DeliveryParams = Type.Object({ delivery_id: Type.String() });
-
-  app.get(
-    '/v1/webhooks/deliveries/:delivery_id',
-    {
-      schema: { tags, summary: 'One delivery with its payload', params: DeliveryParams, response: { 200: DeliveryView, ...errors } },
-    },
-    async (request) => wireDelivery(await requireDelivery(options, request.account.id, request.params.delivery_id), true),
-  );
-
-  app.post(
-    '/v1/webhooks/deliveries/:delivery_id/redeliver',
-    {
-      schema: { tags, summary: 'Send a delivery again (same webhook-id)', params: DeliveryParams, response: { 202: DeliveryView, ...errors } },
-    },
-    async (request, reply) => {
-      const delivery = await redeliverOne(options, request.account.id, request.params.delivery_id);
-      return reply.status(202).send(wireDelivery(delivery));
-    },
-  );
-
+/** Redeliver every delivery of a time range (failed ones by default). */
+function redeliverRangeRoute(parent: FastifyInstance, options: WebhookRouteOptions): void {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   app.post(
     '/v1/webhooks/deliveries/redeliver',
     {

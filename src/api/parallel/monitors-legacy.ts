@@ -50,41 +50,8 @@ export async function legacyMonitorRoutes(parent: FastifyInstance, options: { de
   // simulate_event's body is documented as arbitrary bytes, and ignored: accept any content type.
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, _body, done) => done(null, undefined));
 
+  legacyCreateRoute(parent, deps, options.monitorCreatesPerMinute);
   const live = (accountId: string, id: string) => liveMonitor(deps, accountId, id);
-
-  app.post(
-    '/v1alpha/monitors',
-    {
-      schema: {
-        tags,
-        summary: 'Create a monitor (frequency, or the deprecated cadence)',
-        body: LegacyCreateBody,
-        response: { 201: LegacyMonitorResponse, ...errors, 429: ErrorResponse },
-      },
-      config: createLimit(options.monitorCreatesPerMinute),
-    },
-    async (request, reply) => {
-      const b = request.body;
-      const frequency = b.frequency ?? (b.cadence ? CADENCE_FREQUENCIES[b.cadence] : undefined);
-      if (frequency === undefined) {
-        throw invalid(['body', 'frequency'], 'is required (or the deprecated cadence: hourly, daily, weekly or every_two_weeks)', 'missing');
-      }
-      const monitor = await createMonitor(deps, request.account.id, {
-        type: 'event_stream',
-        frequency,
-        cadence: b.cadence ?? null,
-        settings: given({
-          query: b.query,
-          output_schema: b.output_schema,
-          include_backfill: b.include_backfill,
-          advanced_settings: b.source_policy ? { source_policy: b.source_policy } : undefined,
-        }),
-        webhook: b.webhook ?? null,
-        metadata: b.metadata ?? null,
-      });
-      return reply.status(201).send(toLegacyMonitor(monitor));
-    },
-  );
 
   app.get(
     '/v1alpha/monitors/:monitor_id',
@@ -129,6 +96,44 @@ export async function legacyMonitorRoutes(parent: FastifyInstance, options: { de
   );
   legacyListRoutes(parent, deps);
   legacyEventRoutes(parent, deps);
+}
+
+/** Create: v1's create with the legacy body (a frequency, or the deprecated cadence). */
+function legacyCreateRoute(parent: FastifyInstance, deps: CommandDeps, monitorCreatesPerMinute: number): void {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+  app.post(
+    '/v1alpha/monitors',
+    {
+      schema: {
+        tags,
+        summary: 'Create a monitor (frequency, or the deprecated cadence)',
+        body: LegacyCreateBody,
+        response: { 201: LegacyMonitorResponse, ...errors, 429: ErrorResponse },
+      },
+      config: createLimit(monitorCreatesPerMinute),
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const frequency = b.frequency ?? (b.cadence ? CADENCE_FREQUENCIES[b.cadence] : undefined);
+      if (frequency === undefined) {
+        throw invalid(['body', 'frequency'], 'is required (or the deprecated cadence: hourly, daily, weekly or every_two_weeks)', 'missing');
+      }
+      const monitor = await createMonitor(deps, request.account.id, {
+        type: 'event_stream',
+        frequency,
+        cadence: b.cadence ?? null,
+        settings: given({
+          query: b.query,
+          output_schema: b.output_schema,
+          include_backfill: b.include_backfill,
+          advanced_settings: b.source_policy ? { source_policy: b.source_policy } : undefined,
+        }),
+        webhook: b.webhook ?? null,
+        metadata: b.metadata ?? null,
+      });
+      return reply.status(201).send(toLegacyMonitor(monitor));
+    },
+  );
 }
 
 /** A monitor of the account that is not cancelled ("deleted" here); else the legacy 404. */

@@ -33,7 +33,6 @@ export async function monitorRoutes(
 ): Promise<void> {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { deps } = options;
-  const db = deps.store.db;
   await app.register(monitorStreamRoutes, { deps, fanout: options.fanout });
 
   app.post(
@@ -65,6 +64,13 @@ export async function monitorRoutes(
     async (request) => monitorRecord(await requireMonitor(deps, request.account.id, request.params.monitor_id)),
   );
 
+  monitorCommandRoutes(parent, deps);
+  monitorEventsRoute(parent, deps);
+}
+
+/** Update, cancel and trigger one monitor. */
+function monitorCommandRoutes(parent: FastifyInstance, deps: CommandDeps): void {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   app.post(
     '/v1/monitors/:monitor_id/update',
     {
@@ -94,7 +100,12 @@ export async function monitorRoutes(
       return reply.status(204).send(null);
     },
   );
+}
 
+/** A monitor's events: one execution whole, or a page of its log. */
+function monitorEventsRoute(parent: FastifyInstance, deps: CommandDeps): void {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+  const db = deps.store.db;
   app.get(
     '/v1/monitors/:monitor_id/events',
     {

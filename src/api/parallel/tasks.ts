@@ -63,6 +63,13 @@ export async function taskRoutes(parent: FastifyInstance, options: { deps: TaskC
     async (request) => (await requireTaskRun(deps, request.account.id, request.params.run_id)).input as unknown as Record<string, unknown>,
   );
 
+  taskResultRoute(parent, deps);
+  taskEventRoutes(parent, deps);
+}
+
+/** The result of a run, waited for while it is active (up to the asked timeout). */
+function taskResultRoute(parent: FastifyInstance, deps: TaskCommandDeps): void {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   app.get(
     '/v1/tasks/runs/:run_id/result',
     {
@@ -89,7 +96,11 @@ export async function taskRoutes(parent: FastifyInstance, options: { deps: TaskC
       });
     },
   );
+}
 
+/** A run's event stream (SSE), at its v1 path and the hidden v1beta one. */
+function taskEventRoutes(parent: FastifyInstance, deps: TaskCommandDeps): void {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   for (const path of ['/v1/tasks/runs/:run_id/events', '/v1beta/tasks/runs/:run_id/events']) {
     app.get(
       path,
