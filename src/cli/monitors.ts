@@ -80,8 +80,14 @@ const monitorType = (value: string) => {
 /** `vigil monitors list|create|get|trigger|cancel`. */
 export function registerMonitorCommands(program: Command, ctx: CliContext): void {
   const monitors = program.command('monitors').description('list, create, inspect, trigger and cancel monitors on a running server');
-  const { io } = ctx;
+  registerList(monitors, ctx);
+  registerCreate(monitors, ctx);
+  registerById(monitors, ctx);
+}
 
+/** `vigil monitors list`. */
+function registerList(monitors: Command, ctx: CliContext): void {
+  const { io } = ctx;
   monitors
     .command('list')
     .description("the account's monitors, newest first")
@@ -105,7 +111,11 @@ export function registerMonitorCommands(program: Command, ctx: CliContext): void
       } while (flags.all && next);
       io.out(asJson ? json({ monitors: all, next_cursor: next }) : table(all, COLUMNS));
     });
+}
 
+/** `vigil monitors create`. */
+function registerCreate(monitors: Command, ctx: CliContext): void {
+  const { io } = ctx;
   monitors
     .command('create')
     .description('create a monitor (from flags, or the whole request with --body)')
@@ -123,7 +133,11 @@ export function registerMonitorCommands(program: Command, ctx: CliContext): void
       const monitor = await api.request<WireMonitor>('POST', '/v1/monitors', { body: createBody(flags) });
       io.out(asJson ? json(monitor) : showMonitor(monitor));
     });
+}
 
+/** `vigil monitors get|trigger|cancel`: the commands on one monitor. */
+function registerById(monitors: Command, ctx: CliContext): void {
+  const { io } = ctx;
   monitors
     .command('get')
     .description('one monitor')

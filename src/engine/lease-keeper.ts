@@ -51,6 +51,51 @@ function loseLease<T>(slot: Slot<T>, message: string): void {
   slot.controller.abort(new LeaseLostError(message));
 }
 
+/** The kind of item a keeper holds leases on: its name in messages, and how its leases are renewed. */
+interface LeaseKind {
+  noun: string;
+  renew(ids: string[], now: number, leaseUntil: number): Promise<string[]>;
+}
+
+interface KeeperDeps {
+  clock: () => number;
+  log: FastifyBaseLogger;
+  lease: LeaseSettings;
+  maxHoldMs: number;
+}
+
+function lose<T>(kind: LeaseKind, slot: Slot<T>, why: string): void {
+  loseLease(slot, `${kind.noun} ${slot.id}: ${why}`);
+}
+
+/** (Re-)arms an item's watchdog: it fires one heartbeat before the lease renewed at `sentAt` runs out. */
+function arm<T>(kind: LeaseKind, lease: LeaseSettings, slot: Slot<T>, sentAt: number): void {
+  clearTimeout(slot.watchdog);
+  const left = sentAt + lease.leaseMs - lease.heartbeatMs - Date.now();
+  slot.watchdog = setTimeout(() => lose(kind, slot, 'its lease ran out before a heartbeat could renew it'), Math.max(0, left));
+}
+
+/** One heartbeat: renews the leases of the live slots, re-arms those still held and stops the lost. */
+async function beat<T>(kind: LeaseKind, deps: KeeperDeps, slots: Set<Slot<T>>): Promise<void> {
+  const live = [...slots].filter((s) => !(s.controller.signal.reason instanceof LeaseLostError) && Date.now() - s.startedAt < deps.maxHoldMs);
+  if (live.length === 0) return;
+  const sentAt = Date.now();
+  const now = deps.clock();
+  let held: Set<string>;
+  try {
+    held = new Set(await kind.renew([...new Set(live.map((s) => s.id))], now, now + deps.lease.leaseMs));
+  } catch (err) {
+    // The watchdogs stop the work if renewals keep failing until the leases run out.
+    deps.log.warn({ err }, `${kind.noun} leases could not be renewed; retrying at the next heartbeat`);
+    return;
+  }
+  for (const slot of live) {
+    if (!slots.has(slot)) continue;
+    if (held.has(slot.id)) arm(kind, deps.lease, slot, sentAt);
+    else lose(kind, slot, 'another worker holds its lease now');
+  }
+}
+
 /**
  * Renews held leases every `heartbeatMs` in one statement per kind. Each item also has a watchdog
  * timer, re-armed by every renewal, that aborts it one heartbeat before the store's lease would run
@@ -59,44 +104,11 @@ function loseLease<T>(slot: Slot<T>, message: string): void {
  * `AbortSignal.timeout()` composed with `AbortSignal.any()` can be garbage-collected before it
  * fires (nodejs/node#57736), which let executions run far past their timeout and leases.
  */
-export function createLeaseKeeper<T>(
-  kind: { noun: string; renew(ids: string[], now: number, leaseUntil: number): Promise<string[]> },
-  deps: { clock: () => number; log: FastifyBaseLogger; lease: LeaseSettings; maxHoldMs: number },
-): LeaseKeeper<T> {
-  const { leaseMs, heartbeatMs } = deps.lease;
+export function createLeaseKeeper<T>(kind: LeaseKind, deps: KeeperDeps): LeaseKeeper<T> {
+  const { heartbeatMs } = deps.lease;
   const slots = new Set<Slot<T>>();
   let interval: NodeJS.Timeout | undefined;
   let beating = false;
-
-  const lose = (slot: Slot<T>, why: string) => {
-    loseLease(slot, `${kind.noun} ${slot.id}: ${why}`);
-  };
-
-  const arm = (slot: Slot<T>, sentAt: number) => {
-    clearTimeout(slot.watchdog);
-    const left = sentAt + leaseMs - heartbeatMs - Date.now();
-    slot.watchdog = setTimeout(() => lose(slot, 'its lease ran out before a heartbeat could renew it'), Math.max(0, left));
-  };
-
-  async function beat(): Promise<void> {
-    const live = [...slots].filter((s) => !(s.controller.signal.reason instanceof LeaseLostError) && Date.now() - s.startedAt < deps.maxHoldMs);
-    if (live.length === 0) return;
-    const sentAt = Date.now();
-    const now = deps.clock();
-    let held: Set<string>;
-    try {
-      held = new Set(await kind.renew([...new Set(live.map((s) => s.id))], now, now + leaseMs));
-    } catch (err) {
-      // The watchdogs stop the work if renewals keep failing until the leases run out.
-      deps.log.warn({ err }, `${kind.noun} leases could not be renewed; retrying at the next heartbeat`);
-      return;
-    }
-    for (const slot of live) {
-      if (!slots.has(slot)) continue;
-      if (held.has(slot.id)) arm(slot, sentAt);
-      else lose(slot, 'another worker holds its lease now');
-    }
-  }
 
   return {
     hold(item, id, sentAt) {
@@ -114,7 +126,7 @@ export function createLeaseKeeper<T>(
       };
       // Every request and host-gate wait of the work listens to this signal: thousands are legitimate.
       setMaxListeners(0, slot.controller.signal);
-      arm(slot, sentAt);
+      arm(kind, deps.lease, slot, sentAt);
       slots.add(slot);
       return slot;
     },
@@ -122,7 +134,7 @@ export function createLeaseKeeper<T>(
       interval ??= setInterval(() => {
         if (beating) return;
         beating = true;
-        void beat().finally(() => {
+        void beat(kind, deps, slots).finally(() => {
           beating = false;
         });
       }, heartbeatMs);

@@ -54,6 +54,16 @@ type JsonMode = 'json_schema' | 'json_object' | 'prompt';
 const DOWNGRADE: Record<JsonMode, JsonMode | undefined> = { json_schema: 'json_object', json_object: 'prompt', prompt: undefined };
 type Message = OpenAI.Chat.Completions.ChatCompletionMessageParam;
 
+/** One configured model server, as the client's parts share it. */
+interface Server {
+  readonly config: LlmConfig;
+  readonly model: string;
+  readonly sdk: OpenAI;
+  readonly slots: <T>(task: () => Promise<T>) => Promise<T>;
+  /** The JSON form asked for now (see DOWNGRADE). */
+  mode: JsonMode;
+}
+
 /** The model client of this configuration, sending through `http` (the address guard), or undefined when none is configured. */
 export function createModelClient(config: LlmConfig, http: OutboundClient): ModelClient | undefined {
   if (!config.baseUrl || !config.model) return undefined;
@@ -65,78 +75,83 @@ export function createModelClient(config: LlmConfig, http: OutboundClient): Mode
     maxRetries: 0,
     timeout: config.timeoutMs,
   });
-  const slots = semaphore(config.concurrency);
-  let mode: JsonMode = 'json_schema';
-
-  async function complete(messages: Message[], request: JsonRequest, work: ModelWork): Promise<string> {
-    for (;;) {
-      const tried = mode;
-      try {
-        return await slots(() =>
-          withRetries(work, config.timeoutMs, async (timeout) => {
-            const answer = await sdk.chat.completions.create(
-              {
-                model,
-                messages,
-                temperature: request.temperature ?? 0,
-                response_format: responseFormat(tried, request),
-              },
-              { timeout, signal: work.signal },
-            );
-            work.usage.add(answer.usage);
-            return answer.choices[0]?.message?.content ?? '';
-          }),
-        );
-      } catch (err) {
-        // A server without structured outputs answers 400 (or 422) to the form it does not know: ask more plainly.
-        const next = DOWNGRADE[tried];
-        if (next && isFormatRejection(err)) {
-          if (mode === tried) mode = next;
-          continue;
-        }
-        throw err;
-      }
-    }
-  }
-
+  const server: Server = { config, model, sdk, slots: semaphore(config.concurrency), mode: 'json_schema' };
   return {
     model,
     canEmbed: config.embeddingModel !== undefined,
     meter: () => new UsageMeter(model, { input: config.priceInput, output: config.priceOutput }),
-    async json<T>(request: JsonRequest, work: ModelWork): Promise<T> {
-      const messages: Message[] = [
-        { role: 'system', content: `${request.system}\n\nAnswer with one JSON object only, matching this JSON schema:\n${JSON.stringify(request.schema)}` },
-        { role: 'user', content: request.user },
-      ];
-      const first = await complete(messages, request, work);
-      const checked = check(first, request.schema);
-      if (!('problem' in checked)) return checked.value as T;
-      // One repair: the model sees its answer and what is wrong with it.
-      messages.push(
-        { role: 'assistant', content: first },
-        {
-          role: 'user',
-          content: `That answer ${checked.problem}. Answer again with only the corrected JSON object.`,
-        },
-      );
-      const second = check(await complete(messages, request, work), request.schema);
-      if ('problem' in second) {
-        throw new ModelError(`the model's answer for ${request.name} was unusable after one repair attempt: it ${second.problem}`);
-      }
-      return second.value as T;
-    },
-    async embed(texts: string[], work: ModelWork): Promise<number[][]> {
-      if (!config.embeddingModel) throw new ModelError('no embedding model is configured (VIGIL_LLM_EMBEDDING_MODEL)');
-      const embeddingModel = config.embeddingModel;
-      const answer = await slots(() =>
-        withRetries(work, config.timeoutMs, (timeout) =>
-          sdk.embeddings.create({ model: embeddingModel, input: texts, encoding_format: 'float' }, { timeout, signal: work.signal }),
-        ),
-      );
-      work.usage.add({ prompt_tokens: answer.usage?.prompt_tokens });
-      return [...answer.data].sort((a, b) => a.index - b.index).map((d) => d.embedding);
-    },
+    json: <T>(request: JsonRequest, work: ModelWork) => askJson<T>(server, request, work),
+    embed: (texts: string[], work: ModelWork) => embed(server, texts, work),
   };
+}
+
+async function complete(server: Server, messages: Message[], request: JsonRequest, work: ModelWork): Promise<string> {
+  for (;;) {
+    const tried = server.mode;
+    try {
+      return await server.slots(() =>
+        withRetries(work, server.config.timeoutMs, async (timeout) => {
+          const answer = await server.sdk.chat.completions.create(
+            {
+              model: server.model,
+              messages,
+              temperature: request.temperature ?? 0,
+              response_format: responseFormat(tried, request),
+            },
+            { timeout, signal: work.signal },
+          );
+          work.usage.add(answer.usage);
+          return answer.choices[0]?.message?.content ?? '';
+        }),
+      );
+    } catch (err) {
+      // A server without structured outputs answers 400 (or 422) to the form it does not know: ask more plainly.
+      const next = DOWNGRADE[tried];
+      if (next && isFormatRejection(err)) {
+        if (server.mode === tried) server.mode = next;
+        continue;
+      }
+      throw err;
+    }
+  }
+}
+
+/** `ModelClient.json`: one ask, and one repair when the answer is not usable. */
+async function askJson<T>(server: Server, request: JsonRequest, work: ModelWork): Promise<T> {
+  const messages: Message[] = [
+    { role: 'system', content: `${request.system}\n\nAnswer with one JSON object only, matching this JSON schema:\n${JSON.stringify(request.schema)}` },
+    { role: 'user', content: request.user },
+  ];
+  const first = await complete(server, messages, request, work);
+  const checked = check(first, request.schema);
+  if (!('problem' in checked)) return checked.value as T;
+  // One repair: the model sees its answer and what is wrong with it.
+  messages.push(
+    { role: 'assistant', content: first },
+    {
+      role: 'user',
+      content: `That answer ${checked.problem}. Answer again with only the corrected JSON object.`,
+    },
+  );
+  const second = check(await complete(server, messages, request, work), request.schema);
+  if ('problem' in second) {
+    throw new ModelError(`the model's answer for ${request.name} was unusable after one repair attempt: it ${second.problem}`);
+  }
+  return second.value as T;
+}
+
+/** `ModelClient.embed`. */
+async function embed(server: Server, texts: string[], work: ModelWork): Promise<number[][]> {
+  const { config } = server;
+  if (!config.embeddingModel) throw new ModelError('no embedding model is configured (VIGIL_LLM_EMBEDDING_MODEL)');
+  const embeddingModel = config.embeddingModel;
+  const answer = await server.slots(() =>
+    withRetries(work, config.timeoutMs, (timeout) =>
+      server.sdk.embeddings.create({ model: embeddingModel, input: texts, encoding_format: 'float' }, { timeout, signal: work.signal }),
+    ),
+  );
+  work.usage.add({ prompt_tokens: answer.usage?.prompt_tokens });
+  return [...answer.data].sort((a, b) => a.index - b.index).map((d) => d.embedding);
 }
 
 function responseFormat(mode: JsonMode, request: JsonRequest): OpenAI.Chat.Completions.ChatCompletionCreateParams['response_format'] {

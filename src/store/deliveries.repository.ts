@@ -123,8 +123,8 @@ export async function claimDeliveries(db: Db, dialect: DialectInfo, q: ClaimQuer
   });
 }
 
-async function claimIn(db: Queryable, dialect: DialectInfo, q: ClaimQuery): Promise<ClaimedDelivery[]> {
-  const rooms = q.urlRooms ?? [];
+/** The due, unleased deliveries a claim may take, in claim order; with URL rooms, `ROOM_SCAN` times the limit. */
+function dueCandidates(db: Queryable, dialect: DialectInfo, q: ClaimQuery, rooms: [string, number][]) {
   let candidates = db
     .selectFrom('webhook_deliveries')
     .select(['id', 'url', 'attempts', 'next_attempt_at'])
@@ -138,6 +138,12 @@ async function claimIn(db: Queryable, dialect: DialectInfo, q: ClaimQuery): Prom
     .orderBy('next_attempt_at')
     .limit(rooms.length > 0 ? q.limit * ROOM_SCAN : q.limit);
   if (dialect.supportsSkipLocked) candidates = candidates.forUpdate().skipLocked();
+  return candidates;
+}
+
+async function claimIn(db: Queryable, dialect: DialectInfo, q: ClaimQuery): Promise<ClaimedDelivery[]> {
+  const rooms = q.urlRooms ?? [];
+  const candidates = dueCandidates(db, dialect, q, rooms);
   // With rooms, the first candidates in due order are ranked within their URL, and a URL keeps only
   // as many as its room; the claim then takes the first `limit` of what is kept.
   const chosen =
