@@ -57,7 +57,11 @@ describe('the scheduler', () => {
         includeCompletions: true,
       });
       for (const run of scheduled) {
-        assert.equal(entries.filter((e) => e.executionId === run.id).length, 1, `execution ${run.id} has one outcome`);
+        assert.equal(
+          entries.filter((e) => (JSON.parse(e.body) as { event_group_id: string }).event_group_id === run.id).length,
+          1,
+          `execution ${run.id} has one outcome`,
+        );
       }
     } finally {
       await vigil.stop();

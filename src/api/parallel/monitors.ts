@@ -4,7 +4,7 @@ import type { Static } from 'typebox';
 import { AppError } from '../../errors.js';
 import { cancelMonitor, createMonitor, requireMonitor, triggerMonitor, updateMonitor, type CommandDeps } from '../../commands/monitors.js';
 import { findExecution } from '../../store/executions.repository.js';
-import { listEvents, listExecutionEvents, type StoredEvent } from '../../store/events.repository.js';
+import { listEvents, listExecutionEvents, type PageEvent } from '../../store/events.repository.js';
 import { listMonitors } from '../../store/monitors.repository.js';
 import { splitArrayParams } from '../query.js';
 import {
@@ -139,7 +139,7 @@ function monitorEventsRoute(parent: FastifyInstance, deps: CommandDeps): void {
 }
 
 /** A monitor's events, newest first: the cursor names the monitor and the log position to continue below. */
-function eventsOf(monitorId: string): Keyset<StoredEvent, number, { m: 'string'; s: 'number' }> {
+function eventsOf(monitorId: string): Keyset<PageEvent, number, { m: 'string'; s: 'number' }> {
   return {
     shape: { m: 'string', s: 'number' },
     positionOf: (event) => ({ m: monitorId, s: event.seq }),
@@ -154,7 +154,7 @@ function eventsOf(monitorId: string): Keyset<StoredEvent, number, { m: 'string';
  * Sends a page of events as stored: their JSON is written once, at append time, never re-encoded.
  * The page's `warnings` (api.md §2.9) gather its events' own warnings; only those are decoded.
  */
-function sendPage(reply: FastifyReply, events: StoredEvent[], nextCursor: string | null): FastifyReply {
+function sendPage(reply: FastifyReply, events: PageEvent[], nextCursor: string | null): FastifyReply {
   const warnings = pageWarnings(events);
   const tail = warnings.length > 0 ? `,"warnings":${JSON.stringify(warnings)}` : '';
   const body = `{"events":[${events.map((e) => e.body).join(',')}],"next_cursor":${JSON.stringify(nextCursor)}${tail}}`;
@@ -162,18 +162,18 @@ function sendPage(reply: FastifyReply, events: StoredEvent[], nextCursor: string
 }
 
 /** One `Warning` per distinct warning of an execution on the page (an execution's events all carry the same ones). */
-function pageWarnings(events: StoredEvent[]): NonNullable<EventList['warnings']> {
+function pageWarnings(events: PageEvent[]): NonNullable<EventList['warnings']> {
   const seen = new Set<string>();
   const warnings: NonNullable<EventList['warnings']> = [];
   for (const event of events) {
     if (!event.body.includes('"warnings":')) continue;
-    const messages = (JSON.parse(event.body) as { warnings?: unknown }).warnings;
+    const { warnings: messages, event_group_id: groupId } = JSON.parse(event.body) as { warnings?: unknown; event_group_id: string };
     if (!Array.isArray(messages)) continue;
     for (const message of messages) {
-      const key = `${event.executionId}\n${String(message)}`;
+      const key = `${groupId}\n${String(message)}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      warnings.push({ type: 'warning', message: String(message), detail: { event_group_id: event.executionId } });
+      warnings.push({ type: 'warning', message: String(message), detail: { event_group_id: groupId } });
     }
   }
   return warnings;
