@@ -12,19 +12,24 @@ export interface UsageOwner {
 export async function insertModelUsage(db: Queryable, owner: UsageOwner, usage: ModelUsage, now: number): Promise<void> {
   await db
     .insertInto('model_usage')
-    .values({
-      work_kind: owner.kind,
-      work_id: owner.id,
-      account_id: owner.accountId,
-      model: usage.model,
-      requests: usage.requests,
-      prompt_tokens: usage.promptTokens,
-      completion_tokens: usage.completionTokens,
-      cost_micro_usd: usage.costUsd === null ? null : Math.round(usage.costUsd * 1_000_000),
-      created_at: now,
-    })
+    .values(usageRow(owner, usage, now))
     .onConflict((oc) => oc.columns(['work_kind', 'work_id']).doNothing())
     .execute();
+}
+
+/** The row of what one piece of work spent; cost in micro-dollars (an exact integer on both stores). */
+function usageRow(owner: UsageOwner, usage: ModelUsage, now: number) {
+  return {
+    work_kind: owner.kind,
+    work_id: owner.id,
+    account_id: owner.accountId,
+    model: usage.model,
+    requests: usage.requests,
+    prompt_tokens: usage.promptTokens,
+    completion_tokens: usage.completionTokens,
+    cost_micro_usd: usage.costUsd === null ? null : Math.round(usage.costUsd * 1_000_000),
+    created_at: now,
+  };
 }
 
 /**
@@ -32,20 +37,11 @@ export async function insertModelUsage(db: Queryable, owner: UsageOwner, usage: 
  * commits the step: a step committed once is counted once, one rolled back not at all.
  */
 export async function addModelUsage(db: Queryable, owner: UsageOwner, usage: ModelUsage, now: number): Promise<void> {
-  const cost = usage.costUsd === null ? null : Math.round(usage.costUsd * 1_000_000);
+  const row = usageRow(owner, usage, now);
+  const cost = row.cost_micro_usd;
   await db
     .insertInto('model_usage')
-    .values({
-      work_kind: owner.kind,
-      work_id: owner.id,
-      account_id: owner.accountId,
-      model: usage.model,
-      requests: usage.requests,
-      prompt_tokens: usage.promptTokens,
-      completion_tokens: usage.completionTokens,
-      cost_micro_usd: cost,
-      created_at: now,
-    })
+    .values(row)
     .onConflict((oc) =>
       oc.columns(['work_kind', 'work_id']).doUpdateSet((eb) => ({
         requests: eb('model_usage.requests', '+', eb.ref('excluded.requests')),
