@@ -108,6 +108,8 @@ describe('dashboard in a real Chromium', { skip: SKIP }, () => {
     await event.waitFor({ timeout: 20_000 });
     assert.match((await event.textContent()) ?? '', /Acme raises \$50M Series B/);
     assert.equal(await page.evaluate(() => (window as any).notReloaded), true, 'the event appeared without a reload');
+    // The live region is cleared, then written 50 ms later (so a repeated message is read again): wait for it.
+    await page.waitForFunction(() => /new event/.test(document.getElementById('announcer')?.textContent ?? ''), undefined, { timeout: 5_000 });
     assert.match((await page.locator('#announcer').textContent()) ?? '', /new event/);
     await capture(page, 'monitor-event-stream');
 
