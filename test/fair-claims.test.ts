@@ -21,8 +21,11 @@ async function seedAccount(id: string): Promise<void> {
   await store.db.insertInto('accounts').values({ id, name: id, webhook_secret: 'whsec_x', created_at: 0 }).execute();
 }
 
-/** `count` monitors of the account, each with one queued execution, created from `from` on. */
-async function seedExecutions(accountId: string, count: number, from: number): Promise<void> {
+/**
+ * `count` monitors of the account, each with `perMonitor` queued executions (ids `<monitor>_e`, or
+ * `_e0`, `_e1`… when there are several), created in order from `from` on.
+ */
+async function seedExecutions(accountId: string, count: number, from: number, perMonitor = 1): Promise<void> {
   for (let i = 0; i < count; i += 1) {
     const monitorId = `${accountId}_m${i}`;
     await store.db
@@ -41,19 +44,21 @@ async function seedExecutions(accountId: string, count: number, from: number): P
         next_run_at: null,
       })
       .execute();
-    await store.db
-      .insertInto('executions')
-      .values({
-        id: `${monitorId}_e`,
-        monitor_id: monitorId,
-        account_id: accountId,
-        reason: 'trigger',
-        scheduled_for: null,
-        status: 'queued',
-        attempts: 0,
-        created_at: from + i,
-      })
-      .execute();
+    for (let n = 0; n < perMonitor; n += 1) {
+      await store.db
+        .insertInto('executions')
+        .values({
+          id: perMonitor === 1 ? `${monitorId}_e` : `${monitorId}_e${n}`,
+          monitor_id: monitorId,
+          account_id: accountId,
+          reason: 'trigger',
+          scheduled_for: null,
+          status: 'queued',
+          attempts: 0,
+          created_at: from + i * perMonitor + n,
+        })
+        .execute();
+    }
   }
 }
 
@@ -135,46 +140,10 @@ describe('fair claims across accounts', () => {
   it('claims a batch in one go with the same rotation and caps, and never two executions of one monitor', async () => {
     await seedAccount('acct_batch_a');
     await seedAccount('acct_batch_b');
-    // Distinct ids from the first test's rows, all older than them: the batch sees these first.
-    const seed = async (accountId: string, count: number) => {
-      for (let i = 0; i < count; i += 1) {
-        const monitorId = `${accountId}_m${i}`;
-        await store.db
-          .insertInto('monitors')
-          .values({
-            id: monitorId,
-            account_id: accountId,
-            type: 'event_stream',
-            status: 'active',
-            frequency: '1h',
-            frequency_seconds: 3600,
-            processor: 'lite',
-            settings: '{}',
-            created_at: 0,
-            updated_at: 0,
-            next_run_at: null,
-          })
-          .execute();
-        // Two queued executions of each monitor (a trigger beside a scheduled run): one may run at a time.
-        for (const n of [0, 1]) {
-          await store.db
-            .insertInto('executions')
-            .values({
-              id: `${monitorId}_e${n}`,
-              monitor_id: monitorId,
-              account_id: accountId,
-              reason: 'trigger',
-              scheduled_for: null,
-              status: 'queued',
-              attempts: 0,
-              created_at: 100 + i * 2 + n,
-            })
-            .execute();
-        }
-      }
-    };
-    await seed('acct_batch_a', 10);
-    await seed('acct_batch_b', 3);
+    // Distinct ids from the first test's rows, all older than them: the batch sees these first. Two
+    // queued executions of each monitor (a trigger beside a scheduled run): one may run at a time.
+    await seedExecutions('acct_batch_a', 10, 100, 2);
+    await seedExecutions('acct_batch_b', 3, 100, 2);
     const now = NOW + 200_000;
     const fairness: ClaimFairness = { perAccount: 4, after: 'acct_batch' };
     const batch = await claimExecutions(store.db, store.dialect, { workerId: 'w9', now, leaseUntil: now + 60_000, max: 64 }, fairness);
