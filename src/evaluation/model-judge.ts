@@ -104,7 +104,7 @@ async function plan(judge: MetricJudge, metric: Metric, input: EvaluationInput):
       if (context.length === 0) return { error: "context_adherence needs context: model_input.context (with context_awareness) or the monitor's files." };
       return {
         question:
-          'Is the claim explicitly and fully supported by its passages (the context the response was given)? ' + 'no: unsupported, contradicted or extraneous.',
+          'Is the claim explicitly and fully supported by its passages (the context the response was given)? no: unsupported, contradicted or extraneous.',
         units: numbered(await extract('claims'), (c) => passagesFor(c, context)),
         rules: { evidenceFor: 'yes', ownKnowledge: false },
         whenEmpty: { score: 1, summary: 'context_adherence: the output states no factual claim, so none is unsupported.' },

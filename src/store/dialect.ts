@@ -164,7 +164,7 @@ const int8AsNumber = (oid: Parameters<typeof pg.types.getTypeParser>[0], format?
  * each URL within its room must still sort its few hundred candidates; the disabled sort inflates
  * its cost past the JIT threshold, and compiling would take a second: no JIT for claims.
  */
-const POSTGRES_ORDERED_CLAIM = 'SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off; SET LOCAL synchronous_commit = off; ' + 'SET LOCAL jit = off';
+const POSTGRES_ORDERED_CLAIM = 'SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off; SET LOCAL synchronous_commit = off; SET LOCAL jit = off';
 
 /**
  * The sessions list reads run on. A list walks its index in cursor order and stops after `limit + 1`

@@ -30,7 +30,7 @@ export const NO_MODEL_WARNING =
   '(candidates from the pages the run names, conditions judged by the words of passages)';
 /** The warning of a run with a model but no web search to generate candidates from. */
 export const NO_SEARCH_WARNING =
-  'no web search is configured (VIGIL_SEARCH_URL): candidates were generated as lite does, ' + 'from the pages the run names; the model judged them';
+  'no web search is configured (VIGIL_SEARCH_URL): candidates were generated as lite does, from the pages the run names; the model judged them';
 
 /**
  * The research behind a run's generator (`preview`, `base`, `core`, `pro`; settings in model-tier.ts).

@@ -11,7 +11,7 @@ export const MAX_TEXT = 1000;
 const MAX_HTML = 20_000;
 const HTML_HINT = /<\/?[a-z][^>]*>|&(?:#\d+|#x[0-9a-f]+|[a-z][a-z0-9]*);/i;
 const BLOCKS =
-  'address,article,aside,blockquote,dd,div,dl,dt,figcaption,figure,footer,h1,h2,h3,h4,h5,h6,' + 'header,hr,li,main,nav,ol,p,pre,section,table,td,th,tr,ul';
+  'address,article,aside,blockquote,dd,div,dl,dt,figcaption,figure,footer,h1,h2,h3,h4,h5,h6,header,hr,li,main,nav,ol,p,pre,section,table,td,th,tr,ul';
 const CDATA = /<!\[CDATA\[([\s\S]*?)\]\]>/g;
 const CHILD_ELEMENT = /<[A-Za-z_][^>]*>/;
 const XML_ENTITY = /&(?:(lt|gt|amp|quot|apos)|#(\d+)|#x([0-9a-fA-F]+));/g;
