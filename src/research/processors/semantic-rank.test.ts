@@ -34,6 +34,19 @@ describe('semantic candidates (embeddings)', () => {
     assert.equal(server.requests.filter((r) => r.path.endsWith('/embeddings')).length, 1, 'one request embeds the query and every candidate');
   });
 
+  it('ranks only the newest candidates, a few per item judged: one request stays small on a first look at a big page', async () => {
+    const model = createModelClient({ baseUrl: server.url, model: 'm', embeddingModel: 'e', timeoutMs: 5_000, concurrency: 1 }, http)!;
+    const items = Array.from({ length: 30 }, (_, i) => item(`t${i}`, `acme raised money ${'x'.repeat(i)}`));
+    const before = server.requests.length;
+    const chosen = await semanticCandidates(model, 'acme raised money', items, 2, work(model));
+    const sent = server.requests.slice(before).find((r) => r.path.endsWith('/embeddings'))!;
+    assert.equal(sent.body.input.length, 1 + 8, 'the query and the newest 4 × 2 candidates');
+    assert.ok(
+      chosen.every((c) => items.indexOf(c) >= 22),
+      'chosen among the newest ranked',
+    );
+  });
+
   it('without an embedding model, or when embedding fails, judges the newest as before', async () => {
     const items = [item('a', 'acme raised money'), item('b', 'zzz'), item('c', 'qqq')];
     const plain = createModelClient({ baseUrl: server.url, model: 'm', timeoutMs: 5_000, concurrency: 1 }, http)!;
