@@ -8,7 +8,7 @@ import { createParsePool, type SourceParser } from '../src/research/isolate/pars
 import { processorFor } from '../src/research/processors/index.js';
 import { openStore, type Db, type Store } from '../src/store/db.js';
 import { appendEntries } from '../src/store/events.repository.js';
-import { findMonitorById, markMonitorRun } from '../src/store/monitors.repository.js';
+import { findMonitorById } from '../src/store/monitors.repository.js';
 import { findSeenItems, markItemsSeen, recentFingerprints } from '../src/store/seen-items.repository.js';
 import { openBenchDatabase } from './lib.js';
 
@@ -154,7 +154,7 @@ function floorExecution(store: Store, http: OutboundClient, parser: SourceParser
           finished_at: now,
         })
         .execute();
-      await markMonitorRun(tx, monitor.id, now);
+      await tx.updateTable('monitors').set({ last_run_at: now }).where('id', '=', monitor.id).execute();
       await appendEntries(tx, monitor.accountId, entries);
       await markItemsSeen(tx, monitor.id, result.seenKeys, now);
     });

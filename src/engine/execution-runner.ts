@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { LRUCache } from 'lru-cache';
 import type { LogEntry, Outcome } from '../domain/event.js';
 import { ID } from '../domain/ids.js';
 import type { Monitor } from '../domain/monitor.js';
@@ -18,7 +19,7 @@ import { MONITOR_EVENTS_LOG } from '../delivery/log-sources.js';
 import { insertDeliveries } from '../store/deliveries.repository.js';
 import { appendEntries } from '../store/events.repository.js';
 import { claimExecutions, finishExecution, pruneExecutions, releaseExecution, renewExecutionLeases, type Execution } from '../store/executions.repository.js';
-import { findMonitorById, markMonitorRun } from '../store/monitors.repository.js';
+import { findMonitorById, saveMonitorOutput } from '../store/monitors.repository.js';
 import { findSeenItems, markItemsSeen, recentFingerprints, saveFingerprints } from '../store/seen-items.repository.js';
 import { findSourceHealth, saveSourceHealth } from '../store/source-health.repository.js';
 import type { Job, LeasedKind } from './leased-runner.js';
@@ -59,6 +60,7 @@ export function executionWork(deps: RunnerDeps): LeasedKind<Execution, Execution
   const { db, dialect } = deps.store;
   // The claim's fair rotation over accounts, and each account's cap on executions in flight.
   const fairness = { perAccount: deps.perAccountInFlight ?? Number.MAX_SAFE_INTEGER };
+  const pruneDue = retentionPacer(deps.retainExecutions);
   const claimMany = async (now: number, leaseUntil: number, max: number) => {
     const claimed = await claimExecutions(db, dialect, { workerId: deps.workerId, now, leaseUntil, max }, fairness);
     for (const execution of claimed) metrics.executionStarted(execution, now);
@@ -82,7 +84,7 @@ export function executionWork(deps: RunnerDeps): LeasedKind<Execution, Execution
     // transaction; in monitor order, the order every transaction locks monitor rows in.
     groupCommit: true,
     commitOrder: (execution) => execution.monitorId,
-    commit: (tx, execution, { monitor, result }, now) => commitOutcome(deps, tx, execution, monitor, result, now),
+    commit: (tx, execution, { monitor, result }, now) => commitOutcome(deps, tx, execution, { known: monitor, result, pruneDue }, now),
     // Every outcome appends to the monitor's log (its events, or a completion or error).
     logTopic: (execution) => logTopic(MONITOR_EVENTS_LOG, execution.monitorId),
   };
@@ -118,20 +120,34 @@ async function research(deps: RunnerDeps, execution: Execution, job: Job): Promi
   }
 }
 
+/**
+ * When to check a monitor's retention: every tenth of `keep` executions it finishes in this process
+ * (each one when keep < 10), not on every one, because the check walks `keep` index entries. Between
+ * checks a monitor may hold up to a tenth more than `keep`; a check deletes up to 100 at once.
+ */
+function retentionPacer(keep: number): (monitorId: string) => boolean {
+  const every = Math.max(1, Math.ceil(keep / 10));
+  const finished = new LRUCache<string, number>({ max: 100_000 });
+  return (monitorId) => {
+    const count = (finished.get(monitorId) ?? 0) + 1;
+    finished.set(monitorId, count % every);
+    return count >= every;
+  };
+}
+
 const failure = (message: string): ProcessorResult => ({ outcome: { kind: 'error', message }, seenKeys: [] });
 
 /**
  * Commits the outcome, the seen items, the sources' health, the monitor's `last_run_at` and the
  * webhook deliveries the outcome implies in `tx`, only while this worker still holds the
- * execution's lease (false otherwise); executions beyond retention are pruned in it too. A failure
+ * execution's lease (false otherwise); executions beyond retention are pruned in it too, when due. A failure
  * every source already had is recorded in the health records but not reported again (settleOutcome).
  */
 async function commitOutcome(
   deps: RunnerDeps,
   tx: Tx,
   execution: Execution,
-  known: Monitor | undefined,
-  result: ProcessorResult,
+  { known, result, pruneDue }: ExecutionResult & { known?: Monitor; pruneDue: (monitorId: string) => boolean },
   now: number,
 ): Promise<false | number> {
   const monitor = known ?? (await findMonitorById(tx, execution.monitorId));
@@ -144,8 +160,8 @@ async function commitOutcome(
   const entries = logEntries(monitor.id, execution.id, outcome, now);
   const deliveries = monitorDeliveries(monitor, execution.id, outcome, entries, now);
   if (!(await finishExecution(tx, execution, deps.workerId, outcome.kind, now))) return false;
-  await markMonitorRun(tx, monitor.id, now, result.latestSnapshot && { ...monitor.output, latest_snapshot: result.latestSnapshot });
-  await appendEntries(tx, monitor.accountId, entries);
+  if (result.latestSnapshot) await saveMonitorOutput(tx, monitor.id, { ...monitor.output, latest_snapshot: result.latestSnapshot });
+  await appendEntries(tx, monitor.accountId, entries, { monitorRowLocked: true });
   await markItemsSeen(tx, monitor.id, result.seenKeys, now);
   await saveSourceHealth(
     tx,
@@ -155,7 +171,7 @@ async function commitOutcome(
   await saveFingerprints(tx, monitor.id, result.fingerprints ?? [], now);
   await insertDeliveries(tx, deliveries);
   if (result.modelUsage) await insertModelUsage(tx, { kind: 'execution', id: execution.id, accountId: monitor.accountId }, result.modelUsage, now);
-  await pruneExecutions(tx, monitor.id, deps.retainExecutions);
+  if (pruneDue(monitor.id)) await pruneExecutions(tx, monitor.id, deps.retainExecutions);
   if (result.modelUsage) metrics.modelUsage('execution', result.modelUsage);
   metrics.executionFinished(outcome.kind, execution.startedAt, now);
   return deliveries.length;

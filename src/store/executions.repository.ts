@@ -188,9 +188,9 @@ function queuedExecutions(tx: Queryable, dialect: DialectInfo, now: number, pick
 }
 
 /**
- * Marks an execution done with its outcome and frees its monitor's lease, if this worker still
- * holds it; false otherwise. Freeing the lease updates the monitor row first, which also
- * serialises the log appends of one monitor (see appendEntries).
+ * Marks an execution done with its outcome, frees its monitor's lease and pending mark and sets the
+ * monitor's `last_run_at`, if this worker still holds the lease; false otherwise. The monitor's row
+ * stays locked until commit, which serialises the log appends of one monitor (see appendEntries).
  */
 export async function finishExecution(
   db: Queryable,
@@ -201,8 +201,7 @@ export async function finishExecution(
 ): Promise<boolean> {
   const result = await finishStatement(db, { id: execution.id, workerId, outcome, now });
   if (Number(result.numAffectedRows) !== 1) return false;
-  await freeMonitorLease(db, execution);
-  await clearPendingStatement(db, { id: execution.monitorId, executionId: execution.id });
+  await settleMonitorStatement(db, { id: execution.monitorId, executionId: execution.id, now });
   return true;
 }
 
@@ -215,8 +214,21 @@ const finishStatement = prepared<{ id: string; workerId: string; outcome: string
     .where('status', '=', 'running'),
 );
 
-const clearPendingStatement = prepared<{ id: string; executionId: string }>(['id', 'executionId'], (db, v) =>
-  db.updateTable('monitors').set({ pending_execution_id: null }).where('id', '=', v.id).where('pending_execution_id', '=', v.executionId),
+/**
+ * The monitor's side of a finish, in one row update: its lease and its pending mark are cleared if
+ * they are this execution's, and `last_run_at` is set. (SET expressions all read the row as it was.)
+ * The update also takes the monitor's row lock, which appending to its log needs (appendEntries).
+ */
+const settleMonitorStatement = prepared<{ id: string; executionId: string; now: number }>(['id', 'executionId', 'now'], (db, v) =>
+  db
+    .updateTable('monitors')
+    .set((eb) => ({
+      running_execution_id: eb.case().when('running_execution_id', '=', v.executionId).then(null).else(eb.ref('running_execution_id')).end(),
+      lease_until: eb.case().when('running_execution_id', '=', v.executionId).then(null).else(eb.ref('lease_until')).end(),
+      pending_execution_id: eb.case().when('pending_execution_id', '=', v.executionId).then(null).else(eb.ref('pending_execution_id')).end(),
+      last_run_at: v.now,
+    }))
+    .where('id', '=', v.id),
 );
 
 async function freeMonitorLease(db: Queryable, execution: { id: string; monitorId: string }): Promise<void> {

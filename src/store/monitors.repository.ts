@@ -156,22 +156,14 @@ export function monitorsByIdQuery(lists: ListReader, q: MonitorsById) {
   return q.limit === undefined ? query : query.limit(q.limit);
 }
 
-/** Records that an execution of the monitor finished. */
-export async function markMonitorRun(db: Queryable, id: string, at: number, output?: Monitor['output']): Promise<void> {
-  if (output === undefined) {
-    await lastRunStatement(db, { id, at });
-    return;
-  }
+/** Saves a monitor's output (a snapshot monitor's latest snapshot); `last_run_at` is set by finishExecution. */
+export async function saveMonitorOutput(db: Queryable, id: string, output: Monitor['output']): Promise<void> {
   await db
     .updateTable('monitors')
-    .set({ last_run_at: at, output: json(output) })
+    .set({ output: json(output) })
     .where('id', '=', id)
     .execute();
 }
-
-const lastRunStatement = prepared<{ id: string; at: number }>(['id', 'at'], (db, v) =>
-  db.updateTable('monitors').set({ last_run_at: v.at }).where('id', '=', v.id),
-);
 
 /** A monitor whose schedule slot is due: what queueing the slot needs, and no more. */
 export interface DueMonitor {
