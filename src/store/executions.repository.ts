@@ -147,38 +147,13 @@ const leaseMonitorStatement = prepared<{ id: string; executionId: string; leaseU
  */
 function queuedExecutions(tx: Queryable, dialect: DialectInfo, now: number, picked: readonly Candidate[]): FairQueue<Candidate> {
   const running = new Map<string, number>();
+  const next = dialect.supportsSkipLocked ? nextQueuedSkipLocked : nextQueued;
   return {
-    next: async (after) =>
-      (
-        await lockCandidates(
-          dialect,
-          tx
-            .selectFrom('executions as e')
-            .innerJoin('monitors as m', 'm.id', 'e.monitor_id')
-            .select(['e.id', 'e.monitor_id', 'e.account_id'])
-            .where('e.status', '=', 'queued')
-            .where('e.account_id', '>', after)
-            .where((eb) => eb.or([eb('m.lease_until', 'is', null), eb('m.lease_until', '<', now)]))
-            .orderBy('e.account_id')
-            .orderBy('e.created_at')
-            .orderBy('e.id')
-            .limit(1),
-        )
-      )[0],
+    next: async (after) => (await next(tx, { after, now })).rows[0],
     inFlight: async (accountId) => {
       let n = running.get(accountId);
       if (n === undefined) {
-        n = Number(
-          (
-            await tx
-              .selectFrom('executions')
-              .select((eb) => eb.fn.countAll().as('n'))
-              .where('status', '=', 'running')
-              .where('account_id', '=', accountId)
-              .where('locked_until', '>=', now)
-              .executeTakeFirstOrThrow()
-          ).n,
-        );
+        n = Number((await runningOfAccount(tx, { accountId, now })).rows[0].n);
         running.set(accountId, n);
       }
       // This claim's picks are not running yet (taken over ones ran under expired leases, not counted either).
@@ -186,6 +161,31 @@ function queuedExecutions(tx: Queryable, dialect: DialectInfo, now: number, pick
     },
   };
 }
+
+// The hot reads of a claim, built and compiled once (each claim of a batch makes one per account it visits).
+const nextQueuedQuery = (db: Queryable, v: { after: string; now: number }) =>
+  db
+    .selectFrom('executions as e')
+    .innerJoin('monitors as m', 'm.id', 'e.monitor_id')
+    .select(['e.id', 'e.monitor_id', 'e.account_id'])
+    .where('e.status', '=', 'queued')
+    .where('e.account_id', '>', v.after)
+    .where((eb) => eb.or([eb('m.lease_until', 'is', null), eb('m.lease_until', '<', v.now)]))
+    .orderBy('e.account_id')
+    .orderBy('e.created_at')
+    .orderBy('e.id')
+    .limit(1);
+const nextQueued = prepared<{ after: string; now: number }, Candidate>(['after', 'now'], nextQueuedQuery);
+const nextQueuedSkipLocked = prepared<{ after: string; now: number }, Candidate>(['after', 'now'], (db, v) => nextQueuedQuery(db, v).forUpdate().skipLocked());
+
+const runningOfAccount = prepared<{ accountId: string; now: number }, { n: number | string | bigint }>(['accountId', 'now'], (db, v) =>
+  db
+    .selectFrom('executions')
+    .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
+    .where('status', '=', 'running')
+    .where('account_id', '=', v.accountId)
+    .where('locked_until', '>=', v.now),
+);
 
 /**
  * Marks an execution done with its outcome, frees its monitor's lease and pending mark and sets the
