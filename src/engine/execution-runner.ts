@@ -163,11 +163,9 @@ async function commitOutcome(
   if (result.latestSnapshot) await saveMonitorOutput(tx, monitor.id, { ...monitor.output, latest_snapshot: result.latestSnapshot });
   await appendEntries(tx, monitor.accountId, entries, { monitorRowLocked: true });
   await markItemsSeen(tx, monitor.id, result.seenKeys, now);
-  await saveSourceHealth(
-    tx,
-    monitor.id,
-    checks.map((check) => nextHealth(previous.get(check.source), check, now)),
-  );
+  const healthNow = checks.map((check) => nextHealth(previous.get(check.source), check, now));
+  const dropped = health.map((h) => h.source).filter((source) => !healthNow.some((h) => h.source === source));
+  await saveSourceHealth(tx, monitor.id, healthNow, dropped);
   await saveFingerprints(tx, monitor.id, result.fingerprints ?? [], now);
   await insertDeliveries(tx, deliveries);
   if (result.modelUsage) await insertModelUsage(tx, { kind: 'execution', id: execution.id, accountId: monitor.accountId }, result.modelUsage, now);
