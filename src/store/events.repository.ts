@@ -1,8 +1,10 @@
+import type { Insertable } from 'kysely';
 import type { LogEntry } from '../domain/event.js';
 import { eventRecord } from '../domain/wire.js';
 import type { ListReader, Queryable } from './db.js';
 import type { DialectInfo } from './dialect.js';
 import { prepared } from './prepared.js';
+import type { EventTable } from './tables.js';
 import { listFrom, listKey, NOT_COMPLETION } from './list-walk.js';
 
 /** An event as stored: its log position, execution, kind and wire JSON. */
@@ -29,21 +31,23 @@ export async function appendEntries(db: Queryable, accountId: string, entries: L
     const monitorIds = [...new Set(entries.map((e) => e.monitorId))].sort();
     for (const monitorId of monitorIds) await lockMonitorStatement(db, { id: monitorId });
   }
-  await db
-    .insertInto('events')
-    .values(
-      entries.map((entry) => ({
-        id: entry.id,
-        account_id: accountId,
-        monitor_id: entry.monitorId,
-        execution_id: entry.executionId,
-        kind: entry.kind,
-        body: JSON.stringify(eventRecord(entry)),
-        created_at: entry.createdAt,
-      })),
-    )
-    .execute();
+  const rows = entries.map((entry) => ({
+    id: entry.id,
+    account_id: accountId,
+    monitor_id: entry.monitorId,
+    execution_id: entry.executionId,
+    kind: entry.kind,
+    body: JSON.stringify(eventRecord(entry)),
+    created_at: entry.createdAt,
+  }));
+  // Most executions append one entry (a completion or an error): that insert is compiled once.
+  if (rows.length === 1) await insertOneStatement(db, rows[0]);
+  else await db.insertInto('events').values(rows).execute();
 }
+
+const insertOneStatement = prepared<Insertable<EventTable>>(['id', 'account_id', 'monitor_id', 'execution_id', 'kind', 'body', 'created_at'], (db, row) =>
+  db.insertInto('events').values(row),
+);
 
 const lockMonitorStatement = prepared<{ id: string }>(['id'], (db, v) =>
   db

@@ -81,9 +81,12 @@ export async function findMonitor(db: Queryable, accountId: string, id: string):
 
 /** A monitor by id alone, for background work. */
 export async function findMonitorById(db: Queryable, id: string): Promise<Monitor | undefined> {
-  const row = await db.selectFrom('monitors').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = (await monitorStatement(db, { id })).rows[0];
   return row && toMonitor(row);
 }
+
+// Every execution reads its monitor, and so does every request about one.
+const monitorStatement = prepared<{ id: string }, MonitorRow>(['id'], (db, v) => db.selectFrom('monitors').selectAll().where('id', '=', v.id));
 
 /** Position of a monitor in the newest-first listing. */
 export interface MonitorPosition {
