@@ -4,7 +4,7 @@ import { checkMetadata, checkWebhookUrl } from '../domain/monitor-rules.js';
 import { isLite } from '../domain/research-tiers.js';
 import { TASK_PROCESSORS, type OutputSpec, type RunInput, type TaskRun, type TaskWarning } from '../domain/task.js';
 import { checkJsonSchema, outputSpecOf, TASK_LIMITS } from '../domain/task-rules.js';
-import { validateHints } from '../research/fields/extract-output.js';
+import { validateHints } from '../research/fields/hint-checks.js';
 import { targetUrls } from '../research/processors/lite-task.js';
 import type { Store } from '../store/db.js';
 import { countTaskRuns, findTaskRun, insertTaskRun } from '../store/task-runs.repository.js';

@@ -1,5 +1,5 @@
+import { createRequire } from 'node:module';
 import multipart from '@fastify/multipart';
-import * as cheerio from 'cheerio';
 import type { FastifyInstance } from 'fastify';
 import { storeEvalFiles, type UploadedFile } from '../../commands/eval-files.js';
 import { fileRecord } from '../../domain/wire.js';
@@ -11,6 +11,10 @@ import { DeepRailsError, UploadResponse } from '../../domain/evaluation-schemas.
 const MAX_FILE_BYTES = 10 * 1024 * 1024;
 const MAX_FILES = 20;
 
+// Cheerio is required on the first HTML upload, not imported: its module graph would add tens of MB
+// to every process, for a route most servers never see.
+const lazyRequire = createRequire(import.meta.url);
+
 const TEXT_TYPES = /^(?:text\/|application\/(?:json|xml|x-ndjson|markdown|x-yaml|yaml|csv))/i;
 const TEXT_NAMES = /\.(?:txt|md|markdown|csv|tsv|json|jsonl|ndjson|xml|ya?ml|html?|log|rst)$/i;
 
@@ -18,7 +22,9 @@ const TEXT_NAMES = /\.(?:txt|md|markdown|csv|tsv|json|jsonl|ndjson|xml|ya?ml|htm
 export function fileText(name: string, contentType: string, bytes: Buffer): string {
   if (!TEXT_TYPES.test(contentType) && !TEXT_NAMES.test(name)) return '';
   const text = bytes.toString('utf8');
-  return /html/i.test(contentType) || /\.html?$/i.test(name) ? cheerio.load(text).root().text().replace(/\s+/g, ' ').trim() : text;
+  return /html/i.test(contentType) || /\.html?$/i.test(name)
+    ? (lazyRequire('cheerio') as typeof import('cheerio')).load(text).root().text().replace(/\s+/g, ' ').trim()
+    : text;
 }
 
 /** `POST /files/upload` (multipart, field `files`): stores files whose text monitors can search. */

@@ -4,7 +4,8 @@ import { autoOutput } from './auto-schema.js';
 import type { Extraction } from './extraction.js';
 import { excerpt, propertiesOf } from '../coerce.js';
 import { fieldQuery, type FieldQuery, type Found } from './field-query.js';
-import { fromHints, hintsOf } from './hints.js';
+import { fromHints } from './hints.js';
+import { hintsOf } from './hint-checks.js';
 import { fromLabels } from './labels.js';
 import { mainContent } from './main-content.js';
 import { parsePage, type Page, type ParsedPage } from './parsed-page.js';
@@ -12,7 +13,7 @@ import { fromStructured } from './structured.js';
 import { fromTables } from './tables.js';
 
 export type { Page } from './parsed-page.js';
-export { validateHints } from './hints.js';
+export { validateHints } from './hint-checks.js';
 
 /** What the task asked for: JSON matching a schema, text, or whatever the pages offer. */
 export type OutputSpec = { type: 'json'; json_schema: Record<string, unknown> } | { type: 'text'; description?: string | null } | { type: 'auto' };

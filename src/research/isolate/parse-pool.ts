@@ -50,6 +50,9 @@ export function createParsePool(settings: ParseSettings): SourceParser {
     filename: WORKER.href,
     // One thread starts with the pool, so the first body read does not wait for a worker to load the sources.
     minThreads: 1,
+    // The worker registers tsx itself (parse-worker.mjs): the parent's flags (`--import tsx` under the
+    // test runner and the benches) would load it a second time, 10 MB more per worker for nothing.
+    execArgv: [],
     maxThreads: threads,
     idleTimeout: 30_000,
     workerData: { limits },
