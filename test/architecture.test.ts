@@ -31,6 +31,22 @@ async function violations(baseDir: string): Promise<{ result: ICruiseResult; fou
   return { result, found };
 }
 
+/** The modules `entry` loads at run time (type-only imports erased), itself included. */
+function loadedFrom(result: ICruiseResult, entry: string): string[] {
+  const bySource = new Map(result.modules.map((m) => [m.source, m]));
+  const seen = new Set([entry]);
+  const queue = [entry];
+  for (let source = queue.shift(); source !== undefined; source = queue.shift()) {
+    for (const dependency of bySource.get(source)?.dependencies ?? []) {
+      const erased = dependency.dependencyTypes.some((t) => t === 'type-only' || t === 'type-import');
+      if (erased || seen.has(dependency.resolved)) continue;
+      seen.add(dependency.resolved);
+      queue.push(dependency.resolved);
+    }
+  }
+  return [...seen];
+}
+
 async function tsFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
   return entries.filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')).map((e) => join(e.parentPath, e.name));
@@ -83,6 +99,13 @@ describe('architecture', () => {
     const tiers = (rules.forbidden ?? []).flatMap((r) => [r.from.path, 'to' in r ? r.to.path : undefined]).filter((p): p is string => typeof p === 'string');
     const outside = result.modules.map((m) => m.source).filter((s) => s.startsWith('src/') && !tiers.some((p) => new RegExp(p).test(s)));
     assert.deepEqual(outside, [], 'a module in no tier is checked by no rule: add its room to a tier');
+  });
+
+  it('the server process does not load the page parsers, which only the parse workers use (tens of MB of idle memory)', async () => {
+    const { result } = await violations(ROOT);
+    const parsers = /(^|\/)node_modules\/(cheerio|linkedom|@mozilla\/readability)\//;
+    const reached = loadedFrom(result, 'src/server.ts').filter((source) => parsers.test(source));
+    assert.deepEqual(reached, [], 'import them in research/ modules the parse worker loads (parse-jobs.ts), or require them on first use');
   });
 
   it('api/ imports no write from store/ and builds no write query of its own', async () => {
