@@ -47,7 +47,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // /openapi.json) without stripping fields that clients may rely on.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   installJsonBodyParser(app);
-  const authenticate = createAuthenticator(deps.store.db, deps.clock);
+  const authenticate = createAuthenticator(deps.store, deps.clock);
   installErrorHandler(app, authenticate);
   await app.register(swagger, {
     openapi: {
