@@ -1,8 +1,9 @@
 // bench/auth: what reading the API key on every request costs (issue 18: a revoked key is refused at
-// once in every process, so authentication caches nothing). Two bare Fastify routes in this process
+// once in every process, so authentication keeps a key only while the store's change mark says nothing
+// changed, on SQLite; on PostgreSQL it reads every time). Two bare Fastify routes in this process
 // serve `GET /m/:id` (one monitor read, as `GET /v1/monitors/:id` does) from the same store: the
 // figure authenticates with Vigil's authenticator (src/api/auth.ts: one indexed read of the key per
-// request), the floor with a key cache (a map hit, as a cache that outlived revocations would). The
+// request; on SQLite, only when the store's change mark moved), the floor with a key cache (a map hit, as a cache that outlived revocations would). The
 // ratio is the share of throughput the per-request read leaves; target ≥ 0.6. Vigil's own route is
 // printed beside them for scale. A second, load-independent figure: sequential in-process calls of
 // the authenticator (the key read) against a floor of the route's own read (one monitor by id), as
@@ -99,7 +100,7 @@ try {
     frequency: '1d',
     settings: { query: 'bench', sources: ['http://127.0.0.1:9/feed.xml'] } as never,
   });
-  const reader = createAuthenticator(vigil.store.db, Date.now);
+  const reader = createAuthenticator(vigil.store, Date.now);
   const figure = await route(vigil.store, reader);
   const floor = await route(vigil.store, cached(reader));
   console.log(`bench/auth on ${database.label}; ${machineLine()}; ${settings.connections} connections, ${settings.duration} s × ${rounds} rounds`);

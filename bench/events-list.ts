@@ -19,6 +19,8 @@
 // BENCH_ROUNDS (3: floor and Vigil alternate, the best round of each is kept), BENCH_WARMUP seconds (2), BENCH_WORKERS (autocannon worker threads, 1), BENCH_DATABASE_URL (a postgres:// URL:
 // a fresh database created beside it and dropped at the end; a SQLite file in a temporary directory
 // otherwise). All traffic goes to 127.0.0.1.
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import SQLite from 'better-sqlite3';
 import Fastify from 'fastify';
 import pg from 'pg';
@@ -187,7 +189,7 @@ async function main(): Promise<number> {
   if (!(await sameBodies(vigil.url as string, floor.origin, headers, pages.deep.vigil[0], pages.deep.floor[0]))) return 1;
 
   const target = database.kind === 'sqlite' ? 0.7 : 0.5;
-  const all: LoadResult[] = [];
+  const all: (LoadResult & { busyMicros: number })[] = [];
   const ratios: string[] = [];
   for (const [page, paths] of Object.entries(pages)) {
     for (const connections of connectionCounts) {
@@ -196,21 +198,31 @@ async function main(): Promise<number> {
       const vigilTarget = { title: `Vigil, ${page} pages, ${connections} conns`, origin: vigil.url as string, paths: paths.vigil, headers };
       if (warmup > 0) for (const t of [floorTarget, vigilTarget]) await runLoad(t, { ...settings, duration: warmup });
       // Alternating rounds, the best of each side: other load on the machine only ever slows a round down.
-      let [bare, events] = [await runLoad(floorTarget, settings), await runLoad(vigilTarget, settings)];
+      let [bare, events] = [await busyLoad(floorTarget, settings), await busyLoad(vigilTarget, settings)];
       for (let round = 1; round < rounds; round++) {
-        const [b, e] = [await runLoad(floorTarget, settings), await runLoad(vigilTarget, settings)];
+        const [b, e] = [await busyLoad(floorTarget, settings), await busyLoad(vigilTarget, settings)];
         if (b.rps > bare.rps) bare = b;
         if (e.rps > events.rps) events = e;
       }
       all.push(bare, events);
       ratios.push(`${page} pages, ${connections} conns`);
-      console.log(`  ${events.title}: ${events.rps.toFixed(0)} req/s, floor ${bare.rps.toFixed(0)} req/s`);
+      console.log(
+        `  ${events.title}: ${events.rps.toFixed(0)} req/s, ${events.busyMicros.toFixed(0)} µs; ` +
+          `floor ${bare.rps.toFixed(0)} req/s, ${bare.busyMicros.toFixed(0)} µs (the main thread's CPU time per request)`,
+      );
     }
   }
   console.log('');
   printResults(all);
   console.log('');
   for (let i = 0; i < ratios.length; i++) printRatio(`events-list / floor, ${ratios[i]}`, all[2 * i + 1], all[2 * i], target);
+  // Less swayed by other load than req/s: what a request costs the one thread both servers share.
+  for (let i = 0; i < ratios.length; i++) {
+    const [bare, events] = [all[2 * i], all[2 * i + 1]];
+    console.log(
+      `main-thread CPU per request, floor / events-list, ${ratios[i]}: ${(bare.busyMicros / events.busyMicros).toFixed(3)} (${bare.busyMicros.toFixed(0)} / ${events.busyMicros.toFixed(0)} µs)`,
+    );
+  }
 
   const bad = all.filter((r) => r.non2xx > 0 || r.errors > 0 || r.timeouts > 0);
   for (const r of bad) {
@@ -220,6 +232,26 @@ async function main(): Promise<number> {
     );
   }
   return bad.length > 0 ? 1 : 0;
+}
+
+/**
+ * The main thread's CPU time in µs, where both servers run (the load generator runs in a worker
+ * thread, BENCH_WORKERS): on Linux its scheduler's count, which time spent waiting for a core while
+ * other work runs does not inflate; elsewhere the event loop's active time, which it does.
+ */
+function mainThreadMicros(): number {
+  try {
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1000;
+  } catch {
+    return performance.eventLoopUtilization().active * 1000;
+  }
+}
+
+/** A load run with the main thread's CPU time per request: what a request costs the thread both servers share. */
+async function busyLoad(target: Parameters<typeof runLoad>[0], settings: Parameters<typeof runLoad>[1]): Promise<LoadResult & { busyMicros: number }> {
+  const before = mainThreadMicros();
+  const result = await runLoad(target, settings);
+  return { ...result, busyMicros: (mainThreadMicros() - before) / Math.max(1, result.requests) };
 }
 
 /** Both sides must send the same bytes for the same page, or the ratio compares different work. */

@@ -29,14 +29,15 @@ export interface AppDeps extends CommandDeps {
   findAllCreatesPerHour: number;
   /** FindAll research (ingest, entity search), and a context for entity search where the web can be read. */
   findAll: Pick<FindAllCommandDeps, 'research' | 'searchContext'>;
-  /** A pino logger to share; none means no request logs. */
+  /** A pino logger to share; none (or a silent one) means no request logs. */
   logger?: FastifyBaseLogger;
 }
 
 /** Builds the HTTP API; it never listens by itself (tests may `inject`, main listens). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    // A silent logger would still cost every request a child logger and two discarded log calls.
+    ...(deps.logger && deps.logger.level !== 'silent' ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: BODY_LIMITS.bytes,
     frameworkErrors,
     clientErrorHandler,
@@ -47,7 +48,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // /openapi.json) without stripping fields that clients may rely on.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   installJsonBodyParser(app);
-  const authenticate = createAuthenticator(deps.store.db, deps.clock);
+  const authenticate = createAuthenticator(deps.store, deps.clock);
   installErrorHandler(app, authenticate);
   await app.register(swagger, {
     openapi: {

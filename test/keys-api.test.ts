@@ -1,9 +1,11 @@
 // API key management (issue 18): list, create and revoke keys over HTTP; a revoked key is refused at
-// once, also by another process sharing the store; keys of other accounts are absent (404); bad
+// once, also when revoked by another connection or another process sharing the store; keys of other accounts are absent (404); bad
 // input is a 422 envelope naming the field. Traffic stays on 127.0.0.1.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { hashApiKey } from '../src/domain/api-keys.js';
+import { findKeyHolder, revokeApiKey } from '../src/store/accounts.repository.js';
+import { openStore } from '../src/store/db.js';
 import { spawnServer, startTestVigil, tempDir, testDatabase, type ServerProcess, type TestVigil } from './helpers.js';
 
 const isPostgres = /^postgres/.test(process.env.VIGIL_TEST_DATABASE_URL ?? '');
@@ -104,6 +106,23 @@ describe('API keys', () => {
     assert.equal(self.status, 200);
     assert.equal(self.json.current, true);
     assert.equal((await call(vigil.url, own.key, 'GET', '/v1/keys')).status, 401);
+  });
+
+  it('refuses at once a key revoked by another connection to the store, however often it was used before', async () => {
+    const { json: minted } = await call(vigil.url, vigil.apiKey, 'POST', '/v1/keys', {});
+    // Used several times first, so that an answer kept in memory would hold the key as valid.
+    for (let i = 0; i < 3; i += 1) assert.equal((await call(vigil.url, minted.key, 'GET', '/v1/monitors')).status, 200);
+    // As another process would: its own connection, straight to the table, nothing said to this process.
+    const elsewhere = await openStore(vigil.config.databaseUrl);
+    try {
+      const holder = await findKeyHolder(elsewhere.db, hashApiKey(minted.key));
+      assert.ok(holder);
+      await revokeApiKey(elsewhere.db, holder.account.id, minted.key_id, Date.now());
+    } finally {
+      await elsewhere.close();
+    }
+    assert.equal((await call(vigil.url, minted.key, 'GET', '/v1/monitors')).status, 401, 'refused on the very next request');
+    assert.equal((await call(vigil.url, vigil.apiKey, 'GET', '/v1/monitors')).status, 200, 'other keys still work');
   });
 
   it("treats another account's key as absent", async () => {

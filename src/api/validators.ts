@@ -35,15 +35,7 @@ function textValidator(inner: ValidateFunction, schema: FastifySchema): Validate
   const wrapper = ((data: unknown, context?: unknown) => {
     if (data && typeof data === 'object') {
       const values = data as Record<string, unknown>;
-      const issues: Issue[] = Object.keys(values)
-        .filter((name) => hasNul(values[name]))
-        .map((name) => ({ instancePath: `/${name}`, keyword: 'nul_character', message: 'must not contain NUL characters', params: {} }));
-      // Ajv coerces "1e400" to Infinity and then lets it through `maximum`; SQL would not.
-      issues.push(
-        ...numbers
-          .filter((name) => typeof values[name] === 'string' && !Number.isFinite(Number(values[name])))
-          .map((name) => ({ instancePath: `/${name}`, keyword: 'type', message: 'must be a finite number', params: {} })),
-      );
+      const issues = textIssues(values, numbers);
       if (issues.length > 0) {
         wrapper.errors = issues as never;
         return false;
@@ -57,6 +49,29 @@ function textValidator(inner: ValidateFunction, schema: FastifySchema): Validate
   // Fastify passes the parent only to Ajv functions (known by schemaEnv), so that Ajv may replace a coerced root.
   Object.assign(wrapper, { schemaEnv: inner.schemaEnv, schema: inner.schema });
   return wrapper;
+}
+
+const NO_ISSUES: readonly Issue[] = [];
+
+/**
+ * NUL characters in any value, then numbers that are not finite (Ajv coerces "1e400" to Infinity
+ * and then lets it through `maximum`; SQL would not). No issue objects or arrays are made when all
+ * is well: every request's path and query pass here.
+ */
+function textIssues(values: Record<string, unknown>, numbers: string[]): readonly Issue[] {
+  let issues: Issue[] | undefined;
+  for (const name of Object.keys(values)) {
+    if (hasNul(values[name])) {
+      (issues ??= []).push({ instancePath: `/${name}`, keyword: 'nul_character', message: 'must not contain NUL characters', params: {} });
+    }
+  }
+  for (const name of numbers) {
+    const value = values[name];
+    if (typeof value === 'string' && !Number.isFinite(Number(value))) {
+      (issues ??= []).push({ instancePath: `/${name}`, keyword: 'type', message: 'must be a finite number', params: {} });
+    }
+  }
+  return issues ?? NO_ISSUES;
 }
 
 function hasNul(value: unknown): boolean {

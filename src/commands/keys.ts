@@ -55,8 +55,8 @@ export async function listKeys(deps: KeyCommandDeps, accountId: string): Promise
 
 /**
  * Revokes one of the account's keys (idempotently: a revoked key keeps its first revocation time).
- * Another account's key is a 404, as if it did not exist. Authentication reads the revocation on
- * every request, so the key is refused at once by every process sharing the store.
+ * Another account's key is a 404, as if it did not exist. Authentication sees the revocation on the
+ * next request in every process sharing the store (api/auth.ts).
  */
 export async function revokeKey(deps: KeyCommandDeps, accountId: string, keyId: string): Promise<ApiKey> {
   await revokeApiKey(deps.store.db, accountId, keyId, deps.clock());

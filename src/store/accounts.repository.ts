@@ -66,8 +66,15 @@ const keyHolderRead = prepared<{ keyHash: string }, AccountRow & { key_id: strin
     .where('api_keys.revoked_at', 'is', null),
 );
 
+/** Who holds an unrevoked API key: the account, the key's id and its last recorded use. */
+export interface KeyHolder {
+  account: Account;
+  keyId: string;
+  lastUsedAt: number | null;
+}
+
 /** The account an unrevoked API key (by hash) belongs to, with the key's id and last use, if any. */
-export async function findKeyHolder(db: Queryable, keyHash: string): Promise<{ account: Account; keyId: string; lastUsedAt: number | null } | undefined> {
+export async function findKeyHolder(db: Queryable, keyHash: string): Promise<KeyHolder | undefined> {
   const [row] = (await keyHolderRead(db, { keyHash })).rows;
   if (!row) return undefined;
   const { key_id: keyId, key_last_used_at: lastUsed, ...account } = row;
