@@ -13,9 +13,10 @@
 // Settings (env): BENCH_MONITORS, BENCH_FREQUENCY_S, BENCH_LARGE_MONITORS (0 skips B), BENCH_SECONDS,
 // BENCH_CONCURRENCY, BENCH_ACCOUNTS, BENCH_HISTORY (comma list; empty skips C), BENCH_WORKER_PROCESSES
 // (0 skips D; not BENCH_WORKERS, which other benches use for autocannon threads), BENCH_IDLE_MONITORS
-// (RSS of a fresh process holding that many monitors not yet due; 0 skips it), BENCH_DATABASE_URL.
+// (RSS of a fresh process holding that many monitors not yet due; 0 skips it), BENCH_FEED_DELAY_MS
+// (the fixture answers after this long, as a feed across a network would; 0 by default), BENCH_DATABASE_URL.
 // Everything runs in this process against loopback only; the fixture's CPU is in both figures.
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { execFileSync } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
@@ -33,6 +34,7 @@ const SECONDS = envInt('BENCH_SECONDS', 20, 2);
 const CONCURRENCY = envInt('BENCH_CONCURRENCY', 64, 1);
 const ACCOUNTS = envInt('BENCH_ACCOUNTS', 10, 1);
 const PROCESSES = envInt('BENCH_WORKER_PROCESSES', 0);
+const FEED_DELAY_MS = envInt('BENCH_FEED_DELAY_MS', 0);
 const HISTORY = (process.env.BENCH_HISTORY ?? '10000,100000,1000000')
   .split(',')
   .map((s) => s.trim())
@@ -46,7 +48,9 @@ const FEED = `<?xml version="1.0"?><rss version="2.0"><channel><title>Bench</tit
 ).join('')}</channel></rss>`;
 
 async function startFeed(): Promise<{ origin: string; server: Server }> {
-  const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(FEED));
+  // A delay stands in for the network a real feed sits behind: work then waits rather than burns CPU.
+  const answer = (res: ServerResponse) => res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(FEED);
+  const server = createServer((_req, res) => (FEED_DELAY_MS > 0 ? setTimeout(answer, FEED_DELAY_MS, res) : answer(res)));
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
@@ -142,7 +146,9 @@ async function twoProcesses(origin: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  console.log(`bench/scheduler — ${machineLine()}; concurrency ${CONCURRENCY}, ${ACCOUNTS} accounts, ${SECONDS} s per run`);
+  console.log(
+    `bench/scheduler — ${machineLine()}; concurrency ${CONCURRENCY}, ${ACCOUNTS} accounts, ${SECONDS} s per run, feed answers after ${FEED_DELAY_MS} ms`,
+  );
   if (envInt('BENCH_IDLE_MONITORS', 100_000) > 0) {
     // Its own process, so the RSS is that of a Vigil holding the monitors and nothing else.
     process.stdout.write(execFileSync(process.execPath, ['--import', 'tsx', new URL('./scheduler-idle.ts', import.meta.url).pathname], { env: process.env }));
