@@ -84,7 +84,7 @@ export function executionWork(deps: RunnerDeps): LeasedKind<Execution, Execution
     // transaction; in monitor order, the order every transaction locks monitor rows in.
     groupCommit: true,
     commitOrder: (execution) => execution.monitorId,
-    commit: (tx, execution, { monitor, result }, now) => commitOutcome(deps, tx, execution, { known: monitor, result, pruneDue }, now),
+    commit: (tx, execution, done, now) => commitOutcome(deps, tx, execution, done, now, pruneDue),
     // Every outcome appends to the monitor's log (its events, or a completion or error).
     logTopic: (execution) => logTopic(MONITOR_EVENTS_LOG, execution.monitorId),
   };
@@ -147,8 +147,9 @@ async function commitOutcome(
   deps: RunnerDeps,
   tx: Tx,
   execution: Execution,
-  { known, result, pruneDue }: ExecutionResult & { known?: Monitor; pruneDue: (monitorId: string) => boolean },
+  { monitor: known, result }: ExecutionResult,
   now: number,
+  pruneDue: (monitorId: string) => boolean,
 ): Promise<false | number> {
   const monitor = known ?? (await findMonitorById(tx, execution.monitorId));
   if (!monitor) return 0; // deleted with its executions; nothing to record
@@ -161,7 +162,7 @@ async function commitOutcome(
   const deliveries = monitorDeliveries(monitor, execution.id, outcome, entries, now);
   if (!(await finishExecution(tx, execution, deps.workerId, outcome.kind, now))) return false;
   if (result.latestSnapshot) await saveMonitorOutput(tx, monitor.id, { ...monitor.output, latest_snapshot: result.latestSnapshot });
-  await appendEntries(tx, monitor.accountId, entries, { monitorRowLocked: true });
+  await appendEntries(tx, monitor.accountId, entries);
   await markItemsSeen(tx, monitor.id, result.seenKeys, now);
   const healthNow = checks.map((check) => nextHealth(previous.get(check.source), check, now));
   const dropped = health.map((h) => h.source).filter((source) => !healthNow.some((h) => h.source === source));

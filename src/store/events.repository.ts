@@ -22,15 +22,12 @@ export interface StoredEvent {
  * commit after one that took a higher: a client polling the newest events would then never see
  * the late one. So appends to one monitor's log are serialised: the monitor's row is locked (by a
  * no-op update) before positions are taken, and held until commit. Appends to different monitors
- * do not wait for each other; every cursor is per monitor. A caller that has already updated the
- * monitor's row in this transaction holds that lock and says so (`monitorRowLocked`).
+ * do not wait for each other; every cursor is per monitor.
  */
-export async function appendEntries(db: Queryable, accountId: string, entries: LogEntry[], o: { monitorRowLocked?: boolean } = {}): Promise<void> {
+export async function appendEntries(db: Queryable, accountId: string, entries: LogEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  if (!o.monitorRowLocked) {
-    const monitorIds = [...new Set(entries.map((e) => e.monitorId))].sort();
-    for (const monitorId of monitorIds) await lockMonitorStatement(db, { id: monitorId });
-  }
+  const monitorIds = [...new Set(entries.map((e) => e.monitorId))].sort();
+  for (const monitorId of monitorIds) await lockMonitorStatement(db, { id: monitorId });
   const rows = entries.map((entry) => ({
     id: entry.id,
     account_id: accountId,

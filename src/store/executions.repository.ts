@@ -189,8 +189,7 @@ const runningOfAccount = prepared<{ accountId: string; now: number }, { n: numbe
 
 /**
  * Marks an execution done with its outcome, frees its monitor's lease and pending mark and sets the
- * monitor's `last_run_at`, if this worker still holds the lease; false otherwise. The monitor's row
- * stays locked until commit, which serialises the log appends of one monitor (see appendEntries).
+ * monitor's `last_run_at`, if this worker still holds the lease; false otherwise.
  */
 export async function finishExecution(
   db: Queryable,
@@ -217,7 +216,6 @@ const finishStatement = prepared<{ id: string; workerId: string; outcome: string
 /**
  * The monitor's side of a finish, in one row update: its lease and its pending mark are cleared if
  * they are this execution's, and `last_run_at` is set. (SET expressions all read the row as it was.)
- * The update also takes the monitor's row lock, which appending to its log needs (appendEntries).
  */
 const settleMonitorStatement = prepared<{ id: string; executionId: string; now: number }>(['id', 'executionId', 'now'], (db, v) =>
   db

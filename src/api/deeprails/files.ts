@@ -1,19 +1,15 @@
-import { createRequire } from 'node:module';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import { storeEvalFiles, type UploadedFile } from '../../commands/eval-files.js';
 import { fileRecord } from '../../domain/wire.js';
 import { invalid } from '../../errors.js';
+import { cheerioOnDemand } from '../../research/cheerio-on-demand.js';
 import type { Store } from '../../store/db.js';
 import { DeepRailsError, UploadResponse } from '../../domain/evaluation-schemas.js';
 
 /** Limits of one upload request: files of at most 10 MiB, 20 of them. */
 const MAX_FILE_BYTES = 10 * 1024 * 1024;
 const MAX_FILES = 20;
-
-// Cheerio is required on the first HTML upload, not imported: its module graph would add tens of MB
-// to every process, for a route most servers never see.
-const lazyRequire = createRequire(import.meta.url);
 
 const TEXT_TYPES = /^(?:text\/|application\/(?:json|xml|x-ndjson|markdown|x-yaml|yaml|csv))/i;
 const TEXT_NAMES = /\.(?:txt|md|markdown|csv|tsv|json|jsonl|ndjson|xml|ya?ml|html?|log|rst)$/i;
@@ -22,9 +18,7 @@ const TEXT_NAMES = /\.(?:txt|md|markdown|csv|tsv|json|jsonl|ndjson|xml|ya?ml|htm
 export function fileText(name: string, contentType: string, bytes: Buffer): string {
   if (!TEXT_TYPES.test(contentType) && !TEXT_NAMES.test(name)) return '';
   const text = bytes.toString('utf8');
-  return /html/i.test(contentType) || /\.html?$/i.test(name)
-    ? (lazyRequire('cheerio') as typeof import('cheerio')).load(text).root().text().replace(/\s+/g, ' ').trim()
-    : text;
+  return /html/i.test(contentType) || /\.html?$/i.test(name) ? cheerioOnDemand().load(text).root().text().replace(/\s+/g, ' ').trim() : text;
 }
 
 /** `POST /files/upload` (multipart, field `files`): stores files whose text monitors can search. */

@@ -1,13 +1,11 @@
 // The rules of Vigil's hint keys (x-selector, x-attribute, x-jsonpath, x-regex) in an output
 // schema: reading them, compiling a regex hint, and checking them when a task is created. Applying
 // them to a page is hints.ts, in the parse workers.
-import { createRequire } from 'node:module';
 import type { CheerioAPI } from 'cheerio';
 import { JSONPath } from 'jsonpath-plus';
 import { itemsOf, propertiesOf, resolveSchema, type FieldSchema } from '../coerce.js';
 import { compileUserRegex, type UserRegex } from '../regex-safety.js';
-
-const lazyRequire = createRequire(import.meta.url);
+import { cheerioOnDemand } from '../cheerio-on-demand.js';
 
 /** Vigil's extension keys a property may carry to say where its value is. */
 export interface Hints {
@@ -81,11 +79,7 @@ function hintProblems(at: string, hints: Hints): string[] {
 }
 
 let empty: CheerioAPI | undefined;
-/**
- * An empty document, to let cheerio parse a selector (it throws on a bad one even with nothing to
- * match). Cheerio is required here on first use, not imported: the API process checks hints but
- * never parses a page, and cheerio's module graph would add tens of MB to every process.
- */
+/** An empty document, to let cheerio parse a selector (it throws on a bad one even with nothing to match). */
 function load$(): CheerioAPI {
-  return (empty ??= (lazyRequire('cheerio') as typeof import('cheerio')).load('<p></p>'));
+  return (empty ??= cheerioOnDemand().load('<p></p>'));
 }
