@@ -6,6 +6,7 @@ import SQLite from 'better-sqlite3';
 import { CompiledQuery, PostgresDialect, SqliteDialect, type ColumnDefinitionBuilder, type Dialect, type Driver } from 'kysely';
 import pg from 'pg';
 import { LRUCache } from 'lru-cache';
+import { isFixedShape } from './fixed-shapes.js';
 
 /** A wake-up hint between processes (or within one): never the truth, only a reason to look now. */
 export interface HintChannel {
@@ -189,17 +190,26 @@ const POSTGRES_ORDERED_CLAIM = 'SET LOCAL enable_bitmapscan = off; SET LOCAL ena
 const LIST_SESSION_SETTINGS = ['enable_sort', 'enable_incremental_sort', 'enable_bitmapscan', 'enable_seqscan'].map((name) => `-c ${name}=off`).join(' ');
 
 /**
- * Names every statement a list connection runs, so PostgreSQL parses and plans each list's shape
- * once per connection (a prepared statement) instead of on every request: lists are the hot reads,
- * and a few shapes serve them all. The name is a hash of the SQL, so one text is one statement.
+ * Names statements, so PostgreSQL parses (and plans, once its generic plan proves as good) each once
+ * per connection instead of on every call. The list pool names every statement it runs: lists are
+ * the hot reads, and a few shapes serve them all. The main pool names only `prepared`'s fixed
+ * shapes (the key read every request makes, the claim's reads): its other statements vary in shape
+ * (lists of values), and naming each would fill every connection with statements run once. The name
+ * is a hash of the SQL, so one text is one statement.
  */
-function prepareStatements(pool: pg.Pool): void {
+function nameStatements(pool: pg.Pool, prefix: string, named: (sql: string) => boolean): void {
+  const names = new LRUCache<string, string>({ max: 1000 });
+  const nameOf = (sql: string) => {
+    let name = names.get(sql);
+    if (name === undefined) names.set(sql, (name = `${prefix}_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`));
+    return name;
+  };
   pool.on('connect', (client) => {
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
     (client as unknown as { query: (...args: unknown[]) => unknown }).query = (config: unknown, ...rest: unknown[]) => {
-      if (typeof config !== 'string') return query(config, ...rest);
+      if (typeof config !== 'string' || !named(config)) return query(config, ...rest);
       const [values, callback] = rest;
-      return query({ name: `list_${createHash('sha1').update(config).digest('hex').slice(0, 20)}`, text: config, values }, callback);
+      return query({ name: nameOf(config), text: config, values }, callback);
     };
   });
 }
@@ -211,7 +221,8 @@ function openPostgres(url: string, onError: (err: unknown) => void): OpenedDiale
   // An idle connection the server closed is replaced on next use; without a listener it would crash the process.
   pool.on('error', onError);
   listPool.on('error', onError);
-  prepareStatements(listPool);
+  nameStatements(listPool, 'list', () => true);
+  nameStatements(pool, 'fixed', isFixedShape);
   const info: DialectInfo = {
     name: 'postgres',
     supportsSkipLocked: true,

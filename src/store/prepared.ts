@@ -1,5 +1,6 @@
 import type { CompiledQuery, Compilable, QueryResult } from 'kysely';
 import type { Queryable } from './db.js';
+import { addFixedShape } from './fixed-shapes.js';
 
 /** Stands for a named value while a statement is compiled once; where it lands is where the value goes. */
 class Slot {
@@ -33,6 +34,7 @@ export function prepared<P extends Record<string, unknown>, R = unknown>(
       const missing = names.filter((n) => !slots.includes(n));
       if (missing.length > 0) throw new Error(`prepared statement lost its parameter(s) ${missing.join(', ')}: ${query.sql}`);
       compiled = { query, slots };
+      addFixedShape(query.sql);
       byAdapter.set(adapter, compiled);
     }
     const { query, slots } = compiled;
