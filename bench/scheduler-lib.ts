@@ -69,6 +69,25 @@ export async function startLags(db: Db, from: number, to: number): Promise<{ sam
   };
 }
 
+/** Waits (at most two minutes) until every monitor has finished a run, and says how long that took. */
+export async function everyMonitorRan(db: Db, count: number, label: string, began: number): Promise<void> {
+  const giveUp = Date.now() + 120_000;
+  for (;;) {
+    const row = await db
+      .selectFrom('monitors')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('last_run_at', 'is not', null)
+      .executeTakeFirstOrThrow();
+    if (Number(row.n) >= count || Date.now() > giveUp) {
+      console.log(
+        `${label}: ${Number(row.n).toLocaleString('en-US')} monitors had their first run after ${((Date.now() - began) / 1000).toFixed(1)} s; the window starts now`,
+      );
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 /**
  * The floor: CONCURRENCY loops taking the monitors in turn, each running the monitor's processor
  * (fetch and parse) and committing its outcome, seen items and monitor row in one transaction.
@@ -85,7 +104,7 @@ export async function runFloor(origin: string, o: { monitors: number; concurrenc
   let next = 0;
   let done = 0;
   const runOnce = floorExecution(store, http, parser);
-  // First runs, timed apart: every monitor's first run reports its feed's 20 items as new, which
+  // First runs, timed apart: every monitor's first run reports all its feed's items as new, which
   // costs more than the runs that find nothing new. A's figures are taken after Vigil's own first
   // runs; B's executions are all first runs (every monitor is due for the first time).
   const firstCpu0 = process.cpuUsage();
