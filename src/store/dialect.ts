@@ -7,6 +7,7 @@ import { CompiledQuery, PostgresDialect, SqliteDialect, type ColumnDefinitionBui
 import pg from 'pg';
 import { LRUCache } from 'lru-cache';
 import { isFixedShape } from './fixed-shapes.js';
+import { checkpointOffThread } from './sqlite-checkpoints.js';
 
 /** A wake-up hint between processes (or within one): never the truth, only a reason to look now. */
 export interface HintChannel {
@@ -76,6 +77,8 @@ export interface OpenedDialect {
   /** The dialect list reads go through (see LIST_SESSION_SETTINGS); the same store as `dialect`. */
   readonly listDialect: Dialect;
   readonly info: DialectInfo;
+  /** Stops what the store runs beside its connections (SQLite's checkpoint thread); before they close. */
+  close(): Promise<void>;
 }
 
 /** Opens the store a database URL names; `onError` hears failures of idle connections. */
@@ -88,18 +91,15 @@ export function openDialect(url: string, onError: (err: unknown) => void): Opene
 function openSqlite(path: string): OpenedDialect {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const database = new SQLite(path);
-  // WAL lets readers proceed while a writer commits; NORMAL sync is durable across process
-  // crashes (kill -9), which is the failure Vigil promises to survive.
-  database.pragma('journal_mode = WAL');
-  database.pragma('synchronous = NORMAL');
-  database.pragma('busy_timeout = 10000');
-  database.pragma('foreign_keys = ON');
+  // WAL lets readers proceed while a writer commits; NORMAL sync is durable across process crashes (kill -9).
+  for (const pragma of ['journal_mode = WAL', 'synchronous = NORMAL', 'busy_timeout = 10000', 'foreign_keys = ON']) database.pragma(pragma);
   // Reads of the log touch pages spread over the file; map them rather than copy them per read.
   database.pragma('mmap_size = 1073741824');
   database.pragma('cache_size = -65536');
   cacheStatements(database);
   const commitsByOthers = database.prepare('pragma data_version').pluck();
   const ownWrites = database.prepare('select total_changes()').pluck();
+  const checkpoints = path === ':memory:' ? undefined : checkpointOffThread(database, path, () => ownWrites.get() as number);
   const emitter = new EventEmitter();
   const info: DialectInfo = {
     name: 'sqlite',
@@ -128,7 +128,7 @@ function openSqlite(path: string): OpenedDialect {
   };
   // List queries name their index (listNamesIndex), so list reads need no sessions of their own.
   const dialect = new ImmediateSqliteDialect({ database });
-  return { dialect, listDialect: dialect, info };
+  return { dialect, listDialect: dialect, info, close: async () => checkpoints?.close() };
 }
 
 /**
@@ -190,12 +190,10 @@ const POSTGRES_ORDERED_CLAIM = 'SET LOCAL enable_bitmapscan = off; SET LOCAL ena
 const LIST_SESSION_SETTINGS = ['enable_sort', 'enable_incremental_sort', 'enable_bitmapscan', 'enable_seqscan'].map((name) => `-c ${name}=off`).join(' ');
 
 /**
- * Names statements, so PostgreSQL parses (and plans, once its generic plan proves as good) each once
- * per connection instead of on every call. The list pool names every statement it runs: lists are
- * the hot reads, and a few shapes serve them all. The main pool names only `prepared`'s fixed
- * shapes (the key read every request makes, the claim's reads): its other statements vary in shape
- * (lists of values), and naming each would fill every connection with statements run once. The name
- * is a hash of the SQL, so one text is one statement.
+ * Names statements (by a hash of their SQL), so PostgreSQL parses each once per connection, and plans
+ * it once when its generic plan proves as good. The list pool names all it runs (a few shapes serve
+ * every list); the main pool only `prepared`'s fixed shapes, such as the key read every request
+ * makes: its other statements vary in shape, and would fill each connection with statements run once.
  */
 function nameStatements(pool: pg.Pool, prefix: string, named: (sql: string) => boolean): void {
   const names = new LRUCache<string, string>({ max: 1000 });
@@ -236,7 +234,7 @@ function openPostgres(url: string, onError: (err: unknown) => void): OpenedDiale
     hintChannel: (name) => postgresHints(url, pool, `vigil_${name}`, onError),
     changeMark: null,
   };
-  return { dialect: new PostgresDialect({ pool }), listDialect: new PostgresDialect({ pool: listPool }), info };
+  return { dialect: new PostgresDialect({ pool }), listDialect: new PostgresDialect({ pool: listPool }), info, close: async () => {} };
 }
 
 /** LISTEN on a dedicated connection (reconnecting after failures); NOTIFY through the pool. */
