@@ -22,6 +22,13 @@ export interface ModelCall {
 /** Attempts of one request at most: the first and three retries on 429/5xx. */
 export const MODEL_ATTEMPTS = 4;
 const BACKOFF_MS = [1000, 2000, 4000];
+/**
+ * When the work's deadline comes before the model's own timeout, the work's timer ends the request
+ * there and names the work's time limit; the request's own timer, this much later, is only a
+ * backstop. Set at the deadline itself, the two timers raced, and a request that lost the race was
+ * reported as the model server's slowness.
+ */
+const DEADLINE_BACKSTOP_MS = 1000;
 
 /**
  * Runs `send` (one request with the time it may take) and retries it on 429 and 5xx, waiting what
@@ -33,7 +40,7 @@ export async function withRetries<T>(call: ModelCall, timeoutMs: number, send: (
     const remaining = call.deadline - clock();
     if (call.signal.aborted) throw new ModelError('the model request was stopped: the work was stopped');
     if (remaining <= 0) throw new ModelError("no time was left for the model request before the work's deadline");
-    const limit = Math.min(timeoutMs, remaining);
+    const limit = remaining < timeoutMs ? remaining + DEADLINE_BACKSTOP_MS : timeoutMs;
     try {
       const answer = await send(limit);
       metrics.modelRequest('ok');
