@@ -112,28 +112,24 @@ async function runVigil(label: string, origin: string, count: number, frequencyS
     const done = lags.finished;
     const rate = done / ((windowEnd - windowStart) / 1000);
     const half = (windowStart + windowEnd) / 2;
-    const early = lags.samples.filter((s) => s.startedAt < half).map((s) => s.lag);
-    const late = lags.samples.filter((s) => s.startedAt >= half).map((s) => s.lag);
-    console.log(
-      `${label}: ${rate.toFixed(0)} executions/s sustained (demand ${(count / frequencyS).toFixed(0)}/s), start lag p50 ${percentile(
-        lags.samples.map((s) => s.lag),
-        50,
-      )} ms, p99 ${percentile(
-        lags.samples.map((s) => s.lag),
-        99,
-      )} ms (p50 first half ${percentile(early, 50)} ms → second half ${percentile(late, 50)} ms), CPU ${((cpu.user + cpu.system) / 1000 / Math.max(1, done)).toFixed(2)} ms/execution, RSS ${(rss / 1e6).toFixed(0)} MB, longest event-loop stall ${(stalls.max / 1e6).toFixed(0)} ms, after ${((windowEnd - began) / 1000).toFixed(0)} s`,
-    );
-    const lag = (values: number[], p: number) => percentile(values, p);
-    return {
+    const all = lags.samples.map((s) => s.lag);
+    const result = {
       rate,
       demand: count / frequencyS,
-      p99: lag(
-        lags.samples.map((s) => s.lag),
-        99,
+      p99: percentile(all, 99),
+      earlyP50: percentile(
+        lags.samples.filter((s) => s.startedAt < half).map((s) => s.lag),
+        50,
       ),
-      earlyP50: lag(early, 50),
-      lateP50: lag(late, 50),
+      lateP50: percentile(
+        lags.samples.filter((s) => s.startedAt >= half).map((s) => s.lag),
+        50,
+      ),
     };
+    console.log(
+      `${label}: ${rate.toFixed(0)} executions/s sustained (demand ${result.demand.toFixed(0)}/s), start lag p50 ${percentile(all, 50)} ms, p99 ${result.p99} ms (p50 first half ${result.earlyP50} ms → second half ${result.lateP50} ms), CPU ${((cpu.user + cpu.system) / 1000 / Math.max(1, done)).toFixed(2)} ms/execution, RSS ${(rss / 1e6).toFixed(0)} MB, longest event-loop stall ${(stalls.max / 1e6).toFixed(0)} ms, after ${((windowEnd - began) / 1000).toFixed(0)} s`,
+    );
+    return result;
   } finally {
     await database.remove();
   }

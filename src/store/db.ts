@@ -34,13 +34,11 @@ export interface Store {
 
 /** Opens the database a URL names and brings its schema up to date. */
 export async function openStore(url: string, onError: (err: unknown) => void = () => {}): Promise<Store> {
-  const opened = openDialect(url, onError);
-  const { dialect, listDialect, info } = opened;
+  const { dialect, listDialect, info } = openDialect(url, onError);
   const db = new Kysely<Database>({ dialect });
   const { error, results } = await new Migrator({ db, provider: migrationProvider(info) }).migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
-    await opened.close();
     await db.destroy();
     throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${String(error)}`, { cause: error });
   }
@@ -58,7 +56,6 @@ export async function openStore(url: string, onError: (err: unknown) => void = (
       (closing ??= (async () => {
         await workHints.close();
         await logHints.close();
-        await opened.close();
         await db.destroy();
         if (listDb !== db) await listDb.destroy();
       })()),

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { CompiledQuery, PostgresDialect, SqliteDialect, type ColumnDefinitionBuilder, type Dialect, type Driver } from 'kysely';
+import { CompiledQuery, PostgresDialect, SqliteDialect, type ColumnDefinitionBuilder, type Dialect, type Driver, type SqliteDialectConfig } from 'kysely';
 import pg from 'pg';
 import { LRUCache } from 'lru-cache';
 import { isFixedShape } from './fixed-shapes.js';
@@ -77,8 +77,6 @@ export interface OpenedDialect {
   /** The dialect list reads go through (see LIST_SESSION_SETTINGS); the same store as `dialect`. */
   readonly listDialect: Dialect;
   readonly info: DialectInfo;
-  /** Stops what the store runs beside its connections (SQLite's checkpoint thread); before they close. */
-  close(): Promise<void>;
 }
 
 /** Opens the store a database URL names; `onError` hears failures of idle connections. */
@@ -91,8 +89,12 @@ export function openDialect(url: string, onError: (err: unknown) => void): Opene
 function openSqlite(path: string): OpenedDialect {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const database = new SQLite(path);
-  // WAL lets readers proceed while a writer commits; NORMAL sync is durable across process crashes (kill -9).
-  for (const pragma of ['journal_mode = WAL', 'synchronous = NORMAL', 'busy_timeout = 10000', 'foreign_keys = ON']) database.pragma(pragma);
+  // WAL lets readers proceed while a writer commits; NORMAL sync is durable across process
+  // crashes (kill -9), which is the failure Vigil promises to survive.
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  database.pragma('busy_timeout = 10000');
+  database.pragma('foreign_keys = ON');
   // Reads of the log touch pages spread over the file; map them rather than copy them per read.
   database.pragma('mmap_size = 1073741824');
   database.pragma('cache_size = -65536');
@@ -127,20 +129,33 @@ function openSqlite(path: string): OpenedDialect {
     changeMark: () => `${commitsByOthers.get() as number}:${ownWrites.get() as number}`,
   };
   // List queries name their index (listNamesIndex), so list reads need no sessions of their own.
-  const dialect = new ImmediateSqliteDialect({ database });
-  return { dialect, listDialect: dialect, info, close: async () => checkpoints?.close() };
+  const dialect = new ImmediateSqliteDialect({ database }, async () => checkpoints?.close());
+  return { dialect, listDialect: dialect, info };
 }
 
 /**
  * Transactions that take the write lock when they begin. A deferred transaction that reads and
  * then writes fails at once with SQLITE_BUSY (no busy timeout applies) when another process wrote
  * in between, which two processes sharing one file (a restart overlapping a frozen process) meet.
+ * `beforeClose` stops what runs beside the connection (the checkpoint thread) whoever destroys it.
  */
 class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(
+    config: SqliteDialectConfig,
+    private readonly beforeClose: () => Promise<void>,
+  ) {
+    super(config);
+  }
+
   override createDriver(): Driver {
     const driver = super.createDriver();
     driver.beginTransaction = async (connection) => {
       await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    const destroy = driver.destroy.bind(driver);
+    driver.destroy = async () => {
+      await this.beforeClose();
+      await destroy();
     };
     return driver;
   }
@@ -234,7 +249,7 @@ function openPostgres(url: string, onError: (err: unknown) => void): OpenedDiale
     hintChannel: (name) => postgresHints(url, pool, `vigil_${name}`, onError),
     changeMark: null,
   };
-  return { dialect: new PostgresDialect({ pool }), listDialect: new PostgresDialect({ pool: listPool }), info, close: async () => {} };
+  return { dialect: new PostgresDialect({ pool }), listDialect: new PostgresDialect({ pool: listPool }), info };
 }
 
 /** LISTEN on a dedicated connection (reconnecting after failures); NOTIFY through the pool. */
