@@ -1,8 +1,18 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomFillSync, randomUUID } from 'node:crypto';
+
+// Random bytes drawn from the system's generator 4 KiB at a time (as Node's randomUUID does): a
+// call per id cost more than the rest of making one, and an execution makes several.
+const pool = Buffer.alloc(4096);
+let used = pool.length;
 
 /** A new random id: `<prefix>_<hex>` with `bytes` random bytes (the formats of api.md §1.5). */
 export function newId(prefix: string, bytes = 16): string {
-  return `${prefix}_${randomBytes(bytes).toString('hex')}`;
+  if (used + bytes > pool.length) {
+    randomFillSync(pool);
+    used = 0;
+  }
+  used += bytes;
+  return `${prefix}_${pool.toString('hex', used - bytes, used)}`;
 }
 
 /** Id prefixes and sizes, one place for every resource kind. */

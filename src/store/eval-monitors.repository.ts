@@ -72,20 +72,20 @@ export async function lockEvalMonitor(db: Queryable, id: string): Promise<void> 
 const lockStatement = prepared<{ id: string }>(['id'], (db, v) =>
   db
     .updateTable('eval_monitors')
-    .set((eb) => ({ id: eb.ref('id') }))
+    .set((eb) => ({ updated_at: eb.ref('updated_at') })) // a column no key holds (events.repository.ts, lockMonitorStatement)
     .where('id', '=', v.id),
 );
 const lockAndRead = prepared<{ id: string }, EvalMonitorTable>(['id'], (db, v) =>
   db
     .updateTable('eval_monitors')
-    .set((eb) => ({ id: eb.ref('id') }))
+    .set((eb) => ({ updated_at: eb.ref('updated_at') })) // a column no key holds (events.repository.ts, lockMonitorStatement)
     .where('id', '=', v.id)
     .returningAll(),
 );
 const lockAndReadOfAccount = prepared<{ id: string; accountId: string }, EvalMonitorTable>(['id', 'accountId'], (db, v) =>
   db
     .updateTable('eval_monitors')
-    .set((eb) => ({ id: eb.ref('id') }))
+    .set((eb) => ({ updated_at: eb.ref('updated_at') })) // a column no key holds (events.repository.ts, lockMonitorStatement)
     .where('id', '=', v.id)
     .where('account_id', '=', v.accountId)
     .returningAll(),

@@ -13,7 +13,7 @@ import type { Queryable } from './db.js';
 export async function appendFindAllEvent(db: Queryable, runId: string, type: string, body: unknown, now: number): Promise<void> {
   await db
     .updateTable('findall_runs')
-    .set((eb) => ({ id: eb.ref('id') }))
+    .set((eb) => ({ modified_at: eb.ref('modified_at') })) // a column no key holds (events.repository.ts, lockMonitorStatement)
     .where('id', '=', runId)
     .execute();
   await db

@@ -72,7 +72,7 @@ export async function findFindAllRun(db: Queryable, accountId: string, id: strin
 export async function lockFindAllRun(tx: Queryable, accountId: string, id: string): Promise<FindAllRun | undefined> {
   const row = await tx
     .updateTable('findall_runs')
-    .set((eb) => ({ id: eb.ref('id') }))
+    .set((eb) => ({ modified_at: eb.ref('modified_at') })) // a column no key holds (events.repository.ts, lockMonitorStatement)
     .where('id', '=', id)
     .where('account_id', '=', accountId)
     .returningAll()

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import { normaliseLink, stableText } from '../normalise.js';
 import { hamming, nearDuplicateFingerprint, simhashFromHex, simhashToHex, type SimHash } from './simhash.js';
-import type { SourcedItem } from '../items/sourced-item.js';
+import type { ItemBasis, SourcedItem } from '../items/sourced-item.js';
 
 /** An item with every key it is known by and its near-duplicate fingerprint (with its bound in bits). */
 export interface KeyedItem {
@@ -11,7 +11,26 @@ export interface KeyedItem {
   maxBits: number;
 }
 
-const hash = (identity: string) => createHash('sha256').update(identity).digest('hex').slice(0, 40);
+const hash = (identity: string) => digest('sha256', identity, 'hex').slice(0, 40);
+
+/**
+ * What each item's identity rests on (see ItemBasis), from this item alone. The parse worker that
+ * reads a body works it out for its items; items read elsewhere get theirs here.
+ */
+export function itemBasis(item: SourcedItem): ItemBasis {
+  const text = stableText(`${item.title ?? ''}\n${item.summary ?? ''}`);
+  const link = item.link ? normaliseLink(item.link) : null;
+  // A page block is identified by its stable text already; near-duplicate blocks of a page (two
+  // similar changelog lines) are distinct content, not one story told twice. A shadow is never
+  // compared as a near-duplicate (see novelItems).
+  const block = item.identity?.startsWith('block:') ?? false;
+  const near = block || item.shadow ? null : nearDuplicateFingerprint(`${item.title ?? ''} ${item.summary ?? ''}`);
+  const keys: ItemBasis['keys'] = { text: hash(`text:${text}`) };
+  if (item.identity) keys.identity = hash(item.identity);
+  if (item.guid) keys.guid = hash(`guid:${item.guid}`);
+  if (link) keys.link = hash(`link:${link}`);
+  return { text, link, near, keys };
+}
 
 /**
  * The keys of each item. Identity degrades from the guid to the normalised link to a fingerprint
@@ -21,27 +40,21 @@ const hash = (identity: string) => createHash('sha256').update(identity).digest(
  * the same link) is recognised.
  */
 export function keyItems(items: SourcedItem[]): KeyedItem[] {
-  // Each item's stable text and normalised link, and each source's own link, worked out once.
-  const texts = new Map(items.map((item) => [item, stableText(`${item.title ?? ''}\n${item.summary ?? ''}`)]));
-  const links = new Map(items.map((item) => [item, item.link ? normaliseLink(item.link) : null]));
+  const bases = new Map(items.map((item) => [item, item.basis ?? itemBasis(item)]));
+  const texts = new Map(items.map((item) => [item, bases.get(item)!.text]));
   const sourceLinks = new Map([...new Set(items.map((item) => item.feedUrl))].map((url) => [url, normaliseLink(url)]));
   const entries = items.filter((item) => !item.identity);
   const brokenGuids = ambiguous(entries, texts, (item) => item.guid);
-  const brokenLinks = ambiguous(entries, texts, (item) => links.get(item) ?? null);
+  const brokenLinks = ambiguous(entries, texts, (item) => bases.get(item)!.link);
   return items.map((item) => {
-    // A page block is identified by its stable text already; near-duplicate blocks of a page
-    // (two similar changelog lines) are distinct content, not one story told twice.
-    if (item.identity?.startsWith('block:')) return { item, keys: [hash(item.identity)], fingerprint: null, maxBits: 0 };
-    // A shadow is never compared as a near-duplicate (see novelItems): no fingerprint to compute.
-    const near = item.shadow ? null : nearDuplicateFingerprint(`${item.title ?? ''} ${item.summary ?? ''}`);
+    const { link, near, keys: known } = bases.get(item)!;
     const fingerprint = near?.hash ?? null;
     const maxBits = near?.maxBits ?? 0;
-    if (item.identity) return { item, keys: [hash(item.identity)], fingerprint, maxBits };
+    if (known.identity) return { item, keys: [known.identity], fingerprint, maxBits };
     const keys: string[] = [];
-    if (item.guid && !brokenGuids.has(`${item.feedUrl}\n${item.guid}`)) keys.push(hash(`guid:${item.guid}`));
-    const link = links.get(item);
-    if (link && link !== sourceLinks.get(item.feedUrl) && !brokenLinks.has(`${item.feedUrl}\n${link}`)) keys.push(hash(`link:${link}`));
-    if (keys.length === 0) keys.push(hash(`text:${texts.get(item)}`));
+    if (known.guid && !brokenGuids.has(`${item.feedUrl}\n${item.guid}`)) keys.push(known.guid);
+    if (known.link && link !== sourceLinks.get(item.feedUrl) && !brokenLinks.has(`${item.feedUrl}\n${link}`)) keys.push(known.link);
+    if (keys.length === 0) keys.push(known.text);
     return { item, keys, fingerprint, maxBits };
   });
 }

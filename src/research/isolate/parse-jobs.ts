@@ -3,6 +3,7 @@ import { setParseLimits, SourceLimitError, type ParseLimits } from '../parse-lim
 import { readBody, readFeedBody, type BodyReading, type FetchedBody } from '../items/read-body.js';
 import type { SourcedItem } from '../items/sourced-item.js';
 import { compileUserRegex } from '../regex-safety.js';
+import { itemBasis } from '../detect/item-identity.js';
 import { readFindAllPage, type FindAllPage } from '../findall/page-reading.js';
 
 /** One piece of CPU-heavy work on fetched bodies, as sent to a parse worker. */
@@ -26,10 +27,14 @@ export interface ParseResults {
 export function runParseJob(job: ParseJob): ParseResults[ParseJob['kind']] {
   try {
     switch (job.kind) {
-      case 'body':
-        return readBody(job.fetched);
-      case 'feed':
-        return readFeedBody(job.fetched);
+      case 'body': {
+        const reading = readBody(job.fetched);
+        return 'items' in reading ? { items: withBases(reading.items) } : reading;
+      }
+      case 'feed': {
+        const items = readFeedBody(job.fetched);
+        return items && withBases(items);
+      }
       case 'extract':
         return extractOutput(job.pages, job.spec, { query: job.query });
       case 'findall-page':
@@ -45,6 +50,12 @@ export function runParseJob(job: ParseJob): ParseResults[ParseJob['kind']] {
     }
     throw err;
   }
+}
+
+/** Items with what their identity rests on, worked out here rather than on the event loop that detects what is new. */
+function withBases(items: SourcedItem[]): SourcedItem[] {
+  for (const item of items) item.basis = itemBasis(item);
+  return items;
 }
 
 /** The worker's entry: limits from its configuration once, then jobs. */

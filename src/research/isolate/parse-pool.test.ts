@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { itemBasis } from '../detect/item-identity.js';
 import { DEFAULT_PARSE_LIMITS } from '../parse-limits.js';
 import { createParsePool, type ParseSettings } from './parse-pool.js';
 
@@ -23,6 +24,22 @@ test('a worker reads a feed as the process would: items with their dates', async
       ],
     );
     assert.ok(reading.items[0].publishedAt instanceof Date);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('a worker works out what each item’s identity rests on, so the event loop only compares keys', async () => {
+  const pool = createParsePool(settings());
+  try {
+    const fetched = { body: feed(2), url: 'http://x.test/f', contentType: 'application/rss+xml' };
+    const reading = await pool.readBody(fetched);
+    const advertised = await pool.readFeed(fetched);
+    assert.ok('items' in reading && advertised);
+    for (const { basis, ...item } of [...reading.items, ...advertised]) {
+      assert.ok(basis, `${item.title ?? ''} carries its basis`);
+      assert.deepEqual(basis, itemBasis(item));
+    }
   } finally {
     await pool.close();
   }
