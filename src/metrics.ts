@@ -57,6 +57,17 @@ const takeovers = new Counter({
   registers: [registry],
 });
 
+const parseJobs = new Counter({
+  name: 'vigil_parse_jobs_total',
+  help: 'Bodies read and other jobs run by the parse workers',
+  registers: [registry],
+});
+const parseHandOffs = new Counter({
+  name: 'vigil_parse_handoffs_total',
+  help: 'Hand-offs to the parse workers: under load one carries several jobs (jobs / hand-offs is the batch size)',
+  registers: [registry],
+});
+
 const modelTokens = new Counter({
   name: 'vigil_model_tokens_total',
   help: 'Tokens the model server counted, by kind (prompt, completion) and what asked (execution, task_run)',
@@ -116,6 +127,11 @@ export const metrics = {
   /** One request to the model server ended. */
   modelRequest(outcome: 'ok' | 'retried' | 'failed'): void {
     modelRequests.inc({ outcome });
+  },
+  /** One hand-off of `jobs` jobs to a parse worker. */
+  parseHandedOff(jobs: number): void {
+    parseHandOffs.inc();
+    parseJobs.inc(jobs);
   },
   /** One research request got an answer with this status, or none (undefined: a network error or timeout). */
   fetched(status: number | undefined): void {

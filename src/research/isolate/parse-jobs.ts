@@ -12,7 +12,11 @@ export type ParseJob =
   | { kind: 'feed'; fetched: FetchedBody }
   | { kind: 'extract'; pages: Page[]; spec: OutputSpec; query: string }
   | { kind: 'regex'; pattern: string; texts: string[] }
-  | { kind: 'findall-page'; fetched: FetchedBody };
+  | { kind: 'findall-page'; fetched: FetchedBody }
+  | { kind: 'batch'; jobs: ParseJob[] };
+
+/** One job's outcome within a batch: its result, or the message of what it threw. */
+export type BatchOutcome = { value: unknown } | { error: string };
 
 /** What each kind of job gives back. */
 export interface ParseResults {
@@ -21,6 +25,7 @@ export interface ParseResults {
   extract: Extraction;
   regex: boolean[];
   'findall-page': FindAllPage;
+  batch: BatchOutcome[];
 }
 
 /** Runs one job in this thread; a stack overflow (markup nested too deep for a recursive reader) is named as such. */
@@ -43,6 +48,15 @@ export function runParseJob(job: ParseJob): ParseResults[ParseJob['kind']] {
         const regex = compileUserRegex(job.pattern, { ignoreCase: true });
         return job.texts.map((text) => regex.test(text));
       }
+      case 'batch':
+        // Each job fails alone; only a budget (time, memory) overrun ends the batch as a whole.
+        return job.jobs.map((one): BatchOutcome => {
+          try {
+            return { value: runParseJob(one) };
+          } catch (err) {
+            return { error: err instanceof Error ? err.message : String(err) };
+          }
+        });
     }
   } catch (err) {
     if (err instanceof RangeError && /call stack/i.test(err.message)) {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { itemBasis } from '../detect/item-identity.js';
 import { DEFAULT_PARSE_LIMITS } from '../parse-limits.js';
+import { renderMetrics } from '../../metrics.js';
 import { createParsePool, type ParseSettings } from './parse-pool.js';
 
 const settings = (over: Partial<ParseSettings> = {}): ParseSettings => ({ threads: 1, timeoutMs: 60_000, memoryMb: 256, ...DEFAULT_PARSE_LIMITS, ...over });
@@ -40,6 +41,62 @@ test('a worker works out what each item’s identity rests on, so the event loop
       assert.ok(basis, `${item.title ?? ''} carries its basis`);
       assert.deepEqual(basis, itemBasis(item));
     }
+  } finally {
+    await pool.close();
+  }
+});
+
+/** The parse workers' counters so far (metrics.ts): jobs run and hand-offs that carried them. */
+async function parseCounters(): Promise<{ jobs: number; handOffs: number }> {
+  const { body } = await renderMetrics([]);
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(body)?.[1] ?? 0);
+  return { jobs: value('vigil_parse_jobs_total'), handOffs: value('vigil_parse_handoffs_total') };
+}
+
+test('bodies that wait for a busy worker go to it together, each with its own result or failure', async () => {
+  const pool = createParsePool(settings({ maxItems: 50 }));
+  try {
+    await pool.ready();
+    const before = await parseCounters();
+    const url = (i: number) => `http://x.test/${i}`;
+    // The first read takes the only thread; the next nine wait for it and are handed over together.
+    const reads = [feed(40), feed(1), feed(2), feed(60), feed(3), 'plain text', feed(4), feed(5), feed(6), feed(7)].map((body, i) =>
+      pool.readBody({ body, url: url(i), contentType: 'application/rss+xml' }).then(
+        (reading) => ('items' in reading ? reading.items.length : -1),
+        (err: unknown) => (err as Error).message,
+      ),
+    );
+    assert.deepEqual(await Promise.all(reads), [
+      40,
+      1,
+      2,
+      'the feed holds 60 items; at most 50 are read from one source (VIGIL_PARSE_MAX_ITEMS)',
+      3,
+      1,
+      4,
+      5,
+      6,
+      7,
+    ]);
+    const after = await parseCounters();
+    assert.equal(after.jobs - before.jobs, 10);
+    assert.ok(after.handOffs - before.handOffs < 10, `the waiting reads shared hand-offs (${after.handOffs - before.handOffs} for 10)`);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('a batch over its time budget is read again body by body: only the body at fault fails', async () => {
+  const pool = createParsePool(settings({ timeoutMs: 500, maxItems: 1_000_000 }));
+  try {
+    await pool.ready();
+    const reads = [feed(1), feed(60_000), feed(2), feed(3)].map((body, i) =>
+      pool.readBody({ body, url: `http://x.test/${i}`, contentType: undefined }).then(
+        (reading) => ('items' in reading ? reading.items.length : -1),
+        (err: unknown) => (err as Error).message,
+      ),
+    );
+    assert.deepEqual(await Promise.all(reads), [1, 'reading it took longer than 0.5 s (VIGIL_PARSE_TIMEOUT)', 2, 3]);
   } finally {
     await pool.close();
   }

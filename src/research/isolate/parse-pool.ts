@@ -1,10 +1,11 @@
 import { Piscina } from 'piscina';
+import { metrics } from '../../metrics.js';
 import type { Extraction, OutputSpec, Page } from '../fields/extract-output.js';
 import { SourceLimitError, type ParseLimits } from '../parse-limits.js';
 import type { SourcedItem } from '../items/sourced-item.js';
 import type { BodyReading, FetchedBody } from '../items/read-body.js';
 import type { FindAllPage } from '../findall/page-reading.js';
-import type { ParseJob } from './parse-jobs.js';
+import type { BatchOutcome, ParseJob } from './parse-jobs.js';
 
 /** Settings of the parse workers (Config.parse). */
 export interface ParseSettings extends ParseLimits {
@@ -60,11 +61,12 @@ export function createParsePool(settings: ParseSettings): SourceParser {
     resourceLimits: { maxOldGenerationSizeMb: memoryMb },
   });
   const run = <T>(job: ParseJob, signal?: AbortSignal, what = 'reading it') => runJob<T>(pool, job, settings, what, signal);
+  const read = batchedReads(pool, settings);
   return {
-    readBody: (fetched, signal) => run<BodyReading>({ kind: 'body', fetched }, signal),
-    readFeed: (fetched, signal) => run<SourcedItem[] | null>({ kind: 'feed', fetched }, signal),
+    readBody: (fetched, signal) => read<BodyReading>({ kind: 'body', fetched }, signal),
+    readFeed: (fetched, signal) => read<SourcedItem[] | null>({ kind: 'feed', fetched }, signal),
     extract: (pages, spec, query, signal) => run<Extraction>({ kind: 'extract', pages, spec, query }, signal),
-    readFindAllPage: (fetched, signal) => run<FindAllPage>({ kind: 'findall-page', fetched }, signal),
+    readFindAllPage: (fetched, signal) => read<FindAllPage>({ kind: 'findall-page', fetched }, signal),
     testRegex: (pattern, texts, signal) => run<boolean[]>({ kind: 'regex', pattern, texts }, signal, `settings.match.regex over ${texts.length} items`),
     // No time budget here: a loaded machine may take a while to start a worker, and nothing waits on it yet.
     ready: async () => {
@@ -77,13 +79,8 @@ export function createParsePool(settings: ParseSettings): SourceParser {
   };
 }
 
-/**
- * Runs a job within its budget. Only the budget stops a worker: replacing one means loading the
- * parsing code again, so a caller that stops (its execution timed out or the process stops) just
- * stops waiting, and the job, already bounded by its budget, finishes on its own.
- */
-async function runJob<T>(pool: Piscina, job: ParseJob, settings: ParseSettings, what: string, signal?: AbortSignal): Promise<T> {
-  if (signal?.aborted) throw new Error('stopped before parsing');
+/** Runs a job within its budget; a job over its time or memory fails naming the budget, and its worker is replaced. */
+async function withinBudget<T>(pool: Piscina, job: ParseJob, settings: ParseSettings, what: string): Promise<T> {
   // A timer, not AbortSignal.timeout(): a composed timeout signal may never fire once collected.
   const budget = new AbortController();
   let overTime = false;
@@ -91,14 +88,9 @@ async function runJob<T>(pool: Piscina, job: ParseJob, settings: ParseSettings, 
     overTime = true;
     budget.abort();
   }, settings.timeoutMs);
-  const work = (pool.run(job, { signal: budget.signal }) as Promise<T>).finally(() => clearTimeout(timer));
-  let onStop: (() => void) | undefined;
-  const stopped = new Promise<never>((_, reject) => {
-    onStop = () => reject(new Error('stopped while parsing'));
-    signal?.addEventListener('abort', onStop, { once: true });
-  });
+  metrics.parseHandedOff(job.kind === 'batch' ? job.jobs.length : 1);
   try {
-    return await (signal ? Promise.race([work, stopped]) : work);
+    return (await pool.run(job, { signal: budget.signal })) as T;
   } catch (err) {
     if (overTime) throw new SourceLimitError(`${what} took longer than ${settings.timeoutMs / 1000} s (VIGIL_PARSE_TIMEOUT)`);
     if ((err as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') {
@@ -106,8 +98,96 @@ async function runJob<T>(pool: Piscina, job: ParseJob, settings: ParseSettings, 
     }
     throw err;
   } finally {
-    if (onStop) signal?.removeEventListener('abort', onStop);
-    // Nobody waits for a job its caller stopped waiting for.
-    work.catch(() => {});
+    clearTimeout(timer);
   }
+}
+
+/**
+ * The work's result, unless the caller stops first. Only the budget stops a worker: replacing one
+ * means loading the parsing code again, so a caller that stops (its execution timed out or the
+ * process stops) just stops waiting, and the job, already bounded by its budget, finishes on its own.
+ */
+function untilStopped<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return work;
+  // Nobody waits for a job its caller stopped waiting for.
+  work.catch(() => {});
+  return new Promise((resolve, reject) => {
+    const onStop = () => reject(new Error('stopped while parsing'));
+    signal.addEventListener('abort', onStop, { once: true });
+    void work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onStop));
+  });
+}
+
+function runJob<T>(pool: Piscina, job: ParseJob, settings: ParseSettings, what: string, signal?: AbortSignal): Promise<T> {
+  if (signal?.aborted) return Promise.reject(new Error('stopped before parsing'));
+  return untilStopped(withinBudget<T>(pool, job, settings, what), signal);
+}
+
+/** Most bodies, and most characters of them, one hand-off to a worker carries. */
+const BATCH_JOBS = 16;
+const BATCH_CHARS = 256 * 1024;
+
+interface Waiting {
+  job: ParseJob;
+  signal?: AbortSignal;
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+}
+
+const charsOf = (job: ParseJob) => ('fetched' in job ? job.fetched.body.length : 0);
+
+/**
+ * Body reads, handed to the workers in batches. Handing a job to a worker and its result back costs
+ * the event loop about 150 µs (piscina's bookkeeping, a structured clone each way, waking the
+ * thread), more than a small feed takes to parse. Reads wait here while every thread is busy, and
+ * the next free thread takes those that waited in one hand-off (BATCH_JOBS, BATCH_CHARS): under load
+ * the cost is shared, and a lone read goes at once. A batch over its budget is read again one body
+ * at a time, each within its own budget, so only the body at fault fails.
+ */
+function batchedReads(pool: Piscina, settings: ParseSettings): <T>(job: ParseJob, signal?: AbortSignal) => Promise<T> {
+  const waiting: Waiting[] = [];
+  let inFlight = 0;
+  const alone = (w: Waiting) => withinBudget(pool, w.job, settings, 'reading it').then(w.resolve, w.reject);
+  const send = async (batch: Waiting[]) => {
+    if (batch.length === 1) return alone(batch[0]);
+    let outcomes: BatchOutcome[];
+    try {
+      outcomes = await withinBudget<BatchOutcome[]>(pool, { kind: 'batch', jobs: batch.map((w) => w.job) }, settings, 'reading them');
+    } catch {
+      // One after another: a budget counts from the hand-off, so none may wait behind another.
+      for (const w of batch) await alone(w);
+      return;
+    }
+    outcomes.forEach((outcome, i) => ('error' in outcome ? batch[i].reject(new Error(outcome.error)) : batch[i].resolve(outcome.value)));
+  };
+  const nextBatch = () => {
+    const batch: Waiting[] = [];
+    let chars = 0;
+    while (waiting.length > 0 && batch.length < BATCH_JOBS && (batch.length === 0 || chars + charsOf(waiting[0].job) <= BATCH_CHARS)) {
+      const next = waiting.shift()!;
+      if (next.signal?.aborted) continue;
+      chars += charsOf(next.job);
+      batch.push(next);
+    }
+    return batch;
+  };
+  const pump = () => {
+    while (inFlight < settings.threads && waiting.length > 0) {
+      const batch = nextBatch();
+      if (batch.length === 0) continue;
+      inFlight += 1;
+      void send(batch).finally(() => {
+        inFlight -= 1;
+        pump();
+      });
+    }
+  };
+  return <T>(job: ParseJob, signal?: AbortSignal) => {
+    if (signal?.aborted) return Promise.reject(new Error('stopped before parsing'));
+    const read = new Promise<T>((resolve, reject) => {
+      waiting.push({ job, signal, resolve: resolve, reject });
+    });
+    pump();
+    return untilStopped(read, signal);
+  };
 }
