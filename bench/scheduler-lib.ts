@@ -1,4 +1,5 @@
-// Helpers of bench/scheduler: seeding monitors in bulk, the bare-loop floor, start-lag figures.
+// Helpers of bench/scheduler: the feed fixture's process, seeding monitors in bulk, the bare-loop floor, start-lag figures.
+import { fork } from 'node:child_process';
 import { sql } from 'kysely';
 import type { LogEntry } from '../src/domain/event.js';
 import { ID } from '../src/domain/ids.js';
@@ -17,6 +18,32 @@ export function percentile(values: number[], p: number): number {
   if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);
   return Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]);
+}
+
+/** The feed fixture (bench/feed-fixture.ts) in a process of its own. */
+export interface FeedFixture {
+  origin: string;
+  /** The fixture process's CPU so far (ms). */
+  cpuMs(): Promise<number>;
+  close(): void;
+}
+
+/** Starts the feed fixture with `items` items, answering after `delayMs`. */
+export async function startFeed(items: number, delayMs: number): Promise<FeedFixture> {
+  const child = fork(new URL('./feed-fixture.ts', import.meta.url).pathname, {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, BENCH_FEED_ITEMS: String(items), BENCH_FEED_DELAY_MS: String(delayMs) },
+  });
+  const { port } = await new Promise<{ port: number }>((resolve) => child.once('message', resolve));
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    cpuMs: () =>
+      new Promise((resolve) => {
+        child.once('message', (reply: { cpuMs: number }) => resolve(reply.cpuMs));
+        child.send('cpu');
+      }),
+    close: () => child.disconnect(),
+  };
 }
 
 /**

@@ -1,12 +1,12 @@
 // bench/scheduler, part D (PostgreSQL): the same seeded monitors run by 1 and then by 2 Vigil
 // worker processes (bench/scheduler-worker.ts, each with its own concurrency), and where the CPU
-// went: the workers, the database's backends for the bench database, and this process (the feed
-// fixture, nothing else). The machine's whole CPU use in the window says whether it was the limit.
+// went: the workers, the database's backends for the bench database, and the feed fixture's
+// process. The machine's whole CPU use in the window says whether it was the limit.
 import { fork, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { openBenchDatabase } from './lib.js';
-import { seedMonitors, startLags } from './scheduler-lib.js';
+import { seedMonitors, startLags, type FeedFixture } from './scheduler-lib.js';
 import { openStore } from '../src/store/db.js';
 
 /** What one run with `processes` workers sustained, and the CPU per execution of each part. */
@@ -58,7 +58,7 @@ export async function runProcesses(o: {
   frequencyS: number;
   accounts: number;
   seconds: number;
-  origin: string;
+  feed: FeedFixture;
   vigilEnv: Record<string, string>;
 }): Promise<ProcessesRun> {
   const database = await openBenchDatabase('vigil_bench_scheduler_procs');
@@ -66,7 +66,12 @@ export async function runProcesses(o: {
   const children: ChildProcess[] = [];
   try {
     const now = Date.now();
-    await seedMonitors(database.url, { ...o, count: o.monitors, firstDue: (i) => now + Math.floor((i / o.monitors) * o.frequencyS * 1000) });
+    await seedMonitors(database.url, {
+      ...o,
+      origin: o.feed.origin,
+      count: o.monitors,
+      firstDue: (i) => now + Math.floor((i / o.monitors) * o.frequencyS * 1000),
+    });
     const env = { ...process.env, BENCH_VIGIL_ENV: JSON.stringify({ ...o.vigilEnv, VIGIL_DATABASE_URL: database.url }) };
     for (let i = 0; i < o.processes; i += 1) {
       const child = fork(new URL('./scheduler-worker.ts', import.meta.url).pathname, { execArgv: ['--import', 'tsx'], env });
@@ -75,9 +80,9 @@ export async function runProcesses(o: {
     }
     await new Promise((r) => setTimeout(r, (o.seconds * 1000) / 2));
     for (const child of children) child.send('mark');
-    const [pg0, fixture0, machine0, windowStart] = [backendsCpuMs(name), process.cpuUsage(), machineCpuMs(), Date.now()];
+    const [pg0, fixture0, machine0, windowStart] = [backendsCpuMs(name), await o.feed.cpuMs(), machineCpuMs(), Date.now()];
     await new Promise((r) => setTimeout(r, (o.seconds * 1000) / 2));
-    const [pg1, fixture, machine1, windowEnd] = [backendsCpuMs(name), process.cpuUsage(fixture0), machineCpuMs(), Date.now()];
+    const [pg1, fixture1, machine1, windowEnd] = [backendsCpuMs(name), await o.feed.cpuMs(), machineCpuMs(), Date.now()];
     const workersMs = (await Promise.all(children.map((c) => ask(c, 'report')))).reduce((sum, r) => sum + r.cpuMs, 0);
     const store = await openStore(database.url);
     const { finished } = await startLags(store.db, windowStart, windowEnd).finally(() => store.close());
@@ -88,7 +93,7 @@ export async function runProcesses(o: {
       rate: finished / ((windowEnd - windowStart) / 1000),
       workersMs: workersMs / done,
       postgresMs: (pg1 - pg0) / done,
-      fixtureMs: (fixture.user + fixture.system) / 1000 / done,
+      fixtureMs: (fixture1 - fixture0) / done,
       busyCores: ((machine1.busy - machine0.busy) / wallMs) * availableParallelism(),
     };
   } finally {

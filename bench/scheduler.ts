@@ -18,15 +18,14 @@
 // (the fixture answers after this long, as a feed across a network would; 0 by default), BENCH_FEED_ITEMS
 // (items in the fixture's feed, 20 by default: fewer make every execution cheaper, for the floor and
 // Vigil alike, which shows the start lag on a machine too slow to run 1,000 of 20 items a second), BENCH_DATABASE_URL.
-// Everything runs in this process against loopback only; the fixture's CPU is in both figures.
-import { createServer, type Server, type ServerResponse } from 'node:http';
+// Everything runs against loopback only. The feed fixture runs in a process of its own
+// (bench/feed-fixture.ts), as a real feed is served by another machine; its CPU is printed apart.
 import { execFileSync } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../src/config.js';
 import { startVigil } from '../src/server.js';
 import { machineLine, envInt, openBenchDatabase, printRate } from './lib.js';
-import { everyMonitorRan, runFloor, seedMonitors, percentile, startLags } from './scheduler-lib.js';
+import { everyMonitorRan, runFloor, seedMonitors, percentile, startFeed, startLags, type FeedFixture } from './scheduler-lib.js';
 import { claimCosts } from './scheduler-claims.js';
 import { printProcessesRun, runProcesses } from './scheduler-processes.js';
 
@@ -44,21 +43,6 @@ const HISTORY = (process.env.BENCH_HISTORY ?? '10000,100000,1000000')
   .map((s) => s.trim())
   .filter(Boolean)
   .map(Number);
-
-const FEED = `<?xml version="1.0"?><rss version="2.0"><channel><title>Bench</title>${Array.from(
-  { length: FEED_ITEMS },
-  (_, i) =>
-    `<item><title>Item ${i} about schedulers</title><link>https://news.example.test/${i}</link><guid>item-${i}</guid><description>Story ${i}</description></item>`,
-).join('')}</channel></rss>`;
-
-async function startFeed(): Promise<{ origin: string; server: Server }> {
-  // A delay stands in for the network a real feed sits behind: work then waits rather than burns CPU.
-  const answer = (res: ServerResponse) => res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(FEED);
-  const server = createServer((_req, res) => (FEED_DELAY_MS > 0 ? setTimeout(answer, FEED_DELAY_MS, res) : answer(res)));
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
-}
 
 /** The configuration of a Vigil worker under the bench (every run and process alike). */
 function vigilEnv(): Record<string, string> {
@@ -78,7 +62,7 @@ function vigilEnv(): Record<string, string> {
 }
 
 /** Runs Vigil (scheduler and worker) over seeded monitors for SECONDS; the measured window is the second half. */
-async function runVigil(label: string, origin: string, count: number, frequencyS: number, backdateMs: number, { afterFirstRuns = false } = {}) {
+async function runVigil(label: string, feed: FeedFixture, count: number, frequencyS: number, backdateMs: number, { afterFirstRuns = false } = {}) {
   const database = await openBenchDatabase('vigil_bench_scheduler');
   try {
     const config = loadConfig({ ...vigilEnv(), VIGIL_DATABASE_URL: database.url });
@@ -88,7 +72,7 @@ async function runVigil(label: string, origin: string, count: number, frequencyS
       count,
       accounts: ACCOUNTS,
       frequencyS,
-      origin,
+      origin: feed.origin,
       firstDue: (i) => now - backdateMs + Math.floor((i / count) * (backdateMs || frequencyS * 1000)),
     });
     console.log(`${label}: seeded ${count.toLocaleString('en-US')} monitors in ${((performance.now() - seedStart) / 1000).toFixed(1)} s on ${database.label}`);
@@ -101,10 +85,10 @@ async function runVigil(label: string, origin: string, count: number, frequencyS
     // that held first runs would set them beside the floor's repeat runs.
     if (afterFirstRuns) await everyMonitorRan(vigil.store.db, count, label, began);
     const windowStart = Date.now();
-    const cpu0 = process.cpuUsage();
+    const [cpu0, feedCpu0] = [process.cpuUsage(), await feed.cpuMs()];
     await new Promise((r) => setTimeout(r, (SECONDS * 1000) / 2));
     const windowEnd = Date.now();
-    const cpu = process.cpuUsage(cpu0);
+    const [cpu, feedCpu] = [process.cpuUsage(cpu0), (await feed.cpuMs()) - feedCpu0];
     const rss = process.memoryUsage().rss;
     stalls.disable();
     const lags = await startLags(vigil.store.db, windowStart, windowEnd);
@@ -127,7 +111,7 @@ async function runVigil(label: string, origin: string, count: number, frequencyS
       ),
     };
     console.log(
-      `${label}: ${rate.toFixed(0)} executions/s sustained (demand ${result.demand.toFixed(0)}/s), start lag p50 ${percentile(all, 50)} ms, p99 ${result.p99} ms (p50 first half ${result.earlyP50} ms → second half ${result.lateP50} ms), CPU ${((cpu.user + cpu.system) / 1000 / Math.max(1, done)).toFixed(2)} ms/execution, RSS ${(rss / 1e6).toFixed(0)} MB, longest event-loop stall ${(stalls.max / 1e6).toFixed(0)} ms, after ${((windowEnd - began) / 1000).toFixed(0)} s`,
+      `${label}: ${rate.toFixed(0)} executions/s sustained (demand ${result.demand.toFixed(0)}/s), start lag p50 ${percentile(all, 50)} ms, p99 ${result.p99} ms (p50 first half ${result.earlyP50} ms → second half ${result.lateP50} ms), CPU ${((cpu.user + cpu.system) / 1000 / Math.max(1, done)).toFixed(2)} ms/execution (the feed fixture ${(feedCpu / Math.max(1, done)).toFixed(2)} ms more), RSS ${(rss / 1e6).toFixed(0)} MB, longest event-loop stall ${(stalls.max / 1e6).toFixed(0)} ms, after ${((windowEnd - began) / 1000).toFixed(0)} s`,
     );
     return result;
   } finally {
@@ -152,7 +136,7 @@ function printStartLag(a: { demand: number; p99: number; earlyP50: number; lateP
 }
 
 /** Part D: the A monitors run by 1, then 2 … PROCESSES worker processes sharing one PostgreSQL database (target: 0.8 × n times one, 1.6 for two). */
-async function twoProcesses(origin: string): Promise<void> {
+async function twoProcesses(feed: FeedFixture): Promise<void> {
   if (!/^postgres/.test(process.env.BENCH_DATABASE_URL ?? '')) {
     console.log('D skipped: several worker processes share a store only on PostgreSQL (set BENCH_DATABASE_URL)');
     return;
@@ -165,7 +149,7 @@ async function twoProcesses(origin: string): Promise<void> {
       frequencyS: FREQUENCY_S,
       accounts: ACCOUNTS,
       seconds: SECONDS,
-      origin,
+      feed,
       vigilEnv: vigilEnv(),
     });
     printProcessesRun(run);
@@ -182,27 +166,26 @@ async function main(): Promise<void> {
     // Its own process, so the RSS is that of a Vigil holding the monitors and nothing else.
     process.stdout.write(execFileSync(process.execPath, ['--import', 'tsx', new URL('./scheduler-idle.ts', import.meta.url).pathname], { env: process.env }));
   }
-  const feed = await startFeed();
+  const feed = await startFeed(FEED_ITEMS, FEED_DELAY_MS);
   try {
     const floor = await runFloor(feed.origin, { monitors: MONITORS, concurrency: CONCURRENCY, seconds: SECONDS / 2 });
     console.log(
       `floor (bare loop: fetch, parse, commit): ${floor.rate.toFixed(0)} executions/s, CPU ${floor.cpuMsPerExecution.toFixed(2)} ms/execution; ` +
         `first runs (${FEED_ITEMS} new items each): ${floor.firstRuns.rate.toFixed(0)} executions/s, CPU ${floor.firstRuns.cpuMsPerExecution.toFixed(2)} ms/execution`,
     );
-    const a = await runVigil(`A ${MONITORS}@${FREQUENCY_S}s`, feed.origin, MONITORS, FREQUENCY_S, 0, { afterFirstRuns: true });
+    const a = await runVigil(`A ${MONITORS}@${FREQUENCY_S}s`, feed, MONITORS, FREQUENCY_S, 0, { afterFirstRuns: true });
     printRate(`A sustained / min(floor, demand)`, a.rate, Math.min(floor.rate, a.demand), 'executions/s', 0.5);
     printStartLag(a, floor.rate);
     if (LARGE > 0) {
-      const b = await runVigil(`B ${LARGE}@1h backdated`, feed.origin, LARGE, 3600, 3_600_000);
+      const b = await runVigil(`B ${LARGE}@1h backdated`, feed, LARGE, 3600, 3_600_000);
       // Every backdated monitor is due at once: the demand is the whole backlog, so the floor is the
       // bound; and each execution is its monitor's first, so the floor's first runs are the same work.
       printRate(`B sustained / floor's first runs`, b.rate, floor.firstRuns.rate, 'executions/s', 0.5);
     }
-    if (PROCESSES > 0) await twoProcesses(feed.origin);
+    if (PROCESSES > 0) await twoProcesses(feed);
     if (HISTORY.length > 0) await claimCosts(HISTORY);
   } finally {
-    feed.server.closeAllConnections();
-    feed.server.close();
+    feed.close();
   }
 }
 
