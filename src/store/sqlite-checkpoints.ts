@@ -40,8 +40,8 @@ parentPort.on('message', (message) => {
  * a worker thread with its own connection runs a PASSIVE checkpoint, which waits for no reader or
  * writer; the next commit after a complete one starts the WAL afresh. Under steady writes no pass
  * is ever complete (commits land while it copies), and the WAL would grow without end (800 MB in
- * 20 s of the scheduler bench): past `restartFrames` the thread restarts it, so it stays under
- * about 64 MiB and its file is written over in place rather than extended. The thread starts with the
+ * 20 s of the scheduler bench): past `restartFrames` the thread restarts it, so it stays near
+ * 64 MiB (74 MB at most in the scheduler bench) and its file is written over in place rather than extended. The thread starts with the
  * first write, so a store that only reads holds none. Durability is unchanged: a commit is in the
  * WAL before it returns, whoever copies it on. Should the thread fail, the connection checkpoints
  * for itself again.

@@ -148,14 +148,20 @@ function batchedReads(pool: Piscina, settings: ParseSettings): <T>(job: ParseJob
   const waiting: Waiting[] = [];
   let inFlight = 0;
   const alone = (w: Waiting) => withinBudget(pool, w.job, settings, 'reading it').then(w.resolve, w.reject);
+  // A worker that answers at once: the one a failed batch ran in is being replaced.
+  const workerReady = () => pool.run({ kind: 'regex', pattern: 'a', texts: [] } satisfies ParseJob).catch(() => {});
   const send = async (batch: Waiting[]) => {
     if (batch.length === 1) return alone(batch[0]);
     let outcomes: BatchOutcome[];
     try {
       outcomes = await withinBudget<BatchOutcome[]>(pool, { kind: 'batch', jobs: batch.map((w) => w.job) }, settings, 'reading them');
     } catch {
-      // One after another: a budget counts from the hand-off, so none may wait behind another.
-      for (const w of batch) await alone(w);
+      // One after another, each once a worker is ready: a budget counts from the hand-off, so none
+      // may spend it waiting behind another body or for a new worker to load.
+      for (const w of batch) {
+        await workerReady();
+        await alone(w);
+      }
       return;
     }
     outcomes.forEach((outcome, i) => ('error' in outcome ? batch[i].reject(new Error(outcome.error)) : batch[i].resolve(outcome.value)));
@@ -185,7 +191,7 @@ function batchedReads(pool: Piscina, settings: ParseSettings): <T>(job: ParseJob
   return <T>(job: ParseJob, signal?: AbortSignal) => {
     if (signal?.aborted) return Promise.reject(new Error('stopped before parsing'));
     const read = new Promise<T>((resolve, reject) => {
-      waiting.push({ job, signal, resolve: resolve, reject });
+      waiting.push({ job, signal, resolve, reject });
     });
     pump();
     return untilStopped(read, signal);
