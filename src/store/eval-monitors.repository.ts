@@ -1,5 +1,7 @@
 import type { EvalFile, EvalMonitor, EvalMonitorSettings, EvalMonitorStatus } from '../domain/evaluation.js';
+import type { ExpressionBuilder } from 'kysely';
 import type { Queryable } from './db.js';
+import type { Database } from './tables.js';
 import type { EvalMonitorTable } from './evaluation-tables.js';
 import { prepared } from './prepared.js';
 
@@ -69,26 +71,15 @@ export async function lockEvalMonitor(db: Queryable, id: string): Promise<void> 
   await lockStatement(db, { id });
 }
 
-const lockStatement = prepared<{ id: string }>(['id'], (db, v) =>
-  db
-    .updateTable('eval_monitors')
-    .set((eb) => ({ updated_at: eb.ref('updated_at') })) // a column no key holds (events.repository.ts, lockMonitorStatement)
-    .where('id', '=', v.id),
-);
+// The lock: a no-op update of a column no key holds (see events.repository.ts, lockMonitorStatement).
+const noOpUpdate = (eb: ExpressionBuilder<Database, 'eval_monitors'>) => ({ updated_at: eb.ref('updated_at') });
+
+const lockStatement = prepared<{ id: string }>(['id'], (db, v) => db.updateTable('eval_monitors').set(noOpUpdate).where('id', '=', v.id));
 const lockAndRead = prepared<{ id: string }, EvalMonitorTable>(['id'], (db, v) =>
-  db
-    .updateTable('eval_monitors')
-    .set((eb) => ({ updated_at: eb.ref('updated_at') })) // a column no key holds (events.repository.ts, lockMonitorStatement)
-    .where('id', '=', v.id)
-    .returningAll(),
+  db.updateTable('eval_monitors').set(noOpUpdate).where('id', '=', v.id).returningAll(),
 );
 const lockAndReadOfAccount = prepared<{ id: string; accountId: string }, EvalMonitorTable>(['id', 'accountId'], (db, v) =>
-  db
-    .updateTable('eval_monitors')
-    .set((eb) => ({ updated_at: eb.ref('updated_at') })) // a column no key holds (events.repository.ts, lockMonitorStatement)
-    .where('id', '=', v.id)
-    .where('account_id', '=', v.accountId)
-    .returningAll(),
+  db.updateTable('eval_monitors').set(noOpUpdate).where('id', '=', v.id).where('account_id', '=', v.accountId).returningAll(),
 );
 
 /**

@@ -25,8 +25,8 @@ export function itemBasis(item: SourcedItem): ItemBasis {
   // compared as a near-duplicate (see novelItems).
   const block = item.identity?.startsWith('block:') ?? false;
   const near = block || item.shadow ? null : nearDuplicateFingerprint(`${item.title ?? ''} ${item.summary ?? ''}`);
+  if (item.identity) return { text, link, near, keys: { identity: hash(item.identity) } };
   const keys: ItemBasis['keys'] = { text: hash(`text:${text}`) };
-  if (item.identity) keys.identity = hash(item.identity);
   if (item.guid) keys.guid = hash(`guid:${item.guid}`);
   if (link) keys.link = hash(`link:${link}`);
   return { text, link, near, keys };
@@ -41,16 +41,15 @@ export function itemBasis(item: SourcedItem): ItemBasis {
  */
 export function keyItems(items: SourcedItem[]): KeyedItem[] {
   const bases = new Map(items.map((item) => [item, item.basis ?? itemBasis(item)]));
-  const texts = new Map(items.map((item) => [item, bases.get(item)!.text]));
   const sourceLinks = new Map([...new Set(items.map((item) => item.feedUrl))].map((url) => [url, normaliseLink(url)]));
   const entries = items.filter((item) => !item.identity);
-  const brokenGuids = ambiguous(entries, texts, (item) => item.guid);
-  const brokenLinks = ambiguous(entries, texts, (item) => bases.get(item)!.link);
+  const brokenGuids = ambiguous(entries, bases, (item) => item.guid);
+  const brokenLinks = ambiguous(entries, bases, (item) => bases.get(item)!.link);
   return items.map((item) => {
     const { link, near, keys: known } = bases.get(item)!;
     const fingerprint = near?.hash ?? null;
     const maxBits = near?.maxBits ?? 0;
-    if (known.identity) return { item, keys: [known.identity], fingerprint, maxBits };
+    if ('identity' in known) return { item, keys: [known.identity], fingerprint, maxBits };
     const keys: string[] = [];
     if (known.guid && !brokenGuids.has(`${item.feedUrl}\n${item.guid}`)) keys.push(known.guid);
     if (known.link && link !== sourceLinks.get(item.feedUrl) && !brokenLinks.has(`${item.feedUrl}\n${link}`)) keys.push(known.link);
@@ -60,14 +59,14 @@ export function keyItems(items: SourcedItem[]): KeyedItem[] {
 }
 
 /** `source\nvalue` pairs carried by two or more items of one source with different text. */
-function ambiguous(items: SourcedItem[], texts: Map<SourcedItem, string>, valueOf: (item: SourcedItem) => string | null): Set<string> {
+function ambiguous(items: SourcedItem[], bases: Map<SourcedItem, ItemBasis>, valueOf: (item: SourcedItem) => string | null): Set<string> {
   const firstText = new Map<string, string>();
   const broken = new Set<string>();
   for (const item of items) {
     const value = valueOf(item);
     if (!value) continue;
     const id = `${item.feedUrl}\n${value}`;
-    const text = texts.get(item)!;
+    const text = bases.get(item)!.text;
     const earlier = firstText.get(id);
     if (earlier === undefined) firstText.set(id, text);
     else if (earlier !== text) broken.add(id);

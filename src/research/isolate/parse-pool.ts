@@ -157,8 +157,10 @@ function batchedReads(pool: Piscina, settings: ParseSettings): <T>(job: ParseJob
       outcomes = await withinBudget<BatchOutcome[]>(pool, { kind: 'batch', jobs: batch.map((w) => w.job) }, settings, 'reading them');
     } catch {
       // One after another, each once a worker is ready: a budget counts from the hand-off, so none
-      // may spend it waiting behind another body or for a new worker to load.
+      // may spend it waiting behind another body or for a new worker to load. Bodies whose callers
+      // stopped meanwhile are not read again.
       for (const w of batch) {
+        if (w.signal?.aborted) continue;
         await workerReady();
         await alone(w);
       }

@@ -31,6 +31,6 @@ export interface ItemBasis {
   link: string | null;
   /** The near-duplicate fingerprint (SimHash) and its bound in bits; null when too short or never compared. */
   near: { hash: { hi: number; lo: number }; maxBits: number } | null;
-  /** The hashed keys the item may be known by. */
-  keys: { identity?: string; guid?: string; link?: string; text: string };
+  /** The hashed keys the item may be known by: its fixed identity's alone, or its guid's, link's and text's. */
+  keys: { identity: string } | { guid?: string; link?: string; text: string };
 }
